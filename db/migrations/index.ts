@@ -1,0 +1,11 @@
+import type { QueryInterface } from 'sequelize';
+import { foundation } from './0001-foundation.js';
+
+export interface Migration {
+  name: string;
+  up(params: { context: QueryInterface }): Promise<void>;
+  down(params: { context: QueryInterface }): Promise<void>;
+}
+
+/** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
+export const migrations: Migration[] = [foundation];

@@ -1,0 +1,66 @@
+import {
+  DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
+} from 'sequelize';
+import { fresh } from './fresh.js';
+
+export const ROLES = ['patient', 'doctor', 'pharmacist', 'insurer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: string;
+  declare email: string;
+  declare passwordHash: string;
+  declare role: Role;
+  declare displayName: string;
+  /** The patient record of a patient account. */
+  declare patientId: string | null;
+  /** The practitioner record of a doctor or pharmacist. */
+  declare practitionerId: string | null;
+  /** The hospital, pharmacy or payer the account acts for. */
+  declare organizationId: string | null;
+  declare active: CreationOptional<boolean>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+/** One refresh token; each use rotates it. A token used twice revokes its whole family (RFC 6819 §5.2.2.3). */
+export class RefreshToken extends Model<InferAttributes<RefreshToken>, InferCreationAttributes<RefreshToken>> {
+  declare id: string;
+  declare tokenHash: string;
+  declare userId: string;
+  declare familyId: string;
+  declare expiresAt: Date;
+  declare usedAt: Date | null;
+  declare revokedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export function defineAccess(sequelize: Sequelize) {
+  const UserModel = fresh(User);
+  UserModel.init({
+    id: { type: DataTypes.STRING(64), primaryKey: true },
+    email: { type: DataTypes.STRING(254), allowNull: false, unique: true },
+    passwordHash: { type: DataTypes.STRING(255), allowNull: false },
+    role: { type: DataTypes.STRING(16), allowNull: false },
+    displayName: { type: DataTypes.STRING(200), allowNull: false },
+    patientId: { type: DataTypes.STRING(64), allowNull: true, unique: true },
+    practitionerId: { type: DataTypes.STRING(64), allowNull: true },
+    organizationId: { type: DataTypes.STRING(64), allowNull: true },
+    active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+    createdAt: DataTypes.DATE(3),
+    updatedAt: DataTypes.DATE(3),
+  }, { sequelize, tableName: 'users' });
+
+  const RefreshTokenModel = fresh(RefreshToken);
+  RefreshTokenModel.init({
+    id: { type: DataTypes.STRING(64), primaryKey: true },
+    tokenHash: { type: DataTypes.STRING(64), allowNull: false, unique: true },
+    userId: { type: DataTypes.STRING(64), allowNull: false },
+    familyId: { type: DataTypes.STRING(64), allowNull: false },
+    expiresAt: { type: DataTypes.DATE(3), allowNull: false },
+    usedAt: { type: DataTypes.DATE(3), allowNull: true },
+    revokedAt: { type: DataTypes.DATE(3), allowNull: true },
+    createdAt: DataTypes.DATE(3),
+  }, { sequelize, tableName: 'refresh_tokens', updatedAt: false });
+  return { User: UserModel, RefreshToken: RefreshTokenModel };
+}

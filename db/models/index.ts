@@ -1,0 +1,16 @@
+import type { Sequelize } from 'sequelize';
+import { defineAccess } from './access.js';
+import { defineAuditEvent } from './audit-event.js';
+import { defineClinical } from './clinical.js';
+import { definePeople } from './people.js';
+
+export function defineModels(sequelize: Sequelize) {
+  return {
+    ...definePeople(sequelize),
+    ...defineClinical(sequelize),
+    ...defineAccess(sequelize),
+    ...defineAuditEvent(sequelize),
+  };
+}
+
+export type Models = ReturnType<typeof defineModels>;

@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Database } from '../db/connection.js';
+import { auditRoutes } from './audit/routes.js';
+import type { KeyRing } from './auth/keys.js';
+import { authRoutes } from './auth/routes.js';
+import { tokenIssuer } from './auth/tokens.js';
+import type { Config } from './config.js';
+import type { HospitalNode } from './hospital-node.js';
+import { errorHandler, unknownRoute } from './http/error-handler.js';
+import { LoginThrottle } from './http/login-throttle.js';
+import { requestContext } from './http/request-context.js';
+import { createLogger, type Logger } from './logger.js';
+import { operationsRoutes } from './operations/routes.js';
+import { patientRoutes } from './patients/routes.js';
+
+export interface AppParts {
+  config: Config;
+  db: Database;
+  keys: KeyRing;
+  log?: Logger;
+}
+
+/** Builds one hospital node's Express app; it does not listen (tests use it in-process). */
+export function buildApp({ config, db, keys, log = createLogger(config.logLevel) }: AppParts): { app: Express; node: HospitalNode } {
+  const node: HospitalNode = {
+    config, db, keys, log,
+    tokens: tokenIssuer(config, keys),
+    throttle: new LoginThrottle(config.login.maxFailures, config.login.windowSeconds),
+  };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestContext(log));
+  app.use(helmet());
+  app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(express.urlencoded({ limit: config.bodyLimit, extended: false }));
+
+  app.use(operationsRoutes(node));
+  app.use(authRoutes(node));
+  app.use(patientRoutes(node));
+  app.use(auditRoutes(node));
+  app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
+
+  app.use(unknownRoute());
+  app.use(errorHandler());
+  return { app, node };
+}

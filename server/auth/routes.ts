@@ -1,0 +1,68 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ROLES } from '../../db/models/access.js';
+import { authenticate, requireRole } from '../http/authenticate.js';
+import { methodNotAllowed } from '../http/error-handler.js';
+import { Invalid } from '../http/errors.js';
+import { callerOf, originOf } from '../http/request-context.js';
+import { parseInput } from '../http/validate.js';
+import type { HospitalNode } from '../hospital-node.js';
+import { passwordGrant, refreshGrant, type TokenGrantDeps } from './grant-token.js';
+import { createStaffAccount, describeCaller } from './staff-accounts.js';
+
+const passwordGrantInput = z.object({
+  grant_type: z.literal('password'),
+  username: z.string().min(1).max(254),
+  password: z.string().min(1).max(1024),
+  scope: z.string().max(1000).optional(),
+});
+const refreshGrantInput = z.object({
+  grant_type: z.literal('refresh_token'),
+  refresh_token: z.string().min(1).max(200),
+  scope: z.string().max(1000).optional(),
+});
+const staffAccountInput = z.object({
+  email: z.email().max(254),
+  password: z.string().min(10, 'use at least 10 characters').max(1024),
+  role: z.enum(ROLES).exclude(['patient']),
+  givenName: z.string().min(1).max(100),
+  familyName: z.string().min(1).max(100),
+  organizationId: z.string().max(64).optional(),
+  specialtyCode: z.string().max(32).optional(),
+  specialtyDisplay: z.string().max(100).optional(),
+});
+
+export function authRoutes(node: HospitalNode): Router {
+  const router = Router();
+  const deps: TokenGrantDeps = {
+    db: node.db, tokens: node.tokens, throttle: node.throttle, refreshTtlSeconds: node.config.refreshTokenTtlSeconds,
+  };
+  const signedIn = authenticate(node.tokens);
+
+  router.route('/.well-known/jwks.json').get((_req, res) => { res.json(node.keys.jwks()); }).all(methodNotAllowed);
+
+  // OAuth 2 token endpoint (RFC 6749 §4.3 password grant, §6 refresh); form-encoded or JSON.
+  router.route('/auth/token').post(async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const grantType = (req.body as { grant_type?: unknown } | undefined)?.grant_type;
+    if (grantType === 'password') {
+      const input = parseInput(passwordGrantInput, req.body);
+      res.json(await passwordGrant(deps, input, originOf(req)));
+    } else if (grantType === 'refresh_token') {
+      const input = parseInput(refreshGrantInput, req.body);
+      res.json(await refreshGrant(deps, { refreshToken: input.refresh_token, scope: input.scope }, originOf(req)));
+    } else {
+      throw new Invalid('unsupported-grant-type', 'grant_type must be "password" or "refresh_token".',
+        [{ expression: 'body.grant_type', message: 'unsupported' }], { error: 'unsupported_grant_type' });
+    }
+  }).all(methodNotAllowed);
+
+  router.route('/api/me').get(signedIn, async (req, res) => { res.json(await describeCaller(node.db, callerOf(req))); }).all(methodNotAllowed);
+
+  router.route('/api/staff').post(signedIn, requireRole('admin'), async (req, res) => {
+    const account = await createStaffAccount(node.db, callerOf(req), parseInput(staffAccountInput, req.body));
+    res.status(201).location(`/api/staff/${account.userId}`).json(account);
+  }).all(methodNotAllowed);
+
+  return router;
+}

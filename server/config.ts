@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The node's configuration: read once from the environment, validated at start.
+ * Every key is documented in README.md ("Configuration"); keep the two in step.
+ */
+export interface Config {
+  env: 'production' | 'development' | 'test';
+  host: string;
+  port: number;
+  /** The URL other nodes and browsers use to reach this node; also the JWT issuer. */
+  publicBaseUrl: string;
+  databaseUrl: string;
+  dataDir: string;
+  keysDir: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  seedDemo: boolean;
+  demoPassword: string;
+  logLevel: string;
+  bodyLimit: string;
+  login: { maxFailures: number; windowSeconds: number };
+  shutdownGraceMs: number;
+  /** The built browser app (npm run build puts it in dist/client). */
+  clientDir: string;
+}
+
+export class ConfigError extends Error {}
+
+/** The folder holding package.json, whether this runs from the sources or from dist/. */
+export function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new ConfigError('cannot find the project folder (package.json)');
+    dir = parent;
+  }
+  return dir;
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, key: string, fallback: number, min = 0): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${key} must be a whole number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function flag(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${key} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (nodeEnv !== 'production' && nodeEnv !== 'development' && nodeEnv !== 'test') {
+    throw new ConfigError(`NODE_ENV must be production, development or test, got "${nodeEnv}"`);
+  }
+  const production = nodeEnv === 'production';
+  const port = integer(env, 'PORT', 3000);
+  const dataDir = path.resolve(env.DATA_DIR || 'data');
+  const databaseUrl = env.DATABASE_URL || `sqlite:${path.join(dataDir, 'hospital.db')}`;
+  if (!/^(sqlite:|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with sqlite: or mysql:// (MySQL, MariaDB, TiDB)');
+  }
+  const publicBaseUrl = (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  if (production && !env.PUBLIC_BASE_URL) throw new ConfigError('PUBLIC_BASE_URL is required in production');
+  if (production && !env.KEYS_DIR) {
+    throw new ConfigError('KEYS_DIR is required in production: the directory holding the hospital signing keys');
+  }
+  const seedDemo = flag(env, 'SEED_DEMO', !production);
+  if (production && seedDemo) throw new ConfigError('SEED_DEMO cannot be enabled in production');
+  return {
+    env: nodeEnv,
+    host: env.HOST || '127.0.0.1',
+    port,
+    publicBaseUrl,
+    databaseUrl,
+    dataDir,
+    keysDir: path.resolve(env.KEYS_DIR || path.join(dataDir, 'keys')),
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30),
+    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 14 * 24 * 3600, 60),
+    seedDemo,
+    demoPassword: env.DEMO_PASSWORD || 'demo-hospital',
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    bodyLimit: env.BODY_LIMIT || '1mb',
+    login: {
+      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1),
+      windowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900, 1),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000),
+    clientDir: path.resolve(env.CLIENT_DIR || path.join(projectRoot(), 'dist', 'client')),
+  };
+}

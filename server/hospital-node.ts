@@ -1,0 +1,16 @@
+import type { Database } from '../db/connection.js';
+import type { KeyRing } from './auth/keys.js';
+import type { TokenIssuer } from './auth/tokens.js';
+import type { Config } from './config.js';
+import type { LoginThrottle } from './http/login-throttle.js';
+import type { Logger } from './logger.js';
+
+/** Everything one hospital node's routes need: built once in buildApp, handed to each capability's router. */
+export interface HospitalNode {
+  config: Config;
+  db: Database;
+  keys: KeyRing;
+  tokens: TokenIssuer;
+  throttle: LoginThrottle;
+  log: Logger;
+}

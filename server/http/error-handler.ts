@@ -1,0 +1,93 @@
+import type { NextFunction, Request, Response } from 'express';
+import {
+  DomainError, InternalError, Invalid, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, UnsupportedMediaType,
+} from './errors.js';
+
+/** Express's body parsers flag their errors with `type`; translate the ones a client can cause. */
+function fromBodyParser(error: { type?: string; status?: number }): DomainError | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new Invalid('malformed-json', 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new PayloadTooLarge('body-too-large', 'The request body is larger than this server accepts.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new UnsupportedMediaType('unsupported-encoding', 'The request body encoding is not supported.');
+    default:
+      return error.status && error.status >= 400 && error.status < 500
+        ? new Invalid('bad-request', 'The request could not be read.')
+        : undefined;
+  }
+}
+
+function asDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  if (error && typeof error === 'object') return fromBodyParser(error as { type?: string; status?: number });
+  return undefined;
+}
+
+export function problemJson(error: DomainError, instance: string) {
+  return {
+    type: `/problems/${error.code}`,
+    title: error.message,
+    status: error.status,
+    code: error.code,
+    instance,
+    ...(error.details.length ? { errors: error.details } : {}),
+    ...error.extra,
+  };
+}
+
+export function operationOutcome(error: DomainError) {
+  const issues = error.details.length ? error.details : [{ message: error.message }];
+  return {
+    resourceType: 'OperationOutcome',
+    issue: issues.map((detail) => ({
+      severity: 'error',
+      code: error.issueType,
+      details: { coding: [{ system: 'urn:internet-hospital:error', code: error.code }], text: detail.message },
+      diagnostics: error.message,
+      ...('expression' in detail && detail.expression ? { expression: [detail.expression] } : {}),
+    })),
+  };
+}
+
+/**
+ * The one error handler: domain errors become problem+json (or an OperationOutcome under /fhir);
+ * anything else is logged with its stack and answered with a plain 500 that reveals nothing.
+ */
+export function errorHandler() {
+  // Express recognises an error handler by its four parameters.
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let domain = asDomainError(error);
+    if (!domain) {
+      req.log.error({ err: error }, 'unhandled error');
+      domain = new InternalError();
+    } else if (domain.status >= 500) {
+      req.log.error({ err: error }, domain.message);
+    }
+    if (res.headersSent) return;
+    if (domain instanceof TooManyRequests) res.setHeader('Retry-After', String(domain.retryAfterSeconds));
+    if (domain instanceof MethodNotAllowed) res.setHeader('Allow', domain.allow.join(', '));
+    if (domain.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    if (req.originalUrl.startsWith('/fhir')) {
+      res.status(domain.status).type('application/fhir+json').send(JSON.stringify(operationOutcome(domain)));
+    } else {
+      res.status(domain.status).type('application/problem+json').send(JSON.stringify(problemJson(domain, req.originalUrl.split('?')[0])));
+    }
+  };
+}
+
+export function unknownRoute() {
+  return (req: Request) => {
+    throw new NotFound('no-such-route', `There is no ${req.method} ${req.path} here.`);
+  };
+}
+
+/** For `router.route(path)…all(methodNotAllowed)`: 405 with the methods the path does answer. */
+export function methodNotAllowed(req: Request): never {
+  const methods = Object.keys((req.route as { methods: Record<string, boolean> }).methods)
+    .filter((m) => m !== '_all').map((m) => m.toUpperCase());
+  if (methods.includes('GET')) methods.push('HEAD');
+  throw new MethodNotAllowed(methods, `${req.method} is not allowed here; use ${methods.join(', ')}.`);
+}

@@ -1,0 +1,63 @@
+import type { Server } from 'node:http';
+import { openDatabase } from '../db/connection.js';
+import { migrate } from '../db/migrate.js';
+import { DEMO_ACCOUNTS, seedDemoHospital } from '../db/seeds/demo-hospital.js';
+import { buildApp } from './app.js';
+import { loadKeyRing } from './auth/keys.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+
+function banner(config: Config, seeded: boolean): string {
+  const lines = [`Internet hospital is listening on ${config.publicBaseUrl}`];
+  if (config.seedDemo) {
+    lines.push(seeded ? 'Demo hospital seeded. Accounts:' : 'Demo accounts:');
+    for (const a of DEMO_ACCOUNTS) lines.push(`  ${a.email.padEnd(20)} ${a.role.padEnd(11)} ${a.who}`);
+    lines.push(`  password: ${config.demoPassword === 'demo-hospital' ? 'demo-hospital' : '(the DEMO_PASSWORD you set)'}`);
+  }
+  return lines.join('\n');
+}
+
+/** Stops taking connections, lets in-flight requests finish (up to the grace period), then closes the database. */
+function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: number, log: ReturnType<typeof createLogger>) {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(async () => {
+      await close();
+      log.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function start() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const keys = loadKeyRing(config.keysDir, config.env !== 'production');
+  const db = await openDatabase(config.databaseUrl);
+  const applied = await migrate(db);
+  if (applied.length) log.info({ migrations: applied }, 'database migrated');
+  const seeded = config.seedDemo ? await seedDemoHospital(db, config.demoPassword) : false;
+  const { app } = buildApp({ config, db, keys, log });
+  const server = app.listen(config.port, config.host, () => {
+    log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');
+    console.log(banner(config, seeded));
+  });
+  shutdownOnSignal(server, () => db.close(), config.shutdownGraceMs, log);
+}
+
+start().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`Configuration error: ${error.message}`);
+  } else {
+    console.error('The hospital node could not start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

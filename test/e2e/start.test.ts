@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+/** Starts `server/main.ts` as `npm start` would, waits for the banner, then stops it with SIGTERM. */
+async function startAndStop(env: NodeJS.ProcessEnv, port: number): Promise<{ banner: string; exitCode: number | null; healthz: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('password:') && Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited early:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const healthz = (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
+  child.kill('SIGTERM');
+  return { banner: output, exitCode: await exited, healthz };
+}
+
+describe('npm start on a fresh machine', function () {
+  this.timeout(120_000);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hospital-start-'));
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('when started on an empty data folder, then it creates the SQLite database, seeds the demo, prints the URL and accounts; a second start seeds nothing', async () => {
+    const port = await freePort();
+    const env = { DATA_DIR: dataDir, NODE_ENV: 'development', DATABASE_URL: '', KEYS_DIR: '' };
+    const first = await startAndStop(env, port);
+    expect(first.healthz).to.equal(200);
+    expect(first.exitCode).to.equal(0);
+    expect(first.banner).to.include(`listening on http://localhost:${port}`);
+    expect(first.banner).to.include('Demo hospital seeded');
+    for (const email of ['admin@demo.test', 'dr.chen@demo.test', 'pharm.li@demo.test', 'insurer@demo.test', 'alice@demo.test', 'bob@demo.test']) {
+      expect(first.banner).to.include(email);
+    }
+    expect(fs.existsSync(path.join(dataDir, 'hospital.db'))).to.equal(true);
+    expect(fs.readdirSync(path.join(dataDir, 'keys')).filter((f) => f.endsWith('.pem'))).to.have.length(1);
+
+    const second = await startAndStop(env, port);
+    expect(second.exitCode).to.equal(0);
+    expect(second.banner).to.not.include('seeded');
+    expect(fs.readdirSync(path.join(dataDir, 'keys'))).to.have.length(1);
+  });
+});

@@ -1,0 +1,43 @@
+import crypto from 'node:crypto';
+import type { Caller } from '../../server/auth/caller.js';
+import { createStaffAccount } from '../../server/auth/staff-accounts.js';
+import { registerPatient } from '../../server/patients/register-patient.js';
+import type { TestNode } from './test-node.js';
+
+const origin = { ip: '127.0.0.1', requestId: 'test-setup' };
+
+export const uniqueEmail = (who: string) => `${who}.${crypto.randomBytes(5).toString('hex')}@example.test`;
+
+/** A newly registered patient with an access token. */
+export async function newPatient(hospital: TestNode, givenName = 'Pat') {
+  const email = uniqueEmail(givenName.toLowerCase());
+  const { patientId, userId } = await registerPatient(hospital.db, {
+    email, password: 'correct horse battery', givenName, familyName: 'Test',
+  }, origin);
+  return { email, patientId, userId, token: await hospital.tokenFor(email) };
+}
+
+async function adminCaller(hospital: TestNode): Promise<Caller> {
+  const admin = await hospital.db.models.User.findOne({ where: { role: 'admin' }, rejectOnEmpty: true });
+  return {
+    ...origin, userId: admin.id, role: 'admin', patientId: null, practitionerId: null,
+    organizationId: admin.organizationId, scopes: ['user/*.read', 'user/*.write'],
+  };
+}
+
+/** A new doctor at the demo hospital with an access token. */
+export async function newDoctor(hospital: TestNode, familyName = 'House') {
+  const email = uniqueEmail(`dr.${familyName.toLowerCase()}`);
+  const account = await createStaffAccount(hospital.db, await adminCaller(hospital), {
+    email, password: 'correct horse battery', role: 'doctor', givenName: 'Greg', familyName,
+  });
+  return { ...account, practitionerId: account.practitionerId!, token: await hospital.tokenFor(email) };
+}
+
+/** Records a finished in-person visit between doctor and patient: the care relationship. */
+export async function recordInPersonVisit(hospital: TestNode, patientId: string, practitionerId: string) {
+  return hospital.db.models.Encounter.create({
+    id: crypto.randomUUID(), patientId, practitionerId, organizationId: null, encounterClass: 'AMB',
+    status: 'finished', periodStart: new Date(Date.now() - 86_400_000), periodEnd: new Date(), source: null,
+  });
+}
