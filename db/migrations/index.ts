@@ -1,5 +1,6 @@
 import type { QueryInterface } from 'sequelize';
 import { foundation } from './0001-foundation.js';
+import { scheduling } from './0002-scheduling.js';
 
 export interface Migration {
   name: string;
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: Migration[] = [foundation];
+export const migrations: Migration[] = [foundation, scheduling];

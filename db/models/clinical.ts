@@ -18,6 +18,8 @@ export class Encounter extends Model<InferAttributes<Encounter>, InferCreationAt
   declare periodEnd: Date | null;
   /** Where the record came from when it was imported from a partner node (its FHIR base URL); null when ours. */
   declare source: string | null;
+  /** The booked appointment this visit happens in, when it was booked online. */
+  declare appointmentId: CreationOptional<string | null>;
   declare versionId: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -61,6 +63,7 @@ export function defineClinical(sequelize: Sequelize) {
     periodStart: { type: DataTypes.DATE(3), allowNull: true },
     periodEnd: { type: DataTypes.DATE(3), allowNull: true },
     source: { type: DataTypes.STRING(255), allowNull: true },
+    appointmentId: { type: DataTypes.STRING(64), allowNull: true },
     versionId,
     ...timestamps,
   }, { sequelize, tableName: 'encounters' });

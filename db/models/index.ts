@@ -3,6 +3,7 @@ import { defineAccess } from './access.js';
 import { defineAuditEvent } from './audit-event.js';
 import { defineClinical } from './clinical.js';
 import { definePeople } from './people.js';
+import { defineScheduling } from './scheduling.js';
 
 export function defineModels(sequelize: Sequelize) {
   return {
@@ -10,6 +11,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineClinical(sequelize),
     ...defineAccess(sequelize),
     ...defineAuditEvent(sequelize),
+    ...defineScheduling(sequelize),
   };
 }
 

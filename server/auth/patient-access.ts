@@ -13,10 +13,11 @@ export async function hasCareRelationship(db: Database, caller: Caller, patientI
   switch (caller.role) {
     case 'patient':
       return caller.patientId === patientId;
-    case 'doctor':
-      return caller.practitionerId !== null && (await db.models.Encounter.count({
-        where: { patientId, practitionerId: caller.practitionerId },
-      })) > 0;
+    case 'doctor': {
+      if (caller.practitionerId === null) return false;
+      const where = { patientId, practitionerId: caller.practitionerId };
+      return (await db.models.Encounter.count({ where })) > 0 || (await db.models.Appointment.count({ where })) > 0;
+    }
     case 'insurer':
       return caller.organizationId !== null && (await db.models.Coverage.count({
         where: { patientId, payorId: caller.organizationId },

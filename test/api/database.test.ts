@@ -20,7 +20,8 @@ for (const dialect of DIALECTS) {
         expect(await migrate(db)).to.deep.equal(migrations.map((m) => m.name));
         const tables = (await db.sequelize.getQueryInterface().showAllTables()).map(String);
         expect(tables).to.include.members(['organizations', 'patients', 'practitioners', 'coverages', 'encounters',
-          'conditions', 'users', 'refresh_tokens', 'audit_events', 'schema_migrations']);
+          'conditions', 'users', 'refresh_tokens', 'audit_events', 'schedules', 'availability_rules', 'schedule_exceptions',
+          'slots', 'appointments', 'schema_migrations']);
         expect(await migrate(db)).to.deep.equal([]);
       } finally {
         await db.close();

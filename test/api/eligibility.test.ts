@@ -1,0 +1,45 @@
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import { followUpEligibility, ICD10 } from '../../server/consultations/eligibility.js';
+import { newPatient } from '../support/factories.js';
+import { describeOnEachDatabase } from '../support/test-node.js';
+
+describeOnEachDatabase('follow-up eligibility from local records', (hospital) => {
+  const patientIdOf = async (email: string) =>
+    (await hospital().db.models.User.findOne({ where: { email }, rejectOnEmpty: true })).patientId!;
+
+  it('when the patient was diagnosed with hypertension in person, then they are eligible and the evidence is named', async () => {
+    const result = await followUpEligibility(hospital().db, await patientIdOf('alice@demo.test'));
+    expect(result.eligible).to.equal(true);
+    if (result.eligible) expect(result.evidence).to.include({ kind: 'local-record', code: 'I10' });
+  });
+
+  it('when there is no prior diagnosis, then the answer says to book an in-person first visit', async () => {
+    const result = await followUpEligibility(hospital().db, await patientIdOf('bob@demo.test'));
+    expect(result.eligible).to.equal(false);
+    if (!result.eligible) expect(result.reason).to.match(/in-person first visit/);
+  });
+
+  it('when the diagnosis came from a video visit, is too old, or is for another condition, then it does not count', async () => {
+    const patient = await newPatient(hospital(), 'Edge');
+    const { Encounter, Condition } = hospital().db.models;
+    const diagnose = async (encounterClass: 'AMB' | 'VR', daysAgo: number, code: string) => {
+      const at = new Date(Date.now() - daysAgo * 86_400_000);
+      const encounter = await Encounter.create({
+        id: crypto.randomUUID(), patientId: patient.patientId, practitionerId: null, organizationId: null, encounterClass,
+        status: 'finished', periodStart: at, periodEnd: at, source: null,
+      });
+      await Condition.create({
+        id: crypto.randomUUID(), patientId: patient.patientId, encounterId: encounter.id, recorderId: null, codeSystem: ICD10,
+        code, display: code, clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: at, source: null,
+      });
+    };
+    await diagnose('VR', 10, 'E11');
+    await diagnose('AMB', 1000, 'I10');
+    await diagnose('AMB', 10, 'J45');
+    expect((await followUpEligibility(hospital().db, patient.patientId)).eligible).to.equal(false);
+    await diagnose('AMB', 10, 'E11.9');
+    expect((await followUpEligibility(hospital().db, patient.patientId, { conditionCode: 'E11' })).eligible).to.equal(true);
+    expect((await followUpEligibility(hospital().db, patient.patientId, { conditionCode: 'I10' })).eligible).to.equal(false);
+  });
+});
