@@ -72,7 +72,7 @@ export const scheduling: Migration = {
     await q.addIndex('appointments', ['patientId', 'start']);
     await q.addIndex('appointments', ['practitionerId', 'start']);
     await q.addColumn('encounters', 'appointmentId', { type: DataTypes.STRING(64), allowNull: true });
-    await q.addIndex('encounters', ['appointmentId']);
+    await q.addIndex('encounters', ['appointmentId'], { unique: true });
   },
   async down({ context: q }: { context: QueryInterface }) {
     await q.removeIndex('encounters', ['appointmentId']);

@@ -1,6 +1,7 @@
 import type { QueryInterface } from 'sequelize';
 import { foundation } from './0001-foundation.js';
 import { scheduling } from './0002-scheduling.js';
+import { resourceVersions } from './0003-resource-versions.js';
 
 export interface Migration {
   name: string;
@@ -9,4 +10,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: Migration[] = [foundation, scheduling];
+export const migrations: Migration[] = [foundation, scheduling, resourceVersions];

@@ -3,6 +3,7 @@ import { defineAccess } from './access.js';
 import { defineAuditEvent } from './audit-event.js';
 import { defineClinical } from './clinical.js';
 import { definePeople } from './people.js';
+import { defineResourceVersion } from './resource-version.js';
 import { defineScheduling } from './scheduling.js';
 
 export function defineModels(sequelize: Sequelize) {
@@ -12,6 +13,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineAccess(sequelize),
     ...defineAuditEvent(sequelize),
     ...defineScheduling(sequelize),
+    ...defineResourceVersion(sequelize),
   };
 }
 

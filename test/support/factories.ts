@@ -41,3 +41,29 @@ export async function recordInPersonVisit(hospital: TestNode, patientId: string,
     status: 'finished', periodStart: new Date(Date.now() - 86_400_000), periodEnd: new Date(), source: null,
   });
 }
+
+/**
+ * A booked appointment straight in the database (a schedule, a busy slot and the appointment), for tests
+ * that need a visit without going through booking.
+ */
+export async function bookedAppointment(hospital: TestNode, opts: {
+  patientId: string; practitionerId: string; start?: Date; minutes?: number; visitType?: 'video-follow-up' | 'in-person';
+}) {
+  const { Schedule, Slot, Appointment } = hospital.db.models;
+  const start = opts.start ?? new Date(Date.now() + 5 * 60_000);
+  const end = new Date(start.getTime() + (opts.minutes ?? 20) * 60_000);
+  const visitType = opts.visitType ?? 'video-follow-up';
+  const schedule = await Schedule.create({
+    id: crypto.randomUUID(), practitionerId: opts.practitionerId, timeZone: 'UTC', slotMinutes: opts.minutes ?? 20,
+    bufferMinutes: 0, horizonDays: 14,
+  });
+  const slot = await Slot.create({
+    id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: opts.practitionerId, start, end, visitTypes: visitType,
+    status: 'busy',
+  });
+  return Appointment.create({
+    id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId: opts.patientId,
+    practitionerId: opts.practitionerId, visitType, status: 'booked', start, end, reasonConditionId: null,
+    cancellationReason: null, cancelledAt: null,
+  });
+}

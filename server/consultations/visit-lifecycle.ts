@@ -1,0 +1,82 @@
+import crypto from 'node:crypto';
+import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { EncounterStatus } from '../../db/models/clinical.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { Conflict, NotFound } from '../http/errors.js';
+
+/**
+ * A follow-up visit is an Encounter of class VR, one per booked appointment:
+ * planned → arrived (waiting room) → in-progress (doctor admits) → finished; planned or arrived → cancelled.
+ */
+export const VISIT_TRANSITIONS: Record<EncounterStatus, EncounterStatus[]> = {
+  planned: ['arrived', 'in-progress', 'cancelled'],
+  arrived: ['in-progress', 'cancelled'],
+  'in-progress': ['finished'],
+  finished: [],
+  cancelled: [],
+  'entered-in-error': [],
+};
+
+/** What the appointment becomes when its visit reaches a status. */
+const APPOINTMENT_STATUS_FOR: Partial<Record<EncounterStatus, 'arrived' | 'fulfilled' | 'cancelled'>> = {
+  arrived: 'arrived',
+  finished: 'fulfilled',
+};
+
+/** The visit of a booked appointment, created (planned) on first use; safe when two requests race. */
+export async function visitForAppointment(db: Database, appointmentId: string) {
+  const { Appointment, Encounter } = db.models;
+  const existing = await Encounter.findOne({ where: { appointmentId } });
+  if (existing) return existing;
+  const appointment = await Appointment.findByPk(appointmentId);
+  if (!appointment) throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
+  try {
+    return await Encounter.create({
+      id: crypto.randomUUID(), patientId: appointment.patientId, practitionerId: appointment.practitionerId,
+      organizationId: null, encounterClass: appointment.visitType === 'in-person' ? 'AMB' : 'VR', status: 'planned',
+      periodStart: null, periodEnd: null, source: null, appointmentId,
+    });
+  } catch (error) {
+    // The unique appointmentId lost a race to a concurrent first use: the other request's visit is the visit.
+    if (error instanceof UniqueConstraintError) return Encounter.findOne({ where: { appointmentId }, rejectOnEmpty: true });
+    throw error;
+  }
+}
+
+/**
+ * Moves a visit to `to` with a conditional update, so of two concurrent moves only one applies;
+ * an illegal move (finished → arrived, …) is a 409 that names the current status.
+ */
+export async function moveVisit(db: Database, caller: Caller, encounterId: string, to: EncounterStatus, outerTx?: Transaction) {
+  const allowedFrom = (Object.keys(VISIT_TRANSITIONS) as EncounterStatus[]).filter((from) => VISIT_TRANSITIONS[from].includes(to));
+  const work = async (tx: Transaction) => {
+    const { Encounter, Appointment } = db.models;
+    const now = new Date();
+    const times = to === 'in-progress' ? { periodStart: now } : to === 'finished' || to === 'cancelled' ? { periodEnd: now } : {};
+    const [moved] = await Encounter.update(
+      { status: to, ...times, versionId: nextVersion(db) },
+      { where: { id: encounterId, status: { [Op.in]: allowedFrom } }, transaction: tx },
+    );
+    const visit = await Encounter.findByPk(encounterId, { transaction: tx });
+    if (!visit) throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
+    if (moved !== 1) {
+      throw new Conflict('illegal-visit-transition', `The visit is ${visit.status}; it cannot become ${to}.`,
+        [], { current: visit.status, requested: to });
+    }
+    const appointmentStatus = APPOINTMENT_STATUS_FOR[to];
+    await recordVersion(db, 'Encounter', visit, tx);
+    if (visit.appointmentId && appointmentStatus) {
+      await Appointment.update({ status: appointmentStatus, versionId: nextVersion(db) }, { where: { id: visit.appointmentId }, transaction: tx });
+      const appointment = await Appointment.findByPk(visit.appointmentId, { transaction: tx, rejectOnEmpty: true });
+      await recordVersion(db, 'Appointment', appointment, tx);
+    }
+    await recordAudit(db, caller, {
+      action: 'U', activity: `visit-${to}`, resourceType: 'Encounter', resourceId: encounterId, patientId: visit.patientId,
+    }, tx);
+    return visit;
+  };
+  return outerTx ? work(outerTx) : db.transaction(work);
+}
