@@ -2,6 +2,7 @@ import type { Sequelize } from 'sequelize';
 import { defineAccess } from './access.js';
 import { defineAuditEvent } from './audit-event.js';
 import { defineClinical } from './clinical.js';
+import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
 import { defineResourceVersion } from './resource-version.js';
 import { defineScheduling } from './scheduling.js';
@@ -14,6 +15,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineAuditEvent(sequelize),
     ...defineScheduling(sequelize),
     ...defineResourceVersion(sequelize),
+    ...defineObservation(sequelize),
   };
 }
 

@@ -21,7 +21,7 @@ for (const dialect of DIALECTS) {
         const tables = (await db.sequelize.getQueryInterface().showAllTables()).map(String);
         expect(tables).to.include.members(['organizations', 'patients', 'practitioners', 'coverages', 'encounters',
           'conditions', 'users', 'refresh_tokens', 'audit_events', 'schedules', 'availability_rules', 'schedule_exceptions',
-          'slots', 'appointments', 'resource_versions', 'schema_migrations']);
+          'slots', 'appointments', 'resource_versions', 'observations', 'schema_migrations']);
         expect(await migrate(db)).to.deep.equal([]);
       } finally {
         await db.close();
