@@ -1,13 +1,14 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
 import type { Migration } from './index.js';
+import { idColumn, refColumn, timestampColumns, versionColumn } from '../columns.js';
 
 export const observations: Migration = {
   name: '0004-observations',
   async up({ context: q }: { context: QueryInterface }) {
     await q.createTable('observations', {
-      id: { type: DataTypes.STRING(64), primaryKey: true, allowNull: false },
-      patientId: { type: DataTypes.STRING(64), allowNull: false },
-      encounterId: { type: DataTypes.STRING(64), allowNull: true },
+      id: idColumn,
+      patientId: refColumn(false),
+      encounterId: refColumn(true),
       status: { type: DataTypes.STRING(20), allowNull: false },
       category: { type: DataTypes.STRING(40), allowNull: false },
       codeSystem: { type: DataTypes.STRING(128), allowNull: false },
@@ -19,11 +20,10 @@ export const observations: Migration = {
       components: { type: DataTypes.TEXT, allowNull: true },
       entryMethod: { type: DataTypes.STRING(10), allowNull: true },
       deviceName: { type: DataTypes.STRING(100), allowNull: true },
-      diagnosticReportId: { type: DataTypes.STRING(64), allowNull: true },
+      diagnosticReportId: refColumn(true),
       source: { type: DataTypes.STRING(255), allowNull: true },
-      versionId: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
-      createdAt: { type: DataTypes.DATE(3), allowNull: false },
-      updatedAt: { type: DataTypes.DATE(3), allowNull: false },
+      versionId: versionColumn,
+      ...timestampColumns,
     });
     // A patient's readings by code and date: the search users make most (DESIGN.md §5, bench/readings).
     await q.addIndex('observations', ['patientId', 'code', 'effectiveAt']);

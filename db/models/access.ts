@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { idColumn, refColumn, timestampColumns } from '../columns.js';
 
 export const ROLES = ['patient', 'doctor', 'pharmacist', 'insurer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -38,29 +39,28 @@ export class RefreshToken extends Model<InferAttributes<RefreshToken>, InferCrea
 export function defineAccess(sequelize: Sequelize) {
   const UserModel = fresh(User);
   UserModel.init({
-    id: { type: DataTypes.STRING(64), primaryKey: true },
+    id: idColumn,
     email: { type: DataTypes.STRING(254), allowNull: false, unique: true },
     passwordHash: { type: DataTypes.STRING(255), allowNull: false },
     role: { type: DataTypes.STRING(16), allowNull: false },
     displayName: { type: DataTypes.STRING(200), allowNull: false },
-    patientId: { type: DataTypes.STRING(64), allowNull: true, unique: true },
-    practitionerId: { type: DataTypes.STRING(64), allowNull: true },
-    organizationId: { type: DataTypes.STRING(64), allowNull: true },
+    patientId: { ...refColumn(true), unique: true },
+    practitionerId: refColumn(true),
+    organizationId: refColumn(true),
     active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
-    createdAt: DataTypes.DATE(3),
-    updatedAt: DataTypes.DATE(3),
+    ...timestampColumns,
   }, { sequelize, tableName: 'users' });
 
   const RefreshTokenModel = fresh(RefreshToken);
   RefreshTokenModel.init({
-    id: { type: DataTypes.STRING(64), primaryKey: true },
+    id: idColumn,
     tokenHash: { type: DataTypes.STRING(64), allowNull: false, unique: true },
-    userId: { type: DataTypes.STRING(64), allowNull: false },
+    userId: refColumn(false),
     familyId: { type: DataTypes.STRING(64), allowNull: false },
     expiresAt: { type: DataTypes.DATE(3), allowNull: false },
     usedAt: { type: DataTypes.DATE(3), allowNull: true },
     revokedAt: { type: DataTypes.DATE(3), allowNull: true },
-    createdAt: DataTypes.DATE(3),
+    createdAt: timestampColumns.createdAt,
   }, { sequelize, tableName: 'refresh_tokens', updatedAt: false });
   return { User: UserModel, RefreshToken: RefreshTokenModel };
 }

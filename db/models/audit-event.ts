@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { appendOnlyHooks } from '../columns.js';
 
 /** FHIR AuditEvent.action: Create, Read, Update, Delete, Execute. */
 export type AuditAction = 'C' | 'R' | 'U' | 'D' | 'E';
@@ -46,12 +47,7 @@ export function defineAuditEvent(sequelize: Sequelize) {
     sequelize,
     tableName: 'audit_events',
     timestamps: false,
-    hooks: {
-      beforeUpdate: () => { throw new Error('audit events are append-only'); },
-      beforeDestroy: () => { throw new Error('audit events are append-only'); },
-      beforeBulkUpdate: () => { throw new Error('audit events are append-only'); },
-      beforeBulkDestroy: () => { throw new Error('audit events are append-only'); },
-    },
+    hooks: appendOnlyHooks('audit events'),
   });
   return { AuditEvent: AuditEventModel };
 }

@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { idColumn, versionColumn, timestampColumns } from '../columns.js';
 
 /** v3-ActCode: AMB is an in-person ambulatory visit, VR a virtual (video) visit. */
 export type EncounterClass = 'AMB' | 'VR';
@@ -47,14 +48,11 @@ export class Condition extends Model<InferAttributes<Condition>, InferCreationAt
   declare updatedAt: CreationOptional<Date>;
 }
 
-const id = { type: DataTypes.STRING(64), primaryKey: true };
-const versionId = { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 };
-const timestamps = { createdAt: DataTypes.DATE(3), updatedAt: DataTypes.DATE(3) };
 
 export function defineClinical(sequelize: Sequelize) {
   const EncounterModel = fresh(Encounter);
   EncounterModel.init({
-    id,
+    id: idColumn,
     patientId: { type: DataTypes.STRING(64), allowNull: false },
     practitionerId: { type: DataTypes.STRING(64), allowNull: true },
     organizationId: { type: DataTypes.STRING(64), allowNull: true },
@@ -64,13 +62,13 @@ export function defineClinical(sequelize: Sequelize) {
     periodEnd: { type: DataTypes.DATE(3), allowNull: true },
     source: { type: DataTypes.STRING(255), allowNull: true },
     appointmentId: { type: DataTypes.STRING(64), allowNull: true },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'encounters' });
 
   const ConditionModel = fresh(Condition);
   ConditionModel.init({
-    id,
+    id: idColumn,
     patientId: { type: DataTypes.STRING(64), allowNull: false },
     encounterId: { type: DataTypes.STRING(64), allowNull: true },
     recorderId: { type: DataTypes.STRING(64), allowNull: true },
@@ -82,8 +80,8 @@ export function defineClinical(sequelize: Sequelize) {
     onsetDate: { type: DataTypes.DATEONLY, allowNull: true },
     recordedAt: { type: DataTypes.DATE(3), allowNull: false },
     source: { type: DataTypes.STRING(255), allowNull: true },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'conditions' });
   return { Encounter: EncounterModel, Condition: ConditionModel };
 }

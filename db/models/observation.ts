@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { idColumn, refColumn, timestampColumns, versionColumn } from '../columns.js';
 
 export type ObservationStatus = 'registered' | 'preliminary' | 'final' | 'amended' | 'corrected' | 'cancelled' | 'entered-in-error';
 
@@ -45,9 +46,9 @@ export class Observation extends Model<InferAttributes<Observation>, InferCreati
 export function defineObservation(sequelize: Sequelize) {
   const ObservationModel = fresh(Observation);
   ObservationModel.init({
-    id: { type: DataTypes.STRING(64), primaryKey: true },
-    patientId: { type: DataTypes.STRING(64), allowNull: false },
-    encounterId: { type: DataTypes.STRING(64), allowNull: true },
+    id: idColumn,
+    patientId: refColumn(false),
+    encounterId: refColumn(true),
     status: { type: DataTypes.STRING(20), allowNull: false },
     category: { type: DataTypes.STRING(40), allowNull: false },
     codeSystem: { type: DataTypes.STRING(128), allowNull: false },
@@ -59,11 +60,10 @@ export function defineObservation(sequelize: Sequelize) {
     components: { type: DataTypes.TEXT, allowNull: true },
     entryMethod: { type: DataTypes.STRING(10), allowNull: true },
     deviceName: { type: DataTypes.STRING(100), allowNull: true },
-    diagnosticReportId: { type: DataTypes.STRING(64), allowNull: true },
+    diagnosticReportId: refColumn(true),
     source: { type: DataTypes.STRING(255), allowNull: true },
-    versionId: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
-    createdAt: DataTypes.DATE(3),
-    updatedAt: DataTypes.DATE(3),
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'observations' });
   return { Observation: ObservationModel };
 }

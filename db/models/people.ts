@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { idColumn, versionColumn, timestampColumns } from '../columns.js';
 
 export type OrganizationKind = 'hospital' | 'payer' | 'pharmacy';
 
@@ -59,24 +60,21 @@ export class Coverage extends Model<InferAttributes<Coverage>, InferCreationAttr
   declare updatedAt: CreationOptional<Date>;
 }
 
-const id = { type: DataTypes.STRING(64), primaryKey: true };
-const versionId = { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 };
-const timestamps = { createdAt: DataTypes.DATE(3), updatedAt: DataTypes.DATE(3) };
 
 export function definePeople(sequelize: Sequelize) {
   const OrganizationModel = fresh(Organization);
   OrganizationModel.init({
-    id,
+    id: idColumn,
     name: { type: DataTypes.STRING(200), allowNull: false },
     kind: { type: DataTypes.STRING(16), allowNull: false },
     identifier: { type: DataTypes.STRING(64), allowNull: true, unique: true },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'organizations' });
 
   const PatientModel = fresh(Patient);
   PatientModel.init({
-    id,
+    id: idColumn,
     familyName: { type: DataTypes.STRING(100), allowNull: false },
     givenName: { type: DataTypes.STRING(100), allowNull: false },
     birthDate: { type: DataTypes.DATEONLY, allowNull: true },
@@ -84,33 +82,33 @@ export function definePeople(sequelize: Sequelize) {
     phone: { type: DataTypes.STRING(32), allowNull: true },
     email: { type: DataTypes.STRING(254), allowNull: true },
     timeZone: { type: DataTypes.STRING(64), allowNull: false, defaultValue: 'UTC' },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'patients' });
 
   const PractitionerModel = fresh(Practitioner);
   PractitionerModel.init({
-    id,
+    id: idColumn,
     familyName: { type: DataTypes.STRING(100), allowNull: false },
     givenName: { type: DataTypes.STRING(100), allowNull: false },
     specialtyCode: { type: DataTypes.STRING(32), allowNull: true },
     specialtyDisplay: { type: DataTypes.STRING(100), allowNull: true },
     organizationId: { type: DataTypes.STRING(64), allowNull: false },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'practitioners' });
 
   const CoverageModel = fresh(Coverage);
   CoverageModel.init({
-    id,
+    id: idColumn,
     patientId: { type: DataTypes.STRING(64), allowNull: false },
     payorId: { type: DataTypes.STRING(64), allowNull: false },
     memberId: { type: DataTypes.STRING(64), allowNull: false },
     status: { type: DataTypes.STRING(20), allowNull: false },
     periodStart: { type: DataTypes.DATEONLY, allowNull: true },
     periodEnd: { type: DataTypes.DATEONLY, allowNull: true },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'coverages' });
   return { Organization: OrganizationModel, Patient: PatientModel, Practitioner: PractitionerModel, Coverage: CoverageModel };
 }

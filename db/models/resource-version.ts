@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { appendOnlyHooks } from '../columns.js';
 
 /**
  * One version of a record as it was written (the row's own columns as JSON). FHIR vread and _history read
@@ -29,12 +30,7 @@ export function defineResourceVersion(sequelize: Sequelize) {
     sequelize,
     tableName: 'resource_versions',
     timestamps: false,
-    hooks: {
-      beforeUpdate: () => { throw new Error('resource versions are append-only'); },
-      beforeDestroy: () => { throw new Error('resource versions are append-only'); },
-      beforeBulkUpdate: () => { throw new Error('resource versions are append-only'); },
-      beforeBulkDestroy: () => { throw new Error('resource versions are append-only'); },
-    },
+    hooks: appendOnlyHooks('resource versions'),
   });
   return { ResourceVersion: ResourceVersionModel };
 }

@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { idColumn, refColumn, versionColumn, timestampColumns } from '../columns.js';
 
 export type VisitType = 'video-follow-up' | 'in-person';
 export const VISIT_TYPES: VisitType[] = ['video-follow-up', 'in-person'];
@@ -85,29 +86,25 @@ export class Appointment extends Model<InferAttributes<Appointment>, InferCreati
   declare updatedAt: CreationOptional<Date>;
 }
 
-const id = { type: DataTypes.STRING(64), primaryKey: true };
-const ref = (allowNull: boolean) => ({ type: DataTypes.STRING(64), allowNull });
-const versionId = { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 };
-const timestamps = { createdAt: DataTypes.DATE(3), updatedAt: DataTypes.DATE(3) };
 
 export function defineScheduling(sequelize: Sequelize) {
   const ScheduleModel = fresh(Schedule);
   ScheduleModel.init({
-    id,
-    practitionerId: ref(false),
+    id: idColumn,
+    practitionerId: refColumn(false),
     timeZone: { type: DataTypes.STRING(64), allowNull: false },
     slotMinutes: { type: DataTypes.INTEGER, allowNull: false },
     bufferMinutes: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
     horizonDays: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 14 },
     active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'schedules' });
 
   const AvailabilityRuleModel = fresh(AvailabilityRule);
   AvailabilityRuleModel.init({
-    id,
-    scheduleId: ref(false),
+    id: idColumn,
+    scheduleId: refColumn(false),
     weekday: { type: DataTypes.INTEGER, allowNull: false },
     startTime: { type: DataTypes.STRING(5), allowNull: false },
     endTime: { type: DataTypes.STRING(5), allowNull: false },
@@ -116,41 +113,41 @@ export function defineScheduling(sequelize: Sequelize) {
 
   const ScheduleExceptionModel = fresh(ScheduleException);
   ScheduleExceptionModel.init({
-    id,
-    scheduleId: ref(false),
+    id: idColumn,
+    scheduleId: refColumn(false),
     date: { type: DataTypes.DATEONLY, allowNull: false },
     reason: { type: DataTypes.STRING(200), allowNull: true },
   }, { sequelize, tableName: 'schedule_exceptions', timestamps: false });
 
   const SlotModel = fresh(Slot);
   SlotModel.init({
-    id,
-    scheduleId: ref(false),
-    practitionerId: ref(false),
+    id: idColumn,
+    scheduleId: refColumn(false),
+    practitionerId: refColumn(false),
     start: { type: DataTypes.DATE(3), allowNull: false },
     end: { type: DataTypes.DATE(3), allowNull: false },
     visitTypes: { type: DataTypes.STRING(100), allowNull: false },
     status: { type: DataTypes.STRING(20), allowNull: false },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'slots' });
 
   const AppointmentModel = fresh(Appointment);
   AppointmentModel.init({
-    id,
-    slotId: ref(false),
+    id: idColumn,
+    slotId: refColumn(false),
     heldSlotId: { type: DataTypes.STRING(64), allowNull: true, unique: true },
-    patientId: ref(false),
-    practitionerId: ref(false),
+    patientId: refColumn(false),
+    practitionerId: refColumn(false),
     visitType: { type: DataTypes.STRING(20), allowNull: false },
     status: { type: DataTypes.STRING(20), allowNull: false },
     start: { type: DataTypes.DATE(3), allowNull: false },
     end: { type: DataTypes.DATE(3), allowNull: false },
-    reasonConditionId: ref(true),
+    reasonConditionId: refColumn(true),
     cancellationReason: { type: DataTypes.STRING(500), allowNull: true },
     cancelledAt: { type: DataTypes.DATE(3), allowNull: true },
-    versionId,
-    ...timestamps,
+    versionId: versionColumn,
+    ...timestampColumns,
   }, { sequelize, tableName: 'appointments' });
 
   return {
