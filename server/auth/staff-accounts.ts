@@ -3,7 +3,7 @@ import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Role } from '../../db/models/access.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { Conflict, Invalid } from '../http/errors.js';
+import { Conflict, Invalid, Unauthorized } from '../http/errors.js';
 import type { Caller } from './caller.js';
 import { hashPassword } from './passwords.js';
 
@@ -63,7 +63,7 @@ export async function createStaffAccount(db: Database, caller: Caller, input: St
 /** The signed-in user as `GET /api/me` shows them. */
 export async function describeCaller(db: Database, caller: Caller) {
   const user = await db.models.User.findByPk(caller.userId);
-  if (!user) throw new Invalid('unknown-user', 'The account behind this token no longer exists.');
+  if (!user || !user.active) throw new Unauthorized('unknown-user', 'The account behind this token no longer exists or was deactivated.');
   return {
     id: user.id, email: user.email, role: user.role, displayName: user.displayName,
     patientId: user.patientId, practitionerId: user.practitionerId, organizationId: user.organizationId,
