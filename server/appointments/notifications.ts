@@ -1,0 +1,59 @@
+import crypto from 'node:crypto';
+import type { Transaction } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { NotificationKind } from '../../db/models/notification-outbox.js';
+import type { Appointment } from '../../db/models/scheduling.js';
+import { joinUrlOf } from './views.js';
+
+export interface NotificationSettings { publicBaseUrl: string; reminderLeadMinutes: number }
+
+/** Outbox writes: always inside the transaction of the change they announce, so both commit or neither. */
+async function enqueue(db: Database, tx: Transaction, kind: NotificationKind, appointment: Appointment, dueAt: Date,
+  recipient: 'patient' | 'practitioner', payload: Record<string, unknown>) {
+  await db.models.NotificationOutbox.create({
+    id: crypto.randomUUID(), kind, appointmentId: appointment.id, dueAt, status: 'pending',
+    recipientPatientId: recipient === 'patient' ? appointment.patientId : null,
+    recipientPractitionerId: recipient === 'practitioner' ? appointment.practitionerId : null,
+    payload: JSON.stringify({
+      appointmentId: appointment.id, visitType: appointment.visitType, start: appointment.start.toISOString(),
+      end: appointment.end.toISOString(), ...payload,
+    }),
+  }, { transaction: tx });
+}
+
+/** Pending reminders of an appointment that is cancelled or moved must not go out. */
+async function voidReminders(db: Database, tx: Transaction, appointmentId: string) {
+  await db.models.NotificationOutbox.update({ status: 'void' },
+    { where: { appointmentId, kind: 'appointment-reminder', status: 'pending' }, transaction: tx });
+}
+
+async function queueReminder(db: Database, tx: Transaction, appointment: Appointment, settings: NotificationSettings, now: Date) {
+  const due = new Date(Math.max(now.getTime(), appointment.start.getTime() - settings.reminderLeadMinutes * 60_000));
+  await enqueue(db, tx, 'appointment-reminder', appointment, due, 'patient', joinLink(appointment, settings));
+}
+
+const joinLink = (appointment: Appointment, settings: NotificationSettings) =>
+  (appointment.visitType === 'video-follow-up' ? { joinUrl: joinUrlOf(settings.publicBaseUrl, appointment.id) } : {});
+
+export async function queueBooked(db: Database, tx: Transaction, appointment: Appointment, settings: NotificationSettings, now: Date) {
+  await enqueue(db, tx, 'appointment-booked', appointment, now, 'patient', joinLink(appointment, settings));
+  await enqueue(db, tx, 'appointment-booked', appointment, now, 'practitioner', joinLink(appointment, settings));
+  await queueReminder(db, tx, appointment, settings, now);
+}
+
+export async function queueCancelled(db: Database, tx: Transaction, appointment: Appointment, by: string, reason: string | null, now: Date) {
+  await voidReminders(db, tx, appointment.id);
+  for (const recipient of ['patient', 'practitioner'] as const) {
+    await enqueue(db, tx, 'appointment-cancelled', appointment, now, recipient, { cancelledBy: by, reason });
+  }
+}
+
+export async function queueRescheduled(db: Database, tx: Transaction, appointment: Appointment, previousStart: Date,
+  settings: NotificationSettings, now: Date) {
+  await voidReminders(db, tx, appointment.id);
+  for (const recipient of ['patient', 'practitioner'] as const) {
+    await enqueue(db, tx, 'appointment-rescheduled', appointment, now, recipient,
+      { previousStart: previousStart.toISOString(), ...joinLink(appointment, settings) });
+  }
+  await queueReminder(db, tx, appointment, settings, now);
+}
