@@ -54,7 +54,7 @@ export async function bookAppointment(db: Database, caller: Caller, input: Booki
   return db.transaction(async (tx) => {
     await lockPatient(db, patientId, tx);
     await assertNoOverlappingAppointment(db, tx, patientId, slot);
-    if (!(await holdSlot(db, slot.id, tx, now))) throw slotTaken(slot.id);
+    if (!(await holdSlot(db, slot, tx, now))) throw slotTaken(slot.id);
     let appointment: Appointment;
     try {
       appointment = await db.models.Appointment.create({

@@ -8,10 +8,11 @@ import { NotFound } from '../http/errors.js';
  *  - a patient's bookings (the no-overlap rule reads, then inserts: the lock makes that read safe);
  *  - a practitioner's schedule (two regenerations must not insert the same slots).
  */
-export async function lockPatient(db: Database, patientId: string, tx: Transaction) {
-  const patient = await db.models.Patient.findByPk(patientId, { transaction: tx, lock: tx.LOCK.UPDATE });
+export async function lockPatient(db: Database, patientId: string, tx: Transaction): Promise<void> {
+  // SQLite: the IMMEDIATE transaction already excludes every other writer; the patient came from a verified token.
+  if (db.dialect === 'sqlite') return;
+  const patient = await db.models.Patient.findByPk(patientId, { attributes: ['id'], transaction: tx, lock: tx.LOCK.UPDATE });
   if (!patient) throw new NotFound('patient-not-found', `No patient with id ${patientId}.`);
-  return patient;
 }
 
 export async function lockPractitioner(db: Database, practitionerId: string, tx: Transaction) {

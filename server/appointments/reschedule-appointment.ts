@@ -30,7 +30,7 @@ export async function rescheduleAppointment(db: Database, caller: Caller, appoin
     const { Appointment } = db.models;
     await lockPatient(db, appointment.patientId, tx);
     await assertNoOverlappingAppointment(db, tx, appointment.patientId, slot, appointment.id);
-    if (!(await holdSlot(db, slot.id, tx, now))) throw slotTaken(slot.id);
+    if (!(await holdSlot(db, slot, tx, now))) throw slotTaken(slot.id);
     const [moved] = await Appointment.update({
       slotId: slot.id, heldSlotId: slot.id, practitionerId: slot.practitionerId, start: slot.start, end: slot.end,
       versionId: nextVersion(db),
