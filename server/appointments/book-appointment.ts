@@ -6,7 +6,7 @@ import { recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { scopeAllows } from '../auth/scopes.js';
-import { Forbidden, Invalid } from '../http/errors.js';
+import { Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { lockPatient } from './locks.js';
 import { queueBooked, type NotificationSettings } from './notifications.js';
 import { assertNoOverlappingAppointment } from './rules/no-overlapping-appointment.js';
@@ -48,6 +48,9 @@ function bookingPatient(caller: Caller, input: BookingInput): string {
 export async function bookAppointment(db: Database, caller: Caller, input: BookingInput, options: BookingOptions): Promise<Appointment> {
   const now = options.now ?? new Date();
   const patientId = bookingPatient(caller, input);
+  if (caller.role === 'admin' && !(await db.models.Patient.count({ where: { id: patientId } }))) {
+    throw new NotFound('patient-not-found', `No patient with id ${patientId}.`);
+  }
   const slot = await db.models.Slot.findByPk(input.slotId);
   assertSlotBookable(slot, input.slotId, input.visitType, now);
   const reasonConditionId = await followUpReason(db, patientId, input.visitType, input.conditionCode);

@@ -146,4 +146,18 @@ describeOnEachDatabase('booking an appointment', (hospital) => {
     expect(bySpecialty.body.slots.every((s: { specialty: string }) => s.specialty === 'Internal medicine')).to.equal(true);
     expect(bySpecialty.body.slots.length).to.be.greaterThan(0);
   });
+
+  it('when the demo hospital is seeded, then dr.chen offers two weeks of weekday slots in Asia/Shanghai, video follow-ups in the mornings', async () => {
+    const chen = await hospital().db.models.User.findOne({ where: { email: 'dr.chen@demo.test' }, rejectOnEmpty: true });
+    const bob = await hospital().tokenFor('bob@demo.test');
+    const res = await request(hospital().app).get('/api/slots').query({ practitioner: chen.practitionerId!, limit: '500', tz: 'Asia/Shanghai' })
+      .auth(bob, { type: 'bearer' }).expect(200);
+    const days = new Set(res.body.slots.map((s: { start: string }) => s.start.slice(0, 10)));
+    expect(days.size).to.be.within(8, 11);
+    for (const slot of res.body.slots as Array<{ start: string; visitTypes: string[] }>) {
+      expect(slot.start).to.match(/\+08:00$/);
+      const hour = Number(slot.start.slice(11, 13));
+      expect(slot.visitTypes.includes('video-follow-up')).to.equal(hour < 12);
+    }
+  });
 });
