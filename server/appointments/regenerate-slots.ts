@@ -33,6 +33,14 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
   const wanted = schedule.active ? planSlots(await slotPlanOf(db, schedule, tx), now, schedule.horizonDays) : [];
   const existing = await Slot.findAll({ where: { scheduleId: schedule.id, start: { [Op.gte]: now } }, transaction: tx });
   const wantedByStart = new Map(wanted.map((w) => [w.start.getTime(), w]));
+  // A slot retired earlier (busy-unavailable) that the rules offer again comes back as free.
+  for (const slot of existing.filter((s) => s.status === 'busy-unavailable')) {
+    const match = wantedByStart.get(slot.start.getTime());
+    if (!match || match.end.getTime() !== slot.end.getTime()) continue;
+    const [revived] = await Slot.update({ status: 'free', visitTypes: match.visitTypes.join(','), versionId: nextVersion(db) },
+      { where: { id: slot.id, status: 'busy-unavailable' }, transaction: tx });
+    if (revived) await recordVersion(db, 'Slot', slot, tx);
+  }
   const unavailable = existing.filter((s) => s.status !== 'free');
   const result: Regeneration = { created: 0, removed: 0, retired: 0, kept: 0, booked: unavailable.length };
   const taken = new Set<number>(existing.map((s) => s.start.getTime()));

@@ -127,6 +127,27 @@ describeOnEachDatabase('after booking: cancel, reschedule, attendance', (hospita
     }
   });
 
+  it('when the rules drop a slot that a cancelled appointment points to, then it is retired (busy-unavailable), and it comes back when the rules offer it again', async () => {
+    const doctor = await doctorWithSlots(hospital());
+    const patient = await quickPatient(hospital());
+    const [slot] = await freeSlotsOf(hospital(), doctor.practitionerId);
+    const booked = (await book(hospital(), patient.token, slot.id).expect(201)).body;
+    await post(`/api/appointments/${booked.id}/cancel`, patient.token).expect(200);
+    const put = (end: string) => request(hospital().app).put(`/api/practitioners/${doctor.practitionerId}/availability`).auth(doctor.token, { type: 'bearer' }).send({
+      timeZone: 'UTC', slotMinutes: 30, horizonDays: 3,
+      rules: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end, visitTypes: ['video-follow-up', 'in-person'] })),
+    }).expect(200);
+    const { Slot } = hospital().db.models;
+    expect(slot.start.toISOString().slice(11, 16)).to.equal('08:00');
+    await request(hospital().app).put(`/api/practitioners/${doctor.practitionerId}/availability`).auth(doctor.token, { type: 'bearer' }).send({
+      timeZone: 'UTC', slotMinutes: 30, horizonDays: 3,
+      rules: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '12:00', visitTypes: ['in-person'] })),
+    }).expect(200);
+    expect((await Slot.findByPk(slot.id, { rejectOnEmpty: true })).status).to.equal('busy-unavailable');
+    await put('12:00');
+    expect((await Slot.findByPk(slot.id, { rejectOnEmpty: true })).status).to.equal('free');
+  });
+
   it('when a doctor sets another doctor\'s availability, then 403; when openings overlap, then 400', async () => {
     const doctor = await doctorWithSlots(hospital());
     const other = await doctorWithSlots(hospital());
