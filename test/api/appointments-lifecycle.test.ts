@@ -49,6 +49,21 @@ describeOnEachDatabase('after booking: cancel, reschedule, attendance', (hospita
     const { Slot } = hospital().db.models;
     expect((await Slot.findByPk(oldSlot.id, { rejectOnEmpty: true })).status).to.equal('free');
     expect((await Slot.findByPk(newSlot.id, { rejectOnEmpty: true })).status).to.equal('busy');
+    const events = await hospital().db.models.NotificationOutbox.findAll({ where: { appointmentId: booked.id } });
+    expect(events.filter((e) => e.kind === 'appointment-rescheduled')).to.have.length(2);
+    expect(events.filter((e) => e.kind === 'appointment-reminder').map((e) => e.status).sort()).to.deep.equal(['pending', 'void']);
+  });
+
+  it('when an admin books for a patient, then it needs the patientId and the patient must exist', async () => {
+    const doctor = await doctorWithSlots(hospital());
+    const patient = await quickPatient(hospital());
+    const admin = await hospital().tokenFor('admin@demo.test');
+    const [slot] = await freeSlotsOf(hospital(), doctor.practitionerId);
+    const send = (body: object) => request(hospital().app).post('/api/appointments').auth(admin, { type: 'bearer' }).send({ slotId: slot.id, visitType: 'in-person', ...body });
+    expect((await send({}).expect(400)).body.code).to.equal('patient-required');
+    expect((await send({ patientId: 'nobody' }).expect(404)).body.code).to.equal('patient-not-found');
+    expect((await send({ patientId: patient.patientId }).expect(201)).body.patientId).to.equal(patient.patientId);
+    expect((await request(hospital().app).post('/api/appointments').auth(doctor.token, { type: 'bearer' }).send({ slotId: slot.id, visitType: 'in-person' }).expect(403)).body.code).to.equal('wrong-role');
   });
 
   it('when the new slot is already taken, then 409 and the old booking stays exactly as it was', async () => {
