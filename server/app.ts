@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Database } from '../db/connection.js';
+import { appointmentRoutes } from './appointments/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import type { KeyRing } from './auth/keys.js';
 import { authRoutes } from './auth/routes.js';
@@ -40,6 +41,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(authRoutes(node));
   app.use(patientRoutes(node));
   app.use(auditRoutes(node));
+  app.use(appointmentRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

@@ -25,6 +25,14 @@ export interface Config {
   shutdownGraceMs: number;
   /** The built browser app (npm run build puts it in dist/client). */
   clientDir: string;
+  appointments: {
+    /** A patient may cancel or reschedule until this many minutes before the start. */
+    cancellationCutoffMinutes: number;
+    /** The reminder is sent this many minutes before the start. */
+    reminderLeadMinutes: number;
+    /** How often the outbox worker delivers due notifications (and rolls the slot horizon). */
+    outboxIntervalMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -97,5 +105,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000),
     clientDir: path.resolve(env.CLIENT_DIR || path.join(projectRoot(), 'dist', 'client')),
+    appointments: {
+      cancellationCutoffMinutes: integer(env, 'CANCELLATION_CUTOFF_MINUTES', 120),
+      reminderLeadMinutes: integer(env, 'REMINDER_LEAD_MINUTES', 24 * 60),
+      outboxIntervalMs: integer(env, 'OUTBOX_INTERVAL_MS', 5_000, 100),
+    },
   };
 }

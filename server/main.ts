@@ -3,6 +3,7 @@ import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
 import { DEMO_ACCOUNTS, seedDemoHospital } from '../db/seeds/demo-hospital.js';
 import { buildApp } from './app.js';
+import { logTransport, startAppointmentsWorker } from './appointments/outbox-worker.js';
 import { loadKeyRing } from './auth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -50,7 +51,11 @@ async function start() {
     log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');
     console.log(banner(config, seeded));
   });
-  shutdownOnSignal(server, () => db.close(), config.shutdownGraceMs, log);
+  const worker = startAppointmentsWorker(db, logTransport(log), log, config.appointments.outboxIntervalMs);
+  shutdownOnSignal(server, async () => {
+    await worker.stop();
+    await db.close();
+  }, config.shutdownGraceMs, log);
 }
 
 start().catch((error: unknown) => {

@@ -1,0 +1,77 @@
+import crypto from 'node:crypto';
+import { UniqueConstraintError } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Appointment, VisitType } from '../../db/models/scheduling.js';
+import { recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { scopeAllows } from '../auth/scopes.js';
+import { Forbidden, Invalid, NotFound } from '../http/errors.js';
+import { lockPatient } from './locks.js';
+import { queueBooked, type NotificationSettings } from './notifications.js';
+import { assertNoOverlappingAppointment } from './rules/no-overlapping-appointment.js';
+import { followUpReason } from './rules/follow-up-eligible.js';
+import { assertSlotBookable, slotTaken } from './rules/slot-is-bookable.js';
+import { holdSlot } from './slot-hold.js';
+
+export interface BookingInput {
+  slotId: string;
+  visitType: VisitType;
+  /** Required when an admin books for a patient; a patient always books for themselves. */
+  patientId?: string;
+  /** ICD-10 code of the chronic condition a video follow-up is about; any eligible one when absent. */
+  conditionCode?: string;
+}
+
+export interface BookingOptions extends NotificationSettings { now?: Date }
+
+function bookingPatient(caller: Caller, input: BookingInput): string {
+  if (!scopeAllows(caller.scopes, 'Appointment', 'write')) {
+    throw new Forbidden('insufficient-scope', "The access token's scope does not allow write access to Appointment.");
+  }
+  if (caller.role === 'patient') {
+    if (input.patientId && input.patientId !== caller.patientId) throw new Forbidden('not-your-booking', 'Patients book only for themselves.');
+    return caller.patientId!;
+  }
+  if (caller.role === 'admin') {
+    if (!input.patientId) throw new Invalid('patient-required', 'Say which patient the booking is for (patientId).', [{ expression: 'body.patientId', message: 'required' }]);
+    return input.patientId;
+  }
+  throw new Forbidden('wrong-role', 'Only patients (or an admin on their behalf) book appointments.');
+}
+
+/**
+ * Use case: book a slot. Rules run in order — slot bookable, follow-up eligibility (video only) — then one
+ * transaction: lock the patient, no overlap, hold the slot (conditional update), insert the appointment,
+ * versions, audit and outbox events. Of N concurrent bookings of one slot exactly one commits.
+ */
+export async function bookAppointment(db: Database, caller: Caller, input: BookingInput, options: BookingOptions): Promise<Appointment> {
+  const now = options.now ?? new Date();
+  const patientId = bookingPatient(caller, input);
+  if (caller.role === 'admin' && !(await db.models.Patient.count({ where: { id: patientId } }))) {
+    throw new NotFound('patient-not-found', `No patient with id ${patientId}.`);
+  }
+  const slot = await db.models.Slot.findByPk(input.slotId);
+  assertSlotBookable(slot, input.slotId, input.visitType, now);
+  const reasonConditionId = await followUpReason(db, patientId, input.visitType, input.conditionCode);
+  return db.transaction(async (tx) => {
+    await lockPatient(db, patientId, tx);
+    await assertNoOverlappingAppointment(db, tx, patientId, slot);
+    if (!(await holdSlot(db, slot, tx, now))) throw slotTaken(slot.id);
+    let appointment: Appointment;
+    try {
+      appointment = await db.models.Appointment.create({
+        id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId, practitionerId: slot.practitionerId,
+        visitType: input.visitType, status: 'booked', start: slot.start, end: slot.end, reasonConditionId,
+        cancellationReason: null, cancelledAt: null,
+      }, { transaction: tx });
+    } catch (error) {
+      if (error instanceof UniqueConstraintError) throw slotTaken(slot.id);
+      throw error;
+    }
+    await recordVersion(db, 'Appointment', appointment, tx);
+    await recordAudit(db, caller, { action: 'C', activity: 'book', resourceType: 'Appointment', resourceId: appointment.id, patientId }, tx);
+    await queueBooked(db, tx, appointment, options, now);
+    return appointment;
+  });
+}

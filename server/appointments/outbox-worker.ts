@@ -1,0 +1,99 @@
+import { Op } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { NotificationOutbox } from '../../db/models/notification-outbox.js';
+import type { Logger } from '../logger.js';
+import { rollSlotHorizons } from './set-availability.js';
+
+/** Where notifications go. The log transport is the only one for now; e-mail or SMS plug in here. */
+export interface NotificationTransport {
+  deliver(message: { id: string; kind: string; to: { patientId: string | null; practitionerId: string | null }; payload: unknown }): Promise<void>;
+}
+
+export function logTransport(log: Logger): NotificationTransport {
+  return {
+    async deliver(message) {
+      log.info({ notification: message.id, kind: message.kind, to: message.to, payload: message.payload }, 'notification delivered');
+    },
+  };
+}
+
+const MAX_ATTEMPTS = 5;
+/** A claim older than this belongs to a worker that died mid-delivery: the event is tried again. */
+const STALE_CLAIM_MS = 5 * 60_000;
+const HORIZON_EVERY_MS = 60 * 60_000;
+
+/**
+ * Delivers due outbox events. Each event is claimed with a conditional update (pending → sending), so several
+ * workers (several server instances) never deliver one event twice; delivered events become sent, failed ones
+ * go back to pending until MAX_ATTEMPTS.
+ */
+export async function deliverDueNotifications(db: Database, transport: NotificationTransport, now = new Date(), batch = 50): Promise<number> {
+  const { NotificationOutbox: Outbox } = db.models;
+  await Outbox.update({ status: 'pending', claimedAt: null },
+    { where: { status: 'sending', claimedAt: { [Op.lt]: new Date(now.getTime() - STALE_CLAIM_MS) } } });
+  const due = await Outbox.findAll({ where: { status: 'pending', dueAt: { [Op.lte]: now } }, order: [['dueAt', 'ASC']], limit: batch });
+  let sent = 0;
+  for (const event of due) {
+    const [claimed] = await Outbox.update({ status: 'sending', claimedAt: now }, { where: { id: event.id, status: 'pending' } });
+    if (claimed !== 1) continue;
+    sent += await deliverOne(db, transport, event);
+  }
+  return sent;
+}
+
+async function deliverOne(db: Database, transport: NotificationTransport, event: NotificationOutbox): Promise<number> {
+  const { NotificationOutbox: Outbox } = db.models;
+  try {
+    await transport.deliver({
+      id: event.id, kind: event.kind, to: { patientId: event.recipientPatientId, practitionerId: event.recipientPractitionerId },
+      payload: JSON.parse(event.payload),
+    });
+    await Outbox.update({ status: 'sent', sentAt: new Date(), attempts: event.attempts + 1 }, { where: { id: event.id, status: 'sending' } });
+    return 1;
+  } catch (error) {
+    const attempts = event.attempts + 1;
+    await Outbox.update({
+      status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending', attempts, claimedAt: null,
+      lastError: (error instanceof Error ? error.message : String(error)).slice(0, 500),
+    }, { where: { id: event.id, status: 'sending' } });
+    return 0;
+  }
+}
+
+export interface BackgroundWorker { stop(): Promise<void> }
+
+/**
+ * The appointments background worker: every `intervalMs` it delivers due notifications, and once an hour it
+ * extends every schedule's rolling slot horizon. `stop()` waits for the running tick to finish.
+ */
+export function startAppointmentsWorker(db: Database, transport: NotificationTransport, log: Logger, intervalMs: number): BackgroundWorker {
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let busy = false;
+  let lastRoll = 0;
+  const tick = async () => {
+    try {
+      await deliverDueNotifications(db, transport);
+      if (Date.now() - lastRoll >= HORIZON_EVERY_MS) {
+        lastRoll = Date.now();
+        const created = await rollSlotHorizons(db);
+        if (created) log.info({ created }, 'slot horizon extended');
+      }
+    } catch (error) {
+      log.error({ err: error }, 'appointments worker tick failed');
+    }
+  };
+  const timer = setInterval(() => {
+    if (stopped || busy) return;
+    busy = true;
+    running = tick().finally(() => { busy = false; });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

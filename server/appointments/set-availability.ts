@@ -1,0 +1,114 @@
+import crypto from 'node:crypto';
+import type { Transaction } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Schedule, VisitType } from '../../db/models/scheduling.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { Forbidden, Invalid } from '../http/errors.js';
+import { lockPractitioner } from './locks.js';
+import { regenerateSlots, type Regeneration } from './regenerate-slots.js';
+import { overlappingRules, type WeeklyRule } from './slot-generation.js';
+
+export interface Availability {
+  timeZone: string;
+  slotMinutes: number;
+  bufferMinutes: number;
+  horizonDays: number;
+  rules: WeeklyRule[];
+  exceptions: Array<{ date: string; reason?: string | null }>;
+}
+
+/** A doctor sets their own availability; an admin anyone's. */
+export function assertMayManageSchedule(caller: Caller, practitionerId: string): void {
+  if (caller.role === 'admin') return;
+  if (caller.role === 'doctor' && caller.practitionerId === practitionerId) return;
+  throw new Forbidden('not-your-schedule', 'Only the doctor (or an admin) may change this availability.');
+}
+
+function assertRulesConsistent(input: Availability): void {
+  for (const [i, rule] of input.rules.entries()) {
+    if (rule.end <= rule.start) {
+      throw new Invalid('opening-ends-before-start', `Opening ${i + 1} ends (${rule.end}) before it starts (${rule.start}).`,
+        [{ expression: `body.rules.${i}.end`, message: 'must be after start' }]);
+    }
+  }
+  const clash = overlappingRules(input.rules);
+  if (clash) {
+    throw new Invalid('overlapping-openings', `Two openings on weekday ${clash[0].weekday} overlap (${clash[0].start}–${clash[0].end} and ${clash[1].start}–${clash[1].end}).`);
+  }
+}
+
+/** The practitioner's schedule (the oldest, when several exist), or null. */
+export function scheduleOf(db: Database, practitionerId: string, tx?: Transaction) {
+  return db.models.Schedule.findOne({ where: { practitionerId }, order: [['createdAt', 'ASC']], transaction: tx });
+}
+
+/** Writes a schedule's settings, weekly openings and exceptions inside `tx`, then regenerates its slots. */
+export async function writeAvailability(db: Database, practitionerId: string, input: Availability, tx: Transaction, now = new Date()) {
+  const { Schedule: Schedules, AvailabilityRule, ScheduleException } = db.models;
+  await lockPractitioner(db, practitionerId, tx);
+  const settings = { timeZone: input.timeZone, slotMinutes: input.slotMinutes, bufferMinutes: input.bufferMinutes, horizonDays: input.horizonDays, active: true };
+  let schedule: Schedule | null = await scheduleOf(db, practitionerId, tx);
+  if (schedule) {
+    await Schedules.update({ ...settings, versionId: nextVersion(db) }, { where: { id: schedule.id }, transaction: tx });
+  } else {
+    schedule = await Schedules.create({ id: crypto.randomUUID(), practitionerId, ...settings }, { transaction: tx });
+  }
+  await recordVersion(db, 'Schedule', schedule, tx);
+  await AvailabilityRule.destroy({ where: { scheduleId: schedule.id }, transaction: tx });
+  await ScheduleException.destroy({ where: { scheduleId: schedule.id }, transaction: tx });
+  await AvailabilityRule.bulkCreate(input.rules.map((r) => ({
+    id: crypto.randomUUID(), scheduleId: schedule.id, weekday: r.weekday, startTime: r.start, endTime: r.end,
+    visitTypes: [...new Set<VisitType>(r.visitTypes)].join(','),
+  })), { transaction: tx });
+  await ScheduleException.bulkCreate(input.exceptions.map((e) => ({
+    id: crypto.randomUUID(), scheduleId: schedule.id, date: e.date, reason: e.reason ?? null,
+  })), { transaction: tx });
+  const slots = await regenerateSlots(db, schedule, tx, now);
+  return { schedule, slots };
+}
+
+/** Use case: a doctor or admin publishes availability; slots follow at once, booked ones untouched. */
+export async function setAvailability(db: Database, caller: Caller, practitionerId: string, input: Availability, now = new Date()):
+  Promise<{ scheduleId: string; slots: Regeneration }> {
+  assertMayManageSchedule(caller, practitionerId);
+  assertRulesConsistent(input);
+  const exceptionDates = input.exceptions.map((e) => e.date);
+  if (new Set(exceptionDates).size !== exceptionDates.length) throw new Invalid('duplicate-exception', 'An exception date is listed twice.');
+  return db.transaction(async (tx) => {
+    const { schedule, slots } = await writeAvailability(db, practitionerId, input, tx, now);
+    await recordAudit(db, caller, { action: 'U', activity: 'set-availability', resourceType: 'Schedule', resourceId: schedule.id }, tx);
+    return { scheduleId: schedule.id, slots };
+  });
+}
+
+/** The availability as set, for the doctor's settings page. */
+export async function readAvailability(db: Database, practitionerId: string) {
+  const schedule = await scheduleOf(db, practitionerId);
+  if (!schedule) return null;
+  const [rules, exceptions] = await Promise.all([
+    db.models.AvailabilityRule.findAll({ where: { scheduleId: schedule.id }, order: [['weekday', 'ASC'], ['startTime', 'ASC']] }),
+    db.models.ScheduleException.findAll({ where: { scheduleId: schedule.id }, order: [['date', 'ASC']] }),
+  ]);
+  return {
+    scheduleId: schedule.id, practitionerId, timeZone: schedule.timeZone, slotMinutes: schedule.slotMinutes,
+    bufferMinutes: schedule.bufferMinutes, horizonDays: schedule.horizonDays, versionId: schedule.versionId,
+    rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') })),
+    exceptions: exceptions.map((e) => ({ date: e.date, reason: e.reason })),
+  };
+}
+
+/** Extends every active schedule's rolling horizon (run by the background worker). */
+export async function rollSlotHorizons(db: Database, now = new Date()): Promise<number> {
+  const schedules = await db.models.Schedule.findAll({ where: { active: true } });
+  let created = 0;
+  for (const s of schedules) {
+    created += await db.transaction(async (tx) => {
+      await lockPractitioner(db, s.practitionerId, tx);
+      const fresh = await db.models.Schedule.findByPk(s.id, { transaction: tx, rejectOnEmpty: true });
+      return (await regenerateSlots(db, fresh, tx, now)).created;
+    });
+  }
+  return created;
+}

@@ -1,0 +1,64 @@
+import type { VisitType } from '../../db/models/scheduling.js';
+import { addDays, isoWeekday, localDate, zonedToUtc } from './time-zone.js';
+
+export interface WeeklyRule {
+  /** 1 = Monday … 7 = Sunday. */
+  weekday: number;
+  /** HH:MM wall-clock time in the schedule's zone; `end` may be 24:00. */
+  start: string;
+  end: string;
+  visitTypes: VisitType[];
+}
+
+export interface SlotPlan {
+  timeZone: string;
+  slotMinutes: number;
+  bufferMinutes: number;
+  rules: WeeklyRule[];
+  /** YYYY-MM-DD dates (in the schedule's zone) on which no slot is offered. */
+  exceptionDates: string[];
+}
+
+export interface PlannedSlot {
+  start: Date;
+  end: Date;
+  visitTypes: VisitType[];
+}
+
+/**
+ * The slots a plan offers from `from` for `days` calendar days of the schedule's zone, in time order.
+ * Each opening is cut in elapsed time between its two wall-clock ends: an opening of 00:00–04:00 lasts 3 hours
+ * on a spring-forward day and 5 on a fall-back day, and holds that many hours of slots (see docs/appointments.md).
+ * Slots that start before `from` are left out.
+ */
+export function planSlots(plan: SlotPlan, from: Date, days: number): PlannedSlot[] {
+  const exceptions = new Set(plan.exceptionDates);
+  const firstDate = localDate(plan.timeZone, from);
+  const slotMs = plan.slotMinutes * 60_000;
+  const stepMs = (plan.slotMinutes + plan.bufferMinutes) * 60_000;
+  const slots: PlannedSlot[] = [];
+  for (let i = 0; i < days; i++) {
+    const date = addDays(firstDate, i);
+    if (exceptions.has(date)) continue;
+    const weekday = isoWeekday(date);
+    for (const rule of plan.rules.filter((r) => r.weekday === weekday)) {
+      const open = zonedToUtc(date, rule.start, plan.timeZone).getTime();
+      const close = zonedToUtc(date, rule.end, plan.timeZone).getTime();
+      for (let t = open; t + slotMs <= close; t += stepMs) {
+        if (t < from.getTime()) continue;
+        slots.push({ start: new Date(t), end: new Date(t + slotMs), visitTypes: [...rule.visitTypes] });
+      }
+    }
+  }
+  return slots.sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+/** Openings of one weekday must not overlap (wall-clock HH:MM compare as strings). */
+export function overlappingRules(rules: WeeklyRule[]): [WeeklyRule, WeeklyRule] | undefined {
+  const sorted = [...rules].sort((a, b) => a.weekday - b.weekday || a.start.localeCompare(b.start));
+  for (let i = 1; i < sorted.length; i++) {
+    const [a, b] = [sorted[i - 1], sorted[i]];
+    if (a.weekday === b.weekday && b.start < a.end) return [a, b];
+  }
+  return undefined;
+}
