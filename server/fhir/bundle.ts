@@ -99,7 +99,7 @@ async function perform(ctx: WriteContext, parsed: ParsedEntry, ids: Map<string, 
 }
 
 /** Gives every created entry with a urn:uuid fullUrl its id, and rewrites references to it everywhere. */
-function resolveUuidReferences(entries: ParsedEntry[]): Map<string, string> {
+function resolveUuidReferences(entries: ParsedEntry[]): { ids: Map<string, string>; pending: Set<string> } {
   const ids = new Map<string, string>();
   const targets = new Map<string, string>();
   for (const parsed of entries) {
@@ -121,7 +121,7 @@ function resolveUuidReferences(entries: ParsedEntry[]): Map<string, string> {
     }
   };
   for (const parsed of entries) rewrite(parsed.entry.resource);
-  return ids;
+  return { ids, pending: new Set(targets.values()) };
 }
 
 function failure(error: unknown): BundleEntry {
@@ -139,13 +139,13 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
   const entries = bundle.entry ?? [];
   if (bundle.type === 'transaction') {
     const parsed = entries.map(parseEntry);
-    const ids = resolveUuidReferences(parsed);
+    const { ids, pending } = resolveUuidReferences(parsed);
     const answers = new Array<BundleEntry>(parsed.length);
     try {
       await ctx.db.transaction(async (tx) => {
         for (const item of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
           try {
-            answers[item.index] = await perform({ ...ctx, tx }, item, ids, includeResource);
+            answers[item.index] = await perform({ ...ctx, tx, pendingReferences: pending }, item, ids, includeResource);
           } catch (error) {
             if (error instanceof DomainError && !(error instanceof AccessRefused)) {
               throw new DomainError(error.status, error.code, `Bundle.entry[${item.index}]: ${error.message} Nothing was stored.`, error.issueType, error.details, error.extra);

@@ -3,9 +3,9 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { Invalid, MethodNotAllowed, NotFound, PreconditionFailed } from '../http/errors.js';
+import { Invalid, MethodNotAllowed, NotFound, PreconditionFailed, Unprocessable } from '../http/errors.js';
 import { assertRowAccess, assertTypeAccess } from './access.js';
-import type { FhirContext, ResourceDefinition, Row } from './registry.js';
+import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
 import { fieldsOf, validateIncoming } from './validate.js';
 
@@ -89,6 +89,26 @@ export async function history(ctx: FhirContext, definition: ResourceDefinition, 
   return { resourceType: 'Bundle', type: 'history', total: entry.length, entry };
 }
 
+/**
+ * Local references must point at something that exists (no dangling Patient/123): checked for every reference
+ * search parameter whose target type this server serves. 422 `unknown-reference` otherwise.
+ */
+async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefinition, fields: Record<string, unknown>): Promise<void> {
+  const checked = new Set<string>();
+  for (const param of definition.searchParams) {
+    const column = param.columns[0];
+    const value = fields[column];
+    const target = param.type === 'reference' && param.target?.length === 1 ? definitionOf(param.target[0]) : undefined;
+    if (!target || checked.has(column) || typeof value !== 'string' || ctx.pendingReferences?.has(`${target.type}/${value}`)) continue;
+    checked.add(column);
+    if (!(await target.model(ctx.db).findByPk(value, { transaction: ctx.tx, attributes: ['id'] }))) {
+      throw new Unprocessable('unknown-reference', `${target.type}/${value} does not exist on this server.`, [
+        { expression: `${definition.type}.${param.name}`, message: `${target.type}/${value} does not exist` },
+      ]);
+    }
+  }
+}
+
 /** Create (http.html#create); `id` is chosen by the caller only for transaction entries with urn:uuid fullUrls. */
 export async function create(ctx: WriteContext, definition: ResourceDefinition, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
   assertTypeAccess(ctx, definition, 'write');
@@ -100,6 +120,7 @@ export async function create(ctx: WriteContext, definition: ResourceDefinition, 
   const fields = fieldsOf(definition, resource, new Date());
   const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
   await assertRowAccess(ctx, definition, patientId, 'write');
+  await assertReferencesExist(ctx, definition, fields);
   const instance = await definition.model(ctx.db).create({ ...fields, id }, { transaction: ctx.tx });
   await recordVersion(ctx.db, definition.type, instance, ctx.tx);
   await audit(ctx, definition, 'C', 'create', id, patientId);
@@ -141,6 +162,7 @@ export async function update(ctx: WriteContext, definition: ResourceDefinition, 
   const fields = fieldsOf(definition, resource, new Date());
   const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
   if (patientId !== patientOf(definition, existing)) await assertRowAccess(ctx, definition, patientId, 'write');
+  await assertReferencesExist(ctx, definition, fields);
   return writeVersion(ctx, definition, id, fields, expected, 'U', 'update', patientId);
 }
 

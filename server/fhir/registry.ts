@@ -41,6 +41,8 @@ export interface FhirContext {
   tx?: Transaction;
   /** The base URL of this server's FHIR endpoint, e.g. http://host/fhir (for Location and links). */
   baseUrl: string;
+  /** Inside a transaction Bundle: `Type/id` of every resource the Bundle creates (references to them are fine). */
+  pendingReferences?: Set<string>;
 }
 
 /**
@@ -99,6 +101,11 @@ const registry = new Map<string, ResourceDefinition>();
 export function registerResource(definition: ResourceDefinition): void {
   if (registry.has(definition.type)) throw new Error(`FHIR type ${definition.type} is registered twice`);
   registry.set(definition.type, definition);
+}
+
+/** Removes a type (tests that plug a throwaway type in take it out again). */
+export function unregisterResource(type: string): void {
+  registry.delete(type);
 }
 
 export function definitionOf(type: string): ResourceDefinition | undefined {

@@ -12,8 +12,8 @@ registerResource({
   writeRoles: ['admin', 'doctor'],
   enteredInError: { verificationStatus: 'entered-in-error' },
   searchParams: [
-    { name: 'patient', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'Who has the condition' },
     { name: 'subject', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'Who has the condition' },
+    { name: 'patient', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'Who has the condition' },
     { name: 'encounter', type: 'reference', columns: ['encounterId'], target: ['Encounter'], documentation: 'The visit it was recorded in' },
     { name: 'code', type: 'token', columns: ['code'], systemColumn: 'codeSystem', documentation: 'ICD-10 (or other) code, system|code' },
     { name: 'clinical-status', type: 'token', columns: ['clinicalStatus'], system: CLINICAL_STATUS, documentation: 'active | inactive | resolved …' },

@@ -12,8 +12,8 @@ registerResource({
   writeRoles: ['admin', 'doctor'],
   enteredInError: { status: 'entered-in-error' },
   searchParams: [
-    { name: 'patient', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'The patient seen' },
     { name: 'subject', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'The patient seen' },
+    { name: 'patient', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'The patient seen' },
     { name: 'practitioner', type: 'reference', columns: ['practitionerId'], target: ['Practitioner'], documentation: 'The doctor' },
     { name: 'service-provider', type: 'reference', columns: ['organizationId'], target: ['Organization'], documentation: 'The hospital' },
     { name: 'status', type: 'token', columns: ['status'], system: 'http://hl7.org/fhir/encounter-status', documentation: 'planned | in-progress | finished …' },

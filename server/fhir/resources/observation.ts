@@ -14,8 +14,8 @@ registerResource({
   writeRoles: ['admin', 'doctor', 'patient'],
   enteredInError: { status: 'entered-in-error' },
   searchParams: [
-    { name: 'patient', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'Whose measurement' },
     { name: 'subject', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'Whose measurement' },
+    { name: 'patient', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'Whose measurement' },
     { name: 'encounter', type: 'reference', columns: ['encounterId'], target: ['Encounter'], documentation: 'The visit it was taken in' },
     { name: 'code', type: 'token', columns: ['code'], systemColumn: 'codeSystem', documentation: 'LOINC code, system|code' },
     { name: 'category', type: 'token', columns: ['category'], system: OBSERVATION_CATEGORY, documentation: 'vital-signs | laboratory …' },
