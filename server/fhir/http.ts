@@ -26,7 +26,8 @@ export function fhirFormat(req: Request, _res: Response, next: NextFunction): vo
 }
 
 export function baseUrlOf(req: Request): string {
-  return `${req.protocol}://${req.get('host')}/fhir`;
+  // req.host honours X-Forwarded-Host from the trusted (loopback) proxy and keeps the port (Express 5).
+  return `${req.protocol}://${req.host}/fhir`;
 }
 
 export function contextOf(node: HospitalNode, req: Request): FhirContext {

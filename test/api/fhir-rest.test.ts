@@ -133,6 +133,12 @@ describeOnEachDatabase('FHIR REST API through a FHIR client', (hospital) => {
     expect(await values({ code: '8867-4,8480-6' })).to.deep.equal([50, 51, 52]);
     const byName = matches(await valid<SearchBundle>(client.search({ resourceType: 'Patient', searchParams: { name: 'zebed' } })));
     expect(byName.map((r) => r.id)).to.deep.equal([patient.patientId]);
+    const recent = matches(await valid<SearchBundle>(client.search({ resourceType: 'Observation', searchParams: {
+      patient: patient.patientId, _lastUpdated: `ge${new Date(Date.now() - 3_600_000).toISOString().slice(0, 19)}Z`, _sort: '_lastUpdated' } })));
+    expect(recent).to.have.length(3);
+    expect(matches(await valid<SearchBundle>(client.search({ resourceType: 'Observation', searchParams: { patient: patient.patientId, _lastUpdated: 'lt2000' } })))).to.deep.equal([]);
+    const one = matches(await valid<SearchBundle>(client.search({ resourceType: 'Observation', searchParams: { _id: recent[1].id! } })));
+    expect(one.map((r) => r.id)).to.deep.equal([recent[1].id]);
     const sorted = await valid<SearchBundle>(client.search({ resourceType: 'Observation', searchParams: { patient: patient.patientId, _sort: '-date' } }));
     expect(matches(sorted).map((r) => (r as { valueQuantity: { value: number } }).valueQuantity.value)).to.deep.equal([52, 51, 50]);
   });
