@@ -43,6 +43,7 @@ export interface BenchHospital {
 /** A fresh database (SQLite in a temp dir unless BENCH_DATABASE_URL says otherwise), migrated, seeded, filled. */
 export async function benchHospital(): Promise<BenchHospital> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hospital-bench-'));
+  // A MySQL/MariaDB database given here must be empty: each benchmark adds its 100,000 rows.
   const databaseUrl = process.env.BENCH_DATABASE_URL || `sqlite:${path.join(dir, 'bench.db')}`;
   const config = loadConfig({ NODE_ENV: 'development', DATABASE_URL: databaseUrl, DEMO_PASSWORD: 'bench-password', LOG_LEVEL: 'warn' });
   const db = await openDatabase(databaseUrl);
@@ -129,10 +130,14 @@ export async function bareDriver(databaseUrl: string): Promise<BareDriver> {
 /** The audit insert the app writes for every access, written the same way by the baseline. */
 export const AUDIT_INSERT = 'INSERT INTO audit_events (recordedAt, action, activity, outcome, actorUserId, actorRole, resourceType, resourceId, patientId, sourceIp, requestId, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)';
 
-export async function listen(app: Express): Promise<{ url: string; server: Server }> {
-  const server = app.listen(0, '127.0.0.1');
+export async function listen(app: Express): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    // Waits for requests still in flight when autocannon stops, so the database is closed after them.
+    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); }),
+  };
 }
 
 export function bareExpress(): Express {
