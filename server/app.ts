@@ -8,6 +8,7 @@ import { authRoutes } from './auth/routes.js';
 import { tokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { HospitalNode } from './hospital-node.js';
+import { fhirRoutes } from './fhir/routes.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { LoginThrottle } from './http/login-throttle.js';
 import { requestContext } from './http/request-context.js';
@@ -42,6 +43,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(patientRoutes(node));
   app.use(auditRoutes(node));
   app.use(appointmentRoutes(node));
+  app.use(fhirRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

@@ -3,6 +3,7 @@ import { foundation } from './0001-foundation.js';
 import { scheduling } from './0002-scheduling.js';
 import { resourceVersions } from './0003-resource-versions.js';
 import { observations } from './0004-observations.js';
+import { fhirSearchIndexes } from './0010-fhir-search-indexes.js';
 import { notificationOutbox } from './0020-notification-outbox.js';
 
 export interface Migration {
@@ -12,4 +13,6 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: Migration[] = [foundation, scheduling, resourceVersions, observations, notificationOutbox];
+export const migrations: Migration[] = [
+  foundation, scheduling, resourceVersions, observations, fhirSearchIndexes, notificationOutbox,
+];

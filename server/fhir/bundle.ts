@@ -1,0 +1,174 @@
+import crypto from 'node:crypto';
+import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome } from '@medplum/fhirtypes';
+import { operationOutcome } from '../http/error-handler.js';
+import { DomainError, Invalid } from '../http/errors.js';
+import { AccessRefused, auditRefusal } from './access.js';
+import * as interactions from './interactions.js';
+import { definitionOf, supports, type FhirContext, type Interaction, type ResourceDefinition } from './registry.js';
+import { search, type SearchQuery } from './search.js';
+
+/**
+ * `batch` and `transaction` Bundles at POST /fhir (hl7.org/fhir/R4/http.html#transaction). A transaction runs
+ * in one database transaction: one failing entry rolls back every other. `urn:uuid:` fullUrls of created
+ * resources are given ids first and every reference to them is rewritten before anything is stored.
+ */
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type WriteContext = FhirContext & { tx: NonNullable<FhirContext['tx']> };
+
+interface ParsedEntry {
+  index: number;
+  method: Method;
+  definition: ResourceDefinition;
+  id?: string;
+  version?: string;
+  query?: string;
+  entry: BundleEntry;
+}
+
+/** Processing order inside a transaction (http.html#trules): deletes, creates, updates, then reads. */
+const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, GET: 3 };
+
+function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
+  const at = `Bundle.entry[${index}].request`;
+  const method = entry.request?.method as Method | undefined;
+  if (!method || !(method in ORDER)) throw new Invalid('invalid-bundle', `${at}.method must be GET, POST, PUT or DELETE.`, [{ expression: `${at}.method`, message: 'unsupported method' }]);
+  const url = (entry.request?.url ?? '').replace(/^https?:\/\/[^/]+\/fhir\//, '');
+  const m = /^([A-Z][A-Za-z]+)(?:\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/(\d+))?)?(?:\?(.*))?$/.exec(url);
+  const definition = m ? definitionOf(m[1]) : undefined;
+  if (!m || !definition) throw new Invalid('invalid-bundle', `${at}.url "${entry.request?.url}" does not name a resource type this server serves.`, [{ expression: `${at}.url`, message: 'unknown type or malformed url' }]);
+  return { index, method, definition, id: m[2], version: m[3], query: m[4], entry };
+}
+
+function queryOf(query: string | undefined): SearchQuery {
+  const out: SearchQuery = {};
+  for (const [key, value] of new URLSearchParams(query ?? '')) {
+    const existing = out[key];
+    out[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return out;
+}
+
+function requireInteraction(parsed: ParsedEntry, interaction: Interaction): void {
+  if (!supports(parsed.definition, interaction)) {
+    throw new Invalid('unsupported-interaction', `Bundle.entry[${parsed.index}]: ${parsed.definition.type} does not support ${interaction}.`);
+  }
+}
+
+function response(ctx: FhirContext, stored: interactions.Stored, includeResource: boolean): BundleEntry {
+  const { resource, versionId } = stored;
+  const answer: BundleEntryResponse = {
+    status: stored.status === 201 ? '201 Created' : '200 OK',
+    etag: `W/"${versionId}"`,
+    lastModified: stored.lastUpdated,
+    ...(stored.status === 201 ? { location: `${resource.resourceType}/${resource.id}/_history/${versionId}` } : {}),
+  };
+  return { fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, ...(includeResource ? { resource } : {}), response: answer };
+}
+
+async function perform(ctx: WriteContext, parsed: ParsedEntry, ids: Map<string, string>, includeResource: boolean): Promise<BundleEntry> {
+  const { definition, entry } = parsed;
+  switch (parsed.method) {
+    case 'POST': {
+      requireInteraction(parsed, 'create');
+      const id = entry.fullUrl ? ids.get(entry.fullUrl) : undefined;
+      const stored = entry.request?.ifNoneExist
+        ? await interactions.createIfNoneExist(ctx, definition, entry.resource, entry.request.ifNoneExist, id)
+        : await interactions.create(ctx, definition, entry.resource, id);
+      if (entry.fullUrl && stored.resource.id) ids.set(entry.fullUrl, stored.resource.id);
+      return response(ctx, stored, includeResource);
+    }
+    case 'PUT':
+      requireInteraction(parsed, 'update');
+      if (!parsed.id) throw new Invalid('invalid-bundle', `Bundle.entry[${parsed.index}]: PUT needs Type/id (conditional update is not supported).`);
+      return response(ctx, await interactions.update(ctx, definition, parsed.id, entry.resource, entry.request?.ifMatch), includeResource);
+    case 'DELETE':
+      requireInteraction(parsed, 'delete');
+      if (!parsed.id) throw new Invalid('invalid-bundle', `Bundle.entry[${parsed.index}]: DELETE needs Type/id.`);
+      await interactions.remove(ctx, definition, parsed.id, entry.request?.ifMatch);
+      return { response: { status: '204 No Content' } };
+    case 'GET': {
+      if (parsed.id && parsed.version) return response(ctx, await interactions.vread(ctx, definition, parsed.id, parsed.version), true);
+      if (parsed.id) return response(ctx, await interactions.read(ctx, definition, parsed.id), true);
+      requireInteraction(parsed, 'search-type');
+      const bundle = await search(ctx, definition, queryOf(parsed.query), {
+        strict: false, selfUrl: `${ctx.baseUrl}/${definition.type}${parsed.query ? `?${parsed.query}` : ''}`,
+      });
+      return { resource: bundle, response: { status: '200 OK' } };
+    }
+  }
+}
+
+/** Gives every created entry with a urn:uuid fullUrl its id, and rewrites references to it everywhere. */
+function resolveUuidReferences(entries: ParsedEntry[]): { ids: Map<string, string>; pending: Set<string> } {
+  const ids = new Map<string, string>();
+  const targets = new Map<string, string>();
+  for (const parsed of entries) {
+    const fullUrl = parsed.entry.fullUrl;
+    if (parsed.method === 'POST' && fullUrl?.startsWith('urn:uuid:')) {
+      const id = crypto.randomUUID();
+      ids.set(fullUrl, id);
+      targets.set(fullUrl, `${parsed.definition.type}/${id}`);
+    }
+  }
+  const rewrite = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(rewrite);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      for (const [key, value] of Object.entries(record)) {
+        if (key === 'reference' && typeof value === 'string' && targets.has(value)) record[key] = targets.get(value);
+        else rewrite(value);
+      }
+    }
+  };
+  for (const parsed of entries) rewrite(parsed.entry.resource);
+  return { ids, pending: new Set(targets.values()) };
+}
+
+function failure(error: unknown): BundleEntry {
+  const domain = error instanceof DomainError ? error : undefined;
+  const outcome = domain ? operationOutcome(domain) as OperationOutcome
+    : { resourceType: 'OperationOutcome' as const, issue: [{ severity: 'error' as const, code: 'exception' as const, diagnostics: 'Something went wrong on our side.' }] };
+  return { response: { status: String(domain?.status ?? 500), outcome } };
+}
+
+export async function processBundle(ctx: FhirContext, body: unknown, includeResource: boolean): Promise<Bundle> {
+  const bundle = body as Bundle | undefined;
+  if (bundle?.resourceType !== 'Bundle' || (bundle.type !== 'batch' && bundle.type !== 'transaction')) {
+    throw new Invalid('invalid-bundle', 'POST /fhir takes a Bundle of type batch or transaction.', [{ expression: 'Bundle.type', message: 'must be batch or transaction' }]);
+  }
+  const entries = bundle.entry ?? [];
+  if (bundle.type === 'transaction') {
+    const parsed = entries.map(parseEntry);
+    const { ids, pending } = resolveUuidReferences(parsed);
+    const answers = new Array<BundleEntry>(parsed.length);
+    try {
+      await ctx.db.transaction(async (tx) => {
+        for (const item of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
+          try {
+            answers[item.index] = await perform({ ...ctx, tx, pendingReferences: pending }, item, ids, includeResource);
+          } catch (error) {
+            if (error instanceof DomainError && !(error instanceof AccessRefused)) {
+              throw new DomainError(error.status, error.code, `Bundle.entry[${item.index}]: ${error.message} Nothing was stored.`, error.issueType, error.details, error.extra);
+            }
+            throw error;
+          }
+        }
+      });
+    } catch (error) {
+      if (error instanceof AccessRefused) await auditRefusal(ctx, error);
+      throw error;
+    }
+    return { resourceType: 'Bundle', type: 'transaction-response', entry: answers };
+  }
+  const answers: BundleEntry[] = [];
+  for (const [index, entry] of entries.entries()) {
+    try {
+      const parsed = parseEntry(entry, index);
+      answers.push(await ctx.db.transaction((tx) => perform({ ...ctx, tx }, parsed, new Map(), includeResource)));
+    } catch (error) {
+      if (error instanceof AccessRefused) await auditRefusal(ctx, error);
+      answers.push(failure(error));
+    }
+  }
+  return { resourceType: 'Bundle', type: 'batch-response', entry: answers };
+}

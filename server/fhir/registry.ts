@@ -1,0 +1,121 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Model, ModelStatic, Transaction } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Role } from '../../db/models/access.js';
+import type { Caller } from '../auth/caller.js';
+
+/**
+ * The registry of FHIR resource types this node serves. One router (routes.ts) serves every registered type:
+ * adding a type means writing its mapping in fhir-mappings/ and a declaration in resources/, nothing else.
+ * docs/fhir.md explains how.
+ */
+export type Interaction = 'read' | 'vread' | 'search-type' | 'history-instance' | 'create' | 'update' | 'delete';
+
+/** A plain row as the model stores it (attribute name → value). */
+export type Row = Record<string, unknown> & { id: string | number };
+
+/** hl7.org/fhir/R4/search.html#ptypes: the parameter types this server implements. */
+export type SearchParamType = 'token' | 'date' | 'string' | 'reference';
+
+export interface SearchParamDefinition {
+  name: string;
+  type: SearchParamType;
+  /** Model attribute(s) the parameter searches; several = any of them (e.g. name → given or family). */
+  columns: string[];
+  documentation: string;
+  /** token: the attribute holding the code system, or the one fixed system the codes belong to. */
+  systemColumn?: string;
+  system?: string;
+  /** date: `date` for DATEONLY columns compared as YYYY-MM-DD strings, `instant` otherwise (default). */
+  precision?: 'date' | 'instant';
+  /** reference: the resource type(s) the reference may point at. */
+  target?: string[];
+  /** The column is never null, so `_sort` may use it (keyset paging needs a total order). */
+  sortable?: boolean;
+}
+
+/** What every interaction handler gets: who asks, the database, and the transaction it runs in. */
+export interface FhirContext {
+  db: Database;
+  caller: Caller;
+  tx?: Transaction;
+  /** The base URL of this server's FHIR endpoint, e.g. http://host/fhir (for Location and links). */
+  baseUrl: string;
+  /** Inside a transaction Bundle: `Type/id` of every resource the Bundle creates (references to them are fine). */
+  pendingReferences?: Set<string>;
+}
+
+/**
+ * A custom write, for a capability whose creation is a domain act (booking on POST /fhir/Appointment): it
+ * gets the validated resource and must return the stored row (versioned and audited by the handler itself).
+ */
+export type CustomWrite = (ctx: FhirContext & { tx: Transaction }, resource: Resource, id: string) => Promise<Row>;
+
+/** A FHIR operation (`$name`), declared beside its handler and listed in the CapabilityStatement. */
+export interface OperationDefinition {
+  name: string;
+  /** `instance`: POST /fhir/Type/{id}/$name; `type`: POST /fhir/Type/$name. */
+  level: 'instance' | 'type';
+  /** Canonical URL of the OperationDefinition (ours or HL7's). */
+  definition: string;
+  documentation: string;
+  /** Answers a resource (often Parameters or the changed resource) with the status to send. */
+  handler(ctx: FhirContext, input: { id?: string; parameters: Resource | undefined; query: Record<string, unknown> })
+    : Promise<{ status: number; resource?: Resource }>;
+}
+
+export interface ResourceDefinition {
+  type: string;
+  model(db: Database): ModelStatic<Model>;
+  toResource(row: Row): Resource;
+  /** Resource → model attributes; throws InvalidResource (fhir-mappings/common.ts). Absent for read-only types. */
+  fromResource?(resource: Resource, now: Date): Record<string, unknown>;
+  interactions: Interaction[];
+  searchParams: SearchParamDefinition[];
+  /**
+   * The attribute that holds the patient a row belongs to (the Patient compartment); `id` for Patient itself.
+   * Rows of such a type are read and written only under assertPatientAccess rules, and searches are
+   * constrained to the caller's patients. Absent: any signed-in caller whose scopes allow the type may read.
+   */
+  patientColumn?: string;
+  /** Roles that may use the type at all (default: every role) … */
+  readRoles?: Role[];
+  /** … and that may create or update it (default: every role, still bound by scopes and the compartment). */
+  writeRoles?: Role[];
+  /** Attributes that mark a row entered-in-error: a delete becomes a new version with them (never a hard delete). */
+  enteredInError?: Record<string, unknown>;
+  /** Attribute for meta.lastUpdated and `_lastUpdated` (default `updatedAt`). */
+  lastUpdatedColumn?: string;
+  /** The type whose resource_versions rows hold this type's history (PractitionerRole → Practitioner). */
+  versionsOf?: string;
+  /** false for types with no versions (AuditEvent): every row is version 1 forever. */
+  versioned?: boolean;
+  create?: CustomWrite;
+  update?: CustomWrite;
+  operations?: OperationDefinition[];
+}
+
+const registry = new Map<string, ResourceDefinition>();
+
+/** Registers a type; the router, search, Bundles and the CapabilityStatement pick it up from here. */
+export function registerResource(definition: ResourceDefinition): void {
+  if (registry.has(definition.type)) throw new Error(`FHIR type ${definition.type} is registered twice`);
+  registry.set(definition.type, definition);
+}
+
+/** Removes a type (tests that plug a throwaway type in take it out again). */
+export function unregisterResource(type: string): void {
+  registry.delete(type);
+}
+
+export function definitionOf(type: string): ResourceDefinition | undefined {
+  return registry.get(type);
+}
+
+export function registeredTypes(): ResourceDefinition[] {
+  return [...registry.values()].sort((a, b) => a.type.localeCompare(b.type));
+}
+
+export function supports(definition: ResourceDefinition, interaction: Interaction): boolean {
+  return definition.interactions.includes(interaction);
+}

@@ -1,0 +1,9 @@
+// Every FHIR type this node serves: importing a declaration registers it. Add one line per new type.
+import './audit-event.js';
+import './condition.js';
+import './coverage.js';
+import './encounter.js';
+import './observation.js';
+import './organization.js';
+import './patient.js';
+import './practitioner.js';

@@ -1,0 +1,104 @@
+import type { Request } from 'express';
+import { Router } from 'express';
+import type { HospitalNode } from '../hospital-node.js';
+import { authenticate } from '../http/authenticate.js';
+import { methodNotAllowed } from '../http/error-handler.js';
+import { NotFound } from '../http/errors.js';
+import { processBundle } from './bundle.js';
+import { capabilityStatement, smartConfiguration } from './capability-statement.js';
+import {
+  baseUrlOf, contextOf, definitionFor, fhirFormat, preferredReturn, reading, sendResource, sendStored, strictHandling, writing,
+} from './http.js';
+import * as interactions from './interactions.js';
+import './resources/index.js';
+import { search, type SearchQuery } from './search.js';
+
+/** The search URL as a GET (POST _search parameters moved into the query), for self and next links. */
+function selfUrl(req: Request, query: SearchQuery): string {
+  const url = new URL(`${baseUrlOf(req)}/${String(req.params.type)}`);
+  for (const [key, value] of Object.entries(query)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) url.searchParams.append(key, v);
+  }
+  return url.toString();
+}
+
+function searchQuery(req: Request): SearchQuery {
+  const body = req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body as SearchQuery : {};
+  return { ...(req.query as SearchQuery), ...body };
+}
+
+function operationFor(req: Request, segment: string, level: 'instance' | 'type') {
+  const definition = definitionFor(req, 'read');
+  const operation = definition.operations?.find((op) => `$${op.name}` === segment && op.level === level);
+  if (!operation) throw new NotFound('unknown-operation', `${definition.type} has no ${level} operation ${segment}.`);
+  return operation;
+}
+
+/** The FHIR R4 REST API (hl7.org/fhir/R4/http.html) for every type in the registry. */
+export function fhirRoutes(node: HospitalNode): Router {
+  const router = Router();
+  const signedIn = authenticate(node.tokens);
+  const publishedAt = new Date().toISOString();
+  router.use('/fhir', fhirFormat);
+
+  router.route('/fhir/metadata').get((req, res) => sendResource(res, 200, capabilityStatement(baseUrlOf(req), publishedAt))).all(methodNotAllowed);
+  router.route(['/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration'])
+    .get((req, res) => { res.json(smartConfiguration(baseUrlOf(req))); }).all(methodNotAllowed);
+
+  router.route('/fhir').post(signedIn, async (req, res) => {
+    const ctx = contextOf(node, req);
+    sendResource(res, 200, await reading(ctx, (c) => processBundle(c, req.body, preferredReturn(req) !== 'minimal')));
+  }).all(methodNotAllowed);
+
+  router.route('/fhir/:type').get(signedIn, async (req, res) => {
+    const definition = definitionFor(req, 'search-type');
+    const query = searchQuery(req);
+    sendResource(res, 200, await reading(contextOf(node, req), (c) => search(c, definition, query, { strict: strictHandling(req), selfUrl: selfUrl(req, query) })));
+  }).post(signedIn, async (req, res) => {
+    const definition = definitionFor(req, 'create');
+    const criteria = req.get('if-none-exist');
+    sendStored(req, res, await writing(contextOf(node, req), (c) => (criteria
+      ? interactions.createIfNoneExist(c, definition, req.body, criteria)
+      : interactions.create(c, definition, req.body))));
+  }).all(methodNotAllowed);
+
+  router.route('/fhir/:type/_search').post(signedIn, async (req, res) => {
+    const definition = definitionFor(req, 'search-type');
+    const query = searchQuery(req);
+    sendResource(res, 200, await reading(contextOf(node, req), (c) => search(c, definition, query, { strict: strictHandling(req), selfUrl: selfUrl(req, query) })));
+  }).all(methodNotAllowed);
+
+  router.route('/fhir/:type/:id').get(signedIn, async (req, res) => {
+    const definition = definitionFor(req, 'read');
+    sendStored(req, res, await reading(contextOf(node, req), (c) => interactions.read(c, definition, req.params.id)));
+  }).put(signedIn, async (req, res) => {
+    const definition = definitionFor(req, 'update');
+    sendStored(req, res, await writing(contextOf(node, req), (c) => interactions.update(c, definition, req.params.id, req.body, req.get('if-match'))));
+  }).delete(signedIn, async (req, res) => {
+    const definition = definitionFor(req, 'delete');
+    await writing(contextOf(node, req), (c) => interactions.remove(c, definition, req.params.id, req.get('if-match')));
+    res.status(204).end();
+  }).post(signedIn, async (req, res) => {
+    const operation = operationFor(req, req.params.id, 'type');
+    const answer = await reading(contextOf(node, req), (c) => operation.handler(c, { parameters: req.body, query: req.query }));
+    sendResource(res, answer.status, answer.resource ?? {});
+  }).all(methodNotAllowed);
+
+  router.route('/fhir/:type/:id/_history').get(signedIn, async (req, res) => {
+    const definition = definitionFor(req, 'history-instance');
+    sendResource(res, 200, await reading(contextOf(node, req), (c) => interactions.history(c, definition, req.params.id)));
+  }).all(methodNotAllowed);
+
+  router.route('/fhir/:type/:id/_history/:version').get(signedIn, async (req, res) => {
+    const definition = definitionFor(req, 'vread');
+    sendStored(req, res, await reading(contextOf(node, req), (c) => interactions.vread(c, definition, req.params.id, req.params.version)));
+  }).all(methodNotAllowed);
+
+  router.route('/fhir/:type/:id/:operation').post(signedIn, async (req, res) => {
+    const operation = operationFor(req, req.params.operation, 'instance');
+    const answer = await reading(contextOf(node, req), (c) => operation.handler(c, { id: req.params.id, parameters: req.body, query: req.query }));
+    sendResource(res, answer.status, answer.resource ?? {});
+  }).all(methodNotAllowed);
+
+  return router;
+}

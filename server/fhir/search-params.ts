@@ -1,0 +1,121 @@
+import { Op, type WhereOptions } from 'sequelize';
+import { Invalid } from '../http/errors.js';
+import type { SearchParamDefinition } from './registry.js';
+
+/**
+ * Turns one search parameter (hl7.org/fhir/R4/search.html) into a Sequelize condition. A comma in a value
+ * means OR; the same parameter repeated means AND (the caller combines those).
+ */
+export function conditionFor(param: SearchParamDefinition, modifier: string | undefined, value: string): WhereOptions {
+  const values = value.split(',').filter((v) => v !== '');
+  if (!values.length) throw new Invalid('invalid-search', `Search parameter ${param.name} has no value.`);
+  const any = values.map((v) => single(param, modifier, v));
+  return any.length === 1 ? any[0] : { [Op.or]: any };
+}
+
+function single(param: SearchParamDefinition, modifier: string | undefined, value: string): WhereOptions {
+  switch (param.type) {
+    case 'token': return token(param, modifier, value);
+    case 'string': return string(param, modifier, value);
+    case 'date': return date(param, modifier, value);
+    case 'reference': return reference(param, modifier, value);
+  }
+}
+
+const NOTHING: WhereOptions = { id: { [Op.in]: [] } };
+
+function noModifier(param: SearchParamDefinition, modifier: string | undefined): void {
+  if (modifier !== undefined) {
+    throw new Invalid('unsupported-modifier', `Search parameter ${param.name} does not support the :${modifier} modifier.`);
+  }
+}
+
+/** token: `code`, `system|code`, `|code` (no system) or `system|` (any code of the system). */
+function token(param: SearchParamDefinition, modifier: string | undefined, value: string): WhereOptions {
+  noModifier(param, modifier);
+  const [column] = param.columns;
+  const bar = value.indexOf('|');
+  if (bar < 0) return { [column]: value };
+  const system = value.slice(0, bar);
+  const code = value.slice(bar + 1);
+  const where: Record<string, unknown> = code ? { [column]: code } : {};
+  if (param.systemColumn) {
+    if (!system) return NOTHING; // every code we store has a system
+    where[param.systemColumn] = system;
+  } else if (system && system !== param.system) {
+    return NOTHING;
+  } else if (!system && param.system) {
+    return NOTHING;
+  }
+  return where;
+}
+
+/** SQLite's LIKE has no default escape character, so `%` and `_` in a value cannot be made literal: drop them. */
+function escapeLike(value: string): string {
+  return value.replace(/[%_]/g, '');
+}
+
+/** string: starts with, ignoring case (both databases compare case-insensitively: utf8mb4_unicode_ci / LIKE). */
+function string(param: SearchParamDefinition, modifier: string | undefined, value: string): WhereOptions {
+  if (modifier !== undefined && modifier !== 'exact' && modifier !== 'contains') {
+    throw new Invalid('unsupported-modifier', `Search parameter ${param.name} supports :exact and :contains only.`);
+  }
+  const match = modifier === 'exact' ? value
+    : { [Op.like]: modifier === 'contains' ? `%${escapeLike(value)}%` : `${escapeLike(value)}%` };
+  const any = param.columns.map((column) => ({ [column]: match }));
+  return any.length === 1 ? any[0] : { [Op.or]: any };
+}
+
+const DATE = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+
+/** The instant range [start, end) a date value covers at its own precision (search.html#date). */
+export function dateRange(value: string, name: string): { prefix: string; start: Date; end: Date } {
+  const m = DATE.exec(value);
+  if (!m) throw new Invalid('invalid-date', `Search parameter ${name}: "${value}" is not a FHIR date (e.g. ge2024-05-01).`);
+  const [, prefix = 'eq', y, mo, d, h, mi, s, frac, zone = 'Z'] = m;
+  let start: Date;
+  let end: Date;
+  if (h !== undefined) {
+    start = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s ?? '00'}${frac ?? ''}${zone}`);
+    const step = frac ? 1 : s !== undefined ? 1000 : 60_000;
+    end = new Date(start.getTime() + step);
+  } else {
+    const year = Number(y);
+    const month = mo ? Number(mo) - 1 : 0;
+    const day = d ? Number(d) : 1;
+    start = new Date(Date.UTC(year, month, day));
+    end = new Date(Date.UTC(year + (mo ? 0 : 1), month + (mo && !d ? 1 : 0), day + (d ? 1 : 0)));
+  }
+  if (Number.isNaN(start.getTime())) throw new Invalid('invalid-date', `Search parameter ${name}: "${value}" is not a real date.`);
+  if (!['eq', 'gt', 'lt', 'ge', 'le'].includes(prefix)) {
+    throw new Invalid('unsupported-prefix', `Search parameter ${name}: the ${prefix} prefix is not supported (use eq, ge, le, gt or lt).`);
+  }
+  return { prefix, start, end };
+}
+
+function date(param: SearchParamDefinition, modifier: string | undefined, value: string): WhereOptions {
+  noModifier(param, modifier);
+  const { prefix, start, end } = dateRange(value, param.name);
+  const asColumn = (d: Date) => (param.precision === 'date' ? d.toISOString().slice(0, 10) : d);
+  const [column] = param.columns;
+  switch (prefix) {
+    case 'ge': return { [column]: { [Op.gte]: asColumn(start) } };
+    case 'gt': return { [column]: { [Op.gte]: asColumn(end) } };
+    case 'le': return { [column]: { [Op.lt]: asColumn(end) } };
+    case 'lt': return { [column]: { [Op.lt]: asColumn(start) } };
+    default: return { [column]: { [Op.gte]: asColumn(start), [Op.lt]: asColumn(end) } };
+  }
+}
+
+/** reference: `Type/id`, `id`, or an absolute URL ending in Type/id; `:Type` modifier names the target type. */
+function reference(param: SearchParamDefinition, modifier: string | undefined, value: string): WhereOptions {
+  const targets = param.target ?? [];
+  if (modifier !== undefined && !targets.includes(modifier)) {
+    throw new Invalid('unsupported-modifier', `Search parameter ${param.name} refers to ${targets.join(' or ')}, not ${modifier}.`);
+  }
+  const m = /^(?:.*\/)?(?:([A-Z][A-Za-z]+)\/)?([A-Za-z0-9\-.]{1,64})$/.exec(value);
+  if (!m) throw new Invalid('invalid-reference', `Search parameter ${param.name}: "${value}" is not a reference.`);
+  const [, type, id] = m;
+  if (type && !targets.includes(type)) return NOTHING;
+  return { [param.columns[0]]: id };
+}

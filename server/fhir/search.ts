@@ -1,0 +1,232 @@
+import type { Bundle, BundleEntry, BundleLink, OperationOutcome } from '@medplum/fhirtypes';
+import { Op, type Model, type WhereOptions } from 'sequelize';
+import { recordAudit } from '../audit/audit-log.js';
+import { Invalid } from '../http/errors.js';
+import { assertTypeAccess, compartmentWhere } from './access.js';
+import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition, type Row, type SearchParamDefinition } from './registry.js';
+import { conditionFor } from './search-params.js';
+
+export const DEFAULT_COUNT = 20;
+export const MAX_COUNT = 100;
+/** How many resources one _revinclude may add to a page (the rest would make the page unbounded). */
+const MAX_REVINCLUDED = 500;
+
+/** Result parameters and paging, handled here rather than as filters (search.html#return). */
+const CONTROL = new Set(['_count', '_sort', '_include', '_revinclude', '_format', '_cursor', '_pretty']);
+
+export type SearchQuery = Record<string, string | string[] | undefined>;
+
+interface Sort {
+  name: string;
+  column: string;
+  descending: boolean;
+}
+
+export interface SearchOptions {
+  /** `Prefer: handling=strict`: unknown parameters are an error instead of a warning. */
+  strict: boolean;
+  /** The URL of this search without paging (for self/next links). */
+  selfUrl: string;
+}
+
+const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+function idParam(): SearchParamDefinition {
+  return { name: '_id', type: 'token', columns: ['id'], documentation: 'Logical id', sortable: true };
+}
+
+function lastUpdatedParam(definition: ResourceDefinition): SearchParamDefinition {
+  return { name: '_lastUpdated', type: 'date', columns: [definition.lastUpdatedColumn ?? 'updatedAt'], documentation: 'When the resource last changed', sortable: true };
+}
+
+/** Every parameter of a type, including the common `_id` and `_lastUpdated`. */
+export function searchParamsOf(definition: ResourceDefinition): SearchParamDefinition[] {
+  return [idParam(), lastUpdatedParam(definition), ...definition.searchParams];
+}
+
+function parseSort(definition: ResourceDefinition, value: string | undefined, warnings: string[]): Sort {
+  if (!value) return { name: '_id', column: 'id', descending: false };
+  const [first, ...rest] = value.split(',');
+  if (rest.length) warnings.push(`Only the first _sort key (${first}) is used; ${rest.join(',')} ignored.`);
+  const descending = first.startsWith('-');
+  const name = descending ? first.slice(1) : first;
+  const param = searchParamsOf(definition).find((p) => p.name === name && p.sortable);
+  if (!param) {
+    throw new Invalid('unsupported-sort', `${definition.type} cannot be sorted by ${name}; use ${
+      searchParamsOf(definition).filter((p) => p.sortable).map((p) => p.name).join(', ')}.`);
+  }
+  return { name, column: param.columns[0], descending };
+}
+
+function parseCount(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_COUNT;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new Invalid('invalid-count', '_count must be a positive whole number.');
+  return Math.min(count, MAX_COUNT);
+}
+
+/** The opaque paging cursor: the sort value and id of the last row of the previous page (keyset paging). */
+interface Cursor { v: unknown; id: string | number }
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(value: string | undefined, sort: Sort, definition: ResourceDefinition): WhereOptions | undefined {
+  if (!value) return undefined;
+  let cursor: Cursor;
+  try {
+    cursor = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Cursor;
+  } catch {
+    throw new Invalid('invalid-cursor', 'The _cursor parameter is not one this server issued.');
+  }
+  const isDate = searchParamsOf(definition).find((p) => p.columns[0] === sort.column)?.type === 'date'
+    && !(definition.searchParams.find((p) => p.columns[0] === sort.column)?.precision === 'date');
+  const v = isDate ? new Date(String(cursor.v)) : cursor.v;
+  const beyond = sort.descending ? Op.lt : Op.gt;
+  if (sort.column === 'id') return { id: { [beyond]: cursor.id } };
+  return { [Op.or]: [{ [sort.column]: { [beyond]: v } }, { [sort.column]: v, id: { [beyond]: cursor.id } }] };
+}
+
+/** Filters from the search parameters; unknown ones become warnings (or a 400 when strict). */
+function filtersOf(definition: ResourceDefinition, query: SearchQuery, strict: boolean, warnings: string[]): WhereOptions[] {
+  const params = searchParamsOf(definition);
+  const where: WhereOptions[] = [];
+  for (const [key, raw] of Object.entries(query)) {
+    if (CONTROL.has(key)) continue;
+    const [name, modifier] = key.split(':');
+    const param = params.find((p) => p.name === name);
+    if (!param) {
+      const message = `Unknown search parameter ${key} for ${definition.type}: ignored.`;
+      if (strict) throw new Invalid('unknown-search-parameter', message.replace(': ignored', ''), [{ expression: key, message }]);
+      warnings.push(message);
+      continue;
+    }
+    for (const value of asList(raw)) where.push(conditionFor(param, modifier, value));
+  }
+  return where;
+}
+
+function outcomeEntry(warnings: string[]): BundleEntry {
+  const outcome: OperationOutcome = {
+    resourceType: 'OperationOutcome',
+    issue: warnings.map((diagnostics) => ({ severity: 'warning', code: 'not-supported', diagnostics })),
+  };
+  return { resource: outcome, search: { mode: 'outcome' } };
+}
+
+export function entryOf(ctx: FhirContext, definition: ResourceDefinition, row: Row, mode: 'match' | 'include'): BundleEntry {
+  const resource = definition.toResource(row);
+  return { fullUrl: `${ctx.baseUrl}/${definition.type}/${resource.id}`, resource, search: { mode } };
+}
+
+/** `Type:param[:Target]` → the reference parameter and the type it points at. */
+function referenceParam(spec: string, expectedSource?: string): { source: ResourceDefinition; param: SearchParamDefinition; target: ResourceDefinition } | undefined {
+  const [sourceType, name, targetType] = spec.split(':');
+  const source = definitionOf(sourceType);
+  if (!source || (expectedSource && sourceType !== expectedSource)) return undefined;
+  const param = source.searchParams.find((p) => p.name === name && p.type === 'reference');
+  const target = definitionOf(targetType ?? param?.target?.[0] ?? '');
+  if (!param || !target || !param.target?.includes(target.type)) return undefined;
+  return { source, param, target };
+}
+
+/** _include targets and _revinclude sources this server follows, for the CapabilityStatement. */
+export function includesOf(definition: ResourceDefinition): { include: string[]; revinclude: string[] } {
+  return {
+    include: definition.searchParams.filter((p) => p.type === 'reference' && p.target?.some((t) => definitionOf(t)))
+      .map((p) => `${definition.type}:${p.name}`),
+    revinclude: registeredTypes().flatMap((source) => source.searchParams
+      .filter((p) => p.type === 'reference' && p.target?.includes(definition.type))
+      .map((p) => `${source.type}:${p.name}`)),
+  };
+}
+
+async function included(ctx: FhirContext, definition: ResourceDefinition, rows: Row[], query: SearchQuery, warnings: string[]): Promise<BundleEntry[]> {
+  const entries: BundleEntry[] = [];
+  const seen = new Set<string>();
+  const add = (target: ResourceDefinition, found: Row[]) => {
+    for (const row of found) {
+      const key = `${target.type}/${row.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      entries.push(entryOf(ctx, target, row, 'include'));
+    }
+  };
+  for (const spec of asList(query._include)) {
+    const found = referenceParam(spec, definition.type);
+    if (!found) { warnings.push(`_include=${spec} is not supported: ignored.`); continue; }
+    const ids = [...new Set(rows.map((r) => r[found.param.columns[0]]).filter((id): id is string => typeof id === 'string'))];
+    if (!ids.length) continue;
+    assertTypeAccess(ctx, found.target, 'read');
+    const compartment = compartmentWhere(ctx, found.target);
+    add(found.target, await rowsWhere(ctx, found.target, [{ id: { [Op.in]: ids } }, ...(compartment ? [compartment] : [])], ids.length));
+  }
+  for (const spec of asList(query._revinclude)) {
+    const found = referenceParam(spec);
+    if (!found || found.target.type !== definition.type) { warnings.push(`_revinclude=${spec} is not supported: ignored.`); continue; }
+    if (!rows.length) continue;
+    assertTypeAccess(ctx, found.source, 'read');
+    const compartment = compartmentWhere(ctx, found.source);
+    const where = [{ [found.param.columns[0]]: { [Op.in]: rows.map((r) => r.id) } }, ...(compartment ? [compartment] : [])];
+    add(found.source, await rowsWhere(ctx, found.source, where, MAX_REVINCLUDED));
+  }
+  return entries;
+}
+
+async function rowsWhere(ctx: FhirContext, definition: ResourceDefinition, where: WhereOptions[], limit: number): Promise<Row[]> {
+  const found = await definition.model(ctx.db).findAll({ where: { [Op.and]: where }, limit, transaction: ctx.tx });
+  return found.map(plainRow);
+}
+
+/** The rows a search matches (one page), shared by search, conditional create and Bundle GET entries. */
+export async function findMatches(ctx: FhirContext, definition: ResourceDefinition, query: SearchQuery, options: { strict: boolean; limit?: number }) {
+  const warnings: string[] = [];
+  const sort = parseSort(definition, asList(query._sort)[0], warnings);
+  const count = options.limit ?? parseCount(asList(query._count)[0]);
+  const where = filtersOf(definition, query, options.strict, warnings);
+  const compartment = compartmentWhere(ctx, definition);
+  if (compartment) where.push(compartment);
+  const after = decodeCursor(asList(query._cursor)[0], sort, definition);
+  if (after) where.push(after);
+  const direction = sort.descending ? 'DESC' : 'ASC';
+  const rows = await definition.model(ctx.db).findAll({
+    where: { [Op.and]: where },
+    order: sort.column === 'id' ? [['id', direction]] : [[sort.column, direction], ['id', direction]],
+    limit: count + 1,
+    transaction: ctx.tx,
+  }).then((found) => found.map(plainRow));
+  const more = rows.length > count;
+  return { rows: rows.slice(0, count), more, sort, warnings };
+}
+
+/** A search: one page of matches, its includes, self/next links, warnings, and one audit event. */
+export async function search(ctx: FhirContext, definition: ResourceDefinition, query: SearchQuery, options: SearchOptions): Promise<Bundle> {
+  assertTypeAccess(ctx, definition, 'read');
+  const { rows, more, sort, warnings } = await findMatches(ctx, definition, query, { strict: options.strict });
+  const includes = await included(ctx, definition, rows, query, warnings);
+  const link: BundleLink[] = [{ relation: 'self', url: options.selfUrl }];
+  if (more) {
+    const last = rows[rows.length - 1];
+    const value = last[sort.column];
+    const next = new URL(options.selfUrl);
+    next.searchParams.set('_cursor', encodeCursor({ v: value instanceof Date ? value.toISOString() : value, id: last.id }));
+    link.push({ relation: 'next', url: next.toString() });
+  }
+  await recordAudit(ctx.db, ctx.caller, {
+    action: 'E', activity: 'search', resourceType: definition.type,
+    patientId: ctx.caller.role === 'patient' ? ctx.caller.patientId : null,
+    detail: new URL(options.selfUrl).search.slice(0, 500),
+  }, ctx.tx);
+  const entry: BundleEntry[] = [
+    ...rows.map((row) => entryOf(ctx, definition, row, 'match')),
+    ...includes,
+    ...(warnings.length ? [outcomeEntry(warnings)] : []),
+  ];
+  return { resourceType: 'Bundle', type: 'searchset', link, ...(entry.length ? { entry } : {}) };
+}
+
+/** A model instance as a plain row (dates as Date objects on both databases). */
+export function plainRow(instance: Model): Row {
+  return instance.get({ plain: true }) as Row;
+}
