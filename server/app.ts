@@ -6,6 +6,7 @@ import type { KeyRing } from './auth/keys.js';
 import { authRoutes } from './auth/routes.js';
 import { tokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
+import { consultationRoutes } from './consultations/routes.js';
 import type { HospitalNode } from './hospital-node.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { LoginThrottle } from './http/login-throttle.js';
@@ -40,6 +41,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(authRoutes(node));
   app.use(patientRoutes(node));
   app.use(auditRoutes(node));
+  app.use(consultationRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

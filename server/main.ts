@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { loadKeyRing } from './auth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { startEscalationSweep } from './monitoring/alerts.js';
 
 function banner(config: Config, seeded: boolean): string {
   const lines = [`Internet hospital is listening on ${config.publicBaseUrl}`];
@@ -50,7 +51,8 @@ async function start() {
     log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');
     console.log(banner(config, seeded));
   });
-  shutdownOnSignal(server, () => db.close(), config.shutdownGraceMs, log);
+  const stopSweep = startEscalationSweep(db, config.monitoring.escalationSweepSeconds, (err) => log.error({ err }, 'alert escalation sweep failed'));
+  shutdownOnSignal(server, async () => { stopSweep(); await db.close(); }, config.shutdownGraceMs, log);
 }
 
 start().catch((error: unknown) => {

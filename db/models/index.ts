@@ -2,6 +2,7 @@ import type { Sequelize } from 'sequelize';
 import { defineAccess } from './access.js';
 import { defineAuditEvent } from './audit-event.js';
 import { defineClinical } from './clinical.js';
+import { defineConsultations } from './consultations.js';
 import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
 import { defineResourceVersion } from './resource-version.js';
@@ -16,6 +17,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineScheduling(sequelize),
     ...defineResourceVersion(sequelize),
     ...defineObservation(sequelize),
+    ...defineConsultations(sequelize),
   };
 }
 
