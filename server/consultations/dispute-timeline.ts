@@ -32,9 +32,10 @@ export interface TimelineSource {
 
 const sources = new Map<string, TimelineSource>();
 
-/** Adds (or replaces, by name) a source of timeline evidence. Call at module load of the capability. */
-export function registerTimelineSource(source: TimelineSource): void {
+/** Adds (or replaces, by name) a source of timeline evidence; call at module load. Returns its removal. */
+export function registerTimelineSource(source: TimelineSource): () => void {
   sources.set(source.name, source);
+  return () => { if (sources.get(source.name) === source) sources.delete(source.name); };
 }
 
 export function timelineSourceNames(): string[] {
