@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
-import type { Transaction } from 'sequelize';
+import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
-import { Forbidden } from '../http/errors.js';
+import { Conflict, Forbidden } from '../http/errors.js';
 
 /** Alert thresholds of home monitoring. Values are mm[Hg] and mg/dL. */
 export interface MonitoringTargets {
@@ -65,10 +65,15 @@ export async function setCarePlan(db: Database, caller: Caller, patientId: strin
   await assertPatientAccess(db, caller, patientId, 'CarePlan', 'write');
   await db.transaction(async (tx) => {
     const { CarePlan } = db.models;
+    // Update first; create only when there is none (the unique patientId turns a racing create into a 409).
     const targets = JSON.stringify(override);
     const [updated] = await CarePlan.update({ targets, practitionerId: caller.practitionerId, versionId: nextVersion(db) }, { where: { patientId }, transaction: tx });
     const plan = updated ? await CarePlan.findOne({ where: { patientId }, transaction: tx, rejectOnEmpty: true })
-      : await CarePlan.create({ id: crypto.randomUUID(), patientId, practitionerId: caller.practitionerId, targets }, { transaction: tx });
+      : await CarePlan.create({ id: crypto.randomUUID(), patientId, practitionerId: caller.practitionerId, targets }, { transaction: tx })
+        .catch((error: unknown) => {
+          if (error instanceof UniqueConstraintError) throw new Conflict('care-plan-changed', 'The care plan was created meanwhile; read it and try again.');
+          throw error;
+        });
     await recordVersion(db, 'CarePlan', plan, tx);
     await recordAudit(db, caller, { action: updated ? 'U' : 'C', activity: 'care-plan-set', resourceType: 'CarePlan', resourceId: plan.id, patientId }, tx);
   });

@@ -120,6 +120,24 @@ describeOnEachDatabase('home monitoring readings and alerts', (hospital) => {
     expect(await hospital().db.models.AuditEvent.count({ where: { resourceId: crisis.id, activity: 'alert-escalated' } })).to.equal(1);
   });
 
+  it('when 100 crisis readings arrive at once, then exactly one crisis alert is open, and 100 acknowledgements give one 200', async () => {
+    const visit = await newVisit(hospital(), 'Burst');
+    const server = hospital().app.listen(0);
+    try {
+      const sent = await Promise.all(Array.from({ length: 100 }, (_, i) => request(server).post(`/api/patients/${visit.patient.patientId}/readings`)
+        .auth(visit.patient.token, { type: 'bearer' }).send(bp(190 + (i % 20), 100))));
+      expect(sent.map((r) => r.status)).to.deep.equal(Array(100).fill(201));
+      const open = await hospital().db.models.MonitoringAlert.findAll({ where: { patientId: visit.patient.patientId, kind: 'bp-crisis', status: 'open' } });
+      expect(open).to.have.length(1);
+      const acks = await Promise.all(Array.from({ length: 100 }, () => request(server).post(`/api/alerts/${open[0].id}/acknowledge`).auth(visit.doctor.token, { type: 'bearer' })));
+      const statuses = acks.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).to.have.length(1);
+      expect(statuses.filter((s) => s === 409)).to.have.length(99);
+    } finally {
+      server.close();
+    }
+  });
+
   it("when readings are searched by code and date, then only that patient's matching readings come back, newest first", async () => {
     const patient = await newPatient(hospital(), 'Search');
     for (let d = 5; d >= 1; d--) await send(patient.token, patient.patientId, bp(120 + d, 80, new Date(Date.now() - d * DAY))).expect(201);
