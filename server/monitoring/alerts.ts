@@ -125,10 +125,12 @@ export async function listAlerts(db: Database, caller: Caller, status: 'open' | 
     const alerts = await db.models.MonitoringAlert.findAll({
       where: { practitionerId: caller.practitionerId, ...(status ? { status } : {}) }, order: [['raisedAt', 'DESC']], limit: 200,
     });
+    await recordAudit(db, caller, { action: 'R', activity: 'alert-list-read', resourceType: 'Flag', detail: `${alerts.length} alerts` });
     return alerts.map(alertView);
   }
   if (caller.role === 'admin') {
     const alerts = await db.models.MonitoringAlert.findAll({ where: { status: 'open', escalatedAt: { [Op.ne]: null } }, order: [['escalatedAt', 'ASC']], limit: 200 });
+    await recordAudit(db, caller, { action: 'R', activity: 'escalated-alerts-read', resourceType: 'Flag', detail: `${alerts.length} alerts` });
     return alerts.map(alertView);
   }
   throw new Forbidden('wrong-role', 'The alert list is for doctors (their patients) and admins (escalations); patients see theirs under their record.');

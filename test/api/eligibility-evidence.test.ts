@@ -1,6 +1,7 @@
+import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
-import { followUpEligibility } from '../../server/consultations/eligibility.js';
+import { followUpEligibility, ICD10 } from '../../server/consultations/eligibility.js';
 import { HTML_BYTES, PDF_BYTES, PNG_BYTES } from '../support/consultations.js';
 import { bookedAppointment, newDoctor, newPatient } from '../support/factories.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
@@ -19,6 +20,23 @@ describeOnEachDatabase('follow-up eligibility evidence', (hospital) => {
     expect(res.body).to.deep.include({ eligible: true });
     expect(res.body.evidence).to.include({ kind: 'local-record', code: 'I10' });
     expect(res.body.condition.display).to.equal('Hypertensive diseases');
+  });
+
+  it('when the in-person diagnosis was imported from a partner, then the evidence is a partner record naming its source', async () => {
+    const patient = await newPatient(hospital(), 'Imported');
+    const source = 'https://partner.example.test/fhir';
+    const at = new Date(Date.now() - 60 * 86_400_000);
+    const { Encounter, Condition } = hospital().db.models;
+    const encounter = await Encounter.create({
+      id: crypto.randomUUID(), patientId: patient.patientId, practitionerId: null, organizationId: null, encounterClass: 'AMB',
+      status: 'finished', periodStart: at, periodEnd: at, source,
+    });
+    await Condition.create({
+      id: crypto.randomUUID(), patientId: patient.patientId, encounterId: encounter.id, recorderId: null, codeSystem: ICD10, code: 'J44.9',
+      display: 'COPD', clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: at, source,
+    });
+    const res = await eligibility(patient.token, patient.patientId, 'J44').expect(200);
+    expect(res.body.evidence).to.include({ kind: 'partner-record', source, code: 'J44.9', encounterId: encounter.id });
   });
 
   it('when there is no evidence at all, then the refusal lists what is missing of each kind', async () => {
