@@ -7,6 +7,7 @@ import type { KeyRing } from './auth/keys.js';
 import { authRoutes } from './auth/routes.js';
 import { tokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
+import { consultationRoutes } from './consultations/routes.js';
 import type { HospitalNode } from './hospital-node.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
@@ -44,6 +45,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(auditRoutes(node));
   app.use(appointmentRoutes(node));
   app.use(fhirRoutes(node));
+  app.use(consultationRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

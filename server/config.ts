@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_CHRONIC_CONDITIONS, type ChronicCondition } from './consultations/chronic-conditions.js';
 
 /**
  * The node's configuration: read once from the environment, validated at start.
@@ -33,6 +34,12 @@ export interface Config {
     /** How often the outbox worker delivers due notifications (and rolls the slot horizon). */
     outboxIntervalMs: number;
   };
+  /** Online follow-up eligibility: which conditions count and how old a diagnosis may be. */
+  followUp: { chronicConditions: ChronicCondition[]; lookBackDays: number };
+  /** Largest uploaded file (diagnosis document, visit attachment), in bytes. */
+  attachmentMaxBytes: number;
+  /** Home monitoring: minutes before an unacknowledged crisis alert escalates; how often the sweep runs (0 = off). */
+  monitoring: { crisisEscalationMinutes: number; escalationSweepSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -64,6 +71,21 @@ function flag(env: Env, key: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${key} must be true or false, got "${raw}"`);
+}
+
+const ICD10_CATEGORY = /^[A-Z][0-9]{2}$/;
+
+/** `I10-I15=Hypertensive diseases;E11=Type 2 diabetes mellitus`: ICD-10 category ranges with display names. */
+export function parseChronicConditions(raw: string | undefined): ChronicCondition[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_CHRONIC_CONDITIONS;
+  return raw.split(';').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const match = /^([^=]+)=(.+)$/.exec(entry);
+    const [from, to = from] = (match?.[1] ?? '').trim().toUpperCase().split('-').map((c) => c.trim());
+    if (!match || !ICD10_CATEGORY.test(from) || !ICD10_CATEGORY.test(to) || to < from) {
+      throw new ConfigError(`CHRONIC_CONDITIONS entry "${entry}" must look like I10-I15=Hypertensive diseases or E11=Type 2 diabetes`);
+    }
+    return { from, to, display: match[2].trim() };
+  });
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -109,6 +131,15 @@ export function loadConfig(env: Env = process.env): Config {
       cancellationCutoffMinutes: integer(env, 'CANCELLATION_CUTOFF_MINUTES', 120),
       reminderLeadMinutes: integer(env, 'REMINDER_LEAD_MINUTES', 24 * 60),
       outboxIntervalMs: integer(env, 'OUTBOX_INTERVAL_MS', 5_000, 100),
+    },
+    followUp: {
+      chronicConditions: parseChronicConditions(env.CHRONIC_CONDITIONS),
+      lookBackDays: integer(env, 'FOLLOW_UP_LOOKBACK_DAYS', 730, 1),
+    },
+    attachmentMaxBytes: integer(env, 'ATTACHMENT_MAX_BYTES', 5 * 1024 * 1024, 1024),
+    monitoring: {
+      crisisEscalationMinutes: integer(env, 'CRISIS_ESCALATION_MINUTES', 15, 1),
+      escalationSweepSeconds: integer(env, 'ESCALATION_SWEEP_SECONDS', 60),
     },
   };
 }

@@ -7,6 +7,7 @@ import { logTransport, startAppointmentsWorker } from './appointments/outbox-wor
 import { loadKeyRing } from './auth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { startEscalationSweep } from './monitoring/alerts.js';
 
 function banner(config: Config, seeded: boolean): string {
   const lines = [`Internet hospital is listening on ${config.publicBaseUrl}`];
@@ -52,7 +53,9 @@ async function start() {
     console.log(banner(config, seeded));
   });
   const worker = startAppointmentsWorker(db, logTransport(log), log, config.appointments.outboxIntervalMs);
+  const stopSweep = startEscalationSweep(db, config.monitoring.escalationSweepSeconds, (err) => log.error({ err }, 'alert escalation sweep failed'));
   shutdownOnSignal(server, async () => {
+    stopSweep();
     await worker.stop();
     await db.close();
   }, config.shutdownGraceMs, log);

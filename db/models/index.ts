@@ -3,6 +3,7 @@ import { defineAccess } from './access.js';
 import { defineAuditEvent } from './audit-event.js';
 import { defineClinical } from './clinical.js';
 import { defineNotificationOutbox } from './notification-outbox.js';
+import { defineConsultations } from './consultations.js';
 import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
 import { defineResourceVersion } from './resource-version.js';
@@ -18,6 +19,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineResourceVersion(sequelize),
     ...defineObservation(sequelize),
     ...defineNotificationOutbox(sequelize),
+    ...defineConsultations(sequelize),
   };
 }
 

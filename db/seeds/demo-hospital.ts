@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Database } from '../connection.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { seedDemoSchedule } from './demo-schedule.js';
+import { seedConsultationsDemo } from './demo-consultations.js';
 
 export const DEMO_ACCOUNTS = [
   { email: 'admin@demo.test', role: 'admin', who: 'hospital admin' },
@@ -75,6 +76,7 @@ export async function seedDemoHospital(db: Database, password: string, now = new
     await account('alice@demo.test', 'patient', 'Alice Wang', { patientId: alice.id });
     await account('bob@demo.test', 'patient', 'Bob Smith', { patientId: bob.id });
     await seedDemoSchedule(db, chen.id, transaction, now);
+    await seedConsultationsDemo(db, { aliceId: alice.id, chenId: chen.id }, now, transaction);
     return true;
   });
 }

@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import type { Database } from '../../db/connection.js';
+import type { DiagnosisDocument } from '../../db/models/consultations.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { assertPatientAccess } from '../auth/patient-access.js';
+import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { ICD10 } from './eligibility.js';
+import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
+
+export interface DocumentUpload {
+  title: string;
+  claimedCode?: string;
+  diagnosedOn: string;
+  file: CheckedFile;
+}
+
+export interface DocumentReview {
+  decision: 'accept' | 'reject';
+  /** The ICD-10 code the doctor reads on the document (required to accept). */
+  code?: string;
+  display?: string;
+  note?: string;
+}
+
+export const documentView = (d: DiagnosisDocument) => ({
+  id: d.id, patientId: d.patientId, title: d.title, claimedCode: d.claimedCode, diagnosedOn: d.diagnosedOn,
+  contentType: d.contentType, size: d.size, reviewStatus: d.reviewStatus, reviewerId: d.reviewerId,
+  reviewedAt: d.reviewedAt?.toISOString() ?? null, reviewNote: d.reviewNote, conditionId: d.conditionId,
+  uploadedAt: d.createdAt.toISOString(), versionId: d.versionId,
+});
+
+/** The patient uploads a document (discharge letter, report) showing an earlier in-person diagnosis. */
+export async function uploadDiagnosisDocument(db: Database, caller: Caller, patientId: string, upload: DocumentUpload) {
+  if (caller.role !== 'patient') throw new Forbidden('wrong-role', 'Patients upload their own diagnosis documents.');
+  await assertPatientAccess(db, caller, patientId, 'DocumentReference', 'write');
+  return db.transaction(async (tx) => {
+    const document = await db.models.DiagnosisDocument.create({
+      id: crypto.randomUUID(), patientId, title: upload.title, claimedCode: upload.claimedCode ?? null, diagnosedOn: upload.diagnosedOn,
+      contentType: upload.file.contentType, size: upload.file.size, fileId: await storeFile(db, patientId, upload.file, tx),
+      reviewStatus: 'pending', reviewerId: null, reviewedAt: null, reviewNote: null, conditionId: null,
+    }, { transaction: tx });
+    await recordVersion(db, 'DocumentReference', document, tx);
+    await recordAudit(db, caller, { action: 'C', activity: 'diagnosis-document-uploaded', resourceType: 'DocumentReference', resourceId: document.id, patientId }, tx);
+    return documentView(document);
+  });
+}
+
+export async function listDiagnosisDocuments(db: Database, caller: Caller, patientId: string) {
+  await assertPatientAccess(db, caller, patientId, 'DocumentReference', 'read');
+  const documents = await db.models.DiagnosisDocument.findAll({ where: { patientId }, order: [['createdAt', 'ASC']] });
+  await recordAudit(db, caller, { action: 'R', activity: 'diagnosis-documents-listed', resourceType: 'DocumentReference', patientId });
+  return documents.map(documentView);
+}
+
+async function findDocument(db: Database, documentId: string) {
+  const document = await db.models.DiagnosisDocument.findByPk(documentId);
+  if (!document) throw new NotFound('document-not-found', `No diagnosis document with id ${documentId}.`);
+  return document;
+}
+
+export async function readDiagnosisDocumentContent(db: Database, caller: Caller, documentId: string) {
+  const document = await findDocument(db, documentId);
+  await assertPatientAccess(db, caller, document.patientId, 'DocumentReference', 'read');
+  await recordAudit(db, caller, { action: 'R', activity: 'diagnosis-document-read', resourceType: 'DocumentReference', resourceId: document.id, patientId: document.patientId });
+  return fileContent(db, document.fileId);
+}
+
+/**
+ * A doctor in the patient's care reviews a pending document once. Accepting records a confirmed Condition
+ * (no encounter of ours: the diagnosis was made elsewhere, on `diagnosedOn`) and links it to the document.
+ */
+export async function reviewDiagnosisDocument(db: Database, caller: Caller, documentId: string, review: DocumentReview) {
+  if (caller.role !== 'doctor' || !caller.practitionerId) throw new Forbidden('wrong-role', 'Only a doctor reviews diagnosis documents.');
+  const document = await findDocument(db, documentId);
+  await assertPatientAccess(db, caller, document.patientId, 'Condition', 'write');
+  return db.transaction(async (tx) => {
+    const { DiagnosisDocument, Condition } = db.models;
+    const now = new Date();
+    const conditionId = review.decision === 'accept' ? crypto.randomUUID() : null;
+    const [reviewed] = await DiagnosisDocument.update({
+      reviewStatus: review.decision === 'accept' ? 'accepted' : 'rejected', reviewerId: caller.practitionerId, reviewedAt: now,
+      reviewNote: review.note ?? null, conditionId, versionId: nextVersion(db),
+    }, { where: { id: documentId, reviewStatus: 'pending' }, transaction: tx });
+    if (reviewed !== 1) throw new Conflict('document-already-reviewed', 'This document has already been reviewed.', [], { reviewStatus: document.reviewStatus });
+    if (conditionId) {
+      const condition = await Condition.create({
+        id: conditionId, patientId: document.patientId, encounterId: null, recorderId: caller.practitionerId, codeSystem: ICD10,
+        code: review.code!.toUpperCase(), display: review.display ?? review.code!.toUpperCase(), clinicalStatus: 'active',
+        verificationStatus: 'confirmed', onsetDate: document.diagnosedOn, recordedAt: now, source: null,
+      }, { transaction: tx });
+      await recordVersion(db, 'Condition', condition, tx);
+      await recordAudit(db, caller, { action: 'C', activity: 'condition-from-document', resourceType: 'Condition', resourceId: conditionId, patientId: document.patientId }, tx);
+    }
+    const updated = await DiagnosisDocument.findByPk(documentId, { transaction: tx, rejectOnEmpty: true });
+    await recordVersion(db, 'DocumentReference', updated, tx);
+    await recordAudit(db, caller, { action: 'U', activity: `diagnosis-document-${updated.reviewStatus}`, resourceType: 'DocumentReference', resourceId: documentId, patientId: document.patientId }, tx);
+    return documentView(updated);
+  });
+}

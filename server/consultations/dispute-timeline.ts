@@ -1,0 +1,140 @@
+import { Op } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Encounter } from '../../db/models/clinical.js';
+import type { Appointment } from '../../db/models/scheduling.js';
+import { NOTE_RESOURCE } from './visit-note.js';
+
+/** One piece of evidence about a visit, at the time it happened. */
+export interface TimelineEntry {
+  at: string;
+  /** The registered source that produced it: appointment, visit, messages, note, outcome, audit, … */
+  source: string;
+  kind: string;
+  summary: string;
+  resource?: { type: string; id: string; versionId?: number };
+  data?: Record<string, unknown>;
+}
+
+export interface TimelineContext {
+  db: Database;
+  visit: Encounter;
+  appointment: Appointment | null;
+}
+
+/**
+ * A source of evidence for the dispute timeline. Each capability registers its own (the video session log,
+ * prescriptions, charges …) with `registerTimelineSource`; sources only read, so the timeline cannot be edited.
+ */
+export interface TimelineSource {
+  name: string;
+  entries(context: TimelineContext): Promise<TimelineEntry[]>;
+}
+
+const sources = new Map<string, TimelineSource>();
+
+/** Adds (or replaces, by name) a source of timeline evidence; call at module load. Returns its removal. */
+export function registerTimelineSource(source: TimelineSource): () => void {
+  sources.set(source.name, source);
+  return () => { if (sources.get(source.name) === source) sources.delete(source.name); };
+}
+
+export function timelineSourceNames(): string[] {
+  return [...sources.keys()];
+}
+
+/** The visit's whole evidence, from every registered source, in time order (ties keep source order). */
+export async function visitTimeline(db: Database, visit: Encounter): Promise<TimelineEntry[]> {
+  const appointment = visit.appointmentId ? await db.models.Appointment.findByPk(visit.appointmentId) : null;
+  const context = { db, visit, appointment };
+  const entries = (await Promise.all([...sources.values()].map((s) => s.entries(context)))).flat();
+  return entries
+    .map((entry, order) => ({ entry, order }))
+    .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.order - b.order)
+    .map(({ entry }) => entry);
+}
+
+async function versionsOf(db: Database, resourceType: string, resourceId: string) {
+  const versions = await db.models.ResourceVersion.findAll({ where: { resourceType, resourceId }, order: [['versionId', 'ASC']] });
+  return versions.map((v) => ({ versionId: v.versionId, recordedAt: v.recordedAt, row: JSON.parse(v.content) as Record<string, unknown> }));
+}
+
+registerTimelineSource({
+  name: 'appointment',
+  async entries({ db, appointment }) {
+    if (!appointment) return [];
+    const booked: TimelineEntry = {
+      at: appointment.createdAt.toISOString(), source: 'appointment', kind: 'appointment-booked',
+      summary: `Appointment booked for ${appointment.start.toISOString()}–${appointment.end.toISOString()} (${appointment.visitType})`,
+      resource: { type: 'Appointment', id: appointment.id },
+    };
+    const changes = (await versionsOf(db, 'Appointment', appointment.id)).map((v): TimelineEntry => ({
+      at: v.recordedAt.toISOString(), source: 'appointment', kind: `appointment-${String(v.row.status)}`,
+      summary: `Appointment became ${String(v.row.status)}`, resource: { type: 'Appointment', id: appointment.id, versionId: v.versionId },
+    }));
+    return [booked, ...changes];
+  },
+});
+
+registerTimelineSource({
+  name: 'visit',
+  async entries({ db, visit }) {
+    return (await versionsOf(db, 'Encounter', visit.id)).map((v) => ({
+      at: v.recordedAt.toISOString(), source: 'visit', kind: `visit-${String(v.row.status)}`,
+      summary: `Visit became ${String(v.row.status)}`, resource: { type: 'Encounter', id: visit.id, versionId: v.versionId },
+    }));
+  },
+});
+
+registerTimelineSource({
+  name: 'messages',
+  async entries({ db, visit }) {
+    const messages = await db.models.VisitMessage.findAll({ where: { encounterId: visit.id }, order: [['sentAt', 'ASC']] });
+    return messages.map((m) => ({
+      at: m.sentAt.toISOString(), source: 'messages', kind: m.fileId ? 'attachment' : 'message',
+      summary: m.fileId ? `${m.senderRole} sent ${m.fileName} (${m.contentType}, ${m.size} bytes)` : `${m.senderRole}: ${m.text}`,
+      resource: { type: 'Communication', id: m.id }, data: { senderUserId: m.senderUserId, text: m.text },
+    }));
+  },
+});
+
+registerTimelineSource({
+  name: 'note',
+  async entries({ db, visit }) {
+    const note = await db.models.VisitNote.findOne({ where: { encounterId: visit.id } });
+    if (!note) return [];
+    return (await versionsOf(db, NOTE_RESOURCE, note.id)).map((v) => {
+      const { status, subjective, assessment, plan, signedAt, amendmentReason } = v.row;
+      const kind = status === 'final' ? 'note-signed' : status === 'amended' ? 'note-amended' : 'note-draft';
+      return {
+        at: v.recordedAt.toISOString(), source: 'note', kind, summary: `Note ${String(status)}${amendmentReason ? `: ${String(amendmentReason)}` : ''}`,
+        resource: { type: NOTE_RESOURCE, id: note.id, versionId: v.versionId }, data: { subjective, assessment, plan, signedAt },
+      };
+    });
+  },
+});
+
+registerTimelineSource({
+  name: 'outcome',
+  async entries({ db, visit }) {
+    const outcome = await db.models.VisitOutcome.findByPk(visit.id);
+    return outcome ? [{
+      at: outcome.decidedAt.toISOString(), source: 'outcome', kind: outcome.outcome, summary: `Visit ended: ${outcome.outcome} — ${outcome.reason}`,
+      resource: { type: 'Encounter', id: visit.id },
+    }] : [];
+  },
+});
+
+registerTimelineSource({
+  name: 'audit',
+  async entries({ db, visit, appointment }) {
+    const note = await db.models.VisitNote.findOne({ where: { encounterId: visit.id }, attributes: ['id'] });
+    const messages = await db.models.VisitMessage.findAll({ where: { encounterId: visit.id }, attributes: ['id'] });
+    const ids = [visit.id, appointment?.id, note?.id, ...messages.map((m) => m.id)].filter((id): id is string => Boolean(id));
+    const events = await db.models.AuditEvent.findAll({ where: { resourceId: { [Op.in]: ids } }, order: [['recordedAt', 'ASC'], ['id', 'ASC']] });
+    return events.map((e) => ({
+      at: e.recordedAt.toISOString(), source: 'audit', kind: `audit-${e.activity}`,
+      summary: `${e.actorRole ?? 'system'} ${e.activity} ${e.resourceType ?? ''}${e.outcome === '0' ? '' : ' (refused)'}`.trim(),
+      resource: { type: 'AuditEvent', id: String(e.id) }, data: { actorUserId: e.actorUserId, requestId: e.requestId },
+    }));
+  },
+});

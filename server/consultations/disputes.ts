@@ -1,0 +1,83 @@
+import crypto from 'node:crypto';
+import type { Database } from '../../db/connection.js';
+import type { Dispute } from '../../db/models/consultations.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { visitTimeline } from './dispute-timeline.js';
+import { visitOfParticipant } from './visit-participants.js';
+
+export const DISPUTE_OUTCOMES = ['upheld', 'partially-upheld', 'rejected'] as const;
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
+
+/** Disputes are exposed as a FHIR Task (focus: the Encounter) for versioning. */
+const DISPUTE_RESOURCE = 'Task';
+
+export const disputeView = (d: Dispute) => ({
+  id: d.id, encounterId: d.encounterId, patientId: d.patientId, reason: d.reason, status: d.status, openedAt: d.createdAt.toISOString(),
+  resolution: d.status === 'resolved' ? { outcome: d.outcome, text: d.resolution, resolvedAt: d.resolvedAt?.toISOString() ?? null } : null,
+  versionId: d.versionId,
+});
+
+/** The patient of a visit complains about it. */
+export async function openDispute(db: Database, caller: Caller, encounterId: string, reason: string) {
+  const { visit } = await visitOfParticipant(db, caller, encounterId, 'patient');
+  return db.transaction(async (tx) => {
+    const dispute = await db.models.Dispute.create({
+      id: crypto.randomUUID(), encounterId, patientId: visit.patientId, openedBy: caller.userId, reason, status: 'open',
+      resolution: null, outcome: null, resolvedBy: null, resolvedAt: null,
+    }, { transaction: tx });
+    await recordVersion(db, DISPUTE_RESOURCE, dispute, tx);
+    await recordAudit(db, caller, { action: 'C', activity: 'dispute-opened', resourceType: DISPUTE_RESOURCE, resourceId: dispute.id, patientId: visit.patientId }, tx);
+    return disputeView(dispute);
+  });
+}
+
+/** Its patient or an admin; anyone else is refused. */
+async function disputeFor(db: Database, caller: Caller, disputeId: string) {
+  const dispute = await db.models.Dispute.findByPk(disputeId);
+  if (!dispute) throw new NotFound('dispute-not-found', `No dispute with id ${disputeId}.`);
+  const own = caller.role === 'patient' && caller.patientId === dispute.patientId;
+  if (!own && caller.role !== 'admin') throw new Forbidden('not-your-dispute', 'Only the patient who opened the dispute and admins can see it.');
+  return dispute;
+}
+
+export async function readDispute(db: Database, caller: Caller, disputeId: string) {
+  const dispute = await disputeFor(db, caller, disputeId);
+  await recordAudit(db, caller, { action: 'R', activity: 'dispute-read', resourceType: DISPUTE_RESOURCE, resourceId: dispute.id, patientId: dispute.patientId });
+  return disputeView(dispute);
+}
+
+export async function listDisputes(db: Database, caller: Caller, status?: 'open' | 'resolved') {
+  if (caller.role !== 'admin' && caller.role !== 'patient') throw new Forbidden('wrong-role', 'Disputes are for patients and admins.');
+  const where = { ...(status ? { status } : {}), ...(caller.role === 'patient' ? { patientId: caller.patientId ?? '' } : {}) };
+  return (await db.models.Dispute.findAll({ where, order: [['createdAt', 'ASC']] })).map(disputeView);
+}
+
+/** The admin's read-only view of everything that happened in the disputed visit, in time order. */
+export async function disputeTimeline(db: Database, caller: Caller, disputeId: string) {
+  if (caller.role !== 'admin') throw new Forbidden('wrong-role', 'Only an admin reads the evidence timeline of a dispute.');
+  const dispute = await disputeFor(db, caller, disputeId);
+  const visit = await db.models.Encounter.findByPk(dispute.encounterId, { rejectOnEmpty: true });
+  const timeline = await visitTimeline(db, visit);
+  await recordAudit(db, caller, { action: 'R', activity: 'dispute-timeline-read', resourceType: DISPUTE_RESOURCE, resourceId: dispute.id, patientId: dispute.patientId });
+  return { dispute: disputeView(dispute), timeline };
+}
+
+/** An admin records the resolution once; the patient then sees the outcome. */
+export async function resolveDispute(db: Database, caller: Caller, disputeId: string, input: { outcome: DisputeOutcome; resolution: string }) {
+  if (caller.role !== 'admin') throw new Forbidden('wrong-role', 'Only an admin resolves disputes.');
+  const dispute = await disputeFor(db, caller, disputeId);
+  return db.transaction(async (tx) => {
+    const [resolved] = await db.models.Dispute.update(
+      { status: 'resolved', outcome: input.outcome, resolution: input.resolution, resolvedBy: caller.userId, resolvedAt: new Date(), versionId: nextVersion(db) },
+      { where: { id: disputeId, status: 'open' }, transaction: tx },
+    );
+    if (resolved !== 1) throw new Conflict('dispute-already-resolved', 'This dispute has already been resolved.');
+    const after = await db.models.Dispute.findByPk(disputeId, { transaction: tx, rejectOnEmpty: true });
+    await recordVersion(db, DISPUTE_RESOURCE, after, tx);
+    await recordAudit(db, caller, { action: 'U', activity: 'dispute-resolved', resourceType: DISPUTE_RESOURCE, resourceId: disputeId, patientId: dispute.patientId, detail: input.outcome }, tx);
+    return disputeView(after);
+  });
+}

@@ -1,0 +1,54 @@
+import crypto from 'node:crypto';
+import type { Database } from '../../db/connection.js';
+import type { VisitMessage } from '../../db/models/consultations.js';
+import { recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { Conflict, NotFound } from '../http/errors.js';
+import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
+import { visitOfParticipant } from './visit-participants.js';
+
+export const messageView = (m: VisitMessage) => ({
+  id: m.id, encounterId: m.encounterId, sender: { userId: m.senderUserId, role: m.senderRole }, sentAt: m.sentAt.toISOString(),
+  text: m.text, attachment: m.fileId ? { fileName: m.fileName, contentType: m.contentType, size: m.size, url: `/api/visits/${m.encounterId}/messages/${m.id}/content` } : null,
+});
+
+/** Messages are exchanged while the visit is open (planned, waiting room, in progress). */
+async function openVisitOf(db: Database, caller: Caller, encounterId: string) {
+  const { visit } = await visitOfParticipant(db, caller, encounterId);
+  if (visit.status === 'finished' || visit.status === 'cancelled' || visit.status === 'entered-in-error') {
+    throw new Conflict('visit-closed', `The visit is ${visit.status}; no more messages can be sent in it.`);
+  }
+  return visit;
+}
+
+/** One Communication from the caller to the other participant; text or a checked file. Stored once, never edited. */
+export async function sendMessage(db: Database, caller: Caller, encounterId: string, content: { text?: string; file?: CheckedFile; fileName?: string }) {
+  const visit = await openVisitOf(db, caller, encounterId);
+  return db.transaction(async (tx) => {
+    const fileId = content.file ? await storeFile(db, visit.patientId, content.file, tx) : null;
+    const message = await db.models.VisitMessage.create({
+      id: crypto.randomUUID(), encounterId, patientId: visit.patientId, senderUserId: caller.userId, senderRole: caller.role,
+      text: content.text ?? null, fileName: content.file ? content.fileName ?? 'attachment' : null,
+      contentType: content.file?.contentType ?? null, size: content.file?.size ?? null, fileId, sentAt: new Date(),
+    }, { transaction: tx });
+    await recordVersion(db, 'Communication', message, tx);
+    await recordAudit(db, caller, { action: 'C', activity: content.file ? 'attachment-sent' : 'message-sent', resourceType: 'Communication', resourceId: message.id, patientId: visit.patientId }, tx);
+    return messageView(message);
+  });
+}
+
+export async function listMessages(db: Database, caller: Caller, encounterId: string) {
+  const { visit } = await visitOfParticipant(db, caller, encounterId);
+  const messages = await db.models.VisitMessage.findAll({ where: { encounterId }, order: [['sentAt', 'ASC'], ['id', 'ASC']] });
+  await recordAudit(db, caller, { action: 'R', activity: 'messages-read', resourceType: 'Communication', resourceId: encounterId, patientId: visit.patientId });
+  return messages.map(messageView);
+}
+
+export async function readAttachment(db: Database, caller: Caller, encounterId: string, messageId: string) {
+  const { visit } = await visitOfParticipant(db, caller, encounterId);
+  const message = await db.models.VisitMessage.findOne({ where: { id: messageId, encounterId } });
+  if (!message?.fileId) throw new NotFound('attachment-not-found', 'This visit has no such attachment.');
+  await recordAudit(db, caller, { action: 'R', activity: 'attachment-read', resourceType: 'Communication', resourceId: messageId, patientId: visit.patientId });
+  return { ...(await fileContent(db, message.fileId)), fileName: message.fileName };
+}

@@ -1,0 +1,99 @@
+import crypto from 'node:crypto';
+import { Op, type Transaction } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { VisitNote } from '../../db/models/consultations.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { Conflict, NotFound } from '../http/errors.js';
+import { visitOfParticipant } from './visit-participants.js';
+
+/** The note is exposed as a FHIR Composition; its versions live in resource_versions under that type. */
+export const NOTE_RESOURCE = 'Composition';
+
+export interface NoteSections {
+  subjective: string;
+  assessment: string;
+  plan: string;
+}
+
+export const noteView = (n: VisitNote) => ({
+  id: n.id, encounterId: n.encounterId, patientId: n.patientId, author: n.authorPractitionerId, status: n.status,
+  subjective: n.subjective, assessment: n.assessment, plan: n.plan, signedAt: n.signedAt?.toISOString() ?? null,
+  signedBy: n.signedBy, amendmentReason: n.amendmentReason, versionId: n.versionId, updatedAt: n.updatedAt.toISOString(),
+});
+
+/** The doctor writes or rewrites the draft note of an open visit; a signed note is only ever amended. */
+export async function writeNote(db: Database, caller: Caller, encounterId: string, sections: NoteSections) {
+  const { visit } = await visitOfParticipant(db, caller, encounterId, 'doctor');
+  if (visit.status === 'finished' || visit.status === 'cancelled') {
+    throw new Conflict('visit-closed', `The visit is ${visit.status}; its note can only be amended.`);
+  }
+  return db.transaction(async (tx) => {
+    const { VisitNote } = db.models;
+    const [edited] = await VisitNote.update({ ...sections, versionId: nextVersion(db) }, { where: { encounterId, status: 'preliminary' }, transaction: tx });
+    let note = await VisitNote.findOne({ where: { encounterId }, transaction: tx });
+    if (note && edited === 0) throw new Conflict('note-signed', 'The note is signed and cannot be changed; add an amendment instead.');
+    if (!note) {
+      note = await VisitNote.create({
+        id: crypto.randomUUID(), encounterId, patientId: visit.patientId, authorPractitionerId: caller.practitionerId!, ...sections,
+        status: 'preliminary', signedAt: null, signedBy: null, amendmentReason: null,
+      }, { transaction: tx });
+    }
+    await recordVersion(db, NOTE_RESOURCE, note, tx);
+    await recordAudit(db, caller, { action: edited ? 'U' : 'C', activity: 'note-written', resourceType: NOTE_RESOURCE, resourceId: note.id, patientId: visit.patientId }, tx);
+    return noteView(note);
+  });
+}
+
+/** Signs the draft note as the visit finishes (inside the finishing transaction); nothing to sign is fine. */
+export async function signNote(db: Database, caller: Caller, encounterId: string, tx: Transaction): Promise<void> {
+  const { VisitNote } = db.models;
+  const [signed] = await VisitNote.update(
+    { status: 'final', signedAt: new Date(), signedBy: caller.practitionerId, versionId: nextVersion(db) },
+    { where: { encounterId, status: 'preliminary' }, transaction: tx },
+  );
+  if (signed !== 1) return;
+  const note = await VisitNote.findOne({ where: { encounterId }, transaction: tx, rejectOnEmpty: true });
+  await recordVersion(db, NOTE_RESOURCE, note, tx);
+  await recordAudit(db, caller, { action: 'U', activity: 'note-signed', resourceType: NOTE_RESOURCE, resourceId: note.id, patientId: note.patientId }, tx);
+}
+
+/**
+ * DESIGN.md (R): clinical records are never changed in place once signed; a correction is a new version
+ * (status amended) with its reason, and every earlier version stays readable.
+ */
+export async function amendNote(db: Database, caller: Caller, encounterId: string, sections: NoteSections & { reason: string }) {
+  const { visit } = await visitOfParticipant(db, caller, encounterId, 'doctor');
+  return db.transaction(async (tx) => {
+    const { VisitNote } = db.models;
+    const { reason, ...text } = sections;
+    const [amended] = await VisitNote.update(
+      { ...text, status: 'amended', amendmentReason: reason, versionId: nextVersion(db) },
+      { where: { encounterId, status: { [Op.in]: ['final', 'amended'] } }, transaction: tx },
+    );
+    const note = await VisitNote.findOne({ where: { encounterId }, transaction: tx });
+    if (!note) throw new NotFound('note-not-found', 'This visit has no note yet.');
+    if (amended !== 1) throw new Conflict('note-not-signed', 'The note is still a draft: edit it instead of amending it.');
+    await recordVersion(db, NOTE_RESOURCE, note, tx);
+    await recordAudit(db, caller, { action: 'U', activity: 'note-amended', resourceType: NOTE_RESOURCE, resourceId: note.id, patientId: visit.patientId, detail: reason }, tx);
+    return noteView(note);
+  });
+}
+
+/** The current note and every version of it (the signed one included), oldest first. */
+export async function readNote(db: Database, caller: Caller, encounterId: string) {
+  const { visit } = await visitOfParticipant(db, caller, encounterId);
+  const note = await db.models.VisitNote.findOne({ where: { encounterId } });
+  if (!note) throw new NotFound('note-not-found', 'This visit has no note yet.');
+  const versions = await db.models.ResourceVersion.findAll({
+    where: { resourceType: NOTE_RESOURCE, resourceId: note.id }, order: [['versionId', 'ASC']],
+  });
+  await recordAudit(db, caller, { action: 'R', activity: 'note-read', resourceType: NOTE_RESOURCE, resourceId: note.id, patientId: visit.patientId });
+  return { ...noteView(note), versions: versions.map((v) => ({ versionId: v.versionId, recordedAt: v.recordedAt.toISOString(), ...pickNote(JSON.parse(v.content)) })) };
+}
+
+function pickNote(row: Record<string, unknown>) {
+  const { status, subjective, assessment, plan, signedAt, amendmentReason } = row;
+  return { status, subjective, assessment, plan, signedAt, amendmentReason };
+}

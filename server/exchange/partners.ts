@@ -1,0 +1,59 @@
+import crypto from 'node:crypto';
+import { UniqueConstraintError } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Partner } from '../../db/models/consultations.js';
+import { recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+
+export interface PartnerInput {
+  name: string;
+  fhirBaseUrl: string;
+  jwksUrl: string;
+}
+
+export interface PartnerView {
+  id: string;
+  name: string;
+  fhirBaseUrl: string;
+  jwksUrl: string;
+  active: boolean;
+  registeredAt: string;
+}
+
+export const partnerView = (p: Partner): PartnerView => ({
+  id: p.id, name: p.name, fhirBaseUrl: p.fhirBaseUrl, jwksUrl: p.jwksUrl, active: p.active, registeredAt: p.createdAt.toISOString(),
+});
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+/** An admin registers a partner hospital node; its FHIR base URL identifies it (one registration each). */
+export async function registerPartner(db: Database, caller: Caller, input: PartnerInput): Promise<PartnerView> {
+  if (caller.role !== 'admin') throw new Forbidden('wrong-role', 'Only an admin registers partner hospitals.');
+  try {
+    return await db.transaction(async (tx) => {
+      const partner = await db.models.Partner.create({
+        id: crypto.randomUUID(), name: input.name, fhirBaseUrl: trimSlash(input.fhirBaseUrl), jwksUrl: input.jwksUrl,
+      }, { transaction: tx });
+      await recordVersion(db, 'Organization', partner, tx);
+      await recordAudit(db, caller, { action: 'C', activity: 'partner-registered', resourceType: 'Organization', resourceId: partner.id }, tx);
+      return partnerView(partner);
+    });
+  } catch (error) {
+    if (error instanceof UniqueConstraintError) {
+      throw new Conflict('partner-exists', `A partner with FHIR base URL ${trimSlash(input.fhirBaseUrl)} is already registered.`);
+    }
+    throw error;
+  }
+}
+
+export async function listPartners(db: Database): Promise<PartnerView[]> {
+  return (await db.models.Partner.findAll({ order: [['name', 'ASC']] })).map(partnerView);
+}
+
+export async function findPartner(db: Database, partnerId: string): Promise<Partner> {
+  const partner = await db.models.Partner.findByPk(partnerId);
+  if (!partner) throw new NotFound('partner-not-found', `No partner hospital with id ${partnerId}.`);
+  return partner;
+}

@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { registerTimelineSource } from '../../server/consultations/dispute-timeline.js';
+import { adminToken, newVisit, PDF_BYTES, startVisit } from '../support/consultations.js';
+import { newPatient } from '../support/factories.js';
+import { describeOnEachDatabase } from '../support/test-node.js';
+
+describeOnEachDatabase('visit disputes', (hospital) => {
+  const post = (path: string, token: string, body?: object) => request(hospital().app).post(path).auth(token, { type: 'bearer' }).send(body);
+  const get = (path: string, token: string) => request(hospital().app).get(path).auth(token, { type: 'bearer' });
+
+  /** A whole visit: waiting room, admission, a message each way, a file, a signed note; then the patient disputes it. */
+  async function disputedVisit() {
+    const visit = await newVisit(hospital(), 'Disputed');
+    await startVisit(hospital(), visit);
+    await post(`/api/visits/${visit.visitId}/messages`, visit.patient.token, { text: 'I waited 40 minutes' }).expect(201);
+    await post(`/api/visits/${visit.visitId}/messages`, visit.doctor.token, { text: 'Sorry, an emergency' }).expect(201);
+    await request(hospital().app).post(`/api/visits/${visit.visitId}/attachments`).set('Content-Type', 'application/pdf')
+      .auth(visit.patient.token, { type: 'bearer' }).send(PDF_BYTES).expect(201);
+    await request(hospital().app).put(`/api/visits/${visit.visitId}/note`).auth(visit.doctor.token, { type: 'bearer' })
+      .send({ subjective: 's', assessment: 'a', plan: 'p' }).expect(200);
+    await post(`/api/visits/${visit.visitId}/finish`, visit.doctor.token).expect(200);
+    const dispute = await post(`/api/visits/${visit.visitId}/disputes`, visit.patient.token, { reason: 'The visit lasted 3 minutes but I was charged for 20' }).expect(201);
+    return { ...visit, disputeId: dispute.body.id as string };
+  }
+
+  it('when an admin opens the evidence timeline, then it holds every source of the visit in time order', async () => {
+    const visit = await disputedVisit();
+    const res = await get(`/api/disputes/${visit.disputeId}/timeline`, await adminToken(hospital())).expect(200);
+    const kinds: string[] = res.body.timeline.map((e: { kind: string }) => e.kind);
+    for (const kind of ['appointment-booked', 'appointment-arrived', 'appointment-fulfilled', 'visit-arrived', 'visit-in-progress', 'visit-finished',
+      'message', 'attachment', 'note-draft', 'note-signed', 'audit-visit-finished', 'audit-message-sent', 'audit-note-signed']) {
+      expect(kinds, kind).to.include(kind);
+    }
+    const times: string[] = res.body.timeline.map((e: { at: string }) => e.at);
+    expect(times).to.deep.equal([...times].sort());
+    expect(kinds.indexOf('visit-arrived')).to.be.lessThan(kinds.indexOf('visit-in-progress'));
+    expect(kinds.indexOf('visit-in-progress')).to.be.lessThan(kinds.indexOf('note-signed'));
+    const messages = res.body.timeline.filter((e: { kind: string }) => e.kind === 'message').map((e: { data: { text: string } }) => e.data.text);
+    expect(messages).to.deep.equal(['I waited 40 minutes', 'Sorry, an emergency']);
+    expect(res.body.dispute).to.include({ status: 'open', encounterId: visit.visitId });
+  });
+
+  it('when another capability registers a timeline source, then its entries appear among the others', async () => {
+    const visit = await disputedVisit();
+    const unregister = registerTimelineSource({
+      name: 'test-video-session',
+      async entries({ visit: encounter }) {
+        return [{ at: encounter.periodStart!.toISOString(), source: 'test-video-session', kind: 'video-joined', summary: 'both joined' }];
+      },
+    });
+    try {
+      const res = await get(`/api/disputes/${visit.disputeId}/timeline`, await adminToken(hospital())).expect(200);
+      expect(res.body.timeline.map((e: { kind: string }) => e.kind)).to.include('video-joined');
+    } finally {
+      unregister();
+    }
+  });
+
+  it('when anyone tries to change the timeline, then it is refused; the admin resolves once and the patient sees the outcome', async () => {
+    const visit = await disputedVisit();
+    const admin = await adminToken(hospital());
+    const before = (await get(`/api/disputes/${visit.disputeId}/timeline`, admin).expect(200)).body.timeline;
+    for (const method of ['put', 'patch', 'delete', 'post'] as const) {
+      await request(hospital().app)[method](`/api/disputes/${visit.disputeId}/timeline`).auth(admin, { type: 'bearer' }).send({ timeline: [] }).expect(405);
+    }
+    await get(`/api/disputes/${visit.disputeId}/timeline`, visit.patient.token).expect(403);
+    await get(`/api/disputes/${visit.disputeId}/timeline`, visit.doctor.token).expect(403);
+
+    const resolved = await post(`/api/disputes/${visit.disputeId}/resolution`, admin, { outcome: 'upheld', resolution: 'Session log shows 3 minutes; charge voided.' }).expect(200);
+    expect(resolved.body.resolution).to.include({ outcome: 'upheld' });
+    expect((await post(`/api/disputes/${visit.disputeId}/resolution`, admin, { outcome: 'rejected', resolution: 'no' }).expect(409)).body.code).to.equal('dispute-already-resolved');
+
+    const seen = await get(`/api/disputes/${visit.disputeId}`, visit.patient.token).expect(200);
+    expect(seen.body).to.deep.include({ status: 'resolved' });
+    expect(seen.body.resolution).to.include({ outcome: 'upheld', text: 'Session log shows 3 minutes; charge voided.' });
+    const mine = await get('/api/disputes', visit.patient.token).expect(200);
+    expect(mine.body.map((d: { id: string }) => d.id)).to.deep.equal([visit.disputeId]);
+
+    const after = (await get(`/api/disputes/${visit.disputeId}/timeline`, admin).expect(200)).body.timeline;
+    const key = (e: { at: string; kind: string; summary: string }) => `${e.at} ${e.kind} ${e.summary}`;
+    expect(after.filter((e: { source: string }) => e.source !== 'audit').map(key)).to.deep.equal(before.filter((e: { source: string }) => e.source !== 'audit').map(key));
+    expect(after.map(key)).to.include.members(before.map(key));
+  });
+
+  it("when someone other than the visit's patient opens or reads a dispute, then 403", async () => {
+    const visit = await disputedVisit();
+    const other = await newPatient(hospital(), 'Stranger');
+    await post(`/api/visits/${visit.visitId}/disputes`, other.token, { reason: 'not mine' }).expect(403);
+    await post(`/api/visits/${visit.visitId}/disputes`, visit.doctor.token, { reason: 'doctor' }).expect(403);
+    expect((await get(`/api/disputes/${visit.disputeId}`, other.token).expect(403)).body.code).to.equal('not-your-dispute');
+  });
+});

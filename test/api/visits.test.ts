@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { isClosedForOnlinePrescribing } from '../../server/consultations/visits.js';
+import { HTML_BYTES, newVisit, PDF_BYTES, PNG_BYTES, startVisit } from '../support/consultations.js';
+import { newDoctor, newPatient } from '../support/factories.js';
+import { describeOnEachDatabase } from '../support/test-node.js';
+
+describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
+  const post = (path: string, token: string, body?: object) => request(hospital().app).post(path).auth(token, { type: 'bearer' }).send(body);
+  const note = { subjective: 'Headaches in the morning', assessment: 'Hypertension, not controlled', plan: 'Increase amlodipine to 10 mg' };
+
+  it('when the visit goes arrive → admit → finish, then each move is recorded; an illegal move is 409 naming the status', async () => {
+    const visit = await newVisit(hospital(), 'Lifecycle');
+    expect((await post(`/api/visits/${visit.visitId}/arrive`, visit.patient.token).expect(200)).body.status).to.equal('arrived');
+    expect((await post(`/api/visits/${visit.visitId}/admit`, visit.doctor.token).expect(200)).body.status).to.equal('in-progress');
+    const res = await post(`/api/visits/${visit.visitId}/arrive`, visit.patient.token).expect(409);
+    expect(res.body).to.include({ code: 'illegal-visit-transition', current: 'in-progress', requested: 'arrived' });
+    expect((await post(`/api/visits/${visit.visitId}/finish`, visit.doctor.token).expect(200)).body.status).to.equal('finished');
+    expect((await post(`/api/visits/${visit.visitId}/cancel`, visit.patient.token).expect(409)).body.current).to.equal('finished');
+    const audit = await hospital().db.models.AuditEvent.findAll({ where: { resourceId: visit.visitId, action: 'U' }, order: [['id', 'ASC']] });
+    expect(audit.map((a) => a.activity)).to.deep.equal(['visit-arrived', 'visit-in-progress', 'visit-finished']);
+  });
+
+  it('when the patient tries to admit or finish, or the doctor to arrive, then 403; an outsider cannot see the visit', async () => {
+    const visit = await newVisit(hospital(), 'Sides');
+    expect((await post(`/api/visits/${visit.visitId}/admit`, visit.patient.token).expect(403)).body.code).to.equal('wrong-visit-side');
+    await post(`/api/visits/${visit.visitId}/arrive`, visit.doctor.token).expect(403);
+    const outsider = await newDoctor(hospital(), 'Outsider');
+    expect((await request(hospital().app).get(`/api/visits/${visit.visitId}`).auth(outsider.token, { type: 'bearer' }).expect(403)).body.code).to.equal('not-visit-participant');
+    await post(`/api/visits/${visit.visitId}/cancel`, visit.patient.token).expect(200);
+  });
+
+  it('when the visit finishes, then the note is signed and can no longer be edited; an amendment is a new version and the signed one is kept', async () => {
+    const visit = await newVisit(hospital(), 'Note');
+    await startVisit(hospital(), visit);
+    await request(hospital().app).put(`/api/visits/${visit.visitId}/note`).auth(visit.doctor.token, { type: 'bearer' }).send(note).expect(200);
+    await request(hospital().app).put(`/api/visits/${visit.visitId}/note`).auth(visit.patient.token, { type: 'bearer' }).send(note).expect(403);
+    expect((await post(`/api/visits/${visit.visitId}/note/amendments`, visit.doctor.token, { ...note, reason: 'x' }).expect(409)).body.code).to.equal('note-not-signed');
+    await post(`/api/visits/${visit.visitId}/finish`, visit.doctor.token).expect(200);
+
+    const signed = await request(hospital().app).get(`/api/visits/${visit.visitId}/note`).auth(visit.patient.token, { type: 'bearer' }).expect(200);
+    expect(signed.body).to.include({ status: 'final', plan: note.plan });
+    expect(signed.body.signedAt).to.be.a('string');
+    const edit = await request(hospital().app).put(`/api/visits/${visit.visitId}/note`).auth(visit.doctor.token, { type: 'bearer' }).send({ ...note, plan: 'changed' }).expect(409);
+    expect(edit.body.code).to.equal('visit-closed');
+    const stored = await hospital().db.models.VisitNote.findOne({ where: { encounterId: visit.visitId }, rejectOnEmpty: true });
+    expect(stored.plan).to.equal(note.plan);
+
+    const amended = await post(`/api/visits/${visit.visitId}/note/amendments`, visit.doctor.token, { ...note, plan: 'Amlodipine 5 mg (dose typo)', reason: 'dose typo' }).expect(201);
+    expect(amended.body).to.include({ status: 'amended', amendmentReason: 'dose typo' });
+    const history = await request(hospital().app).get(`/api/visits/${visit.visitId}/note`).auth(visit.doctor.token, { type: 'bearer' }).expect(200);
+    expect(history.body.versions.map((v: { status: string }) => v.status)).to.deep.equal(['preliminary', 'final', 'amended']);
+    expect(history.body.versions[1]).to.include({ plan: note.plan });
+  });
+
+  it('when patient and doctor exchange messages and files, then only the two of them can read them, and each read is audited', async () => {
+    const visit = await newVisit(hospital(), 'Messages');
+    await post(`/api/visits/${visit.visitId}/messages`, visit.patient.token, { text: 'My readings are attached' }).expect(201);
+    const file = await request(hospital().app).post(`/api/visits/${visit.visitId}/attachments`).query({ name: 'bp-log.pdf' })
+      .set('Content-Type', 'application/pdf').auth(visit.patient.token, { type: 'bearer' }).send(PDF_BYTES).expect(201);
+    expect(file.body.attachment).to.include({ fileName: 'bp-log.pdf', contentType: 'application/pdf', size: PDF_BYTES.length });
+    await request(hospital().app).post(`/api/visits/${visit.visitId}/attachments`).set('Content-Type', 'image/png')
+      .auth(visit.doctor.token, { type: 'bearer' }).send(PNG_BYTES).expect(201);
+    expect((await request(hospital().app).post(`/api/visits/${visit.visitId}/attachments`).set('Content-Type', 'application/pdf')
+      .auth(visit.doctor.token, { type: 'bearer' }).send(HTML_BYTES).expect(415)).body.code).to.equal('file-type-not-accepted');
+
+    const list = await request(hospital().app).get(`/api/visits/${visit.visitId}/messages`).auth(visit.doctor.token, { type: 'bearer' }).expect(200);
+    expect(list.body.map((m: { sender: { role: string } }) => m.sender.role)).to.deep.equal(['patient', 'patient', 'doctor']);
+    const bytes = await request(hospital().app).get(file.body.attachment.url).auth(visit.doctor.token, { type: 'bearer' }).expect(200);
+    expect(Buffer.from(bytes.body).equals(PDF_BYTES)).to.equal(true);
+
+    const other = await newPatient(hospital(), 'Snooper');
+    const refused = await request(hospital().app).get(`/api/visits/${visit.visitId}/messages`).auth(other.token, { type: 'bearer' }).expect(403);
+    expect(refused.body.code).to.equal('not-visit-participant');
+    await request(hospital().app).get(file.body.attachment.url).auth(other.token, { type: 'bearer' }).expect(403);
+    await post(`/api/visits/${visit.visitId}/messages`, other.token, { text: 'hello' }).expect(403);
+    const admin = await hospital().tokenFor('admin@demo.test');
+    await request(hospital().app).get(`/api/visits/${visit.visitId}/messages`).auth(admin, { type: 'bearer' }).expect(403);
+
+    const { AuditEvent } = hospital().db.models;
+    expect(await AuditEvent.count({ where: { resourceId: visit.visitId, activity: 'messages-read', actorUserId: visit.doctor.userId } })).to.equal(1);
+    expect(await AuditEvent.count({ where: { resourceId: visit.visitId, activity: 'refused', actorUserId: other.userId } })).to.equal(3);
+  });
+
+  it('when the doctor ends the visit as needing in-person care, then the reason is stored and online prescribing is closed', async () => {
+    const visit = await newVisit(hospital(), 'InPerson');
+    await startVisit(hospital(), visit);
+    expect(await isClosedForOnlinePrescribing(hospital().db, visit.visitId)).to.equal(false);
+    const res = await post(`/api/visits/${visit.visitId}/needs-in-person-care`, visit.doctor.token, { reason: 'Chest pain on exertion: needs an ECG in person' }).expect(200);
+    expect(res.body).to.deep.include({ status: 'finished', outcome: { code: 'needs-in-person-care', reason: 'Chest pain on exertion: needs an ECG in person' } });
+    expect(await isClosedForOnlinePrescribing(hospital().db, visit.visitId)).to.equal(true);
+    await post(`/api/visits/${visit.visitId}/messages`, visit.patient.token, { text: 'one more thing' }).expect(409);
+    await post(`/api/visits/${visit.visitId}/needs-in-person-care`, visit.doctor.token, { reason: 'again' }).expect(409);
+  });
+});
