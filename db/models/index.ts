@@ -4,6 +4,7 @@ import { defineAuditEvent } from './audit-event.js';
 import { defineClinical } from './clinical.js';
 import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
+import { definePrescriptions } from './prescription.js';
 import { defineResourceVersion } from './resource-version.js';
 import { defineScheduling } from './scheduling.js';
 
@@ -16,6 +17,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineScheduling(sequelize),
     ...defineResourceVersion(sequelize),
     ...defineObservation(sequelize),
+    ...definePrescriptions(sequelize),
   };
 }
 

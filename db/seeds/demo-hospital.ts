@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Database } from '../connection.js';
 import { hashPassword } from '../../server/auth/passwords.js';
+import { seedDrugCatalogue } from './drug-catalogue.js';
 
 export const DEMO_ACCOUNTS = [
   { email: 'admin@demo.test', role: 'admin', who: 'hospital admin' },
@@ -73,6 +74,7 @@ export async function seedDemoHospital(db: Database, password: string, now = new
     await account('insurer@demo.test', 'insurer', 'Demo Health Insurance claims', { organizationId: payer.id });
     await account('alice@demo.test', 'patient', 'Alice Wang', { patientId: alice.id });
     await account('bob@demo.test', 'patient', 'Bob Smith', { patientId: bob.id });
+    await seedDrugCatalogue(db, transaction);
     return true;
   });
 }
