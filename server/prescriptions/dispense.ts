@@ -57,6 +57,8 @@ export async function acceptPrescription(db: Database, who: Caller, id: string, 
     throw new Forbidden('wrong-access-code', 'The access code does not match this prescription.');
   }
   if (before.status === 'ready' && before.validUntil <= now) throw expired(before);
+  // A plain read may refuse early (the status only moves forward from here); the winner is still decided by the UPDATE.
+  if (before.status !== 'ready') refuseStatus(before, now);
   const secret = newSecret();
   return db.transaction(async (tx) => {
     const [moved] = await db.models.Prescription.update(

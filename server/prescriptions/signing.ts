@@ -1,4 +1,4 @@
-import crypto, { type JsonWebKey } from 'node:crypto';
+import crypto, { type JsonWebKey, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { KeyRing } from '../auth/keys.js';
 
@@ -38,6 +38,19 @@ export type Verification =
 
 export interface Jwks { keys: (JsonWebKey & { kid?: string })[] }
 
+/** Imported public keys by their JWK text: importing costs about twice the verify itself (bench/prescriptions). */
+const importedKeys = new Map<string, KeyObject>();
+function publicKeyOf(jwk: JsonWebKey): KeyObject {
+  const id = JSON.stringify([jwk.kty, jwk.crv, jwk.x, jwk.y, jwk.n, jwk.e]);
+  let key = importedKeys.get(id);
+  if (!key) {
+    key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
+    if (importedKeys.size >= 1000) importedKeys.clear();
+    importedKeys.set(id, key);
+  }
+  return key;
+}
+
 /**
  * Verifies a detached JWS over the exact `content` bytes against a JWKS (ours or a partner's). Usable by a
  * remote node: it needs nothing but the two strings and the issuer's published keys.
@@ -58,8 +71,7 @@ export function verifyDetached(jws: string, content: string, jwks: Jwks): Verifi
   if (!jwk) return { valid: false, reason: 'unknown-key', message: `The issuer publishes no key with id ${header.kid}.` };
   let ok: boolean;
   try {
-    const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
-    ok = crypto.verify('sha256', Buffer.from(`${parts[0]}.${b64url(content)}`), { key, dsaEncoding: 'ieee-p1363' },
+    ok = crypto.verify('sha256', Buffer.from(`${parts[0]}.${b64url(content)}`), { key: publicKeyOf(jwk), dsaEncoding: 'ieee-p1363' },
       Buffer.from(parts[2], 'base64url'));
   } catch {
     ok = false;
