@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { UniqueConstraintError } from 'sequelize';
+import { Op, UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import { Conflict, Invalid, Unprocessable } from './errors.js';
 
 const KEY = /^[A-Za-z0-9._:-]{8,100}$/;
+const ABANDONED_AFTER_MS = 120_000;
 
 /**
  * Stored answers can hold secrets (the $accept secret), so they are sealed with AES-256-GCM under a key derived
@@ -53,7 +54,11 @@ export function idempotent(db: Database) {
       if (first.fingerprint !== fingerprint) {
         throw new Unprocessable('idempotency-key-reused', 'This Idempotency-Key was used with a different request body.');
       }
-      if (first.state !== 'done') throw new Conflict('idempotency-key-in-use', 'A request with this Idempotency-Key is being processed; retry shortly.');
+      if (first.state !== 'done') {
+        // A pending row older than this was left by a request that died (crash, restart): free the key for a retry.
+        await IdempotencyKey.destroy({ where: { scope, state: 'pending', createdAt: { [Op.lt]: new Date(Date.now() - ABANDONED_AFTER_MS) } } });
+        throw new Conflict('idempotency-key-in-use', 'A request with this Idempotency-Key is being processed; retry shortly.');
+      }
       res.setHeader('Idempotent-Replayed', 'true');
       if (first.responseType) res.type(first.responseType);
       res.status(first.responseStatus ?? 200).send(first.responseBody ? sealed.open(first.responseBody) : '');

@@ -3,6 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
+import { buildApp } from '../../server/app.js';
+import { generateSigningKey, keyRing } from '../../server/auth/keys.js';
+import { tokenIssuer } from '../../server/auth/tokens.js';
+import { verifyDetached } from '../../server/prescriptions/signing.js';
 import { loadDrugCatalogueFile } from '../../server/prescriptions/drug-catalogue.js';
 import { newPatient } from '../support/factories.js';
 import { validateR4 } from '../support/fhir-validator.js';
@@ -75,5 +79,22 @@ describeOnEachDatabase('e-prescriptions: catalogue, access and stored records', 
       expect(r.body.issue[0].details.coding[0].code).to.equal('idempotency-key-in-use');
     }
     expect(await hospital().db.models.AuditEvent.count({ where: { resourceId: rx.id, activity: 'prescription-accepted' } })).to.equal(1);
+  });
+
+  it('when the hospital rotates its signing key, then a prescription signed before still verifies at /.well-known/jwks.json and can be dispensed', async () => {
+    const rx = await readyPrescription(hospital());
+    const oldKey = hospital().node.keys.active;
+    const newKey = generateSigningKey(new Date(Date.now() + 86_400_000));
+    const { app } = buildApp({ config: hospital().config, db: hospital().db, keys: keyRing([oldKey, newKey]), log: hospital().node.log });
+    const jwks = (await request(app).get('/.well-known/jwks.json')).body;
+    expect(jwks.keys.map((k: { kid: string }) => k.kid)).to.include.members([oldKey.kid, newKey.kid]);
+    const pharmacist = await hospital().db.models.User.findOne({ where: { email: 'pharm.li@demo.test' }, rejectOnEmpty: true });
+    const token = tokenIssuer(hospital().config, keyRing([oldKey, newKey])).issueAccessToken({
+      sub: pharmacist.id, role: 'pharmacist', patient: null, practitioner: pharmacist.practitionerId, org: pharmacist.organizationId, scope: 'user/*.read user/*.write',
+    });
+    const accepted = await request(app).post(`/fhir/Task/${rx.id}/$accept`).auth(token, { type: 'bearer' }).send(parameters({ accessCode: rx.accessCode }));
+    expect(accepted.status).to.equal(200);
+    const content = Buffer.from((param(accepted.body, 'prescription') as { valueBase64Binary: string }).valueBase64Binary, 'base64').toString('utf8');
+    expect(verifyDetached(param(accepted.body, 'signature')!.valueString!, content, jwks)).to.deep.include({ valid: true, kid: oldKey.kid });
   });
 });
