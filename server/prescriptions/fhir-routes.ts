@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
 import { Invalid } from '../http/errors.js';
@@ -52,7 +52,7 @@ export function prescriptionFhirRoutes(node: HospitalNode): Router {
   const signedIn = authenticate(node.tokens);
   const pharmacist = [signedIn, requireRole('pharmacist')];
   const issuer = `${config.publicBaseUrl}/fhir`;
-  const fhir = (res: import('express').Response, status: number, body: unknown) => res.status(status).type('application/fhir+json').send(JSON.stringify(body));
+  const fhir = (res: Response, status: number, body: unknown) => res.status(status).type('application/fhir+json').send(JSON.stringify(body));
 
   router.route('/fhir/Task/:id').get(signedIn, async (req, res) => {
     const { row, lines } = await readablePrescription(db, callerOf(req), req.params.id);

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { Op } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { PrescriptionStatus } from '../../db/models/prescription.js';
-import { recordVersion, nextVersion } from '../../db/versions.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import type { KeyRing } from '../auth/keys.js';
@@ -176,7 +176,7 @@ export async function prescribe(db: Database, keys: KeyRing, issuer: string, cal
 
 const REPLACEABLE: PrescriptionStatus[] = ['pending-review', 'rejected', 'ready'];
 
-async function cancelReplaced(db: Database, caller: Caller, replacedId: string, patientId: string, tx: import('sequelize').Transaction) {
+async function cancelReplaced(db: Database, caller: Caller, replacedId: string, patientId: string, tx: Transaction) {
   const [cancelled] = await db.models.Prescription.update(
     { status: 'cancelled', cancelledAt: new Date(), versionId: nextVersion(db) },
     { where: { id: replacedId, patientId, prescriberId: caller.practitionerId!, status: { [Op.in]: REPLACEABLE } }, transaction: tx },

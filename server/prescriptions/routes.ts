@@ -11,9 +11,8 @@ import { abortPrescription } from './dispense.js';
 import { prescriptionProvenance } from './fhir-views.js';
 import { prescriptionCodeFor } from './patient-code.js';
 import { prescribe } from './prescribe.js';
-import { listPrescriptions, prescriptionSummary, readablePrescription } from './read-prescriptions.js';
+import { linesOf, listPrescriptions, prescriptionSummary, readablePrescription } from './read-prescriptions.js';
 import { REVIEW_REJECTION_REASONS, reviewPrescription, reviewQueue } from './review.js';
-import { linesOf } from './read-prescriptions.js';
 
 const line = z.object({
   drugCode: z.string().trim().min(1).max(32),

@@ -36,6 +36,8 @@ describeOnEachDatabase('e-prescriptions: dispensing exactly once (Task operation
     const again = await op(hospital(), rx.id, 'accept', rx.pharmacistToken).send(parameters({ accessCode: rx.accessCode }));
     expect(again.status).to.equal(409);
 
+    const after = await hospital().db.models.Prescription.findByPk(rx.id, { rejectOnEmpty: true });
+    expect(after.signedContent, 'signed bytes never change').to.equal(content);
     const dispenses = await hospital().db.models.MedicationDispense.findAll({ where: { prescriptionId: rx.id } });
     expect(dispenses.map((d) => d.quantity)).to.deep.equal([7]);
     const audit = await hospital().db.models.AuditEvent.findAll({ where: { resourceId: rx.id }, order: [['id', 'ASC']] });
