@@ -16,6 +16,8 @@ import { requestContext } from './http/request-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { operationsRoutes } from './operations/routes.js';
 import { patientRoutes } from './patients/routes.js';
+import { prescriptionFhirRoutes } from './prescriptions/fhir-routes.js';
+import { prescriptionRoutes } from './prescriptions/routes.js';
 
 export interface AppParts {
   config: Config;
@@ -39,6 +41,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ limit: config.bodyLimit, extended: false }));
 
+  app.use(prescriptionFhirRoutes(node)); // before any other /fhir router: the Task operations are ours
   app.use(operationsRoutes(node));
   app.use(authRoutes(node));
   app.use(patientRoutes(node));
@@ -46,6 +49,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(appointmentRoutes(node));
   app.use(fhirRoutes(node));
   app.use(consultationRoutes(node));
+  app.use(prescriptionRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

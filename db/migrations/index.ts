@@ -6,6 +6,7 @@ import { observations } from './0004-observations.js';
 import { fhirSearchIndexes } from './0010-fhir-search-indexes.js';
 import { notificationOutbox } from './0020-notification-outbox.js';
 import { consultations } from './0040-consultations.js';
+import { prescriptions } from './0050-prescriptions.js';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export interface Migration {
 /** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
 export const migrations: Migration[] = [
   foundation, scheduling, resourceVersions, observations, fhirSearchIndexes, notificationOutbox, consultations,
+  prescriptions,
 ];

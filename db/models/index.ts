@@ -6,6 +6,7 @@ import { defineNotificationOutbox } from './notification-outbox.js';
 import { defineConsultations } from './consultations.js';
 import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
+import { definePrescriptions } from './prescription.js';
 import { defineResourceVersion } from './resource-version.js';
 import { defineScheduling } from './scheduling.js';
 
@@ -20,6 +21,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineObservation(sequelize),
     ...defineNotificationOutbox(sequelize),
     ...defineConsultations(sequelize),
+    ...definePrescriptions(sequelize),
   };
 }
 

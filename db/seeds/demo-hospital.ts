@@ -3,6 +3,7 @@ import type { Database } from '../connection.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import { seedDemoSchedule } from './demo-schedule.js';
 import { seedConsultationsDemo } from './demo-consultations.js';
+import { seedDrugCatalogue } from './drug-catalogue.js';
 
 export const DEMO_ACCOUNTS = [
   { email: 'admin@demo.test', role: 'admin', who: 'hospital admin' },
@@ -77,6 +78,7 @@ export async function seedDemoHospital(db: Database, password: string, now = new
     await account('bob@demo.test', 'patient', 'Bob Smith', { patientId: bob.id });
     await seedDemoSchedule(db, chen.id, transaction, now);
     await seedConsultationsDemo(db, { aliceId: alice.id, chenId: chen.id }, now, transaction);
+    await seedDrugCatalogue(db, transaction);
     return true;
   });
 }

@@ -1,0 +1,182 @@
+import crypto from 'node:crypto';
+import { Op, type Transaction } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Prescription, PrescriptionStatus } from '../../db/models/prescription.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import type { KeyRing } from '../auth/keys.js';
+import { Conflict, Forbidden, Gone, Invalid } from '../http/errors.js';
+import { hashSecret, matchesHash, newSecret } from './access-code.js';
+import { findPrescription } from './review.js';
+import { signDetached, type SignedDocument } from './signing.js';
+
+/**
+ * The dispensing state machine (a Task per prescription, as national e-prescription services do):
+ * ready → in-progress ($accept, one pharmacy, which gets a secret) → completed ($close); in-progress → ready
+ * ($reject); pending-review | rejected | ready → cancelled ($abort by the prescriber). Every move is one
+ * conditional UPDATE on the status, so of any number of concurrent callers exactly one wins.
+ * These functions take a prescription id and the presented codes only: a partner node's request can use them.
+ */
+
+function refuseStatus(row: Prescription, now: Date): never {
+  switch (row.status) {
+    case 'cancelled':
+      throw new Gone('prescription-cancelled', 'The prescription was cancelled by the prescriber; it cannot be dispensed.', [], { cancelledAt: row.cancelledAt?.toISOString() });
+    case 'completed':
+      throw new Conflict('prescription-already-dispensed', 'The prescription was already dispensed.', [], { completedAt: row.completedAt?.toISOString() });
+    case 'in-progress':
+      throw new Conflict('prescription-already-accepted', 'Another pharmacy holds the prescription; it can dispense it or give it back.');
+    case 'pending-review':
+    case 'rejected':
+      throw new Conflict('prescription-not-approved', `The prescription is ${row.status}: only a prescription approved by a pharmacist can be dispensed.`, [], { current: row.status });
+    default:
+      if (row.validUntil <= now) throw expired(row);
+      throw new Conflict('prescription-not-accepted', 'The prescription is not held by a pharmacy: accept it first.', [], { current: row.status });
+  }
+}
+
+const expired = (row: Prescription) => new Forbidden('prescription-expired',
+  `The prescription expired on ${row.validUntil.toISOString()}; ask the doctor for a new one.`, [], { validUntil: row.validUntil.toISOString() });
+
+async function audited(db: Database, who: Caller, row: Prescription, activity: string, tx: Transaction, outcome: '0' | '4' = '0') {
+  await recordAudit(db, who, { action: 'U', activity, outcome, resourceType: 'Task', resourceId: row.id, patientId: row.patientId }, tx);
+}
+
+export interface AcceptedPrescription {
+  secret: string;
+  prescription: Prescription;
+  signed: SignedDocument;
+}
+
+/** $accept: with the patient's access code, the pharmacy takes the prescription (ready → in-progress). */
+export async function acceptPrescription(db: Database, who: Caller, id: string, input: { accessCode: string; pharmacy: string }, now = new Date()): Promise<AcceptedPrescription> {
+  const before = await findPrescription(db, id);
+  if (!matchesHash(input.accessCode, before.accessCodeHash)) {
+    await recordAudit(db, who, { action: 'E', activity: 'prescription-accept-refused', outcome: '4', resourceType: 'Task', resourceId: id, patientId: before.patientId, detail: 'wrong access code' });
+    throw new Forbidden('wrong-access-code', 'The access code does not match this prescription.');
+  }
+  if (before.status === 'ready' && before.validUntil <= now) throw expired(before);
+  // A plain read may refuse early (the status only moves forward from here); the winner is still decided by the UPDATE.
+  if (before.status !== 'ready') refuseStatus(before, now);
+  const secret = newSecret();
+  return db.transaction(async (tx) => {
+    const [moved] = await db.models.Prescription.update(
+      { status: 'in-progress', ownerPharmacy: input.pharmacy, secretHash: hashSecret(secret), acceptedAt: now, versionId: nextVersion(db) },
+      { where: { id, status: 'ready', validUntil: { [Op.gt]: now } }, transaction: tx },
+    );
+    const row = await findPrescription(db, id, tx);
+    if (moved !== 1) refuseStatus(row, now);
+    await recordVersion(db, 'Task', row, tx);
+    await audited(db, who, row, 'prescription-accepted', tx);
+    return { secret, prescription: row, signed: { content: row.signedContent, jws: row.signature, kid: row.kid } };
+  });
+}
+
+/** $reject: the holding pharmacy gives the prescription back (in-progress → ready). */
+export async function giveBackPrescription(db: Database, who: Caller, id: string, input: { secret: string }) {
+  const before = await findPrescription(db, id);
+  if (before.status === 'in-progress' && !matchesHash(input.secret, before.secretHash)) throw wrongSecret();
+  return db.transaction(async (tx) => {
+    const [moved] = await db.models.Prescription.update(
+      { status: 'ready', ownerPharmacy: null, secretHash: null, acceptedAt: null, versionId: nextVersion(db) },
+      { where: { id, status: 'in-progress', secretHash: hashSecret(input.secret) }, transaction: tx },
+    );
+    const row = await findPrescription(db, id, tx);
+    if (moved !== 1) {
+      if (row.status === 'in-progress') throw wrongSecret();
+      refuseStatus(row, new Date());
+    }
+    await recordVersion(db, 'Task', row, tx);
+    await audited(db, who, row, 'prescription-given-back', tx);
+    return row;
+  });
+}
+
+const wrongSecret = () => new Forbidden('wrong-secret', 'The secret does not match the one given to the pharmacy that accepted the prescription.');
+
+export interface DispenseInput {
+  /** The MedicationRequest (line) id, or the line number. */
+  lineId?: string;
+  lineNo?: number;
+  drugCode?: string;
+  quantity: number;
+}
+
+export interface Receipt {
+  content: string;
+  jws: string;
+  kid: string;
+}
+
+/** $close: the holding pharmacy records what it dispensed (never more than prescribed) → completed; a signed receipt. */
+export async function closePrescription(db: Database, keys: KeyRing, who: Caller, id: string, input: { secret: string; dispenses: DispenseInput[] }, now = new Date()) {
+  const before = await findPrescription(db, id);
+  // The secret stays stored after completion, so a second close with it is told "already dispensed" (409).
+  if (!matchesHash(input.secret, before.secretHash)) throw wrongSecret();
+  const lines = await db.models.PrescriptionLine.findAll({ where: { prescriptionId: id }, order: [['lineNo', 'ASC']] });
+  if (input.dispenses.length === 0) throw new Invalid('no-dispense', 'Close needs at least one MedicationDispense.', [{ expression: 'dispense', message: 'missing' }]);
+  const dispensed = input.dispenses.map((d, i) => {
+    const line = lines.find((l) => (d.lineId && l.id === d.lineId) || (d.lineNo !== undefined && l.lineNo === d.lineNo)
+      || (!d.lineId && d.lineNo === undefined && l.drugCode === d.drugCode));
+    if (!line) throw new Invalid('unknown-line', `Dispense ${i + 1} does not point to a line of this prescription.`, [{ expression: `dispense[${i}].authorizingPrescription`, message: 'no such MedicationRequest' }]);
+    if (d.drugCode && d.drugCode !== line.drugCode) throw new Invalid('wrong-drug', `Dispense ${i + 1} is ${d.drugCode}, the line prescribes ${line.drugCode}.`, [{ expression: `dispense[${i}].medicationCodeableConcept`, message: 'drug differs' }]);
+    if (!Number.isInteger(d.quantity) || d.quantity < 1 || d.quantity > line.quantity) {
+      throw new Invalid('quantity-exceeds-prescribed', `Dispense ${i + 1}: ${d.quantity} is not between 1 and the prescribed ${line.quantity}.`, [{ expression: `dispense[${i}].quantity.value`, message: `at most ${line.quantity}` }]);
+    }
+    return { line, quantity: d.quantity };
+  });
+  if (new Set(dispensed.map((d) => d.line.id)).size !== dispensed.length) {
+    throw new Invalid('line-dispensed-twice', 'Each line is dispensed at most once.', [{ expression: 'dispense', message: 'duplicate line' }]);
+  }
+  const receiptContent = {
+    type: 'dispense-receipt', version: 1, prescriptionId: id, number: before.number, issuer: JSON.parse(before.signedContent).issuer as string,
+    status: 'completed', pharmacy: before.ownerPharmacy, completedAt: now.toISOString(),
+    dispenses: dispensed.map((d) => ({ lineNo: d.line.lineNo, drugCode: d.line.drugCode, quantity: d.quantity })),
+  };
+  const receipt: Receipt = (({ content, jws, kid }) => ({ content, jws, kid }))(signDetached(keys, receiptContent, 'dispense-receipt+json'));
+  return db.transaction(async (tx) => {
+    const [moved] = await db.models.Prescription.update(
+      { status: 'completed', completedAt: now, receipt: JSON.stringify(receipt), versionId: nextVersion(db) },
+      { where: { id, status: 'in-progress', secretHash: hashSecret(input.secret) }, transaction: tx },
+    );
+    const row = await findPrescription(db, id, tx);
+    if (moved !== 1) refuseStatus(row, now);
+    const rows = [];
+    for (const d of dispensed) {
+      const dispense = await db.models.MedicationDispense.create({
+        id: crypto.randomUUID(), prescriptionId: id, lineNo: d.line.lineNo, drugCode: d.line.drugCode, quantity: d.quantity,
+        pharmacy: before.ownerPharmacy ?? 'unknown', dispensedAt: now,
+      }, { transaction: tx });
+      await recordVersion(db, 'MedicationDispense', dispense, tx);
+      rows.push(dispense);
+    }
+    await recordVersion(db, 'Task', row, tx);
+    await audited(db, who, row, 'prescription-dispensed', tx);
+    return { prescription: row, dispenses: rows, receipt };
+  });
+}
+
+const ABORTABLE: PrescriptionStatus[] = ['pending-review', 'rejected', 'ready'];
+
+/** $abort (and cancel in /api): the prescriber withdraws the prescription while no pharmacy holds it. */
+export async function abortPrescription(db: Database, caller: Caller, id: string) {
+  const before = await findPrescription(db, id);
+  if (caller.practitionerId === null || caller.practitionerId !== before.prescriberId) {
+    throw new Forbidden('not-prescriber', 'Only the prescribing doctor can cancel this prescription.');
+  }
+  return db.transaction(async (tx) => {
+    const [moved] = await db.models.Prescription.update(
+      { status: 'cancelled', cancelledAt: new Date(), versionId: nextVersion(db) },
+      { where: { id, status: { [Op.in]: ABORTABLE } }, transaction: tx },
+    );
+    const row = await findPrescription(db, id, tx);
+    if (moved !== 1) {
+      if (row.status === 'in-progress') throw new Conflict('prescription-held-by-pharmacy', 'A pharmacy holds the prescription: it cannot be cancelled until it is given back.');
+      refuseStatus(row, new Date());
+    }
+    await recordVersion(db, 'Task', row, tx);
+    await audited(db, caller, row, 'prescription-cancelled', tx);
+    return row;
+  });
+}

@@ -1,0 +1,46 @@
+import type { Database } from '../../db/connection.js';
+import type { Prescription, PrescriptionLine } from '../../db/models/prescription.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { Forbidden } from '../http/errors.js';
+import { findPrescription } from './review.js';
+
+/** The plain view the web client shows (lines, status, review outcome, validity). */
+export function prescriptionSummary(row: Prescription, lines: PrescriptionLine[]) {
+  return {
+    id: row.id, number: row.number, status: row.status, patientId: row.patientId, prescriberId: row.prescriberId,
+    encounterId: row.encounterId, issuedAt: row.issuedAt.toISOString(), validUntil: row.validUntil.toISOString(),
+    validityReason: row.validityReason, chronicConditionCode: row.chronicConditionCode, replaces: row.replacesId,
+    review: row.reviewedAt ? { reviewerId: row.reviewerId, reviewedAt: row.reviewedAt.toISOString(), reasonCode: row.reviewReasonCode, note: row.reviewNote } : null,
+    dispensedAt: row.completedAt?.toISOString() ?? null,
+    lines: lines.map((l) => ({ id: l.id, lineNo: l.lineNo, drugCode: l.drugCode, drugName: l.drugName, dose: l.dose, frequency: l.frequency, quantity: l.quantity, supplyDays: l.supplyDays })),
+  };
+}
+
+export const linesOf = (db: Database, prescriptionId: string) =>
+  db.models.PrescriptionLine.findAll({ where: { prescriptionId }, order: [['lineNo', 'ASC']] });
+
+/** Who may see a prescription: its patient, its prescriber, any pharmacist of the hospital, an admin. */
+export async function readablePrescription(db: Database, caller: Caller, id: string) {
+  const row = await findPrescription(db, id);
+  const allowed = (caller.role === 'patient' && caller.patientId === row.patientId)
+    || (caller.role === 'doctor' && caller.practitionerId === row.prescriberId)
+    || caller.role === 'pharmacist' || caller.role === 'admin';
+  if (!allowed) {
+    await recordAudit(db, caller, { action: 'R', activity: 'refused', outcome: '4', resourceType: 'Task', resourceId: id, patientId: row.patientId });
+    throw new Forbidden('not-your-prescription', 'This prescription is not yours to see.');
+  }
+  await recordAudit(db, caller, { action: 'R', activity: 'prescription-read', resourceType: 'Task', resourceId: id, patientId: row.patientId });
+  return { row, lines: await linesOf(db, id) };
+}
+
+/** A patient's own prescriptions, or those a doctor issued, newest first. */
+export async function listPrescriptions(db: Database, caller: Caller) {
+  const where = caller.role === 'patient' ? { patientId: caller.patientId ?? '-' }
+    : caller.role === 'doctor' ? { prescriberId: caller.practitionerId ?? '-' } : undefined;
+  if (!where) throw new Forbidden('wrong-role', 'Patients list their prescriptions, doctors the ones they issued; pharmacists use the review queue.');
+  const rows = await db.models.Prescription.findAll({ where, order: [['issuedAt', 'DESC']], limit: 200 });
+  const lines = rows.length ? await db.models.PrescriptionLine.findAll({ where: { prescriptionId: rows.map((r) => r.id) }, order: [['lineNo', 'ASC']] }) : [];
+  await recordAudit(db, caller, { action: 'R', activity: 'prescription-list', resourceType: 'Task', patientId: caller.patientId, detail: `${rows.length} prescriptions` });
+  return rows.map((row) => prescriptionSummary(row, lines.filter((l) => l.prescriptionId === row.id)));
+}

@@ -1,0 +1,68 @@
+import crypto from 'node:crypto';
+import request from 'supertest';
+import type { Caller } from '../../server/auth/caller.js';
+import { moveVisit, visitForAppointment } from '../../server/consultations/visit-lifecycle.js';
+import { bookedAppointment, newDoctor, newPatient, recordInPersonVisit } from './factories.js';
+import type { TestNode } from './test-node.js';
+
+export const PHARMACIST = 'pharm.li@demo.test';
+
+export const RAMIPRIL = { drugCode: 'C09AA05', dose: '1 tablet', frequency: 'once daily', quantity: 7, supplyDays: 7 };
+
+/** A patient with hypertension diagnosed in person, a new doctor, and their follow-up visit in progress. */
+export async function openFollowUpVisit(hospital: TestNode, opts: { eligible?: boolean; status?: 'in-progress' | 'finished' | 'planned' } = {}) {
+  const patient = await newPatient(hospital, 'Rx');
+  const doctor = await newDoctor(hospital, 'Rx');
+  if (opts.eligible !== false) {
+    const firstVisit = await recordInPersonVisit(hospital, patient.patientId, doctor.practitionerId);
+    await hospital.db.models.Condition.create({
+      id: crypto.randomUUID(), patientId: patient.patientId, encounterId: firstVisit.id, recorderId: doctor.practitionerId,
+      codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
+      clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: new Date(Date.now() - 86_400_000), source: null,
+    });
+  }
+  const appointment = await bookedAppointment(hospital, { patientId: patient.patientId, practitionerId: doctor.practitionerId });
+  const visit = await visitForAppointment(hospital.db, appointment.id);
+  const caller: Caller = {
+    userId: doctor.userId, role: 'doctor', patientId: null, practitionerId: doctor.practitionerId,
+    organizationId: null, scopes: ['user/*.write'], ip: '127.0.0.1', requestId: 'rx-test',
+  };
+  const status = opts.status ?? 'in-progress';
+  if (status !== 'planned') await moveVisit(hospital.db, caller, visit.id, 'in-progress');
+  if (status === 'finished') await moveVisit(hospital.db, caller, visit.id, 'finished');
+  return { patient, doctor, visit };
+}
+
+export async function issuePrescription(hospital: TestNode, setup: Awaited<ReturnType<typeof openFollowUpVisit>>, body: Record<string, unknown> = {}) {
+  return request(hospital.app).post('/api/prescriptions').auth(setup.doctor.token, { type: 'bearer' })
+    .send({ encounterId: setup.visit.id, lines: [RAMIPRIL], ...body });
+}
+
+/** A prescription issued, approved by the demo pharmacist, with the patient's code: ready to dispense. */
+export async function readyPrescription(hospital: TestNode, body: Record<string, unknown> = {}) {
+  const setup = await openFollowUpVisit(hospital);
+  const issued = await issuePrescription(hospital, setup, body);
+  if (issued.status !== 201) throw new Error(`prescribing failed: ${JSON.stringify(issued.body)}`);
+  const pharmacistToken = await hospital.tokenFor(PHARMACIST);
+  const approved = await request(hospital.app).post(`/api/prescriptions/${issued.body.id}/review`)
+    .auth(pharmacistToken, { type: 'bearer' }).send({ decision: 'approve' });
+  if (approved.status !== 200) throw new Error(`approval failed: ${JSON.stringify(approved.body)}`);
+  const code = await request(hospital.app).get(`/api/prescriptions/${issued.body.id}/code`).auth(setup.patient.token, { type: 'bearer' });
+  return { ...setup, id: issued.body.id as string, lines: issued.body.lines as { id: string; lineNo: number; quantity: number }[], accessCode: code.body.accessCode as string, pharmacistToken };
+}
+
+export const parameters = (values: Record<string, string>, resources: { name: string; resource: unknown }[] = []) => ({
+  resourceType: 'Parameters',
+  parameter: [...Object.entries(values).map(([name, valueString]) => ({ name, valueString })), ...resources],
+});
+
+export const dispenseOf = (lineId: string, quantity: number) => ({
+  name: 'dispense',
+  resource: { resourceType: 'MedicationDispense', status: 'completed', authorizingPrescription: [{ reference: `MedicationRequest/${lineId}` }], quantity: { value: quantity } },
+});
+
+export const param = (body: { parameter?: { name: string; valueString?: string; valueBase64Binary?: string }[] }, name: string) =>
+  body.parameter?.find((p) => p.name === name);
+
+/** The machine-readable error code of an OperationOutcome. */
+export const outcomeCode = (body: { issue?: { details?: { coding?: { code: string }[] } }[] }) => body.issue?.[0]?.details?.coding?.[0]?.code;
