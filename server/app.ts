@@ -13,6 +13,7 @@ import { requestContext } from './http/request-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { operationsRoutes } from './operations/routes.js';
 import { patientRoutes } from './patients/routes.js';
+import { videoRoutes } from './video/routes.js';
 
 export interface AppParts {
   config: Config;
@@ -40,6 +41,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(authRoutes(node));
   app.use(patientRoutes(node));
   app.use(auditRoutes(node));
+  app.use(videoRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

@@ -6,6 +6,7 @@ import { buildApp } from './app.js';
 import { loadKeyRing } from './auth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { attachSignalling } from './video/signalling.js';
 
 function banner(config: Config, seeded: boolean): string {
   const lines = [`Internet hospital is listening on ${config.publicBaseUrl}`];
@@ -45,12 +46,16 @@ async function start() {
   const applied = await migrate(db);
   if (applied.length) log.info({ migrations: applied }, 'database migrated');
   const seeded = config.seedDemo ? await seedDemoHospital(db, config.demoPassword) : false;
-  const { app } = buildApp({ config, db, keys, log });
+  const { app, node } = buildApp({ config, db, keys, log });
   const server = app.listen(config.port, config.host, () => {
     log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');
     console.log(banner(config, seeded));
   });
-  shutdownOnSignal(server, () => db.close(), config.shutdownGraceMs, log);
+  const signalling = attachSignalling(server, node);
+  shutdownOnSignal(server, async () => {
+    await signalling.close();
+    await db.close();
+  }, config.shutdownGraceMs, log);
 }
 
 start().catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { foundation } from './0001-foundation.js';
 import { scheduling } from './0002-scheduling.js';
 import { resourceVersions } from './0003-resource-versions.js';
 import { observations } from './0004-observations.js';
+import { videoSessions } from './0030-video-sessions.js';
 
 export interface Migration {
   name: string;
@@ -11,4 +12,4 @@ export interface Migration {
 }
 
 /** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
-export const migrations: Migration[] = [foundation, scheduling, resourceVersions, observations];
+export const migrations: Migration[] = [foundation, scheduling, resourceVersions, observations, videoSessions];

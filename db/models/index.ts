@@ -6,6 +6,7 @@ import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
 import { defineResourceVersion } from './resource-version.js';
 import { defineScheduling } from './scheduling.js';
+import { defineVideoSession } from './video-session.js';
 
 export function defineModels(sequelize: Sequelize) {
   return {
@@ -16,6 +17,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineScheduling(sequelize),
     ...defineResourceVersion(sequelize),
     ...defineObservation(sequelize),
+    ...defineVideoSession(sequelize),
   };
 }
 
