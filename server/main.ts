@@ -19,7 +19,8 @@ function banner(config: Config, seeded: boolean): string {
 }
 
 /** Stops taking connections, lets in-flight requests finish (up to the grace period), then closes the database. */
-function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: number, log: ReturnType<typeof createLogger>) {
+function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: number, log: ReturnType<typeof createLogger>,
+  closeSockets: () => Promise<void> = async () => undefined) {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -27,6 +28,8 @@ function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: n
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
     force.unref();
+    // Upgraded (WebSocket) connections would hold server.close() open: close them first.
+    void closeSockets();
     server.close(async () => {
       await close();
       log.info('stopped');
@@ -52,10 +55,7 @@ async function start() {
     console.log(banner(config, seeded));
   });
   const signalling = attachSignalling(server, node);
-  shutdownOnSignal(server, async () => {
-    await signalling.close();
-    await db.close();
-  }, config.shutdownGraceMs, log);
+  shutdownOnSignal(server, () => db.close(), config.shutdownGraceMs, log, () => signalling.close());
 }
 
 start().catch((error: unknown) => {
