@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { VideoSide } from '../../db/models/video-session.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { moveVisit } from '../consultations/visit-lifecycle.js';
@@ -254,4 +253,3 @@ export class RoomConnection {
   terminate() { this.ws.terminate(); }
 }
 
-export type { VideoSide };

@@ -63,9 +63,29 @@ describe('video visit in the browser (headless Chromium, fake camera, loopback o
     expect(await stateOf(doctorPage)).to.equal('connected');
     expect(await doctorPage.locator('#state').textContent()).to.equal('Connected.');
 
+    // Muting stops the patient's microphone track and the button says how to undo it.
+    await patientPage.locator('#toggle-audio').click();
+    expect(await patientPage.locator('#toggle-audio').textContent()).to.equal('Unmute microphone');
+    expect(await patientPage.evaluate(() => (document.getElementById('local') as HTMLVideoElement).srcObject instanceof MediaStream
+      && ((document.getElementById('local') as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().every((t) => !t.enabled))).to.equal(true);
+
     await doctorPage.locator('#end').click();
     await patientPage.waitForSelector('#state[data-state="ended"]');
     const visit = await hospital.db.models.Encounter.findOne({ where: { appointmentId }, rejectOnEmpty: true });
     expect(visit.status).to.equal('finished');
+  });
+
+  it('when the browser refuses the camera, then the page says so in plain words and does not join', async () => {
+    const { patient, appointmentId } = await videoVisit(hospital);
+    const page = await (await browser.newContext()).newPage();
+    // What the browser answers when the person clicks "Block".
+    await page.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    await page.goto(`${web.base}/visit/${appointmentId}?token=${encodeURIComponent(patient.token)}`);
+    await page.waitForFunction(() => document.getElementById('problem')!.textContent !== '');
+    expect(await page.locator('#problem').textContent()).to.equal('Your camera or microphone is blocked. Allow them in the browser and try again.');
+    const visit = await hospital.db.models.Encounter.findOne({ where: { appointmentId } });
+    expect(visit?.status ?? 'planned').to.equal('planned');
   });
 });
