@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { PeerSession, type SessionState } from '../../client/video/peer-session.js';
-import { startTestNode, type TestNode } from '../support/test-node.js';
+import { describeOnEachDatabase } from '../support/test-node.js';
 import { eventually, listeningNode, videoVisit } from '../support/video.js';
 
 /** Resolves when the session reaches the state. */
@@ -13,14 +13,12 @@ function reaches(session: PeerSession, state: SessionState): Promise<void> {
 
 const nextData = (session: PeerSession) => new Promise<string>((resolve) => session.on('data', resolve));
 
-describe('video visit with two real peers (simple-peer + @roamhq/wrtc, loopback only)', function () {
-  let hospital: TestNode;
+describeOnEachDatabase('video visit with two real peers (simple-peer + @roamhq/wrtc, loopback only)', (hospital) => {
   let web: Awaited<ReturnType<typeof listeningNode>>;
   const sessions: PeerSession[] = [];
 
   before(async () => {
-    hospital = await startTestNode('sqlite');
-    web = await listeningNode(hospital);
+    web = await listeningNode(hospital());
   });
   after(async () => {
     for (const s of sessions) s.hangUp();
@@ -34,11 +32,11 @@ describe('video visit with two real peers (simple-peer + @roamhq/wrtc, loopback 
   };
 
   it('when the patient waits and the doctor admits, then both peers connect and exchange data; after a drop and a rejoin the call resumes and the session log shows it', async () => {
-    const { doctor, patient, appointmentId } = await videoVisit(hospital);
+    const { doctor, patient, appointmentId } = await videoVisit(hospital());
     const patientSide = sessionFor(appointmentId, patient.token);
     await patientSide.join();
     expect(patientSide.state).to.equal('waiting');
-    const visit = await hospital.db.models.Encounter.findOne({ where: { appointmentId }, rejectOnEmpty: true });
+    const visit = await hospital().db.models.Encounter.findOne({ where: { appointmentId }, rejectOnEmpty: true });
     expect(visit.status).to.equal('arrived');
 
     const doctorSide = sessionFor(appointmentId, doctor.token);
@@ -66,7 +64,7 @@ describe('video visit with two real peers (simple-peer + @roamhq/wrtc, loopback 
     expect(await toDoctor).to.equal('I am back');
 
     const lines = await eventually(async () => {
-      const rows = await hospital.db.models.VideoSessionEvent.findAll({ where: { appointmentId }, order: [['at', 'ASC'], ['id', 'ASC']] });
+      const rows = await hospital().db.models.VideoSessionEvent.findAll({ where: { appointmentId }, order: [['at', 'ASC'], ['id', 'ASC']] });
       const seen = rows.map((r) => `${r.side}:${r.event}`);
       expect(seen.filter((e) => e === 'doctor:reconnect' || e === 'patient:reconnect')).to.have.length(2);
       return seen;
@@ -77,7 +75,7 @@ describe('video visit with two real peers (simple-peer + @roamhq/wrtc, loopback 
   });
 
   it('when a peer connection dies under a connected call, then a fresh one is negotiated through signalling', async () => {
-    const { doctor, patient, appointmentId } = await videoVisit(hospital);
+    const { doctor, patient, appointmentId } = await videoVisit(hospital());
     const patientSide = sessionFor(appointmentId, patient.token);
     await patientSide.join();
     const doctorSide = sessionFor(appointmentId, doctor.token);
