@@ -11,13 +11,14 @@ describeOnEachDatabase('video rooms across two instances (Redis)', (hospital) =>
   before(async () => {
     redis = await startRedis();
     instanceA = await listeningNode(hospital(), { bus: redisRoomBus(redis.url, hospital().node.log) });
-    instanceB = await listeningNode(hospital(), { bus: redisRoomBus(redis.url, hospital().node.log) });
+    // Instance B finds Redis the way production does: REDIS_URL in its configuration.
+    const { node } = hospital();
+    instanceB = await listeningNode(hospital(), { node: { ...node, config: { ...node.config, video: { ...node.config.video, redisUrl: redis.url } } } });
   });
   after(async () => {
     await instanceA.close();
     await instanceB.close();
     await instanceA.signalling.bus.close();
-    await instanceB.signalling.bus.close();
     await redis.stop();
   });
 

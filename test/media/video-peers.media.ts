@@ -3,6 +3,8 @@ import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { PeerSession, type SessionState } from '../../client/video/peer-session.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
+import { redisRoomBus } from '../../server/video/room-bus.js';
+import { startRedis } from '../support/redis-server.js';
 import { eventually, listeningNode, videoVisit } from '../support/video.js';
 
 /** Resolves when the session reaches the state. */
@@ -25,8 +27,8 @@ describeOnEachDatabase('video visit with two real peers (simple-peer + @roamhq/w
     await web.close();
   });
 
-  const sessionFor = (appointmentId: string, accessToken: string) => {
-    const session = new PeerSession({ appointmentId, accessToken, baseUrl: web.base, wrtc, WebSocket: WebSocket as never, deadAfterMs: 1000 });
+  const sessionFor = (appointmentId: string, accessToken: string, baseUrl = web.base) => {
+    const session = new PeerSession({ appointmentId, accessToken, baseUrl, wrtc, WebSocket: WebSocket as never, deadAfterMs: 1000 });
     sessions.push(session);
     return session;
   };
@@ -94,5 +96,32 @@ describeOnEachDatabase('video visit with two real peers (simple-peer + @roamhq/w
     const toDoctor = nextData(doctorSide);
     patientSide.send('still here');
     expect(await toDoctor).to.equal('still here');
+  });
+
+  it('when the patient is on instance A and the doctor on instance B sharing rooms through Redis, then their peers connect', async () => {
+    const redis = await startRedis();
+    const a = await listeningNode(hospital(), { bus: redisRoomBus(redis.url, hospital().node.log) });
+    const b = await listeningNode(hospital(), { bus: redisRoomBus(redis.url, hospital().node.log) });
+    try {
+      const { doctor, patient, appointmentId } = await videoVisit(hospital());
+      const patientSide = sessionFor(appointmentId, patient.token, a.base);
+      await patientSide.join();
+      const doctorSide = sessionFor(appointmentId, doctor.token, b.base);
+      await doctorSide.join();
+      await reaches(doctorSide, 'patient-waiting');
+      doctorSide.admit();
+      await Promise.all([reaches(patientSide, 'connected'), reaches(doctorSide, 'connected')]);
+      const toDoctor = nextData(doctorSide);
+      patientSide.send('across instances');
+      expect(await toDoctor).to.equal('across instances');
+      patientSide.hangUp();
+      doctorSide.hangUp();
+    } finally {
+      for (const instance of [a, b]) {
+        await instance.close();
+        await instance.signalling.bus.close();
+      }
+      await redis.stop();
+    }
   });
 });

@@ -2,15 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import WebSocket from 'ws';
+import type { HospitalNode } from '../../server/hospital-node.js';
 import { attachSignalling, type Signalling } from '../../server/video/signalling.js';
 import type { RoomBus } from '../../server/video/room-bus.js';
 import { bookedAppointment, newDoctor, newPatient, recordInPersonVisit } from './factories.js';
 import type { TestNode } from './test-node.js';
 
 /** The node's app listening on 127.0.0.1 with video signalling attached, as server/main.ts does. */
-export async function listeningNode(hospital: TestNode, options: { bus?: RoomBus } = {}) {
+export async function listeningNode(hospital: TestNode, options: { bus?: RoomBus; node?: HospitalNode } = {}) {
   const server = http.createServer(hospital.app);
-  const signalling: Signalling = attachSignalling(server, hospital.node, options);
+  const signalling: Signalling = attachSignalling(server, options.node ?? hospital.node, options);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
