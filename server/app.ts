@@ -18,6 +18,7 @@ import { operationsRoutes } from './operations/routes.js';
 import { patientRoutes } from './patients/routes.js';
 import { prescriptionFhirRoutes } from './prescriptions/fhir-routes.js';
 import { prescriptionRoutes } from './prescriptions/routes.js';
+import { videoRoutes } from './video/routes.js';
 
 export interface AppParts {
   config: Config;
@@ -50,6 +51,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(fhirRoutes(node));
   app.use(consultationRoutes(node));
   app.use(prescriptionRoutes(node));
+  app.use(videoRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

@@ -40,6 +40,21 @@ export interface Config {
   attachmentMaxBytes: number;
   /** Home monitoring: minutes before an unacknowledged crisis alert escalates; how often the sweep runs (0 = off). */
   monitoring: { crisisEscalationMinutes: number; escalationSweepSeconds: number };
+  video: VideoConfig;
+}
+
+/** Video visits: ICE servers handed to browsers, room-token lifetime, signalling limits, shared rooms. */
+export interface VideoConfig {
+  stunUrls: string[];
+  turnUrls: string[];
+  /** coturn `static-auth-secret`; TURN credentials are derived from it per participant (REST scheme). */
+  turnSecret: string | null;
+  turnTtlSeconds: number;
+  roomTokenTtlSeconds: number;
+  maxMessageBytes: number;
+  maxMessagesPerSecond: number;
+  /** With it, rooms are shared by every instance through Redis pub/sub; without it they live in memory. */
+  redisUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -56,6 +71,30 @@ export function projectRoot(): string {
 }
 
 type Env = Record<string, string | undefined>;
+
+function urlList(env: Env, key: string, schemes: RegExp): string[] {
+  const list = (env[key] ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const url of list) if (!schemes.test(url)) throw new ConfigError(`${key} has "${url}", which is not a ${schemes.source} URL`);
+  return list;
+}
+
+function videoConfig(env: Env): VideoConfig {
+  const turnUrls = urlList(env, 'TURN_URLS', /^turns?:/);
+  const turnSecret = env.TURN_SECRET || null;
+  if (turnUrls.length && !turnSecret) throw new ConfigError('TURN_URLS needs TURN_SECRET (coturn static-auth-secret)');
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  return {
+    stunUrls: urlList(env, 'STUN_URLS', /^stuns?:/),
+    turnUrls,
+    turnSecret,
+    turnTtlSeconds: integer(env, 'TURN_TTL_SECONDS', 3 * 3600, 60),
+    roomTokenTtlSeconds: integer(env, 'VIDEO_TOKEN_TTL_SECONDS', 300, 10),
+    maxMessageBytes: integer(env, 'SIGNAL_MAX_BYTES', 32 * 1024, 1024),
+    maxMessagesPerSecond: integer(env, 'SIGNAL_MAX_PER_SECOND', 50, 1),
+    redisUrl,
+  };
+}
 
 function integer(env: Env, key: string, fallback: number, min = 0): number {
   const raw = env[key];
@@ -141,5 +180,6 @@ export function loadConfig(env: Env = process.env): Config {
       crisisEscalationMinutes: integer(env, 'CRISIS_ESCALATION_MINUTES', 15, 1),
       escalationSweepSeconds: integer(env, 'ESCALATION_SWEEP_SECONDS', 60),
     },
+    video: videoConfig(env),
   };
 }

@@ -8,6 +8,7 @@ import { loadKeyRing } from './auth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startEscalationSweep } from './monitoring/alerts.js';
+import { attachSignalling } from './video/signalling.js';
 
 function banner(config: Config, seeded: boolean): string {
   const lines = [`Internet hospital is listening on ${config.publicBaseUrl}`];
@@ -20,7 +21,8 @@ function banner(config: Config, seeded: boolean): string {
 }
 
 /** Stops taking connections, lets in-flight requests finish (up to the grace period), then closes the database. */
-function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: number, log: ReturnType<typeof createLogger>) {
+function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: number, log: ReturnType<typeof createLogger>,
+  closeSockets: () => Promise<void> = async () => undefined) {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -28,6 +30,8 @@ function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: n
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
     force.unref();
+    // Upgraded (WebSocket) connections would hold server.close() open: close them first.
+    void closeSockets();
     server.close(async () => {
       await close();
       log.info('stopped');
@@ -47,18 +51,19 @@ async function start() {
   const applied = await migrate(db);
   if (applied.length) log.info({ migrations: applied }, 'database migrated');
   const seeded = config.seedDemo ? await seedDemoHospital(db, config.demoPassword) : false;
-  const { app } = buildApp({ config, db, keys, log });
+  const { app, node } = buildApp({ config, db, keys, log });
   const server = app.listen(config.port, config.host, () => {
     log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');
     console.log(banner(config, seeded));
   });
   const worker = startAppointmentsWorker(db, logTransport(log), log, config.appointments.outboxIntervalMs);
   const stopSweep = startEscalationSweep(db, config.monitoring.escalationSweepSeconds, (err) => log.error({ err }, 'alert escalation sweep failed'));
+  const signalling = attachSignalling(server, node);
   shutdownOnSignal(server, async () => {
     stopSweep();
     await worker.stop();
     await db.close();
-  }, config.shutdownGraceMs, log);
+  }, config.shutdownGraceMs, log, () => signalling.close());
 }
 
 start().catch((error: unknown) => {

@@ -7,6 +7,7 @@ import { fhirSearchIndexes } from './0010-fhir-search-indexes.js';
 import { notificationOutbox } from './0020-notification-outbox.js';
 import { consultations } from './0040-consultations.js';
 import { prescriptions } from './0050-prescriptions.js';
+import { videoSessions } from './0030-video-sessions.js';
 
 export interface Migration {
   name: string;
@@ -16,6 +17,6 @@ export interface Migration {
 
 /** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
 export const migrations: Migration[] = [
-  foundation, scheduling, resourceVersions, observations, fhirSearchIndexes, notificationOutbox, consultations,
-  prescriptions,
+  foundation, scheduling, resourceVersions, observations, fhirSearchIndexes, notificationOutbox, videoSessions,
+  consultations, prescriptions,
 ];

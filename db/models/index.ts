@@ -9,6 +9,7 @@ import { definePeople } from './people.js';
 import { definePrescriptions } from './prescription.js';
 import { defineResourceVersion } from './resource-version.js';
 import { defineScheduling } from './scheduling.js';
+import { defineVideoSession } from './video-session.js';
 
 export function defineModels(sequelize: Sequelize) {
   return {
@@ -22,6 +23,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineNotificationOutbox(sequelize),
     ...defineConsultations(sequelize),
     ...definePrescriptions(sequelize),
+    ...defineVideoSession(sequelize),
   };
 }
 

@@ -1,0 +1,68 @@
+import crypto from 'node:crypto';
+import type { Database } from '../../db/connection.js';
+import type { VideoSessionEventType, VideoSide } from '../../db/models/video-session.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { Forbidden, NotFound } from '../http/errors.js';
+import { bothConnectedMs, wholeMinutes } from './connected-time.js';
+
+export interface SessionEventInput {
+  appointmentId: string;
+  encounterId: string;
+  side: VideoSide;
+  userId: string;
+  connectionId: string;
+  event: VideoSessionEventType;
+  at?: Date;
+}
+
+/** Appends a line to the visit's session log. */
+export async function recordSessionEvent(db: Database, input: SessionEventInput): Promise<void> {
+  await db.models.VideoSessionEvent.create({ id: crypto.randomUUID(), ...input, at: input.at ?? new Date() });
+}
+
+/** Whether this side has had a media connection before in this visit: a new one is then a `reconnect`. */
+export async function hasConnectedBefore(db: Database, appointmentId: string, side: VideoSide): Promise<boolean> {
+  const count = await db.models.VideoSessionEvent.count({ where: { appointmentId, side, event: ['connect', 'reconnect'] } });
+  return count > 0;
+}
+
+async function sessionLog(db: Database, appointmentId: string) {
+  return db.models.VideoSessionEvent.findAll({ where: { appointmentId }, order: [['at', 'ASC'], ['id', 'ASC']] });
+}
+
+/** Open connections count up to the end of the visit, or up to now while it goes on. */
+async function countUntil(db: Database, appointmentId: string, now: Date): Promise<Date> {
+  const visit = await db.models.Encounter.findOne({ where: { appointmentId } });
+  return visit?.periodEnd && visit.periodEnd < now ? visit.periodEnd : now;
+}
+
+/** Minutes both sides were connected in this appointment's video visit: what billing's time bands use. */
+export async function connectedMinutes(db: Database, appointmentId: string, now = new Date()): Promise<number> {
+  const log = await sessionLog(db, appointmentId);
+  return wholeMinutes(bothConnectedMs(log, await countUntil(db, appointmentId, now)));
+}
+
+/** The session log and connected time of a visit, for its doctor. */
+export async function readVideoSession(db: Database, caller: Caller, appointmentId: string, now = new Date()) {
+  const appointment = await db.models.Appointment.findByPk(appointmentId);
+  if (!appointment) throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
+  if (!caller.practitionerId || caller.practitionerId !== appointment.practitionerId) {
+    await recordAudit(db, caller, {
+      action: 'R', activity: 'video-session', outcome: '4', resourceType: 'Appointment', resourceId: appointmentId,
+      patientId: appointment.patientId, detail: 'not the doctor of this appointment',
+    });
+    throw new Forbidden('not-the-doctor', 'Only the doctor of this appointment can read its video session log.');
+  }
+  const log = await sessionLog(db, appointmentId);
+  const ms = bothConnectedMs(log, await countUntil(db, appointmentId, now));
+  await recordAudit(db, caller, {
+    action: 'R', activity: 'video-session', resourceType: 'Appointment', resourceId: appointmentId, patientId: appointment.patientId,
+  });
+  return {
+    appointmentId,
+    connectedSeconds: Math.floor(ms / 1000),
+    connectedMinutes: wholeMinutes(ms),
+    events: log.map((e) => ({ side: e.side, event: e.event, at: e.at.toISOString(), connectionId: e.connectionId })),
+  };
+}
