@@ -75,6 +75,16 @@ describeOnEachDatabase('e-prescriptions: prescribing and review', (hospital) => 
     expect((await issuePrescription(hospital(), finished)).status).to.equal(201);
   });
 
+  it('when the doctor ended the visit as needing in-person care, then no prescription can be issued in it', async () => {
+    const setup = await openFollowUpVisit(hospital());
+    await request(hospital().app).post(`/api/visits/${setup.visit.id}/needs-in-person-care`).auth(setup.doctor.token, { type: 'bearer' })
+      .send({ reason: 'blood pressure out of control: examine in person' }).expect(200);
+    const res = await issuePrescription(hospital(), setup);
+    expect(res.status).to.equal(400);
+    expect(res.body.code).to.equal('visit-needs-in-person-care');
+    expect(await hospital().db.models.Prescription.count({ where: { encounterId: setup.visit.id } })).to.equal(0);
+  });
+
   it('when the validity is over 1 day, then it needs a reason and may not exceed 3 days', async () => {
     const setup = await openFollowUpVisit(hospital());
     expect((await issuePrescription(hospital(), setup, { validityDays: 3 })).body.code).to.equal('validity-reason-required');
