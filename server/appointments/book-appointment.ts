@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { UniqueConstraintError } from 'sequelize';
+import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Appointment, VisitType } from '../../db/models/scheduling.js';
 import { recordVersion } from '../../db/versions.js';
@@ -45,16 +45,18 @@ function bookingPatient(caller: Caller, input: BookingInput): string {
  * transaction: lock the patient, no overlap, hold the slot (conditional update), insert the appointment,
  * versions, audit and outbox events. Of N concurrent bookings of one slot exactly one commits.
  */
-export async function bookAppointment(db: Database, caller: Caller, input: BookingInput, options: BookingOptions): Promise<Appointment> {
+export async function bookAppointment(
+  db: Database, caller: Caller, input: BookingInput, options: BookingOptions, outerTx?: Transaction,
+): Promise<Appointment> {
   const now = options.now ?? new Date();
   const patientId = bookingPatient(caller, input);
-  if (caller.role === 'admin' && !(await db.models.Patient.count({ where: { id: patientId } }))) {
+  if (caller.role === 'admin' && !(await db.models.Patient.count({ where: { id: patientId }, transaction: outerTx }))) {
     throw new NotFound('patient-not-found', `No patient with id ${patientId}.`);
   }
-  const slot = await db.models.Slot.findByPk(input.slotId);
+  const slot = await db.models.Slot.findByPk(input.slotId, { transaction: outerTx });
   assertSlotBookable(slot, input.slotId, input.visitType, now);
-  const reasonConditionId = await followUpReason(db, patientId, input.visitType, input.conditionCode);
-  return db.transaction(async (tx) => {
+  const reasonConditionId = await followUpReason(db, patientId, input.visitType, input.conditionCode, outerTx);
+  const work = async (tx: Transaction) => {
     await lockPatient(db, patientId, tx);
     await assertNoOverlappingAppointment(db, tx, patientId, slot);
     if (!(await holdSlot(db, slot, tx, now))) throw slotTaken(slot.id);
@@ -73,5 +75,7 @@ export async function bookAppointment(db: Database, caller: Caller, input: Booki
     await recordAudit(db, caller, { action: 'C', activity: 'book', resourceType: 'Appointment', resourceId: appointment.id, patientId }, tx);
     await queueBooked(db, tx, appointment, options, now);
     return appointment;
-  });
+  };
+  // Inside a FHIR transaction Bundle the booking joins the Bundle's transaction (never nested: SQLite queues them).
+  return outerTx ? work(outerTx) : db.transaction(work);
 }

@@ -1,4 +1,4 @@
-import { Op } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Config } from '../config.js';
 import { chronicConditionOf, DEFAULT_CHRONIC_CONDITIONS, type ChronicCondition } from './chronic-conditions.js';
@@ -26,6 +26,8 @@ export interface EligibilityOptions {
   lookBackDays?: number;
   chronicConditions?: ChronicCondition[];
   now?: Date;
+  /** The caller's open transaction, when eligibility is checked inside one (a FHIR booking). */
+  transaction?: Transaction;
 }
 
 /** The node's configured policy, to spread into the options: `followUpEligibility(db, id, {...eligibilityPolicy(config)})`. */
@@ -39,6 +41,7 @@ interface Search {
   since: Date;
   wanted?: ChronicCondition;
   list: ChronicCondition[];
+  transaction?: Transaction;
 }
 
 const matches = (search: Search, code: string) => {
@@ -48,16 +51,18 @@ const matches = (search: Search, code: string) => {
 
 /** (a) and (b): a confirmed diagnosis tied to a finished in-person (AMB) encounter. */
 async function fromEncounterRecords(search: Search): Promise<Eligibility | undefined> {
-  const { db, patientId, since } = search;
+  const { db, patientId, since, transaction } = search;
   const conditions = await db.models.Condition.findAll({
     where: { patientId, codeSystem: ICD10, verificationStatus: 'confirmed', encounterId: { [Op.ne]: null } },
     order: [['recordedAt', 'DESC']],
+    transaction,
   });
   for (const condition of conditions) {
     const chronic = matches(search, condition.code);
     if (!chronic) continue;
     const encounter = await db.models.Encounter.findOne({
       where: { id: condition.encounterId!, patientId, encounterClass: 'AMB', status: 'finished' },
+      transaction,
     });
     const diagnosedAt = encounter?.periodStart ?? condition.recordedAt;
     if (!encounter || diagnosedAt < since) continue;
@@ -76,16 +81,18 @@ async function fromEncounterRecords(search: Search): Promise<Eligibility | undef
 
 /** (c): an uploaded diagnosis document that a doctor accepted, which recorded a confirmed Condition. */
 async function fromAcceptedDocuments(search: Search): Promise<Eligibility | undefined> {
-  const { db, patientId, since } = search;
+  const { db, patientId, since, transaction } = search;
   const documents = await db.models.DiagnosisDocument.findAll({
     where: { patientId, reviewStatus: 'accepted', conditionId: { [Op.ne]: null } },
     order: [['diagnosedOn', 'DESC']],
+    transaction,
   });
   for (const document of documents) {
     const diagnosedAt = new Date(`${document.diagnosedOn}T00:00:00Z`);
     if (diagnosedAt < since) continue;
     const condition = await db.models.Condition.findOne({
       where: { id: document.conditionId!, patientId, verificationStatus: 'confirmed' },
+      transaction,
     });
     const chronic = condition && matches(search, condition.code);
     if (!condition || !chronic) continue;
@@ -103,9 +110,9 @@ async function fromAcceptedDocuments(search: Search): Promise<Eligibility | unde
 
 /** Names each of the three kinds of evidence that was looked for and not found. */
 async function whatIsMissing(search: Search, what: string, months: number): Promise<string[]> {
-  const { db, patientId } = search;
-  const consents = await db.models.Consent.count({ where: { patientId, status: 'active' } });
-  const pending = await db.models.DiagnosisDocument.count({ where: { patientId, reviewStatus: 'pending' } });
+  const { db, patientId, transaction } = search;
+  const consents = await db.models.Consent.count({ where: { patientId, status: 'active' }, transaction });
+  const pending = await db.models.DiagnosisDocument.count({ where: { patientId, reviewStatus: 'pending' }, transaction });
   return [
     `local-record: no confirmed diagnosis of ${what} at an in-person visit in this hospital's records in the last ${months} months`,
     consents === 0
@@ -133,7 +140,7 @@ export async function followUpEligibility(db: Database, patientId: string, optio
       reason: `${options.conditionCode} is not a chronic condition followed up online. Book an in-person visit.`,
     };
   }
-  const search: Search = { db, patientId, since, wanted, list: chronicConditions };
+  const search: Search = { db, patientId, since, wanted, list: chronicConditions, transaction: options.transaction };
   const found = (await fromEncounterRecords(search)) ?? (await fromAcceptedDocuments(search));
   if (found) return found;
   const what = wanted ? wanted.display.toLowerCase() : 'a chronic condition';

@@ -31,7 +31,7 @@ export function baseUrlOf(req: Request): string {
 }
 
 export function contextOf(node: HospitalNode, req: Request): FhirContext {
-  return { db: node.db, caller: callerOf(req), baseUrl: baseUrlOf(req) };
+  return { db: node.db, caller: callerOf(req), config: node.config, baseUrl: baseUrlOf(req) };
 }
 
 /** The registered type named in the path, if it supports the interaction (404 / 405 otherwise). */

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Model, ModelStatic, Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
@@ -39,6 +40,8 @@ export interface FhirContext {
   db: Database;
   caller: Caller;
   tx?: Transaction;
+  /** The node's configuration, for domain writes that need it (booking notifications carry the public URL). */
+  config: Config;
   /** The base URL of this server's FHIR endpoint, e.g. http://host/fhir (for Location and links). */
   baseUrl: string;
   /** Inside a transaction Bundle: `Type/id` of every resource the Bundle creates (references to them are fine). */

@@ -1,3 +1,4 @@
+import type { Transaction } from 'sequelize';
 import type { Database } from '../../../db/connection.js';
 import type { VisitType } from '../../../db/models/scheduling.js';
 import { followUpEligibility } from '../../consultations/eligibility.js';
@@ -7,9 +8,11 @@ import { Unprocessable } from '../../http/errors.js';
  * Rule (DESIGN.md (R)): a video follow-up needs a prior in-person diagnosis of a chronic condition.
  * Returns the Condition the visit follows up (stored as the appointment's reason), null for in-person visits.
  */
-export async function followUpReason(db: Database, patientId: string, visitType: VisitType, conditionCode?: string): Promise<string | null> {
+export async function followUpReason(
+  db: Database, patientId: string, visitType: VisitType, conditionCode?: string, transaction?: Transaction,
+): Promise<string | null> {
   if (visitType !== 'video-follow-up') return null;
-  const eligibility = await followUpEligibility(db, patientId, { conditionCode });
+  const eligibility = await followUpEligibility(db, patientId, { conditionCode, transaction });
   if (!eligibility.eligible) throw new Unprocessable('follow-up-not-eligible', eligibility.reason, [], { bookInstead: 'in-person' });
   return eligibility.evidence.conditionId;
 }

@@ -7,3 +7,4 @@ import './observation.js';
 import './organization.js';
 import './patient.js';
 import './practitioner.js';
+import './scheduling.js';
