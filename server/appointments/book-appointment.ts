@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { scopeAllows } from '../auth/scopes.js';
 import { Forbidden, Invalid, NotFound } from '../http/errors.js';
+import type { EligibilityPolicy } from '../consultations/eligibility.js';
 import { lockPatient } from './locks.js';
 import { queueBooked, type NotificationSettings } from './notifications.js';
 import { assertNoOverlappingAppointment } from './rules/no-overlapping-appointment.js';
@@ -23,7 +24,11 @@ export interface BookingInput {
   conditionCode?: string;
 }
 
-export interface BookingOptions extends NotificationSettings { now?: Date }
+export interface BookingOptions extends NotificationSettings {
+  /** The node's follow-up policy (CHRONIC_CONDITIONS, FOLLOW_UP_LOOKBACK_DAYS). */
+  eligibility: EligibilityPolicy;
+  now?: Date;
+}
 
 function bookingPatient(caller: Caller, input: BookingInput): string {
   if (!scopeAllows(caller.scopes, 'Appointment', 'write')) {
@@ -55,7 +60,7 @@ export async function bookAppointment(
   }
   const slot = await db.models.Slot.findByPk(input.slotId, { transaction: outerTx });
   assertSlotBookable(slot, input.slotId, input.visitType, now);
-  const reasonConditionId = await followUpReason(db, patientId, input.visitType, input.conditionCode, outerTx);
+  const reasonConditionId = await followUpReason(db, patientId, input.visitType, options.eligibility, input.conditionCode, outerTx);
   const work = async (tx: Transaction) => {
     await lockPatient(db, patientId, tx);
     await assertNoOverlappingAppointment(db, tx, patientId, slot);

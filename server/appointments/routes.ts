@@ -1,3 +1,4 @@
+import { eligibilityPolicy } from '../consultations/eligibility.js';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { VISIT_TYPES } from '../../db/models/scheduling.js';
@@ -48,7 +49,7 @@ export function appointmentRoutes(node: HospitalNode): Router {
   const router = Router();
   const signedIn = authenticate(node.tokens);
   const { db, config } = node;
-  const settings = { publicBaseUrl: config.publicBaseUrl, ...config.appointments };
+  const settings = { publicBaseUrl: config.publicBaseUrl, ...config.appointments, eligibility: eligibilityPolicy(config) };
   const tzOf = (req: Request) => viewerTimeZone(db, callerOf(req), typeof req.query.tz === 'string' ? req.query.tz : undefined);
   const respond = async (req: Request, appointment: Parameters<typeof appointmentView>[0]) =>
     appointmentView(appointment, await tzOf(req), config.publicBaseUrl);

@@ -31,7 +31,9 @@ export interface EligibilityOptions {
 }
 
 /** The node's configured policy, to spread into the options: `followUpEligibility(db, id, {...eligibilityPolicy(config)})`. */
-export function eligibilityPolicy(config: Pick<Config, 'followUp'>): Pick<EligibilityOptions, 'lookBackDays' | 'chronicConditions'> {
+export type EligibilityPolicy = Pick<EligibilityOptions, 'lookBackDays' | 'chronicConditions'>;
+
+export function eligibilityPolicy(config: Pick<Config, 'followUp'>): EligibilityPolicy {
   return { lookBackDays: config.followUp.lookBackDays, chronicConditions: config.followUp.chronicConditions };
 }
 

@@ -6,7 +6,7 @@ import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import type { KeyRing } from '../auth/keys.js';
-import { followUpEligibility } from '../consultations/eligibility.js';
+import { followUpEligibility, type EligibilityPolicy } from '../consultations/eligibility.js';
 import { Conflict, Forbidden, Invalid, NotFound, type ErrorDetail } from '../http/errors.js';
 import { accessCodeFor, hashSecret } from './access-code.js';
 import { ATC } from './drug-catalogue.js';
@@ -112,9 +112,11 @@ const prescriptionNumber = (now: Date) => `RX-${now.toISOString().slice(0, 10).r
  * DESIGN.md "E-prescriptions" (R): the treating doctor, in an open follow-up visit of an eligible patient,
  * issues 1–5 lines; the hospital signs the content (with the doctor's identity) and it waits for review.
  */
-export async function prescribe(db: Database, keys: KeyRing, issuer: string, caller: Caller, input: PrescribeInput, now = new Date()) {
+export async function prescribe(
+  db: Database, keys: KeyRing, issuer: string, caller: Caller, input: PrescribeInput, policy: EligibilityPolicy, now = new Date(),
+) {
   const visit = await openVisitFor(db, caller, input.encounterId, now);
-  const eligibility = await followUpEligibility(db, visit.patientId, { conditionCode: input.chronicConditionCode, now });
+  const eligibility = await followUpEligibility(db, visit.patientId, { ...policy, conditionCode: input.chronicConditionCode, now });
   if (!eligibility.eligible) {
     throw new Invalid('patient-not-eligible', eligibility.reason,
       [{ expression: input.chronicConditionCode ? 'chronicConditionCode' : 'encounterId', message: eligibility.reason }]);

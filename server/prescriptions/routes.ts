@@ -1,3 +1,4 @@
+import { eligibilityPolicy } from '../consultations/eligibility.js';
 import { Router } from 'express';
 import { z } from 'zod';
 import { authenticate, requireRole } from '../http/authenticate.js';
@@ -49,7 +50,7 @@ export function prescriptionRoutes(node: HospitalNode): Router {
   router.route('/api/prescriptions').get(signedIn, async (req, res) => {
     res.json(await listPrescriptions(db, callerOf(req)));
   }).post(signedIn, requireRole('doctor'), idempotent(db), async (req, res) => {
-    const row = await prescribe(db, keys, config.publicBaseUrl, callerOf(req), parseInput(prescription, req.body));
+    const row = await prescribe(db, keys, config.publicBaseUrl, callerOf(req), parseInput(prescription, req.body), eligibilityPolicy(config));
     res.status(201).location(`/api/prescriptions/${row.id}`).json(prescriptionSummary(row, await linesOf(db, row.id)));
   }).all(methodNotAllowed);
   router.route('/api/prescriptions/review-queue').get(signedIn, requireRole('pharmacist'), async (req, res) => {

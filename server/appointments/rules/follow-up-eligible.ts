@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../../db/connection.js';
 import type { VisitType } from '../../../db/models/scheduling.js';
-import { followUpEligibility } from '../../consultations/eligibility.js';
+import { followUpEligibility, type EligibilityPolicy } from '../../consultations/eligibility.js';
 import { Unprocessable } from '../../http/errors.js';
 
 /**
@@ -9,10 +9,10 @@ import { Unprocessable } from '../../http/errors.js';
  * Returns the Condition the visit follows up (stored as the appointment's reason), null for in-person visits.
  */
 export async function followUpReason(
-  db: Database, patientId: string, visitType: VisitType, conditionCode?: string, transaction?: Transaction,
+  db: Database, patientId: string, visitType: VisitType, policy: EligibilityPolicy, conditionCode?: string, transaction?: Transaction,
 ): Promise<string | null> {
   if (visitType !== 'video-follow-up') return null;
-  const eligibility = await followUpEligibility(db, patientId, { conditionCode, transaction });
+  const eligibility = await followUpEligibility(db, patientId, { ...policy, conditionCode, transaction });
   if (!eligibility.eligible) throw new Unprocessable('follow-up-not-eligible', eligibility.reason, [], { bookInstead: 'in-person' });
   return eligibility.evidence.conditionId;
 }

@@ -2,6 +2,7 @@ import type { Appointment, Schedule, Slot } from '../../../db/models/scheduling.
 import { appointmentToFhir, bookingInputFromFhir } from '../../../fhir-mappings/appointment.js';
 import { scheduleToFhir } from '../../../fhir-mappings/schedule.js';
 import { slotToFhir } from '../../../fhir-mappings/slot.js';
+import { eligibilityPolicy } from '../../consultations/eligibility.js';
 import { bookAppointment } from '../../appointments/book-appointment.js';
 import { Unprocessable } from '../../http/errors.js';
 import { registerResource, type Row } from '../registry.js';
@@ -58,7 +59,7 @@ registerResource({
     }
     const booked = await bookAppointment(ctx.db, ctx.caller, {
       slotId: input.slotId, visitType: input.visitType, patientId: input.patientId, conditionCode: input.conditionCode,
-    }, { publicBaseUrl: ctx.config.publicBaseUrl, ...ctx.config.appointments }, ctx.tx);
+    }, { publicBaseUrl: ctx.config.publicBaseUrl, ...ctx.config.appointments, eligibility: eligibilityPolicy(ctx.config) }, ctx.tx);
     return booked.get({ plain: true }) as unknown as Row;
   },
 });
