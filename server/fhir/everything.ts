@@ -46,6 +46,18 @@ function readable(ctx: FhirContext, definition: ResourceDefinition): boolean {
  * patientColumn (so types plugged in later are included), imported partner records too (their mappings keep
  * meta.source). Access is that of reading the Patient; one audit event for the whole export.
  */
+/** POST with a Parameters body: its `_since` / `_type` values join the query's. */
+export function everythingQuery(query: Record<string, unknown>, parameters: Resource | undefined): Record<string, unknown> {
+  if (parameters?.resourceType !== 'Parameters') return query;
+  const merged: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(query)) merged[key] = asList(value);
+  for (const p of parameters.parameter ?? []) {
+    const value = p.valueInstant ?? p.valueDateTime ?? p.valueDate ?? p.valueCode ?? p.valueString;
+    if (value !== undefined) (merged[p.name ?? ''] ??= []).push(value);
+  }
+  return merged;
+}
+
 export async function patientEverything(ctx: FhirContext, id: string, query: Record<string, unknown>): Promise<Bundle> {
   const patientDefinition = definitionOf('Patient');
   if (!patientDefinition) throw new NotFound('unknown-resource-type', 'This server does not serve Patient resources.');

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { newDoctor, newPatient, recordInPersonVisit } from '../support/factories.js';
+import { registerResource, unregisterResource, type Row } from '../../server/fhir/registry.js';
 import { heartRate } from '../support/fhir.js';
 import { expectValidR4 } from '../support/fhir-validator.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
@@ -111,5 +112,38 @@ describeOnEachDatabase('FHIR Patient/$everything: the patient downloads all of t
       documentation: 'The patient and every record of theirs this node serves (imported ones too); _since, _type',
     });
     expectValidR4(metadata.body);
+  });
+
+  it('when $everything is POSTed with a Parameters body, then its _type applies', async () => {
+    const alice = await patientWithRecords(hospital(), 'Posted');
+    const res = await request(hospital().app).post(`/fhir/Patient/${alice.patientId}/$everything`).auth(alice.token, { type: 'bearer' })
+      .set('Content-Type', 'application/fhir+json')
+      .send(JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: '_type', valueString: 'Encounter' }] })).expect(200);
+    expect(refsOf(res.body)).to.deep.equal(alice.records.filter((r) => r.startsWith('Encounter/')));
+  });
+
+  describe('a compartment type plugged in later', () => {
+    before(() => {
+      registerResource({
+        type: 'Flag',
+        model: (db) => db.models.Condition,
+        toResource: (row: Row) => ({
+          resourceType: 'Flag', id: String(row.id), status: 'active', code: { text: String(row.display) },
+          subject: { reference: `Patient/${String(row.patientId)}` },
+        }),
+        interactions: ['read'],
+        patientColumn: 'patientId',
+        searchParams: [],
+      });
+    });
+    after(() => unregisterResource('Flag'));
+
+    it('when a new type with a patientColumn is registered, then $everything includes its rows with no change to the operation', async () => {
+      const alice = await patientWithRecords(hospital(), 'Flagged');
+      const res = await request(hospital().app).get(`/fhir/Patient/${alice.patientId}/$everything?_type=Flag`)
+        .auth(alice.token, { type: 'bearer' }).expect(200);
+      expectValidR4(res.body);
+      expect(refsOf(res.body)).to.have.members(alice.records.filter((r) => r.startsWith('Condition/')).map((r) => r.replace('Condition/', 'Flag/')));
+    });
   });
 });

@@ -1,6 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { fromPatientResource, toPatientResource, type PatientRow } from '../../../fhir-mappings/patient.js';
-import { PATIENT_EVERYTHING, patientEverything } from '../everything.js';
+import { everythingQuery, PATIENT_EVERYTHING, patientEverything } from '../everything.js';
 import { registerResource } from '../registry.js';
 
 registerResource({
@@ -23,8 +23,8 @@ registerResource({
   operations: [{
     name: 'everything', level: 'instance', definition: PATIENT_EVERYTHING, affectsState: false,
     documentation: 'The patient and every record of theirs this node serves (imported ones too); _since, _type',
-    async handler(ctx, { id, query }) {
-      return { status: 200, resource: await patientEverything(ctx, id!, query) };
+    async handler(ctx, { id, query, parameters }) {
+      return { status: 200, resource: await patientEverything(ctx, id!, everythingQuery(query, parameters)) };
     },
   }],
 });
