@@ -62,6 +62,8 @@ export interface OperationDefinition {
   /** Canonical URL of the OperationDefinition (ours or HL7's). */
   definition: string;
   documentation: string;
+  /** false: the operation changes nothing, so it may also be invoked with GET (operations.html#invoking). */
+  affectsState?: boolean;
   /** Answers a resource (often Parameters or the changed resource) with the status to send. */
   handler(ctx: FhirContext, input: { id?: string; parameters: Resource | undefined; query: Record<string, unknown> })
     : Promise<{ status: number; resource?: Resource }>;

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { HospitalNode } from '../hospital-node.js';
 import { authenticate } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
-import { NotFound } from '../http/errors.js';
+import { MethodNotAllowed, NotFound } from '../http/errors.js';
 import { processBundle } from './bundle.js';
 import { capabilityStatement, smartConfiguration } from './capability-statement.js';
 import {
@@ -94,7 +94,12 @@ export function fhirRoutes(node: HospitalNode): Router {
     sendStored(req, res, await reading(contextOf(node, req), (c) => interactions.vread(c, definition, req.params.id, req.params.version)));
   }).all(methodNotAllowed);
 
-  router.route('/fhir/:type/:id/:operation').post(signedIn, async (req, res) => {
+  router.route('/fhir/:type/:id/:operation').get(signedIn, async (req, res) => {
+    const operation = operationFor(req, req.params.operation, 'instance');
+    if (operation.affectsState !== false) throw new MethodNotAllowed(['POST'], `$${operation.name} changes data: invoke it with POST.`);
+    const answer = await reading(contextOf(node, req), (c) => operation.handler(c, { id: req.params.id, parameters: undefined, query: req.query }));
+    sendResource(res, answer.status, answer.resource ?? {});
+  }).post(signedIn, async (req, res) => {
     const operation = operationFor(req, req.params.operation, 'instance');
     const answer = await reading(contextOf(node, req), (c) => operation.handler(c, { id: req.params.id, parameters: req.body, query: req.query }));
     sendResource(res, answer.status, answer.resource ?? {});

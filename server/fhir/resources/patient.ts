@@ -1,5 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { fromPatientResource, toPatientResource, type PatientRow } from '../../../fhir-mappings/patient.js';
+import { everythingQuery, PATIENT_EVERYTHING, patientEverything } from '../everything.js';
 import { registerResource } from '../registry.js';
 
 registerResource({
@@ -19,4 +20,11 @@ registerResource({
     { name: 'birthdate', type: 'date', columns: ['birthDate'], precision: 'date', documentation: 'Date of birth' },
     { name: 'email', type: 'token', columns: ['email'], documentation: 'Email address' },
   ],
+  operations: [{
+    name: 'everything', level: 'instance', definition: PATIENT_EVERYTHING, affectsState: false,
+    documentation: 'The patient and every record of theirs this node serves (imported ones too); _since, _type',
+    async handler(ctx, { id, query, parameters }) {
+      return { status: 200, resource: await patientEverything(ctx, id!, everythingQuery(query, parameters)) };
+    },
+  }],
 });
