@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { JWT_BEARER_ASSERTION } from '../../server/auth/client-assertion-grant.js';
 import type { SigningKey } from '../../server/auth/keys.js';
+import type { TestNode } from './test-node.js';
 
 /** A stand-in partner node that only publishes a JWKS; close it after the suite. */
 export async function jwksServer(keys: SigningKey[]): Promise<{ url: string; server: http.Server }> {
@@ -26,3 +27,20 @@ export const clientCredentials = (assertion: string, scope?: string) => ({
   grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion,
   ...(scope ? { scope } : {}),
 });
+
+/** A node listening on 127.0.0.1 port 0 whose publicBaseUrl is its real URL (the server starts first). */
+export async function startListeningNode(
+  start: (overrides: { publicBaseUrl: string }) => Promise<TestNode>,
+): Promise<{ hospital: TestNode; url: string; server: http.Server }> {
+  const target: { handler?: http.RequestListener } = {};
+  const server = http.createServer((req, res) => { target.handler!(req, res); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const hospital = await start({ publicBaseUrl: url });
+  target.handler = hospital.app as unknown as http.RequestListener;
+  return { hospital, url, server };
+}
+
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+}
