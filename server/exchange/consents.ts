@@ -16,12 +16,14 @@ export interface ConsentView {
   status: 'active' | 'inactive';
   grantedAt: string;
   revokedAt: string | null;
+  /** The patient's id at the partner, which a pull searches for (null: the pull skips this partner). */
+  partnerPatientId: string | null;
   versionId: number;
 }
 
 const consentView = (c: Consent): ConsentView => ({
   id: c.id, patientId: c.patientId, partnerId: c.partnerId, status: c.status, grantedAt: c.grantedAt.toISOString(),
-  revokedAt: c.revokedAt?.toISOString() ?? null, versionId: c.versionId,
+  revokedAt: c.revokedAt?.toISOString() ?? null, partnerPatientId: c.partnerPatientId ?? null, versionId: c.versionId,
 });
 
 /** Only the patient themself grants or revokes: a consent is the patient's own decision. */

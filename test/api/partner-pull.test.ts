@@ -38,8 +38,9 @@ for (const dialect of DIALECTS) {
       const atA = await newPatient(a.hospital, 'Shared');
       await request(b.hospital.app).post(`/api/patients/${atB.patientId}/consents`).auth(atB.token, { type: 'bearer' })
         .send({ partnerId: partnerAatB }).expect(201);
-      await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
+      const consent = await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
         .send({ partnerId: partnerBatA, partnerPatientId: atB.patientId }).expect(201);
+      expect(consent.body.partnerPatientId).to.equal(atB.patientId);
       return { atA, atB };
     }
     const pull = (patient: { patientId: string; token: string }) => request(a.hospital.app)
