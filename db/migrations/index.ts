@@ -8,6 +8,7 @@ import { notificationOutbox } from './0020-notification-outbox.js';
 import { consultations } from './0040-consultations.js';
 import { prescriptions } from './0050-prescriptions.js';
 import { videoSessions } from './0030-video-sessions.js';
+import { exchangePartnerPatient } from './0060-exchange-partner-patient.js';
 
 export interface Migration {
   name: string;
@@ -18,5 +19,5 @@ export interface Migration {
 /** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
 export const migrations: Migration[] = [
   foundation, scheduling, resourceVersions, observations, fhirSearchIndexes, notificationOutbox, videoSessions,
-  consultations, prescriptions,
+  consultations, prescriptions, exchangePartnerPatient,
 ];

@@ -4,7 +4,8 @@ import {
 import { fresh } from './fresh.js';
 import { idColumn, refColumn, timestampColumns } from '../columns.js';
 
-export const ROLES = ['patient', 'doctor', 'pharmacist', 'insurer', 'admin'] as const;
+/** `system` is a partner hospital node's backend client (client_credentials grant); it has no user row. */
+export const ROLES = ['patient', 'doctor', 'pharmacist', 'insurer', 'admin', 'system'] as const;
 export type Role = (typeof ROLES)[number];
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {

@@ -25,6 +25,8 @@ export class Consent extends Model<InferAttributes<Consent>, InferCreationAttrib
   declare status: ConsentStatus;
   declare grantedAt: Date;
   declare revokedAt: Date | null;
+  /** The patient's id at the partner node (migration 0060); the pull searches the partner for it. */
+  declare partnerPatientId: CreationOptional<string | null>;
   declare versionId: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -188,7 +190,7 @@ export function defineConsultations(sequelize: Sequelize) {
   const ConsentModel = fresh(Consent);
   ConsentModel.init({
     id, patientId: ref(false), partnerId: ref(false), status: text(16), grantedAt: time(false), revokedAt: time(true),
-    versionId, ...timestamps,
+    partnerPatientId: { type: DataTypes.STRING(64), allowNull: true }, versionId, ...timestamps,
   }, { sequelize, tableName: 'consents' });
 
   const DiagnosisDocumentModel = fresh(DiagnosisDocument);

@@ -24,6 +24,12 @@ export async function hasCareRelationship(db: Database, caller: Caller, patientI
       })) > 0;
     case 'admin':
       return true;
+    case 'system':
+      // A partner node (organizationId = its partner id) reads only the patients who consented to it.
+      // (the same rule as hasExchangeConsent in server/exchange/consents.ts, inlined to keep auth free of exchange)
+      if (caller.organizationId === null) return false;
+      return (await db.models.Consent.count({ where: { patientId, partnerId: caller.organizationId, status: 'active' } })) > 0
+        && (await db.models.Partner.count({ where: { id: caller.organizationId, active: true } })) === 1;
     default:
       return false;
   }

@@ -7,6 +7,7 @@ import { Invalid } from '../http/errors.js';
 import { callerOf, originOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
+import { clientAssertionDeps, clientAssertionGrant, JWT_BEARER_ASSERTION } from './client-assertion-grant.js';
 import { passwordGrant, refreshGrant, type TokenGrantDeps } from './grant-token.js';
 import { createStaffAccount, describeCaller } from './staff-accounts.js';
 
@@ -21,10 +22,16 @@ const refreshGrantInput = z.object({
   refresh_token: z.string().min(1).max(200),
   scope: z.string().max(1000).optional(),
 });
+const clientCredentialsInput = z.object({
+  grant_type: z.literal('client_credentials'),
+  client_assertion_type: z.literal(JWT_BEARER_ASSERTION),
+  client_assertion: z.string().min(1).max(8000),
+  scope: z.string().max(1000).optional(),
+});
 const staffAccountInput = z.object({
   email: z.email().max(254),
   password: z.string().min(10, 'use at least 10 characters').max(1024),
-  role: z.enum(ROLES).exclude(['patient']),
+  role: z.enum(ROLES).exclude(['patient', 'system']),
   givenName: z.string().min(1).max(100),
   familyName: z.string().min(1).max(100),
   organizationId: z.string().max(64).optional(),
@@ -38,10 +45,12 @@ export function authRoutes(node: HospitalNode): Router {
     db: node.db, tokens: node.tokens, throttle: node.throttle, refreshTtlSeconds: node.config.refreshTokenTtlSeconds,
   };
   const signedIn = authenticate(node.tokens);
+  const systemClients = clientAssertionDeps(node.db, node.tokens, node.config.publicBaseUrl);
 
   router.route('/.well-known/jwks.json').get((_req, res) => { res.json(node.keys.jwks()); }).all(methodNotAllowed);
 
-  // OAuth 2 token endpoint (RFC 6749 §4.3 password grant, §6 refresh); form-encoded or JSON.
+  // OAuth 2 token endpoint (RFC 6749 §4.3 password grant, §6 refresh, §4.4 client credentials with an RFC 7523
+  // client assertion for partner nodes); form-encoded or JSON.
   router.route('/auth/token').post(async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const grantType = (req.body as { grant_type?: unknown } | undefined)?.grant_type;
@@ -51,8 +60,11 @@ export function authRoutes(node: HospitalNode): Router {
     } else if (grantType === 'refresh_token') {
       const input = parseInput(refreshGrantInput, req.body);
       res.json(await refreshGrant(deps, { refreshToken: input.refresh_token, scope: input.scope }, originOf(req)));
+    } else if (grantType === 'client_credentials') {
+      const input = parseInput(clientCredentialsInput, req.body);
+      res.json(await clientAssertionGrant(systemClients, { assertion: input.client_assertion, scope: input.scope }, originOf(req)));
     } else {
-      throw new Invalid('unsupported-grant-type', 'grant_type must be "password" or "refresh_token".',
+      throw new Invalid('unsupported-grant-type', 'grant_type must be "password", "refresh_token" or "client_credentials".',
         [{ expression: 'body.grant_type', message: 'unsupported' }], { error: 'unsupported_grant_type' });
     }
   }).all(methodNotAllowed);

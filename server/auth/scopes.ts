@@ -9,6 +9,7 @@ export const ROLE_SCOPES: Record<Role, string[]> = {
   pharmacist: ['user/*.read', 'user/*.write'],
   insurer: ['user/*.read'],
   admin: ['user/*.read', 'user/*.write'],
+  system: ['system/*.read'],
 };
 
 const SCOPE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z]+)\.(read|write|\*)$/;

@@ -16,12 +16,14 @@ export interface ConsentView {
   status: 'active' | 'inactive';
   grantedAt: string;
   revokedAt: string | null;
+  /** The patient's id at the partner, which a pull searches for (null: the pull skips this partner). */
+  partnerPatientId: string | null;
   versionId: number;
 }
 
 const consentView = (c: Consent): ConsentView => ({
   id: c.id, patientId: c.patientId, partnerId: c.partnerId, status: c.status, grantedAt: c.grantedAt.toISOString(),
-  revokedAt: c.revokedAt?.toISOString() ?? null, versionId: c.versionId,
+  revokedAt: c.revokedAt?.toISOString() ?? null, partnerPatientId: c.partnerPatientId ?? null, versionId: c.versionId,
 });
 
 /** Only the patient themself grants or revokes: a consent is the patient's own decision. */
@@ -34,20 +36,22 @@ async function assertOwnConsent(db: Database, caller: Caller, patientId: string)
  * The patient allows this node to fetch their records from one partner. Granting again after a revocation
  * reactivates the same Consent as a new version; granting an active consent changes nothing.
  */
-export async function grantConsent(db: Database, caller: Caller, patientId: string, partnerId: string): Promise<ConsentView> {
+export async function grantConsent(
+  db: Database, caller: Caller, patientId: string, partnerId: string, partnerPatientId: string | null = null,
+): Promise<ConsentView> {
   await assertOwnConsent(db, caller, patientId);
   await findPartner(db, partnerId);
   return db.transaction(async (tx) => {
     const { Consent } = db.models;
     const now = new Date();
     const [reactivated] = await Consent.update(
-      { status: 'active', grantedAt: now, revokedAt: null, versionId: nextVersion(db) },
+      { status: 'active', grantedAt: now, revokedAt: null, partnerPatientId, versionId: nextVersion(db) },
       { where: { patientId, partnerId, status: 'inactive' }, transaction: tx },
     );
     let consent = await Consent.findOne({ where: { patientId, partnerId }, transaction: tx });
     if (!consent) {
       try {
-        consent = await Consent.create({ id: crypto.randomUUID(), patientId, partnerId, status: 'active', grantedAt: now, revokedAt: null }, { transaction: tx });
+        consent = await Consent.create({ id: crypto.randomUUID(), patientId, partnerId, status: 'active', grantedAt: now, revokedAt: null, partnerPatientId }, { transaction: tx });
       } catch (error) {
         if (!(error instanceof UniqueConstraintError)) throw error;
         consent = await Consent.findOne({ where: { patientId, partnerId }, transaction: tx, rejectOnEmpty: true });

@@ -6,17 +6,22 @@ import { callerOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { grantConsent, listConsents, revokeConsent } from './consents.js';
+import { pullPartnerRecords, type PullDeps } from './pull.js';
 import { findPartner, listPartners, partnerView, registerPartner } from './partners.js';
 
 const httpUrl = z.url({ protocol: /^https?$/ }).max(255);
 const partnerInput = z.object({ name: z.string().trim().min(1).max(200), fhirBaseUrl: httpUrl, jwksUrl: httpUrl });
-const consentInput = z.object({ partnerId: z.string().min(1).max(64) });
+const consentInput = z.object({ partnerId: z.string().min(1).max(64), partnerPatientId: z.string().min(1).max(64).optional() });
+
+/** How long a pull waits for one partner (token + searches) before listing it as unavailable. */
+const PARTNER_TIMEOUT_MS = 5000;
 
 /** Partner hospitals (admin registers them) and the patient's consent to fetch records from each. */
 export function exchangeRoutes(node: HospitalNode): Router {
   const router = Router();
   const { db } = node;
   const signedIn = authenticate(node.tokens);
+  const pullDeps: PullDeps = { db, keys: node.keys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: PARTNER_TIMEOUT_MS };
 
   router.route('/api/partners')
     .get(signedIn, async (_req, res) => { res.json(await listPartners(db)); })
@@ -30,11 +35,15 @@ export function exchangeRoutes(node: HospitalNode): Router {
   router.route('/api/patients/:patientId/consents')
     .get(signedIn, async (req, res) => { res.json(await listConsents(db, callerOf(req), req.params.patientId)); })
     .post(signedIn, async (req, res) => {
-      res.status(201).json(await grantConsent(db, callerOf(req), req.params.patientId, parseInput(consentInput, req.body).partnerId));
+      const input = parseInput(consentInput, req.body);
+      res.status(201).json(await grantConsent(db, callerOf(req), req.params.patientId, input.partnerId, input.partnerPatientId ?? null));
     })
     .all(methodNotAllowed);
   router.route('/api/patients/:patientId/consents/:partnerId/revoke')
     .post(signedIn, async (req, res) => { res.json(await revokeConsent(db, callerOf(req), req.params.patientId, req.params.partnerId)); })
+    .all(methodNotAllowed);
+  router.route('/api/patients/:patientId/partner-records/pull')
+    .post(signedIn, async (req, res) => { res.json(await pullPartnerRecords(pullDeps, callerOf(req), req.params.patientId)); })
     .all(methodNotAllowed);
   return router;
 }

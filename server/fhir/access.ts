@@ -68,6 +68,10 @@ export function compartmentWhere(ctx: FhirContext, definition: ResourceDefinitio
         + ` UNION SELECT patientId FROM appointments WHERE practitionerId = ${escape(caller.practitionerId)})`) } };
     case 'insurer':
       return { [column]: { [Op.in]: literal(`(SELECT patientId FROM coverages WHERE payorId = ${escape(caller.organizationId)})`) } };
+    case 'system':
+      // A partner node: the patients with an active consent to it, while its registration is active.
+      return { [column]: { [Op.in]: literal(`(SELECT c.patientId FROM consents c JOIN partners p ON p.id = c.partnerId`
+        + ` WHERE c.partnerId = ${escape(caller.organizationId)} AND c.status = 'active' AND p.active = 1)`) } };
     default:
       return { [column]: { [Op.in]: [] } };
   }

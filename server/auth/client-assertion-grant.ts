@@ -1,0 +1,89 @@
+import crypto from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Database } from '../../db/connection.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { Invalid, Unauthorized } from '../http/errors.js';
+import type { Origin } from './caller.js';
+import type { TokenIssuer } from './tokens.js';
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** What a partner node's system client is granted: read access to consenting patients' records. */
+export const SYSTEM_SCOPES = ['system/*.read'];
+const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+
+export interface ClientAssertionDeps {
+  db: Database;
+  tokens: TokenIssuer;
+  /** This node's token URL: the `aud` every assertion must carry. */
+  tokenUrl: string;
+  jwksTimeoutMs: number;
+  /** jti already used (with the assertion's expiry, in ms), per node; pruned as they expire. */
+  usedJtis: Map<string, number>;
+}
+
+export function clientAssertionDeps(db: Database, tokens: TokenIssuer, publicBaseUrl: string, jwksTimeoutMs = 3000): ClientAssertionDeps {
+  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, jwksTimeoutMs, usedJtis: new Map() };
+}
+
+const refused = (message: string) => new Unauthorized('invalid-client', message);
+
+async function partnerKey(deps: ClientAssertionDeps, jwksUrl: string, kid: string | undefined): Promise<crypto.KeyObject> {
+  let body: { keys?: (crypto.JsonWebKey & { kid?: string })[] };
+  try {
+    const res = await fetch(jwksUrl, { signal: AbortSignal.timeout(deps.jwksTimeoutMs) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    body = await res.json() as typeof body;
+  } catch (error) {
+    throw new Unauthorized('partner-jwks-unavailable', `The partner's JWKS at ${jwksUrl} could not be fetched (${(error as Error).message}).`);
+  }
+  const jwk = (body.keys ?? []).find((k) => k.kid === kid && k.kty === 'EC');
+  if (!jwk) throw refused(`The partner's JWKS has no EC key with kid ${String(kid)}.`);
+  return crypto.createPublicKey({ key: jwk, format: 'jwk' });
+}
+
+/**
+ * SMART Backend Services (RFC 7523 private_key_jwt): a registered partner node proves itself with an ES256
+ * assertion (iss = sub = its FHIR base URL or partner id, aud = our token URL, exp ≤ 5 min ahead, single-use
+ * jti), checked against the JWKS URL in its registration. The answer is a short-lived `system` access token.
+ */
+export async function clientAssertionGrant(
+  deps: ClientAssertionDeps, input: { assertion: string; scope?: string }, origin: Origin,
+): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
+  const decoded = jwt.decode(input.assertion, { complete: true });
+  const payload = decoded?.payload;
+  if (!decoded || typeof payload !== 'object' || payload === null || typeof payload.iss !== 'string') {
+    throw refused('client_assertion is not a JWT with an iss claim.');
+  }
+  const iss = payload.iss.replace(/\/+$/, '');
+  const partner = await deps.db.models.Partner.findOne({ where: { fhirBaseUrl: iss } })
+    ?? await deps.db.models.Partner.findByPk(iss);
+  if (!partner || !partner.active) throw refused(`No active partner hospital is registered as ${iss}.`);
+  const key = await partnerKey(deps, partner.jwksUrl, decoded.header.kid);
+  let claims: jwt.JwtPayload;
+  try {
+    claims = jwt.verify(input.assertion, key, { algorithms: ['ES256'], audience: deps.tokenUrl }) as jwt.JwtPayload;
+  } catch (error) {
+    throw refused(`client_assertion rejected: ${(error as Error).message}.`);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  if (claims.sub !== payload.iss) throw refused('client_assertion sub must equal iss.');
+  if (typeof claims.exp !== 'number' || claims.exp - now > MAX_ASSERTION_LIFETIME_SECONDS) {
+    throw refused('client_assertion exp must be at most 5 minutes ahead.');
+  }
+  if (typeof claims.jti !== 'string' || claims.jti.length === 0) throw refused('client_assertion needs a jti.');
+  for (const [seen, exp] of deps.usedJtis) if (exp < Date.now()) deps.usedJtis.delete(seen);
+  const jtiKey = `${partner.id} ${claims.jti}`;
+  if (deps.usedJtis.has(jtiKey)) throw refused('client_assertion jti was already used.');
+  deps.usedJtis.set(jtiKey, claims.exp * 1000);
+
+  const requested = input.scope?.trim() ? input.scope.trim().split(/\s+/) : SYSTEM_SCOPES;
+  const scopes = requested.filter((s) => /^system\/(\*|[A-Z][A-Za-z]+)\.read$/.test(s));
+  if (scopes.length === 0) throw new Invalid('invalid-scope', 'A partner system client may only ask for system/<Type>.read scopes.');
+  const access = deps.tokens.issueAccessToken({
+    sub: `partner:${partner.id}`, role: 'system', patient: null, practitioner: null, org: partner.id, scope: scopes.join(' '),
+  });
+  await recordAudit(deps.db, {
+    ...origin, userId: `partner:${partner.id}`, role: 'system', patientId: null, practitionerId: null, organizationId: partner.id, scopes,
+  }, { action: 'E', activity: 'system-token-issued', resourceType: 'Organization', resourceId: partner.id });
+  return { access_token: access, token_type: 'Bearer', expires_in: deps.tokens.accessTtlSeconds, scope: scopes.join(' ') };
+}

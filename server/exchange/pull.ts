@@ -1,0 +1,168 @@
+import crypto from 'node:crypto';
+import type { Bundle, Condition as FhirCondition, Encounter as FhirEncounter, Observation as FhirObservation, Resource } from '@medplum/fhirtypes';
+import { Client } from 'fhir-kit-client';
+import jwt from 'jsonwebtoken';
+import { Op } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Partner } from '../../db/models/consultations.js';
+import { recordVersion } from '../../db/versions.js';
+import { fromConditionResource } from '../../fhir-mappings/condition.js';
+import { fromEncounterResource } from '../../fhir-mappings/encounter.js';
+import { fromObservationResource } from '../../fhir-mappings/observation.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import { JWT_BEARER_ASSERTION } from '../auth/client-assertion-grant.js';
+import type { KeyRing } from '../auth/keys.js';
+import { hasCareRelationship } from '../auth/patient-access.js';
+import { Forbidden } from '../http/errors.js';
+
+export interface PullDeps {
+  db: Database;
+  keys: KeyRing;
+  /** This node's FHIR base URL: the `iss`/`sub` of its client assertions (partners register it under it). */
+  ownFhirBaseUrl: string;
+  timeoutMs: number;
+}
+
+export interface PullResult {
+  imported: { partnerId: string; fhirBaseUrl: string; encounters: number; conditions: number; observations: number }[];
+  unavailable: { partnerId: string; fhirBaseUrl: string; reason: string }[];
+}
+
+/** Imported rows get a stable local id derived from (partner base URL, type, origin id): re-pulls do not duplicate. */
+export const importedId = (source: string, type: string, originId: string) =>
+  crypto.createHash('sha256').update(`${source}|${type}|${originId}`).digest('hex');
+
+/** A partner's token URL: `/auth/token` at its FHIR base URL's origin (every node runs this software). */
+const tokenUrlOf = (fhirBaseUrl: string) => new URL('/auth/token', fhirBaseUrl).toString();
+
+async function systemToken(deps: PullDeps, partner: Partner, signal: AbortSignal): Promise<string> {
+  const assertion = jwt.sign({ sub: deps.ownFhirBaseUrl, jti: crypto.randomUUID() }, deps.keys.active.privateKey, {
+    algorithm: 'ES256', keyid: deps.keys.active.kid, issuer: deps.ownFhirBaseUrl, audience: tokenUrlOf(partner.fhirBaseUrl), expiresIn: 120,
+  });
+  const res = await fetch(tokenUrlOf(partner.fhirBaseUrl), {
+    method: 'POST', signal, headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion, scope: 'system/*.read' }),
+  });
+  const body = await res.json().catch(() => ({})) as { access_token?: string; code?: string };
+  if (!res.ok || !body.access_token) throw new Error(`token refused (HTTP ${res.status}${body.code ? ` ${body.code}` : ''})`);
+  return body.access_token;
+}
+
+async function fetchRecords(deps: PullDeps, partner: Partner, partnerPatientId: string) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { controller.abort(); reject(new Error(`no answer within ${deps.timeoutMs} ms`)); }, deps.timeoutMs);
+  });
+  const work = (async () => {
+    const token = await systemToken(deps, partner, controller.signal);
+    const client = new Client({ baseUrl: partner.fhirBaseUrl, bearerToken: token });
+    const search = async <T extends Resource>(resourceType: string) => {
+      const bundle = await client.search({ resourceType, searchParams: { patient: partnerPatientId, _count: '200' } }) as unknown as Bundle;
+      return (bundle.entry ?? []).map((e) => e.resource as T).filter((r) => r?.resourceType === resourceType);
+    };
+    const [encounters, conditions, observations] = await Promise.all([
+      search<FhirEncounter>('Encounter'), search<FhirCondition>('Condition'), search<FhirObservation>('Observation'),
+    ]);
+    return { encounters, conditions, observations };
+  })();
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
+}
+
+/**
+ * Pulls the patient's Encounters, Conditions and Observations from every active partner the patient consented
+ * to (and named their id there), importing them with `source` = the partner's FHIR base URL. A partner that
+ * fails or is slow is listed under `unavailable`; the others still import. Each pull is audited.
+ */
+export async function pullPartnerRecords(deps: PullDeps, caller: Caller, patientId: string): Promise<PullResult> {
+  const { db } = deps;
+  if (!['patient', 'doctor'].includes(caller.role) || !(await hasCareRelationship(db, caller, patientId))) {
+    await recordAudit(db, caller, { action: 'E', activity: 'refused', outcome: '4', resourceType: 'Patient', resourceId: patientId, patientId, detail: 'partner pull' });
+    throw new Forbidden('not-your-patient', 'Only the patient or their doctor pulls records from partner hospitals.');
+  }
+  const consents = await db.models.Consent.findAll({ where: { patientId, status: 'active' } });
+  const partners = consents.length === 0 ? [] : await db.models.Partner.findAll({
+    where: { id: { [Op.in]: consents.map((c) => c.partnerId) }, active: true }, order: [['name', 'ASC']],
+  });
+  const result: PullResult = { imported: [], unavailable: [] };
+  const outcomes = await Promise.all(partners.map(async (partner) => {
+    const partnerPatientId = consents.find((c) => c.partnerId === partner.id)?.partnerPatientId;
+    if (!partnerPatientId) return { partner, error: 'the consent does not name the patient\'s id at this partner' };
+    try {
+      return { partner, records: await fetchRecords(deps, partner, partnerPatientId) };
+    } catch (error) {
+      return { partner, error: (error as Error).message };
+    }
+  }));
+  for (const outcome of outcomes) {
+    const { partner } = outcome;
+    if (!('records' in outcome) || !outcome.records) {
+      result.unavailable.push({ partnerId: partner.id, fhirBaseUrl: partner.fhirBaseUrl, reason: outcome.error ?? 'unknown' });
+      await recordAudit(db, caller, {
+        action: 'E', activity: 'partner-pull', outcome: '8', resourceType: 'Organization', resourceId: partner.id, patientId, detail: outcome.error,
+      });
+      continue;
+    }
+    try {
+      result.imported.push({ partnerId: partner.id, fhirBaseUrl: partner.fhirBaseUrl, ...await importRecords(db, caller, patientId, partner, outcome.records) });
+    } catch (error) {
+      result.unavailable.push({ partnerId: partner.id, fhirBaseUrl: partner.fhirBaseUrl, reason: `records could not be imported: ${(error as Error).message}` });
+    }
+  }
+  return result;
+}
+
+async function importRecords(
+  db: Database, caller: Caller, patientId: string, partner: Partner, records: Awaited<ReturnType<typeof fetchRecords>>,
+) {
+  const source = partner.fhirBaseUrl;
+  const localId = (type: string, reference: string | null | undefined) => (reference ? importedId(source, type, reference) : null);
+  const now = new Date();
+  const encounters = records.encounters.map((r) => ({
+    ...fromEncounterResource(r), id: importedId(source, 'Encounter', r.id!), patientId, practitionerId: null, organizationId: null, source,
+  }));
+  const conditions = records.conditions.map((r) => {
+    const fields = fromConditionResource(r, now);
+    return { ...fields, id: importedId(source, 'Condition', r.id!), patientId, recorderId: null, encounterId: localId('Encounter', fields.encounterId), source };
+  });
+  const observations = records.observations.map((r) => {
+    const fields = fromObservationResource(r);
+    return {
+      ...fields, id: importedId(source, 'Observation', r.id!), patientId, encounterId: localId('Encounter', fields.encounterId),
+      entryMethod: null, diagnosticReportId: null, source,
+    };
+  });
+  return db.transaction(async (tx) => {
+    const counts = { encounters: 0, conditions: 0, observations: 0 };
+    const steps = [
+      ['Encounter', db.models.Encounter, encounters, 'encounters'],
+      ['Condition', db.models.Condition, conditions, 'conditions'],
+      ['Observation', db.models.Observation, observations, 'observations'],
+    ] as const;
+    for (const [type, model, rows, key] of steps) {
+      if (rows.length === 0) continue;
+      const ids = rows.map((r) => r.id);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const m = model as any;
+      const existing = new Set((await m.findAll({ where: { id: { [Op.in]: ids } }, attributes: ['id'], transaction: tx }) as { id: string }[]).map((r) => r.id));
+      const fresh = rows.filter((r) => !existing.has(r.id));
+      if (fresh.length === 0) continue;
+      await m.bulkCreate(fresh, { ignoreDuplicates: true, transaction: tx });
+      for (const row of await m.findAll({ where: { id: { [Op.in]: fresh.map((r) => r.id) } }, transaction: tx })) {
+        await recordVersion(db, type, row, tx);
+      }
+      counts[key] = fresh.length;
+    }
+    await recordAudit(db, caller, {
+      action: 'E', activity: 'partner-pull', resourceType: 'Organization', resourceId: partner.id, patientId,
+      detail: `imported ${counts.encounters} Encounter, ${counts.conditions} Condition, ${counts.observations} Observation from ${source}`,
+    }, tx);
+    return counts;
+  });
+}

@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { followUpEligibility } from '../../server/consultations/eligibility.js';
+import { eligiblePatient } from '../support/appointments.js';
+import { adminToken } from '../support/consultations.js';
+import { DIALECTS, mysqlUnavailableReason } from '../support/databases.js';
+import { closeServer, startListeningNode } from '../support/exchange.js';
+import { newPatient } from '../support/factories.js';
+import { startTestNode, type TestNode } from '../support/test-node.js';
+
+for (const dialect of DIALECTS) {
+  describe(`pulling a patient's records from a partner node, two nodes over HTTP [${dialect}]`, function () {
+    let a: Awaited<ReturnType<typeof startListeningNode>>;
+    let b: Awaited<ReturnType<typeof startListeningNode>>;
+    let partnerBatA: string;
+    let partnerAatB: string;
+
+    async function register(at: TestNode, other: { url: string }, name: string) {
+      const res = await request(at.app).post('/api/partners').auth(await adminToken(at), { type: 'bearer' })
+        .send({ name, fhirBaseUrl: `${other.url}/fhir`, jwksUrl: `${other.url}/.well-known/jwks.json` }).expect(201);
+      return res.body.id as string;
+    }
+
+    before(async function () {
+      const reason = dialect === 'mysql' ? await mysqlUnavailableReason() : null;
+      if (reason && process.env.CI) throw new Error(reason);
+      if (reason) this.skip();
+      a = await startListeningNode((o) => startTestNode(dialect, o));
+      b = await startListeningNode((o) => startTestNode(dialect, o));
+      partnerBatA = await register(a.hospital, b, 'Hospital B');
+      partnerAatB = await register(b.hospital, a, 'Hospital A');
+    });
+    after(async () => { if (a) await closeServer(a.server); if (b) await closeServer(b.server); });
+
+    /** The same person at both nodes, consenting at each (A may pull from B; B may release to A). */
+    async function sharedPatient() {
+      const atB = await eligiblePatient(b.hospital);
+      const atA = await newPatient(a.hospital, 'Shared');
+      await request(b.hospital.app).post(`/api/patients/${atB.patientId}/consents`).auth(atB.token, { type: 'bearer' })
+        .send({ partnerId: partnerAatB }).expect(201);
+      const consent = await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
+        .send({ partnerId: partnerBatA, partnerPatientId: atB.patientId }).expect(201);
+      expect(consent.body.partnerPatientId).to.equal(atB.patientId);
+      return { atA, atB };
+    }
+    const pull = (patient: { patientId: string; token: string }) => request(a.hospital.app)
+      .post(`/api/patients/${patient.patientId}/partner-records/pull`).auth(patient.token, { type: 'bearer' });
+
+    it('when the patient pulls, then the I10 diagnosed in person at B makes them eligible at A with partner-record evidence; a re-pull imports nothing new', async () => {
+      const { atA } = await sharedPatient();
+      expect((await followUpEligibility(a.hospital.db, atA.patientId, { conditionCode: 'I10' })).eligible).to.equal(false);
+      const res = await pull(atA).expect(200);
+      expect(res.body.unavailable).to.deep.equal([]);
+      expect(res.body.imported).to.have.length(1);
+      expect(res.body.imported[0]).to.include({ partnerId: partnerBatA, fhirBaseUrl: `${b.url}/fhir`, encounters: 1, conditions: 1 });
+
+      const eligibility = await followUpEligibility(a.hospital.db, atA.patientId, { conditionCode: 'I10' });
+      expect(eligibility.eligible).to.equal(true);
+      if (eligibility.eligible) expect(eligibility.evidence).to.include({ kind: 'partner-record', code: 'I10', source: `${b.url}/fhir` });
+
+      const again = await pull(atA).expect(200);
+      expect(again.body.imported[0]).to.include({ encounters: 0, conditions: 0 });
+      expect(await a.hospital.db.models.Condition.count({ where: { patientId: atA.patientId } })).to.equal(1);
+      const audit = await a.hospital.db.models.AuditEvent.count({ where: { activity: 'partner-pull', patientId: atA.patientId } });
+      expect(audit).to.equal(2);
+    });
+
+    it('when the consent at A is revoked, then nothing is pulled', async () => {
+      const { atA } = await sharedPatient();
+      await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents/${partnerBatA}/revoke`).auth(atA.token, { type: 'bearer' }).expect(200);
+      const res = await pull(atA).expect(200);
+      expect(res.body).to.deep.equal({ imported: [], unavailable: [] });
+      expect(await a.hospital.db.models.Condition.count({ where: { patientId: atA.patientId } })).to.equal(0);
+    });
+
+    it('when the patient revoked the release at B, then B\'s searches come back empty and nothing is imported', async () => {
+      const { atA, atB } = await sharedPatient();
+      await request(b.hospital.app).post(`/api/patients/${atB.patientId}/consents/${partnerAatB}/revoke`).auth(atB.token, { type: 'bearer' }).expect(200);
+      const res = await pull(atA).expect(200);
+      expect(res.body.unavailable).to.deep.equal([]);
+      expect(res.body.imported[0]).to.include({ encounters: 0, conditions: 0, observations: 0 });
+      expect(await a.hospital.db.models.Condition.count({ where: { patientId: atA.patientId } })).to.equal(0);
+    });
+
+    it('when a partner is down, then the pull lists it under unavailable, the others still answer, and eligibility still answers', async () => {
+      const { atA } = await sharedPatient();
+      const downId = await register(a.hospital, { url: 'http://127.0.0.1:9' }, 'Hospital Down');
+      await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
+        .send({ partnerId: downId, partnerPatientId: 'whoever' }).expect(201);
+      const res = await pull(atA).expect(200);
+      expect(res.body.unavailable.map((u: { partnerId: string }) => u.partnerId)).to.deep.equal([downId]);
+      expect(res.body.unavailable[0].reason).to.be.a('string').and.not.equal('');
+      expect(res.body.imported.map((i: { partnerId: string }) => i.partnerId)).to.deep.equal([partnerBatA]);
+      expect((await followUpEligibility(a.hospital.db, atA.patientId, { conditionCode: 'I10' })).eligible).to.equal(true);
+    });
+
+    it('when another patient asks to pull for this one, then 403', async () => {
+      const { atA } = await sharedPatient();
+      const other = await newPatient(a.hospital, 'Nosy');
+      await request(a.hospital.app).post(`/api/patients/${atA.patientId}/partner-records/pull`).auth(other.token, { type: 'bearer' }).expect(403);
+    });
+  });
+}

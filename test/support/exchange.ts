@@ -1,0 +1,46 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
+import { JWT_BEARER_ASSERTION } from '../../server/auth/client-assertion-grant.js';
+import type { SigningKey } from '../../server/auth/keys.js';
+import type { TestNode } from './test-node.js';
+
+/** A stand-in partner node that only publishes a JWKS; close it after the suite. */
+export async function jwksServer(keys: SigningKey[]): Promise<{ url: string; server: http.Server }> {
+  const server = http.createServer((_req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`, server };
+}
+
+/** A SMART Backend Services client assertion, as a partner node signs it. */
+export function clientAssertion(key: SigningKey, opts: { iss: string; aud: string; sub?: string; expiresIn?: number; jti?: string }): string {
+  return jwt.sign({ sub: opts.sub ?? opts.iss, jti: opts.jti ?? crypto.randomUUID() }, key.privateKey, {
+    algorithm: 'ES256', keyid: key.kid, issuer: opts.iss, audience: opts.aud, expiresIn: opts.expiresIn ?? 120,
+  });
+}
+
+export const clientCredentials = (assertion: string, scope?: string) => ({
+  grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion,
+  ...(scope ? { scope } : {}),
+});
+
+/** A node listening on 127.0.0.1 port 0 whose publicBaseUrl is its real URL (the server starts first). */
+export async function startListeningNode(
+  start: (overrides: { publicBaseUrl: string }) => Promise<TestNode>,
+): Promise<{ hospital: TestNode; url: string; server: http.Server }> {
+  const target: { handler?: http.RequestListener } = {};
+  const server = http.createServer((req, res) => { target.handler!(req, res); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const hospital = await start({ publicBaseUrl: url });
+  target.handler = hospital.app as unknown as http.RequestListener;
+  return { hospital, url, server };
+}
+
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+}
