@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { idColumn, refColumn, versionColumn, timestampColumns } from '../columns.js';
 
 /** A partner hospital node this node exchanges records with (its FHIR API and the JWKS it signs with). */
 export class Partner extends Model<InferAttributes<Partner>, InferCreationAttributes<Partner>> {
@@ -173,12 +174,12 @@ export class Dispute extends Model<InferAttributes<Dispute>, InferCreationAttrib
   declare updatedAt: CreationOptional<Date>;
 }
 
-const id = { type: DataTypes.STRING(64), primaryKey: true };
-const ref = (allowNull: boolean) => ({ type: DataTypes.STRING(64), allowNull });
+const id = idColumn;
+const ref = refColumn;
 const time = (allowNull: boolean) => ({ type: DataTypes.DATE(3), allowNull });
 const text = (length: number, allowNull = false) => ({ type: DataTypes.STRING(length), allowNull });
-const versionId = { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 };
-const timestamps = { createdAt: DataTypes.DATE(3), updatedAt: DataTypes.DATE(3) };
+const versionId = versionColumn;
+const timestamps = timestampColumns;
 
 export function defineConsultations(sequelize: Sequelize) {
   const PartnerModel = fresh(Partner);

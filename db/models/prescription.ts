@@ -2,6 +2,7 @@ import {
   DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize,
 } from 'sequelize';
 import { fresh } from './fresh.js';
+import { idColumn, versionColumn, timestampColumns } from '../columns.js';
 
 /** An entry of the drug catalogue; narcotic and psychotropic drugs are never prescribed online. */
 export class Drug extends Model<InferAttributes<Drug>, InferCreationAttributes<Drug>> {
@@ -98,12 +99,12 @@ export class IdempotencyKey extends Model<InferAttributes<IdempotencyKey>, Infer
   declare updatedAt: CreationOptional<Date>;
 }
 
-const id = { type: DataTypes.STRING(64), primaryKey: true };
+const id = idColumn;
 const str = (n: number, allowNull = false) => ({ type: DataTypes.STRING(n), allowNull });
 const time = (allowNull = false) => ({ type: DataTypes.DATE(3), allowNull });
 const int = () => ({ type: DataTypes.INTEGER, allowNull: false });
-const versionId = { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 };
-const timestamps = { createdAt: DataTypes.DATE(3), updatedAt: DataTypes.DATE(3) };
+const versionId = versionColumn;
+const timestamps = timestampColumns;
 
 export function definePrescriptions(sequelize: Sequelize) {
   const DrugModel = fresh(Drug);
