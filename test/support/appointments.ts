@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
+import { Op } from 'sequelize';
 import type { Slot, VisitType } from '../../db/models/scheduling.js';
 import { newDoctor, recordInPersonVisit, uniqueEmail } from './factories.js';
 import type { TestNode } from './test-node.js';
@@ -54,8 +55,14 @@ export async function doctorWithSlots(hospital: TestNode, overrides: Record<stri
   return doctor;
 }
 
+/**
+ * The doctor's free slots that start after the cancellation cut-off (plus a margin for the test's own run
+ * time), earliest first: a test may then cancel or reschedule what it books at any time of day. A test about
+ * slots starting soon makes one with `slotAt`.
+ */
 export async function freeSlotsOf(hospital: TestNode, practitionerId: string): Promise<Slot[]> {
-  return hospital.db.models.Slot.findAll({ where: { practitionerId, status: 'free' }, order: [['start', 'ASC']] });
+  const notBefore = new Date(Date.now() + (hospital.config.appointments.cancellationCutoffMinutes + 15) * 60_000);
+  return hospital.db.models.Slot.findAll({ where: { practitionerId, status: 'free', start: { [Op.gt]: notBefore } }, order: [['start', 'ASC']] });
 }
 
 /** A free slot inserted directly (e.g. starting soon or already past), on the doctor's schedule. */
