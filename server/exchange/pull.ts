@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
 import type { Bundle, Condition as FhirCondition, Encounter as FhirEncounter, Observation as FhirObservation, Resource } from '@medplum/fhirtypes';
-import { Client } from 'fhir-kit-client';
-import jwt from 'jsonwebtoken';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
@@ -11,17 +9,12 @@ import { fromEncounterResource } from '../../fhir-mappings/encounter.js';
 import { fromObservationResource } from '../../fhir-mappings/observation.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
-import { JWT_BEARER_ASSERTION } from '../auth/client-assertion-grant.js';
-import type { KeyRing } from '../auth/keys.js';
 import { hasCareRelationship } from '../auth/patient-access.js';
 import { Forbidden } from '../http/errors.js';
+import { withPartner, type PartnerClientDeps } from './partner-client.js';
 
-export interface PullDeps {
+export interface PullDeps extends PartnerClientDeps {
   db: Database;
-  keys: KeyRing;
-  /** This node's FHIR base URL: the `iss`/`sub` of its client assertions (partners register it under it). */
-  ownFhirBaseUrl: string;
-  timeoutMs: number;
 }
 
 export interface PullResult {
@@ -33,31 +26,8 @@ export interface PullResult {
 export const importedId = (source: string, type: string, originId: string) =>
   crypto.createHash('sha256').update(`${source}|${type}|${originId}`).digest('hex');
 
-/** A partner's token URL: `/auth/token` at its FHIR base URL's origin (every node runs this software). */
-const tokenUrlOf = (fhirBaseUrl: string) => new URL('/auth/token', fhirBaseUrl).toString();
-
-async function systemToken(deps: PullDeps, partner: Partner, signal: AbortSignal): Promise<string> {
-  const assertion = jwt.sign({ sub: deps.ownFhirBaseUrl, jti: crypto.randomUUID() }, deps.keys.active.privateKey, {
-    algorithm: 'ES256', keyid: deps.keys.active.kid, issuer: deps.ownFhirBaseUrl, audience: tokenUrlOf(partner.fhirBaseUrl), expiresIn: 120,
-  });
-  const res = await fetch(tokenUrlOf(partner.fhirBaseUrl), {
-    method: 'POST', signal, headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion, scope: 'system/*.read' }),
-  });
-  const body = await res.json().catch(() => ({})) as { access_token?: string; code?: string };
-  if (!res.ok || !body.access_token) throw new Error(`token refused (HTTP ${res.status}${body.code ? ` ${body.code}` : ''})`);
-  return body.access_token;
-}
-
 async function fetchRecords(deps: PullDeps, partner: Partner, partnerPatientId: string) {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => { controller.abort(); reject(new Error(`no answer within ${deps.timeoutMs} ms`)); }, deps.timeoutMs);
-  });
-  const work = (async () => {
-    const token = await systemToken(deps, partner, controller.signal);
-    const client = new Client({ baseUrl: partner.fhirBaseUrl, bearerToken: token });
+  return withPartner(deps, partner, 'system/*.read', async (client) => {
     const search = async <T extends Resource>(resourceType: string) => {
       const bundle = await client.search({ resourceType, searchParams: { patient: partnerPatientId, _count: '200' } }) as unknown as Bundle;
       return (bundle.entry ?? []).map((e) => e.resource as T).filter((r) => r?.resourceType === resourceType);
@@ -66,13 +36,7 @@ async function fetchRecords(deps: PullDeps, partner: Partner, partnerPatientId: 
       search<FhirEncounter>('Encounter'), search<FhirCondition>('Condition'), search<FhirObservation>('Observation'),
     ]);
     return { encounters, conditions, observations };
-  })();
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-    work.catch(() => undefined);
-  }
+  });
 }
 
 /**

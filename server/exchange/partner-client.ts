@@ -1,0 +1,58 @@
+import crypto from 'node:crypto';
+import { Client } from 'fhir-kit-client';
+import jwt from 'jsonwebtoken';
+import type { Partner } from '../../db/models/consultations.js';
+import { JWT_BEARER_ASSERTION } from '../auth/client-assertion-grant.js';
+import type { KeyRing } from '../auth/keys.js';
+
+/** What this node needs to call a partner node as a SMART Backend Services client. */
+export interface PartnerClientDeps {
+  keys: KeyRing;
+  /** This node's FHIR base URL: the `iss`/`sub` of its client assertions (partners register it under it). */
+  ownFhirBaseUrl: string;
+  /** How long one conversation with a partner (token + requests) may take. */
+  timeoutMs: number;
+}
+
+/** A partner's token URL: `/auth/token` at its FHIR base URL's origin (every node runs this software). */
+const tokenUrlOf = (fhirBaseUrl: string) => new URL('/auth/token', fhirBaseUrl).toString();
+
+async function systemToken(deps: PartnerClientDeps, partner: Partner, scope: string, signal: AbortSignal): Promise<string> {
+  const assertion = jwt.sign({ sub: deps.ownFhirBaseUrl, jti: crypto.randomUUID() }, deps.keys.active.privateKey, {
+    algorithm: 'ES256', keyid: deps.keys.active.kid, issuer: deps.ownFhirBaseUrl, audience: tokenUrlOf(partner.fhirBaseUrl), expiresIn: 120,
+  });
+  const res = await fetch(tokenUrlOf(partner.fhirBaseUrl), {
+    method: 'POST', signal, headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion, scope }),
+  });
+  const body = await res.json().catch(() => ({})) as { access_token?: string; code?: string };
+  if (!res.ok || !body.access_token) throw new Error(`token refused (HTTP ${res.status}${body.code ? ` ${body.code}` : ''})`);
+  return body.access_token;
+}
+
+/** Thrown when a partner gives no answer in time (or its connection fails before one). */
+export class PartnerTimeout extends Error {}
+
+/**
+ * Runs `work` against a partner's FHIR server with a fhir-kit-client authenticated by a fresh system token
+ * for `scope`. The whole conversation is bounded by `deps.timeoutMs`: a slow partner never holds the caller.
+ */
+export async function withPartner<T>(
+  deps: PartnerClientDeps, partner: Partner, scope: string, work: (client: Client) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { controller.abort(); reject(new PartnerTimeout(`no answer within ${deps.timeoutMs} ms`)); }, deps.timeoutMs);
+  });
+  const conversation = (async () => {
+    const token = await systemToken(deps, partner, scope, controller.signal);
+    return work(new Client({ baseUrl: partner.fhirBaseUrl, bearerToken: token }));
+  })();
+  try {
+    return await Promise.race([conversation, timeout]);
+  } finally {
+    clearTimeout(timer);
+    conversation.catch(() => undefined);
+  }
+}
