@@ -4,6 +4,7 @@ import { defineAuditEvent } from './audit-event.js';
 import { defineClinical } from './clinical.js';
 import { defineNotificationOutbox } from './notification-outbox.js';
 import { defineConsultations } from './consultations.js';
+import { defineDispensing } from './dispensation.js';
 import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
 import { definePrescriptions } from './prescription.js';
@@ -24,6 +25,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineConsultations(sequelize),
     ...definePrescriptions(sequelize),
     ...defineVideoSession(sequelize),
+    ...defineDispensing(sequelize),
   };
 }
 

@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { Op, UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { fetchPartnerJwks } from '../exchange/partner-keys.js';
 import { Invalid, Unauthorized } from '../http/errors.js';
+import type { Jwks } from '../prescriptions/signing.js';
 import type { Origin } from './caller.js';
 import type { TokenIssuer } from './tokens.js';
 
@@ -17,28 +20,39 @@ export interface ClientAssertionDeps {
   /** This node's token URL: the `aud` every assertion must carry. */
   tokenUrl: string;
   jwksTimeoutMs: number;
-  /** jti already used (with the assertion's expiry, in ms), per node; pruned as they expire. */
-  usedJtis: Map<string, number>;
 }
 
 export function clientAssertionDeps(db: Database, tokens: TokenIssuer, publicBaseUrl: string, jwksTimeoutMs = 3000): ClientAssertionDeps {
-  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, jwksTimeoutMs, usedJtis: new Map() };
+  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, jwksTimeoutMs };
 }
 
 const refused = (message: string) => new Unauthorized('invalid-client', message);
 
 async function partnerKey(deps: ClientAssertionDeps, jwksUrl: string, kid: string | undefined): Promise<crypto.KeyObject> {
-  let body: { keys?: (crypto.JsonWebKey & { kid?: string })[] };
+  let jwks: Jwks;
   try {
-    const res = await fetch(jwksUrl, { signal: AbortSignal.timeout(deps.jwksTimeoutMs) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    body = await res.json() as typeof body;
+    jwks = await fetchPartnerJwks(jwksUrl, deps.jwksTimeoutMs);
   } catch (error) {
-    throw new Unauthorized('partner-jwks-unavailable', `The partner's JWKS at ${jwksUrl} could not be fetched (${(error as Error).message}).`);
+    throw new Unauthorized('partner-jwks-unavailable', `The partner's key set is unavailable: ${(error as Error).message}.`);
   }
-  const jwk = (body.keys ?? []).find((k) => k.kid === kid && k.kty === 'EC');
+  const jwk = jwks.keys.find((k) => k.kid === kid && k.kty === 'EC');
   if (!jwk) throw refused(`The partner's JWKS has no EC key with kid ${String(kid)}.`);
   return crypto.createPublicKey({ key: jwk, format: 'jwk' });
+}
+
+/**
+ * Each assertion id is used once per partner: a row in `used_client_assertions`, shared by every instance of
+ * this node, kept until the assertion expires. The primary key decides a race between two replays.
+ */
+async function spendJti(db: Database, partnerId: string, jti: string, expiresAt: Date): Promise<void> {
+  const { UsedClientAssertion } = db.models;
+  await UsedClientAssertion.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
+  try {
+    await UsedClientAssertion.create({ partnerId, jti, expiresAt });
+  } catch (error) {
+    if (error instanceof UniqueConstraintError) throw refused('client_assertion jti was already used.');
+    throw error;
+  }
 }
 
 /**
@@ -70,11 +84,10 @@ export async function clientAssertionGrant(
   if (typeof claims.exp !== 'number' || claims.exp - now > MAX_ASSERTION_LIFETIME_SECONDS) {
     throw refused('client_assertion exp must be at most 5 minutes ahead.');
   }
-  if (typeof claims.jti !== 'string' || claims.jti.length === 0) throw refused('client_assertion needs a jti.');
-  for (const [seen, exp] of deps.usedJtis) if (exp < Date.now()) deps.usedJtis.delete(seen);
-  const jtiKey = `${partner.id} ${claims.jti}`;
-  if (deps.usedJtis.has(jtiKey)) throw refused('client_assertion jti was already used.');
-  deps.usedJtis.set(jtiKey, claims.exp * 1000);
+  if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 128) {
+    throw refused('client_assertion needs a jti of 1 to 128 characters.');
+  }
+  await spendJti(deps.db, partner.id, claims.jti, new Date(claims.exp * 1000));
 
   const requested = input.scope?.trim() ? input.scope.trim().split(/\s+/) : SYSTEM_SCOPES;
   const scopes = requested.filter((s) => /^system\/(\*|[A-Z][A-Za-z]+)\.read$/.test(s));

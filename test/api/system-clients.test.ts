@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import { expect } from 'chai';
 import request from 'supertest';
-import { generateSigningKey } from '../../server/auth/keys.js';
+import { buildApp } from '../../server/app.js';
+import { generateSigningKey, keyRing } from '../../server/auth/keys.js';
 import { adminToken } from '../support/consultations.js';
 import { clientAssertion, clientCredentials, jwksServer } from '../support/exchange.js';
 import { newDoctor, newPatient, recordInPersonVisit } from '../support/factories.js';
@@ -66,6 +67,17 @@ describeOnEachDatabase('system clients for partner nodes', (hospital) => {
     const scoped = await request(hospital().app).post('/auth/token').send(clientCredentials(
       clientAssertion(partnerKey, { iss: partner.fhirBaseUrl, aud: tokenUrl() }), 'user/*.write')).expect(400);
     expect(scoped.body.code).to.equal('invalid-scope');
+  });
+
+  it('when one assertion is raced 20 times, or replayed at a second instance of this node, then exactly one token is issued', async () => {
+    const partner = await newPartner();
+    const assertion = clientAssertion(partnerKey, { iss: partner.fhirBaseUrl, aud: tokenUrl() });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => request(hospital().app).post('/auth/token').send(clientCredentials(assertion))));
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([200, ...Array<number>(19).fill(401)]);
+    // Another instance: its own app and key ring over the same database (as behind a load balancer).
+    const second = buildApp({ config: hospital().config, db: hospital().db, keys: keyRing([generateSigningKey()]) }).app;
+    const replay = await request(second).post('/auth/token').send(clientCredentials(assertion)).expect(401);
+    expect(replay.body.title).to.match(/already used/);
   });
 
   it('when the partner JWKS cannot be fetched, then 401 partner-jwks-unavailable', async () => {
