@@ -12,6 +12,8 @@ import type { TokenIssuer } from './tokens.js';
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** What a partner node's system client is granted: read access to consenting patients' records. */
 export const SYSTEM_SCOPES = ['system/*.read'];
+/** Asked for explicitly: a partner pharmacy looks up, accepts, gives back and closes our prescriptions (Task operations). */
+export const DISPENSING_SCOPE = 'system/Task.write';
 const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 
 export interface ClientAssertionDeps {
@@ -90,8 +92,8 @@ export async function clientAssertionGrant(
   await spendJti(deps.db, partner.id, claims.jti, new Date(claims.exp * 1000));
 
   const requested = input.scope?.trim() ? input.scope.trim().split(/\s+/) : SYSTEM_SCOPES;
-  const scopes = requested.filter((s) => /^system\/(\*|[A-Z][A-Za-z]+)\.read$/.test(s));
-  if (scopes.length === 0) throw new Invalid('invalid-scope', 'A partner system client may only ask for system/<Type>.read scopes.');
+  const scopes = requested.filter((s) => /^system\/(\*|[A-Z][A-Za-z]+)\.read$/.test(s) || s === DISPENSING_SCOPE);
+  if (scopes.length === 0) throw new Invalid('invalid-scope', `A partner system client may only ask for system/<Type>.read scopes and ${DISPENSING_SCOPE}.`);
   const access = deps.tokens.issueAccessToken({
     sub: `partner:${partner.id}`, role: 'system', patient: null, practitioner: null, org: partner.id, scope: scopes.join(' '),
   });

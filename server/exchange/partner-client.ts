@@ -26,19 +26,22 @@ async function systemToken(deps: PartnerClientDeps, partner: Partner, scope: str
     body: JSON.stringify({ grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion, scope }),
   });
   const body = await res.json().catch(() => ({})) as { access_token?: string; code?: string };
-  if (!res.ok || !body.access_token) throw new Error(`token refused (HTTP ${res.status}${body.code ? ` ${body.code}` : ''})`);
+  if (!res.ok || !body.access_token) throw new PartnerRefused(`token refused (HTTP ${res.status}${body.code ? ` ${body.code}` : ''})`);
   return body.access_token;
 }
 
-/** Thrown when a partner gives no answer in time (or its connection fails before one). */
+/** Thrown when a partner gives no answer in time. */
 export class PartnerTimeout extends Error {}
+/** Thrown when a partner refuses this node a token: it does not (or no longer) recognise us as its partner. */
+export class PartnerRefused extends Error {}
 
 /**
  * Runs `work` against a partner's FHIR server with a fhir-kit-client authenticated by a fresh system token
- * for `scope`. The whole conversation is bounded by `deps.timeoutMs`: a slow partner never holds the caller.
+ * for `scope`. The whole conversation is bounded by `deps.timeoutMs`: a slow partner never holds the caller,
+ * and `signal` (pass it to the client's requests) aborts what is still in flight.
  */
 export async function withPartner<T>(
-  deps: PartnerClientDeps, partner: Partner, scope: string, work: (client: Client) => Promise<T>,
+  deps: PartnerClientDeps, partner: Partner, scope: string, work: (client: Client, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -47,7 +50,7 @@ export async function withPartner<T>(
   });
   const conversation = (async () => {
     const token = await systemToken(deps, partner, scope, controller.signal);
-    return work(new Client({ baseUrl: partner.fhirBaseUrl, bearerToken: token }));
+    return work(new Client({ baseUrl: partner.fhirBaseUrl, bearerToken: token }), controller.signal);
   })();
   try {
     return await Promise.race([conversation, timeout]);

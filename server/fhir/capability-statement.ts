@@ -1,5 +1,5 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
-import { registeredTypes, type ResourceDefinition } from './registry.js';
+import { declaredRoutedTypes, registeredTypes, type ResourceDefinition, type RoutedTypeDeclaration } from './registry.js';
 import { includesOf, searchParamsOf } from './search.js';
 
 /** SMART App Launch 1.0 oauth-uris extension (hl7.org/fhir/smart-app-launch/1.0.0/conformance). */
@@ -28,9 +28,24 @@ function resourceCapability(definition: ResourceDefinition): CapabilityStatement
         ...(p.name === '_lastUpdated' ? { definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' } : {}),
       })),
     } : {}),
-    ...(definition.operations?.length
-      ? { operation: definition.operations.map((op) => ({ name: op.name, definition: op.definition, documentation: op.documentation })) }
-      : {}),
+    ...operationsOf(definition.operations),
+  };
+}
+
+const operationsOf = (operations: RoutedTypeDeclaration['operations'] | undefined) => (operations?.length
+  ? { operation: operations.map((op) => ({ name: op.name, definition: op.definition, documentation: op.documentation })) }
+  : {});
+
+function routedCapability(declaration: RoutedTypeDeclaration): CapabilityStatementRestResource {
+  return {
+    type: declaration.type as CapabilityStatementRestResource['type'],
+    interaction: declaration.interactions.map((code) => ({ code })),
+    versioning: 'versioned',
+    conditionalCreate: false,
+    conditionalRead: 'not-supported',
+    conditionalUpdate: false,
+    conditionalDelete: 'not-supported',
+    ...operationsOf(declaration.operations),
   };
 }
 
@@ -54,7 +69,8 @@ export function capabilityStatement(baseUrl: string, publishedAt: string): Capab
         service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
         description: 'OAuth 2 Bearer tokens from /auth/token with SMART v1 scopes (patient/*.read, user/Observation.write, …).',
       },
-      resource: registeredTypes().map(resourceCapability),
+      resource: [...registeredTypes().map(resourceCapability), ...declaredRoutedTypes().map(routedCapability)]
+        .sort((a, b) => a.type.localeCompare(b.type)),
       interaction: [{ code: 'transaction' }, { code: 'batch' }],
     }],
   };
@@ -65,11 +81,12 @@ export function smartConfiguration(baseUrl: string) {
   const origin = baseUrl.replace(/\/fhir$/, '');
   return {
     token_endpoint: `${origin}/auth/token`,
-    grant_types_supported: ['password', 'refresh_token'],
-    token_endpoint_auth_methods_supported: ['none'],
-    scopes_supported: ['patient/*.read', 'patient/*.write', 'user/*.read', 'user/*.write', 'system/*.read'],
+    grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
+    token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['ES256'],
+    scopes_supported: ['patient/*.read', 'patient/*.write', 'user/*.read', 'user/*.write', 'system/*.read', 'system/Task.write'],
     response_types_supported: ['token'],
-    capabilities: ['client-public', 'permission-patient', 'permission-user'],
+    capabilities: ['client-public', 'client-confidential-asymmetric', 'permission-patient', 'permission-user'],
     jwks_uri: `${origin}/.well-known/jwks.json`,
   };
 }

@@ -102,8 +102,30 @@ export interface ResourceDefinition {
 
 const registry = new Map<string, ResourceDefinition>();
 
+/**
+ * A type served by its own router instead of the generic one (Task: the dispensing state machine needs keys,
+ * idempotency and partner callers), declared here so the CapabilityStatement lists it like the rest.
+ */
+export interface RoutedTypeDeclaration {
+  type: string;
+  interactions: Interaction[];
+  operations: Pick<OperationDefinition, 'name' | 'level' | 'definition' | 'documentation' | 'affectsState'>[];
+}
+
+const routedTypes = new Map<string, RoutedTypeDeclaration>();
+
+export function declareRoutedType(declaration: RoutedTypeDeclaration): void {
+  if (registry.has(declaration.type)) throw new Error(`FHIR type ${declaration.type} is already served by the generic router`);
+  routedTypes.set(declaration.type, declaration);
+}
+
+export function declaredRoutedTypes(): RoutedTypeDeclaration[] {
+  return [...routedTypes.values()].sort((a, b) => a.type.localeCompare(b.type));
+}
+
 /** Registers a type; the router, search, Bundles and the CapabilityStatement pick it up from here. */
 export function registerResource(definition: ResourceDefinition): void {
+  if (routedTypes.has(definition.type)) throw new Error(`FHIR type ${definition.type} is served by its own router`);
   if (registry.has(definition.type)) throw new Error(`FHIR type ${definition.type} is registered twice`);
   registry.set(definition.type, definition);
 }

@@ -19,7 +19,11 @@ import { signDetached, type SignedDocument } from './signing.js';
  * These functions take a prescription id and the presented codes only: a partner node's request can use them.
  */
 
-function refuseStatus(row: Prescription, now: Date): never {
+/** What a refusal needs to know of a prescription; a partner node builds it from the issuer's Task and signed content. */
+export type DispensingState = Pick<Prescription, 'status' | 'validUntil' | 'completedAt' | 'cancelledAt'>;
+
+/** Throws the documented refusal (410 cancelled, 409 dispensed / held / not approved, 403 expired) for a state. */
+export function refuseStatus(row: DispensingState, now: Date): never {
   switch (row.status) {
     case 'cancelled':
       throw new Gone('prescription-cancelled', 'The prescription was cancelled by the prescriber; it cannot be dispensed.', [], { cancelledAt: row.cancelledAt?.toISOString() });
@@ -36,7 +40,7 @@ function refuseStatus(row: Prescription, now: Date): never {
   }
 }
 
-const expired = (row: Prescription) => new Forbidden('prescription-expired',
+const expired = (row: DispensingState) => new Forbidden('prescription-expired',
   `The prescription expired on ${row.validUntil.toISOString()}; ask the doctor for a new one.`, [], { validUntil: row.validUntil.toISOString() });
 
 async function audited(db: Database, who: Caller, row: Prescription, activity: string, tx: Transaction, outcome: '0' | '4' = '0') {
@@ -49,16 +53,44 @@ export interface AcceptedPrescription {
   signed: SignedDocument;
 }
 
-/** $accept: with the patient's access code, the pharmacy takes the prescription (ready → in-progress). */
-export async function acceptPrescription(db: Database, who: Caller, id: string, input: { accessCode: string; pharmacy: string }, now = new Date()): Promise<AcceptedPrescription> {
-  const before = await findPrescription(db, id);
-  if (!matchesHash(input.accessCode, before.accessCodeHash)) {
-    await recordAudit(db, who, { action: 'E', activity: 'prescription-accept-refused', outcome: '4', resourceType: 'Task', resourceId: id, patientId: before.patientId, detail: 'wrong access code' });
+/** The pharmacy that holds it, as the Task's owner shows it: a partner's is named after the partner registration. */
+export async function pharmacyOf(db: Database, caller: Caller, named: string | undefined): Promise<string> {
+  if (caller.role !== 'system') return named ?? `Organization/${caller.organizationId ?? caller.userId}`;
+  const partner = caller.organizationId ? await db.models.Partner.findByPk(caller.organizationId) : null;
+  const who = partner ? `${partner.name} (${partner.fhirBaseUrl})` : caller.userId;
+  return (named ? `${named}, ${who}` : who).slice(0, 255);
+}
+
+/** Dispensable now: approved (ready), nobody holds it, and not expired; otherwise the documented refusal. */
+export function assertAcceptable(state: DispensingState, now: Date): void {
+  if (state.status !== 'ready' || state.validUntil <= now) refuseStatus(state, now);
+}
+
+/** The prescription the patient's access code opens; a wrong code is refused (403) and audited. */
+async function openedByCode(db: Database, who: Caller, id: string, accessCode: string, activity: string): Promise<Prescription> {
+  const row = await findPrescription(db, id);
+  if (!matchesHash(accessCode, row.accessCodeHash)) {
+    await recordAudit(db, who, { action: 'E', activity, outcome: '4', resourceType: 'Task', resourceId: id, patientId: row.patientId, detail: 'wrong access code' });
     throw new Forbidden('wrong-access-code', 'The access code does not match this prescription.');
   }
-  if (before.status === 'ready' && before.validUntil <= now) throw expired(before);
+  return row;
+}
+
+/**
+ * $lookup: with the patient's access code, a pharmacy (here or at a partner node) reads the Task and the signed
+ * prescription before it takes it, to verify the signature and check status and validity. Changes nothing.
+ */
+export async function lookUpPrescription(db: Database, who: Caller, id: string, input: { accessCode: string }): Promise<{ prescription: Prescription; signed: SignedDocument }> {
+  const row = await openedByCode(db, who, id, input.accessCode, 'prescription-lookup-refused');
+  await recordAudit(db, who, { action: 'R', activity: 'prescription-looked-up', resourceType: 'Task', resourceId: id, patientId: row.patientId });
+  return { prescription: row, signed: { content: row.signedContent, jws: row.signature, kid: row.kid } };
+}
+
+/** $accept: with the patient's access code, the pharmacy takes the prescription (ready → in-progress). */
+export async function acceptPrescription(db: Database, who: Caller, id: string, input: { accessCode: string; pharmacy: string }, now = new Date()): Promise<AcceptedPrescription> {
+  const before = await openedByCode(db, who, id, input.accessCode, 'prescription-accept-refused');
   // A plain read may refuse early (the status only moves forward from here); the winner is still decided by the UPDATE.
-  if (before.status !== 'ready') refuseStatus(before, now);
+  assertAcceptable(before, now);
   const secret = newSecret();
   return db.transaction(async (tx) => {
     const [moved] = await db.models.Prescription.update(

@@ -1,13 +1,16 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { DISPENSING_SCOPE } from '../auth/client-assertion-grant.js';
+import { declareRoutedType } from '../fhir/registry.js';
 import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
-import { Invalid } from '../http/errors.js';
+import { Forbidden, Invalid } from '../http/errors.js';
 import { idempotent } from '../http/idempotency.js';
 import { callerOf } from '../http/request-context.js';
 import type { HospitalNode } from '../hospital-node.js';
-import { abortPrescription, acceptPrescription, closePrescription, giveBackPrescription, type DispenseInput } from './dispense.js';
+import { abortPrescription, acceptPrescription, closePrescription, giveBackPrescription, lookUpPrescription, pharmacyOf, type DispenseInput } from './dispense.js';
 import { medicationDispense, prescriptionProvenance, prescriptionTask } from './fhir-views.js';
 import { linesOf, readablePrescription } from './read-prescriptions.js';
+import type { SignedDocument } from './signing.js';
 
 interface Parameter { name?: string; valueString?: string; resource?: Record<string, unknown> }
 
@@ -42,17 +45,48 @@ function dispensesOf(params: Parameter[]): DispenseInput[] {
 
 const parameters = (parameter: unknown[]) => ({ resourceType: 'Parameters', parameter });
 
+/** The Task operations: their routes below and the CapabilityStatement are both built from this list. */
+const OPERATIONS = {
+  lookup: 'Read the Task and the signed prescription with the patient\'s accessCode, before taking it (changes nothing).',
+  accept: 'accessCode (+ pharmacy) → in-progress for the caller; returns secret, the signed prescription, signature, task, provenance.',
+  reject: 'secret → back to ready (the holding pharmacy gives it back).',
+  close: 'secret + dispense (MedicationDispense ≤ prescribed) → completed; returns the issuer-signed receipt.',
+  abort: 'The prescriber withdraws it while no pharmacy holds it → cancelled.',
+} as const;
+
+declareRoutedType({
+  type: 'Task',
+  interactions: ['read'],
+  operations: Object.entries(OPERATIONS).map(([name, documentation]) => ({
+    name, level: 'instance', definition: `urn:internet-hospital:OperationDefinition:Task-${name}`, documentation, affectsState: name !== 'lookup',
+  })),
+});
+
 /**
- * Dispensing as FHIR operations on Task (declared in docs/prescriptions.md "Operations"). Mounted before any
- * other /fhir router so these paths are ours.
+ * Who dispenses: a pharmacist of this hospital, or a partner node (role `system`, scope system/Task.write) acting
+ * for its pharmacy with the code the patient gave it. The access code and then the secret are the authority.
+ */
+function dispenser(req: Request, _res: Response, next: NextFunction) {
+  const caller = callerOf(req);
+  if (caller.role === 'pharmacist' || (caller.role === 'system' && caller.scopes.includes(DISPENSING_SCOPE))) return next();
+  throw new Forbidden('wrong-role', `Only a pharmacist, or a partner node with ${DISPENSING_SCOPE}, dispenses prescriptions.`);
+}
+
+/**
+ * Dispensing as FHIR operations on Task (docs/prescriptions.md "Operations"). Mounted before any other /fhir
+ * router so these paths are ours.
  */
 export function prescriptionFhirRoutes(node: HospitalNode): Router {
   const router = Router();
   const { db, keys, config } = node;
   const signedIn = authenticate(node.tokens);
-  const pharmacist = [signedIn, requireRole('pharmacist')];
+  const dispensing = [signedIn, dispenser];
   const issuer = `${config.publicBaseUrl}/fhir`;
   const fhir = (res: Response, status: number, body: unknown) => res.status(status).type('application/fhir+json').send(JSON.stringify(body));
+  const signedParameters = (signed: SignedDocument) => [
+    { name: 'prescription', valueBase64Binary: Buffer.from(signed.content, 'utf8').toString('base64') },
+    { name: 'signature', valueString: signed.jws },
+  ];
 
   router.route('/fhir/Task/:id').get(signedIn, async (req, res) => {
     const { row, lines } = await readablePrescription(db, callerOf(req), req.params.id);
@@ -60,42 +94,52 @@ export function prescriptionFhirRoutes(node: HospitalNode): Router {
     fhir(res, 200, prescriptionTask(row, lines, issuer));
   }).all(methodNotAllowed);
 
-  router.route('/fhir/Task/:id/\\$accept').post(...pharmacist, idempotent(db), async (req, res) => {
-    const params = parametersOf(req);
-    const caller = callerOf(req);
-    const pharmacy = stringParam(params, 'pharmacy', false) ?? `Organization/${caller.organizationId ?? caller.userId}`;
-    const accepted = await acceptPrescription(db, caller, req.params.id, { accessCode: stringParam(params, 'accessCode')!, pharmacy });
-    const lines = await linesOf(db, req.params.id);
-    fhir(res, 200, parameters([
-      { name: 'secret', valueString: accepted.secret },
-      { name: 'prescription', valueBase64Binary: Buffer.from(accepted.signed.content, 'utf8').toString('base64') },
-      { name: 'signature', valueString: accepted.signed.jws },
-      { name: 'task', resource: prescriptionTask(accepted.prescription, lines, issuer) },
-      { name: 'provenance', resource: prescriptionProvenance(accepted.prescription, lines) },
-    ]));
-  }).all(methodNotAllowed);
-
-  router.route('/fhir/Task/:id/\\$reject').post(...pharmacist, async (req, res) => {
-    const row = await giveBackPrescription(db, callerOf(req), req.params.id, { secret: stringParam(parametersOf(req), 'secret')! });
-    fhir(res, 200, prescriptionTask(row, await linesOf(db, row.id), issuer));
-  }).all(methodNotAllowed);
-
-  router.route('/fhir/Task/:id/\\$close').post(...pharmacist, idempotent(db), async (req, res) => {
-    const params = parametersOf(req);
-    const closed = await closePrescription(db, keys, callerOf(req), req.params.id, { secret: stringParam(params, 'secret')!, dispenses: dispensesOf(params) });
-    const lines = await linesOf(db, req.params.id);
-    fhir(res, 200, parameters([
-      { name: 'task', resource: prescriptionTask(closed.prescription, lines, issuer) },
-      ...closed.dispenses.map((d) => ({ name: 'dispense', resource: medicationDispense(closed.prescription, d, lines.find((l) => l.lineNo === d.lineNo)) })),
-      { name: 'receipt', valueBase64Binary: Buffer.from(closed.receipt.content, 'utf8').toString('base64') },
-      { name: 'receiptSignature', valueString: closed.receipt.jws },
-    ]));
-  }).all(methodNotAllowed);
-
-  router.route('/fhir/Task/:id/\\$abort').post(signedIn, requireRole('doctor'), async (req, res) => {
-    const row = await abortPrescription(db, callerOf(req), req.params.id);
-    fhir(res, 200, prescriptionTask(row, await linesOf(db, row.id), issuer));
-  }).all(methodNotAllowed);
+  const handlers: Record<keyof typeof OPERATIONS, RequestHandler<{ id: string }>[]> = {
+    lookup: [...dispensing, async (req, res) => {
+      const found = await lookUpPrescription(db, callerOf(req), req.params.id, { accessCode: stringParam(parametersOf(req), 'accessCode')! });
+      const lines = await linesOf(db, req.params.id);
+      fhir(res, 200, parameters([
+        ...signedParameters(found.signed),
+        { name: 'task', resource: prescriptionTask(found.prescription, lines, issuer) },
+        { name: 'provenance', resource: prescriptionProvenance(found.prescription, lines) },
+      ]));
+    }],
+    accept: [...dispensing, idempotent(db), async (req, res) => {
+      const params = parametersOf(req);
+      const caller = callerOf(req);
+      const pharmacy = await pharmacyOf(db, caller, stringParam(params, 'pharmacy', false));
+      const accepted = await acceptPrescription(db, caller, req.params.id, { accessCode: stringParam(params, 'accessCode')!, pharmacy });
+      const lines = await linesOf(db, req.params.id);
+      fhir(res, 200, parameters([
+        { name: 'secret', valueString: accepted.secret },
+        ...signedParameters(accepted.signed),
+        { name: 'task', resource: prescriptionTask(accepted.prescription, lines, issuer) },
+        { name: 'provenance', resource: prescriptionProvenance(accepted.prescription, lines) },
+      ]));
+    }],
+    reject: [...dispensing, async (req, res) => {
+      const row = await giveBackPrescription(db, callerOf(req), req.params.id, { secret: stringParam(parametersOf(req), 'secret')! });
+      fhir(res, 200, prescriptionTask(row, await linesOf(db, row.id), issuer));
+    }],
+    close: [...dispensing, idempotent(db), async (req, res) => {
+      const params = parametersOf(req);
+      const closed = await closePrescription(db, keys, callerOf(req), req.params.id, { secret: stringParam(params, 'secret')!, dispenses: dispensesOf(params) });
+      const lines = await linesOf(db, req.params.id);
+      fhir(res, 200, parameters([
+        { name: 'task', resource: prescriptionTask(closed.prescription, lines, issuer) },
+        ...closed.dispenses.map((d) => ({ name: 'dispense', resource: medicationDispense(closed.prescription, d, lines.find((l) => l.lineNo === d.lineNo)) })),
+        { name: 'receipt', valueBase64Binary: Buffer.from(closed.receipt.content, 'utf8').toString('base64') },
+        { name: 'receiptSignature', valueString: closed.receipt.jws },
+      ]));
+    }],
+    abort: [signedIn, requireRole('doctor'), async (req, res) => {
+      const row = await abortPrescription(db, callerOf(req), req.params.id);
+      fhir(res, 200, prescriptionTask(row, await linesOf(db, row.id), issuer));
+    }],
+  };
+  for (const [name, chain] of Object.entries(handlers)) {
+    router.route(`/fhir/Task/:id/\\$${name}`).post(...chain).all(methodNotAllowed);
+  }
 
   return router;
 }

@@ -9,6 +9,9 @@ import { callerOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { abortPrescription } from './dispense.js';
+import {
+  giveBackDispensation, handOverPrescription, listDispensations, readDispensation, takePrescription, type DispensationDeps,
+} from './dispensations.js';
 import { prescriptionProvenance } from './fhir-views.js';
 import { prescriptionCodeFor } from './patient-code.js';
 import { prescribe } from './prescribe.js';
@@ -31,11 +34,18 @@ const prescription = z.object({
   validityReason: z.string().trim().min(1).max(500).optional(),
   replaces: z.string().min(1).max(64).optional(),
 });
+const presentedCode = z.object({ code: z.string().trim().min(1).max(1000) });
+const handOver = z.object({
+  dispenses: z.array(z.object({ lineNo: z.number().int().min(1).max(5), quantity: z.number().int().min(1).max(10_000) })).min(1).max(5),
+});
 const review = z.object({
   decision: z.enum(['approve', 'reject']),
   reasonCode: z.enum(Object.keys(REVIEW_REJECTION_REASONS) as [keyof typeof REVIEW_REJECTION_REASONS]).optional(),
   note: z.string().trim().max(500).optional(),
 });
+
+/** How long the dispensing desk waits for a partner issuer (token + one operation) before saying it is unavailable. */
+const ISSUER_TIMEOUT_MS = 5000;
 
 /** The web client's prescription routes (docs/prescriptions.md). Dispensing is FHIR: see fhir-routes.ts. */
 export function prescriptionRoutes(node: HospitalNode): Router {
@@ -79,6 +89,24 @@ export function prescriptionRoutes(node: HospitalNode): Router {
   router.route('/api/prescriptions/:id/provenance').get(signedIn, async (req, res) => {
     const { row, lines } = await readablePrescription(db, callerOf(req), req.params.id);
     res.json({ provenance: prescriptionProvenance(row, lines), signedContent: row.signedContent, signature: row.signature, kid: row.kid });
+  }).all(methodNotAllowed);
+
+  const dispensing: DispensationDeps = { db, keys, ownFhirBaseUrl: fhirBase, timeoutMs: ISSUER_TIMEOUT_MS };
+  const pharmacist = [signedIn, requireRole('pharmacist')];
+  router.route('/api/dispensations').get(...pharmacist, async (req, res) => {
+    res.json(await listDispensations(db, callerOf(req)));
+  }).post(...pharmacist, idempotent(db), async (req, res) => {
+    const taken = await takePrescription(dispensing, callerOf(req), parseInput(presentedCode, req.body).code);
+    res.status(201).location(`/api/dispensations/${taken.id}`).json(taken);
+  }).all(methodNotAllowed);
+  router.route('/api/dispensations/:id').get(...pharmacist, async (req, res) => {
+    res.json(await readDispensation(db, callerOf(req), req.params.id));
+  }).all(methodNotAllowed);
+  router.route('/api/dispensations/:id/hand-over').post(...pharmacist, idempotent(db), async (req, res) => {
+    res.json(await handOverPrescription(dispensing, callerOf(req), req.params.id, parseInput(handOver, req.body).dispenses));
+  }).all(methodNotAllowed);
+  router.route('/api/dispensations/:id/give-back').post(...pharmacist, async (req, res) => {
+    res.json(await giveBackDispensation(dispensing, callerOf(req), req.params.id));
   }).all(methodNotAllowed);
 
   return router;

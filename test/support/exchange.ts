@@ -2,8 +2,10 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
+import request from 'supertest';
 import { JWT_BEARER_ASSERTION } from '../../server/auth/client-assertion-grant.js';
 import type { SigningKey } from '../../server/auth/keys.js';
+import { adminToken } from './consultations.js';
 import type { TestNode } from './test-node.js';
 
 /** A stand-in partner node that only publishes a JWKS; close it after the suite. */
@@ -43,4 +45,33 @@ export async function startListeningNode(
 
 export function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+}
+
+/** Registers `other` as a partner at `at` (its FHIR base and JWKS), as an admin of `at` does. */
+export async function registerPartner(at: TestNode, other: { url: string }, name: string): Promise<string> {
+  const res = await request(at.app).post('/api/partners').auth(await adminToken(at), { type: 'bearer' })
+    .send({ name, fhirBaseUrl: `${other.url}/fhir`, jwksUrl: `${other.url}/.well-known/jwks.json` }).expect(201);
+  return res.body.id as string;
+}
+
+/**
+ * A stand-in issuer node that answers the token endpoint, its JWKS and `$lookup` with whatever the test puts in
+ * `lookup` (a forged or tampered prescription), and records every request it gets.
+ */
+export async function fakeIssuer(keys: SigningKey[]) {
+  const seen: string[] = [];
+  const state: { lookup?: unknown } = {};
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    req.resume();
+    res.setHeader('Content-Type', 'application/json');
+    if (req.url === '/.well-known/jwks.json') return res.end(JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
+    if (req.url === '/auth/token') return res.end(JSON.stringify({ access_token: 'fake', token_type: 'Bearer', expires_in: 60 }));
+    if (req.url?.endsWith('/$lookup') && state.lookup) return res.end(JSON.stringify(state.lookup));
+    res.statusCode = 500;
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, server, seen, state };
 }

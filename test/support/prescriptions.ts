@@ -48,7 +48,7 @@ export async function readyPrescription(hospital: TestNode, body: Record<string,
     .auth(pharmacistToken, { type: 'bearer' }).send({ decision: 'approve' });
   if (approved.status !== 200) throw new Error(`approval failed: ${JSON.stringify(approved.body)}`);
   const code = await request(hospital.app).get(`/api/prescriptions/${issued.body.id}/code`).auth(setup.patient.token, { type: 'bearer' });
-  return { ...setup, id: issued.body.id as string, lines: issued.body.lines as { id: string; lineNo: number; quantity: number }[], accessCode: code.body.accessCode as string, pharmacistToken };
+  return { ...setup, id: issued.body.id as string, lines: issued.body.lines as { id: string; lineNo: number; quantity: number }[], accessCode: code.body.accessCode as string, code: code.body.uri as string, pharmacistToken };
 }
 
 export const parameters = (values: Record<string, string>, resources: { name: string; resource: unknown }[] = []) => ({
