@@ -16,9 +16,19 @@ export interface SessionEventInput {
   at?: Date;
 }
 
+let lastLogTime = 0;
+/**
+ * Log times never repeat within this process: lines written one after the other (a disconnect then a leave,
+ * often in the same millisecond) keep their order, which the log sorts by time.
+ */
+function nextLogTime(): Date {
+  lastLogTime = Math.max(Date.now(), lastLogTime + 1);
+  return new Date(lastLogTime);
+}
+
 /** Appends a line to the visit's session log. */
 export async function recordSessionEvent(db: Database, input: SessionEventInput): Promise<void> {
-  await db.models.VideoSessionEvent.create({ id: crypto.randomUUID(), ...input, at: input.at ?? new Date() });
+  await db.models.VideoSessionEvent.create({ id: crypto.randomUUID(), ...input, at: input.at ?? nextLogTime() });
 }
 
 /** Whether this side has had a media connection before in this visit: a new one is then a `reconnect`. */
