@@ -9,6 +9,7 @@ import type { HospitalNode } from '../hospital-node.js';
 import { monitoringRoutes } from '../monitoring/routes.js';
 import { listDiagnosisDocuments, readDiagnosisDocumentContent, reviewDiagnosisDocument, uploadDiagnosisDocument } from './diagnosis-documents.js';
 import { DISPUTE_OUTCOMES, disputeTimeline, listDisputes, openDispute, readDispute, resolveDispute } from './disputes.js';
+import { listExamResults } from './exam-results.js';
 import { fileBody } from './file-body.js';
 import { readEligibility } from './read-eligibility.js';
 import { checkUploadedFile } from './uploaded-file.js';
@@ -71,6 +72,8 @@ export function consultationRoutes(node: HospitalNode): Router {
     .put(signedIn, async (req, res) => { res.json(await writeNote(db, callerOf(req), req.params.visitId, parseInput(note, req.body))); })
     .all(methodNotAllowed);
   router.route('/api/visits/:visitId/note/amendments').post(signedIn, async (req, res) => { res.status(201).json(await amendNote(db, callerOf(req), req.params.visitId, parseInput(amendment, req.body))); }).all(methodNotAllowed);
+
+  router.route('/api/visits/:visitId/exam-results').get(signedIn, async (req, res) => { res.json(await listExamResults(db, callerOf(req), req.params.visitId)); }).all(methodNotAllowed);
 
   router.route('/api/visits/:visitId/messages')
     .get(signedIn, async (req, res) => { res.json(await listMessages(db, callerOf(req), req.params.visitId)); })
