@@ -1,4 +1,4 @@
-import { Op, type Transaction } from 'sequelize';
+import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { DiagnosticReport } from '../../db/models/diagnostic-report.js';
 import type { Observation, ObservationComponent } from '../../db/models/observation.js';
@@ -6,31 +6,8 @@ import { parseJsonArray } from '../../fhir-mappings/common.js';
 import { resultIdsOf } from '../../fhir-mappings/diagnostic-report.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { pullPartnerRecords, type PullDeps, type PullResult } from '../exchange/pull.js';
 import { visitOfParticipant } from './visit-participants.js';
-
-/**
- * Points each result Observation of a report back at it (`observations.diagnosticReportId`) and unlinks the
- * ones the report no longer lists: the one place the two sides of "a report's results" are kept in step
- * (FHIR writes, the partner import and the demo seed all call it). Only Observations of the report's own
- * patient are linked; the ids it could not link are returned (the FHIR write refuses them). The link is not
- * part of the Observation resource, so it is written without a new version and without touching updatedAt.
- */
-export async function linkReportResults(
-  db: Database, report: Pick<DiagnosticReport, 'id' | 'patientId' | 'resultIds'>, tx: Transaction,
-): Promise<string[]> {
-  const ids = [...new Set(resultIdsOf(report))];
-  const { Observation } = db.models;
-  await Observation.update({ diagnosticReportId: null }, {
-    where: { diagnosticReportId: report.id, ...(ids.length ? { id: { [Op.notIn]: ids } } : {}) }, transaction: tx, silent: true,
-  });
-  if (ids.length === 0) return [];
-  const found = await Observation.findAll({ where: { id: { [Op.in]: ids }, patientId: report.patientId }, attributes: ['id'], transaction: tx });
-  const foundIds = found.map((o) => o.id);
-  if (foundIds.length) {
-    await Observation.update({ diagnosticReportId: report.id }, { where: { id: { [Op.in]: foundIds } }, transaction: tx, silent: true });
-  }
-  return ids.filter((id) => !foundIds.includes(id));
-}
 
 const resultView = (o: Observation) => ({
   id: o.id, status: o.status, code: o.code, codeSystem: o.codeSystem, display: o.display,
@@ -49,10 +26,12 @@ function originOf(report: DiagnosticReport, partnerNames: Map<string, string>) {
  * The exam results (DiagnosticReports with their result Observations) of the visit's patient, newest first,
  * each with its origin, for the visit's doctor (and patient): a test already done at a partner hospital is
  * recognised instead of reordered. Reports entered in error are left out. Audited read; anyone but the two
- * participants is refused (403, audited).
+ * participants is refused (403, audited). With `fresh`, the patient's consented partners are pulled first
+ * (each bounded by the partner timeout) and the pull's answer, with its `unavailable` notice, comes along.
  */
-export async function listExamResults(db: Database, caller: Caller, encounterId: string) {
+export async function listExamResults(db: Database, caller: Caller, encounterId: string, fresh?: PullDeps) {
   const { visit } = await visitOfParticipant(db, caller, encounterId);
+  const partnerPull: PullResult | undefined = fresh ? await pullPartnerRecords(fresh, caller, visit.patientId) : undefined;
   const reports = await db.models.DiagnosticReport.findAll({
     where: { patientId: visit.patientId, status: { [Op.ne]: 'entered-in-error' } },
     order: [['effectiveAt', 'DESC'], ['id', 'ASC']],
@@ -70,6 +49,7 @@ export async function listExamResults(db: Database, caller: Caller, encounterId:
   return {
     visitId: visit.id,
     patientId: visit.patientId,
+    ...(partnerPull ? { partnerPull } : {}),
     examResults: reports.map((report) => {
       const order = resultIdsOf(report);
       const results = observations.filter((o) => o.diagnosticReportId === report.id)

@@ -6,7 +6,7 @@ import { callerOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { grantConsent, listConsents, revokeConsent } from './consents.js';
-import { pullPartnerRecords, type PullDeps } from './pull.js';
+import { pullDepsOf, pullPartnerRecords } from './pull.js';
 import { findPartner, listPartners, partnerView, registerPartner } from './partners.js';
 
 const httpUrl = z.url({ protocol: /^https?$/ }).max(255);
@@ -18,7 +18,7 @@ export function exchangeRoutes(node: HospitalNode): Router {
   const router = Router();
   const { db } = node;
   const signedIn = authenticate(node.tokens);
-  const pullDeps: PullDeps = { db, keys: node.keys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: node.config.partnerTimeoutMs };
+  const pullDeps = pullDepsOf(node);
 
   router.route('/api/partners')
     .get(signedIn, async (_req, res) => { res.json(await listPartners(db)); })

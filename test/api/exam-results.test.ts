@@ -130,6 +130,7 @@ for (const dialect of DIALECTS) {
       ]);
       const own = await examResults(visitId, atA.token).expect(200);
       expect(own.body.examResults).to.have.length(2);
+      await examResults(visitId, atA.token).query({ fresh: 'maybe' }).expect(400);
       const audit = await a.hospital.db.models.AuditEvent.count({ where: { activity: 'exam-results-read', patientId: atA.patientId } });
       expect(audit).to.equal(2);
     });
@@ -174,20 +175,27 @@ for (const dialect of DIALECTS) {
 
       expect((await visit('arrive', atA.token).expect(200)).body.status).to.equal('arrived');
       expect((await visit('admit', doctor.token).expect(200)).body.status).to.equal('in-progress');
-      const pulled = await pull(atA.patientId, doctor.token).expect(200);
-      expect(pulled.body.unavailable).to.have.length(1);
-      expect(pulled.body.unavailable[0]).to.include({ partnerId: downId, fhirBaseUrl: 'http://127.0.0.1:9/fhir' });
-      expect(pulled.body.unavailable[0].reason).to.be.a('string').and.not.equal('');
-      expect(pulled.body.imported.map((i: { partnerId: string }) => i.partnerId)).to.deep.equal([partnerBatA]);
-      expect(pulled.body.imported[0].diagnosticReports).to.equal(2);
+      // In the visit the doctor asks for fresh exam results: the pull runs first and its notice comes along.
+      const fresh = await request(a.hospital.app).get(`/api/visits/${visitId}/exam-results?fresh=true`).auth(doctor.token, { type: 'bearer' }).expect(200);
+      const pulled = fresh.body.partnerPull;
+      expect(pulled.unavailable).to.have.length(1);
+      expect(pulled.unavailable[0]).to.include({ partnerId: downId, fhirBaseUrl: 'http://127.0.0.1:9/fhir' });
+      expect(pulled.unavailable[0].reason).to.be.a('string').and.not.equal('');
+      expect(pulled.imported.map((i: { partnerId: string }) => i.partnerId)).to.deep.equal([partnerBatA]);
+      expect(pulled.imported[0].diagnosticReports).to.equal(2);
+      expect((fresh.body.examResults as ExamResult[]).map((r) => r.origin.partnerName)).to.deep.equal(['Hospital B', 'Hospital B']);
 
+      // The plain listing (no pull) answers with what B sent, and a second pull still reports the partner down.
       const exams = await examResults(visitId, doctor.token).expect(200);
-      expect((exams.body.examResults as ExamResult[]).map((r) => r.origin.partnerName)).to.deep.equal(['Hospital B', 'Hospital B']);
+      expect(exams.body).not.to.have.property('partnerPull');
+      expect((exams.body.examResults as ExamResult[]).map((r) => r.conclusion)).to.deep.equal(['LDL at target.', 'LDL high.']);
+      const again = await pull(atA.patientId, atA.token).expect(200);
+      expect(again.body.unavailable.map((u: { partnerId: string }) => u.partnerId)).to.deep.equal([downId]);
       await request(a.hospital.app).put(`/api/visits/${visitId}/note`).auth(doctor.token, { type: 'bearer' })
         .send({ subjective: 'Feels well.', assessment: 'Lipids at target per Hospital B panel of 2026-09-01.', plan: 'No repeat lipid panel now.' }).expect(200);
       expect((await visit('finish', doctor.token).expect(200)).body.status).to.equal('finished');
       const pulls = await a.hospital.db.models.AuditEvent.findAll({ where: { activity: 'partner-pull', patientId: atA.patientId, resourceId: downId } });
-      expect(pulls.map((e) => e.outcome)).to.deep.equal(['8']);
+      expect(pulls.map((e) => e.outcome)).to.deep.equal(['8', '8']);
     });
 
     it('when the revoked release at B hides the patient, then B\'s reports are not imported either', async () => {

@@ -3,7 +3,7 @@ import type { DiagnosticReport as DiagnosticReportModel } from '../../../db/mode
 import {
   DIAGNOSTIC_SERVICE_SECTION, fromDiagnosticReportResource, toDiagnosticReportResource, type DiagnosticReportRow,
 } from '../../../fhir-mappings/diagnostic-report.js';
-import { linkReportResults } from '../../consultations/exam-results.js';
+import { linkReportResults } from '../../consultations/report-results.js';
 import { Unprocessable } from '../../http/errors.js';
 import { registerResource } from '../registry.js';
 
