@@ -40,6 +40,8 @@ export interface Config {
   attachmentMaxBytes: number;
   /** Home monitoring: minutes before an unacknowledged crisis alert escalates; how often the sweep runs (0 = off). */
   monitoring: { crisisEscalationMinutes: number; escalationSweepSeconds: number };
+  /** How long one conversation with a partner node (token + searches) may take before it counts as unavailable. */
+  partnerTimeoutMs: number;
   video: VideoConfig;
 }
 
@@ -180,6 +182,7 @@ export function loadConfig(env: Env = process.env): Config {
       crisisEscalationMinutes: integer(env, 'CRISIS_ESCALATION_MINUTES', 15, 1),
       escalationSweepSeconds: integer(env, 'ESCALATION_SWEEP_SECONDS', 60),
     },
+    partnerTimeoutMs: integer(env, 'PARTNER_TIMEOUT_MS', 5_000, 50),
     video: videoConfig(env),
   };
 }

@@ -4,6 +4,7 @@ import { defineAuditEvent } from './audit-event.js';
 import { defineClinical } from './clinical.js';
 import { defineNotificationOutbox } from './notification-outbox.js';
 import { defineConsultations } from './consultations.js';
+import { defineDiagnosticReport } from './diagnostic-report.js';
 import { defineDispensing } from './dispensation.js';
 import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
@@ -21,6 +22,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineScheduling(sequelize),
     ...defineResourceVersion(sequelize),
     ...defineObservation(sequelize),
+    ...defineDiagnosticReport(sequelize),
     ...defineNotificationOutbox(sequelize),
     ...defineConsultations(sequelize),
     ...definePrescriptions(sequelize),

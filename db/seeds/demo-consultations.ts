@@ -5,10 +5,13 @@ import type { Database } from '../connection.js';
 const DAY = 24 * 3600 * 1000;
 
 /**
- * Follow-up consultations in the demo: Dr Chen's care plan for Alice (her own stage 2 systolic target of 135)
- * and a week of home blood pressure readings from her cuff, so the readings chart and alert rules have data.
+ * Follow-up consultations in the demo: Dr Chen's care plan for Alice (her own stage 2 systolic target of 135),
+ * a week of home blood pressure readings from her cuff, so the readings chart and alert rules have data, and
+ * the lipid panel taken at her first (in-person) visit, so her visits show an exam result.
  */
-export async function seedConsultationsDemo(db: Database, ids: { aliceId: string; chenId: string }, now: Date, transaction: Transaction) {
+export async function seedConsultationsDemo(
+  db: Database, ids: { aliceId: string; chenId: string; firstVisitId: string }, now: Date, transaction: Transaction,
+) {
   const m = db.models;
   await m.CarePlan.create({
     id: crypto.randomUUID(), patientId: ids.aliceId, practitionerId: ids.chenId,
@@ -25,4 +28,28 @@ export async function seedConsultationsDemo(db: Database, ids: { aliceId: string
     ]),
     entryMethod: 'device' as const, deviceName: 'Omron M7 Intelli IT', diagnosticReportId: null, source: null,
   })), { transaction });
+  await seedLipidPanel(db, ids.aliceId, ids.firstVisitId, new Date(now.getTime() - 90 * DAY), transaction);
+}
+
+/** Lipid panel (LOINC 24331-1) with its four results, each pointing at the report, the report listing them. */
+async function seedLipidPanel(db: Database, patientId: string, encounterId: string, takenAt: Date, transaction: Transaction) {
+  const reportId = crypto.randomUUID();
+  const results = [
+    ['2093-3', 'Cholesterol [Mass/volume] in Serum or Plasma', 212],
+    ['2085-9', 'Cholesterol in HDL [Mass/volume] in Serum or Plasma', 48],
+    ['13457-7', 'Cholesterol in LDL [Mass/volume] in Serum or Plasma by calculation', 136],
+    ['2571-8', 'Triglyceride [Mass/volume] in Serum or Plasma', 140],
+  ] as const;
+  const observations = results.map(([code, display, value]) => ({
+    id: crypto.randomUUID(), patientId, encounterId, status: 'final' as const, category: 'laboratory',
+    codeSystem: 'http://loinc.org', code, display, effectiveAt: takenAt, valueNumber: value, valueUnit: 'mg/dL',
+    components: null, entryMethod: null, deviceName: null, diagnosticReportId: reportId, source: null,
+  }));
+  await db.models.Observation.bulkCreate(observations, { transaction });
+  await db.models.DiagnosticReport.create({
+    id: reportId, patientId, encounterId, status: 'final', category: 'LAB', codeSystem: 'http://loinc.org', code: '24331-1',
+    display: 'Lipid 1996 panel - Serum or Plasma', effectiveAt: takenAt, issuedAt: new Date(takenAt.getTime() + DAY),
+    performerDisplay: 'Demo Hospital laboratory', resultIds: JSON.stringify(observations.map((o) => o.id)),
+    conclusion: 'LDL above target for a hypertensive patient; lifestyle advice, recheck in 3 months.',
+  }, { transaction });
 }

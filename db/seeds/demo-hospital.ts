@@ -77,7 +77,7 @@ export async function seedDemoHospital(db: Database, password: string, now = new
     await account('alice@demo.test', 'patient', 'Alice Wang', { patientId: alice.id });
     await account('bob@demo.test', 'patient', 'Bob Smith', { patientId: bob.id });
     await seedDemoSchedule(db, chen.id, transaction, now);
-    await seedConsultationsDemo(db, { aliceId: alice.id, chenId: chen.id }, now, transaction);
+    await seedConsultationsDemo(db, { aliceId: alice.id, chenId: chen.id, firstVisitId: firstVisit.id }, now, transaction);
     await seedDrugCatalogue(db, transaction);
     return true;
   });

@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { pullDepsOf } from '../exchange/pull.js';
 import { exchangeRoutes } from '../exchange/routes.js';
 import { authenticate } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
@@ -9,6 +10,7 @@ import type { HospitalNode } from '../hospital-node.js';
 import { monitoringRoutes } from '../monitoring/routes.js';
 import { listDiagnosisDocuments, readDiagnosisDocumentContent, reviewDiagnosisDocument, uploadDiagnosisDocument } from './diagnosis-documents.js';
 import { DISPUTE_OUTCOMES, disputeTimeline, listDisputes, openDispute, readDispute, resolveDispute } from './disputes.js';
+import { listExamResults } from './exam-results.js';
 import { fileBody } from './file-body.js';
 import { readEligibility } from './read-eligibility.js';
 import { checkUploadedFile } from './uploaded-file.js';
@@ -32,6 +34,7 @@ const disputeInput = z.object({ reason: z.string().trim().min(1).max(2000) });
 const resolution = z.object({ outcome: z.enum(DISPUTE_OUTCOMES), resolution: z.string().trim().min(1).max(2000) });
 const disputeQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });
 const eligibilityQuery = z.object({ condition: icd10.optional() });
+const examResultsQuery = z.object({ fresh: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') });
 
 const sendFile = (res: Response, file: { contentType: string; bytes: Buffer }) =>
   res.type(file.contentType).setHeader('Content-Disposition', 'attachment').send(file.bytes);
@@ -71,6 +74,11 @@ export function consultationRoutes(node: HospitalNode): Router {
     .put(signedIn, async (req, res) => { res.json(await writeNote(db, callerOf(req), req.params.visitId, parseInput(note, req.body))); })
     .all(methodNotAllowed);
   router.route('/api/visits/:visitId/note/amendments').post(signedIn, async (req, res) => { res.status(201).json(await amendNote(db, callerOf(req), req.params.visitId, parseInput(amendment, req.body))); }).all(methodNotAllowed);
+
+  router.route('/api/visits/:visitId/exam-results').get(signedIn, async (req, res) => {
+    const { fresh } = parseInput(examResultsQuery, req.query, 'query');
+    res.json(await listExamResults(db, callerOf(req), req.params.visitId, fresh ? pullDepsOf(node) : undefined));
+  }).all(methodNotAllowed);
 
   router.route('/api/visits/:visitId/messages')
     .get(signedIn, async (req, res) => { res.json(await listMessages(db, callerOf(req), req.params.visitId)); })

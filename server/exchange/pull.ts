@@ -1,24 +1,36 @@
 import crypto from 'node:crypto';
-import type { Bundle, Condition as FhirCondition, Encounter as FhirEncounter, Observation as FhirObservation, Resource } from '@medplum/fhirtypes';
+import type {
+  Bundle, Condition as FhirCondition, DiagnosticReport as FhirDiagnosticReport, Encounter as FhirEncounter, Observation as FhirObservation, Resource,
+} from '@medplum/fhirtypes';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
 import { recordVersion } from '../../db/versions.js';
 import { fromConditionResource } from '../../fhir-mappings/condition.js';
+import { fromDiagnosticReportResource, resultIdsOf } from '../../fhir-mappings/diagnostic-report.js';
 import { fromEncounterResource } from '../../fhir-mappings/encounter.js';
 import { fromObservationResource } from '../../fhir-mappings/observation.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { hasCareRelationship } from '../auth/patient-access.js';
+import { linkReportResults } from '../consultations/report-results.js';
 import { Forbidden } from '../http/errors.js';
+import type { HospitalNode } from '../hospital-node.js';
 import { withPartner, type PartnerClientDeps } from './partner-client.js';
 
 export interface PullDeps extends PartnerClientDeps {
   db: Database;
 }
 
+/** What a pull needs from the node: its database, its signing keys, its FHIR base URL, the partner timeout. */
+export const pullDepsOf = (node: HospitalNode): PullDeps => ({
+  db: node.db, keys: node.keys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: node.config.partnerTimeoutMs,
+});
+
 export interface PullResult {
-  imported: { partnerId: string; fhirBaseUrl: string; encounters: number; conditions: number; observations: number }[];
+  imported: {
+    partnerId: string; fhirBaseUrl: string; encounters: number; conditions: number; observations: number; diagnosticReports: number;
+  }[];
   unavailable: { partnerId: string; fhirBaseUrl: string; reason: string }[];
 }
 
@@ -32,15 +44,16 @@ async function fetchRecords(deps: PullDeps, partner: Partner, partnerPatientId: 
       const bundle = await client.search({ resourceType, searchParams: { patient: partnerPatientId, _count: '200' } }) as unknown as Bundle;
       return (bundle.entry ?? []).map((e) => e.resource as T).filter((r) => r?.resourceType === resourceType);
     };
-    const [encounters, conditions, observations] = await Promise.all([
+    const [encounters, conditions, observations, diagnosticReports] = await Promise.all([
       search<FhirEncounter>('Encounter'), search<FhirCondition>('Condition'), search<FhirObservation>('Observation'),
+      search<FhirDiagnosticReport>('DiagnosticReport'),
     ]);
-    return { encounters, conditions, observations };
+    return { encounters, conditions, observations, diagnosticReports };
   });
 }
 
 /**
- * Pulls the patient's Encounters, Conditions and Observations from every active partner the patient consented
+ * Pulls the patient's Encounters, Conditions, Observations and DiagnosticReports from every active partner the patient consented
  * to (and named their id there), importing them with `source` = the partner's FHIR base URL. A partner that
  * fails or is slow is listed under `unavailable`; the others still import. Each pull is audited.
  */
@@ -102,12 +115,24 @@ async function importRecords(
       entryMethod: null, diagnosticReportId: null, source,
     };
   });
+  // A report's results are the partner's Observations: mapped to their local ids, keeping only those this
+  // pull brought (a result of another patient, or beyond the first page, is not referenced).
+  const pulledObservations = new Set(observations.map((o) => o.id));
+  const diagnosticReports = records.diagnosticReports.map((r) => {
+    const fields = fromDiagnosticReportResource(r);
+    const resultIds = resultIdsOf(fields).map((id) => importedId(source, 'Observation', id)).filter((id) => pulledObservations.has(id));
+    return {
+      ...fields, id: importedId(source, 'DiagnosticReport', r.id!), patientId, encounterId: localId('Encounter', fields.encounterId),
+      resultIds: resultIds.length ? JSON.stringify(resultIds) : null, source,
+    };
+  });
   return db.transaction(async (tx) => {
-    const counts = { encounters: 0, conditions: 0, observations: 0 };
+    const counts = { encounters: 0, conditions: 0, observations: 0, diagnosticReports: 0 };
     const steps = [
       ['Encounter', db.models.Encounter, encounters, 'encounters'],
       ['Condition', db.models.Condition, conditions, 'conditions'],
       ['Observation', db.models.Observation, observations, 'observations'],
+      ['DiagnosticReport', db.models.DiagnosticReport, diagnosticReports, 'diagnosticReports'],
     ] as const;
     for (const [type, model, rows, key] of steps) {
       if (rows.length === 0) continue;
@@ -119,13 +144,15 @@ async function importRecords(
       if (fresh.length === 0) continue;
       await m.bulkCreate(fresh, { ignoreDuplicates: true, transaction: tx });
       for (const row of await m.findAll({ where: { id: { [Op.in]: fresh.map((r) => r.id) } }, transaction: tx })) {
+        if (type === 'DiagnosticReport') await linkReportResults(db, row, tx);
         await recordVersion(db, type, row, tx);
       }
       counts[key] = fresh.length;
     }
     await recordAudit(db, caller, {
       action: 'E', activity: 'partner-pull', resourceType: 'Organization', resourceId: partner.id, patientId,
-      detail: `imported ${counts.encounters} Encounter, ${counts.conditions} Condition, ${counts.observations} Observation from ${source}`,
+      detail: `imported ${counts.encounters} Encounter, ${counts.conditions} Condition, ${counts.observations} Observation, `
+        + `${counts.diagnosticReports} DiagnosticReport from ${source}`,
     }, tx);
     return counts;
   });

@@ -6,22 +6,19 @@ import { callerOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { grantConsent, listConsents, revokeConsent } from './consents.js';
-import { pullPartnerRecords, type PullDeps } from './pull.js';
+import { pullDepsOf, pullPartnerRecords } from './pull.js';
 import { findPartner, listPartners, partnerView, registerPartner } from './partners.js';
 
 const httpUrl = z.url({ protocol: /^https?$/ }).max(255);
 const partnerInput = z.object({ name: z.string().trim().min(1).max(200), fhirBaseUrl: httpUrl, jwksUrl: httpUrl });
 const consentInput = z.object({ partnerId: z.string().min(1).max(64), partnerPatientId: z.string().min(1).max(64).optional() });
 
-/** How long a pull waits for one partner (token + searches) before listing it as unavailable. */
-const PARTNER_TIMEOUT_MS = 5000;
-
 /** Partner hospitals (admin registers them) and the patient's consent to fetch records from each. */
 export function exchangeRoutes(node: HospitalNode): Router {
   const router = Router();
   const { db } = node;
   const signedIn = authenticate(node.tokens);
-  const pullDeps: PullDeps = { db, keys: node.keys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: PARTNER_TIMEOUT_MS };
+  const pullDeps = pullDepsOf(node);
 
   router.route('/api/partners')
     .get(signedIn, async (_req, res) => { res.json(await listPartners(db)); })

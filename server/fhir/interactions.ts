@@ -122,6 +122,7 @@ export async function create(ctx: WriteContext, definition: ResourceDefinition, 
   await assertRowAccess(ctx, definition, patientId, 'write');
   await assertReferencesExist(ctx, definition, fields);
   const instance = await definition.model(ctx.db).create({ ...fields, id }, { transaction: ctx.tx });
+  await definition.afterWrite?.(ctx, plainRow(instance));
   await recordVersion(ctx.db, definition.type, instance, ctx.tx);
   await audit(ctx, definition, 'C', 'create', id, patientId);
   return storedOf(definition.toResource(plainRow(instance)), 201);
@@ -181,6 +182,7 @@ async function writeVersion(
       : new NotFound('resource-not-found', `There is no ${definition.type} with id ${id}.`);
   }
   const instance = await Model.findByPk(id, { transaction: ctx.tx, rejectOnEmpty: true });
+  if (action === 'U') await definition.afterWrite?.(ctx, plainRow(instance));
   await recordVersion(ctx.db, definition.type, instance, ctx.tx);
   await audit(ctx, definition, action, activity, id, patientId);
   return storedOf(definition.toResource(plainRow(instance)));

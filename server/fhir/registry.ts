@@ -97,6 +97,12 @@ export interface ResourceDefinition {
   versioned?: boolean;
   create?: CustomWrite;
   update?: CustomWrite;
+  /**
+   * Runs in the write's transaction right after a generic create or update stored the row (before its version
+   * is recorded), for what the row implies elsewhere (a DiagnosticReport links its result Observations). It may
+   * refuse with a DomainError: the whole write rolls back.
+   */
+  afterWrite?(ctx: FhirContext & { tx: Transaction }, row: Row): Promise<void>;
   operations?: OperationDefinition[];
 }
 

@@ -54,3 +54,33 @@ export function heartRate(patientId: string, value: number, effective = new Date
     valueQuantity: { value, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
   };
 }
+
+/** A laboratory result Observation (mg/dL unless told), as a partner's lab would record it. */
+export function labResult(patientId: string, code: string, display: string, value: number, opts: { unit?: string; effective?: string } = {}) {
+  const unit = opts.unit ?? 'mg/dL';
+  return {
+    resourceType: 'Observation',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code, display }] },
+    subject: { reference: `Patient/${patientId}` },
+    effectiveDateTime: opts.effective ?? '2026-09-01T08:00:00Z',
+    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+  };
+}
+
+/** A lipid panel DiagnosticReport (LOINC 24331-1) over the given result Observation ids. */
+export function lipidPanel(patientId: string, resultIds: string[], opts: { effective?: string; conclusion?: string } = {}) {
+  return {
+    resourceType: 'DiagnosticReport',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code: '24331-1', display: 'Lipid 1996 panel - Serum or Plasma' }] },
+    subject: { reference: `Patient/${patientId}` },
+    effectiveDateTime: opts.effective ?? '2026-09-01T08:00:00Z',
+    issued: '2026-09-02T10:00:00Z',
+    performer: [{ display: 'Central laboratory' }],
+    result: resultIds.map((id) => ({ reference: `Observation/${id}` })),
+    conclusion: opts.conclusion ?? 'LDL above target.',
+  };
+}

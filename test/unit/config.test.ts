@@ -24,4 +24,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://x' })).to.throw(ConfigError, /DATABASE_URL/);
     expect(() => loadConfig({ NODE_ENV: 'staging' })).to.throw(ConfigError, /NODE_ENV/);
   });
+
+  it('when PARTNER_TIMEOUT_MS is unset, then a partner gets 5 s; when set, that; when too small, start-up stops naming it', () => {
+    expect(loadConfig({}).partnerTimeoutMs).to.equal(5000);
+    expect(loadConfig({ PARTNER_TIMEOUT_MS: '300' }).partnerTimeoutMs).to.equal(300);
+    expect(() => loadConfig({ PARTNER_TIMEOUT_MS: '10' })).to.throw(ConfigError, /PARTNER_TIMEOUT_MS/);
+  });
 });

@@ -3,6 +3,7 @@ import { toAuditEventResource } from '../../fhir-mappings/audit-event.js';
 import { InvalidResource } from '../../fhir-mappings/common.js';
 import { fromConditionResource, toConditionResource, type ConditionRow } from '../../fhir-mappings/condition.js';
 import { fromCoverageResource, toCoverageResource, type CoverageRow } from '../../fhir-mappings/coverage.js';
+import { fromDiagnosticReportResource, toDiagnosticReportResource, type DiagnosticReportRow } from '../../fhir-mappings/diagnostic-report.js';
 import { fromEncounterResource, toEncounterResource, type EncounterRow } from '../../fhir-mappings/encounter.js';
 import { fromObservationResource, toObservationResource, type ObservationRow } from '../../fhir-mappings/observation.js';
 import { fromOrganizationResource, toOrganizationResource, type OrganizationRow } from '../../fhir-mappings/organization.js';
@@ -67,6 +68,32 @@ describe('fhir-mappings: rows ⇄ R4 resources', () => {
     const fromJson = JSON.parse(JSON.stringify(row)) as ObservationRow;
     expect(toObservationResource(fromJson)).to.deep.equal(toObservationResource(row));
     expectValidR4(toObservationResource(row));
+  });
+
+  it('when a diagnostic report row is mapped, then the DiagnosticReport is valid R4, lists its results and maps back', () => {
+    const row: DiagnosticReportRow = {
+      id: 'r-1', patientId: 'p-1', encounterId: 'e-1', status: 'final', category: 'LAB', codeSystem: 'http://loinc.org', code: '4548-4',
+      display: 'Hemoglobin A1c/Hemoglobin.total in Blood', effectiveAt: new Date('2024-03-01T07:30:00Z'), issuedAt: new Date('2024-03-02T09:00:00Z'),
+      performerDisplay: 'Partner Hospital laboratory', resultIds: JSON.stringify(['o-1', 'o-2']), conclusion: 'HbA1c 7.2 %: above target.',
+      source: 'https://partner.example/fhir', ...stamp,
+    };
+    const resource = toDiagnosticReportResource(row);
+    expectValidR4(resource);
+    expect(resource).to.deep.include({
+      meta: { versionId: '3', lastUpdated: '2024-02-03T04:05:06.789Z', source: 'https://partner.example/fhir' },
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB' }] }],
+      subject: { reference: 'Patient/p-1' }, encounter: { reference: 'Encounter/e-1' },
+      effectiveDateTime: '2024-03-01T07:30:00.000Z', issued: '2024-03-02T09:00:00.000Z',
+      performer: [{ display: 'Partner Hospital laboratory' }], result: [{ reference: 'Observation/o-1' }, { reference: 'Observation/o-2' }],
+    });
+    expect(fromDiagnosticReportResource(resource)).to.deep.equal(pick(row, [
+      'status', 'category', 'codeSystem', 'code', 'display', 'patientId', 'encounterId', 'effectiveAt', 'issuedAt', 'performerDisplay', 'resultIds', 'conclusion',
+    ]));
+    const bare = toDiagnosticReportResource({ ...row, category: null, encounterId: null, issuedAt: null, performerDisplay: null, resultIds: null, conclusion: null });
+    expectValidR4(bare);
+    expect(bare).not.to.have.any.keys('category', 'encounter', 'issued', 'performer', 'result', 'conclusion');
+    expectInvalid(() => fromDiagnosticReportResource({ ...resource, result: [{ reference: 'Condition/c-1' }] }), 'DiagnosticReport.result[0].reference');
+    expectInvalid(() => fromDiagnosticReportResource({ ...resource, effectiveDateTime: undefined, issued: undefined }), 'DiagnosticReport.effectiveDateTime');
   });
 
   it('when condition, encounter and coverage rows are mapped, then each is valid R4 and maps back', () => {

@@ -2,6 +2,7 @@
 import './audit-event.js';
 import './condition.js';
 import './coverage.js';
+import './diagnostic-report.js';
 import './encounter.js';
 import './observation.js';
 import './organization.js';
