@@ -10,7 +10,7 @@ import { prescriptions } from './0050-prescriptions.js';
 import { videoSessions } from './0030-video-sessions.js';
 import { exchangePartnerPatient } from './0060-exchange-partner-patient.js';
 import { partnerDispensing } from './0080-partner-dispensing.js';
-import { diagnosticReports } from './0070-diagnostic-reports.js';
+import { diagnosticReports } from './0090-diagnostic-reports.js';
 
 export interface Migration {
   name: string;

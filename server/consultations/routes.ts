@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { pullDepsOf } from '../exchange/pull.js';
+import { partnerCallDepsOf } from '../exchange/partner-client.js';
 import { exchangeRoutes } from '../exchange/routes.js';
 import { authenticate } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
@@ -77,7 +77,7 @@ export function consultationRoutes(node: HospitalNode): Router {
 
   router.route('/api/visits/:visitId/exam-results').get(signedIn, async (req, res) => {
     const { fresh } = parseInput(examResultsQuery, req.query, 'query');
-    res.json(await listExamResults(db, callerOf(req), req.params.visitId, fresh ? pullDepsOf(node) : undefined));
+    res.json(await listExamResults(db, callerOf(req), req.params.visitId, fresh ? partnerCallDepsOf(node) : undefined));
   }).all(methodNotAllowed);
 
   router.route('/api/visits/:visitId/messages')

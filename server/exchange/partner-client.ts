@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import { Client } from 'fhir-kit-client';
 import jwt from 'jsonwebtoken';
+import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
 import { JWT_BEARER_ASSERTION } from '../auth/client-assertion-grant.js';
 import type { KeyRing } from '../auth/keys.js';
+import type { HospitalNode } from '../hospital-node.js';
 
 /** What this node needs to call a partner node as a SMART Backend Services client. */
 export interface PartnerClientDeps {
@@ -13,6 +15,16 @@ export interface PartnerClientDeps {
   /** How long one conversation with a partner (token + requests) may take. */
   timeoutMs: number;
 }
+
+/** What a capability that talks to partners needs from the node: its database too. */
+export interface PartnerCallDeps extends PartnerClientDeps {
+  db: Database;
+}
+
+/** The node's database, signing keys, FHIR base URL and partner timeout (`PARTNER_TIMEOUT_MS`). */
+export const partnerCallDepsOf = (node: HospitalNode): PartnerCallDeps => ({
+  db: node.db, keys: node.keys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: node.config.partnerTimeoutMs,
+});
 
 /** A partner's token URL: `/auth/token` at its FHIR base URL's origin (every node runs this software). */
 const tokenUrlOf = (fhirBaseUrl: string) => new URL('/auth/token', fhirBaseUrl).toString();

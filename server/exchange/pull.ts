@@ -15,17 +15,9 @@ import type { Caller } from '../auth/caller.js';
 import { hasCareRelationship } from '../auth/patient-access.js';
 import { linkReportResults } from '../consultations/report-results.js';
 import { Forbidden } from '../http/errors.js';
-import type { HospitalNode } from '../hospital-node.js';
-import { withPartner, type PartnerClientDeps } from './partner-client.js';
+import { withPartner, type PartnerCallDeps } from './partner-client.js';
 
-export interface PullDeps extends PartnerClientDeps {
-  db: Database;
-}
-
-/** What a pull needs from the node: its database, its signing keys, its FHIR base URL, the partner timeout. */
-export const pullDepsOf = (node: HospitalNode): PullDeps => ({
-  db: node.db, keys: node.keys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: node.config.partnerTimeoutMs,
-});
+export type PullDeps = PartnerCallDeps;
 
 export interface PullResult {
   imported: {

@@ -6,7 +6,8 @@ import { callerOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { grantConsent, listConsents, revokeConsent } from './consents.js';
-import { pullDepsOf, pullPartnerRecords } from './pull.js';
+import { partnerCallDepsOf } from './partner-client.js';
+import { pullPartnerRecords } from './pull.js';
 import { findPartner, listPartners, partnerView, registerPartner } from './partners.js';
 
 const httpUrl = z.url({ protocol: /^https?$/ }).max(255);
@@ -18,7 +19,7 @@ export function exchangeRoutes(node: HospitalNode): Router {
   const router = Router();
   const { db } = node;
   const signedIn = authenticate(node.tokens);
-  const pullDeps = pullDepsOf(node);
+  const pullDeps = partnerCallDepsOf(node);
 
   router.route('/api/partners')
     .get(signedIn, async (_req, res) => { res.json(await listPartners(db)); })

@@ -99,7 +99,8 @@ export async function searchReadings(db: Database, caller: Caller, patientId: st
   await assertPatientAccess(db, caller, patientId, 'Observation', 'read');
   const effectiveAt = { ...(search.from ? { [Op.gte]: new Date(search.from) } : {}), ...(search.to ? { [Op.lt]: new Date(search.to) } : {}) };
   const readings = await db.models.Observation.findAll({
-    where: { patientId, ...(search.code ? { code: search.code } : {}), ...(search.from || search.to ? { effectiveAt } : {}) },
+    // Home readings only: the monitoring codes, and never a lab result that belongs to a DiagnosticReport.
+    where: { patientId, code: search.code ?? Object.keys(READINGS), diagnosticReportId: null, ...(search.from || search.to ? { effectiveAt } : {}) },
     order: [['effectiveAt', 'DESC']], limit: search.limit,
   });
   await recordAudit(db, caller, { action: 'R', activity: 'readings-searched', resourceType: 'Observation', patientId });

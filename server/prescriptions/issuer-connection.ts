@@ -1,11 +1,9 @@
 import type { Client } from 'fhir-kit-client';
-import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
 import type { PrescriptionStatus } from '../../db/models/prescription.js';
 import type { Caller } from '../auth/caller.js';
 import { DISPENSING_SCOPE } from '../auth/client-assertion-grant.js';
-import type { KeyRing } from '../auth/keys.js';
-import { withPartner, PartnerRefused, PartnerTimeout, type PartnerClientDeps } from '../exchange/partner-client.js';
+import { withPartner, PartnerRefused, PartnerTimeout, type PartnerCallDeps } from '../exchange/partner-client.js';
 import { fetchPartnerJwks } from '../exchange/partner-keys.js';
 import { DomainError, Unavailable } from '../http/errors.js';
 import {
@@ -40,10 +38,7 @@ export interface IssuerConnection {
   close(prescriptionId: string, secret: string, handOver: HandOver[], idempotencyKey: string): Promise<{ receipt: Pick<SignedDocument, 'content' | 'jws'> }>;
 }
 
-export interface ConnectionDeps extends PartnerClientDeps {
-  db: Database;
-  keys: KeyRing;
-}
+export type ConnectionDeps = PartnerCallDeps;
 
 const stateOf = (row: DispensingState) => ({ status: row.status, completedAt: row.completedAt, cancelledAt: row.cancelledAt });
 

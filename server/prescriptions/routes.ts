@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
+import { partnerCallDepsOf } from '../exchange/partner-client.js';
 import { Forbidden } from '../http/errors.js';
 import { idempotent } from '../http/idempotency.js';
 import { callerOf } from '../http/request-context.js';
@@ -43,9 +44,6 @@ const review = z.object({
   reasonCode: z.enum(Object.keys(REVIEW_REJECTION_REASONS) as [keyof typeof REVIEW_REJECTION_REASONS]).optional(),
   note: z.string().trim().max(500).optional(),
 });
-
-/** How long the dispensing desk waits for a partner issuer (token + one operation) before saying it is unavailable. */
-const ISSUER_TIMEOUT_MS = 5000;
 
 /** The web client's prescription routes (docs/prescriptions.md). Dispensing is FHIR: see fhir-routes.ts. */
 export function prescriptionRoutes(node: HospitalNode): Router {
@@ -91,7 +89,7 @@ export function prescriptionRoutes(node: HospitalNode): Router {
     res.json({ provenance: prescriptionProvenance(row, lines), signedContent: row.signedContent, signature: row.signature, kid: row.kid });
   }).all(methodNotAllowed);
 
-  const dispensing: DispensationDeps = { db, keys, ownFhirBaseUrl: fhirBase, timeoutMs: ISSUER_TIMEOUT_MS };
+  const dispensing: DispensationDeps = partnerCallDepsOf(node);
   const pharmacist = [signedIn, requireRole('pharmacist')];
   router.route('/api/dispensations').get(...pharmacist, async (req, res) => {
     res.json(await listDispensations(db, callerOf(req)));

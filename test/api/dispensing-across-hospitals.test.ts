@@ -2,32 +2,27 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { generateSigningKey, keyRing } from '../../server/auth/keys.js';
 import { signDetached } from '../../server/prescriptions/signing.js';
-import { DIALECTS, mysqlUnavailableReason } from '../support/databases.js';
-import { clientAssertion, clientCredentials, closeServer, fakeIssuer, registerPartner, startListeningNode } from '../support/exchange.js';
+import { DIALECTS } from '../support/databases.js';
+import {
+  clientAssertion, clientCredentials, closePartnerPair, closeServer, fakeIssuer, registerPartner, startPartnerPair, type ListeningNode,
+} from '../support/exchange.js';
 import { outcomeCode, param, parameters, PHARMACIST, readyPrescription } from '../support/prescriptions.js';
-import { startTestNode } from '../support/test-node.js';
 
 for (const dialect of DIALECTS) {
   describe(`e-prescriptions recognised across hospitals, two nodes over HTTP [${dialect}]`, function () {
-    let a: Awaited<ReturnType<typeof startListeningNode>>;
-    let b: Awaited<ReturnType<typeof startListeningNode>>;
+    let a: ListeningNode;
+    let b: ListeningNode;
     let pharmacistA: string;
     let pharmacistB: string;
     let partnerAatB: string;
     let partnerBatA: string;
 
     before(async function () {
-      const reason = dialect === 'mysql' ? await mysqlUnavailableReason() : null;
-      if (reason && process.env.CI) throw new Error(reason);
-      if (reason) this.skip();
-      a = await startListeningNode((o) => startTestNode(dialect, o));
-      b = await startListeningNode((o) => startTestNode(dialect, o));
-      partnerBatA = await registerPartner(a.hospital, b, 'Hospital B');
-      partnerAatB = await registerPartner(b.hospital, a, 'Hospital A');
+      ({ a, b, partnerBatA, partnerAatB } = await startPartnerPair(this, dialect));
       pharmacistA = await a.hospital.tokenFor(PHARMACIST);
       pharmacistB = await b.hospital.tokenFor(PHARMACIST);
     });
-    after(async () => { if (a) await closeServer(a.server); if (b) await closeServer(b.server); });
+    after(() => closePartnerPair({ a, b }));
 
     const take = (code: string, token = pharmacistB, at = b) => request(at.hospital.app).post('/api/dispensations').auth(token, { type: 'bearer' }).send({ code });
     const handOver = (id: string, dispenses: { lineNo: number; quantity: number }[], at = b) =>

@@ -146,6 +146,13 @@ describeOnEachDatabase('home monitoring readings and alerts', (hospital) => {
       .query({ code: '85354-9', from: new Date(Date.now() - 3.5 * DAY).toISOString(), to: new Date().toISOString() })
       .auth(patient.token, { type: 'bearer' }).expect(200);
     expect(res.body.map((r: { components: Array<{ value: number }> }) => r.components[0].value)).to.deep.equal([121, 122, 123]);
+    await request(hospital().app).post('/fhir/Observation').auth(patient.token, { type: 'bearer' }).type('application/fhir+json').send({
+      resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2093-3', display: 'Cholesterol' }] },
+      subject: { reference: `Patient/${patient.patientId}` }, effectiveDateTime: new Date().toISOString(),
+      valueQuantity: { value: 190, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
+    }).expect(201);
+    const all = await request(hospital().app).get(`/api/patients/${patient.patientId}/readings`).auth(patient.token, { type: 'bearer' }).expect(200);
+    expect(all.body.map((r: { code: string }) => r.code).sort(), 'a lab result is not a home reading').to.deep.equal([...Array<string>(5).fill('85354-9'), '8867-4']);
     const other = await newPatient(hospital(), 'Nosy');
     await request(hospital().app).get(`/api/patients/${patient.patientId}/readings`).auth(other.token, { type: 'bearer' }).expect(403);
   });

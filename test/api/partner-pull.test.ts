@@ -2,35 +2,21 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { followUpEligibility } from '../../server/consultations/eligibility.js';
 import { eligiblePatient } from '../support/appointments.js';
-import { adminToken } from '../support/consultations.js';
-import { DIALECTS, mysqlUnavailableReason } from '../support/databases.js';
-import { closeServer, startListeningNode } from '../support/exchange.js';
+import { DIALECTS } from '../support/databases.js';
+import { closePartnerPair, registerPartner, startPartnerPair, type ListeningNode } from '../support/exchange.js';
 import { newPatient } from '../support/factories.js';
-import { startTestNode, type TestNode } from '../support/test-node.js';
 
 for (const dialect of DIALECTS) {
   describe(`pulling a patient's records from a partner node, two nodes over HTTP [${dialect}]`, function () {
-    let a: Awaited<ReturnType<typeof startListeningNode>>;
-    let b: Awaited<ReturnType<typeof startListeningNode>>;
+    let a: ListeningNode;
+    let b: ListeningNode;
     let partnerBatA: string;
     let partnerAatB: string;
 
-    async function register(at: TestNode, other: { url: string }, name: string) {
-      const res = await request(at.app).post('/api/partners').auth(await adminToken(at), { type: 'bearer' })
-        .send({ name, fhirBaseUrl: `${other.url}/fhir`, jwksUrl: `${other.url}/.well-known/jwks.json` }).expect(201);
-      return res.body.id as string;
-    }
-
     before(async function () {
-      const reason = dialect === 'mysql' ? await mysqlUnavailableReason() : null;
-      if (reason && process.env.CI) throw new Error(reason);
-      if (reason) this.skip();
-      a = await startListeningNode((o) => startTestNode(dialect, o));
-      b = await startListeningNode((o) => startTestNode(dialect, o));
-      partnerBatA = await register(a.hospital, b, 'Hospital B');
-      partnerAatB = await register(b.hospital, a, 'Hospital A');
+      ({ a, b, partnerBatA, partnerAatB } = await startPartnerPair(this, dialect));
     });
-    after(async () => { if (a) await closeServer(a.server); if (b) await closeServer(b.server); });
+    after(() => closePartnerPair({ a, b }));
 
     /** The same person at both nodes, consenting at each (A may pull from B; B may release to A). */
     async function sharedPatient() {
@@ -84,7 +70,7 @@ for (const dialect of DIALECTS) {
 
     it('when a partner is down, then the pull lists it under unavailable, the others still answer, and eligibility still answers', async () => {
       const { atA } = await sharedPatient();
-      const downId = await register(a.hospital, { url: 'http://127.0.0.1:9' }, 'Hospital Down');
+      const downId = await registerPartner(a.hospital, { url: 'http://127.0.0.1:9' }, 'Hospital Down');
       await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
         .send({ partnerId: downId, partnerPatientId: 'whoever' }).expect(201);
       const res = await pull(atA).expect(200);

@@ -6,7 +6,8 @@ import request from 'supertest';
 import { JWT_BEARER_ASSERTION } from '../../server/auth/client-assertion-grant.js';
 import type { SigningKey } from '../../server/auth/keys.js';
 import { adminToken } from './consultations.js';
-import type { TestNode } from './test-node.js';
+import { mysqlUnavailableReason, type TestDialect } from './databases.js';
+import { startTestNode, type TestNode } from './test-node.js';
 
 /** A stand-in partner node that only publishes a JWKS; close it after the suite. */
 export async function jwksServer(keys: SigningKey[]): Promise<{ url: string; server: http.Server }> {
@@ -74,4 +75,26 @@ export async function fakeIssuer(keys: SigningKey[]) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, server, seen, state };
+}
+
+export type ListeningNode = Awaited<ReturnType<typeof startListeningNode>>;
+export interface PartnerPair { a: ListeningNode; b: ListeningNode; partnerBatA: string; partnerAatB: string }
+
+/**
+ * Two nodes on one database dialect, listening on 127.0.0.1, each registered at the other as a partner
+ * ("Hospital A", "Hospital B"). Call from a `before(function () {…})` with its `this`: without MariaDB the suite
+ * is skipped locally and fails in CI.
+ */
+export async function startPartnerPair(suite: Mocha.Context, dialect: TestDialect): Promise<PartnerPair> {
+  const reason = dialect === 'mysql' ? await mysqlUnavailableReason() : null;
+  if (reason && process.env.CI) throw new Error(reason);
+  if (reason) suite.skip();
+  const a = await startListeningNode((o) => startTestNode(dialect, o));
+  const b = await startListeningNode((o) => startTestNode(dialect, o));
+  return { a, b, partnerBatA: await registerPartner(a.hospital, b, 'Hospital B'), partnerAatB: await registerPartner(b.hospital, a, 'Hospital A') };
+}
+
+export async function closePartnerPair(pair: Partial<Pick<PartnerPair, 'a' | 'b'>>): Promise<void> {
+  if (pair.a) await closeServer(pair.a.server);
+  if (pair.b) await closeServer(pair.b.server);
 }

@@ -8,7 +8,7 @@ import { idColumn, refColumn, timestampColumns, versionColumn } from '../columns
  * versioned report); each result Observation points back at its report (`observations.diagnosticReportId`).
  */
 export const diagnosticReports: Migration = {
-  name: '0070-diagnostic-reports',
+  name: '0090-diagnostic-reports',
   async up({ context: q }: { context: QueryInterface }) {
     await q.createTable('diagnostic_reports', {
       id: idColumn,
