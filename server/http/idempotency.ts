@@ -6,6 +6,10 @@ import { Conflict, Invalid, Unprocessable } from './errors.js';
 
 const KEY = /^[A-Za-z0-9._:-]{8,100}$/;
 const ABANDONED_AFTER_MS = 120_000;
+/** How long a stored answer is replayed: a retry more than a day after the first request is a new request. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 3600_000;
+/** How often each process deletes the stored answers that are past retention (on the next keyed request). */
+const PURGE_EVERY_MS = 10 * 60_000;
 
 /**
  * Stored answers can hold secrets (the $accept secret), so they are sealed with AES-256-GCM under a key derived
@@ -33,13 +37,19 @@ function sealer(who: string, key: string) {
  * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): the first response to a key, per caller and
  * path, is stored and replayed to every retry. The row's unique `scope` decides who is first; a retry that
  * arrives while the first is still running gets 409 `idempotency-key-in-use`; a 5xx is not kept (retry again).
- * Mount after `authenticate` so the caller is known.
+ * Stored answers are kept for a day (IDEMPOTENCY_RETENTION_MS), then purged. Mount after `authenticate` so the
+ * caller is known.
  */
 export function idempotent(db: Database) {
+  let nextPurge = 0;
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
     if (!KEY.test(key)) throw new Invalid('invalid-idempotency-key', 'Idempotency-Key must be 8–100 characters of A–Z, a–z, 0–9, . _ : -.');
+    if (Date.now() >= nextPurge) {
+      nextPurge = Date.now() + PURGE_EVERY_MS;
+      await db.models.IdempotencyKey.destroy({ where: { createdAt: { [Op.lt]: new Date(Date.now() - IDEMPOTENCY_RETENTION_MS) } } });
+    }
     const who = req.caller?.userId ?? req.ip ?? 'anonymous';
     const scope = crypto.createHash('sha256').update(`${who}\n${req.method}\n${req.path}\n${key}`).digest('hex');
     const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');

@@ -2,15 +2,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import type { Express } from 'express';
+import { Op } from 'sequelize';
 import request from 'supertest';
 import { buildApp } from '../../server/app.js';
 import { generateSigningKey, keyRing } from '../../server/auth/keys.js';
 import { tokenIssuer } from '../../server/auth/tokens.js';
+import { IDEMPOTENCY_RETENTION_MS } from '../../server/http/idempotency.js';
 import { verifyDetached } from '../../server/prescriptions/signing.js';
 import { loadDrugCatalogueFile } from '../../server/prescriptions/drug-catalogue.js';
 import { newPatient } from '../support/factories.js';
 import { validateR4 } from '../support/fhir-validator.js';
-import { issuePrescription, openFollowUpVisit, param, parameters, readyPrescription } from '../support/prescriptions.js';
+import { issuePrescription, openFollowUpVisit, outcomeCode, param, parameters, readyPrescription } from '../support/prescriptions.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
 describeOnEachDatabase('e-prescriptions: catalogue, access and stored records', (hospital) => {
@@ -79,6 +82,22 @@ describeOnEachDatabase('e-prescriptions: catalogue, access and stored records', 
       expect(r.body.issue[0].details.coding[0].code).to.equal('idempotency-key-in-use');
     }
     expect(await hospital().db.models.AuditEvent.count({ where: { resourceId: rx.id, activity: 'prescription-accepted' } })).to.equal(1);
+  });
+
+  it('when a stored answer is over a day old, then it is purged and a retry with its key is a new request', async () => {
+    const rx = await readyPrescription(hospital());
+    const { IdempotencyKey } = hospital().db.models;
+    const accept = (app: Express) => request(app)
+      .post(`/fhir/Task/${rx.id}/$accept`).auth(rx.pharmacistToken, { type: 'bearer' }).set('Idempotency-Key', `old-${rx.id}`).send(parameters({ accessCode: rx.accessCode }));
+    const first = await accept(hospital().app).expect(200);
+    await IdempotencyKey.update({ createdAt: new Date(Date.now() - IDEMPOTENCY_RETENTION_MS - 60_000) }, { where: {}, silent: true });
+    // A process that starts now purges on its first keyed request.
+    const { app } = buildApp({ config: hospital().config, db: hospital().db, keys: hospital().node.keys, log: hospital().node.log });
+    const retry = await accept(app).expect(409);
+    expect(retry.get('Idempotent-Replayed')).to.equal(undefined);
+    expect(outcomeCode(retry.body)).to.equal('prescription-already-accepted');
+    expect(param(first.body, 'secret')).to.not.equal(undefined);
+    expect(await IdempotencyKey.count({ where: { createdAt: { [Op.lt]: new Date(Date.now() - IDEMPOTENCY_RETENTION_MS) } } })).to.equal(0);
   });
 
   it('when the hospital rotates its signing key, then a prescription signed before still verifies at /.well-known/jwks.json and can be dispensed', async () => {
