@@ -7,6 +7,7 @@
  *   DATABASE_URL=mysql://root@127.0.0.1:3306/bench_booking npx tsx bench/booking.ts   # an EMPTY MariaDB database
  *   CLIENTS=32 DISTINCT=600 CONTENDED_SLOTS=20 CONTENDERS=20 npx tsx bench/booking.ts
  */
+import './support/as-in-production.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';

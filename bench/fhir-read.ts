@@ -3,6 +3,7 @@
  * Express handler that runs the same SELECT and the same audit INSERT through the same driver.
  * Run: npx tsx bench/fhir-read.ts   (BENCH_DATABASE_URL=mysql://… for MariaDB)
  */
+import './support/as-in-production.js';
 import { AUDIT_INSERT, bareDriver, bareExpress, benchHospital, listen, measure, report } from './support/fhir-bench.js';
 
 const hospital = await benchHospital();

@@ -4,6 +4,7 @@
  * same SELECT and audit INSERT through the same driver.
  * Run: npx tsx bench/fhir-search.ts   (BENCH_DATABASE_URL=mysql://… for MariaDB)
  */
+import './support/as-in-production.js';
 import { AUDIT_INSERT, bareDriver, bareExpress, benchHospital, listen, measure, report, SINCE } from './support/fhir-bench.js';
 
 const hospital = await benchHospital();

@@ -5,6 +5,7 @@
  *   BENCH_DB=mysql npx tsx bench/prescriptions.ts   # MariaDB at TEST_MYSQL_URL (default root@127.0.0.1:3306)
  *   BENCH_ROUNDS=10 BENCH_RACERS=100 BENCH_VERIFY=5000 …
  */
+import './support/as-in-production.js';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import request from 'supertest';

@@ -13,6 +13,7 @@
  *    (Sequelize) and as bare SQL on the driver, p50/p95 over random patients, plus the query plan.
  * MariaDB: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306); the bench creates and drops its own database.
  */
+import './support/as-in-production.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -7,6 +7,7 @@
  * admit, offer/answer, 4+4 trickled candidates, media connected), relay latency p50/p99 with every room open,
  * and server memory per room.
  */
+import './support/as-in-production.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
