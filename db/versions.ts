@@ -1,4 +1,4 @@
-import type { Model, Transaction } from 'sequelize';
+import { Utils, type Model, type ModelStatic, type Transaction } from 'sequelize';
 import type { Database } from './connection.js';
 
 /**
@@ -6,14 +6,28 @@ import type { Database } from './connection.js';
  *  1. an UPDATE bumps `versionId` in the same statement (`versionId: nextVersion(db)`), so concurrent writers
  *     cannot both produce version n;
  *  2. right after the create or update, inside the same transaction, `recordVersion` stores the row as written.
+ *     Pass it the row as stored: the instance `create` returned, or one read (or `reload`ed) after a bulk
+ *     `Model.update`, which never changes instances already in memory. As a safety net an instance still holding
+ *     a SQL expression or missing an attribute is read again here.
  * The live row is always the current version; `resource_versions` holds every version for vread and _history.
  */
 export function nextVersion(db: Database): number {
   return db.sequelize.literal(`${db.sequelize.getQueryInterface().quoteIdentifier('versionId')} + 1`) as unknown as number;
 }
 
+/**
+ * Whether the instance may differ from its stored row: a value still a SQL expression (`nextVersion`), or an
+ * attribute never loaded or set (the database filled it in). An instance just read, or created with every
+ * attribute, is the stored row already, and reading it again would only cost a query.
+ */
+function mayBeStale(row: Model): boolean {
+  const values = row.dataValues as Record<string, unknown>;
+  const attributes = Object.keys((row.constructor as ModelStatic<Model>).getAttributes());
+  return attributes.some((name) => !(name in values) || values[name] instanceof Utils.SequelizeMethod);
+}
+
 export async function recordVersion(db: Database, resourceType: string, row: Model, tx?: Transaction): Promise<void> {
-  if (tx) await row.reload({ transaction: tx });
+  if (tx && mayBeStale(row)) await row.reload({ transaction: tx });
   const plain = row.get({ plain: true }) as { id: string; versionId: number; updatedAt?: Date };
   await db.models.ResourceVersion.create({
     resourceType, resourceId: plain.id, versionId: plain.versionId, recordedAt: plain.updatedAt ?? new Date(),

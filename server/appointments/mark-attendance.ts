@@ -29,7 +29,7 @@ export async function markArrived(db: Database, caller: Caller, appointmentId: s
       await moveVisit(db, caller, visit.id, 'arrived', tx);
     } else {
       await Appointment.update({ status: 'arrived', versionId: nextVersion(db) }, { where: { id: appointmentId, status: 'booked' }, transaction: tx });
-      await recordVersion(db, 'Appointment', appointment, tx);
+      await recordVersion(db, 'Appointment', await appointment.reload({ transaction: tx }), tx);
     }
     await recordAudit(db, caller, { action: 'U', activity: 'arrived', resourceType: 'Appointment', resourceId: appointmentId, patientId: appointment.patientId }, tx);
     return Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });

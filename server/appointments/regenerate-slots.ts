@@ -39,7 +39,7 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
     if (!match || match.end.getTime() !== slot.end.getTime()) continue;
     const [revived] = await Slot.update({ status: 'free', visitTypes: match.visitTypes.join(','), versionId: nextVersion(db) },
       { where: { id: slot.id, status: 'busy-unavailable' }, transaction: tx });
-    if (revived) await recordVersion(db, 'Slot', slot, tx);
+    if (revived) await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
   }
   const unavailable = existing.filter((s) => s.status !== 'free');
   const result: Regeneration = { created: 0, removed: 0, retired: 0, kept: 0, booked: unavailable.length };
@@ -56,7 +56,7 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
     const visitTypes = match.visitTypes.join(',');
     if (visitTypes !== slot.visitTypes) {
       const [changed] = await Slot.update({ visitTypes, versionId: nextVersion(db) }, { where: { id: slot.id, status: 'free' }, transaction: tx });
-      if (changed) await recordVersion(db, 'Slot', slot, tx);
+      if (changed) await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
     }
   }
   if (stale.length) {
@@ -69,7 +69,7 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
         if (retired) {
           result.retired++;
           unavailable.push(slot);
-          await recordVersion(db, 'Slot', slot, tx);
+          await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
         }
       } else {
         const removed = await Slot.destroy({ where: { id: slot.id, status: 'free' }, transaction: tx });

@@ -52,6 +52,7 @@ export async function writeAvailability(db: Database, practitionerId: string, in
   let schedule: Schedule | null = await scheduleOf(db, practitionerId, tx);
   if (schedule) {
     await Schedules.update({ ...settings, versionId: nextVersion(db) }, { where: { id: schedule.id }, transaction: tx });
+    await schedule.reload({ transaction: tx });
   } else {
     schedule = await Schedules.create({ id: crypto.randomUUID(), practitionerId, ...settings }, { transaction: tx });
   }

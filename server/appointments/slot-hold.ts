@@ -14,7 +14,7 @@ export async function holdSlot(db: Database, slot: Slot, tx: Transaction, now: D
     { where: { id: slot.id, status: 'free', start: { [Op.gt]: now } }, transaction: tx },
   );
   if (held !== 1) return false;
-  await recordVersion(db, 'Slot', slot, tx); // reloads the row as written
+  await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
   return true;
 }
 

@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import type { Model, ModelStatic } from 'sequelize';
+import request from 'supertest';
+import { book, doctorWithSlots, freeSlotsOf } from '../support/appointments.js';
+import { newPatient } from '../support/factories.js';
+import { dispenseOf, parameters, param, readyPrescription } from '../support/prescriptions.js';
+import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
+
+/**
+ * The versioning rule (db/versions.ts): the newest stored version of every record is exactly the live row. It
+ * guards `recordVersion`, which reads a row again only when the instance it is given may differ from the row.
+ */
+describeOnEachDatabase('resource versions', (hospital) => {
+  const tables = (node: TestNode): Record<string, ModelStatic<Model>> => {
+    const m = node.db.models;
+    return {
+      Slot: m.Slot, Appointment: m.Appointment, Schedule: m.Schedule, Encounter: m.Encounter,
+      Task: m.Prescription, MedicationRequest: m.PrescriptionLine, MedicationDispense: m.MedicationDispense,
+    } as unknown as Record<string, ModelStatic<Model>>;
+  };
+
+  it('when slots are generated, booked, cancelled, rescheduled and a prescription is issued and dispensed, then each newest version is the live row', async () => {
+    const doctor = await doctorWithSlots(hospital());
+    const patient = await newPatient(hospital(), 'Versioned');
+    const [first, second] = await freeSlotsOf(hospital(), doctor.practitionerId);
+    const booked = (await book(hospital(), patient.token, first.id).expect(201)).body;
+    await request(hospital().app).post(`/api/appointments/${booked.id}/reschedule`).auth(patient.token, { type: 'bearer' }).send({ slotId: second.id }).expect(200);
+    await request(hospital().app).post(`/api/appointments/${booked.id}/cancel`).auth(patient.token, { type: 'bearer' }).send({}).expect(200);
+    const rx = await readyPrescription(hospital());
+    const accepted = await request(hospital().app).post(`/fhir/Task/${rx.id}/$accept`).auth(rx.pharmacistToken, { type: 'bearer' })
+      .send(parameters({ accessCode: rx.accessCode })).expect(200);
+    await request(hospital().app).post(`/fhir/Task/${rx.id}/$close`).auth(rx.pharmacistToken, { type: 'bearer' })
+      .send(parameters({ secret: param(accepted.body, 'secret')!.valueString! }, [dispenseOf(rx.lines[0].id, 7)])).expect(200);
+
+    const { ResourceVersion } = hospital().db.models;
+    let compared = 0;
+    for (const [type, model] of Object.entries(tables(hospital()))) {
+      for (const live of await model.findAll()) {
+        const id = (live.get('id') as string);
+        const newest = await ResourceVersion.findOne({ where: { resourceType: type, resourceId: id }, order: [['versionId', 'DESC']] });
+        if (!newest) continue;
+        const row = JSON.parse(JSON.stringify(live.get({ plain: true })));
+        expect(JSON.parse(newest.content), `${type}/${id}`).to.deep.equal(row);
+        expect(newest.versionId, `${type}/${id}`).to.equal(row.versionId);
+        compared++;
+      }
+    }
+    expect(compared).to.be.greaterThan(10);
+  });
+});
