@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
 import { DEMO_ACCOUNTS, seedDemoHospital } from '../db/seeds/demo-hospital.js';
+import { seedDemoStory } from '../db/seeds/demo-story.js';
 import { buildApp } from './app.js';
 import { logTransport, startAppointmentsWorker } from './appointments/outbox-worker.js';
 import { loadKeyRing } from './auth/keys.js';
@@ -51,6 +52,7 @@ async function start() {
   const applied = await migrate(db);
   if (applied.length) log.info({ migrations: applied }, 'database migrated');
   const seeded = config.seedDemo ? await seedDemoHospital(db, config.demoPassword) : false;
+  if (seeded) await seedDemoStory(db, keys, config);
   const { app, node } = buildApp({ config, db, keys, log });
   const server = app.listen(config.port, config.host, () => {
     log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');

@@ -15,7 +15,9 @@ function freePort(): Promise<number> {
 }
 
 /** Starts `server/main.ts` as `npm start` would, waits for the banner, then stops it with SIGTERM. */
-async function startAndStop(env: NodeJS.ProcessEnv, port: number): Promise<{ banner: string; exitCode: number | null; healthz: number }> {
+async function startAndStop(
+  env: NodeJS.ProcessEnv, port: number, whileRunning: (base: string) => Promise<void> = async () => undefined,
+): Promise<{ banner: string; exitCode: number | null; healthz: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -29,7 +31,11 @@ async function startAndStop(env: NodeJS.ProcessEnv, port: number): Promise<{ ban
     await new Promise((r) => setTimeout(r, 100));
   }
   const healthz = (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
-  child.kill('SIGTERM');
+  try {
+    await whileRunning(`http://127.0.0.1:${port}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
   return { banner: output, exitCode: await exited, healthz };
 }
 
@@ -41,7 +47,14 @@ describe('npm start on a fresh machine', function () {
   it('when started on an empty data folder, then it creates the SQLite database, seeds the demo, prints the URL and accounts; a second start seeds nothing', async () => {
     const port = await freePort();
     const env = { DATA_DIR: dataDir, NODE_ENV: 'development', DATABASE_URL: '', KEYS_DIR: '' };
-    const first = await startAndStop(env, port);
+    const story: { prescriptions?: { status: string; lines: { drugName: string }[] }[]; appointments?: { status: string }[] } = {};
+    const first = await startAndStop(env, port, async (base) => {
+      const signIn = await fetch(`${base}/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'alice@demo.test', password: 'demo-hospital' }) });
+      const { access_token: token } = await signIn.json() as { access_token: string };
+      const headers = { authorization: `Bearer ${token}` };
+      story.prescriptions = await (await fetch(`${base}/api/prescriptions`, { headers })).json() as typeof story.prescriptions;
+      story.appointments = ((await (await fetch(`${base}/api/appointments`, { headers })).json()) as { appointments: { status: string }[] }).appointments;
+    });
     expect(first.healthz).to.equal(200);
     expect(first.exitCode).to.equal(0);
     expect(first.banner).to.include(`listening on http://localhost:${port}`);
@@ -49,6 +62,10 @@ describe('npm start on a fresh machine', function () {
     for (const email of ['admin@demo.test', 'dr.chen@demo.test', 'pharm.li@demo.test', 'insurer@demo.test', 'alice@demo.test', 'bob@demo.test']) {
       expect(first.banner).to.include(email);
     }
+    // The demo story: Alice's video follow-up of an hour ago left an approved prescription, and the next one is booked.
+    expect(story.prescriptions?.map((p) => p.status)).to.deep.equal(['ready']);
+    expect(story.prescriptions?.[0].lines[0].drugName).to.equal('Ramipril');
+    expect(story.appointments?.map((a) => a.status).sort()).to.deep.equal(['booked', 'fulfilled']);
     expect(fs.existsSync(path.join(dataDir, 'hospital.db'))).to.equal(true);
     expect(fs.readdirSync(path.join(dataDir, 'keys')).filter((f) => f.endsWith('.pem'))).to.have.length(1);
 
