@@ -1,4 +1,4 @@
-import { Op, type WhereOptions } from 'sequelize';
+import { col, fn, Op, where as sqlWhere, type WhereOptions } from 'sequelize';
 import { Invalid } from '../http/errors.js';
 import type { SearchParamDefinition } from './registry.js';
 
@@ -50,19 +50,21 @@ function token(param: SearchParamDefinition, modifier: string | undefined, value
   return where;
 }
 
-/** SQLite's LIKE has no default escape character, so `%` and `_` in a value cannot be made literal: drop them. */
-function escapeLike(value: string): string {
-  return value.replace(/[%_]/g, '');
-}
-
-/** string: starts with, ignoring case (both databases compare case-insensitively: utf8mb4_unicode_ci / LIKE). */
+/**
+ * string: starts with (or, with :contains, contains), ignoring case; :exact is equality. LIKE serves the usual
+ * values (both databases compare case-insensitively: utf8mb4_unicode_ci / SQLite's ASCII LIKE). SQLite's LIKE
+ * has no default escape character, so a value holding `%` or `_` is matched literally with INSTR instead.
+ */
 function string(param: SearchParamDefinition, modifier: string | undefined, value: string): WhereOptions {
   if (modifier !== undefined && modifier !== 'exact' && modifier !== 'contains') {
     throw new Invalid('unsupported-modifier', `Search parameter ${param.name} supports :exact and :contains only.`);
   }
-  const match = modifier === 'exact' ? value
-    : { [Op.like]: modifier === 'contains' ? `%${escapeLike(value)}%` : `${escapeLike(value)}%` };
-  const any = param.columns.map((column) => ({ [column]: match }));
+  const any = param.columns.map((column): WhereOptions => {
+    if (modifier === 'exact') return { [column]: value };
+    if (!/[%_]/.test(value)) return { [column]: { [Op.like]: modifier === 'contains' ? `%${value}%` : `${value}%` } };
+    const position = fn('INSTR', fn('LOWER', col(column)), value.toLowerCase());
+    return modifier === 'contains' ? sqlWhere(position, Op.gt, 0) : sqlWhere(position, Op.eq, 1);
+  });
   return any.length === 1 ? any[0] : { [Op.or]: any };
 }
 

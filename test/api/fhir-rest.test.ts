@@ -136,6 +136,13 @@ describeOnEachDatabase('FHIR REST API through a FHIR client', (hospital) => {
     expect(await values({ code: '8867-4,8480-6' })).to.deep.equal([50, 51, 52]);
     const byName = matches(await valid<SearchBundle>(client.search({ resourceType: 'Patient', searchParams: { name: 'zebed' } })));
     expect(byName.map((r) => r.id)).to.deep.equal([patient.patientId]);
+    const names = async (searchParams: Record<string, string>) => matches(await valid<SearchBundle>(client.search({ resourceType: 'Patient', searchParams })))
+      .map((r) => (r as { name: { family: string }[] }).name[0].family).sort();
+    const tag = patient.patientId.slice(0, 6);
+    for (const family of [`Wild_${tag}`, `Wildx${tag}`, `Wild%${tag}`]) await client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', name: [{ family, given: ['Card'] }] } as never });
+    expect(await names({ family: `Wild_${tag}` }), '_ is a character, not a wildcard').to.deep.equal([`Wild_${tag}`]);
+    expect(await names({ 'family:contains': `%${tag}` }), '% is a character, not a wildcard').to.deep.equal([`Wild%${tag}`]);
+    expect(await names({ family: `wild` })).to.include.members([`Wild%${tag}`, `Wild_${tag}`, `Wildx${tag}`]);
     const recent = matches(await valid<SearchBundle>(client.search({ resourceType: 'Observation', searchParams: {
       patient: patient.patientId, _lastUpdated: `ge${new Date(Date.now() - 3_600_000).toISOString().slice(0, 19)}Z`, _sort: '_lastUpdated' } })));
     expect(recent).to.have.length(3);
