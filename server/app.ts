@@ -32,7 +32,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   const node: HospitalNode = {
     config, db, keys, log,
     tokens: tokenIssuer(config, keys),
-    throttle: new LoginThrottle(config.login.maxFailures, config.login.windowSeconds),
+    throttle: new LoginThrottle(db, config.login.maxFailures, config.login.windowSeconds),
   };
   const app = express();
   app.disable('x-powered-by');

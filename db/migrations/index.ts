@@ -10,6 +10,7 @@ import { prescriptions } from './0050-prescriptions.js';
 import { videoSessions } from './0030-video-sessions.js';
 import { exchangePartnerPatient } from './0060-exchange-partner-patient.js';
 import { partnerDispensing } from './0080-partner-dispensing.js';
+import { loginFailures } from './0100-login-failures.js';
 import { diagnosticReports } from './0090-diagnostic-reports.js';
 
 export interface Migration {
@@ -21,5 +22,5 @@ export interface Migration {
 /** Every schema change, in order. Add new ones at the end; never edit one that has shipped. */
 export const migrations: Migration[] = [
   foundation, scheduling, resourceVersions, observations, fhirSearchIndexes, notificationOutbox, videoSessions,
-  consultations, prescriptions, exchangePartnerPatient, partnerDispensing, diagnosticReports,
+  consultations, prescriptions, exchangePartnerPatient, partnerDispensing, diagnosticReports, loginFailures,
 ];

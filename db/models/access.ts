@@ -37,6 +37,13 @@ export class RefreshToken extends Model<InferAttributes<RefreshToken>, InferCrea
   declare createdAt: CreationOptional<Date>;
 }
 
+/** Failed sign-ins of one (hashed) account + address in the current window (server/http/login-throttle.ts). */
+export class LoginFailure extends Model<InferAttributes<LoginFailure>, InferCreationAttributes<LoginFailure>> {
+  declare throttleKey: string;
+  declare failures: number;
+  declare resetAt: Date;
+}
+
 export function defineAccess(sequelize: Sequelize) {
   const UserModel = fresh(User);
   UserModel.init({
@@ -63,5 +70,12 @@ export function defineAccess(sequelize: Sequelize) {
     revokedAt: { type: DataTypes.DATE(3), allowNull: true },
     createdAt: timestampColumns.createdAt,
   }, { sequelize, tableName: 'refresh_tokens', updatedAt: false });
-  return { User: UserModel, RefreshToken: RefreshTokenModel };
+
+  const LoginFailureModel = fresh(LoginFailure);
+  LoginFailureModel.init({
+    throttleKey: { type: DataTypes.STRING(64), primaryKey: true, allowNull: false },
+    failures: { type: DataTypes.INTEGER, allowNull: false },
+    resetAt: { type: DataTypes.DATE(3), allowNull: false },
+  }, { sequelize, tableName: 'login_failures', timestamps: false });
+  return { User: UserModel, RefreshToken: RefreshTokenModel, LoginFailure: LoginFailureModel };
 }

@@ -59,19 +59,19 @@ export async function passwordGrant(
 ): Promise<TokenResponse> {
   const email = input.username.trim().toLowerCase();
   const throttleKey = `${email}|${origin.ip ?? ''}`;
-  deps.throttle.check(throttleKey);
+  await deps.throttle.check(throttleKey);
   const user = await deps.db.models.User.findOne({ where: { email } });
   // Verify against a decoy when there is no such account, so the response time does not reveal it.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? await decoyHash);
   if (!user || !passwordOk || !user.active) {
-    deps.throttle.fail(throttleKey);
+    await deps.throttle.fail(throttleKey);
     await recordAudit(deps.db, origin, {
       action: 'E', activity: 'login', outcome: '4', userId: user?.id ?? null,
       detail: user ? 'wrong password or inactive account' : 'unknown account',
     });
     throw new Unauthorized('invalid-credentials', WRONG_CREDENTIALS, [], { error: 'invalid_grant' });
   }
-  deps.throttle.succeed(throttleKey);
+  await deps.throttle.succeed(throttleKey);
   const scope = grantScopes(user.role, input.scope);
   if (scope.length === 0) throw new Invalid('invalid-scope', 'None of the requested scopes can be granted.', [], { error: 'invalid_scope' });
   const response = await issueTokens(deps, user, scope, crypto.randomUUID());

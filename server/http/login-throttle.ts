@@ -1,40 +1,59 @@
+import crypto from 'node:crypto';
+import { Op, UniqueConstraintError } from 'sequelize';
+import type { Database } from '../../db/connection.js';
 import { TooManyRequests } from './errors.js';
 
+const PRUNE_EVERY_MS = 10 * 60_000;
+
 /**
- * Counts failed sign-ins per account and address in a fixed window (OWASP Authentication Cheat Sheet:
- * throttle per account to stop password guessing). In memory: each instance throttles on its own.
+ * Counts failed sign-ins per account and address in a fixed window (OWASP Authentication Cheat Sheet: throttle
+ * per account to stop password guessing). The counts are rows of `login_failures`, so every process of the node
+ * counts the same failures: a guesser gains nothing by spreading attempts over instances. Keys are stored
+ * hashed (no e-mail address or IP in the table).
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+  private nextPrune = 0;
 
-  constructor(private readonly maxFailures: number, private readonly windowSeconds: number) {}
+  constructor(private readonly db: Database, private readonly maxFailures: number, private readonly windowSeconds: number) {}
+
+  private static keyOf(key: string): string {
+    return crypto.createHash('sha256').update(`login-throttle\n${key}`).digest('hex');
+  }
 
   /** Throws 429 while `key` has used up its failures in the current window. */
-  check(key: string, now = Date.now()): void {
-    const entry = this.failures.get(key);
-    if (!entry) return;
-    if (entry.resetAt <= now) {
-      this.failures.delete(key);
-      return;
-    }
-    if (entry.count >= this.maxFailures) {
-      throw new TooManyRequests(Math.ceil((entry.resetAt - now) / 1000),
-        'Too many failed sign-in attempts. Wait before trying again.');
+  async check(key: string, now = Date.now()): Promise<void> {
+    const row = await this.db.models.LoginFailure.findByPk(LoginThrottle.keyOf(key));
+    if (row && row.resetAt.getTime() > now && row.failures >= this.maxFailures) {
+      throw new TooManyRequests(Math.ceil((row.resetAt.getTime() - now) / 1000), 'Too many failed sign-in attempts. Wait before trying again.');
     }
   }
 
-  fail(key: string, now = Date.now()): void {
-    if (this.failures.size > 100_000) this.prune(now);
-    const entry = this.failures.get(key);
-    if (!entry || entry.resetAt <= now) this.failures.set(key, { count: 1, resetAt: now + this.windowSeconds * 1000 });
-    else entry.count += 1;
+  /** Counts one failure: in the open window, or in a new one. Concurrent failures are all counted. */
+  async fail(key: string, now = Date.now()): Promise<void> {
+    const { LoginFailure } = this.db.models;
+    const throttleKey = LoginThrottle.keyOf(key);
+    const plusOne = { failures: this.db.sequelize.literal(`${this.db.sequelize.getQueryInterface().quoteIdentifier('failures')} + 1`) as unknown as number };
+    await this.prune(now);
+    const [counted] = await LoginFailure.update(plusOne, { where: { throttleKey, resetAt: { [Op.gt]: new Date(now) } } });
+    if (counted) return;
+    const fresh = { failures: 1, resetAt: new Date(now + this.windowSeconds * 1000) };
+    const [restarted] = await LoginFailure.update(fresh, { where: { throttleKey, resetAt: { [Op.lte]: new Date(now) } } });
+    if (restarted) return;
+    try {
+      await LoginFailure.create({ throttleKey, ...fresh });
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintError)) throw error;
+      await LoginFailure.update(plusOne, { where: { throttleKey } }); // a concurrent failure opened the window first
+    }
   }
 
-  succeed(key: string): void {
-    this.failures.delete(key);
+  async succeed(key: string): Promise<void> {
+    await this.db.models.LoginFailure.destroy({ where: { throttleKey: LoginThrottle.keyOf(key) } });
   }
 
-  private prune(now: number): void {
-    for (const [key, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(key);
+  private async prune(now: number): Promise<void> {
+    if (now < this.nextPrune) return;
+    this.nextPrune = now + PRUNE_EVERY_MS;
+    await this.db.models.LoginFailure.destroy({ where: { resetAt: { [Op.lte]: new Date(now) } } });
   }
 }
