@@ -2,7 +2,7 @@
  * Shared pieces of the row ⇄ resource mappings. Everything in fhir-mappings/ is pure: no I/O, no clock
  * reads other than what the caller passes in, so each mapping can be unit-tested on plain objects.
  */
-import type { Meta, Reference } from '@medplum/fhirtypes';
+import type { Identifier, Meta, Reference } from '@medplum/fhirtypes';
 
 /** One problem found in an incoming resource, pointing at the element (FHIRPath) that is wrong. */
 export interface ResourceIssue {
@@ -47,6 +47,16 @@ export function optionalInstant(value: Date | string | null | undefined): string
 
 export function metaOf(row: VersionedRow, source?: string | null): Meta {
   return { versionId: String(row.versionId), lastUpdated: instant(row.updatedAt), ...(source ? { source } : {}) };
+}
+
+/**
+ * An imported record's identity at its origin: the absolute URL of the resource it was copied from, as a
+ * secondary URI identifier (`meta.source` names the partner; this names the record there).
+ */
+export function originIdentifier(type: string, row: { source: string | null; sourceId?: string | null }): Identifier[] | undefined {
+  return row.source && row.sourceId
+    ? [{ use: 'secondary', system: 'urn:ietf:rfc:3986', value: `${row.source.replace(/\/+$/, '')}/${type}/${row.sourceId}` }]
+    : undefined;
 }
 
 /** `Reference<never>` fits every typed reference element (Reference<Patient>, Reference<Group | Patient> …). */

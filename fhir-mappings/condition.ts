@@ -2,11 +2,11 @@ import type { Condition as FhirCondition } from '@medplum/fhirtypes';
 import type { InferAttributes } from 'sequelize';
 import type { Condition, ConditionClinicalStatus, ConditionVerificationStatus } from '../db/models/clinical.js';
 import {
-  compact, instant, IssueCollector, metaOf, oneOf, parseDate, parseDateTime, reference, referencedId, requiredString,
+  compact, instant, IssueCollector, metaOf, originIdentifier, oneOf, parseDate, parseDateTime, reference, referencedId, requiredString,
 } from './common.js';
 
 export type ConditionRow = InferAttributes<Condition>;
-export type ConditionFields = Omit<ConditionRow, 'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source'>;
+export type ConditionFields = Omit<ConditionRow, 'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source' | 'sourceId'>;
 
 export const CLINICAL_STATUS = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
 export const VERIFICATION_STATUS = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
@@ -20,6 +20,7 @@ export function toConditionResource(row: ConditionRow): FhirCondition {
     resourceType: 'Condition' as const,
     id: row.id,
     meta: metaOf(row, row.source),
+    identifier: originIdentifier('Condition', row),
     // con-5: a Condition entered in error carries no clinicalStatus.
     clinicalStatus: enteredInError ? undefined : { coding: [{ system: CLINICAL_STATUS, code: row.clinicalStatus }] },
     verificationStatus: { coding: [{ system: VERIFICATION_STATUS, code: row.verificationStatus }] },

@@ -2,12 +2,12 @@ import type { DiagnosticReport as FhirDiagnosticReport } from '@medplum/fhirtype
 import type { InferAttributes } from 'sequelize';
 import type { DiagnosticReport, DiagnosticReportStatus } from '../db/models/diagnostic-report.js';
 import {
-  compact, instant, IssueCollector, metaOf, oneOf, optionalInstant, parseDateTime, parseJsonArray, reference, referencedId,
+  compact, instant, IssueCollector, metaOf, originIdentifier, oneOf, optionalInstant, parseDateTime, parseJsonArray, reference, referencedId,
   requiredString,
 } from './common.js';
 
 export type DiagnosticReportRow = InferAttributes<DiagnosticReport>;
-export type DiagnosticReportFields = Omit<DiagnosticReportRow, 'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source'>;
+export type DiagnosticReportFields = Omit<DiagnosticReportRow, 'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source' | 'sourceId'>;
 
 /** HL7 v2 table 0074, the diagnostic service sections: LAB, CH (chemistry), HM (hematology), RAD … */
 export const DIAGNOSTIC_SERVICE_SECTION = 'http://terminology.hl7.org/CodeSystem/v2-0074';
@@ -23,6 +23,7 @@ export function toDiagnosticReportResource(row: DiagnosticReportRow): FhirDiagno
     resourceType: 'DiagnosticReport' as const,
     id: row.id,
     meta: metaOf(row, row.source),
+    identifier: originIdentifier('DiagnosticReport', row),
     status: row.status,
     category: row.category ? [{ coding: [{ system: DIAGNOSTIC_SERVICE_SECTION, code: row.category }] }] : undefined,
     code: { coding: [{ system: row.codeSystem, code: row.code, display: row.display }], text: row.display },

@@ -2,11 +2,11 @@ import type { Encounter as FhirEncounter } from '@medplum/fhirtypes';
 import type { InferAttributes } from 'sequelize';
 import type { Encounter, EncounterClass, EncounterStatus } from '../db/models/clinical.js';
 import {
-  compact, IssueCollector, metaOf, oneOf, optionalInstant, parseDateTime, reference, referencedId,
+  compact, IssueCollector, metaOf, originIdentifier, oneOf, optionalInstant, parseDateTime, reference, referencedId,
 } from './common.js';
 
 export type EncounterRow = InferAttributes<Encounter>;
-export type EncounterFields = Omit<EncounterRow, 'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source' | 'appointmentId'>;
+export type EncounterFields = Omit<EncounterRow, 'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source' | 'sourceId' | 'appointmentId'>;
 
 export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 const CLASSES: EncounterClass[] = ['AMB', 'VR'];
@@ -19,6 +19,7 @@ export function toEncounterResource(row: EncounterRow): FhirEncounter {
     resourceType: 'Encounter' as const,
     id: row.id,
     meta: metaOf(row, row.source),
+    identifier: originIdentifier('Encounter', row),
     status: row.status,
     class: { system: ACT_CODE, code: row.encounterClass, display: CLASS_DISPLAY[row.encounterClass] },
     subject: reference('Patient', row.patientId),

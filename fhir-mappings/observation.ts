@@ -2,12 +2,12 @@ import type { Observation as FhirObservation, ObservationComponent as FhirCompon
 import type { InferAttributes } from 'sequelize';
 import type { Observation, ObservationComponent, ObservationStatus } from '../db/models/observation.js';
 import {
-  compact, instant, IssueCollector, metaOf, oneOf, parseDateTime, parseJsonArray, reference, referencedId, requiredString,
+  compact, instant, IssueCollector, metaOf, originIdentifier, oneOf, parseDateTime, parseJsonArray, reference, referencedId, requiredString,
 } from './common.js';
 
 export type ObservationRow = InferAttributes<Observation>;
 export type ObservationFields = Omit<ObservationRow,
-  'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source' | 'entryMethod' | 'diagnosticReportId'>;
+  'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source' | 'sourceId' | 'entryMethod' | 'diagnosticReportId'>;
 
 export const LOINC = 'http://loinc.org';
 export const UCUM = 'http://unitsofmeasure.org';
@@ -23,6 +23,7 @@ export function toObservationResource(row: ObservationRow): FhirObservation {
     resourceType: 'Observation' as const,
     id: row.id,
     meta: metaOf(row, row.source),
+    identifier: originIdentifier('Observation', row),
     status: row.status,
     category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: row.category }] }],
     code: { coding: [{ system: row.codeSystem, code: row.code, display: row.display }], text: row.display },

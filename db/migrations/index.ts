@@ -11,6 +11,7 @@ import { videoSessions } from './0030-video-sessions.js';
 import { exchangePartnerPatient } from './0060-exchange-partner-patient.js';
 import { partnerDispensing } from './0080-partner-dispensing.js';
 import { loginFailures } from './0100-login-failures.js';
+import { importedSourceIds } from './0110-imported-source-ids.js';
 import { diagnosticReports } from './0090-diagnostic-reports.js';
 
 export interface Migration {
@@ -23,4 +24,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   foundation, scheduling, resourceVersions, observations, fhirSearchIndexes, notificationOutbox, videoSessions,
   consultations, prescriptions, exchangePartnerPatient, partnerDispensing, diagnosticReports, loginFailures,
+  importedSourceIds,
 ];

@@ -19,6 +19,8 @@ export class Encounter extends Model<InferAttributes<Encounter>, InferCreationAt
   declare periodEnd: Date | null;
   /** Where the record came from when it was imported from a partner node (its FHIR base URL); null when ours. */
   declare source: string | null;
+  /** The record's id at `source`, for an imported record. */
+  declare sourceId: CreationOptional<string | null>;
   /** The booked appointment this visit happens in, when it was booked online. */
   declare appointmentId: CreationOptional<string | null>;
   declare versionId: CreationOptional<number>;
@@ -43,6 +45,8 @@ export class Condition extends Model<InferAttributes<Condition>, InferCreationAt
   declare onsetDate: string | null;
   declare recordedAt: Date;
   declare source: string | null;
+  /** The record's id at `source`, for an imported record. */
+  declare sourceId: CreationOptional<string | null>;
   declare versionId: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -61,6 +65,7 @@ export function defineClinical(sequelize: Sequelize) {
     periodStart: { type: DataTypes.DATE(3), allowNull: true },
     periodEnd: { type: DataTypes.DATE(3), allowNull: true },
     source: { type: DataTypes.STRING(255), allowNull: true },
+    sourceId: { type: DataTypes.STRING(64), allowNull: true },
     appointmentId: { type: DataTypes.STRING(64), allowNull: true },
     versionId: versionColumn,
     ...timestampColumns,
@@ -80,6 +85,7 @@ export function defineClinical(sequelize: Sequelize) {
     onsetDate: { type: DataTypes.DATEONLY, allowNull: true },
     recordedAt: { type: DataTypes.DATE(3), allowNull: false },
     source: { type: DataTypes.STRING(255), allowNull: true },
+    sourceId: { type: DataTypes.STRING(64), allowNull: true },
     versionId: versionColumn,
     ...timestampColumns,
   }, { sequelize, tableName: 'conditions' });

@@ -33,6 +33,8 @@ export class DiagnosticReport extends Model<InferAttributes<DiagnosticReport>, I
   declare conclusion: string | null;
   /** The partner node's FHIR base URL for an imported report; null when recorded here. */
   declare source: string | null;
+  /** The record's id at `source`, for an imported record. */
+  declare sourceId: CreationOptional<string | null>;
   declare versionId: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -55,6 +57,7 @@ export function defineDiagnosticReport(sequelize: Sequelize) {
     resultIds: { type: DataTypes.TEXT, allowNull: true },
     conclusion: { type: DataTypes.TEXT, allowNull: true },
     source: { type: DataTypes.STRING(255), allowNull: true },
+    sourceId: { type: DataTypes.STRING(64), allowNull: true },
     versionId: versionColumn,
     ...timestampColumns,
   }, { sequelize, tableName: 'diagnostic_reports' });

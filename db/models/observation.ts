@@ -38,6 +38,8 @@ export class Observation extends Model<InferAttributes<Observation>, InferCreati
   declare diagnosticReportId: string | null;
   /** The partner node's FHIR base URL for an imported record; null when recorded here. */
   declare source: string | null;
+  /** The record's id at `source`, for an imported record. */
+  declare sourceId: CreationOptional<string | null>;
   declare versionId: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -62,6 +64,7 @@ export function defineObservation(sequelize: Sequelize) {
     deviceName: { type: DataTypes.STRING(100), allowNull: true },
     diagnosticReportId: refColumn(true),
     source: { type: DataTypes.STRING(255), allowNull: true },
+    sourceId: { type: DataTypes.STRING(64), allowNull: true },
     versionId: versionColumn,
     ...timestampColumns,
   }, { sequelize, tableName: 'observations' });

@@ -94,17 +94,19 @@ async function importRecords(
   const localId = (type: string, reference: string | null | undefined) => (reference ? importedId(source, type, reference) : null);
   const now = new Date();
   const encounters = records.encounters.map((r) => ({
-    ...fromEncounterResource(r), id: importedId(source, 'Encounter', r.id!), patientId, practitionerId: null, organizationId: null, source,
+    ...fromEncounterResource(r), id: importedId(source, 'Encounter', r.id!), patientId, practitionerId: null, organizationId: null, source, sourceId: r.id!,
   }));
   const conditions = records.conditions.map((r) => {
     const fields = fromConditionResource(r, now);
-    return { ...fields, id: importedId(source, 'Condition', r.id!), patientId, recorderId: null, encounterId: localId('Encounter', fields.encounterId), source };
+    return {
+      ...fields, id: importedId(source, 'Condition', r.id!), patientId, recorderId: null, encounterId: localId('Encounter', fields.encounterId), source, sourceId: r.id!,
+    };
   });
   const observations = records.observations.map((r) => {
     const fields = fromObservationResource(r);
     return {
       ...fields, id: importedId(source, 'Observation', r.id!), patientId, encounterId: localId('Encounter', fields.encounterId),
-      entryMethod: null, diagnosticReportId: null, source,
+      entryMethod: null, diagnosticReportId: null, source, sourceId: r.id!,
     };
   });
   // A report's results are the partner's Observations: mapped to their local ids, keeping only those this
@@ -115,7 +117,7 @@ async function importRecords(
     const resultIds = resultIdsOf(fields).map((id) => importedId(source, 'Observation', id)).filter((id) => pulledObservations.has(id));
     return {
       ...fields, id: importedId(source, 'DiagnosticReport', r.id!), patientId, encounterId: localId('Encounter', fields.encounterId),
-      resultIds: resultIds.length ? JSON.stringify(resultIds) : null, source,
+      resultIds: resultIds.length ? JSON.stringify(resultIds) : null, source, sourceId: r.id!,
     };
   });
   return db.transaction(async (tx) => {

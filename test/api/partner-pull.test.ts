@@ -33,7 +33,7 @@ for (const dialect of DIALECTS) {
       .post(`/api/patients/${patient.patientId}/partner-records/pull`).auth(patient.token, { type: 'bearer' });
 
     it('when the patient pulls, then the I10 diagnosed in person at B makes them eligible at A with partner-record evidence; a re-pull imports nothing new', async () => {
-      const { atA } = await sharedPatient();
+      const { atA, atB: patientAtB } = await sharedPatient();
       expect((await followUpEligibility(a.hospital.db, atA.patientId, { conditionCode: 'I10' })).eligible).to.equal(false);
       const res = await pull(atA).expect(200);
       expect(res.body.unavailable).to.deep.equal([]);
@@ -43,6 +43,14 @@ for (const dialect of DIALECTS) {
       const eligibility = await followUpEligibility(a.hospital.db, atA.patientId, { conditionCode: 'I10' });
       expect(eligibility.eligible).to.equal(true);
       if (eligibility.eligible) expect(eligibility.evidence).to.include({ kind: 'partner-record', code: 'I10', source: `${b.url}/fhir` });
+
+      const condition = await a.hospital.db.models.Condition.findOne({ where: { patientId: atA.patientId }, rejectOnEmpty: true });
+      const atB = await b.hospital.db.models.Condition.findOne({ where: { code: 'I10', patientId: patientAtB.patientId }, rejectOnEmpty: true });
+      const read = await request(a.hospital.app).get(`/fhir/Condition/${condition.id}`).auth(atA.token, { type: 'bearer' }).expect(200);
+      expect(read.body.meta.source).to.equal(`${b.url}/fhir`);
+      expect(read.body.identifier, 'the record keeps its identity at the partner').to.deep.equal([
+        { use: 'secondary', system: 'urn:ietf:rfc:3986', value: `${b.url}/fhir/Condition/${atB.id}` },
+      ]);
 
       const again = await pull(atA).expect(200);
       expect(again.body.imported[0]).to.include({ encounters: 0, conditions: 0 });

@@ -47,11 +47,14 @@ describe('fhir-mappings: rows ⇄ R4 resources', () => {
         { code: '8480-6', display: 'Systolic blood pressure', value: 138, unit: 'mm[Hg]' },
         { code: '8462-4', display: 'Diastolic blood pressure', value: 88, unit: 'mm[Hg]' },
       ]),
-      entryMethod: 'device', deviceName: 'Omron M3', diagnosticReportId: null, source: 'https://partner.example/fhir', ...stamp,
+      entryMethod: 'device', deviceName: 'Omron M3', diagnosticReportId: null, source: 'https://partner.example/fhir', sourceId: 'obs-9', ...stamp,
     };
     const resource = toObservationResource(row);
     expectValidR4(resource);
     expect(resource.meta?.source).to.equal('https://partner.example/fhir');
+    expect(resource.identifier, 'an imported record names its origin').to.deep.equal([
+      { use: 'secondary', system: 'urn:ietf:rfc:3986', value: 'https://partner.example/fhir/Observation/obs-9' },
+    ]);
     expect(resource.component?.map((c) => c.valueQuantity?.value)).to.deep.equal([138, 88]);
     expect(fromObservationResource(resource)).to.deep.equal(pick(row, [
       'status', 'codeSystem', 'code', 'display', 'category', 'patientId', 'encounterId', 'effectiveAt', 'valueNumber', 'valueUnit', 'components', 'deviceName',
@@ -63,7 +66,7 @@ describe('fhir-mappings: rows ⇄ R4 resources', () => {
     const row: ObservationRow = {
       id: 'o-2', patientId: 'p-1', encounterId: 'e-1', status: 'final', category: 'vital-signs', codeSystem: 'http://loinc.org',
       code: '8867-4', display: 'Heart rate', effectiveAt: new Date('2024-03-01T07:30:00Z'), valueNumber: 61, valueUnit: '/min',
-      components: null, entryMethod: null, deviceName: null, diagnosticReportId: null, source: null, ...stamp,
+      components: null, entryMethod: null, deviceName: null, diagnosticReportId: null, source: null, sourceId: null, ...stamp,
     };
     const fromJson = JSON.parse(JSON.stringify(row)) as ObservationRow;
     expect(toObservationResource(fromJson)).to.deep.equal(toObservationResource(row));
@@ -75,7 +78,7 @@ describe('fhir-mappings: rows ⇄ R4 resources', () => {
       id: 'r-1', patientId: 'p-1', encounterId: 'e-1', status: 'final', category: 'LAB', codeSystem: 'http://loinc.org', code: '4548-4',
       display: 'Hemoglobin A1c/Hemoglobin.total in Blood', effectiveAt: new Date('2024-03-01T07:30:00Z'), issuedAt: new Date('2024-03-02T09:00:00Z'),
       performerDisplay: 'Partner Hospital laboratory', resultIds: JSON.stringify(['o-1', 'o-2']), conclusion: 'HbA1c 7.2 %: above target.',
-      source: 'https://partner.example/fhir', ...stamp,
+      source: 'https://partner.example/fhir', sourceId: 'r-9', ...stamp,
     };
     const resource = toDiagnosticReportResource(row);
     expectValidR4(resource);
@@ -100,7 +103,7 @@ describe('fhir-mappings: rows ⇄ R4 resources', () => {
     const condition: ConditionRow = {
       id: 'c-1', patientId: 'p-1', encounterId: 'e-1', recorderId: 'pr-1', codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10',
       display: 'Essential (primary) hypertension', clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: '2024-01-05',
-      recordedAt: new Date('2024-01-05T09:00:00Z'), source: null, ...stamp,
+      recordedAt: new Date('2024-01-05T09:00:00Z'), source: null, sourceId: null, ...stamp,
     };
     expectValidR4(toConditionResource(condition));
     expect(fromConditionResource(toConditionResource(condition), new Date())).to.deep.equal(pick(condition, [
@@ -112,7 +115,7 @@ describe('fhir-mappings: rows ⇄ R4 resources', () => {
 
     const encounter: EncounterRow = {
       id: 'e-1', patientId: 'p-1', practitionerId: 'pr-1', organizationId: 'org-1', encounterClass: 'VR', status: 'finished',
-      periodStart: new Date('2024-01-05T09:00:00Z'), periodEnd: new Date('2024-01-05T09:20:00Z'), source: null, appointmentId: 'a-1', ...stamp,
+      periodStart: new Date('2024-01-05T09:00:00Z'), periodEnd: new Date('2024-01-05T09:20:00Z'), source: null, sourceId: null, appointmentId: 'a-1', ...stamp,
     };
     expectValidR4(toEncounterResource(encounter));
     expect(fromEncounterResource(toEncounterResource(encounter))).to.deep.equal(pick(encounter, [
