@@ -2,10 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
-import { eligiblePatient } from '../support/appointments.js';
 import { adminToken } from '../support/consultations.js';
 import { DIALECTS } from '../support/databases.js';
-import { closePartnerPair, closeServer, registerPartner, startListeningNode, startPartnerPair, type ListeningNode } from '../support/exchange.js';
+import {
+  closePartnerPair, closeServer, registerPartner, sharedPatient, startListeningNode, startPartnerPair, type ListeningNode,
+} from '../support/exchange.js';
 import { startTestNode } from '../support/test-node.js';
 import { bookedAppointment, newDoctor, newPatient } from '../support/factories.js';
 import { labResult, lipidPanel } from '../support/fhir.js';
@@ -38,12 +39,7 @@ for (const dialect of DIALECTS) {
 
     /** The same person at both nodes, consenting at each; B holds two lipid panels (2025 and 2026) with results. */
     async function sharedPatientWithExams() {
-      const atB = await eligiblePatient(b.hospital);
-      const atA = await newPatient(a.hospital, 'Shared');
-      await request(b.hospital.app).post(`/api/patients/${atB.patientId}/consents`).auth(atB.token, { type: 'bearer' })
-        .send({ partnerId: partnerAatB }).expect(201);
-      await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
-        .send({ partnerId: partnerBatA, partnerPatientId: atB.patientId }).expect(201);
+      const { atA, atB } = await sharedPatient({ a, b, partnerBatA, partnerAatB });
       const adminB = await adminToken(b.hospital);
       const post = async (type: string, body: object) => (await request(b.hospital.app).post(`/fhir/${type}`).auth(adminB, { type: 'bearer' })
         .set('Content-Type', 'application/fhir+json').send(JSON.stringify(body)).expect(201)).body as { id: string };

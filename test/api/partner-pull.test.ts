@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { followUpEligibility } from '../../server/consultations/eligibility.js';
-import { eligiblePatient } from '../support/appointments.js';
 import { DIALECTS } from '../support/databases.js';
-import { closePartnerPair, registerPartner, startPartnerPair, type ListeningNode } from '../support/exchange.js';
+import { closePartnerPair, registerPartner, sharedPatient as sharedPatientAtBoth, startPartnerPair, type ListeningNode } from '../support/exchange.js';
 import { newPatient } from '../support/factories.js';
 
 for (const dialect of DIALECTS) {
@@ -18,17 +17,12 @@ for (const dialect of DIALECTS) {
     });
     after(() => closePartnerPair({ a, b }));
 
-    /** The same person at both nodes, consenting at each (A may pull from B; B may release to A). */
-    async function sharedPatient() {
-      const atB = await eligiblePatient(b.hospital);
-      const atA = await newPatient(a.hospital, 'Shared');
-      await request(b.hospital.app).post(`/api/patients/${atB.patientId}/consents`).auth(atB.token, { type: 'bearer' })
-        .send({ partnerId: partnerAatB }).expect(201);
-      const consent = await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
-        .send({ partnerId: partnerBatA, partnerPatientId: atB.patientId }).expect(201);
-      expect(consent.body.partnerPatientId).to.equal(atB.patientId);
-      return { atA, atB };
-    }
+    const sharedPatient = async () => {
+      const both = await sharedPatientAtBoth({ a, b, partnerBatA, partnerAatB });
+      const consents = await request(a.hospital.app).get(`/api/patients/${both.atA.patientId}/consents`).auth(both.atA.token, { type: 'bearer' }).expect(200);
+      expect(consents.body.map((c: { partnerPatientId: string }) => c.partnerPatientId)).to.deep.equal([both.atB.patientId]);
+      return both;
+    };
     const pull = (patient: { patientId: string; token: string }) => request(a.hospital.app)
       .post(`/api/patients/${patient.patientId}/partner-records/pull`).auth(patient.token, { type: 'bearer' });
 

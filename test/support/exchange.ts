@@ -5,7 +5,9 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { JWT_BEARER_ASSERTION } from '../../server/auth/client-assertion-grant.js';
 import type { SigningKey } from '../../server/auth/keys.js';
+import { eligiblePatient } from './appointments.js';
 import { adminToken } from './consultations.js';
+import { newPatient } from './factories.js';
 import { mysqlUnavailableReason, type TestDialect } from './databases.js';
 import { startTestNode, type TestNode } from './test-node.js';
 
@@ -97,4 +99,19 @@ export async function startPartnerPair(suite: Mocha.Context, dialect: TestDialec
 export async function closePartnerPair(pair: Partial<Pick<PartnerPair, 'a' | 'b'>>): Promise<void> {
   if (pair.a) await closeServer(pair.a.server);
   if (pair.b) await closeServer(pair.b.server);
+}
+
+/**
+ * The same person at both nodes of a pair, with an in-person hypertension diagnosis at B, consenting at each:
+ * A may pull from B (the consent names their id at B), B may release to A.
+ */
+export async function sharedPatient(pair: PartnerPair) {
+  const { a, b } = pair;
+  const atB = await eligiblePatient(b.hospital);
+  const atA = await newPatient(a.hospital, 'Shared');
+  await request(b.hospital.app).post(`/api/patients/${atB.patientId}/consents`).auth(atB.token, { type: 'bearer' })
+    .send({ partnerId: pair.partnerAatB }).expect(201);
+  await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
+    .send({ partnerId: pair.partnerBatA, partnerPatientId: atB.patientId }).expect(201);
+  return { atA, atB };
 }
