@@ -14,8 +14,28 @@ export function pharmacyDesk(): HTMLElement {
   const current = el('div', { id: 'dispensation', 'aria-live': 'polite' });
   const form = el('form', { id: 'desk-form' },
     el('label', { for: 'desk-code' }, 'Patient\'s prescription code'), codeInput, take);
+  const held = el('div', { id: 'held' });
   const section = el('section', { id: 'pharmacy-desk', 'aria-labelledby': 'pharmacy-desk-title' },
-    el('h2', { id: 'pharmacy-desk-title' }, 'Dispensing desk'), form, problem, current);
+    el('h2', { id: 'pharmacy-desk-title' }, 'Dispensing desk'), form, problem, current, held);
+
+  const show = (dispensation: Dispensation) => current.replaceChildren(dispensationView(dispensation, problem, () => void loadHeld()));
+
+  /** Prescriptions this pharmacy holds at their issuer: after a reload or another code, they can still be finished. */
+  async function loadHeld() {
+    try {
+      const open = (await api<Dispensation[]>('/api/dispensations')).filter((d) => d.status === 'in-progress');
+      held.replaceChildren(...(open.length ? [
+        el('h3', {}, 'Held by this pharmacy, not yet handed over'),
+        el('ul', {}, ...open.map((d) => {
+          const resume = el('button', { type: 'button', class: 'secondary' }, 'Continue');
+          resume.addEventListener('click', () => { problem.textContent = ''; show(d); });
+          return el('li', { 'data-dispensation': d.id }, `Prescription ${d.prescription.number} for ${d.prescription.patient.name} `, resume);
+        })),
+      ] : []));
+    } catch (error) {
+      problem.textContent = messageOf(error);
+    }
+  }
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -25,16 +45,18 @@ export function pharmacyDesk(): HTMLElement {
       try {
         const dispensation = await api<Dispensation>('/api/dispensations', { body: { code: codeInput.value.trim() }, idempotent: true });
         codeInput.value = '';
-        current.replaceChildren(dispensationView(dispensation, problem));
+        show(dispensation);
+        await loadHeld();
       } catch (error) {
         problem.textContent = messageOf(error);
       }
     });
   });
+  void loadHeld();
   return section;
 }
 
-function dispensationView(dispensation: Dispensation, problem: HTMLElement): HTMLElement {
+function dispensationView(dispensation: Dispensation, problem: HTMLElement, changed: () => void): HTMLElement {
   const { prescription } = dispensation;
   const quantities = new Map<number, HTMLInputElement>();
   const rows = prescription.lines.map((line) => {
@@ -57,6 +79,7 @@ function dispensationView(dispensation: Dispensation, problem: HTMLElement): HTM
     state.textContent = words;
     controls.remove();
     for (const input of quantities.values()) input.disabled = true;
+    changed();
   };
 
   handOver.addEventListener('click', () => whileBusy([handOver, giveBack], async () => {

@@ -93,7 +93,7 @@ describe('prescriptions in the browser: the patient\'s code and the pharmacy des
     expect(await hospital.db.models.MedicationDispense.count({ where: { prescriptionId: rx.id } })).to.equal(1);
   });
 
-  it('when the pharmacist gives a prescription back, then the same code can be taken again; text that is not a code is refused in words', async () => {
+  it('when the pharmacist gives a prescription back, then the same code can be taken again; text that is not a code is refused in words; a held one is finished after a reload', async () => {
     const rx = await readyPrescription(hospital);
     const desk = await signIn(PHARMACIST, DEMO_PASSWORD);
     await desk.getByLabel('Patient\'s prescription code').fill(rx.code);
@@ -105,11 +105,21 @@ describe('prescriptions in the browser: the patient\'s code and the pharmacy des
     await desk.getByLabel('Patient\'s prescription code').fill(rx.code);
     await desk.getByRole('button', { name: 'Check code' }).click();
     await desk.waitForSelector('#dispensation-state[data-state="in-progress"]');
-    expect((await hospital.db.models.Prescription.findByPk(rx.id, { rejectOnEmpty: true })).status).to.equal('in-progress');
+    const { number } = await hospital.db.models.Prescription.findByPk(rx.id, { rejectOnEmpty: true });
+    const held = desk.locator('#held li').filter({ hasText: `Prescription ${number} for Rx Test` });
+    await held.waitFor();
 
     await desk.getByLabel('Patient\'s prescription code').fill('not a code');
     await desk.getByRole('button', { name: 'Check code' }).click();
     await desk.locator('#pharmacy-desk [role="alert"]').filter({ hasText: /^This is not a prescription code/ }).waitFor();
+
+    // The held prescription is still listed after the refusal (or a reload), and can be given back from there.
+    await desk.reload();
+    await held.getByRole('button', { name: 'Continue' }).click();
+    await desk.getByRole('button', { name: 'Give back' }).click();
+    await desk.waitForSelector('#dispensation-state[data-state="given-back"]');
+    await held.waitFor({ state: 'detached' });
+    expect((await hospital.db.models.Prescription.findByPk(rx.id, { rejectOnEmpty: true })).status).to.equal('ready');
   });
 
   it('when the pharmacist rejects without a reason, then the page asks for one; with one, the patient sees it rejected', async () => {
