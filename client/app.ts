@@ -1,18 +1,33 @@
-/** The browser app's entry: sign in with the OAuth token endpoint, then show who is signed in. */
+/** The browser app's entry: sign in with the OAuth token endpoint, then show the home of the signed-in role. */
+import { api, TOKEN_KEY } from './api.js';
+import { patientAppointments } from './appointments/patient-appointments.js';
+import { pharmacyDesk } from './prescriptions/pharmacy-desk.js';
+import { patientPrescriptions } from './prescriptions/patient-prescriptions.js';
+import { reviewQueue } from './prescriptions/review-queue.js';
+
 interface Me { displayName: string; role: string }
 
 const form = document.querySelector<HTMLFormElement>('#sign-in')!;
 const home = document.querySelector<HTMLElement>('#home')!;
+const roleHome = document.querySelector<HTMLElement>('#role-home')!;
 const errorLine = document.querySelector<HTMLElement>('#sign-in-error')!;
 
-async function showHome(token: string): Promise<void> {
-  const response = await fetch('/api/me', { headers: { authorization: `Bearer ${token}` } });
-  if (!response.ok) {
-    sessionStorage.removeItem('access_token');
+/** What each role works with; other roles see the welcome line only. */
+const HOMES: Record<string, () => HTMLElement[]> = {
+  patient: () => [patientPrescriptions(), patientAppointments()],
+  pharmacist: () => [pharmacyDesk(), reviewQueue()],
+};
+
+async function showHome(): Promise<void> {
+  let me: Me;
+  try {
+    me = await api<Me>('/api/me');
+  } catch {
+    sessionStorage.removeItem(TOKEN_KEY);
     return;
   }
-  const me = (await response.json()) as Me;
   document.querySelector('#welcome')!.textContent = `Welcome, ${me.displayName} (${me.role})`;
+  roleHome.replaceChildren(...(HOMES[me.role]?.() ?? []));
   form.hidden = true;
   home.hidden = false;
 }
@@ -27,15 +42,15 @@ form.addEventListener('submit', async (event) => {
     errorLine.textContent = answer.title ?? 'Sign-in failed.';
     return;
   }
-  sessionStorage.setItem('access_token', answer.access_token);
-  await showHome(answer.access_token);
+  sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+  await showHome();
 });
 
 document.querySelector('#sign-out')!.addEventListener('click', () => {
-  sessionStorage.removeItem('access_token');
+  sessionStorage.removeItem(TOKEN_KEY);
+  roleHome.replaceChildren();
   home.hidden = true;
   form.hidden = false;
 });
 
-const saved = sessionStorage.getItem('access_token');
-if (saved) void showHome(saved);
+if (sessionStorage.getItem(TOKEN_KEY)) void showHome();

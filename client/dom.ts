@@ -1,0 +1,30 @@
+/** A small element builder: text children are set as text, never parsed as HTML. */
+type Attributes = Record<string, string | number | boolean | undefined>;
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Array<Node | string | null | undefined>): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === false) continue;
+    element.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child !== null && child !== undefined) element.append(child);
+  return element;
+}
+
+/** A date and time in the reader's locale, with the exact instant in `datetime`. */
+export function timeOf(iso: string): HTMLTimeElement {
+  return el('time', { datetime: iso }, new Date(iso).toLocaleString());
+}
+
+/** A line for errors that screen readers announce as soon as it changes. */
+export const alertLine = () => el('p', { role: 'alert', class: 'problem' });
+
+/** Disables the buttons while `work` runs, so one click is one request. */
+export async function whileBusy(buttons: HTMLButtonElement[], work: () => Promise<void>): Promise<void> {
+  for (const button of buttons) button.disabled = true;
+  try {
+    await work();
+  } finally {
+    for (const button of buttons) button.disabled = false;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The patient's "My prescriptions": each with its status, and for one a pharmacy can dispense (ready, or being
+ * dispensed), the code to show at the pharmacy as a QR image and as text.
+ */
+import { api, messageOf } from '../api.js';
+import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import { lineWords, type PrescriptionCode, type PrescriptionSummary } from './types.js';
+
+const STATUS_WORDS: Record<string, string> = {
+  'pending-review': 'waiting for a pharmacist\'s review',
+  rejected: 'rejected by the pharmacist; your doctor will be in touch',
+  ready: 'ready to collect',
+  'in-progress': 'being dispensed',
+  completed: 'dispensed',
+  cancelled: 'cancelled',
+};
+
+const codeShown = (status: string) => status === 'ready' || status === 'in-progress';
+
+export function patientPrescriptions(): HTMLElement {
+  const problem = alertLine();
+  const list = el('div');
+  const codePanel = el('div', { id: 'prescription-code', 'aria-live': 'polite' });
+  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const section = el('section', { id: 'my-prescriptions', 'aria-labelledby': 'my-prescriptions-title' },
+    el('h2', { id: 'my-prescriptions-title' }, 'My prescriptions'), refresh, problem, list, codePanel);
+
+  async function load() {
+    problem.textContent = '';
+    try {
+      const prescriptions = await api<PrescriptionSummary[]>('/api/prescriptions');
+      list.replaceChildren(prescriptions.length ? table(prescriptions) : el('p', {}, 'You have no prescriptions.'));
+    } catch (error) {
+      problem.textContent = messageOf(error);
+    }
+  }
+
+  function table(prescriptions: PrescriptionSummary[]) {
+    return el('table', {},
+      el('thead', {}, el('tr', {}, ...['Number', 'Status', 'Medicines', 'Valid until', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, ...prescriptions.map((p) => el('tr', { 'data-prescription': p.id },
+        el('td', {}, p.number),
+        el('td', { class: 'status', 'data-status': p.status, title: STATUS_WORDS[p.status] ?? '' }, p.status),
+        el('td', {}, el('ul', {}, ...p.lines.map((line) => el('li', {}, lineWords(line))))),
+        el('td', {}, timeOf(p.validUntil)),
+        el('td', {}, codeShown(p.status) ? showCodeButton(p) : null)))));
+  }
+
+  function showCodeButton(prescription: PrescriptionSummary) {
+    const button = el('button', { type: 'button', 'aria-controls': 'prescription-code' }, 'Show code');
+    button.addEventListener('click', () => whileBusy([button], async () => {
+      problem.textContent = '';
+      try {
+        const code = await api<PrescriptionCode>(`/api/prescriptions/${encodeURIComponent(prescription.id)}/code`);
+        codePanel.replaceChildren(codeView(prescription, code));
+      } catch (error) {
+        problem.textContent = messageOf(error);
+      }
+    }));
+    return button;
+  }
+
+  refresh.addEventListener('click', () => whileBusy([refresh], load));
+  void load();
+  return section;
+}
+
+/**
+ * The code as the pharmacy reads it. The SVG comes from our own server, but it is still shown as an image (a
+ * data: URL, which the page's Content-Security-Policy allows for images) so no markup of it runs in the page.
+ */
+function codeView(prescription: PrescriptionSummary, code: PrescriptionCode): HTMLElement {
+  const qr = el('img', {
+    class: 'qr', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(code.qrSvg)}`,
+    alt: `QR code of prescription ${prescription.number}`, width: 240, height: 240,
+  });
+  const text = el('input', { id: 'prescription-code-text', readonly: true, value: code.uri });
+  const copied = el('p', { role: 'status' });
+  const copy = el('button', { type: 'button' }, 'Copy code');
+  copy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(code.uri);
+      copied.textContent = 'Copied.';
+    } catch {
+      text.select();
+      copied.textContent = 'Copying is not allowed here: the code is selected, copy it with the keyboard.';
+    }
+  });
+  return el('div', { class: 'code' },
+    el('h3', {}, `Code for prescription ${prescription.number}`),
+    el('p', {}, 'Show this QR code at the pharmacy, or give them the code below. Keep it private: it lets a pharmacy dispense your medicines.'),
+    qr,
+    el('label', { for: 'prescription-code-text' }, 'Prescription code'),
+    text, copy, copied);
+}

@@ -1,0 +1,43 @@
+/** The shapes the prescription endpoints answer with (docs/prescriptions.md), as far as the pages use them. */
+export interface PrescriptionLine { lineNo: number; drugCode: string; drugName: string; dose: string; frequency: string; quantity: number; supplyDays: number }
+
+export interface PrescriptionSummary {
+  id: string;
+  number: string;
+  status: string;
+  issuedAt: string;
+  validUntil: string;
+  dispensedAt: string | null;
+  lines: PrescriptionLine[];
+}
+
+export interface PrescriptionCode { prescriptionId: string; issuer: string; uri: string; qrSvg: string }
+
+export interface Dispensation {
+  id: string;
+  status: 'in-progress' | 'completed' | 'given-back';
+  issuer: { fhirBaseUrl: string; name: string };
+  prescription: {
+    id: string; number: string; issuedAt: string; validUntil: string;
+    patient: { name: string; birthDate: string | null };
+    prescriber: { name: string; organization: { name: string } | null };
+    lines: PrescriptionLine[];
+  };
+  signature: { kid: string; verified: boolean };
+  dispensed: { lineNo: number; quantity: number }[] | null;
+  receipt: { verified?: boolean } | null;
+}
+
+/** Review rejection reasons the server accepts (POST /api/prescriptions/{id}/review). */
+export const REJECTION_REASONS: Array<[code: string, words: string]> = [
+  ['drug-interaction', 'Drug interaction'],
+  ['dose-out-of-range', 'Dose out of range'],
+  ['contraindication', 'Contraindication'],
+  ['duplicate-therapy', 'Duplicate therapy'],
+  ['incomplete-instructions', 'Incomplete instructions'],
+  ['other', 'Other'],
+];
+
+/** "Ramipril 5 mg: 1 tablet once daily, 7 for 7 days" */
+export const lineWords = (line: PrescriptionLine) =>
+  `${line.drugName}: ${line.dose} ${line.frequency}, ${line.quantity} for ${line.supplyDays} days`;
