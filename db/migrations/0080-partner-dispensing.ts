@@ -35,7 +35,7 @@ export const partnerDispensing: Migration = {
       ...timestampColumns,
     });
     await q.addIndex('dispensations', ['issuer', 'prescriptionId'], { name: 'dispensations_prescription' });
-    await q.addIndex('dispensations', ['pharmacistUserId', 'createdAt'], { name: 'dispensations_pharmacist' });
+    await q.addIndex('dispensations', ['pharmacy', 'createdAt'], { name: 'dispensations_pharmacy' });
   },
   async down({ context: q }) {
     await q.dropTable('dispensations');

@@ -132,9 +132,18 @@ export async function takePrescription(deps: DispensationDeps, caller: Caller, c
   }
 }
 
+/** A dispensation of the caller's own pharmacy (another pharmacy's on the same node is not found, and audited). */
+async function ownDispensation(db: Database, caller: Caller, id: string): Promise<Dispensation> {
+  const row = await db.models.Dispensation.findByPk(id);
+  if (!row || row.pharmacy !== await pharmacyOf(db, caller, undefined)) {
+    if (row) await audit(db, caller, { action: 'R', activity: 'refused', outcome: '4', resourceId: id, detail: 'another pharmacy\'s dispensation' });
+    throw new NotFound('dispensation-not-found', `No dispensation with id ${id} at this pharmacy.`);
+  }
+  return row;
+}
+
 async function heldDispensation(deps: DispensationDeps, caller: Caller, id: string) {
-  const row = await deps.db.models.Dispensation.findByPk(id);
-  if (!row) throw new NotFound('dispensation-not-found', `No dispensation with id ${id} at this pharmacy.`);
+  const row = await ownDispensation(deps.db, caller, id);
   if (row.status !== 'in-progress' || !row.secret) {
     throw new Conflict('dispensation-not-in-progress', `This dispensation is ${row.status}: only one the pharmacy still holds can be handed over or given back.`, [], { current: row.status });
   }
@@ -195,15 +204,14 @@ export async function giveBackDispensation(deps: DispensationDeps, caller: Calle
 }
 
 export async function readDispensation(db: Database, caller: Caller, id: string): Promise<DispensationView> {
-  const row = await db.models.Dispensation.findByPk(id);
-  if (!row) throw new NotFound('dispensation-not-found', `No dispensation with id ${id} at this pharmacy.`);
+  const row = await ownDispensation(db, caller, id);
   await audit(db, caller, { action: 'R', activity: 'dispensation-read', resourceId: id });
   return dispensationView(row, row.partnerId ? await db.models.Partner.findByPk(row.partnerId) : null);
 }
 
-/** This pharmacy's dispensations, newest first. */
+/** The caller's pharmacy's dispensations, newest first. */
 export async function listDispensations(db: Database, caller: Caller): Promise<DispensationView[]> {
-  const rows = await db.models.Dispensation.findAll({ order: [['createdAt', 'DESC']], limit: 200 });
+  const rows = await db.models.Dispensation.findAll({ where: { pharmacy: await pharmacyOf(db, caller, undefined) }, order: [['createdAt', 'DESC']], limit: 200 });
   const partners = new Map((await db.models.Partner.findAll()).map((p) => [p.id, p]));
   await audit(db, caller, { action: 'R', activity: 'dispensation-list', detail: `${rows.length} dispensations` });
   return rows.map((row) => dispensationView(row, row.partnerId ? partners.get(row.partnerId) ?? null : null));

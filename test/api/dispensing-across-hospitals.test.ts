@@ -6,6 +6,7 @@ import { DIALECTS } from '../support/databases.js';
 import {
   clientAssertion, clientCredentials, closePartnerPair, closeServer, fakeIssuer, registerPartner, startPartnerPair, type ListeningNode,
 } from '../support/exchange.js';
+import { newCommunityPharmacist } from '../support/factories.js';
 import { outcomeCode, param, parameters, PHARMACIST, readyPrescription } from '../support/prescriptions.js';
 
 for (const dialect of DIALECTS) {
@@ -174,6 +175,19 @@ for (const dialect of DIALECTS) {
         .send({ dispenses: [{ lineNo: 1, quantity: 5 }] }).expect(200);
       expect(done.body.receipt.verified).to.equal(true);
       expect((await a.hospital.db.models.Prescription.findByPk(rx.id, { rejectOnEmpty: true })).status).to.equal('completed');
+    });
+
+    it('when another pharmacy on the same node looks at or hands over B\'s dispensation, then it is not found there and nothing moves', async () => {
+      const rx = await readyPrescription(a.hospital);
+      const taken = await take(rx.code).expect(201);
+      const corner = await newCommunityPharmacist(b.hospital);
+      const asCorner = (method: 'get' | 'post', path: string) => request(b.hospital.app)[method](path).auth(corner.token, { type: 'bearer' });
+      expect((await asCorner('get', '/api/dispensations').expect(200)).body).to.deep.equal([]);
+      await asCorner('get', `/api/dispensations/${taken.body.id}`).expect(404);
+      await asCorner('post', `/api/dispensations/${taken.body.id}/hand-over`).send({ dispenses: [{ lineNo: 1, quantity: 7 }] }).expect(404);
+      expect((await request(b.hospital.app).get('/api/dispensations').auth(pharmacistB, { type: 'bearer' }).expect(200)).body.map((d: { id: string }) => d.id))
+        .to.include(taken.body.id);
+      expect((await a.hospital.db.models.Prescription.findByPk(rx.id, { rejectOnEmpty: true })).status).to.equal('in-progress');
     });
 
     it('when a partner looks up a code with a system token without the dispensing scope, or a patient tries the desk, then 403', async () => {

@@ -34,6 +34,16 @@ export async function newDoctor(hospital: TestNode, familyName = 'House') {
   return { ...account, practitionerId: account.practitionerId!, token: await hospital.tokenFor(email) };
 }
 
+/** A pharmacist of a new community pharmacy (its own Organization) on this node, with an access token. */
+export async function newCommunityPharmacist(hospital: TestNode, name = 'Corner Pharmacy') {
+  const pharmacy = await hospital.db.models.Organization.create({ id: crypto.randomUUID(), name, kind: 'pharmacy', identifier: `pharmacy-${crypto.randomBytes(4).toString('hex')}` });
+  const email = uniqueEmail('pharmacist');
+  const account = await createStaffAccount(hospital.db, await adminCaller(hospital), {
+    email, password: 'correct horse battery', role: 'pharmacist', givenName: 'Paula', familyName: 'Counter', organizationId: pharmacy.id,
+  });
+  return { ...account, organizationId: pharmacy.id, token: await hospital.tokenFor(email) };
+}
+
 /** Records a finished in-person visit between doctor and patient: the care relationship. */
 export async function recordInPersonVisit(hospital: TestNode, patientId: string, practitionerId: string) {
   return hospital.db.models.Encounter.create({
