@@ -40,7 +40,7 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '');
  */
 export function verifyIssuedPrescription(
   signed: { content: string; jws: string }, jwks: Jwks, expected: { issuer: string; prescriptionId: string },
-): SignedPrescription {
+): { prescription: SignedPrescription; kid: string } {
   const verification = verifyDetached(signed.jws, signed.content, jwks);
   if (!verification.valid) {
     throw new Unprocessable('prescription-signature-invalid',
@@ -61,7 +61,7 @@ export function verifyIssuedPrescription(
     throw new Unprocessable('prescription-content-mismatch',
       `The signed content is not prescription ${expected.prescriptionId} of ${expected.issuer} (it names ${String(content.id)} of ${String(content.issuer)}). Nothing was dispensed.`);
   }
-  return content;
+  return { prescription: content, kid: verification.kid };
 }
 
 export interface DispensationDeps extends ConnectionDeps {
@@ -98,11 +98,11 @@ export async function takePrescription(deps: DispensationDeps, caller: Caller, c
     throw error;
   };
   const [jwks, found] = await Promise.all([connection.jwks(), connection.lookUp(code.prescriptionId, code.accessCode)]).catch(refuse);
-  let content: SignedPrescription;
+  let verified: ReturnType<typeof verifyIssuedPrescription>;
   try {
-    content = verifyIssuedPrescription(found.signed, jwks, { issuer: code.issuer, prescriptionId: code.prescriptionId });
+    verified = verifyIssuedPrescription(found.signed, jwks, { issuer: code.issuer, prescriptionId: code.prescriptionId });
     // The validity comes from the signed content (the issuer cannot be talked past it); the status from the Task.
-    assertAcceptable({ ...found.state, validUntil: new Date(content.validUntil) }, now);
+    assertAcceptable({ ...found.state, validUntil: new Date(verified.prescription.validUntil) }, now);
   } catch (error) {
     return refuse(error);
   }
@@ -116,9 +116,9 @@ export async function takePrescription(deps: DispensationDeps, caller: Caller, c
     const row = await db.transaction(async (tx) => {
       const created = await db.models.Dispensation.create({
         id, issuer: connection.issuer, partnerId: connection.partner?.id ?? null, prescriptionId: code.prescriptionId,
-        prescriptionNumber: content.number, pharmacistUserId: caller.userId, pharmacy: await pharmacyOf(db, caller, undefined),
+        prescriptionNumber: verified.prescription.number, pharmacistUserId: caller.userId, pharmacy: await pharmacyOf(db, caller, undefined),
         status: 'in-progress', secret: accepted.secret, signedContent: found.signed.content, signature: found.signed.jws,
-        kid: JSON.parse(Buffer.from(found.signed.jws.split('.')[0], 'base64url').toString('utf8')).kid as string,
+        kid: verified.kid,
         dispensed: null, receipt: null, receiptSignature: null, completedAt: null,
       }, { transaction: tx });
       await audit(db, caller, { action: 'C', activity: 'dispensation-accepted', resourceId: id, detail: `${connection.issuer} Task/${code.prescriptionId}` }, tx);
