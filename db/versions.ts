@@ -1,5 +1,6 @@
 import { Utils, type Model, type ModelStatic, type Transaction } from 'sequelize';
 import type { Database } from './connection.js';
+import { appendRow } from './insert.js';
 
 /**
  * Versioning rule for every record exposed as a FHIR resource:
@@ -29,8 +30,8 @@ function mayBeStale(row: Model): boolean {
 export async function recordVersion(db: Database, resourceType: string, row: Model, tx?: Transaction): Promise<void> {
   if (tx && mayBeStale(row)) await row.reload({ transaction: tx });
   const plain = row.get({ plain: true }) as { id: string; versionId: number; updatedAt?: Date };
-  await db.models.ResourceVersion.create({
+  await appendRow(db, db.models.ResourceVersion, {
     resourceType, resourceId: plain.id, versionId: plain.versionId, recordedAt: plain.updatedAt ?? new Date(),
     content: JSON.stringify(plain),
-  }, { transaction: tx });
+  }, tx);
 }

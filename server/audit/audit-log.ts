@@ -1,5 +1,6 @@
-import { QueryTypes, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
+import { appendRow } from '../../db/insert.js';
 import type { AuditAction, AuditOutcome } from '../../db/models/audit-event.js';
 import type { Caller, Origin } from '../auth/caller.js';
 
@@ -19,21 +20,13 @@ function isCaller(who: Origin | Caller): who is Caller {
   return 'userId' in who;
 }
 
-/** Sequelize's SQL builder (public in v6, untyped): the INSERT a `create` would run, without building an instance. */
-interface InsertQueryBuilder {
-  insertQuery(table: string, values: object, attributes: object, options: object): { query: string; bind?: unknown[] };
-}
-
 /**
  * Appends one audit event. Pass the transaction of the write being audited so that the record and its audit
  * event are committed together or not at all. There is deliberately no way to change or remove an event.
- * Every request writes one, so it skips `Model.create` (instance, validation, hooks: a third of a FHIR read's
- * time on SQLite) and runs the same INSERT, typed by the model's attributes, directly (docs/fhir.md "Benchmarks").
+ * Every request writes one, so it is appended without building a model instance (`appendRow`).
  */
 export async function recordAudit(db: Database, who: Origin | Caller, entry: AuditEntry, tx?: Transaction) {
-  const { AuditEvent } = db.models;
-  const builder = (db.sequelize.getQueryInterface() as unknown as { queryGenerator: InsertQueryBuilder }).queryGenerator;
-  const { query, bind } = builder.insertQuery(AuditEvent.getTableName() as string, {
+  await appendRow(db, db.models.AuditEvent, {
     recordedAt: new Date(),
     action: entry.action,
     activity: entry.activity,
@@ -46,6 +39,5 @@ export async function recordAudit(db: Database, who: Origin | Caller, entry: Aud
     sourceIp: who.ip,
     requestId: who.requestId,
     detail: entry.detail?.slice(0, 500) ?? null,
-  }, AuditEvent.getAttributes(), {});
-  await db.sequelize.query(query, { bind, type: QueryTypes.INSERT, transaction: tx });
+  }, tx);
 }

@@ -1,0 +1,20 @@
+import { QueryTypes, type Model, type ModelStatic, type Transaction } from 'sequelize';
+import type { Database } from './connection.js';
+
+/** Sequelize's SQL builder (public in v6, untyped): the INSERT a `create` would run. */
+interface InsertQueryBuilder {
+  insertQuery(table: string, values: object, attributes: object, options: object): { query: string; bind?: unknown[] };
+}
+
+/**
+ * Appends one row the way `Model.create` would write it (the same INSERT, values typed by the model's
+ * attributes, so MySQL keeps milliseconds), without building an instance, validating or running hooks. For the
+ * append-only rows written on every request or write: audit events and record versions (models without
+ * timestamps; the caller gives every value, defaults are not filled in). On SQLite `create`
+ * costs about 0.7 ms against 0.45 ms for this (docs/fhir.md "Benchmarks").
+ */
+export async function appendRow<M extends Model>(db: Database, model: ModelStatic<M>, values: Record<string, unknown>, tx?: Transaction): Promise<void> {
+  const builder = (db.sequelize.getQueryInterface() as unknown as { queryGenerator: InsertQueryBuilder }).queryGenerator;
+  const { query, bind } = builder.insertQuery(model.getTableName() as string, values, model.getAttributes(), {});
+  await db.sequelize.query(query, { bind, type: QueryTypes.INSERT, transaction: tx });
+}
