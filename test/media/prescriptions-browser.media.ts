@@ -1,38 +1,24 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildClient } from '../../client/build.js';
+import type { Page } from 'playwright-core';
+import { startBrowserNode, type BrowserNode } from '../support/browser.js';
 import { openFollowUpVisit, issuePrescription, PHARMACIST, readyPrescription } from '../support/prescriptions.js';
-import { DEMO_PASSWORD, startTestNode, type TestNode } from '../support/test-node.js';
-import { listeningNode } from '../support/video.js';
+import { DEMO_PASSWORD, type TestNode } from '../support/test-node.js';
 
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
 /** The password the patient factory gives every patient it registers (test/support/factories.ts). */
 const PATIENT_PASSWORD = 'correct horse battery';
 
 describe('prescriptions in the browser: the patient\'s code and the pharmacy desk (headless Chromium)', function () {
+  let node: BrowserNode | undefined;
   let hospital: TestNode;
-  let web: Awaited<ReturnType<typeof listeningNode>>;
-  let browser: Browser;
-  const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hospital-client-'));
+  let web: BrowserNode['web'];
+  let browser: BrowserNode['browser'];
   const pageErrors: string[] = [];
 
   before(async () => {
-    await buildClient(clientDir);
-    hospital = await startTestNode('sqlite', { clientDir });
-    web = await listeningNode(hospital);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    node = await startBrowserNode();
+    ({ hospital, web, browser } = node);
   });
-  after(async () => {
-    await browser?.close();
-    await web?.close();
-    fs.rmSync(clientDir, { recursive: true, force: true });
-  });
+  after(async () => { await node?.close(); });
   afterEach(() => {
     expect(pageErrors.splice(0), 'uncaught errors in the pages').to.deep.equal([]);
   });

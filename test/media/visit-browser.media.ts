@@ -1,36 +1,20 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildClient } from '../../client/build.js';
-import { startTestNode, type TestNode } from '../support/test-node.js';
-import { listeningNode, videoVisit } from '../support/video.js';
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  // Chromium drops loopback host candidates unless told otherwise; the namespace has nothing but loopback.
-  '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
+import type { Page } from 'playwright-core';
+import { FAKE_MEDIA_ARGS, startBrowserNode, type BrowserNode } from '../support/browser.js';
+import type { TestNode } from '../support/test-node.js';
+import { videoVisit } from '../support/video.js';
 
 describe('video visit in the browser (headless Chromium, fake camera, loopback only)', function () {
+  let node: BrowserNode | undefined;
   let hospital: TestNode;
-  let web: Awaited<ReturnType<typeof listeningNode>>;
-  let browser: Browser;
-  const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hospital-client-'));
+  let web: BrowserNode['web'];
+  let browser: BrowserNode['browser'];
 
   before(async () => {
-    await buildClient(clientDir);
-    hospital = await startTestNode('sqlite', { clientDir });
-    web = await listeningNode(hospital);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    node = await startBrowserNode(FAKE_MEDIA_ARGS);
+    ({ hospital, web, browser } = node);
   });
-  after(async () => {
-    await browser?.close();
-    await web?.close();
-    fs.rmSync(clientDir, { recursive: true, force: true });
-  });
+  after(async () => { await node?.close(); });
 
   async function openVisit(appointmentId: string, accessToken: string): Promise<Page> {
     const page = await (await browser.newContext()).newPage();
