@@ -1,7 +1,9 @@
 import type { Appointment, AppointmentStatus, VisitType } from '../db/models/scheduling.js';
 import { ICD10 } from '../server/consultations/eligibility.js';
 import { Invalid, type ErrorDetail } from '../server/http/errors.js';
-import { appointmentTypeOf, metaOf, serviceTypeOf, visitTypeFrom, type CodeableConcept } from './visit-type.js';
+import type { CodeableConcept } from '@medplum/fhirtypes';
+import { instant, metaOf } from './common.js';
+import { appointmentTypeOf, serviceTypeOf, visitTypeFrom } from './visit-type.js';
 
 type ParticipantStatus = 'accepted' | 'declined' | 'tentative' | 'needs-action';
 
@@ -12,7 +14,7 @@ function participantStatus(status: AppointmentStatus): ParticipantStatus {
   return 'accepted';
 }
 
-/** Appointment row → FHIR R4 Appointment. */
+/** Appointment row (live, or a stored version with its dates as strings) → FHIR R4 Appointment. */
 export function appointmentToFhir(row: Appointment) {
   const status = participantStatus(row.status);
   return {
@@ -24,11 +26,11 @@ export function appointmentToFhir(row: Appointment) {
     serviceType: [serviceTypeOf(row.visitType)],
     appointmentType: appointmentTypeOf(row.visitType),
     ...(row.reasonConditionId ? { reasonReference: [{ reference: `Condition/${row.reasonConditionId}` }] } : {}),
-    start: row.start.toISOString(),
-    end: row.end.toISOString(),
-    minutesDuration: Math.round((row.end.getTime() - row.start.getTime()) / 60_000),
+    start: instant(row.start),
+    end: instant(row.end),
+    minutesDuration: Math.round((Date.parse(instant(row.end)) - Date.parse(instant(row.start))) / 60_000),
     slot: [{ reference: `Slot/${row.slotId}` }],
-    created: row.createdAt.toISOString(),
+    created: instant(row.createdAt),
     participant: [
       { actor: { reference: `Patient/${row.patientId}` }, required: 'required' as const, status },
       { actor: { reference: `Practitioner/${row.practitionerId}` }, required: 'required' as const, status },

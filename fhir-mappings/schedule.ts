@@ -1,5 +1,7 @@
 import type { Schedule, VisitType } from '../db/models/scheduling.js';
-import { metaOf, serviceTypeOf } from './visit-type.js';
+import { metaOf } from './common.js';
+import { SNOMED } from './practitioner.js';
+import { serviceTypeOf } from './visit-type.js';
 
 /** The R4 core extension that names a resource's IANA time zone. */
 export const TIMEZONE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/timezone';
@@ -24,7 +26,7 @@ export function scheduleToFhir(row: Schedule, context: ScheduleContext) {
     active: row.active,
     serviceType: context.visitTypes.map(serviceTypeOf),
     ...(context.specialty ? {
-      specialty: [{ coding: [{ system: 'http://snomed.info/sct', code: context.specialty.code, ...(context.specialty.display ? { display: context.specialty.display } : {}) }] }],
+      specialty: [{ coding: [{ system: SNOMED, code: context.specialty.code, ...(context.specialty.display ? { display: context.specialty.display } : {}) }] }],
     } : {}),
     actor: [{ reference: `Practitioner/${row.practitionerId}`, ...(context.practitionerDisplay ? { display: context.practitionerDisplay } : {}) }],
     planningHorizon: { start: now.toISOString(), end: new Date(now.getTime() + row.horizonDays * 86_400_000).toISOString() },

@@ -1,7 +1,8 @@
 import type { Slot, VisitType } from '../db/models/scheduling.js';
-import { metaOf, serviceTypeOf } from './visit-type.js';
+import { instant, metaOf } from './common.js';
+import { serviceTypeOf } from './visit-type.js';
 
-/** Slot row → FHIR R4 Slot (status free | busy | busy-unavailable; times are UTC instants). */
+/** Slot row (live, or a stored version) → FHIR R4 Slot (status free | busy | busy-unavailable; times are UTC instants). */
 export function slotToFhir(row: Slot) {
   return {
     resourceType: 'Slot' as const,
@@ -10,10 +11,8 @@ export function slotToFhir(row: Slot) {
     serviceType: (row.visitTypes.split(',') as VisitType[]).map(serviceTypeOf),
     schedule: { reference: `Schedule/${row.scheduleId}` },
     status: row.status,
-    start: row.start.toISOString(),
-    end: row.end.toISOString(),
+    start: instant(row.start),
+    end: instant(row.end),
   };
 }
 
-/** The FHIR search parameters of Slot that map onto the slot search (`status` is always free for patients). */
-export const SLOT_STATUS_CODES = ['free', 'busy', 'busy-unavailable'] as const;

@@ -1,3 +1,4 @@
+import type { CodeableConcept } from '@medplum/fhirtypes';
 import type { VisitType } from '../db/models/scheduling.js';
 
 /** Our visit types as a FHIR CodeSystem (Slot/Schedule/Appointment.serviceType). */
@@ -10,9 +11,6 @@ const APPOINTMENT_TYPE: Record<VisitType, { code: string; display: string }> = {
   'video-follow-up': { code: 'FOLLOWUP', display: 'A follow up visit from a previous appointment' },
   'in-person': { code: 'ROUTINE', display: 'Routine appointment - default if not valued' },
 };
-
-export interface Coding { system: string; code: string; display?: string }
-export interface CodeableConcept { coding?: Coding[]; text?: string }
 
 export const serviceTypeOf = (visitType: VisitType): CodeableConcept =>
   ({ coding: [{ system: VISIT_TYPE_SYSTEM, code: visitType, display: DISPLAY[visitType] }], text: DISPLAY[visitType] });
@@ -29,5 +27,3 @@ export function visitTypeFrom(concepts: CodeableConcept[]): VisitType | undefine
   }
   return undefined;
 }
-
-export const metaOf = (row: { versionId: number; updatedAt: Date }) => ({ versionId: String(row.versionId), lastUpdated: row.updatedAt.toISOString() });

@@ -216,7 +216,7 @@ export async function search(ctx: FhirContext, definition: ResourceDefinition, q
   await recordAudit(ctx.db, ctx.caller, {
     action: 'E', activity: 'search', resourceType: definition.type,
     patientId: ctx.caller.role === 'patient' ? ctx.caller.patientId : null,
-    detail: new URL(options.selfUrl).search.slice(0, 500),
+    detail: new URL(options.selfUrl).search,
   }, ctx.tx);
   const entry: BundleEntry[] = [
     ...rows.map((row) => entryOf(ctx, definition, row, 'match')),

@@ -68,6 +68,22 @@ describeOnEachDatabase('appointments the FHIR way', (hospital) => {
     expect(taken.body.issue[0].details.coding[0].code).to.equal('slot-taken');
   });
 
+  it('when an Appointment and its Slot have changed, then their earlier versions read back as valid R4', async () => {
+    const doctor = await doctorWithSlots(hospital());
+    const [slot] = await freeSlotsOf(hospital(), doctor.practitionerId);
+    const [patient] = await quickPatients(hospital(), 1);
+    const created = await request(hospital().app).post('/fhir/Appointment').auth(patient.token, { type: 'bearer' })
+      .type('application/fhir+json').send(bookingOf(slot, patient.patientId)).expect(201);
+    await request(hospital().app).post(`/api/appointments/${created.body.id}/cancel`).auth(patient.token, { type: 'bearer' }).send({}).expect(200);
+    const first = await request(hospital().app).get(`/fhir/Appointment/${created.body.id}/_history/1`).auth(patient.token, { type: 'bearer' }).expect(200);
+    expectValidR4(first.body);
+    expect(first.body).to.include({ status: 'booked', start: slot.start.toISOString() });
+    const history = await request(hospital().app).get(`/fhir/Appointment/${created.body.id}/_history`).auth(patient.token, { type: 'bearer' }).expect(200);
+    expect(history.body.entry.map((e: { resource: { status: string } }) => e.resource.status)).to.deep.equal(['cancelled', 'booked']);
+    const slotVersion = await request(hospital().app).get(`/fhir/Slot/${slot.id}/_history/1`).auth(patient.token, { type: 'bearer' }).expect(200);
+    expect(slotVersion.body).to.include({ status: 'free', start: slot.start.toISOString() });
+  });
+
   it('when 100 FHIR bookings race for one slot, then exactly one is created and the rest get 409', async () => {
     const doctor = await doctorWithSlots(hospital());
     const [slot] = await freeSlotsOf(hospital(), doctor.practitionerId);

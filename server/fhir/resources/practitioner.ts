@@ -1,6 +1,6 @@
 import type { Practitioner } from '@medplum/fhirtypes';
 import {
-  fromPractitionerResource, toPractitionerResource, toPractitionerRoleResource, type PractitionerRow,
+  fromPractitionerResource, SNOMED, toPractitionerResource, toPractitionerRoleResource, type PractitionerRow,
 } from '../../../fhir-mappings/practitioner.js';
 import { registerResource } from '../registry.js';
 
@@ -29,6 +29,6 @@ registerResource({
   searchParams: [
     { name: 'practitioner', type: 'reference', columns: ['id'], target: ['Practitioner'], documentation: 'The practitioner in this role' },
     { name: 'organization', type: 'reference', columns: ['organizationId'], target: ['Organization'], documentation: 'Where the role is held' },
-    { name: 'specialty', type: 'token', columns: ['specialtyCode'], system: 'http://snomed.info/sct', documentation: 'SNOMED CT practice setting' },
+    { name: 'specialty', type: 'token', columns: ['specialtyCode'], system: SNOMED, documentation: 'SNOMED CT practice setting' },
   ],
 });
