@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome } from '@medplum/fhirtypes';
 import { operationOutcome } from '../http/error-handler.js';
 import { DomainError, Invalid } from '../http/errors.js';
-import { AccessRefused, auditRefusal } from './access.js';
+import { AccessRefused } from './access.js';
+import { writing } from './http.js';
 import * as interactions from './interactions.js';
 import { definitionOf, supports, type FhirContext, type Interaction, type ResourceDefinition } from './registry.js';
 import { search, type SearchQuery } from './search.js';
@@ -141,32 +142,27 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
     const parsed = entries.map(parseEntry);
     const { ids, pending } = resolveUuidReferences(parsed);
     const answers = new Array<BundleEntry>(parsed.length);
-    try {
-      await ctx.db.transaction(async (tx) => {
-        for (const item of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
-          try {
-            answers[item.index] = await perform({ ...ctx, tx, pendingReferences: pending }, item, ids, includeResource);
-          } catch (error) {
-            if (error instanceof DomainError && !(error instanceof AccessRefused)) {
-              throw new DomainError(error.status, error.code, `Bundle.entry[${item.index}]: ${error.message} Nothing was stored.`, error.issueType, error.details, error.extra);
-            }
-            throw error;
+    // A refusal propagates to the route's `reading`, which audits it once.
+    await ctx.db.transaction(async (tx) => {
+      for (const item of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
+        try {
+          answers[item.index] = await perform({ ...ctx, tx, pendingReferences: pending }, item, ids, includeResource);
+        } catch (error) {
+          if (error instanceof DomainError && !(error instanceof AccessRefused)) {
+            throw new DomainError(error.status, error.code, `Bundle.entry[${item.index}]: ${error.message} Nothing was stored.`, error.issueType, error.details, error.extra);
           }
+          throw error;
         }
-      });
-    } catch (error) {
-      if (error instanceof AccessRefused) await auditRefusal(ctx, error);
-      throw error;
-    }
+      }
+    });
     return { resourceType: 'Bundle', type: 'transaction-response', entry: answers };
   }
   const answers: BundleEntry[] = [];
   for (const [index, entry] of entries.entries()) {
     try {
       const parsed = parseEntry(entry, index);
-      answers.push(await ctx.db.transaction((tx) => perform({ ...ctx, tx }, parsed, new Map(), includeResource)));
+      answers.push(await writing(ctx, (c) => perform(c, parsed, new Map(), includeResource)));
     } catch (error) {
-      if (error instanceof AccessRefused) await auditRefusal(ctx, error);
       answers.push(failure(error));
     }
   }

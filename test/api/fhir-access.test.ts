@@ -51,4 +51,19 @@ describeOnEachDatabase('FHIR API: concurrency and the audit trail', (hospital) =
     expect(events).to.have.length(1);
     expect(events[0]).to.include({ action: 'R', activity: 'read', resourceType: 'Patient', resourceId: patient.patientId, patientId: patient.patientId, actorUserId: patient.userId });
   });
+
+  it('when a transaction or batch Bundle writes another patient\'s record, then it is refused and the refusal is audited once', async () => {
+    const patient = await newPatient(hospital(), 'BundleSelf');
+    const other = await newPatient(hospital(), 'BundleOther');
+    const entry = { resource: heartRate(other.patientId, 70), request: { method: 'POST', url: 'Observation' } };
+    for (const type of ['transaction', 'batch'] as const) {
+      const requestId = `fhir-audit-bundle-${type}`;
+      const res = await request(hospital().app).post('/fhir').auth(patient.token, { type: 'bearer' }).set('X-Request-Id', requestId)
+        .set('Content-Type', 'application/fhir+json').send(fhirJson({ resourceType: 'Bundle', type, entry: [entry] }));
+      expect(res.status).to.equal(type === 'transaction' ? 403 : 200);
+      const refusals = await hospital().db.models.AuditEvent.count({ where: { requestId, outcome: '4' } });
+      expect(refusals, type).to.equal(1);
+    }
+    expect(await hospital().db.models.Observation.count({ where: { patientId: other.patientId } })).to.equal(0);
+  });
 });
