@@ -1,4 +1,5 @@
 import { DataTypes } from 'sequelize';
+import type { Database } from './connection.js';
 
 /**
  * Column shapes every table shares, used by the migrations and the models alike so the two cannot drift.
@@ -16,4 +17,9 @@ export const timestampColumns = {
 export function appendOnlyHooks(what: string) {
   const refuse = () => { throw new Error(`${what} are append-only`); };
   return { beforeUpdate: refuse, beforeDestroy: refuse, beforeBulkUpdate: refuse, beforeBulkDestroy: refuse };
+}
+
+/** `column + 1` in an UPDATE: an increment no concurrent writer can lose (versions, failure counts). */
+export function incremented(db: Database, column: string): number {
+  return db.sequelize.literal(`${db.sequelize.getQueryInterface().quoteIdentifier(column)} + 1`) as unknown as number;
 }

@@ -1,4 +1,5 @@
 import { Utils, type Model, type ModelStatic, type Transaction } from 'sequelize';
+import { incremented } from './columns.js';
 import type { Database } from './connection.js';
 import { appendRow } from './insert.js';
 
@@ -13,7 +14,7 @@ import { appendRow } from './insert.js';
  * The live row is always the current version; `resource_versions` holds every version for vread and _history.
  */
 export function nextVersion(db: Database): number {
-  return db.sequelize.literal(`${db.sequelize.getQueryInterface().quoteIdentifier('versionId')} + 1`) as unknown as number;
+  return incremented(db, 'versionId');
 }
 
 /**

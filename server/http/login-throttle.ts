@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { Op, UniqueConstraintError } from 'sequelize';
+import { incremented } from '../../db/columns.js';
 import type { Database } from '../../db/connection.js';
 import { TooManyRequests } from './errors.js';
 
@@ -32,7 +33,7 @@ export class LoginThrottle {
   async fail(key: string, now = Date.now()): Promise<void> {
     const { LoginFailure } = this.db.models;
     const throttleKey = LoginThrottle.keyOf(key);
-    const plusOne = { failures: this.db.sequelize.literal(`${this.db.sequelize.getQueryInterface().quoteIdentifier('failures')} + 1`) as unknown as number };
+    const plusOne = { failures: incremented(this.db, 'failures') };
     await this.prune(now);
     const [counted] = await LoginFailure.update(plusOne, { where: { throttleKey, resetAt: { [Op.gt]: new Date(now) } } });
     if (counted) return;
