@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { Op } from 'sequelize';
-import { bookAppointment } from '../../server/appointments/book-appointment.js';
+import { bookAppointment, appointmentSettings } from '../../server/appointments/book-appointment.js';
 import type { Caller } from '../../server/auth/caller.js';
 import type { KeyRing } from '../../server/auth/keys.js';
 import { grantScopes } from '../../server/auth/scopes.js';
@@ -69,8 +69,6 @@ export async function seedDemoStory(db: Database, keys: KeyRing, config: Config,
     order: [['start', 'ASC']],
   });
   if (next) {
-    await bookAppointment(db, alice, { slotId: next.id, visitType: 'video-follow-up' }, {
-      publicBaseUrl: config.publicBaseUrl, ...config.appointments, eligibility: eligibilityPolicy(config), now,
-    });
+    await bookAppointment(db, alice, { slotId: next.id, visitType: 'video-follow-up' }, { ...appointmentSettings(config), now });
   }
 }

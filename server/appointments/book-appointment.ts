@@ -7,7 +7,8 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { scopeAllows } from '../auth/scopes.js';
 import { Forbidden, Invalid, NotFound } from '../http/errors.js';
-import type { EligibilityPolicy } from '../consultations/eligibility.js';
+import { eligibilityPolicy, type EligibilityPolicy } from '../consultations/eligibility.js';
+import type { Config } from '../config.js';
 import { lockPatient } from './locks.js';
 import { queueBooked, type NotificationSettings } from './notifications.js';
 import { assertNoOverlappingAppointment } from './rules/no-overlapping-appointment.js';
@@ -29,6 +30,13 @@ export interface BookingOptions extends NotificationSettings {
   eligibility: EligibilityPolicy;
   now?: Date;
 }
+
+/**
+ * The node's appointment settings, as booking, cancelling and rescheduling take them: its public URL (join
+ * links), APPOINTMENT_* settings (cut-off, reminders) and follow-up policy.
+ */
+export const appointmentSettings = (config: Config) =>
+  ({ publicBaseUrl: config.publicBaseUrl, ...config.appointments, eligibility: eligibilityPolicy(config) });
 
 function bookingPatient(caller: Caller, input: BookingInput): string {
   if (!scopeAllows(caller.scopes, 'Appointment', 'write')) {

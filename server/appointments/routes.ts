@@ -1,4 +1,3 @@
-import { eligibilityPolicy } from '../consultations/eligibility.js';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { VISIT_TYPES } from '../../db/models/scheduling.js';
@@ -7,7 +6,7 @@ import { methodNotAllowed } from '../http/error-handler.js';
 import { callerOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
-import { bookAppointment } from './book-appointment.js';
+import { bookAppointment, appointmentSettings } from './book-appointment.js';
 import { cancelAppointment } from './cancel-appointment.js';
 import { listAppointments } from './list-appointments.js';
 import { markArrived, markNoShow } from './mark-attendance.js';
@@ -49,7 +48,7 @@ export function appointmentRoutes(node: HospitalNode): Router {
   const router = Router();
   const signedIn = authenticate(node.tokens);
   const { db, config } = node;
-  const settings = { publicBaseUrl: config.publicBaseUrl, ...config.appointments, eligibility: eligibilityPolicy(config) };
+  const settings = appointmentSettings(config);
   const tzOf = (req: Request) => viewerTimeZone(db, callerOf(req), typeof req.query.tz === 'string' ? req.query.tz : undefined);
   const respond = async (req: Request, appointment: Parameters<typeof appointmentView>[0]) =>
     appointmentView(appointment, await tzOf(req), config.publicBaseUrl);

@@ -2,8 +2,7 @@ import type { Appointment, Schedule, Slot } from '../../../db/models/scheduling.
 import { appointmentToFhir, bookingInputFromFhir } from '../../../fhir-mappings/appointment.js';
 import { scheduleToFhir } from '../../../fhir-mappings/schedule.js';
 import { slotToFhir } from '../../../fhir-mappings/slot.js';
-import { eligibilityPolicy } from '../../consultations/eligibility.js';
-import { bookAppointment } from '../../appointments/book-appointment.js';
+import { bookAppointment, appointmentSettings } from '../../appointments/book-appointment.js';
 import { Unprocessable } from '../../http/errors.js';
 import { registerResource, type Row } from '../registry.js';
 
@@ -59,7 +58,7 @@ registerResource({
     }
     const booked = await bookAppointment(ctx.db, ctx.caller, {
       slotId: input.slotId, visitType: input.visitType, patientId: input.patientId, conditionCode: input.conditionCode,
-    }, { publicBaseUrl: ctx.config.publicBaseUrl, ...ctx.config.appointments, eligibility: eligibilityPolicy(ctx.config) }, ctx.tx);
+    }, appointmentSettings(ctx.config), ctx.tx);
     return booked.get({ plain: true }) as unknown as Row;
   },
 });
