@@ -84,13 +84,18 @@ function dispensationView(dispensation: Dispensation, problem: HTMLElement, chan
 
   handOver.addEventListener('click', () => whileBusy([handOver, giveBack], async () => {
     problem.textContent = '';
-    const dispenses = [...quantities].map(([lineNo, input]) => ({ lineNo, quantity: input.valueAsNumber }));
+    // A line left at 0 is not handed over (the server takes 1 up to the prescribed quantity per line it is sent).
+    const dispenses = [...quantities].map(([lineNo, input]) => ({ lineNo, quantity: input.valueAsNumber })).filter((d) => d.quantity > 0);
     const invalid = prescription.lines.find((line) => {
       const q = quantities.get(line.lineNo)!.valueAsNumber;
       return !Number.isInteger(q) || q < 0 || q > line.quantity;
     });
     if (invalid) {
       problem.textContent = `Enter a whole number from 0 to ${invalid.quantity} for ${invalid.drugName}.`;
+      return;
+    }
+    if (dispenses.length === 0) {
+      problem.textContent = 'Enter a quantity for at least one medicine, or give the prescription back.';
       return;
     }
     try {
