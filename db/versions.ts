@@ -9,8 +9,8 @@ import { appendRow } from './insert.js';
  *     cannot both produce version n;
  *  2. right after the create or update, inside the same transaction, `recordVersion` stores the row as written.
  *     Pass it the row as stored: the instance `create` returned, or one read (or `reload`ed) after a bulk
- *     `Model.update`, which never changes instances already in memory. As a safety net an instance still holding
- *     a SQL expression or missing an attribute is read again here.
+ *     `Model.update`, which never changes instances already in memory. An instance still holding a SQL
+ *     expression is read again here.
  * The live row is always the current version; `resource_versions` holds every version for vread and _history.
  */
 export function nextVersion(db: Database): number {
@@ -18,19 +18,18 @@ export function nextVersion(db: Database): number {
 }
 
 /**
- * Whether the instance may differ from its stored row: a value still a SQL expression (`nextVersion`), or an
- * attribute never loaded or set (the database filled it in). An instance just read, or created with every
- * attribute, is the stored row already, and reading it again would only cost a query.
+ * Whether the instance may differ from its stored row: a value still a SQL expression (`nextVersion`). An
+ * instance just read, or created (an attribute it was not given has no default, so the row holds NULL), is the
+ * stored row already, and reading it again would only cost a query.
  */
 function mayBeStale(row: Model): boolean {
-  const values = row.dataValues as Record<string, unknown>;
-  const attributes = Object.keys((row.constructor as ModelStatic<Model>).getAttributes());
-  return attributes.some((name) => !(name in values) || values[name] instanceof Utils.SequelizeMethod);
+  return Object.values(row.dataValues as Record<string, unknown>).some((value) => value instanceof Utils.SequelizeMethod);
 }
 
 export async function recordVersion(db: Database, resourceType: string, row: Model, tx?: Transaction): Promise<void> {
   if (tx && mayBeStale(row)) await row.reload({ transaction: tx });
-  const plain = row.get({ plain: true }) as { id: string; versionId: number; updatedAt?: Date };
+  const unset = Object.fromEntries(Object.keys((row.constructor as ModelStatic<Model>).getAttributes()).map((name) => [name, null]));
+  const plain = { ...unset, ...row.get({ plain: true }) } as { id: string; versionId: number; updatedAt?: Date };
   await appendRow(db, db.models.ResourceVersion, {
     resourceType, resourceId: plain.id, versionId: plain.versionId, recordedAt: plain.updatedAt ?? new Date(),
     content: JSON.stringify(plain),

@@ -15,11 +15,11 @@ describeOnEachDatabase('resource versions', (hospital) => {
     const m = node.db.models;
     return {
       Slot: m.Slot, Appointment: m.Appointment, Schedule: m.Schedule, Encounter: m.Encounter,
-      Task: m.Prescription, MedicationRequest: m.PrescriptionLine, MedicationDispense: m.MedicationDispense,
+      Task: m.Prescription, MedicationRequest: m.PrescriptionLine, MedicationDispense: m.MedicationDispense, Observation: m.Observation,
     } as unknown as Record<string, ModelStatic<Model>>;
   };
 
-  it('when slots are generated, booked, cancelled, rescheduled and a prescription is issued and dispensed, then each newest version is the live row', async () => {
+  it('when slots are generated, booked, cancelled, rescheduled a reading is sent and a prescription is issued and dispensed, then each newest version is the live row', async () => {
     // The node is shared with other suites, some of which change rows behind the API's back (to expire a
     // prescription, say): compare only what this test writes.
     const started = new Date();
@@ -34,6 +34,10 @@ describeOnEachDatabase('resource versions', (hospital) => {
       .send(parameters({ accessCode: rx.accessCode })).expect(200);
     await request(hospital().app).post(`/fhir/Task/${rx.id}/$close`).auth(rx.pharmacistToken, { type: 'bearer' })
       .send(parameters({ secret: param(accepted.body, 'secret')!.valueString! }, [dispenseOf(rx.lines[0].id, 7)])).expect(200);
+
+    await request(hospital().app).post(`/api/patients/${patient.patientId}/readings`).auth(patient.token, { type: 'bearer' }).send({
+      code: '8867-4', value: 64, unit: '/min', effectiveAt: new Date().toISOString(), entryMethod: 'typed',
+    }).expect(201);
 
     const { ResourceVersion } = hospital().db.models;
     let compared = 0;
