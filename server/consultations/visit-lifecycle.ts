@@ -46,6 +46,9 @@ export async function visitForAppointment(db: Database, appointmentId: string) {
   }
 }
 
+/** A visit that can move no further (finished, cancelled, entered in error): its note, messages and room are closed. */
+export const isClosedVisit = (status: EncounterStatus): boolean => VISIT_TRANSITIONS[status].length === 0;
+
 /**
  * Moves a visit to `to` with a conditional update, so of two concurrent moves only one applies;
  * an illegal move (finished → arrived, …) is a 409 that names the current status.

@@ -7,6 +7,7 @@ import type { Caller } from '../auth/caller.js';
 import { Conflict, NotFound } from '../http/errors.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
 import { visitOfParticipant } from './visit-participants.js';
+import { isClosedVisit } from './visit-lifecycle.js';
 
 export const messageView = (m: VisitMessage) => ({
   id: m.id, encounterId: m.encounterId, sender: { userId: m.senderUserId, role: m.senderRole }, sentAt: m.sentAt.toISOString(),
@@ -16,7 +17,7 @@ export const messageView = (m: VisitMessage) => ({
 /** Messages are exchanged while the visit is open (planned, waiting room, in progress). */
 async function openVisitOf(db: Database, caller: Caller, encounterId: string) {
   const { visit } = await visitOfParticipant(db, caller, encounterId);
-  if (visit.status === 'finished' || visit.status === 'cancelled' || visit.status === 'entered-in-error') {
+  if (isClosedVisit(visit.status)) {
     throw new Conflict('visit-closed', `The visit is ${visit.status}; no more messages can be sent in it.`);
   }
   return visit;

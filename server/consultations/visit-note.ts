@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Conflict, NotFound } from '../http/errors.js';
 import { visitOfParticipant } from './visit-participants.js';
+import { isClosedVisit } from './visit-lifecycle.js';
 
 /** The note is exposed as a FHIR Composition; its versions live in resource_versions under that type. */
 export const NOTE_RESOURCE = 'Composition';
@@ -26,7 +27,7 @@ export const noteView = (n: VisitNote) => ({
 /** The doctor writes or rewrites the draft note of an open visit; a signed note is only ever amended. */
 export async function writeNote(db: Database, caller: Caller, encounterId: string, sections: NoteSections) {
   const { visit } = await visitOfParticipant(db, caller, encounterId, 'doctor');
-  if (visit.status === 'finished' || visit.status === 'cancelled') {
+  if (isClosedVisit(visit.status)) {
     throw new Conflict('visit-closed', `The visit is ${visit.status}; its note can only be amended.`);
   }
   return db.transaction(async (tx) => {

@@ -1,12 +1,11 @@
 import type { Database } from '../../db/connection.js';
 import type { VideoSide } from '../../db/models/video-session.js';
-import { visitForAppointment } from '../consultations/visit-lifecycle.js';
+import { isClosedVisit, visitForAppointment } from '../consultations/visit-lifecycle.js';
 import { Forbidden, Gone, NotFound, Unprocessable } from '../http/errors.js';
 
 /** DESIGN.md "Video visits": the room opens 15 minutes before the appointment starts and closes when the visit ends. */
 export const ROOM_OPENS_MINUTES_BEFORE = 15;
 
-const CLOSED_VISIT = new Set(['finished', 'cancelled', 'entered-in-error']);
 const CLOSED_APPOINTMENT = new Set(['cancelled', 'noshow', 'entered-in-error', 'fulfilled']);
 
 /** Which side of the appointment a user is on, or null when they are neither its patient nor its doctor. */
@@ -33,8 +32,8 @@ export async function openVideoRoom(db: Database, appointmentId: string, now = n
       [], { opensAt: opensAt.toISOString() });
   }
   const visit = await visitForAppointment(db, appointmentId);
-  if (CLOSED_VISIT.has(visit.status) || CLOSED_APPOINTMENT.has(appointment.status)) {
-    throw new Gone('video-visit-over', `This visit is over (${CLOSED_VISIT.has(visit.status) ? visit.status : appointment.status}); its video room is closed.`);
+  if (isClosedVisit(visit.status) || CLOSED_APPOINTMENT.has(appointment.status)) {
+    throw new Gone('video-visit-over', `This visit is over (${isClosedVisit(visit.status) ? visit.status : appointment.status}); its video room is closed.`);
   }
   return { appointment, visit };
 }
