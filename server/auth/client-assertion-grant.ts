@@ -4,8 +4,9 @@ import { Op, UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { fetchPartnerJwks } from '../exchange/partner-keys.js';
+import { activePartnerAt, trimSlash } from '../exchange/partners.js';
 import { Invalid, Unauthorized } from '../http/errors.js';
-import type { Jwks } from '../prescriptions/signing.js';
+import { publicKeyOf, type Jwks } from '../prescriptions/signing.js';
 import type { Origin } from './caller.js';
 import type { TokenIssuer } from './tokens.js';
 
@@ -22,11 +23,15 @@ export interface ClientAssertionDeps {
   /** This node's token URL: the `aud` every assertion must carry. */
   tokenUrl: string;
   jwksTimeoutMs: number;
+  /** When this process next deletes expired assertion ids (they are refused by their `exp` anyway). */
+  nextJtiPurge: number;
 }
 
-export function clientAssertionDeps(db: Database, tokens: TokenIssuer, publicBaseUrl: string, jwksTimeoutMs = 3000): ClientAssertionDeps {
-  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, jwksTimeoutMs };
+export function clientAssertionDeps(db: Database, tokens: TokenIssuer, publicBaseUrl: string, jwksTimeoutMs: number): ClientAssertionDeps {
+  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, jwksTimeoutMs, nextJtiPurge: 0 };
 }
+
+const JTI_PURGE_EVERY_MS = 10 * 60_000;
 
 const refused = (message: string) => new Unauthorized('invalid-client', message);
 
@@ -39,16 +44,19 @@ async function partnerKey(deps: ClientAssertionDeps, jwksUrl: string, kid: strin
   }
   const jwk = jwks.keys.find((k) => k.kid === kid && k.kty === 'EC');
   if (!jwk) throw refused(`The partner's JWKS has no EC key with kid ${String(kid)}.`);
-  return crypto.createPublicKey({ key: jwk, format: 'jwk' });
+  return publicKeyOf(jwk);
 }
 
 /**
  * Each assertion id is used once per partner: a row in `used_client_assertions`, shared by every instance of
  * this node, kept until the assertion expires. The primary key decides a race between two replays.
  */
-async function spendJti(db: Database, partnerId: string, jti: string, expiresAt: Date): Promise<void> {
-  const { UsedClientAssertion } = db.models;
-  await UsedClientAssertion.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
+async function spendJti(deps: ClientAssertionDeps, partnerId: string, jti: string, expiresAt: Date): Promise<void> {
+  const { UsedClientAssertion } = deps.db.models;
+  if (Date.now() >= deps.nextJtiPurge) {
+    deps.nextJtiPurge = Date.now() + JTI_PURGE_EVERY_MS;
+    await UsedClientAssertion.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
+  }
   try {
     await UsedClientAssertion.create({ partnerId, jti, expiresAt });
   } catch (error) {
@@ -70,10 +78,9 @@ export async function clientAssertionGrant(
   if (!decoded || typeof payload !== 'object' || payload === null || typeof payload.iss !== 'string') {
     throw refused('client_assertion is not a JWT with an iss claim.');
   }
-  const iss = payload.iss.replace(/\/+$/, '');
-  const partner = await deps.db.models.Partner.findOne({ where: { fhirBaseUrl: iss } })
-    ?? await deps.db.models.Partner.findByPk(iss);
-  if (!partner || !partner.active) throw refused(`No active partner hospital is registered as ${iss}.`);
+  const iss = trimSlash(payload.iss);
+  const partner = await activePartnerAt(deps.db, iss) ?? await deps.db.models.Partner.findOne({ where: { id: iss, active: true } });
+  if (!partner) throw refused(`No active partner hospital is registered as ${iss}.`);
   const key = await partnerKey(deps, partner.jwksUrl, decoded.header.kid);
   let claims: jwt.JwtPayload;
   try {
@@ -89,7 +96,7 @@ export async function clientAssertionGrant(
   if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 128) {
     throw refused('client_assertion needs a jti of 1 to 128 characters.');
   }
-  await spendJti(deps.db, partner.id, claims.jti, new Date(claims.exp * 1000));
+  await spendJti(deps, partner.id, claims.jti, new Date(claims.exp * 1000));
 
   const requested = input.scope?.trim() ? input.scope.trim().split(/\s+/) : SYSTEM_SCOPES;
   const scopes = requested.filter((s) => /^system\/(\*|[A-Z][A-Za-z]+)\.read$/.test(s) || s === DISPENSING_SCOPE);

@@ -26,7 +26,7 @@ export const partnerView = (p: Partner): PartnerView => ({
   id: p.id, name: p.name, fhirBaseUrl: p.fhirBaseUrl, jwksUrl: p.jwksUrl, active: p.active, registeredAt: p.createdAt.toISOString(),
 });
 
-const trimSlash = (url: string) => url.replace(/\/+$/, '');
+export const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 /** An admin registers a partner hospital node; its FHIR base URL identifies it (one registration each). */
 export async function registerPartner(db: Database, caller: Caller, input: PartnerInput): Promise<PartnerView> {
@@ -56,4 +56,9 @@ export async function findPartner(db: Database, partnerId: string): Promise<Part
   const partner = await db.models.Partner.findByPk(partnerId);
   if (!partner) throw new NotFound('partner-not-found', `No partner hospital with id ${partnerId}.`);
   return partner;
+}
+
+/** The active partner registered under this FHIR base URL (the URL is how a partner node names itself). */
+export function activePartnerAt(db: Database, fhirBaseUrl: string): Promise<Partner | null> {
+  return db.models.Partner.findOne({ where: { fhirBaseUrl: trimSlash(fhirBaseUrl), active: true } });
 }

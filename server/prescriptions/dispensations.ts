@@ -6,6 +6,7 @@ import type { Partner } from '../../db/models/consultations.js';
 import { recordAudit, type AuditEntry } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
+import { activePartnerAt, findPartner, trimSlash } from '../exchange/partners.js';
 import { assertAcceptable, pharmacyOf } from './dispense.js';
 import { ownIssuer, partnerIssuer, type ConnectionDeps, type IssuerConnection } from './issuer-connection.js';
 import { parsePrescriptionCode } from './patient-code.js';
@@ -30,8 +31,6 @@ interface SignedPrescription {
   prescriber: { id: string; name: string; organization: { id: string; name: string } | null };
   lines: { id: string; lineNo: number; drug: { code: string; name: string; form?: string; strength?: string; route?: string }; dose: string; frequency: string; quantity: number; supplyDays: number }[];
 }
-
-const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 /**
  * Checks a signed prescription as an issuer presented it: the detached JWS verifies against the issuer's keys,
@@ -74,7 +73,7 @@ const audit = (db: Database, caller: Caller, event: Omit<AuditEntry, 'resourceTy
 
 async function connectionTo(deps: DispensationDeps, caller: Caller, issuer: string): Promise<IssuerConnection> {
   if (trimSlash(issuer) === trimSlash(deps.ownFhirBaseUrl)) return ownIssuer(deps, caller);
-  const partner = await deps.db.models.Partner.findOne({ where: { fhirBaseUrl: trimSlash(issuer), active: true } });
+  const partner = await activePartnerAt(deps.db, issuer);
   if (!partner) {
     await audit(deps.db, caller, { action: 'E', activity: 'dispensation-refused', outcome: '4', detail: `unknown issuer ${issuer}` });
     throw new Unprocessable('unknown-issuer',
@@ -147,14 +146,8 @@ async function heldDispensation(deps: DispensationDeps, caller: Caller, id: stri
   if (row.status !== 'in-progress' || !row.secret) {
     throw new Conflict('dispensation-not-in-progress', `This dispensation is ${row.status}: only one the pharmacy still holds can be handed over or given back.`, [], { current: row.status });
   }
-  const connection = row.partnerId === null ? ownIssuer(deps, caller) : partnerIssuer(deps, await partnerOf(deps.db, row.partnerId), row.pharmacy);
+  const connection = row.partnerId === null ? ownIssuer(deps, caller) : partnerIssuer(deps, await findPartner(deps.db, row.partnerId), row.pharmacy);
   return { row, connection, secret: row.secret };
-}
-
-async function partnerOf(db: Database, partnerId: string): Promise<Partner> {
-  const partner = await db.models.Partner.findByPk(partnerId);
-  if (!partner) throw new NotFound('partner-not-found', `The partner registration ${partnerId} of this dispensation is gone.`);
-  return partner;
 }
 
 /**

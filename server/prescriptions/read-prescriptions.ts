@@ -40,7 +40,12 @@ export async function listPrescriptions(db: Database, caller: Caller) {
     : caller.role === 'doctor' ? { prescriberId: caller.practitionerId ?? '-' } : undefined;
   if (!where) throw new Forbidden('wrong-role', 'Patients list their prescriptions, doctors the ones they issued; pharmacists use the review queue.');
   const rows = await db.models.Prescription.findAll({ where, order: [['issuedAt', 'DESC']], limit: 200 });
-  const lines = rows.length ? await db.models.PrescriptionLine.findAll({ where: { prescriptionId: rows.map((r) => r.id) }, order: [['lineNo', 'ASC']] }) : [];
   await recordAudit(db, caller, { action: 'R', activity: 'prescription-list', resourceType: 'Task', patientId: caller.patientId, detail: `${rows.length} prescriptions` });
+  return summariesOf(db, rows);
+}
+
+/** Summaries of several prescriptions, their lines read in one query. */
+export async function summariesOf(db: Database, rows: Prescription[]) {
+  const lines = rows.length ? await db.models.PrescriptionLine.findAll({ where: { prescriptionId: rows.map((r) => r.id) }, order: [['lineNo', 'ASC']] }) : [];
   return rows.map((row) => prescriptionSummary(row, lines.filter((l) => l.prescriptionId === row.id)));
 }

@@ -16,7 +16,7 @@ import {
 import { prescriptionProvenance } from './fhir-views.js';
 import { prescriptionCodeFor } from './patient-code.js';
 import { prescribe } from './prescribe.js';
-import { linesOf, listPrescriptions, prescriptionSummary, readablePrescription } from './read-prescriptions.js';
+import { linesOf, listPrescriptions, prescriptionSummary, readablePrescription, summariesOf } from './read-prescriptions.js';
 import { REVIEW_REJECTION_REASONS, reviewPrescription, reviewQueue } from './review.js';
 
 const line = z.object({
@@ -62,8 +62,7 @@ export function prescriptionRoutes(node: HospitalNode): Router {
     res.status(201).location(`/api/prescriptions/${row.id}`).json(prescriptionSummary(row, await linesOf(db, row.id)));
   }).all(methodNotAllowed);
   router.route('/api/prescriptions/review-queue').get(signedIn, requireRole('pharmacist'), async (req, res) => {
-    const rows = await reviewQueue(db, callerOf(req));
-    res.json(await Promise.all(rows.map(async (row) => prescriptionSummary(row, await linesOf(db, row.id)))));
+    res.json(await summariesOf(db, await reviewQueue(db, callerOf(req))));
   }).all(methodNotAllowed);
   router.route('/api/prescriptions/:id').get(signedIn, async (req, res) => {
     const { row, lines } = await readablePrescription(db, callerOf(req), req.params.id);

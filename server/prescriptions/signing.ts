@@ -40,7 +40,7 @@ export interface Jwks { keys: (JsonWebKey & { kid?: string })[] }
 
 /** Imported public keys by their JWK text: importing costs about twice the verify itself (bench/prescriptions). */
 const importedKeys = new Map<string, KeyObject>();
-function publicKeyOf(jwk: JsonWebKey): KeyObject {
+export function publicKeyOf(jwk: JsonWebKey): KeyObject {
   const id = JSON.stringify([jwk.kty, jwk.crv, jwk.x, jwk.y, jwk.n, jwk.e]);
   let key = importedKeys.get(id);
   if (!key) {
