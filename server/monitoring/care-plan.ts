@@ -63,7 +63,7 @@ export async function readCarePlan(db: Database, caller: Caller, patientId: stri
 export async function setCarePlan(db: Database, caller: Caller, patientId: string, override: TargetsOverride) {
   if (caller.role !== 'doctor' || !caller.practitionerId) throw new Forbidden('wrong-role', 'Only a doctor sets a care plan.');
   await assertPatientAccess(db, caller, patientId, 'CarePlan', 'write');
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     const { CarePlan } = db.models;
     // Update first; create only when there is none (the unique patientId turns a racing create into a 409).
     const targets = JSON.stringify(override);
@@ -76,6 +76,7 @@ export async function setCarePlan(db: Database, caller: Caller, patientId: strin
         });
     await recordVersion(db, 'CarePlan', plan, tx);
     await recordAudit(db, caller, { action: updated ? 'U' : 'C', activity: 'care-plan-set', resourceType: 'CarePlan', resourceId: plan.id, patientId }, tx);
+    // The plan as written: the same shape readCarePlan answers, without a second access check or a "read" event.
+    return { patientId, ...(await effectiveCarePlan(db, patientId, tx)), defaults: DEFAULT_TARGETS };
   });
-  return readCarePlan(db, caller, patientId);
 }
