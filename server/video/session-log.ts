@@ -16,19 +16,9 @@ export interface SessionEventInput {
   at?: Date;
 }
 
-let lastLogTime = 0;
-/**
- * Log times never repeat within this process: lines written one after the other (a disconnect then a leave,
- * often in the same millisecond) keep their order, which the log sorts by time.
- */
-function nextLogTime(): Date {
-  lastLogTime = Math.max(Date.now(), lastLogTime + 1);
-  return new Date(lastLogTime);
-}
-
 /** Appends a line to the visit's session log. */
 export async function recordSessionEvent(db: Database, input: SessionEventInput): Promise<void> {
-  await db.models.VideoSessionEvent.create({ id: crypto.randomUUID(), ...input, at: input.at ?? nextLogTime() });
+  await db.models.VideoSessionEvent.create({ id: crypto.randomUUID(), ...input, at: input.at ?? new Date() });
 }
 
 /** Whether this side has had a media connection before in this visit: a new one is then a `reconnect`. */
@@ -37,8 +27,12 @@ export async function hasConnectedBefore(db: Database, appointmentId: string, si
   return count > 0;
 }
 
+/** Where an event stands in one connection's life: lines written in the same millisecond keep that order. */
+const LIFE_ORDER: Record<VideoSessionEventType, number> = { join: 0, connect: 1, reconnect: 1, disconnect: 2, leave: 3 };
+
 async function sessionLog(db: Database, appointmentId: string) {
-  return db.models.VideoSessionEvent.findAll({ where: { appointmentId }, order: [['at', 'ASC'], ['id', 'ASC']] });
+  const lines = await db.models.VideoSessionEvent.findAll({ where: { appointmentId }, order: [['at', 'ASC'], ['id', 'ASC']] });
+  return lines.sort((a, b) => a.at.getTime() - b.at.getTime() || LIFE_ORDER[a.event] - LIFE_ORDER[b.event]);
 }
 
 /** Open connections count up to the end of the visit, or up to now while it goes on. */
