@@ -115,8 +115,11 @@ export const alertView = (a: MonitoringAlert) => ({
   escalateAt: a.escalateAt?.toISOString() ?? null, escalated: a.escalatedAt !== null, escalatedAt: a.escalatedAt?.toISOString() ?? null,
 });
 
+/** Open alerts offer their doctor's next slots: looked up once per doctor, not once per alert. */
 async function withSlots(db: Database, alerts: MonitoringAlert[]) {
-  return Promise.all(alerts.map(async (a) => ({ ...alertView(a), followUpSlots: a.status === 'open' ? await nextFollowUpSlots(db, a.practitionerId) : [] })));
+  const doctors = [...new Set(alerts.filter((a) => a.status === 'open').map((a) => a.practitionerId))];
+  const slotsOf = new Map(await Promise.all(doctors.map(async (id) => [id, await nextFollowUpSlots(db, id)] as const)));
+  return alerts.map((a) => ({ ...alertView(a), followUpSlots: a.status === 'open' ? slotsOf.get(a.practitionerId) ?? [] : [] }));
 }
 
 /** A doctor's list (their patients' alerts), or an admin's list of escalated open alerts. */

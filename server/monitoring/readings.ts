@@ -9,7 +9,8 @@ import { assertPatientAccess } from '../auth/patient-access.js';
 import { Forbidden, Unprocessable, type ErrorDetail } from '../http/errors.js';
 import { alertView, raiseAlertsFor } from './alerts.js';
 import { effectiveCarePlan } from './care-plan.js';
-import { LOINC, READINGS, valueProblems, type ReadingDefinition } from './reading-codes.js';
+import { LOINC } from '../../fhir-mappings/observation.js';
+import { READINGS, valueProblems, type ReadingDefinition } from './reading-codes.js';
 
 export interface ReadingInput {
   code: string;
