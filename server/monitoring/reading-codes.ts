@@ -1,6 +1,5 @@
 import type { ErrorDetail } from '../http/errors.js';
 
-
 /** A UCUM unit a reading may be sent in, with the range a living patient's value can fall in. */
 interface UnitRange {
   unit: string;
