@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Op, type Transaction } from 'sequelize';
+import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Prescription, PrescriptionStatus } from '../../db/models/prescription.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
@@ -189,7 +189,20 @@ export async function closePrescription(db: Database, keys: KeyRing, who: Caller
   });
 }
 
-const ABORTABLE: PrescriptionStatus[] = ['pending-review', 'rejected', 'ready'];
+const CANCELLABLE: PrescriptionStatus[] = ['pending-review', 'rejected', 'ready'];
+
+/**
+ * The one cancel (abort, or a replacement's cancel of the old one): a conditional UPDATE from a status no
+ * pharmacy holds, narrowed by `where`, and the new version when it applied. Answers whether it moved.
+ */
+export async function cancelWhileNotHeld(db: Database, id: string, where: WhereOptions<Prescription>, tx: Transaction): Promise<boolean> {
+  const [moved] = await db.models.Prescription.update(
+    { status: 'cancelled', cancelledAt: new Date(), versionId: nextVersion(db) },
+    { where: { ...where, id, status: { [Op.in]: CANCELLABLE } }, transaction: tx },
+  );
+  if (moved === 1) await recordVersion(db, 'Task', await findPrescription(db, id, tx), tx);
+  return moved === 1;
+}
 
 /** $abort (and cancel in /api): the prescriber withdraws the prescription while no pharmacy holds it. */
 export async function abortPrescription(db: Database, caller: Caller, id: string) {
@@ -198,16 +211,12 @@ export async function abortPrescription(db: Database, caller: Caller, id: string
     throw new Forbidden('not-prescriber', 'Only the prescribing doctor can cancel this prescription.');
   }
   return db.transaction(async (tx) => {
-    const [moved] = await db.models.Prescription.update(
-      { status: 'cancelled', cancelledAt: new Date(), versionId: nextVersion(db) },
-      { where: { id, status: { [Op.in]: ABORTABLE } }, transaction: tx },
-    );
+    const moved = await cancelWhileNotHeld(db, id, {}, tx);
     const row = await findPrescription(db, id, tx);
-    if (moved !== 1) {
+    if (!moved) {
       if (row.status === 'in-progress') throw new Conflict('prescription-held-by-pharmacy', 'A pharmacy holds the prescription: it cannot be cancelled until it is given back.');
       refuseStatus(row, new Date());
     }
-    await recordVersion(db, 'Task', row, tx);
     await audited(db, caller, row, 'prescription-cancelled', tx);
     return row;
   });

@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import type { PrescriptionStatus } from '../../db/models/prescription.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import type { KeyRing } from '../auth/keys.js';
 import { followUpEligibility, type EligibilityPolicy } from '../consultations/eligibility.js';
 import { Conflict, Forbidden, Invalid, NotFound, type ErrorDetail } from '../http/errors.js';
 import { accessCodeFor, hashSecret } from './access-code.js';
+import { cancelWhileNotHeld } from './dispense.js';
 import { ATC } from './drug-catalogue.js';
 import { prescriptionLimits } from './limits.js';
 import { signDetached } from './signing.js';
@@ -176,18 +176,10 @@ export async function prescribe(
   });
 }
 
-const REPLACEABLE: PrescriptionStatus[] = ['pending-review', 'rejected', 'ready'];
-
 async function cancelReplaced(db: Database, caller: Caller, replacedId: string, patientId: string, tx: Transaction) {
-  const [cancelled] = await db.models.Prescription.update(
-    { status: 'cancelled', cancelledAt: new Date(), versionId: nextVersion(db) },
-    { where: { id: replacedId, patientId, prescriberId: caller.practitionerId!, status: { [Op.in]: REPLACEABLE } }, transaction: tx },
-  );
-  if (cancelled !== 1) {
+  if (!(await cancelWhileNotHeld(db, replacedId, { patientId, prescriberId: caller.practitionerId! }, tx))) {
     throw new Conflict('cannot-replace', 'The prescription to replace is not yours, not this patient\'s, or is already held, dispensed or cancelled.',
       [{ expression: 'replaces', message: replacedId }]);
   }
-  const old = await db.models.Prescription.findByPk(replacedId, { transaction: tx, rejectOnEmpty: true });
-  await recordVersion(db, 'Task', old, tx);
   await recordAudit(db, caller, { action: 'U', activity: 'prescription-cancelled', resourceType: 'Task', resourceId: replacedId, patientId, detail: 'replaced' }, tx);
 }
