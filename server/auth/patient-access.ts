@@ -1,5 +1,6 @@
 import type { Database } from '../../db/connection.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { hasExchangeConsent } from '../exchange/consents.js';
 import { Forbidden } from '../http/errors.js';
 import type { Caller } from './caller.js';
 import { scopeAllows, type AccessMode } from './scopes.js';
@@ -26,10 +27,7 @@ export async function hasCareRelationship(db: Database, caller: Caller, patientI
       return true;
     case 'system':
       // A partner node (organizationId = its partner id) reads only the patients who consented to it.
-      // (the same rule as hasExchangeConsent in server/exchange/consents.ts, inlined to keep auth free of exchange)
-      if (caller.organizationId === null) return false;
-      return (await db.models.Consent.count({ where: { patientId, partnerId: caller.organizationId, status: 'active' } })) > 0
-        && (await db.models.Partner.count({ where: { id: caller.organizationId, active: true } })) === 1;
+      return caller.organizationId !== null && hasExchangeConsent(db, patientId, caller.organizationId);
     default:
       return false;
   }

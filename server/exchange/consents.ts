@@ -92,8 +92,8 @@ export async function listConsents(db: Database, caller: Caller, patientId: stri
 }
 
 /**
- * Whether this node may pull the patient's records from the partner right now: an active consent and an
- * active partner registration. The record pull calls this before every request to the partner.
+ * Whether the partner may have the patient's records right now: an active consent and an active partner
+ * registration. A partner node's system token reads a patient only while this holds (hasCareRelationship).
  */
 export async function hasExchangeConsent(db: Database, patientId: string, partnerId: string): Promise<boolean> {
   const consent = await db.models.Consent.findOne({ where: { patientId, partnerId, status: 'active' } });
