@@ -42,18 +42,33 @@ export function timelineSourceNames(): string[] {
   return [...sources.keys()];
 }
 
-/** The visit's whole evidence, from every registered source, in time order (ties keep source order). */
+/**
+ * The visit's whole evidence, from every registered source, in time order (ties keep source order), followed in
+ * that order by the audit trail of every resource the sources name: who read or changed the visit, its
+ * appointment, messages, note, prescriptions … and when.
+ */
 export async function visitTimeline(db: Database, visit: Encounter): Promise<TimelineEntry[]> {
   const appointment = visit.appointmentId ? await db.models.Appointment.findByPk(visit.appointmentId) : null;
   const context = { db, visit, appointment };
   const entries = (await Promise.all([...sources.values()].map((s) => s.entries(context)))).flat();
-  return entries
+  const named = new Set([visit.id, ...entries.flatMap((e) => (e.resource ? [e.resource.id] : []))]);
+  return [...entries, ...await auditTrail(db, [...named])]
     .map((entry, order) => ({ entry, order }))
     .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.order - b.order)
     .map(({ entry }) => entry);
 }
 
-async function versionsOf(db: Database, resourceType: string, resourceId: string) {
+async function auditTrail(db: Database, resourceIds: string[]): Promise<TimelineEntry[]> {
+  const events = await db.models.AuditEvent.findAll({ where: { resourceId: { [Op.in]: resourceIds } }, order: [['recordedAt', 'ASC'], ['id', 'ASC']] });
+  return events.map((e) => ({
+    at: e.recordedAt.toISOString(), source: 'audit', kind: `audit-${e.activity}`,
+    summary: `${e.actorRole ?? 'system'} ${e.activity} ${e.resourceType ?? ''}${e.outcome === '0' ? '' : ' (refused)'}`.trim(),
+    resource: { type: 'AuditEvent', id: String(e.id) }, data: { actorUserId: e.actorUserId, requestId: e.requestId },
+  }));
+}
+
+/** Every stored version of a resource, oldest first, as the row it was: what a source turns into entries. */
+export async function versionsOf(db: Database, resourceType: string, resourceId: string) {
   const versions = await db.models.ResourceVersion.findAll({ where: { resourceType, resourceId }, order: [['versionId', 'ASC']] });
   return versions.map((v) => ({ versionId: v.versionId, recordedAt: v.recordedAt, row: JSON.parse(v.content) as Record<string, unknown> }));
 }
@@ -121,20 +136,5 @@ registerTimelineSource({
       at: outcome.decidedAt.toISOString(), source: 'outcome', kind: outcome.outcome, summary: `Visit ended: ${outcome.outcome} — ${outcome.reason}`,
       resource: { type: 'Encounter', id: visit.id },
     }] : [];
-  },
-});
-
-registerTimelineSource({
-  name: 'audit',
-  async entries({ db, visit, appointment }) {
-    const note = await db.models.VisitNote.findOne({ where: { encounterId: visit.id }, attributes: ['id'] });
-    const messages = await db.models.VisitMessage.findAll({ where: { encounterId: visit.id }, attributes: ['id'] });
-    const ids = [visit.id, appointment?.id, note?.id, ...messages.map((m) => m.id)].filter((id): id is string => Boolean(id));
-    const events = await db.models.AuditEvent.findAll({ where: { resourceId: { [Op.in]: ids } }, order: [['recordedAt', 'ASC'], ['id', 'ASC']] });
-    return events.map((e) => ({
-      at: e.recordedAt.toISOString(), source: 'audit', kind: `audit-${e.activity}`,
-      summary: `${e.actorRole ?? 'system'} ${e.activity} ${e.resourceType ?? ''}${e.outcome === '0' ? '' : ' (refused)'}`.trim(),
-      resource: { type: 'AuditEvent', id: String(e.id) }, data: { actorUserId: e.actorUserId, requestId: e.requestId },
-    }));
   },
 });

@@ -2,6 +2,7 @@ import type { Database } from '../../db/connection.js';
 import type { Prescription, PrescriptionLine } from '../../db/models/prescription.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { registerTimelineSource, versionsOf, type TimelineEntry } from '../consultations/dispute-timeline.js';
 import { Forbidden } from '../http/errors.js';
 import { findPrescription } from './review.js';
 
@@ -49,3 +50,45 @@ export async function summariesOf(db: Database, rows: Prescription[]) {
   const lines = rows.length ? await db.models.PrescriptionLine.findAll({ where: { prescriptionId: rows.map((r) => r.id) }, order: [['lineNo', 'ASC']] }) : [];
   return rows.map((row) => prescriptionSummary(row, lines.filter((l) => l.prescriptionId === row.id)));
 }
+
+const HAPPENED: Record<Prescription['status'], (row: Record<string, unknown>) => string> = {
+  'pending-review': () => 'issued and signed; waiting for a pharmacist\'s review',
+  rejected: (row) => `rejected by the pharmacist (${String(row.reviewReasonCode)})`,
+  ready: () => 'ready to dispense',
+  'in-progress': (row) => `held by the pharmacy ${String(row.ownerPharmacy)}`,
+  completed: () => 'dispensed',
+  cancelled: () => 'cancelled',
+};
+
+// A dispute often turns on what was prescribed and whether it was dispensed: every Task version, and with the
+// version that completed it (same transaction) the lines handed over.
+registerTimelineSource({
+  name: 'prescriptions',
+  async entries({ db, visit }) {
+    const rows = await db.models.Prescription.findAll({ where: { encounterId: visit.id }, order: [['issuedAt', 'ASC']] });
+    const dispensed = rows.length ? await db.models.MedicationDispense.findAll({ where: { prescriptionId: rows.map((r) => r.id) }, order: [['lineNo', 'ASC']] }) : [];
+    const entries: TimelineEntry[] = [];
+    for (const summary of await summariesOf(db, rows)) {
+      const drugs = summary.lines.map((l) => `${l.drugName} × ${l.quantity}`).join(', ');
+      for (const [i, v] of (await versionsOf(db, 'Task', summary.id)).entries()) {
+        const status = v.row.status as Prescription['status'];
+        const at = v.recordedAt.toISOString();
+        entries.push({
+          at, source: 'prescriptions', kind: `prescription-${status}`,
+          summary: `Prescription ${summary.number} (${drugs}) ${HAPPENED[status](v.row)}`,
+          resource: { type: 'Task', id: summary.id, versionId: v.versionId },
+          ...(i === 0 ? { data: { lines: summary.lines, validUntil: summary.validUntil, replaces: summary.replaces } } : {}),
+        });
+        if (status !== 'completed') continue;
+        for (const d of dispensed.filter((x) => x.prescriptionId === summary.id)) {
+          entries.push({
+            at, source: 'prescriptions', kind: 'medication-dispensed',
+            summary: `${d.quantity} × ${summary.lines.find((l) => l.lineNo === d.lineNo)?.drugName ?? d.drugCode} handed over by ${d.pharmacy}`,
+            resource: { type: 'MedicationDispense', id: d.id }, data: { dispensedAt: d.dispensedAt.toISOString(), lineNo: d.lineNo, quantity: d.quantity },
+          });
+        }
+      }
+    }
+    return entries;
+  },
+});

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { registerTimelineSource } from '../../server/consultations/dispute-timeline.js';
+import { recordSessionEvent } from '../../server/video/session-log.js';
 import { adminToken, newVisit, PDF_BYTES, startVisit } from '../support/consultations.js';
 import { newPatient } from '../support/factories.js';
+import { readyPrescription } from '../support/prescriptions.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
 describeOnEachDatabase('visit disputes', (hospital) => {
@@ -39,6 +41,51 @@ describeOnEachDatabase('visit disputes', (hospital) => {
     const messages = res.body.timeline.filter((e: { kind: string }) => e.kind === 'message').map((e: { data: { text: string } }) => e.data.text);
     expect(messages).to.deep.equal(['I waited 40 minutes', 'Sorry, an emergency']);
     expect(res.body.dispute).to.include({ status: 'open', encounterId: visit.visitId });
+  });
+
+  it('when the visit had a video call and a prescription that was dispensed, then the timeline shows the session log with the connected time and every step of the prescription', async () => {
+    const rx = await readyPrescription(hospital());
+    const appointmentId = rx.visit.appointmentId!;
+    // The session log as signalling writes it: both join and connect; 3 min 11.5 s later the patient drops and leaves (two lines in one millisecond).
+    const t0 = Date.now() - 10 * 60_000;
+    const line = (side: 'patient' | 'doctor', event: 'join' | 'connect' | 'disconnect' | 'leave', afterMs: number) => recordSessionEvent(hospital().db, {
+      appointmentId, encounterId: rx.visit.id, side, event, at: new Date(t0 + afterMs),
+      userId: side === 'patient' ? rx.patient.userId : rx.doctor.userId, connectionId: `${side}-1`,
+    });
+    await line('patient', 'join', 0);
+    await line('doctor', 'join', 1000);
+    await line('patient', 'connect', 2000);
+    await line('doctor', 'connect', 2500);
+    await line('patient', 'disconnect', 194_000);
+    await line('patient', 'leave', 194_000);
+    await line('doctor', 'disconnect', 195_000);
+
+    const taken = await post('/api/dispensations', rx.pharmacistToken, { code: rx.code }).expect(201);
+    await post(`/api/dispensations/${taken.body.id}/hand-over`, rx.pharmacistToken, { dispenses: [{ lineNo: 1, quantity: 7 }] }).expect(200);
+    await post(`/api/visits/${rx.visit.id}/finish`, rx.doctor.token).expect(200);
+    const dispute = await post(`/api/visits/${rx.visit.id}/disputes`, rx.patient.token, { reason: 'The call dropped after 3 minutes' }).expect(201);
+
+    const { timeline } = (await get(`/api/disputes/${dispute.body.id}/timeline`, await adminToken(hospital())).expect(200)).body;
+    const kinds: string[] = timeline.map((e: { kind: string }) => e.kind);
+    expect(kinds.filter((k) => k.startsWith('video-'))).to.deep.equal([
+      'video-patient-join', 'video-doctor-join', 'video-patient-connect', 'video-doctor-connect',
+      'video-patient-disconnect', 'video-patient-leave', 'video-doctor-disconnect', 'video-connected-time']);
+    const connected = timeline.find((e: { kind: string }) => e.kind === 'video-connected-time');
+    expect(connected.summary).to.equal('Both sides were connected for 3 min 11 s');
+    expect(connected.data).to.deep.equal({ connectedSeconds: 191, connectedMinutes: 3 });
+
+    expect(kinds.filter((k) => k.startsWith('prescription-') || k === 'medication-dispensed')).to.deep.equal([
+      'prescription-pending-review', 'prescription-ready', 'prescription-in-progress', 'prescription-completed', 'medication-dispensed']);
+    const issued = timeline.find((e: { kind: string }) => e.kind === 'prescription-pending-review');
+    expect(issued.data.lines).to.have.length(1);
+    expect(issued.data.lines[0]).to.include({ drugCode: 'C09AA05', quantity: 7 });
+    expect(timeline.find((e: { kind: string }) => e.kind === 'medication-dispensed').summary).to.match(/^7 × .+ handed over by /);
+    // The audit trail covers the prescription too: who issued, approved, accepted and closed it.
+    for (const kind of ['audit-prescription-issued', 'audit-prescription-approved', 'audit-prescription-accepted', 'audit-prescription-dispensed']) {
+      expect(kinds, kind).to.include(kind);
+    }
+    const times: string[] = timeline.map((e: { at: string }) => e.at);
+    expect(times).to.deep.equal([...times].sort());
   });
 
   it('when another capability registers a timeline source, then its entries appear among the others', async () => {
