@@ -1,4 +1,5 @@
 import { Op, type Transaction } from 'sequelize';
+import { z } from 'zod';
 import type { Database } from '../../db/connection.js';
 import type { Appointment } from '../../db/models/scheduling.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
@@ -11,15 +12,21 @@ import { queueCancelled } from './notifications.js';
 import { assertBeforeCutoff } from './rules/cancellation-cutoff.js';
 import { releaseSlot } from './slot-hold.js';
 
+/** The body of a cancellation, of an appointment or of its visit: the reason is required of a doctor. */
+export const cancellationInput = z.object({ reason: z.string().max(500).optional() });
+
 export interface CancelOptions { cancellationCutoffMinutes: number; now?: Date }
 
 export const notActive = (appointment: Appointment, wanted: string) =>
   new Conflict('appointment-not-active', `This appointment is ${appointment.status}; it cannot be ${wanted}.`, [], { current: appointment.status });
 
-/** A visit that was opened for the appointment is cancelled with it (same transaction). */
+/**
+ * A visit that was opened for the appointment is cancelled with it (same transaction). One the doctor has already
+ * admitted cannot be: the move's 409 rolls the whole cancellation back, even when the admit won a race with it.
+ */
 export async function cancelOpenVisit(db: Database, caller: Caller, appointmentId: string, tx: Transaction) {
-  const visit = await db.models.Encounter.findOne({ where: { appointmentId, status: ['planned', 'arrived'] }, transaction: tx });
-  if (visit) await moveVisit(db, caller, visit.id, 'cancelled', tx);
+  const visit = await db.models.Encounter.findOne({ where: { appointmentId }, transaction: tx });
+  if (visit && visit.status !== 'cancelled') await moveVisit(db, caller, visit.id, 'cancelled', tx);
 }
 
 /**

@@ -7,7 +7,7 @@ import { callerOf } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { bookAppointment, appointmentSettings } from './book-appointment.js';
-import { cancelAppointment } from './cancel-appointment.js';
+import { cancelAppointment, cancellationInput } from './cancel-appointment.js';
 import { listAppointments } from './list-appointments.js';
 import { markArrived, markNoShow } from './mark-attendance.js';
 import { readAppointment } from './read-appointment.js';
@@ -40,7 +40,6 @@ const appointmentQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 const booking = z.object({ slotId: z.string().min(1).max(64), visitType, patientId: z.string().max(64).optional(), conditionCode: z.string().max(16).optional() });
-const cancellation = z.object({ reason: z.string().max(500).optional() });
 const reschedule = z.object({ slotId: z.string().min(1).max(64) });
 
 /** /api for the web client: availability, free-slot search, booking and the appointment's life after it. */
@@ -87,7 +86,7 @@ export function appointmentRoutes(node: HospitalNode): Router {
   }).all(methodNotAllowed);
 
   router.route('/api/appointments/:id/cancel').post(signedIn, async (req, res) => {
-    const { reason } = parseInput(cancellation, req.body);
+    const { reason } = parseInput(cancellationInput, req.body);
     res.json(await respond(req, await cancelAppointment(db, callerOf(req), req.params.id as string, reason, settings)));
   }).all(methodNotAllowed);
 

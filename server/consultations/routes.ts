@@ -1,5 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { appointmentSettings } from '../appointments/book-appointment.js';
+import { cancellationInput } from '../appointments/cancel-appointment.js';
 import { partnerCallDepsOf } from '../exchange/partner-client.js';
 import { exchangeRoutes } from '../exchange/routes.js';
 import { authenticate } from '../http/authenticate.js';
@@ -16,7 +18,7 @@ import { readEligibility } from './read-eligibility.js';
 import { checkUploadedFile } from './uploaded-file.js';
 import { listMessages, readAttachment, sendMessage } from './visit-messages.js';
 import { amendNote, readNote, writeNote } from './visit-note.js';
-import { endForInPersonCare, moveVisitAs, openVisit, readVisit } from './visits.js';
+import { cancelVisit, endForInPersonCare, moveVisitAs, openVisit, readVisit } from './visits.js';
 
 const icd10 = z.string().trim().regex(/^[A-Za-z][0-9]{2}(\.[0-9A-Za-z]{1,4})?$/, 'an ICD-10 code such as I10 or E11.9');
 const documentQuery = z.object({ title: z.string().trim().min(1).max(200), diagnosedOn: z.iso.date(), claimedCode: icd10.optional() });
@@ -66,7 +68,9 @@ export function consultationRoutes(node: HospitalNode): Router {
   router.route('/api/visits/:visitId/arrive').post(signedIn, async (req, res) => { res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'arrived')); }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/admit').post(signedIn, async (req, res) => { res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'in-progress')); }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/finish').post(signedIn, async (req, res) => { res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'finished')); }).all(methodNotAllowed);
-  router.route('/api/visits/:visitId/cancel').post(signedIn, async (req, res) => { res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'cancelled')); }).all(methodNotAllowed);
+  router.route('/api/visits/:visitId/cancel').post(signedIn, async (req, res) => {
+    res.json(await cancelVisit(db, callerOf(req), req.params.visitId, parseInput(cancellationInput, req.body ?? {}).reason, appointmentSettings(config)));
+  }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/needs-in-person-care').post(signedIn, async (req, res) => { res.json(await endForInPersonCare(db, callerOf(req), req.params.visitId, parseInput(reason, req.body).reason)); }).all(methodNotAllowed);
 
   router.route('/api/visits/:visitId/note')

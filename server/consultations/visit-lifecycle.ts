@@ -49,6 +49,10 @@ export async function visitForAppointment(db: Database, appointmentId: string) {
 /** A visit that can move no further (finished, cancelled, entered in error): its note, messages and room are closed. */
 export const isClosedVisit = (status: EncounterStatus): boolean => VISIT_TRANSITIONS[status].length === 0;
 
+/** The 409 for a move the lifecycle does not allow from where the visit is. */
+export const illegalMove = (current: EncounterStatus, to: EncounterStatus) =>
+  new Conflict('illegal-visit-transition', `The visit is ${current}; it cannot become ${to}.`, [], { current, requested: to });
+
 /**
  * Moves a visit to `to` with a conditional update, so of two concurrent moves only one applies;
  * an illegal move (finished → arrived, …) is a 409 that names the current status.
@@ -65,10 +69,7 @@ export async function moveVisit(db: Database, caller: Caller, encounterId: strin
     );
     const visit = await Encounter.findByPk(encounterId, { transaction: tx });
     if (!visit) throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
-    if (moved !== 1) {
-      throw new Conflict('illegal-visit-transition', `The visit is ${visit.status}; it cannot become ${to}.`,
-        [], { current: visit.status, requested: to });
-    }
+    if (moved !== 1) throw illegalMove(visit.status, to);
     const appointmentStatus = APPOINTMENT_STATUS_FOR[to];
     await recordVersion(db, 'Encounter', visit, tx);
     if (visit.appointmentId && appointmentStatus) {

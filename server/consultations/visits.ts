@@ -4,7 +4,8 @@ import type { Encounter } from '../../db/models/clinical.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Forbidden, NotFound } from '../http/errors.js';
-import { moveVisit, visitForAppointment } from './visit-lifecycle.js';
+import { cancelAppointment, type CancelOptions } from '../appointments/cancel-appointment.js';
+import { illegalMove, moveVisit, VISIT_TRANSITIONS, visitForAppointment } from './visit-lifecycle.js';
 import { signNote } from './visit-note.js';
 import { sideOf, visitOfParticipant, type VisitSide } from './visit-participants.js';
 
@@ -51,6 +52,19 @@ export async function moveVisitAs(db: Database, caller: Caller, encounterId: str
     return after;
   });
   return visitView(moved, await db.models.VisitOutcome.findByPk(encounterId));
+}
+
+/**
+ * Cancelling a follow-up visit is cancelling its appointment (`cancelAppointment`): the booking's rules apply (a
+ * patient until the cut-off, a doctor with a reason), the slot is freed, the other side is told, and the visit is
+ * cancelled in the same transaction. A visit without an appointment only moves.
+ */
+export async function cancelVisit(db: Database, caller: Caller, encounterId: string, reason: string | undefined, options: CancelOptions) {
+  const { visit } = await visitOfParticipant(db, caller, encounterId);
+  if (!visit.appointmentId) return moveVisitAs(db, caller, encounterId, 'cancelled');
+  if (!VISIT_TRANSITIONS[visit.status].includes('cancelled')) throw illegalMove(visit.status, 'cancelled');
+  await cancelAppointment(db, caller, visit.appointmentId, reason, options);
+  return visitView(await visit.reload(), null);
 }
 
 /**

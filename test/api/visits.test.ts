@@ -27,7 +27,37 @@ describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
     await post(`/api/visits/${visit.visitId}/arrive`, visit.doctor.token).expect(403);
     const outsider = await newDoctor(hospital(), 'Outsider');
     expect((await request(hospital().app).get(`/api/visits/${visit.visitId}`).auth(outsider.token, { type: 'bearer' }).expect(403)).body.code).to.equal('not-visit-participant');
-    await post(`/api/visits/${visit.visitId}/cancel`, visit.patient.token).expect(200);
+    await post(`/api/visits/${visit.visitId}/cancel`, outsider.token, { reason: 'not mine' }).expect(403);
+  });
+
+  it('when a visit is cancelled, then its appointment is cancelled with it and the slot is free again, under the booking\'s rules', async () => {
+    const { Appointment, Encounter, Slot } = hospital().db.models;
+    const state = async (visit: Awaited<ReturnType<typeof newVisit>>) => {
+      const appointment = await Appointment.findByPk(visit.appointment.id, { rejectOnEmpty: true });
+      const slot = await Slot.findByPk(appointment.slotId, { rejectOnEmpty: true });
+      return { visit: (await Encounter.findByPk(visit.visitId, { rejectOnEmpty: true })).status, appointment: appointment.status, slot: slot.status };
+    };
+
+    const tomorrow = await newVisit(hospital(), 'CancelEarly', new Date(Date.now() + 86_400_000));
+    expect((await post(`/api/visits/${tomorrow.visitId}/cancel`, tomorrow.patient.token).expect(200)).body.status).to.equal('cancelled');
+    expect(await state(tomorrow)).to.deep.equal({ visit: 'cancelled', appointment: 'cancelled', slot: 'free' });
+
+    // Five minutes before the start the patient is past the cut-off; the doctor may cancel, but says why.
+    const soon = await newVisit(hospital(), 'CancelLate');
+    expect((await post(`/api/visits/${soon.visitId}/cancel`, soon.patient.token).expect(422)).body.code).to.equal('cancellation-cutoff-passed');
+    expect((await post(`/api/visits/${soon.visitId}/cancel`, soon.doctor.token).expect(400)).body.code).to.equal('cancellation-reason-required');
+    expect(await state(soon)).to.deep.equal({ visit: 'planned', appointment: 'booked', slot: 'busy' });
+    await post(`/api/visits/${soon.visitId}/cancel`, soon.doctor.token, { reason: 'Called away to an emergency' }).expect(200);
+    expect(await state(soon)).to.deep.equal({ visit: 'cancelled', appointment: 'cancelled', slot: 'free' });
+    const told = await hospital().db.models.NotificationOutbox.findOne({ where: { appointmentId: soon.appointment.id, kind: 'appointment-cancelled' } });
+    expect(told?.recipientPatientId).to.equal(soon.patient.patientId);
+
+    // Once the doctor has admitted the patient, neither the visit nor its appointment can be cancelled.
+    const started = await newVisit(hospital(), 'CancelStarted');
+    await startVisit(hospital(), started);
+    expect((await post(`/api/visits/${started.visitId}/cancel`, started.doctor.token, { reason: 'x' }).expect(409)).body.current).to.equal('in-progress');
+    expect((await post(`/api/appointments/${started.appointment.id}/cancel`, started.doctor.token, { reason: 'x' }).expect(409)).body.current).to.equal('in-progress');
+    expect(await state(started)).to.deep.equal({ visit: 'in-progress', appointment: 'arrived', slot: 'busy' });
   });
 
   it('when the visit finishes, then the note is signed and can no longer be edited; an amendment is a new version and the signed one is kept', async () => {

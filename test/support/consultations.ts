@@ -7,11 +7,11 @@ export const PDF_BYTES = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> end
 export const PNG_BYTES = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(32, 1)]);
 export const HTML_BYTES = Buffer.from('<html><script>alert(1)</script></html>');
 
-/** A patient, a doctor, a booked video follow-up between them and its visit (opened by the patient). */
-export async function newVisit(hospital: TestNode, name = 'Visit') {
+/** A patient, a doctor, a booked video follow-up between them (in 5 minutes unless `start`) and its visit (opened by the patient). */
+export async function newVisit(hospital: TestNode, name = 'Visit', start?: Date) {
   const patient = await newPatient(hospital, `${name}Patient`);
   const doctor = await newDoctor(hospital, `${name}Doctor`);
-  const appointment = await bookedAppointment(hospital, { patientId: patient.patientId, practitionerId: doctor.practitionerId });
+  const appointment = await bookedAppointment(hospital, { patientId: patient.patientId, practitionerId: doctor.practitionerId, start });
   const res = await request(hospital.app).post(`/api/appointments/${appointment.id}/visit`).auth(patient.token, { type: 'bearer' }).expect(200);
   return { patient, doctor, appointment, visitId: res.body.id as string };
 }
