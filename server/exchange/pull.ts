@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type {
   Bundle, Condition as FhirCondition, DiagnosticReport as FhirDiagnosticReport, Encounter as FhirEncounter, Observation as FhirObservation, Resource,
 } from '@medplum/fhirtypes';
+import type { Client } from 'fhir-kit-client';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
@@ -16,6 +17,7 @@ import { hasCareRelationship } from '../auth/patient-access.js';
 import { linkReportResults } from '../consultations/report-results.js';
 import { Forbidden } from '../http/errors.js';
 import { withPartner, type PartnerCallDeps } from './partner-client.js';
+import { trimSlash } from './partners.js';
 
 export type PullDeps = PartnerCallDeps;
 
@@ -30,12 +32,33 @@ export interface PullResult {
 export const importedId = (source: string, type: string, originId: string) =>
   crypto.createHash('sha256').update(`${source}|${type}|${originId}`).digest('hex');
 
+/** Most pages one search may take from a partner: a next link that never ends cannot hold the pull. */
+const MAX_PAGES = 200;
+
+/** Whether a URL the partner handed back lies under its registered FHIR base URL (our token goes with it). */
+const isUnder = (url: string, base: string) => {
+  const target = new URL(url);
+  const root = new URL(trimSlash(base));
+  return target.origin === root.origin && (target.pathname === root.pathname || target.pathname.startsWith(`${root.pathname}/`));
+};
+
+/** Every match of a search at a partner, following its `next` links (this software pages at 100). */
+async function searchAll<T extends Resource>(client: Client, signal: AbortSignal, partner: Partner, resourceType: string, searchParams: Record<string, string>) {
+  const found: T[] = [];
+  let bundle = await client.search({ resourceType, searchParams: { ...searchParams, _count: '100' }, options: { signal } }) as unknown as Bundle;
+  for (let page = 1; ; page++) {
+    found.push(...(bundle.entry ?? []).map((e) => e.resource as T).filter((r) => r?.resourceType === resourceType));
+    const next = bundle.link?.find((l) => l.relation === 'next')?.url;
+    if (!next) return found;
+    if (!isUnder(next, partner.fhirBaseUrl)) throw new Error(`its next page of ${resourceType} (${next}) is not under its FHIR base URL`);
+    if (page === MAX_PAGES) throw new Error(`its ${resourceType} search ran past ${MAX_PAGES} pages`);
+    bundle = await client.nextPage({ bundle: bundle as never, options: { signal } }) as unknown as Bundle;
+  }
+}
+
 async function fetchRecords(deps: PullDeps, partner: Partner, partnerPatientId: string) {
-  return withPartner(deps, partner, 'system/*.read', async (client) => {
-    const search = async <T extends Resource>(resourceType: string) => {
-      const bundle = await client.search({ resourceType, searchParams: { patient: partnerPatientId, _count: '200' } }) as unknown as Bundle;
-      return (bundle.entry ?? []).map((e) => e.resource as T).filter((r) => r?.resourceType === resourceType);
-    };
+  return withPartner(deps, partner, 'system/*.read', async (client, signal) => {
+    const search = <T extends Resource>(resourceType: string) => searchAll<T>(client, signal, partner, resourceType, { patient: partnerPatientId });
     const [encounters, conditions, observations, diagnosticReports] = await Promise.all([
       search<FhirEncounter>('Encounter'), search<FhirCondition>('Condition'), search<FhirObservation>('Observation'),
       search<FhirDiagnosticReport>('DiagnosticReport'),

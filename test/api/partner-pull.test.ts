@@ -1,8 +1,9 @@
+import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { followUpEligibility } from '../../server/consultations/eligibility.js';
 import { DIALECTS } from '../support/databases.js';
-import { closePartnerPair, registerPartner, sharedPatient as sharedPatientAtBoth, startPartnerPair, type ListeningNode } from '../support/exchange.js';
+import { closePartnerPair, closeServer, fakeIssuer, registerPartner, sharedPatient as sharedPatientAtBoth, startPartnerPair, type ListeningNode } from '../support/exchange.js';
 import { newPatient } from '../support/factories.js';
 
 for (const dialect of DIALECTS) {
@@ -51,6 +52,40 @@ for (const dialect of DIALECTS) {
       expect(await a.hospital.db.models.Condition.count({ where: { patientId: atA.patientId } })).to.equal(1);
       const audit = await a.hospital.db.models.AuditEvent.count({ where: { activity: 'partner-pull', patientId: atA.patientId } });
       expect(audit).to.equal(2);
+    });
+
+    it('when the patient has more readings at B than one page holds, then the pull follows the pages and imports every one', async () => {
+      const { atA, atB } = await sharedPatient();
+      const taken = Date.now() - 30 * 86_400_000;
+      await b.hospital.db.models.Observation.bulkCreate(Array.from({ length: 230 }, (_, i) => ({
+        id: crypto.randomUUID(), patientId: atB.patientId, encounterId: null, status: 'final' as const, category: 'vital-signs',
+        codeSystem: 'http://loinc.org', code: '8867-4', display: 'Heart rate', effectiveAt: new Date(taken + i * 3_600_000),
+        valueNumber: 60 + (i % 40), valueUnit: '/min', components: null, entryMethod: 'device' as const, deviceName: null,
+        diagnosticReportId: null, source: null, versionId: 1,
+      })));
+      const res = await pull(atA).expect(200);
+      expect(res.body.unavailable).to.deep.equal([]);
+      expect(res.body.imported[0]).to.include({ observations: 230 });
+      expect(await a.hospital.db.models.Observation.count({ where: { patientId: atA.patientId, code: '8867-4' } })).to.equal(230);
+    });
+
+    it('when a partner\'s next page points outside its FHIR base URL, then the pull stops there and our token never goes to that address', async () => {
+      const { atA } = await sharedPatient();
+      const elsewhere = await fakeIssuer([]);
+      const standIn = await fakeIssuer([]);
+      standIn.state.search = () => ({ resourceType: 'Bundle', type: 'searchset', entry: [], link: [{ relation: 'next', url: `${elsewhere.url}/fhir/Observation?page=2` }] });
+      try {
+        const standInId = await registerPartner(a.hospital, standIn, 'Hospital Stand-in');
+        await request(a.hospital.app).post(`/api/patients/${atA.patientId}/consents`).auth(atA.token, { type: 'bearer' })
+          .send({ partnerId: standInId, partnerPatientId: 'p1' }).expect(201);
+        const res = await pull(atA).expect(200);
+        expect(res.body.unavailable.map((u: { partnerId: string }) => u.partnerId)).to.deep.equal([standInId]);
+        expect(res.body.unavailable[0].reason).to.match(/next page of \w+ \(.+\) is not under its FHIR base URL/);
+        expect(elsewhere.seen).to.deep.equal([]);
+        expect(res.body.imported.map((i: { partnerId: string }) => i.partnerId)).to.deep.equal([partnerBatA]);
+      } finally {
+        await Promise.all([closeServer(elsewhere.server), closeServer(standIn.server)]);
+      }
     });
 
     it('when the consent at A is revoked, then nothing is pulled', async () => {

@@ -58,12 +58,13 @@ export async function registerPartner(at: TestNode, other: { url: string }, name
 }
 
 /**
- * A stand-in issuer node that answers the token endpoint, its JWKS and `$lookup` with whatever the test puts in
- * `lookup` (a forged or tampered prescription), and records every request it gets.
+ * A stand-in partner node that answers the token endpoint, its JWKS, `$lookup` with whatever the test puts in
+ * `lookup` (a forged or tampered prescription) and FHIR searches with what `search` returns for the request URL,
+ * and records every request it gets.
  */
 export async function fakeIssuer(keys: SigningKey[]) {
   const seen: string[] = [];
-  const state: { lookup?: unknown } = {};
+  const state: { lookup?: unknown; search?: (url: string) => unknown } = {};
   const server = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     req.resume();
@@ -71,6 +72,7 @@ export async function fakeIssuer(keys: SigningKey[]) {
     if (req.url === '/.well-known/jwks.json') return res.end(JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
     if (req.url === '/auth/token') return res.end(JSON.stringify({ access_token: 'fake', token_type: 'Bearer', expires_in: 60 }));
     if (req.url?.endsWith('/$lookup') && state.lookup) return res.end(JSON.stringify(state.lookup));
+    if (req.method === 'GET' && req.url?.startsWith('/fhir/') && state.search) return res.end(JSON.stringify(state.search(req.url)));
     res.statusCode = 500;
     res.end('{}');
   });
