@@ -59,11 +59,10 @@ async function start() {
     console.log(banner(config, seeded));
   });
   const worker = startAppointmentsWorker(db, logTransport(log), log, config.appointments.outboxIntervalMs);
-  const stopSweep = startEscalationSweep(db, config.monitoring.escalationSweepSeconds, (err) => log.error({ err }, 'alert escalation sweep failed'));
+  const sweep = startEscalationSweep(db, config.monitoring.escalationSweepSeconds, (err) => log.error({ err }, 'alert escalation sweep failed'));
   const signalling = attachSignalling(server, node);
   shutdownOnSignal(server, async () => {
-    stopSweep();
-    await worker.stop();
+    await Promise.all([worker.stop(), sweep.stop()]);
     await db.close();
   }, config.shutdownGraceMs, log, () => signalling.close());
 }

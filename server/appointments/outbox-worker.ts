@@ -3,6 +3,7 @@ import type { Database } from '../../db/connection.js';
 import type { NotificationOutbox } from '../../db/models/notification-outbox.js';
 import type { Logger } from '../logger.js';
 import { rollSlotHorizons } from './set-availability.js';
+import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 
 /** Where notifications go. The log transport is the only one for now; e-mail or SMS plug in here. */
 export interface NotificationTransport {
@@ -60,40 +61,18 @@ async function deliverOne(db: Database, transport: NotificationTransport, event:
   }
 }
 
-export interface BackgroundWorker { stop(): Promise<void> }
-
 /**
  * The appointments background worker: every `intervalMs` it delivers due notifications, and once an hour it
  * extends every schedule's rolling slot horizon. `stop()` waits for the running tick to finish.
  */
 export function startAppointmentsWorker(db: Database, transport: NotificationTransport, log: Logger, intervalMs: number): BackgroundWorker {
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  let busy = false;
   let lastRoll = 0;
-  const tick = async () => {
-    try {
-      await deliverDueNotifications(db, transport);
-      if (Date.now() - lastRoll >= HORIZON_EVERY_MS) {
-        lastRoll = Date.now();
-        const created = await rollSlotHorizons(db);
-        if (created) log.info({ created }, 'slot horizon extended');
-      }
-    } catch (error) {
-      log.error({ err: error }, 'appointments worker tick failed');
+  return everyInterval(intervalMs, async () => {
+    await deliverDueNotifications(db, transport);
+    if (Date.now() - lastRoll >= HORIZON_EVERY_MS) {
+      lastRoll = Date.now();
+      const created = await rollSlotHorizons(db);
+      if (created) log.info({ created }, 'slot horizon extended');
     }
-  };
-  const timer = setInterval(() => {
-    if (stopped || busy) return;
-    busy = true;
-    running = tick().finally(() => { busy = false; });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  }, (error) => log.error({ err: error }, 'appointments worker tick failed'));
 }

@@ -9,6 +9,7 @@ import { assertPatientAccess } from '../auth/patient-access.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import type { MonitoringTargets } from './care-plan.js';
 import { GLUCOSE_MG_DL_PER_MMOL_L } from './reading-codes.js';
+import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 
 interface RaisedAlert {
   kind: AlertKind;
@@ -185,10 +186,8 @@ export async function escalateOverdueAlerts(db: Database, now = new Date()): Pro
   return escalated;
 }
 
-/** Runs the escalation sweep every `seconds` (0 = never); returns the function that stops it. */
-export function startEscalationSweep(db: Database, seconds: number, onError: (error: unknown) => void): () => void {
-  if (seconds <= 0) return () => {};
-  const timer = setInterval(() => { escalateOverdueAlerts(db).catch(onError); }, seconds * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
+/** Runs the escalation sweep every `seconds` (0 = never); `stop()` waits for a sweep under way. */
+export function startEscalationSweep(db: Database, seconds: number, onError: (error: unknown) => void): BackgroundWorker {
+  if (seconds <= 0) return { stop: async () => undefined };
+  return everyInterval(seconds * 1000, () => escalateOverdueAlerts(db), onError);
 }
