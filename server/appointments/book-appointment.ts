@@ -17,6 +17,8 @@ import { assertSlotBookable, slotTaken } from './rules/slot-is-bookable.js';
 import { holdSlot } from './slot-hold.js';
 
 export interface BookingInput {
+  /** The new appointment's id when the caller has chosen it (a FHIR transaction's urn:uuid entry); else a new UUID. */
+  id?: string;
   slotId: string;
   visitType: VisitType;
   /** Required when an admin books for a patient; a patient always books for themselves. */
@@ -76,7 +78,7 @@ export async function bookAppointment(
     let appointment: Appointment;
     try {
       appointment = await db.models.Appointment.create({
-        id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId, practitionerId: slot.practitionerId,
+        id: input.id ?? crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId, practitionerId: slot.practitionerId,
         visitType: input.visitType, status: 'booked', start: slot.start, end: slot.end, reasonConditionId,
         cancellationReason: null, cancelledAt: null,
       }, { transaction: tx });

@@ -156,10 +156,6 @@ export async function update(ctx: WriteContext, definition: ResourceDefinition, 
   if (ifMatch !== undefined && expected === undefined) throw new Invalid('invalid-if-match', 'If-Match must be a version ETag such as W/"3".');
   const existing = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, existing), 'write');
-  if (definition.update) {
-    const row = await definition.update(ctx, resource, id);
-    return storedOf(definition.toResource(row));
-  }
   const fields = fieldsOf(definition, resource, new Date());
   const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
   if (patientId !== patientOf(definition, existing)) await assertRowAccess(ctx, definition, patientId, 'write');

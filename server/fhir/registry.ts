@@ -95,8 +95,8 @@ export interface ResourceDefinition {
   versionsOf?: string;
   /** false for types with no versions (AuditEvent): every row is version 1 forever. */
   versioned?: boolean;
+  /** A create with its own use case (Appointment: booking rules); it must store the row under the `id` it is given. */
   create?: CustomWrite;
-  update?: CustomWrite;
   /**
    * Runs in the write's transaction right after a generic create or update stored the row (before its version
    * is recorded), for what the row implies elsewhere (a DiagnosticReport links its result Observations). It may

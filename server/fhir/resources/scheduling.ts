@@ -47,7 +47,7 @@ registerResource({
   ],
   // POST /fhir/Appointment with status booked, a slot and the patient books that slot under the booking rules
   // (eligibility, one slot one booking, no overlap): 201, or 409 when the slot is taken.
-  async create(ctx, resource) {
+  async create(ctx, resource, id) {
     const input = bookingInputFromFhir(resource);
     const { start, end } = resource as { start?: string; end?: string };
     const slot = await ctx.db.models.Slot.findByPk(input.slotId, { transaction: ctx.tx });
@@ -57,7 +57,7 @@ registerResource({
         [{ expression: 'Appointment.start', message: 'not the start of the referenced slot' }]);
     }
     const booked = await bookAppointment(ctx.db, ctx.caller, {
-      slotId: input.slotId, visitType: input.visitType, patientId: input.patientId, conditionCode: input.conditionCode,
+      id, slotId: input.slotId, visitType: input.visitType, patientId: input.patientId, conditionCode: input.conditionCode,
     }, appointmentSettings(ctx.config), ctx.tx);
     return booked.get({ plain: true }) as unknown as Row;
   },
