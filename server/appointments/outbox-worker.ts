@@ -2,8 +2,8 @@ import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { NotificationOutbox } from '../../db/models/notification-outbox.js';
 import type { Logger } from '../logger.js';
-import { rollSlotHorizons } from './set-availability.js';
 import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
+import { rollSlotHorizons } from './set-availability.js';
 
 /** Where notifications go. The log transport is the only one for now; e-mail or SMS plug in here. */
 export interface NotificationTransport {

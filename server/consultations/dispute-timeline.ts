@@ -38,10 +38,6 @@ export function registerTimelineSource(source: TimelineSource): () => void {
   return () => { if (sources.get(source.name) === source) sources.delete(source.name); };
 }
 
-export function timelineSourceNames(): string[] {
-  return [...sources.keys()];
-}
-
 /**
  * The visit's whole evidence, from every registered source, in time order (ties keep source order), followed in
  * that order by the audit trail of every resource the sources name: who read or changed the visit, its

@@ -1,10 +1,10 @@
 import type { Database } from '../../db/connection.js';
 import type { EncounterStatus } from '../../db/models/clinical.js';
 import type { Encounter } from '../../db/models/clinical.js';
+import { cancelAppointment, type CancelOptions } from '../appointments/cancel-appointment.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Forbidden, NotFound } from '../http/errors.js';
-import { cancelAppointment, type CancelOptions } from '../appointments/cancel-appointment.js';
 import { illegalMove, moveVisit, VISIT_TRANSITIONS, visitForAppointment } from './visit-lifecycle.js';
 import { signNote } from './visit-note.js';
 import { sideOf, visitOfParticipant, type VisitSide } from './visit-participants.js';

@@ -7,9 +7,9 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller, Origin } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 import type { MonitoringTargets } from './care-plan.js';
 import { GLUCOSE_MG_DL_PER_MMOL_L } from './reading-codes.js';
-import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 
 interface RaisedAlert {
   kind: AlertKind;
