@@ -1,17 +1,21 @@
 /**
  * The browser app's one way to call /api: sends the signed-in user's Bearer token and turns a problem+json
- * answer into an `ApiError` whose message is the server's `title` (already written for people).
+ * answer into an `ApiError` whose message is the server's `title` (already written for people) and whose `details`
+ * are its `errors[]` (each naming the field it is about).
  */
 export const TOKEN_KEY = 'access_token';
 
+/** One problem of a refusal: `expression` points at the field (`lines[1].supplyDays`, `body.lines.0.dose`). */
+export interface ProblemDetail { expression?: string; message: string }
+
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string | undefined, message: string) {
+  constructor(readonly status: number, readonly code: string | undefined, message: string, readonly details: ProblemDetail[] = []) {
     super(message);
   }
 }
 
 export interface ApiOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
   body?: unknown;
   /** Sends an `Idempotency-Key`, so a retried request gets the first answer instead of acting twice. */
   idempotent?: boolean;
@@ -46,8 +50,8 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
   const text = await response.text();
   const answer = text ? safeJson(text) : undefined;
   if (!response.ok) {
-    const problem = (answer ?? {}) as { title?: string; code?: string };
-    throw new ApiError(response.status, problem.code, problem.title ?? `The request failed (${response.status}).`);
+    const problem = (answer ?? {}) as { title?: string; code?: string; errors?: ProblemDetail[] };
+    throw new ApiError(response.status, problem.code, problem.title ?? `The request failed (${response.status}).`, problem.errors ?? []);
   }
   return answer as T;
 }

@@ -1,9 +1,14 @@
 /** The browser app's entry: sign in with the OAuth token endpoint, then show the home of the signed-in role. */
 import { api, TOKEN_KEY } from './api.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
+import { doctorAlerts } from './monitoring/doctor-alerts.js';
+import { patientDirectory } from './patients/patient-directory.js';
+import { issuedPrescriptions } from './prescriptions/issued-prescriptions.js';
 import { pharmacyDesk } from './prescriptions/pharmacy-desk.js';
 import { patientPrescriptions } from './prescriptions/patient-prescriptions.js';
 import { reviewQueue } from './prescriptions/review-queue.js';
+import { doctorVisits } from './visits/doctor-visits.js';
+import { visitWorkspace } from './visits/visit-workspace.js';
 
 interface Me { displayName: string; role: string }
 
@@ -16,7 +21,17 @@ const errorLine = document.querySelector<HTMLElement>('#sign-in-error')!;
 const HOMES: Record<string, () => HTMLElement[]> = {
   patient: () => [patientPrescriptions(), patientAppointments()],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
+  doctor: doctorHome,
 };
+
+/** The doctor's day: visits, alerts, the workspace of the visit at hand, and what they prescribed. */
+function doctorHome(): HTMLElement[] {
+  // One directory per home: each patient is read once, and nothing read for this account outlives its sign-out.
+  const patients = patientDirectory();
+  const issued = issuedPrescriptions(patients);
+  const workspace = visitWorkspace({ patients, onPrescribed: () => void issued.refresh() });
+  return [doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients), workspace.section, issued.section];
+}
 
 async function showHome(): Promise<void> {
   let me: Me;

@@ -9,6 +9,9 @@ export interface PrescriptionSummary {
   validUntil: string;
   dispensedAt: string | null;
   lines: PrescriptionLine[];
+  patientId: string;
+  /** The pharmacist's decision, once reviewed. */
+  review: { reviewedAt: string; reasonCode: string | null; note: string | null } | null;
 }
 
 export interface PrescriptionCode { prescriptionId: string; issuer: string; uri: string; qrSvg: string }

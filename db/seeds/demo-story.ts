@@ -8,6 +8,7 @@ import type { Config } from '../../server/config.js';
 import { eligibilityPolicy } from '../../server/consultations/eligibility.js';
 import { moveVisit, visitForAppointment } from '../../server/consultations/visit-lifecycle.js';
 import { writeNote } from '../../server/consultations/visit-note.js';
+import { moveVisitAs } from '../../server/consultations/visits.js';
 import { prescribe } from '../../server/prescriptions/prescribe.js';
 import { reviewPrescription } from '../../server/prescriptions/review.js';
 import type { Database } from '../connection.js';
@@ -60,7 +61,8 @@ export async function seedDemoStory(db: Database, keys: KeyRing, config: Config,
     encounterId: visit.id, chronicConditionCode: 'I10',
     lines: [{ drugCode: 'C09AA05', dose: '1 tablet (5 mg)', frequency: 'once daily in the morning', quantity: 28, supplyDays: 28 }],
   }, eligibilityPolicy(config), now);
-  await moveVisit(db, chen, visit.id, 'finished');
+  // Finished as the doctor's own "Finish the visit" does it, which signs the note.
+  await moveVisitAs(db, chen, visit.id, 'finished');
   await reviewPrescription(db, li, prescription.id, { decision: 'approve' });
 
   // The next follow-up: the first free video slot of Dr Chen's schedule, booked as Alice would.

@@ -47,13 +47,15 @@ describe('npm start on a fresh machine', function () {
   it('when started on an empty data folder, then it creates the SQLite database, seeds the demo, prints the URL and accounts; a second start seeds nothing', async () => {
     const port = await freePort();
     const env = { DATA_DIR: dataDir, NODE_ENV: 'development', DATABASE_URL: '', KEYS_DIR: '' };
-    const story: { prescriptions?: { status: string; lines: { drugName: string }[] }[]; appointments?: { status: string }[] } = {};
+    const story: { prescriptions?: { status: string; encounterId: string; lines: { drugName: string }[] }[]; appointments?: { status: string }[]; note?: { status: string } } = {};
     const first = await startAndStop(env, port, async (base) => {
       const signIn = await fetch(`${base}/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'alice@demo.test', password: 'demo-hospital' }) });
       const { access_token: token } = await signIn.json() as { access_token: string };
       const headers = { authorization: `Bearer ${token}` };
       story.prescriptions = await (await fetch(`${base}/api/prescriptions`, { headers })).json() as typeof story.prescriptions;
       story.appointments = ((await (await fetch(`${base}/api/appointments`, { headers })).json()) as { appointments: { status: string }[] }).appointments;
+      const visitId = story.prescriptions?.[0]?.encounterId;
+      if (visitId) story.note = await (await fetch(`${base}/api/visits/${visitId}/note`, { headers })).json() as typeof story.note;
     });
     expect(first.healthz).to.equal(200);
     expect(first.exitCode).to.equal(0);
@@ -66,6 +68,7 @@ describe('npm start on a fresh machine', function () {
     expect(story.prescriptions?.map((p) => p.status)).to.deep.equal(['ready']);
     expect(story.prescriptions?.[0].lines[0].drugName).to.equal('Ramipril');
     expect(story.appointments?.map((a) => a.status).sort()).to.deep.equal(['booked', 'fulfilled']);
+    expect(story.note?.status, 'the finished visit\'s note is signed').to.equal('final');
     expect(fs.existsSync(path.join(dataDir, 'hospital.db'))).to.equal(true);
     expect(fs.readdirSync(path.join(dataDir, 'keys')).filter((f) => f.endsWith('.pem'))).to.have.length(1);
 

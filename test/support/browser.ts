@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { expect } from 'chai';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildClient } from '../../client/build.js';
 import { startTestNode, type TestNode } from './test-node.js';
 import { listeningNode } from './video.js';
@@ -38,6 +39,44 @@ export async function startBrowserNode(extraArgs: string[] = []): Promise<Browse
       await browser.close();
       await web.close();
       fs.rmSync(clientDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HomePageSuite {
+  /** The suite's node, started in its `before` hook. */
+  readonly node: BrowserNode;
+  /** A new browser context at the home page, signed in as this account; its uncaught errors fail the test. */
+  signIn(email: string, password: string): Promise<Page>;
+}
+
+/**
+ * Registers a suite's hooks for the home page: one browser node for the suite, closed after it, and after each
+ * test an assertion that no page threw an uncaught error.
+ */
+export function homePageSuite(): HomePageSuite {
+  let started: BrowserNode | undefined;
+  const pageErrors: string[] = [];
+  before(async () => { started = await startBrowserNode(); });
+  after(async () => { await started?.close(); });
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'uncaught errors in the pages').to.deep.equal([]);
+  });
+  const current = () => {
+    if (!started) throw new Error('the browser node is not started yet');
+    return started;
+  };
+  return {
+    get node() { return current(); },
+    async signIn(email, password) {
+      const page = await (await current().browser.newContext()).newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`${current().web.base}/`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForSelector('#home:not([hidden])');
+      return page;
     },
   };
 }

@@ -1,0 +1,20 @@
+/** An appointment as `GET /api/appointments` answers it (docs/appointments.md), as far as the pages use it. */
+export interface AppointmentView {
+  id: string;
+  status: string;
+  visitType: string;
+  patientId: string;
+  start: string;
+  end: string;
+  joinUrl: string | null;
+}
+
+/** Statuses in which the video room can still be joined. */
+export const ROOM_OPEN = new Set(['booked', 'arrived']);
+
+/** The visit page on this origin: joinUrl names the public base URL, which a local or test server may not serve. */
+export const visitPath = (joinUrl: string) => new URL(joinUrl, location.href).pathname;
+
+const VISIT_TYPE_WORDS: Record<string, string> = { 'video-follow-up': 'video follow-up', 'in-person': 'in person' };
+
+export const visitTypeWords = (visitType: string) => VISIT_TYPE_WORDS[visitType] ?? visitType.replaceAll('-', ' ');

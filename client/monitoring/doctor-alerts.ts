@@ -1,0 +1,72 @@
+/**
+ * The doctor's open home-monitoring alerts (`GET /api/alerts?status=open`: their patients' alerts), each with the
+ * patient, what kind it is and the reading that raised it; "Acknowledge" takes it off the list (and stops a
+ * critical alert's escalation).
+ */
+import { api, ApiError, messageOf } from '../api.js';
+import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import type { PatientDirectory } from '../patients/patient-directory.js';
+
+interface MonitoringAlert {
+  id: string; patientId: string; kind: string; severity: string; message: string; raisedAt: string; escalated: boolean;
+}
+
+const KIND_WORDS: Record<string, string> = {
+  'bp-crisis': 'Blood pressure crisis',
+  'bp-stage-2': 'Blood pressure at stage 2',
+  'glucose-very-low': 'Very low glucose',
+  'glucose-low': 'Low glucose',
+  'glucose-high': 'Glucose above target',
+};
+
+export function doctorAlerts(patients: PatientDirectory): HTMLElement {
+  const problem = alertLine();
+  const outcome = el('p', { role: 'status' });
+  const list = el('div');
+  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const section = el('section', { id: 'my-alerts', 'aria-labelledby': 'my-alerts-title' },
+    el('h2', { id: 'my-alerts-title' }, 'Alerts from home monitoring'), refresh, problem, outcome, list);
+  const empty = () => el('p', {}, 'No open alerts.');
+
+  async function load() {
+    problem.textContent = '';
+    try {
+      const alerts = await api<MonitoringAlert[]>('/api/alerts?status=open');
+      const names = new Map(await Promise.all([...new Set(alerts.map((a) => a.patientId))].map(async (id) => [id, await patients.name(id)] as const)));
+      list.replaceChildren(alerts.length ? el('ul', {}, ...alerts.map((a) => item(a, names.get(a.patientId) ?? ''))) : empty());
+    } catch (error) {
+      problem.textContent = messageOf(error);
+    }
+  }
+
+  function item(alert: MonitoringAlert, patientName: string) {
+    const kind = KIND_WORDS[alert.kind] ?? alert.kind;
+    const acknowledge = el('button', { type: 'button' }, 'Acknowledge');
+    const row = el('li', { 'data-alert': alert.id, 'data-severity': alert.severity },
+      el('strong', {}, `${kind} (${alert.severity})`), ' — ', el('span', { class: 'patient' }, patientName),
+      el('br'), el('span', { class: 'reading' }, alert.message),
+      el('br'), 'Raised ', timeOf(alert.raisedAt), alert.escalated ? ', escalated to the hospital' : '',
+      el('div', { class: 'controls' }, acknowledge));
+    const gone = (words: string) => {
+      row.remove();
+      outcome.textContent = words;
+      if (!list.querySelector('li')) list.replaceChildren(empty());
+    };
+    acknowledge.addEventListener('click', () => whileBusy([acknowledge], async () => {
+      problem.textContent = '';
+      outcome.textContent = '';
+      try {
+        await api(`/api/alerts/${encodeURIComponent(alert.id)}/acknowledge`, { body: {} });
+        gone(`Acknowledged: ${kind} for ${patientName}.`);
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'alert-already-acknowledged') gone(`${kind} for ${patientName} was already acknowledged.`);
+        else problem.textContent = messageOf(error);
+      }
+    }));
+    return row;
+  }
+
+  refresh.addEventListener('click', () => whileBusy([refresh], load));
+  void load();
+  return section;
+}

@@ -1,0 +1,69 @@
+/**
+ * The doctor's diary: "My upcoming visits" (from now on) and the last 24 hours' visits (where one is in progress
+ * or just finished, still open for the note and for prescribing). Each names its patient; a video follow-up links
+ * to its room and opens in the visit workspace.
+ */
+import { api, messageOf } from '../api.js';
+import { ROOM_OPEN, visitPath, visitTypeWords, type AppointmentView } from '../appointments/appointment-view.js';
+import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import type { PatientDirectory } from '../patients/patient-directory.js';
+
+const DAY = 86_400_000;
+/** Appointments whose visit may be worked on: not cancelled, not a no-show. */
+const WORKABLE = new Set(['booked', 'arrived', 'fulfilled']);
+
+export interface DoctorVisitsOptions {
+  patients: PatientDirectory;
+  /** Opens the appointment's visit in the workspace. */
+  openVisit(appointment: AppointmentView, patientName: string): void;
+}
+
+const diary = async (query: Record<string, string>) =>
+  (await api<{ appointments: AppointmentView[] }>(`/api/appointments?${new URLSearchParams(query)}`)).appointments;
+
+export function doctorVisits({ patients, openVisit }: DoctorVisitsOptions): HTMLElement {
+  const problem = alertLine();
+  const upcoming = el('div', { id: 'upcoming-visits' });
+  const recent = el('div', { id: 'recent-visits' });
+  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const section = el('section', { id: 'my-visits', 'aria-labelledby': 'my-visits-title' },
+    el('h2', { id: 'my-visits-title' }, 'My upcoming visits'), refresh, problem, upcoming,
+    el('h3', {}, 'In the last 24 hours'), recent);
+
+  async function load() {
+    problem.textContent = '';
+    const now = new Date();
+    try {
+      const [next, past] = await Promise.all([
+        diary({ from: now.toISOString() }),
+        diary({ from: new Date(now.getTime() - DAY).toISOString(), to: now.toISOString(), status: [...WORKABLE].join(',') }),
+      ]);
+      const names = new Map(await Promise.all([...new Set([...next, ...past].map((a) => a.patientId))]
+        .map(async (id) => [id, await patients.name(id)] as const)));
+      upcoming.replaceChildren(next.length ? visitList(next, names) : el('p', {}, 'No upcoming visits.'));
+      recent.replaceChildren(past.length ? visitList(past, names) : el('p', {}, 'No visits in the last 24 hours.'));
+    } catch (error) {
+      problem.textContent = messageOf(error);
+    }
+  }
+
+  function visitList(appointments: AppointmentView[], names: Map<string, string>) {
+    return el('ul', {}, ...appointments.map((a) => {
+      const name = names.get(a.patientId) ?? '';
+      const room = a.joinUrl && ROOM_OPEN.has(a.status) ? el('a', { href: visitPath(a.joinUrl) }, 'Open video room') : null;
+      let workspace: HTMLButtonElement | null = null;
+      if (a.visitType === 'video-follow-up' && WORKABLE.has(a.status)) {
+        workspace = el('button', { type: 'button', class: 'secondary' }, 'Open the visit workspace');
+        workspace.addEventListener('click', () => openVisit(a, name));
+      }
+      return el('li', { 'data-appointment': a.id },
+        timeOf(a.start), ' — ', el('span', { class: 'patient' }, name), `, ${visitTypeWords(a.visitType)}, `,
+        el('span', { class: 'status', 'data-status': a.status }, a.status),
+        room || workspace ? el('div', { class: 'controls' }, room, workspace) : null);
+    }));
+  }
+
+  refresh.addEventListener('click', () => whileBusy([refresh], load));
+  void load();
+  return section;
+}

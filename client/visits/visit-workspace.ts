@@ -1,0 +1,185 @@
+/**
+ * The visit workspace: one of the doctor's visits, opened with `POST /api/appointments/{id}/visit`; its note
+ * (subjective / assessment / plan, `PUT /api/visits/{id}/note`); "Finish the visit" (which signs the note); and
+ * the prescribing form while the visit is in progress or finished less than 24 hours ago (docs/consultations.md,
+ * docs/prescriptions.md).
+ */
+import { api, ApiError, messageOf } from '../api.js';
+import { ROOM_OPEN, visitPath, type AppointmentView } from '../appointments/appointment-view.js';
+import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import type { PatientDirectory, PatientSummary } from '../patients/patient-directory.js';
+import { prescribingForm, type Drug } from '../prescriptions/prescribing.js';
+import type { PrescriptionSummary } from '../prescriptions/types.js';
+
+interface Visit {
+  id: string; appointmentId: string; patientId: string; status: string;
+  periodStart: string | null; periodEnd: string | null; outcome: { code: string; reason: string } | null;
+}
+interface NoteSections { subjective: string; assessment: string; plan: string }
+interface Note extends NoteSections { status: 'preliminary' | 'final' | 'amended'; signedAt: string | null }
+
+/** How long after it finished a visit stays open for prescribing (server/prescriptions/prescribe.ts). */
+const PRESCRIBING_WINDOW_MS = 24 * 3600_000;
+
+const STATE_WORDS: Record<string, string> = {
+  planned: 'Planned: the patient has not come in yet.',
+  arrived: 'The patient is in the waiting room: admit them in the video room.',
+  'in-progress': 'In progress.',
+  finished: 'Finished.',
+  cancelled: 'Cancelled.',
+};
+
+/** Why there is no prescribing form, or undefined when there is one. */
+function prescribingClosed(visit: Visit, now = Date.now()): string | undefined {
+  if (visit.outcome?.code === 'needs-in-person-care') return 'The visit ended as needing in-person care: no prescription can be issued online for it.';
+  if (visit.status === 'in-progress') return undefined;
+  if (visit.status === 'finished') {
+    return visit.periodEnd && now - Date.parse(visit.periodEnd) <= PRESCRIBING_WINDOW_MS ? undefined
+      : 'Prescribing closed 24 hours after the visit finished.';
+  }
+  if (visit.status === 'cancelled') return 'The visit was cancelled.';
+  return 'Prescribing opens once the visit is in progress.';
+}
+
+async function readNote(visitId: string): Promise<Note | undefined> {
+  try {
+    return await api<Note>(`/api/visits/${encodeURIComponent(visitId)}/note`);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'note-not-found') return undefined;
+    throw error;
+  }
+}
+
+export interface VisitWorkspaceOptions {
+  patients: PatientDirectory;
+  onPrescribed(prescription: PrescriptionSummary): void;
+}
+
+export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions) {
+  const title = el('h2', { id: 'visit-workspace-title', tabindex: -1 }, 'Visit workspace');
+  const problem = alertLine();
+  const body = el('div', {}, el('p', {}, 'Choose a visit above ("Open the visit workspace") to write its note and prescribe.'));
+  const section = el('section', { id: 'visit-workspace', 'aria-labelledby': 'visit-workspace-title' }, title, problem, body);
+  let catalogue: Promise<Drug[]> | undefined;
+  let opened = 0;
+
+  const drugs = () => (catalogue ??= api<Drug[]>('/api/drugs').catch((error: unknown) => { catalogue = undefined; throw error; }));
+
+  async function open(appointment: AppointmentView, patientName: string) {
+    const ticket = ++opened;
+    problem.textContent = '';
+    body.replaceChildren(el('p', {}, 'Opening the visit…'));
+    section.scrollIntoView();
+    title.focus();
+    try {
+      const visit = await api<Visit>(`/api/appointments/${encodeURIComponent(appointment.id)}/visit`, { body: {} });
+      const [note, patient, catalogueNow] = await Promise.all([
+        readNote(visit.id), patients.summary(visit.patientId).catch(() => undefined), drugs(),
+      ]);
+      // A slower earlier open must not draw over the visit the doctor chose since.
+      if (ticket !== opened) return;
+      body.replaceChildren(workspace({ appointment, patientName, visit, note, patient, drugs: catalogueNow }));
+    } catch (error) {
+      if (ticket !== opened) return;
+      body.replaceChildren();
+      problem.textContent = messageOf(error);
+    }
+  }
+
+  function workspace(opening: { appointment: AppointmentView; patientName: string; visit: Visit; note?: Note; patient?: PatientSummary; drugs: Drug[] }) {
+    const { appointment, patientName, patient } = opening;
+    let visit = opening.visit;
+    const state = el('p', { id: 'visit-state' });
+    const room = appointment.joinUrl ? el('a', { href: visitPath(appointment.joinUrl) }, 'Open video room') : null;
+    const finish = el('button', { type: 'button' }, 'Finish the visit');
+    const note = noteForm(visit.id, opening.note, visit.status === 'finished' || visit.status === 'cancelled');
+    const prescribing = el('div', { id: 'visit-prescribing' });
+    const showState = () => {
+      state.dataset.status = visit.status;
+      state.replaceChildren(`Visit: ${STATE_WORDS[visit.status] ?? visit.status}`,
+        visit.periodEnd ? el('span', {}, ' Ended ', timeOf(visit.periodEnd), '.') : '');
+      finish.hidden = visit.status !== 'in-progress';
+      if (room) room.hidden = !ROOM_OPEN.has(appointment.status) || visit.status === 'finished' || visit.status === 'cancelled';
+      const closed = prescribingClosed(visit);
+      // The form is built once: a state change (finishing) must not lose what the doctor is writing in it.
+      if (closed) prescribing.replaceChildren(el('p', {}, closed));
+      else if (!prescribing.querySelector('form')) {
+        prescribing.replaceChildren(prescribingForm({ encounterId: visit.id, drugs: opening.drugs, conditions: patient?.conditions ?? [], onIssued: onPrescribed }));
+      }
+    };
+
+    finish.addEventListener('click', () => whileBusy([finish], async () => {
+      problem.textContent = '';
+      try {
+        // Finishing signs the note as stored: an edit not yet saved is saved first, never lost.
+        await note.saveIfChanged();
+        visit = await api<Visit>(`/api/visits/${encodeURIComponent(visit.id)}/finish`, { body: {} });
+        note.signed(await readNote(visit.id));
+        showState();
+      } catch (error) {
+        problem.textContent = messageOf(error);
+      }
+    }));
+
+    showState();
+    return el('article', { 'aria-labelledby': 'visit-title', 'data-visit': visit.id },
+      el('h3', { id: 'visit-title' }, `${patientName}, `, timeOf(appointment.start)),
+      patient?.birthDate ? el('p', {}, `Born ${patient.birthDate}`) : null,
+      state, el('div', { class: 'controls' }, room, finish), note.form, prescribing);
+  }
+
+  return { section, open };
+}
+
+/** The S/A/P note: editable while it is a draft of an open visit; signed (read only) once the visit finished. */
+function noteForm(visitId: string, stored: Note | undefined, visitClosed: boolean) {
+  const field = (name: keyof NoteSections, label: string) => {
+    const area = el('textarea', { id: `note-${name}`, name, rows: 3, maxlength: 20_000 });
+    area.value = stored?.[name] ?? '';
+    return { area, parts: [el('label', { for: area.id }, label), area] };
+  };
+  const sections = { subjective: field('subjective', 'Subjective'), assessment: field('assessment', 'Assessment'), plan: field('plan', 'Plan') };
+  const save = el('button', { type: 'submit' }, 'Save note');
+  const saved = el('p', { role: 'status' });
+  const problem = alertLine();
+  const form = el('form', { id: 'visit-note', 'aria-labelledby': 'visit-note-title' },
+    el('h3', { id: 'visit-note-title' }, 'Note'),
+    ...sections.subjective.parts, ...sections.assessment.parts, ...sections.plan.parts,
+    el('div', { class: 'controls' }, save), saved, problem);
+  const current = (): NoteSections => ({ subjective: sections.subjective.area.value, assessment: sections.assessment.area.value, plan: sections.plan.area.value });
+  let last = JSON.stringify(stored ? { subjective: stored.subjective, assessment: stored.assessment, plan: stored.plan } : { subjective: '', assessment: '', plan: '' });
+
+  async function put() {
+    const text = current();
+    await api(`/api/visits/${encodeURIComponent(visitId)}/note`, { method: 'PUT', body: text });
+    last = JSON.stringify(text);
+    saved.replaceChildren('Note saved at ', timeOf(new Date().toISOString()), '.');
+  }
+
+  /** Read only from now on: the visit closed (finishing signed the note, if there was one). */
+  function signed(note: Note | undefined) {
+    for (const { area } of Object.values(sections)) area.readOnly = true;
+    save.hidden = true;
+    saved.replaceChildren(...(note?.signedAt ? ['The note was signed when the visit finished, at ', timeOf(note.signedAt), '.']
+      : note ? ['The visit is closed; this note was not signed.'] : ['The visit closed without a note.']));
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void whileBusy([save], async () => {
+      problem.textContent = '';
+      try {
+        await put();
+      } catch (error) {
+        problem.textContent = messageOf(error);
+      }
+    });
+  });
+  if (visitClosed || (stored && stored.status !== 'preliminary')) signed(stored);
+  return {
+    form, signed,
+    async saveIfChanged() {
+      if (!save.hidden && JSON.stringify(current()) !== last) await put();
+    },
+  };
+}
