@@ -1,38 +1,15 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { startBrowserNode, type BrowserNode } from '../support/browser.js';
+import { signInSuite } from '../support/browser.js';
+import { PATIENT_PASSWORD } from '../support/factories.js';
 import { openFollowUpVisit, issuePrescription, PHARMACIST, readyPrescription } from '../support/prescriptions.js';
 import { DEMO_PASSWORD, type TestNode } from '../support/test-node.js';
 
-/** The password the patient factory gives every patient it registers (test/support/factories.ts). */
-const PATIENT_PASSWORD = 'correct horse battery';
-
 describe('prescriptions in the browser: the patient\'s code and the pharmacy desk (headless Chromium)', function () {
-  let node: BrowserNode | undefined;
+  const suite = signInSuite();
+  const { signIn } = suite;
   let hospital: TestNode;
-  let web: BrowserNode['web'];
-  let browser: BrowserNode['browser'];
-  const pageErrors: string[] = [];
-
-  before(async () => {
-    node = await startBrowserNode();
-    ({ hospital, web, browser } = node);
-  });
-  after(async () => { await node?.close(); });
-  afterEach(() => {
-    expect(pageErrors.splice(0), 'uncaught errors in the pages').to.deep.equal([]);
-  });
-
-  async function signIn(email: string, password: string): Promise<Page> {
-    const page = await (await browser.newContext()).newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${web.base}/`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('#home:not([hidden])');
-    return page;
-  }
+  before(() => { hospital = suite.hospital; });
 
   const statusOf = (page: Page, prescriptionId: string) => page.locator(`[data-prescription="${prescriptionId}"] .status`);
 

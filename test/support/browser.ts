@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { expect } from 'chai';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildClient } from '../../client/build.js';
 import { startTestNode, type TestNode } from './test-node.js';
 import { listeningNode } from './video.js';
@@ -38,6 +39,45 @@ export async function startBrowserNode(extraArgs: string[] = []): Promise<Browse
       await browser.close();
       await web.close();
       fs.rmSync(clientDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SignInSuite {
+  /** The suite's node, once its `before` has run. */
+  readonly hospital: TestNode;
+  /** A fresh browser context on the home page, signed in through the form. */
+  signIn(email: string, password: string): Promise<Page>;
+}
+
+/**
+ * For a describe() of the pages behind the sign-in form: starts a browser node before the suite and closes it
+ * after; after each test, any uncaught error a page threw fails it.
+ */
+export function signInSuite(): SignInSuite {
+  let node: BrowserNode | undefined;
+  const pageErrors: string[] = [];
+  before(async () => { node = await startBrowserNode(); });
+  after(async () => { await node?.close(); });
+  afterEach(() => {
+    expect(pageErrors.splice(0), 'uncaught errors in the pages').to.deep.equal([]);
+  });
+  const started = () => {
+    if (!node) throw new Error('the browser node is not started yet');
+    return node;
+  };
+  return {
+    get hospital() { return started().hospital; },
+    async signIn(email, password) {
+      const { browser, web } = started();
+      const page = await (await browser.newContext()).newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`${web.base}/`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForSelector('#home:not([hidden])');
+      return page;
     },
   };
 }
