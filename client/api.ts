@@ -5,7 +5,8 @@
 export const TOKEN_KEY = 'access_token';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string | undefined, message: string) {
+  /** `problem` is the whole problem+json body: `errors` naming each bad field, and a refusal's own members. */
+  constructor(readonly status: number, readonly code: string | undefined, message: string, readonly problem: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -47,7 +48,7 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
   const answer = text ? safeJson(text) : undefined;
   if (!response.ok) {
     const problem = (answer ?? {}) as { title?: string; code?: string };
-    throw new ApiError(response.status, problem.code, problem.title ?? `The request failed (${response.status}).`);
+    throw new ApiError(response.status, problem.code, problem.title ?? `The request failed (${response.status}).`, problem);
   }
   return answer as T;
 }

@@ -1,5 +1,6 @@
 /** The browser app's entry: sign in with the OAuth token endpoint, then show the home of the signed-in role. */
 import { api, TOKEN_KEY } from './api.js';
+import { bookFollowUp } from './appointments/book-follow-up.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
 import { pharmacyDesk } from './prescriptions/pharmacy-desk.js';
 import { patientPrescriptions } from './prescriptions/patient-prescriptions.js';
@@ -14,7 +15,7 @@ const errorLine = document.querySelector<HTMLElement>('#sign-in-error')!;
 
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
-  patient: () => [patientPrescriptions(), patientAppointments()],
+  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp()],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
 };
 

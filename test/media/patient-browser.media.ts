@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { book, doctorWithSlots, freeSlotsOf, slotAt } from '../support/appointments.js';
+import { signInSuite } from '../support/browser.js';
+import { diagnoseHypertensionInPerson, newPatient, PATIENT_PASSWORD } from '../support/factories.js';
+import type { TestNode } from '../support/test-node.js';
+
+describe('the patient books follow-ups in the browser (headless Chromium)', function () {
+  const suite = signInSuite();
+  const { signIn } = suite;
+  let hospital: TestNode;
+  before(() => { hospital = suite.hospital; });
+
+  /** A doctor with free video slots, and a patient (hypertension diagnosed by that doctor in person, unless not eligible). */
+  async function doctorAndPatient(eligible = true) {
+    const doctor = await doctorWithSlots(hospital);
+    const patient = await newPatient(hospital, eligible ? 'Hyper' : 'First');
+    if (eligible) await diagnoseHypertensionInPerson(hospital, patient.patientId, doctor.practitionerId);
+    const { givenName, familyName } = await hospital.db.models.Practitioner.findByPk(doctor.practitionerId, { rejectOnEmpty: true });
+    return { doctor, patient, doctorName: `Dr ${givenName} ${familyName}` };
+  }
+
+  /** Searches the doctor's free video follow-up slots on the patient's page. */
+  async function searchSlotsOf(page: Page, doctorName: string) {
+    const booking = page.locator('#book-follow-up');
+    await booking.getByLabel('Visit type').selectOption({ label: 'Video follow-up' });
+    await booking.getByLabel('Doctor').selectOption({ label: doctorName });
+    await booking.getByRole('button', { name: 'Search free slots' }).click();
+    return booking;
+  }
+
+  it('when an eligible patient books a free video slot, then it is under My appointments and the slot is busy; Cancel frees it', async () => {
+    const { doctor, patient, doctorName } = await doctorAndPatient();
+    const [slot] = await freeSlotsOf(hospital, doctor.practitionerId);
+    const page = await signIn(patient.email, PATIENT_PASSWORD);
+
+    const booking = await searchSlotsOf(page, doctorName);
+    const offered = booking.locator(`[data-slot="${slot!.id}"]`);
+    expect(await offered.textContent()).to.contain(doctorName);
+    await offered.getByRole('button', { name: new RegExp(`^Book .* with ${doctorName}$`) }).click();
+    await booking.getByRole('status').filter({ hasText: /^Booked: .* It is listed under My appointments\.$/ }).waitFor();
+    await offered.waitFor({ state: 'detached' });
+
+    const appointment = await hospital.db.models.Appointment.findOne({ where: { patientId: patient.patientId }, rejectOnEmpty: true });
+    expect(appointment).to.include({ slotId: slot!.id, status: 'booked', visitType: 'video-follow-up' });
+    expect((await hospital.db.models.Slot.findByPk(slot!.id, { rejectOnEmpty: true })).status).to.equal('busy');
+    const listed = page.locator(`#my-appointments [data-appointment="${appointment.id}"]`);
+    expect(await listed.textContent()).to.contain('video follow up, booked');
+    await listed.getByRole('link', { name: 'Join the video visit' }).waitFor();
+
+    await listed.getByRole('button', { name: /^Cancel the appointment on / }).click();
+    await page.locator('#my-appointments [role="status"]').filter({ hasText: /^Cancelled the appointment on / }).waitFor();
+    await page.locator(`#my-appointments [data-appointment="${appointment.id}"][data-status="cancelled"]`).waitFor();
+    expect((await appointment.reload()).status).to.equal('cancelled');
+    expect((await hospital.db.models.Slot.findByPk(slot!.id, { rejectOnEmpty: true })).status).to.equal('free');
+    await offered.waitFor();
+  });
+
+  it('when a patient without an in-person diagnosis books a video follow-up, then the page says to book an in-person first visit and what is missing, and nothing is booked', async () => {
+    const { doctor, patient, doctorName } = await doctorAndPatient(false);
+    const [slot] = await freeSlotsOf(hospital, doctor.practitionerId);
+    const page = await signIn(patient.email, PATIENT_PASSWORD);
+
+    const booking = await searchSlotsOf(page, doctorName);
+    await booking.locator(`[data-slot="${slot!.id}"]`).getByRole('button', { name: /^Book / }).click();
+    const refusal = booking.locator('[role="alert"]').filter({ hasText: 'Please book an in-person first visit' });
+    await refusal.waitFor();
+    expect(await refusal.locator('li').allTextContents()).to.have.length(3)
+      .and.to.satisfy((lines: string[]) => lines[0]!.startsWith('This hospital\'s records: no confirmed diagnosis'));
+
+    expect((await hospital.db.models.Slot.findByPk(slot!.id, { rejectOnEmpty: true })).status).to.equal('free');
+    expect(await hospital.db.models.Appointment.count({ where: { patientId: patient.patientId } })).to.equal(0);
+    await page.locator('#my-appointments').getByText('You have no appointments.').waitFor();
+  });
+
+  it('when a booked appointment starts within the cancellation cut-off, then Cancel is refused in plain words and it stays booked', async () => {
+    const { doctor, patient } = await doctorAndPatient(false);
+    const soon = await slotAt(hospital, doctor.practitionerId, new Date(Date.now() + 30 * 60_000));
+    const { body } = await book(hospital, patient.token, soon.id).expect(201);
+    const page = await signIn(patient.email, PATIENT_PASSWORD);
+
+    await page.locator(`#my-appointments [data-appointment="${body.id}"]`).getByRole('button', { name: /^Cancel/ }).click();
+    await page.locator('#my-appointments [role="alert"]')
+      .filter({ hasText: 'It is too late to cancel this appointment online: appointments can be cancelled up to 2 hours before the start. Please call the hospital.' })
+      .waitFor();
+    expect((await hospital.db.models.Appointment.findByPk(body.id, { rejectOnEmpty: true })).status).to.equal('booked');
+  });
+});
