@@ -2,6 +2,7 @@
 import { api, TOKEN_KEY } from './api.js';
 import { bookFollowUp } from './appointments/book-follow-up.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
+import { patientReadings } from './monitoring/patient-readings.js';
 import { pharmacyDesk } from './prescriptions/pharmacy-desk.js';
 import { patientPrescriptions } from './prescriptions/patient-prescriptions.js';
 import { reviewQueue } from './prescriptions/review-queue.js';
@@ -15,7 +16,7 @@ const errorLine = document.querySelector<HTMLElement>('#sign-in-error')!;
 
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
-  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp()],
+  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings()],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
 };
 

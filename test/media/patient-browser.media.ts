@@ -1,11 +1,12 @@
 import { expect } from 'chai';
+import { Op } from 'sequelize';
 import type { Page } from 'playwright-core';
 import { book, doctorWithSlots, freeSlotsOf, slotAt } from '../support/appointments.js';
 import { signInSuite } from '../support/browser.js';
 import { diagnoseHypertensionInPerson, newPatient, PATIENT_PASSWORD } from '../support/factories.js';
 import type { TestNode } from '../support/test-node.js';
 
-describe('the patient books follow-ups in the browser (headless Chromium)', function () {
+describe('the patient books follow-ups and sends home readings in the browser (headless Chromium)', function () {
   const suite = signInSuite();
   const { signIn } = suite;
   let hospital: TestNode;
@@ -71,6 +72,60 @@ describe('the patient books follow-ups in the browser (headless Chromium)', func
     expect((await hospital.db.models.Slot.findByPk(slot!.id, { rejectOnEmpty: true })).status).to.equal('free');
     expect(await hospital.db.models.Appointment.count({ where: { patientId: patient.patientId } })).to.equal(0);
     await page.locator('#my-appointments').getByText('You have no appointments.').waitFor();
+  });
+
+  it('when the patient sends a crisis blood pressure from a device, then it is listed, the alert offers the doctor\'s next slots, and one books from it', async () => {
+    const { doctor, patient } = await doctorAndPatient();
+    const page = await signIn(patient.email, PATIENT_PASSWORD);
+    const readings = page.locator('#my-readings');
+    await readings.getByLabel('Reading', { exact: true }).selectOption({ label: 'Blood pressure' });
+    await readings.getByLabel('Systolic (mmHg)').fill('190');
+    await readings.getByLabel('Diastolic (mmHg)').fill('125');
+    await readings.getByLabel('From my device').check();
+    await readings.getByLabel('Device name (optional)').fill('Omron M3');
+    await readings.getByRole('button', { name: 'Send reading' }).click();
+    await readings.getByRole('status').filter({ hasText: 'Reading sent. It raised an alert' }).waitFor();
+
+    const row = readings.locator('#my-last-readings tbody tr').first();
+    await row.filter({ hasText: '190/125 mmHg' }).waitFor();
+    expect(await row.textContent()).to.contain('Blood pressure').and.to.contain('from a device (Omron M3)');
+    const stored = await hospital.db.models.Observation.findOne({ where: { patientId: patient.patientId }, rejectOnEmpty: true });
+    expect(stored).to.include({ code: '85354-9', entryMethod: 'device', deviceName: 'Omron M3' });
+
+    const alert = readings.locator('#my-alerts [data-kind="bp-crisis"]');
+    await alert.filter({ hasText: 'Your blood pressure is very high' }).waitFor();
+    expect(await alert.textContent()).to.contain('Your doctor has been told.').and.to.contain('Blood pressure 190/125 mmHg is above the crisis threshold');
+    const next = await hospital.db.models.Slot.findAll({
+      where: { practitionerId: doctor.practitionerId, status: 'free', start: { [Op.gt]: new Date() } }, order: [['start', 'ASC']], limit: 3,
+    });
+    expect(await alert.locator('button[data-slot]').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-slot'))))
+      .to.deep.equal(next.map((s) => s.id));
+
+    await alert.locator(`button[data-slot="${next[0]!.id}"]`).click();
+    await readings.locator('#my-alerts [role="status"]').filter({ hasText: /^Booked a video follow-up on / }).waitFor();
+    const appointment = await hospital.db.models.Appointment.findOne({ where: { patientId: patient.patientId, slotId: next[0]!.id }, rejectOnEmpty: true });
+    expect(appointment).to.include({ status: 'booked', visitType: 'video-follow-up' });
+    expect((await hospital.db.models.Slot.findByPk(next[0]!.id, { rejectOnEmpty: true })).status).to.equal('busy');
+    await page.locator(`#my-appointments [data-appointment="${appointment.id}"]`).waitFor();
+    await alert.locator(`button[data-slot="${next[0]!.id}"]`).waitFor({ state: 'detached' });
+  });
+
+  it('when the patient types a systolic of 400, then the problem is shown next to that field and nothing is stored', async () => {
+    const { patient } = await doctorAndPatient(false);
+    const page = await signIn(patient.email, PATIENT_PASSWORD);
+    const readings = page.locator('#my-readings');
+    await readings.getByLabel('Systolic (mmHg)').fill('400');
+    await readings.getByLabel('Diastolic (mmHg)').fill('90');
+    await readings.getByRole('button', { name: 'Send reading' }).click();
+
+    await readings.locator('[role="alert"]').filter({ hasText: 'The reading was not sent: please correct what is marked.' }).waitFor();
+    const systolic = readings.getByLabel('Systolic (mmHg)');
+    expect(await systolic.getAttribute('aria-invalid')).to.equal('true');
+    const problemId = await systolic.getAttribute('aria-describedby');
+    expect(await page.locator(`#${problemId}`).textContent()).to.match(/^Systolic blood pressure of 400 mmHg is not plausible \(accepted: 40–300 mmHg\)/);
+    expect(await readings.getByLabel('Diastolic (mmHg)').getAttribute('aria-invalid')).to.equal(null);
+    expect(await hospital.db.models.Observation.count({ where: { patientId: patient.patientId } })).to.equal(0);
+    await readings.locator('#my-last-readings').getByText('You have sent no readings yet.').waitFor();
   });
 
   it('when a booked appointment starts within the cancellation cut-off, then Cancel is refused in plain words and it stays booked', async () => {
