@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { Op } from 'sequelize';
-import type { Page } from 'playwright-core';
 import { book, doctorWithSlots, freeSlotsOf, slotAt } from '../support/appointments.js';
 import { signInSuite } from '../support/browser.js';
 import { diagnoseHypertensionInPerson, newPatient, PATIENT_PASSWORD } from '../support/factories.js';
@@ -21,30 +20,30 @@ describe('the patient books follow-ups and sends home readings in the browser (h
     return { doctor, patient, doctorName: `Dr ${givenName} ${familyName}` };
   }
 
-  /** Searches the doctor's free video follow-up slots on the patient's page. */
-  async function searchSlotsOf(page: Page, doctorName: string) {
+  /** The patient signed in, having searched the doctor's free video follow-up slots; `offered` is the first after the cut-off. */
+  async function searchingPatient(eligible = true) {
+    const { doctor, patient, doctorName } = await doctorAndPatient(eligible);
+    const [slot] = await freeSlotsOf(hospital, doctor.practitionerId);
+    const page = await signIn(patient.email, PATIENT_PASSWORD);
     const booking = page.locator('#book-follow-up');
     await booking.getByLabel('Visit type').selectOption({ label: 'Video follow-up' });
     await booking.getByLabel('Doctor').selectOption({ label: doctorName });
     await booking.getByRole('button', { name: 'Search free slots' }).click();
-    return booking;
+    const offered = booking.locator(`[data-slot="${slot.id}"]`);
+    await offered.waitFor();
+    return { patient, doctorName, slot: slot!, page, booking, offered };
   }
 
   it('when an eligible patient books a free video slot, then it is under My appointments and the slot is busy; Cancel frees it', async () => {
-    const { doctor, patient, doctorName } = await doctorAndPatient();
-    const [slot] = await freeSlotsOf(hospital, doctor.practitionerId);
-    const page = await signIn(patient.email, PATIENT_PASSWORD);
-
-    const booking = await searchSlotsOf(page, doctorName);
-    const offered = booking.locator(`[data-slot="${slot!.id}"]`);
+    const { patient, doctorName, slot, page, booking, offered } = await searchingPatient();
     expect(await offered.textContent()).to.contain(doctorName);
     await offered.getByRole('button', { name: new RegExp(`^Book .* with ${doctorName}$`) }).click();
     await booking.getByRole('status').filter({ hasText: /^Booked: .* It is listed under My appointments\.$/ }).waitFor();
     await offered.waitFor({ state: 'detached' });
 
     const appointment = await hospital.db.models.Appointment.findOne({ where: { patientId: patient.patientId }, rejectOnEmpty: true });
-    expect(appointment).to.include({ slotId: slot!.id, status: 'booked', visitType: 'video-follow-up' });
-    expect((await hospital.db.models.Slot.findByPk(slot!.id, { rejectOnEmpty: true })).status).to.equal('busy');
+    expect(appointment).to.include({ slotId: slot.id, status: 'booked', visitType: 'video-follow-up' });
+    expect((await hospital.db.models.Slot.findByPk(slot.id, { rejectOnEmpty: true })).status).to.equal('busy');
     const listed = page.locator(`#my-appointments [data-appointment="${appointment.id}"]`);
     expect(await listed.textContent()).to.contain('video follow up, booked');
     await listed.getByRole('link', { name: 'Join the video visit' }).waitFor();
@@ -53,25 +52,31 @@ describe('the patient books follow-ups and sends home readings in the browser (h
     await page.locator('#my-appointments [role="status"]').filter({ hasText: /^Cancelled the appointment on / }).waitFor();
     await page.locator(`#my-appointments [data-appointment="${appointment.id}"][data-status="cancelled"]`).waitFor();
     expect((await appointment.reload()).status).to.equal('cancelled');
-    expect((await hospital.db.models.Slot.findByPk(slot!.id, { rejectOnEmpty: true })).status).to.equal('free');
+    expect((await hospital.db.models.Slot.findByPk(slot.id, { rejectOnEmpty: true })).status).to.equal('free');
     await offered.waitFor();
   });
 
   it('when a patient without an in-person diagnosis books a video follow-up, then the page says to book an in-person first visit and what is missing, and nothing is booked', async () => {
-    const { doctor, patient, doctorName } = await doctorAndPatient(false);
-    const [slot] = await freeSlotsOf(hospital, doctor.practitionerId);
-    const page = await signIn(patient.email, PATIENT_PASSWORD);
-
-    const booking = await searchSlotsOf(page, doctorName);
-    await booking.locator(`[data-slot="${slot!.id}"]`).getByRole('button', { name: /^Book / }).click();
+    const { patient, slot, page, booking, offered } = await searchingPatient(false);
+    await offered.getByRole('button', { name: /^Book / }).click();
     const refusal = booking.locator('[role="alert"]').filter({ hasText: 'Please book an in-person first visit' });
     await refusal.waitFor();
     expect(await refusal.locator('li').allTextContents()).to.have.length(3)
       .and.to.satisfy((lines: string[]) => lines[0]!.startsWith('This hospital\'s records: no confirmed diagnosis'));
 
-    expect((await hospital.db.models.Slot.findByPk(slot!.id, { rejectOnEmpty: true })).status).to.equal('free');
+    expect((await hospital.db.models.Slot.findByPk(slot.id, { rejectOnEmpty: true })).status).to.equal('free');
     expect(await hospital.db.models.Appointment.count({ where: { patientId: patient.patientId } })).to.equal(0);
     await page.locator('#my-appointments').getByText('You have no appointments.').waitFor();
+  });
+
+  it('when another patient books the slot first, then the page says it was just taken and refreshes the list', async () => {
+    const { patient, slot, booking, offered } = await searchingPatient();
+    const other = await newPatient(hospital, 'Quicker');
+    await book(hospital, other.token, slot.id).expect(201);
+    await offered.getByRole('button', { name: /^Book / }).click();
+    await booking.locator('[role="alert"]').filter({ hasText: 'Someone has just booked this slot.' }).waitFor();
+    await offered.waitFor({ state: 'detached' });
+    expect(await hospital.db.models.Appointment.count({ where: { patientId: patient.patientId } })).to.equal(0);
   });
 
   it('when the patient sends a crisis blood pressure from a device, then it is listed, the alert offers the doctor\'s next slots, and one books from it', async () => {
