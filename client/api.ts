@@ -9,8 +9,14 @@ export const TOKEN_KEY = 'access_token';
 export interface ProblemDetail { expression?: string; message: string }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string | undefined, message: string, readonly details: ProblemDetail[] = []) {
+  /** `problem` is the whole problem+json body: `errors` naming each bad field, and a refusal's own members. */
+  constructor(readonly status: number, readonly code: string | undefined, message: string, readonly problem: Record<string, unknown> = {}) {
     super(message);
+  }
+
+  /** The problems of the refusal, each pointing at its field. */
+  get details(): ProblemDetail[] {
+    return Array.isArray(this.problem.errors) ? this.problem.errors as ProblemDetail[] : [];
   }
 }
 
@@ -50,8 +56,8 @@ export async function api<T>(path: string, options: ApiOptions = {}): Promise<T>
   const text = await response.text();
   const answer = text ? safeJson(text) : undefined;
   if (!response.ok) {
-    const problem = (answer ?? {}) as { title?: string; code?: string; errors?: ProblemDetail[] };
-    throw new ApiError(response.status, problem.code, problem.title ?? `The request failed (${response.status}).`, problem.errors ?? []);
+    const problem = (answer ?? {}) as { title?: string; code?: string };
+    throw new ApiError(response.status, problem.code, problem.title ?? `The request failed (${response.status}).`, problem);
   }
   return answer as T;
 }

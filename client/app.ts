@@ -1,7 +1,9 @@
 /** The browser app's entry: sign in with the OAuth token endpoint, then show the home of the signed-in role. */
 import { api, TOKEN_KEY } from './api.js';
+import { bookFollowUp } from './appointments/book-follow-up.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
 import { doctorAlerts } from './monitoring/doctor-alerts.js';
+import { patientReadings } from './monitoring/patient-readings.js';
 import { patientDirectory } from './patients/patient-directory.js';
 import { issuedPrescriptions } from './prescriptions/issued-prescriptions.js';
 import { pharmacyDesk } from './prescriptions/pharmacy-desk.js';
@@ -19,7 +21,7 @@ const errorLine = document.querySelector<HTMLElement>('#sign-in-error')!;
 
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
-  patient: () => [patientPrescriptions(), patientAppointments()],
+  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings()],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
   doctor: doctorHome,
 };

@@ -1,11 +1,15 @@
-/** An appointment as `GET /api/appointments` answers it (docs/appointments.md), as far as the pages use it. */
+export type VisitType = 'video-follow-up' | 'in-person';
+
+/** An appointment as `/api/appointments` answers it (docs/appointments.md), as far as the pages use it. */
 export interface AppointmentView {
   id: string;
   status: string;
-  visitType: string;
+  visitType: VisitType;
   patientId: string;
   start: string;
   end: string;
+  /** The zone the times are given in: the patient's own. */
+  timeZone: string;
   joinUrl: string | null;
 }
 

@@ -1,25 +1,71 @@
-/** The patient's "My appointments", with the link to the visit page for a video follow-up. */
-import { api, messageOf } from '../api.js';
-import { alertLine, el, timeOf } from '../dom.js';
+/**
+ * The patient's "My appointments": the link to the visit page for a video follow-up, and Cancel for a booked one
+ * (`POST /api/appointments/{id}/cancel`). Reloads whenever a booking anywhere on the page changes them.
+ */
+import { api, ApiError, messageOf } from '../api.js';
+import { alertLine, el, whileBusy } from '../dom.js';
 import { ROOM_OPEN, visitPath, visitTypeWords, type AppointmentView } from './appointment-view.js';
+import { announceAppointmentsChanged, reloadOnAppointmentsChanged } from './booking.js';
+import { zonedTime } from './local-time.js';
+
+const durationWords = (minutes: number) =>
+  minutes % 60 === 0 ? `${minutes / 60} hour${minutes === 60 ? '' : 's'}` : `${minutes} minutes`;
+
+/** A refused cancellation in plain words (docs/appointments.md "Error codes"). */
+function cancellationRefusal(error: unknown): string {
+  if (!(error instanceof ApiError)) return messageOf(error);
+  if (error.code === 'cancellation-cutoff-passed' && typeof error.problem.cutoffMinutes === 'number') {
+    return `It is too late to cancel this appointment online: appointments can be cancelled up to ${durationWords(error.problem.cutoffMinutes)} `
+      + 'before the start. Please call the hospital.';
+  }
+  if (error.code === 'appointment-not-active') return `This appointment is ${String(error.problem.current ?? 'no longer booked')} and can no longer be cancelled.`;
+  return error.message;
+}
 
 export function patientAppointments(): HTMLElement {
   const problem = alertLine();
+  const done = el('p', { role: 'status' });
   const list = el('div');
   const section = el('section', { id: 'my-appointments', 'aria-labelledby': 'my-appointments-title' },
-    el('h2', { id: 'my-appointments-title' }, 'My appointments'), problem, list);
+    el('h2', { id: 'my-appointments-title' }, 'My appointments'), problem, done, list);
 
-  void (async () => {
+  async function load() {
     try {
       const { appointments } = await api<{ appointments: AppointmentView[] }>('/api/appointments');
       list.replaceChildren(appointments.length
-        ? el('ul', {}, ...appointments.map((a) => el('li', { 'data-appointment': a.id },
-          timeOf(a.start), ` — ${visitTypeWords(a.visitType)}, ${a.status}`,
-          a.joinUrl && ROOM_OPEN.has(a.status) ? el('span', {}, ' ', el('a', { href: visitPath(a.joinUrl) }, 'Join the video visit')) : null)))
+        ? el('ul', {}, ...appointments.map(item))
         : el('p', {}, 'You have no appointments.'));
     } catch (error) {
       problem.textContent = messageOf(error);
     }
-  })();
+  }
+
+  function item(a: AppointmentView): HTMLElement {
+    return el('li', { 'data-appointment': a.id, 'data-status': a.status },
+      zonedTime(a.start, a.timeZone), ` — ${visitTypeWords(a.visitType)}, ${a.status}`,
+      a.joinUrl && ROOM_OPEN.has(a.status) ? el('span', {}, ' ', el('a', { href: visitPath(a.joinUrl) }, 'Join the video visit')) : null,
+      a.status === 'booked' ? el('span', {}, ' ', cancelButton(a)) : null);
+  }
+
+  function cancelButton(a: AppointmentView): HTMLButtonElement {
+    const when = zonedTime(a.start, a.timeZone).textContent;
+    const button = el('button', { type: 'button', class: 'secondary', 'aria-label': `Cancel the appointment on ${when}` }, 'Cancel');
+    button.addEventListener('click', () => whileBusy([button], async () => {
+      problem.textContent = '';
+      done.textContent = '';
+      try {
+        await api(`/api/appointments/${encodeURIComponent(a.id)}/cancel`, { body: {} });
+        done.textContent = `Cancelled the appointment on ${when}.`;
+        announceAppointmentsChanged();
+      } catch (error) {
+        problem.textContent = cancellationRefusal(error);
+        if (error instanceof ApiError && error.code === 'appointment-not-active') await load();
+      }
+    }));
+    return button;
+  }
+
+  reloadOnAppointmentsChanged(section, () => void load());
+  void load();
   return section;
 }

@@ -83,12 +83,14 @@ describeOnEachDatabase('booking an appointment', (hospital) => {
     expect(await hospital().db.models.Appointment.count({ where: { patientId: patient.patientId, status: 'booked' } })).to.equal(1);
   });
 
-  it('when bob (no in-person diagnosis) books a video follow-up, then 422 tells him to book an in-person first visit', async () => {
+  it('when bob (no in-person diagnosis) books a video follow-up, then 422 tells him to book an in-person first visit and names what is missing', async () => {
     const doctor = await doctorWithSlots(hospital());
     const [slot] = await freeSlotsOf(hospital(), doctor.practitionerId);
     const res = await book(hospital(), await hospital().tokenFor('bob@demo.test'), slot.id, 'video-follow-up').expect(422);
     expect(res.body.code).to.equal('follow-up-not-eligible');
     expect(res.body.title).to.match(/book an in-person first visit/);
+    expect(res.body.bookInstead).to.equal('in-person');
+    expect(res.body.missing.map((line: string) => line.split(':')[0])).to.deep.equal(['local-record', 'partner-record', 'accepted-document']);
     expect((await hospital().db.models.Slot.findByPk(slot.id, { rejectOnEmpty: true })).status).to.equal('free');
   });
 

@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { homePageSuite } from '../support/browser.js';
+import { ACCOUNT_PASSWORD } from '../support/factories.js';
 import { openFollowUpVisit, PHARMACIST } from '../support/prescriptions.js';
 import type { TestNode } from '../support/test-node.js';
 
 /** The password the factories give every patient and doctor they create (test/support/factories.ts). */
-const PASSWORD = 'correct horse battery';
 
 describe('the doctor\'s home in the browser: visits, alerts, the visit workspace and prescribing (headless Chromium)', function () {
   const suite = homePageSuite();
   let hospital: TestNode;
   before(() => { hospital = suite.node.hospital; });
-  const signIn = (email: string) => suite.signIn(email, PASSWORD);
+  const signIn = (email: string) => suite.signIn(email, ACCOUNT_PASSWORD);
 
   /** The patient's cuff sends a crisis reading: an alert for the doctor of their latest visit. */
   async function crisisReading(patient: { patientId: string; token: string }) {

@@ -1,23 +1,21 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { homePageSuite } from '../support/browser.js';
+import { ACCOUNT_PASSWORD } from '../support/factories.js';
 import { openFollowUpVisit, issuePrescription, PHARMACIST, readyPrescription } from '../support/prescriptions.js';
 import { DEMO_PASSWORD, type TestNode } from '../support/test-node.js';
 
-/** The password the patient factory gives every patient it registers (test/support/factories.ts). */
-const PATIENT_PASSWORD = 'correct horse battery';
-
 describe('prescriptions in the browser: the patient\'s code and the pharmacy desk (headless Chromium)', function () {
   const suite = homePageSuite();
-  let hospital: TestNode;
-  before(() => { hospital = suite.node.hospital; });
   const { signIn } = suite;
+  let hospital: TestNode;
+  before(() => { hospital = suite.hospital; });
 
   const statusOf = (page: Page, prescriptionId: string) => page.locator(`[data-prescription="${prescriptionId}"] .status`);
 
   it('when the patient shows the code and the pharmacist enters it, then the medicines are handed over once and the patient sees it dispensed', async () => {
     const rx = await readyPrescription(hospital);
-    const patientPage = await signIn(rx.patient.email, PATIENT_PASSWORD);
+    const patientPage = await signIn(rx.patient.email, ACCOUNT_PASSWORD);
     await statusOf(patientPage, rx.id).filter({ hasText: 'ready' }).waitFor();
 
     await patientPage.locator(`[data-prescription="${rx.id}"]`).getByRole('button', { name: 'Show code' }).click();
@@ -102,7 +100,7 @@ describe('prescriptions in the browser: the patient\'s code and the pharmacy des
     await desk.locator('#review-queue [role="status"]').filter({ hasText: 'rejected' }).waitFor();
     await item.waitFor({ state: 'detached' });
 
-    const patientPage = await signIn(setup.patient.email, PATIENT_PASSWORD);
+    const patientPage = await signIn(setup.patient.email, ACCOUNT_PASSWORD);
     await statusOf(patientPage, issued.body.id).filter({ hasText: 'rejected' }).waitFor();
     const stored = await hospital.db.models.Prescription.findByPk(issued.body.id, { rejectOnEmpty: true });
     expect(stored.reviewReasonCode).to.equal('dose-out-of-range');

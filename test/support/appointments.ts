@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { Op } from 'sequelize';
 import type { Slot, VisitType } from '../../db/models/scheduling.js';
-import { newDoctor, recordInPersonVisit, uniqueEmail } from './factories.js';
+import { diagnoseHypertensionInPerson, newDoctor, uniqueEmail } from './factories.js';
 import type { TestNode } from './test-node.js';
 
 /**
@@ -30,12 +30,7 @@ export const quickPatient = async (hospital: TestNode, timeZone = 'UTC') => (awa
 export async function eligiblePatient(hospital: TestNode) {
   const patient = await quickPatient(hospital);
   const doctor = await hospital.db.models.Practitioner.findOne({ rejectOnEmpty: true });
-  const visit = await recordInPersonVisit(hospital, patient.patientId, doctor.id);
-  const condition = await hospital.db.models.Condition.create({
-    id: crypto.randomUUID(), patientId: patient.patientId, encounterId: visit.id, recorderId: doctor.id,
-    codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
-    clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: new Date(Date.now() - 86_400_000), source: null,
-  });
+  const condition = await diagnoseHypertensionInPerson(hospital, patient.patientId, doctor.id);
   return { ...patient, conditionId: condition.id };
 }
 

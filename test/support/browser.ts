@@ -44,8 +44,10 @@ export async function startBrowserNode(extraArgs: string[] = []): Promise<Browse
 }
 
 export interface HomePageSuite {
-  /** The suite's node, started in its `before` hook. */
+  /** The suite's node, started in its `before` hook … */
   readonly node: BrowserNode;
+  /** … and its hospital. */
+  readonly hospital: TestNode;
   /** A new browser context at the home page, signed in as this account; its uncaught errors fail the test. */
   signIn(email: string, password: string): Promise<Page>;
 }
@@ -68,6 +70,7 @@ export function homePageSuite(): HomePageSuite {
   };
   return {
     get node() { return current(); },
+    get hospital() { return current().hospital; },
     async signIn(email, password) {
       const page = await (await current().browser.newContext()).newPage();
       page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -8,11 +8,14 @@ const origin = { ip: '127.0.0.1', requestId: 'test-setup' };
 
 export const uniqueEmail = (who: string) => `${who}.${crypto.randomBytes(5).toString('hex')}@example.test`;
 
+/** The password of every account these factories register (patients, doctors, pharmacists). */
+export const ACCOUNT_PASSWORD = 'correct horse battery';
+
 /** A newly registered patient with an access token. */
 export async function newPatient(hospital: TestNode, givenName = 'Pat') {
   const email = uniqueEmail(givenName.toLowerCase());
   const { patientId, userId } = await registerPatient(hospital.db, {
-    email, password: 'correct horse battery', givenName, familyName: 'Test',
+    email, password: ACCOUNT_PASSWORD, givenName, familyName: 'Test',
   }, origin);
   return { email, patientId, userId, token: await hospital.tokenFor(email) };
 }
@@ -29,7 +32,7 @@ async function adminCaller(hospital: TestNode): Promise<Caller> {
 export async function newDoctor(hospital: TestNode, familyName = 'House') {
   const email = uniqueEmail(`dr.${familyName.toLowerCase()}`);
   const account = await createStaffAccount(hospital.db, await adminCaller(hospital), {
-    email, password: 'correct horse battery', role: 'doctor', givenName: 'Greg', familyName,
+    email, password: ACCOUNT_PASSWORD, role: 'doctor', givenName: 'Greg', familyName,
   });
   return { ...account, practitionerId: account.practitionerId!, token: await hospital.tokenFor(email) };
 }
@@ -39,7 +42,7 @@ export async function newCommunityPharmacist(hospital: TestNode, name = 'Corner 
   const pharmacy = await hospital.db.models.Organization.create({ id: crypto.randomUUID(), name, kind: 'pharmacy', identifier: `pharmacy-${crypto.randomBytes(4).toString('hex')}` });
   const email = uniqueEmail('pharmacist');
   const account = await createStaffAccount(hospital.db, await adminCaller(hospital), {
-    email, password: 'correct horse battery', role: 'pharmacist', givenName: 'Paula', familyName: 'Counter', organizationId: pharmacy.id,
+    email, password: ACCOUNT_PASSWORD, role: 'pharmacist', givenName: 'Paula', familyName: 'Counter', organizationId: pharmacy.id,
   });
   return { ...account, organizationId: pharmacy.id, token: await hospital.tokenFor(email) };
 }
@@ -49,6 +52,16 @@ export async function recordInPersonVisit(hospital: TestNode, patientId: string,
   return hospital.db.models.Encounter.create({
     id: crypto.randomUUID(), patientId, practitionerId, organizationId: null, encounterClass: 'AMB',
     status: 'finished', periodStart: new Date(Date.now() - 86_400_000), periodEnd: new Date(), source: null,
+  });
+}
+
+/** A finished in-person visit at which the doctor confirmed hypertension (I10): what makes a patient eligible for video follow-ups. */
+export async function diagnoseHypertensionInPerson(hospital: TestNode, patientId: string, practitionerId: string) {
+  const visit = await recordInPersonVisit(hospital, patientId, practitionerId);
+  return hospital.db.models.Condition.create({
+    id: crypto.randomUUID(), patientId, encounterId: visit.id, recorderId: practitionerId,
+    codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
+    clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: new Date(Date.now() - 86_400_000), source: null,
   });
 }
 

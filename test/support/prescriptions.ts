@@ -1,8 +1,7 @@
-import crypto from 'node:crypto';
 import request from 'supertest';
 import type { Caller } from '../../server/auth/caller.js';
 import { moveVisit, visitForAppointment } from '../../server/consultations/visit-lifecycle.js';
-import { bookedAppointment, newDoctor, newPatient, recordInPersonVisit } from './factories.js';
+import { bookedAppointment, diagnoseHypertensionInPerson, newDoctor, newPatient } from './factories.js';
 import type { TestNode } from './test-node.js';
 
 export const PHARMACIST = 'pharm.li@demo.test';
@@ -13,14 +12,7 @@ export const RAMIPRIL = { drugCode: 'C09AA05', dose: '1 tablet', frequency: 'onc
 export async function openFollowUpVisit(hospital: TestNode, opts: { eligible?: boolean; status?: 'in-progress' | 'finished' | 'planned' } = {}) {
   const patient = await newPatient(hospital, 'Rx');
   const doctor = await newDoctor(hospital, 'Rx');
-  if (opts.eligible !== false) {
-    const firstVisit = await recordInPersonVisit(hospital, patient.patientId, doctor.practitionerId);
-    await hospital.db.models.Condition.create({
-      id: crypto.randomUUID(), patientId: patient.patientId, encounterId: firstVisit.id, recorderId: doctor.practitionerId,
-      codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
-      clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: new Date(Date.now() - 86_400_000), source: null,
-    });
-  }
+  if (opts.eligible !== false) await diagnoseHypertensionInPerson(hospital, patient.patientId, doctor.practitionerId);
   const appointment = await bookedAppointment(hospital, { patientId: patient.patientId, practitionerId: doctor.practitionerId });
   const visit = await visitForAppointment(hospital.db, appointment.id);
   const caller: Caller = {

@@ -1,0 +1,59 @@
+/**
+ * The patient's "My home readings": the form to send one, the open alerts readings raised (with follow-up
+ * slots to book), and the last readings, newest first (`GET /api/patients/{id}/readings`).
+ */
+import { api, messageOf } from '../api.js';
+import { alertLine, el } from '../dom.js';
+import { zonedTime } from '../appointments/local-time.js';
+import { myPatientRecord, type PatientRecord } from '../patient-record.js';
+import { openAlerts } from './patient-alerts.js';
+import { readingForm } from './reading-form.js';
+import { readingName, valueWords, type ReadingView } from './reading-kinds.js';
+
+const SHOWN_READINGS = 20;
+
+const howWords = (r: ReadingView) => (r.entryMethod === 'device' ? `from a device${r.deviceName ? ` (${r.deviceName})` : ''}` : 'typed in');
+
+function lastReadings(patient: PatientRecord) {
+  const problem = alertLine();
+  const list = el('div');
+  const element = el('div', { id: 'my-last-readings' }, el('h3', {}, 'My last readings'), problem, list);
+
+  async function reload() {
+    try {
+      const readings = await api<ReadingView[]>(`/api/patients/${encodeURIComponent(patient.id)}/readings?limit=${SHOWN_READINGS}`);
+      list.replaceChildren(readings.length ? table(readings) : el('p', {}, 'You have sent no readings yet.'));
+    } catch (error) {
+      problem.textContent = messageOf(error);
+    }
+  }
+
+  const table = (readings: ReadingView[]) => el('table', {},
+    el('thead', {}, el('tr', {}, ...['Measured', 'Reading', 'Value', 'How'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, ...readings.map((r) => el('tr', { 'data-reading': r.id },
+      el('td', {}, zonedTime(r.effectiveAt, patient.timeZone)), el('td', {}, readingName(r)), el('td', {}, valueWords(r)), el('td', {}, howWords(r))))));
+
+  return { element, reload };
+}
+
+export function patientReadings(): HTMLElement {
+  const problem = alertLine();
+  const section = el('section', { id: 'my-readings', 'aria-labelledby': 'my-readings-title' },
+    el('h2', { id: 'my-readings-title' }, 'My home readings'), problem);
+
+  void (async () => {
+    let patient: PatientRecord;
+    try {
+      patient = await myPatientRecord();
+    } catch (error) {
+      problem.textContent = messageOf(error);
+      return;
+    }
+    const alerts = openAlerts(patient);
+    const history = lastReadings(patient);
+    const reloadBoth = async () => { await Promise.all([alerts.reload(), history.reload()]); };
+    section.append(readingForm(patient, reloadBoth), alerts.element, history.element);
+    await reloadBoth();
+  })();
+  return section;
+}

@@ -1,0 +1,69 @@
+/**
+ * The home readings a patient sends, as the form asks for them and as `POST /api/patients/{id}/readings` takes
+ * them: LOINC codes and UCUM units from server/monitoring/reading-codes.ts (docs/consultations.md "Home monitoring").
+ */
+export interface ReadingField {
+  name: string;
+  label: string;
+  unit: string;
+  /** Where the server's `errors[].expression` points for this field (`components[0].value` → `components[0]`). */
+  expression: string;
+  /** The component's LOINC code, for a panel. */
+  component?: string;
+}
+
+export interface ReadingKind {
+  label: string;
+  code: string;
+  fields: ReadingField[];
+}
+
+export const READING_KINDS: Record<string, ReadingKind> = {
+  'blood-pressure': {
+    label: 'Blood pressure', code: '85354-9', fields: [
+      { name: 'systolic', label: 'Systolic (mmHg)', unit: 'mm[Hg]', expression: 'components[0]', component: '8480-6' },
+      { name: 'diastolic', label: 'Diastolic (mmHg)', unit: 'mm[Hg]', expression: 'components[1]', component: '8462-4' },
+    ],
+  },
+  glucose: { label: 'Blood glucose', code: '2339-0', fields: [{ name: 'glucose', label: 'Glucose (mg/dL)', unit: 'mg/dL', expression: 'value' }] },
+  'heart-rate': { label: 'Heart rate', code: '8867-4', fields: [{ name: 'heart-rate', label: 'Heart rate (beats per minute)', unit: '/min', expression: 'value' }] },
+  weight: { label: 'Body weight', code: '29463-7', fields: [{ name: 'weight', label: 'Body weight (kg)', unit: 'kg', expression: 'value' }] },
+};
+
+/** The reading's value part of the request body, from the numbers typed in the kind's fields. */
+export function readingValue(kind: ReadingKind, values: number[]) {
+  const [first] = kind.fields;
+  if (!first!.component) return { code: kind.code, value: values[0], unit: first!.unit };
+  return { code: kind.code, components: kind.fields.map((f, i) => ({ code: f.component!, value: values[i]!, unit: f.unit })) };
+}
+
+const UNIT_WORDS: Record<string, string> = { 'mm[Hg]': 'mmHg', '/min': 'beats per minute', '[lb_av]': 'lb' };
+
+/** UCUM units as people write them, in a value or in a server message ("400 mm[Hg]" → "400 mmHg"). */
+export const unitWords = (text: string) => text.replace(/mm\[Hg\]|\/min|\[lb_av\]/g, (unit) => UNIT_WORDS[unit]!);
+
+export interface ReadingView {
+  id: string;
+  code: string;
+  display: string;
+  effectiveAt: string;
+  value: number | null;
+  unit: string | null;
+  components: Array<{ code: string; value: number; unit: string }> | null;
+  entryMethod: 'device' | 'typed';
+  deviceName: string | null;
+  source: string | null;
+}
+
+/** "Blood pressure", "Blood glucose" …, or the server's display for a code the form does not offer. */
+export const readingName = (reading: Pick<ReadingView, 'code' | 'display'>) =>
+  Object.values(READING_KINDS).find((k) => k.code === reading.code)?.label ?? reading.display;
+
+/** "190/125 mmHg", "110 mg/dL", "72 beats per minute". */
+export function valueWords(reading: ReadingView): string {
+  if (reading.components) {
+    const unit = reading.components[0]?.unit ?? '';
+    return unitWords(`${reading.components.map((c) => c.value).join('/')} ${unit}`);
+  }
+  return unitWords(`${reading.value ?? ''} ${reading.unit ?? ''}`.trim());
+}

@@ -1,0 +1,30 @@
+/**
+ * The signed-in patient's own record as the patient's pages need it: id, time zone (times are shown in it) and
+ * diagnoses. Read once per sign-in (`GET /api/me`, then `GET /api/patients/{id}`) and shared by the pages.
+ */
+import { api, ApiError, TOKEN_KEY } from './api.js';
+
+export interface PatientRecord {
+  id: string;
+  timeZone: string;
+  conditions: Array<{ id: string; code: string; system: string; display: string; clinicalStatus: string }>;
+}
+
+let cached: { token: string | null; record: Promise<PatientRecord> } | undefined;
+
+async function readRecord(): Promise<PatientRecord> {
+  const me = await api<{ patientId: string | null }>('/api/me');
+  if (!me.patientId) throw new ApiError(403, 'not-a-patient', 'This account has no patient record.');
+  return api<PatientRecord>(`/api/patients/${encodeURIComponent(me.patientId)}`);
+}
+
+/** The record of whoever holds the current token; another sign-in reads it afresh, a failed read is retried. */
+export function myPatientRecord(): Promise<PatientRecord> {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!cached || cached.token !== token) {
+    const record = readRecord();
+    cached = { token, record };
+    record.catch(() => { if (cached?.record === record) cached = undefined; });
+  }
+  return cached.record;
+}
