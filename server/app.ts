@@ -8,6 +8,7 @@ import { authRoutes } from './auth/routes.js';
 import { tokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { consultationRoutes } from './consultations/routes.js';
+import { PartnerKeySets } from './exchange/partner-keys.js';
 import type { HospitalNode } from './hospital-node.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
@@ -33,6 +34,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
     config, db, keys, log,
     tokens: tokenIssuer(config, keys),
     throttle: new LoginThrottle(db, config.login.maxFailures, config.login.windowSeconds),
+    partnerKeys: new PartnerKeySets(config.partnerTimeoutMs),
   };
   const app = express();
   app.disable('x-powered-by');

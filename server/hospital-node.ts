@@ -2,6 +2,7 @@ import type { Database } from '../db/connection.js';
 import type { KeyRing } from './auth/keys.js';
 import type { TokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
+import type { PartnerKeySets } from './exchange/partner-keys.js';
 import type { LoginThrottle } from './http/login-throttle.js';
 import type { Logger } from './logger.js';
 
@@ -12,5 +13,7 @@ export interface HospitalNode {
   keys: KeyRing;
   tokens: TokenIssuer;
   throttle: LoginThrottle;
+  /** Partners' published keys, cached (KEY_SET_TTL_MS). */
+  partnerKeys: PartnerKeySets;
   log: Logger;
 }

@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { Op, UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { fetchPartnerJwks } from '../exchange/partner-keys.js';
+import type { PartnerKeySets } from '../exchange/partner-keys.js';
 import { activePartnerAt, trimSlash } from '../exchange/partners.js';
 import { Invalid, Unauthorized } from '../http/errors.js';
 import { publicKeyOf, type Jwks } from '../prescriptions/signing.js';
@@ -22,13 +22,14 @@ export interface ClientAssertionDeps {
   tokens: TokenIssuer;
   /** This node's token URL: the `aud` every assertion must carry. */
   tokenUrl: string;
-  jwksTimeoutMs: number;
+  /** Registered partners' published keys (cached per node). */
+  partnerKeys: PartnerKeySets;
   /** When this process next deletes expired assertion ids (they are refused by their `exp` anyway). */
   nextJtiPurge: number;
 }
 
-export function clientAssertionDeps(db: Database, tokens: TokenIssuer, publicBaseUrl: string, jwksTimeoutMs: number): ClientAssertionDeps {
-  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, jwksTimeoutMs, nextJtiPurge: 0 };
+export function clientAssertionDeps(db: Database, tokens: TokenIssuer, publicBaseUrl: string, partnerKeys: PartnerKeySets): ClientAssertionDeps {
+  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, partnerKeys, nextJtiPurge: 0 };
 }
 
 const JTI_PURGE_EVERY_MS = 10 * 60_000;
@@ -38,7 +39,7 @@ const refused = (message: string) => new Unauthorized('invalid-client', message)
 async function partnerKey(deps: ClientAssertionDeps, jwksUrl: string, kid: string | undefined): Promise<crypto.KeyObject> {
   let jwks: Jwks;
   try {
-    jwks = await fetchPartnerJwks(jwksUrl, deps.jwksTimeoutMs);
+    jwks = await deps.partnerKeys.holding(jwksUrl, kid);
   } catch (error) {
     throw new Unauthorized('partner-jwks-unavailable', `The partner's key set is unavailable: ${(error as Error).message}.`);
   }

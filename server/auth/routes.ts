@@ -45,7 +45,7 @@ export function authRoutes(node: HospitalNode): Router {
     db: node.db, tokens: node.tokens, throttle: node.throttle, refreshTtlSeconds: node.config.refreshTokenTtlSeconds,
   };
   const signedIn = authenticate(node.tokens);
-  const systemClients = clientAssertionDeps(node.db, node.tokens, node.config.publicBaseUrl, node.config.partnerTimeoutMs);
+  const systemClients = clientAssertionDeps(node.db, node.tokens, node.config.publicBaseUrl, node.partnerKeys);
 
   router.route('/.well-known/jwks.json').get((_req, res) => { res.json(node.keys.jwks()); }).all(methodNotAllowed);
 

@@ -6,6 +6,7 @@ import type { Partner } from '../../db/models/consultations.js';
 import { JWT_BEARER_ASSERTION } from '../auth/client-assertion-grant.js';
 import type { KeyRing } from '../auth/keys.js';
 import type { HospitalNode } from '../hospital-node.js';
+import type { PartnerKeySets } from './partner-keys.js';
 
 /** What this node needs to call a partner node as a SMART Backend Services client. */
 export interface PartnerClientDeps {
@@ -16,14 +17,15 @@ export interface PartnerClientDeps {
   timeoutMs: number;
 }
 
-/** What a capability that talks to partners needs from the node: its database too. */
+/** What a capability that talks to partners needs from the node: its database and its cache of their keys too. */
 export interface PartnerCallDeps extends PartnerClientDeps {
   db: Database;
+  partnerKeys: PartnerKeySets;
 }
 
 /** The node's database, signing keys, FHIR base URL and partner timeout (`PARTNER_TIMEOUT_MS`). */
 export const partnerCallDepsOf = (node: HospitalNode): PartnerCallDeps => ({
-  db: node.db, keys: node.keys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: node.config.partnerTimeoutMs,
+  db: node.db, keys: node.keys, partnerKeys: node.partnerKeys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: node.config.partnerTimeoutMs,
 });
 
 /** A partner's token URL: `/auth/token` at its FHIR base URL's origin (every node runs this software). */

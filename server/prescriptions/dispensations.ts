@@ -10,7 +10,7 @@ import { activePartnerAt, findPartner, trimSlash } from '../exchange/partners.js
 import { assertAcceptable, pharmacyOf } from './dispense.js';
 import { ownIssuer, partnerIssuer, type ConnectionDeps, type IssuerConnection } from './issuer-connection.js';
 import { parsePrescriptionCode } from './patient-code.js';
-import { verifyDetached, type Jwks } from './signing.js';
+import { kidOf, verifyDetached, type Jwks } from './signing.js';
 
 /**
  * Recognition across hospitals (DESIGN.md "E-prescriptions"): a pharmacist enters the patient's code; this node
@@ -96,7 +96,8 @@ export async function takePrescription(deps: DispensationDeps, caller: Caller, c
     await audit(db, caller, { action: 'E', activity: 'dispensation-refused', outcome: '4', detail: `${code.issuer} Task/${code.prescriptionId}: ${(error as Error).message}` });
     throw error;
   };
-  const [jwks, found] = await Promise.all([connection.jwks(), connection.lookUp(code.prescriptionId, code.accessCode)]).catch(refuse);
+  const found = await connection.lookUp(code.prescriptionId, code.accessCode).catch(refuse);
+  const jwks = await connection.jwks(kidOf(found.signed.jws)).catch(refuse);
   let verified: ReturnType<typeof verifyIssuedPrescription>;
   try {
     verified = verifyIssuedPrescription(found.signed, jwks, { issuer: code.issuer, prescriptionId: code.prescriptionId });
@@ -169,7 +170,7 @@ export async function handOverPrescription(
     return { lineId: line.id, lineNo: line.lineNo, drugCode: line.drug.code, quantity: h.quantity };
   });
   const { receipt } = await connection.close(row.prescriptionId, secret, lines, `${id}:close`);
-  const verified = verifyDetached(receipt.jws, receipt.content, await connection.jwks());
+  const verified = verifyDetached(receipt.jws, receipt.content, await connection.jwks(kidOf(receipt.jws)));
   const now = deps.now?.() ?? new Date();
   await db.transaction(async (tx) => {
     await row.update({

@@ -4,7 +4,6 @@ import type { PrescriptionStatus } from '../../db/models/prescription.js';
 import type { Caller } from '../auth/caller.js';
 import { DISPENSING_SCOPE } from '../auth/client-assertion-grant.js';
 import { withPartner, PartnerRefused, PartnerTimeout, type PartnerCallDeps } from '../exchange/partner-client.js';
-import { fetchPartnerJwks } from '../exchange/partner-keys.js';
 import { DomainError, Unavailable } from '../http/errors.js';
 import {
   acceptPrescription, closePrescription, giveBackPrescription, lookUpPrescription, pharmacyOf, type DispensingState,
@@ -30,8 +29,8 @@ export interface IssuerConnection {
   issuer: string;
   /** The partner registration (null: this node). */
   partner: Partner | null;
-  /** The keys the issuer signs with: our own ring, or the JWKS at the partner's registered URL. */
-  jwks(): Promise<Jwks>;
+  /** The keys the issuer signs with, holding `kid` if it has it: our own ring, or the partner's registered JWKS. */
+  jwks(kid: string | undefined): Promise<Jwks>;
   lookUp(prescriptionId: string, accessCode: string): Promise<IssuerAnswer>;
   accept(prescriptionId: string, accessCode: string, idempotencyKey: string): Promise<IssuerAnswer & { secret: string }>;
   giveBack(prescriptionId: string, secret: string): Promise<void>;
@@ -130,9 +129,9 @@ export function partnerIssuer(deps: ConnectionDeps, partner: Partner, pharmacy: 
   return {
     issuer,
     partner,
-    async jwks() {
+    async jwks(kid) {
       try {
-        return await fetchPartnerJwks(partner.jwksUrl, deps.timeoutMs);
+        return await deps.partnerKeys.holding(partner.jwksUrl, kid);
       } catch (error) {
         throw new Unavailable('issuer-keys-unavailable', `The keys of ${partner.name} could not be fetched to verify the prescription: ${(error as Error).message}.`);
       }

@@ -51,6 +51,16 @@ export function publicKeyOf(jwk: JsonWebKey): KeyObject {
   return key;
 }
 
+/** The key id a compact JWS names in its protected header, if it can be read: which of the issuer's keys to fetch. */
+export function kidOf(jws: string): string | undefined {
+  try {
+    const kid = (JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString('utf8')) as { kid?: unknown }).kid;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Verifies a detached JWS over the exact `content` bytes against a JWKS (ours or a partner's). Usable by a
  * remote node: it needs nothing but the two strings and the issuer's published keys.

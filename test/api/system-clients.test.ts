@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type http from 'node:http';
 import { expect } from 'chai';
 import request from 'supertest';
 import { buildApp } from '../../server/app.js';
@@ -12,7 +11,7 @@ import { describeOnEachDatabase } from '../support/test-node.js';
 describeOnEachDatabase('system clients for partner nodes', (hospital) => {
   const partnerKey = generateSigningKey();
   const strangerKey = generateSigningKey();
-  let jwks: { url: string; server: http.Server };
+  let jwks: Awaited<ReturnType<typeof jwksServer>>;
   before(async () => { jwks = await jwksServer([partnerKey]); });
   after(() => { jwks.server.close(); });
 
@@ -78,6 +77,28 @@ describeOnEachDatabase('system clients for partner nodes', (hospital) => {
     const second = buildApp({ config: hospital().config, db: hospital().db, keys: keyRing([generateSigningKey()]) }).app;
     const replay = await request(second).post('/auth/token').send(clientCredentials(assertion)).expect(401);
     expect(replay.body.title).to.match(/already used/);
+  });
+
+  it('when a partner asks for token after token, then its JWKS is fetched once; after it rotates its key, the new key is fetched at once and accepted', async () => {
+    const oldKey = generateSigningKey();
+    const own = await jwksServer([oldKey]);
+    try {
+      const partner = await newPartner(own.url);
+      const ask = (key: typeof oldKey) => request(hospital().app).post('/auth/token')
+        .send(clientCredentials(clientAssertion(key, { iss: partner.fhirBaseUrl, aud: tokenUrl() })));
+      for (let i = 0; i < 3; i++) await ask(oldKey).expect(200);
+      expect(own.fetches()).to.equal(1);
+
+      const newKey = generateSigningKey();
+      own.keys.splice(0, own.keys.length, newKey);
+      await ask(newKey).expect(200);
+      expect(own.fetches()).to.equal(2);
+      // A key id the partner never published is looked up again, and refused.
+      expect((await ask(strangerKey).expect(401)).body.code).to.equal('invalid-client');
+      expect(own.fetches()).to.equal(3);
+    } finally {
+      own.server.close();
+    }
   });
 
   it('when the partner JWKS cannot be fetched, then 401 partner-jwks-unavailable', async () => {

@@ -11,14 +11,20 @@ import { newPatient } from './factories.js';
 import { mysqlUnavailableReason, type TestDialect } from './databases.js';
 import { startTestNode, type TestNode } from './test-node.js';
 
-/** A stand-in partner node that only publishes a JWKS; close it after the suite. */
-export async function jwksServer(keys: SigningKey[]): Promise<{ url: string; server: http.Server }> {
+/**
+ * A stand-in partner node that only publishes a JWKS: `keys` may be changed (a rotation) and `fetches` counts
+ * the requests it got. Close it after the suite.
+ */
+export async function jwksServer(initial: SigningKey[]): Promise<{ url: string; server: http.Server; keys: SigningKey[]; fetches: () => number }> {
+  const keys = [...initial];
+  let fetches = 0;
   const server = http.createServer((_req, res) => {
+    fetches++;
     res.setHeader('Content-Type', 'application/json');
     res.end(JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`, server, keys, fetches: () => fetches };
 }
 
 /** A SMART Backend Services client assertion, as a partner node signs it. */
