@@ -25,6 +25,8 @@ export interface ApiOptions {
   body?: unknown;
   /** Sends an `Idempotency-Key`, so a retried request gets the first answer instead of acting twice. */
   idempotent?: boolean;
+  /** A file sent as the raw body with its own Content-Type (an upload), instead of a JSON `body`. */
+  file?: Blob;
 }
 
 /** A random UUID; `crypto.randomUUID` exists only in secure contexts (https or localhost). */
@@ -38,28 +40,42 @@ export function newIdempotencyKey(): string {
 }
 
 export async function api<T>(path: string, options: ApiOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const response = await send(path, options, 'application/json');
+  const text = await response.text();
+  const answer = text ? safeJson(text) : undefined;
+  if (!response.ok) throw problemOf(response.status, answer);
+  return answer as T;
+}
+
+/** A file the server answers with (an attachment's bytes), as a Blob to save; a refusal is an ApiError as above. */
+export async function apiFile(path: string): Promise<Blob> {
+  const response = await send(path, {}, '*/*');
+  if (!response.ok) throw problemOf(response.status, safeJson(await response.text()));
+  return response.blob();
+}
+
+async function send(path: string, options: ApiOptions, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { accept };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.file) headers['content-type'] = options.file.type || 'application/octet-stream';
+  else if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotent) headers['idempotency-key'] = newIdempotencyKey();
-  let response: Response;
+  const hasBody = options.file !== undefined || options.body !== undefined;
   try {
-    response = await fetch(path, {
-      method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    return await fetch(path, {
+      method: options.method ?? (hasBody ? 'POST' : 'GET'),
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.file ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     });
   } catch {
     throw new ApiError(0, undefined, 'The hospital could not be reached. Check the connection and try again.');
   }
-  const text = await response.text();
-  const answer = text ? safeJson(text) : undefined;
-  if (!response.ok) {
-    const problem = (answer ?? {}) as { title?: string; code?: string };
-    throw new ApiError(response.status, problem.code, problem.title ?? `The request failed (${response.status}).`, problem);
-  }
-  return answer as T;
+}
+
+function problemOf(status: number, answer: unknown): ApiError {
+  const problem = (answer ?? {}) as { title?: string; code?: string };
+  return new ApiError(status, problem.code, problem.title ?? `The request failed (${status}).`, problem);
 }
 
 function safeJson(text: string): unknown {

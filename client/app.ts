@@ -2,6 +2,7 @@
 import { api, TOKEN_KEY } from './api.js';
 import { bookFollowUp } from './appointments/book-follow-up.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
+import { partnerConsents } from './exchange/partner-consents.js';
 import { doctorAlerts } from './monitoring/doctor-alerts.js';
 import { patientReadings } from './monitoring/patient-readings.js';
 import { patientDirectory } from './patients/patient-directory.js';
@@ -21,7 +22,7 @@ const errorLine = document.querySelector<HTMLElement>('#sign-in-error')!;
 
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
-  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings()],
+  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents()],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
   doctor: doctorHome,
 };

@@ -2,7 +2,7 @@
  * The signed-in patient's own record as the patient's pages need it: id, time zone (times are shown in it) and
  * diagnoses. Read once per sign-in (`GET /api/me`, then `GET /api/patients/{id}`) and shared by the pages.
  */
-import { api, ApiError, TOKEN_KEY } from './api.js';
+import { api, ApiError, messageOf, TOKEN_KEY } from './api.js';
 
 export interface PatientRecord {
   id: string;
@@ -27,4 +27,18 @@ export function myPatientRecord(): Promise<PatientRecord> {
     record.catch(() => { if (cached?.record === record) cached = undefined; });
   }
   return cached.record;
+}
+
+/** Starts a patient page once the record is read: `start` gets it; a failed read is shown on `problem` instead. */
+export function withMyPatientRecord(problem: HTMLElement, start: (patient: PatientRecord) => Promise<void> | void): void {
+  void (async () => {
+    let patient: PatientRecord;
+    try {
+      patient = await myPatientRecord();
+    } catch (error) {
+      problem.textContent = messageOf(error);
+      return;
+    }
+    await start(patient);
+  })();
 }

@@ -4,7 +4,7 @@
  */
 import { api, messageOf } from '../api.js';
 import { el, whileBusy } from '../dom.js';
-import { myPatientRecord, type PatientRecord } from '../patient-record.js';
+import { withMyPatientRecord, type PatientRecord } from '../patient-record.js';
 import { announceAppointmentsChanged, bookingRefusal, bookSlot, reloadOnAppointmentsChanged, showBookingRefusal } from './booking.js';
 import type { VisitType } from './appointment-view.js';
 import { clockWords, dateRange, dayOf, dayWords, instantsOfDays } from './local-time.js';
@@ -120,16 +120,11 @@ export function bookFollowUp(): HTMLElement {
     void whileBusy([search], () => searchSlots());
   });
   reloadOnAppointmentsChanged(section, () => void searchSlots(true));
-  void (async () => {
-    try {
-      patient = await myPatientRecord();
-    } catch (error) {
-      problem.textContent = messageOf(error);
-      return;
-    }
+  withMyPatientRecord(problem, async (record) => {
+    patient = record;
     ({ from: from.value, to: to.value } = dateRange(patient.timeZone, SEARCH_DAYS));
     offerConditions(patient);
     await searchSlots();
-  })();
+  });
   return section;
 }

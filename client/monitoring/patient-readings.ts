@@ -5,7 +5,7 @@
 import { api, messageOf } from '../api.js';
 import { alertLine, el } from '../dom.js';
 import { zonedTime } from '../appointments/local-time.js';
-import { myPatientRecord, type PatientRecord } from '../patient-record.js';
+import { withMyPatientRecord, type PatientRecord } from '../patient-record.js';
 import { openAlerts } from './patient-alerts.js';
 import { readingForm } from './reading-form.js';
 import { readingName, valueWords, type ReadingView } from './reading-kinds.js';
@@ -41,19 +41,12 @@ export function patientReadings(): HTMLElement {
   const section = el('section', { id: 'my-readings', 'aria-labelledby': 'my-readings-title' },
     el('h2', { id: 'my-readings-title' }, 'My home readings'), problem);
 
-  void (async () => {
-    let patient: PatientRecord;
-    try {
-      patient = await myPatientRecord();
-    } catch (error) {
-      problem.textContent = messageOf(error);
-      return;
-    }
+  withMyPatientRecord(problem, async (patient) => {
     const alerts = openAlerts(patient);
     const history = lastReadings(patient);
     const reloadBoth = async () => { await Promise.all([alerts.reload(), history.reload()]); };
     section.append(readingForm(patient, reloadBoth), alerts.element, history.element);
     await reloadBoth();
-  })();
+  });
   return section;
 }

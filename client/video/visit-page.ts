@@ -1,7 +1,9 @@
 /**
- * The visit page (/visit/<appointmentId>): camera preview, waiting room, the call and its controls.
+ * The visit page (/visit/<appointmentId>): camera preview, waiting room, the call and its controls, and beside
+ * them the visit's messages and files (client/visits/visit-messages.ts), which work even without a camera.
  * Signs in with the access token in sessionStorage (set by the home page) or, once, a `?token=` in the link.
  */
+import { appointmentMessages } from '../visits/visit-messages.js';
 import { getLocalMedia, PeerSession, plainWords, STATE_WORDS } from './peer-session.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -27,6 +29,8 @@ async function start() {
     stateLine.textContent = 'Sign in first, then open the visit again.';
     return;
   }
+  const talk = appointmentMessages(appointmentId);
+  $('visit-talk').append(talk.element);
   let stream: MediaStream;
   try {
     stream = await getLocalMedia();
@@ -45,6 +49,7 @@ async function start() {
     admit.hidden = state !== 'patient-waiting';
     end.hidden = session.side !== 'doctor' || state === 'ended';
     if (state === 'connected') problemLine.textContent = '';
+    if (state === 'ended') void talk.refresh();
   });
   session.on('error', (error) => { problemLine.textContent = error.message; });
   session.on('remote-stream', (remote) => {

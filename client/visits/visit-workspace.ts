@@ -1,5 +1,6 @@
 /**
- * The visit workspace: one of the doctor's visits, opened with `POST /api/appointments/{id}/visit`; its note
+ * The visit workspace: one of the doctor's visits, opened with `POST /api/appointments/{id}/visit`; its messages
+ * with the patient and the patient's exam results (here and at partner hospitals); its note
  * (subjective / assessment / plan, `PUT /api/visits/{id}/note`); "Finish the visit" (which signs the note); and
  * the prescribing form while the visit is in progress or finished less than 24 hours ago (docs/consultations.md,
  * docs/prescriptions.md).
@@ -10,6 +11,8 @@ import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory, PatientSummary } from '../patients/patient-directory.js';
 import { prescribingForm, type Drug } from '../prescriptions/prescribing.js';
 import type { PrescriptionSummary } from '../prescriptions/types.js';
+import { examResults } from './exam-results.js';
+import { visitMessages } from './visit-messages.js';
 
 interface Visit {
   id: string; appointmentId: string; patientId: string; status: string;
@@ -94,6 +97,7 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
     const finish = el('button', { type: 'button' }, 'Finish the visit');
     const note = noteForm(visit.id, opening.note, visit.status === 'finished' || visit.status === 'cancelled');
     const prescribing = el('div', { id: 'visit-prescribing' });
+    const messages = visitMessages({ visitId: visit.id, side: 'doctor', otherName: patientName || 'The patient', status: visit.status });
     const showState = () => {
       state.dataset.status = visit.status;
       state.replaceChildren(`Visit: ${STATE_WORDS[visit.status] ?? visit.status}`,
@@ -116,6 +120,7 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
         visit = await api<Visit>(`/api/visits/${encodeURIComponent(visit.id)}/finish`, { body: {} });
         note.signed(await readNote(visit.id));
         showState();
+        void messages.refresh();
       } catch (error) {
         problem.textContent = messageOf(error);
       }
@@ -125,7 +130,7 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
     return el('article', { 'aria-labelledby': 'visit-title', 'data-visit': visit.id },
       el('h3', { id: 'visit-title' }, `${patientName}, `, timeOf(appointment.start)),
       patient?.birthDate ? el('p', {}, `Born ${patient.birthDate}`) : null,
-      state, el('div', { class: 'controls' }, room, finish), note.form, prescribing);
+      state, el('div', { class: 'controls' }, room, finish), messages.element, examResults(visit.id).element, note.form, prescribing);
   }
 
   return { section, open };

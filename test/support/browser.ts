@@ -53,13 +53,14 @@ export interface HomePageSuite {
 }
 
 /**
- * Registers a suite's hooks for the home page: one browser node for the suite, closed after it, and after each
- * test an assertion that no page threw an uncaught error.
+ * Registers a suite's hooks for the home page: one browser node for the suite (Chromium started with
+ * `extraArgs`, e.g. FAKE_MEDIA_ARGS for the video visit page), closed after it, and after each test an assertion
+ * that no page threw an uncaught error.
  */
-export function homePageSuite(): HomePageSuite {
+export function homePageSuite(extraArgs: string[] = []): HomePageSuite {
   let started: BrowserNode | undefined;
   const pageErrors: string[] = [];
-  before(async () => { started = await startBrowserNode(); });
+  before(async () => { started = await startBrowserNode(extraArgs); });
   after(async () => { await started?.close(); });
   afterEach(() => {
     expect(pageErrors.splice(0), 'uncaught errors in the pages').to.deep.equal([]);

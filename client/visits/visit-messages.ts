@@ -1,0 +1,261 @@
+/**
+ * The messages of a visit, for its patient and its doctor (the video visit page and the doctor's workspace):
+ * the conversation (`GET /api/visits/{id}/messages`, read again every few seconds while the visit is open), a text
+ * box (`POST …/messages`), a file picker for a PDF, PNG or JPEG (`POST …/attachments?name=` with the raw bytes),
+ * and a download button per file (`GET …/messages/{mid}/content`). A closed visit keeps its conversation, read only.
+ */
+import { api, apiFile, ApiError, messageOf } from '../api.js';
+import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+
+export type VisitSide = 'patient' | 'doctor';
+
+interface Attachment { fileName: string; contentType: string; size: number; url: string }
+interface VisitMessage { id: string; sender: { userId: string; role: string }; sentAt: string; text: string | null; attachment: Attachment | null }
+
+/** How often the conversation is read again while the page is open (no server push: docs/consultations.md). */
+const POLL_MS = 4000;
+/** Every how many reads of the conversation the visit's status is read too (to stop when it closes). */
+const STATUS_EVERY = 3;
+const CLOSED = new Set(['finished', 'cancelled']);
+/** The server's limit on a file name (server/consultations/routes.ts `attachmentQuery`). */
+const MAX_NAME = 200;
+
+const TYPE_WORDS: Record<string, string> = { 'application/pdf': 'a PDF document', 'image/png': 'a PNG image', 'image/jpeg': 'a JPEG image' };
+const typeWords = (type: unknown) => (typeof type === 'string' && type ? TYPE_WORDS[type] ?? `"${type}"` : 'no type');
+
+export function sizeWords(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} kB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+}
+
+/** A refused file in plain words (docs/consultations.md "Error codes": 400, 413, 415). */
+function fileRefusal(name: string, error: unknown): string {
+  if (!(error instanceof ApiError)) return messageOf(error);
+  const { problem } = error;
+  switch (error.code) {
+    case 'file-too-large':
+      return `${name} is too large to send: files up to ${typeof problem.maxBytes === 'number' ? sizeWords(problem.maxBytes) : 'the limit'} are accepted.`;
+    case 'file-type-not-accepted':
+      return `${name} cannot be sent: only PDF documents and PNG or JPEG images are accepted.`;
+    case 'file-type-mismatch':
+      return `${name} cannot be sent: it is labelled as ${typeWords(problem.declared)} but its content is ${typeWords(problem.actual)}.`;
+    case 'empty-file':
+      return `${name} is empty: there is nothing to send.`;
+    default:
+      return error.message;
+  }
+}
+
+/** Saves a downloaded file under its name, as a link with `download` would. */
+function save(blob: Blob, fileName: string) {
+  const url = URL.createObjectURL(blob);
+  const link = el('a', { href: url, download: fileName, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export interface VisitMessagesOptions {
+  visitId: string;
+  /** Which participant is reading: their own messages are "You". */
+  side: VisitSide;
+  /** How the other participant is named ("The doctor", the patient's name). */
+  otherName: string;
+  /** The visit's status when the panel opens: a closed visit shows its conversation without the forms. */
+  status: string;
+  /** The heading level, to fit the page it is on. */
+  heading?: 'h2' | 'h3';
+}
+
+export function visitMessages({ visitId, side, otherName, status, heading = 'h3' }: VisitMessagesOptions) {
+  const base = `/api/visits/${encodeURIComponent(visitId)}`;
+  const titleId = `visit-messages-title-${visitId}`;
+  const problem = alertLine();
+  /** The polling's own line: a failed read is cleared by the next good one without hiding a refusal above. */
+  const readProblem = alertLine();
+  const done = el('p', { role: 'status' });
+  const conversation = el('ol', { class: 'conversation', 'aria-label': 'Conversation', 'aria-live': 'polite' });
+  const empty = el('p', {}, 'No messages yet.');
+
+  const text = el('textarea', { id: `message-text-${visitId}`, name: 'text', rows: 2, maxlength: 4000, required: true });
+  const sendText = el('button', { type: 'submit' }, 'Send message');
+  const textForm = el('form', { class: 'message-form' },
+    el('label', { for: text.id }, 'Your message'), text, el('div', { class: 'controls' }, sendText));
+  const file = el('input', { id: `message-file-${visitId}`, name: 'file', type: 'file', accept: 'application/pdf,image/png,image/jpeg' });
+  const sendFile = el('button', { type: 'submit' }, 'Send file');
+  const fileForm = el('form', { class: 'message-form' },
+    el('label', { for: file.id }, 'File to send (PDF, PNG or JPEG)'), file, el('div', { class: 'controls' }, sendFile));
+  const closedLine = el('p', { class: 'visit-over', hidden: true }, 'The visit is over: no more messages can be sent in it.');
+
+  const element = el('section', { class: 'visit-messages', 'aria-labelledby': titleId, 'data-visit': visitId },
+    el(heading, { id: titleId }, 'Messages'), problem, readProblem, empty, conversation, closedLine, textForm, fileForm, done);
+
+  const shown = new Set<string>();
+  let closed = false;
+  let polls = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let wasOnPage = false;
+
+  const senderWords = (m: VisitMessage) => (m.sender.role === side ? 'You' : otherName);
+
+  function item(m: VisitMessage): HTMLLIElement {
+    const body = m.attachment ? attachmentButton(m.attachment) : el('p', { class: 'message-text' }, m.text ?? '');
+    return el('li', { 'data-message': m.id, 'data-sent-at': m.sentAt, 'data-side': m.sender.role === side ? 'mine' : 'theirs' },
+      el('p', { class: 'message-meta' }, el('strong', {}, senderWords(m)), ', ', timeOf(m.sentAt)), body);
+  }
+
+  function attachmentButton(a: Attachment): HTMLElement {
+    const button = el('button', { type: 'button', class: 'secondary' }, `Download ${a.fileName}`);
+    button.addEventListener('click', () => whileBusy([button], async () => {
+      problem.textContent = '';
+      try {
+        save(await apiFile(a.url), a.fileName);
+      } catch (error) {
+        problem.textContent = `${a.fileName} could not be downloaded: ${messageOf(error)}`;
+      }
+    }));
+    return el('p', { class: 'message-file' }, button, ` ${typeWords(a.contentType)}, ${sizeWords(a.size)}`);
+  }
+
+  /**
+   * Adds the messages not shown yet in the order they were sent (messages are never edited or removed); one just
+   * sent here may be shown before a read brings an earlier one from the other side.
+   */
+  function show(messages: VisitMessage[]) {
+    for (const m of messages) {
+      if (shown.has(m.id)) continue;
+      shown.add(m.id);
+      const later = [...conversation.children].find((li) => (li as HTMLElement).dataset.sentAt! > m.sentAt);
+      conversation.insertBefore(item(m), later ?? null);
+    }
+    empty.hidden = shown.size > 0;
+  }
+
+  async function reload() {
+    show(await api<VisitMessage[]>(`${base}/messages`));
+  }
+
+  function close() {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    textForm.hidden = true;
+    fileForm.hidden = true;
+    closedLine.hidden = false;
+  }
+
+  /** Reads the conversation again, and the visit's status every few reads: a closed visit stops the polling. */
+  async function poll() {
+    timer = undefined;
+    if (element.isConnected) wasOnPage = true;
+    else if (wasOnPage) return; // the panel left the page (another visit opened, signed out): stop.
+    try {
+      await reload();
+      if (++polls % STATUS_EVERY === 0) await checkStatus();
+      readProblem.textContent = '';
+    } catch (error) {
+      readProblem.textContent = `The conversation could not be brought up to date: ${messageOf(error)}`;
+    }
+    if (!closed) timer = setTimeout(() => void poll(), POLL_MS);
+  }
+
+  async function checkStatus() {
+    const visit = await api<{ status: string }>(base);
+    if (CLOSED.has(visit.status)) close();
+  }
+
+  /** A refusal because the visit closed meanwhile says so and closes the panel; others are shown as they are. */
+  function refused(error: unknown, words: string) {
+    if (error instanceof ApiError && error.code === 'visit-closed') {
+      close();
+      void reload().catch(() => undefined);
+      problem.textContent = 'The visit is over: your message was not sent.';
+    } else {
+      problem.textContent = words;
+    }
+  }
+
+  textForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void whileBusy([sendText], async () => {
+      problem.textContent = '';
+      done.textContent = '';
+      try {
+        show([await api<VisitMessage>(`${base}/messages`, { body: { text: text.value } })]);
+        text.value = '';
+        done.textContent = 'Message sent.';
+      } catch (error) {
+        refused(error, messageOf(error));
+      }
+    });
+  });
+
+  fileForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const chosen = file.files?.[0];
+    problem.textContent = '';
+    done.textContent = '';
+    if (!chosen) {
+      problem.textContent = 'Choose a file to send first.';
+      return;
+    }
+    void whileBusy([sendFile], async () => {
+      const name = chosen.name.slice(0, MAX_NAME) || 'attachment';
+      try {
+        show([await api<VisitMessage>(`${base}/attachments?${new URLSearchParams({ name })}`, { file: chosen })]);
+        file.value = '';
+        done.textContent = `${chosen.name} sent.`;
+      } catch (error) {
+        refused(error, fileRefusal(chosen.name, error));
+      }
+    });
+  });
+
+  if (CLOSED.has(status)) close();
+  void poll();
+
+  return {
+    element,
+    /** Reads the conversation and the visit's status now (the page saw the visit end or change). */
+    async refresh() {
+      try {
+        await reload();
+        await checkStatus();
+        readProblem.textContent = '';
+      } catch (error) {
+        readProblem.textContent = `The conversation could not be brought up to date: ${messageOf(error)}`;
+      }
+    },
+  };
+}
+
+/**
+ * The panel for the video visit page, which knows only the appointment: its visit comes from
+ * `POST /api/appointments/{id}/visit` (either participant may call it) and the reader's side from `GET /api/me`.
+ */
+export function appointmentMessages(appointmentId: string) {
+  const problem = alertLine();
+  const element = el('div', { class: 'visit-talk' }, el('p', {}, 'Opening the messages…'), problem);
+  let panel: ReturnType<typeof visitMessages> | undefined;
+  void (async () => {
+    try {
+      const [me, visit] = await Promise.all([
+        api<{ role: string }>('/api/me'),
+        api<{ id: string; status: string }>(`/api/appointments/${encodeURIComponent(appointmentId)}/visit`, { body: {} }),
+      ]);
+      const side: VisitSide = me.role === 'doctor' ? 'doctor' : 'patient';
+      panel = visitMessages({ visitId: visit.id, side, otherName: side === 'doctor' ? 'The patient' : 'The doctor', status: visit.status, heading: 'h2' });
+      element.replaceChildren(panel.element);
+    } catch (error) {
+      element.replaceChildren(problem);
+      problem.textContent = `The messages could not be opened: ${messageOf(error)}`;
+    }
+  })();
+  return {
+    element,
+    /** Reads the conversation and the visit's status now (the call ended). */
+    refresh: () => panel?.refresh() ?? Promise.resolve(),
+  };
+}
