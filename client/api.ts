@@ -40,11 +40,16 @@ export function newIdempotencyKey(): string {
 }
 
 export async function api<T>(path: string, options: ApiOptions = {}): Promise<T> {
+  return (await apiAnswer<T>(path, options)).body;
+}
+
+/** As `api`, with the response headers too (the message list's `Visit-Status`). */
+export async function apiAnswer<T>(path: string, options: ApiOptions = {}): Promise<{ body: T; headers: Headers }> {
   const response = await send(path, options, 'application/json');
   const text = await response.text();
   const answer = text ? safeJson(text) : undefined;
   if (!response.ok) throw problemOf(response.status, answer);
-  return answer as T;
+  return { body: answer as T, headers: response.headers };
 }
 
 /** A file the server answers with (an attachment's bytes), as a Blob to save; a refusal is an ApiError as above. */

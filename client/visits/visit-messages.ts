@@ -4,7 +4,7 @@
  * box (`POST …/messages`), a file picker for a PDF, PNG or JPEG (`POST …/attachments?name=` with the raw bytes),
  * and a download button per file (`GET …/messages/{mid}/content`). A closed visit keeps its conversation, read only.
  */
-import { api, apiFile, ApiError, messageOf } from '../api.js';
+import { api, apiAnswer, apiFile, ApiError, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 
 export type VisitSide = 'patient' | 'doctor';
@@ -14,8 +14,6 @@ interface VisitMessage { id: string; sender: { userId: string; role: string }; s
 
 /** How often the conversation is read again while the page is open (no server push: docs/consultations.md). */
 const POLL_MS = 4000;
-/** Every how many reads of the conversation the visit's status is read too (to stop when it closes). */
-const STATUS_EVERY = 3;
 const CLOSED = new Set(['finished', 'cancelled']);
 /** The server's limit on a file name (server/consultations/routes.ts `attachmentQuery`). */
 const MAX_NAME = 200;
@@ -94,7 +92,8 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
 
   const shown = new Set<string>();
   let closed = false;
-  let polls = 0;
+  /** The last message a read brought: the next poll asks only for what came after it. */
+  let lastRead: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let wasOnPage = false;
 
@@ -133,8 +132,12 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
     empty.hidden = shown.size > 0;
   }
 
+  /** Brings the conversation up to date; the answer's `Visit-Status` closes the panel once the visit is over. */
   async function reload() {
-    show(await api<VisitMessage[]>(`${base}/messages`));
+    const { body, headers } = await apiAnswer<VisitMessage[]>(`${base}/messages${lastRead ? `?${new URLSearchParams({ after: lastRead })}` : ''}`);
+    show(body);
+    if (body.length) lastRead = body[body.length - 1].id;
+    if (CLOSED.has(headers.get('visit-status') ?? '')) close();
   }
 
   function close() {
@@ -146,24 +149,18 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
     closedLine.hidden = false;
   }
 
-  /** Reads the conversation again, and the visit's status every few reads: a closed visit stops the polling. */
+  /** Reads what is new in the conversation; a closed visit stops the polling. */
   async function poll() {
     timer = undefined;
     if (element.isConnected) wasOnPage = true;
     else if (wasOnPage) return; // the panel left the page (another visit opened, signed out): stop.
     try {
       await reload();
-      if (++polls % STATUS_EVERY === 0) await checkStatus();
       readProblem.textContent = '';
     } catch (error) {
       readProblem.textContent = `The conversation could not be brought up to date: ${messageOf(error)}`;
     }
     if (!closed) timer = setTimeout(() => void poll(), POLL_MS);
-  }
-
-  async function checkStatus() {
-    const visit = await api<{ status: string }>(base);
-    if (CLOSED.has(visit.status)) close();
   }
 
   /** A refusal because the visit closed meanwhile says so and closes the panel; others are shown as they are. */
@@ -222,7 +219,6 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
     async refresh() {
       try {
         await reload();
-        await checkStatus();
         readProblem.textContent = '';
       } catch (error) {
         readProblem.textContent = `The conversation could not be brought up to date: ${messageOf(error)}`;

@@ -30,6 +30,7 @@ const sections = { subjective: z.string().max(20_000), assessment: z.string().ma
 const note = z.object(sections);
 const amendment = z.object({ ...sections, reason: z.string().trim().min(1).max(500) });
 const message = z.object({ text: z.string().trim().min(1).max(4000) });
+const messagesQuery = z.object({ after: z.string().min(1).max(64).optional() });
 const attachmentQuery = z.object({ name: z.string().trim().min(1).max(200).default('attachment') });
 const reason = z.object({ reason: z.string().trim().min(1).max(1000) });
 const disputeInput = z.object({ reason: z.string().trim().min(1).max(2000) });
@@ -85,7 +86,10 @@ export function consultationRoutes(node: HospitalNode): Router {
   }).all(methodNotAllowed);
 
   router.route('/api/visits/:visitId/messages')
-    .get(signedIn, async (req, res) => { res.json(await listMessages(db, callerOf(req), req.params.visitId)); })
+    .get(signedIn, async (req, res) => {
+      const { visitStatus, messages } = await listMessages(db, callerOf(req), req.params.visitId, parseInput(messagesQuery, req.query, 'query').after);
+      res.set('Visit-Status', visitStatus).json(messages);
+    })
     .post(signedIn, async (req, res) => { res.status(201).json(await sendMessage(db, callerOf(req), req.params.visitId, parseInput(message, req.body))); })
     .all(methodNotAllowed);
   router.route('/api/visits/:visitId/attachments').post(signedIn, upload, async (req, res) => {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { Op, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { VisitMessage } from '../../db/models/consultations.js';
 import { recordVersion } from '../../db/versions.js';
@@ -39,11 +40,29 @@ export async function sendMessage(db: Database, caller: Caller, encounterId: str
   });
 }
 
-export async function listMessages(db: Database, caller: Caller, encounterId: string) {
+/**
+ * The visit's messages in the order they were sent, with the visit's status (so a page that polls learns when the
+ * visit closes without another read). With `after` (a message id of this visit) only the ones sent after it: what
+ * a polling page asks for. A read that returns messages is audited; a poll that finds nothing new discloses nothing
+ * and writes no audit event, so an open conversation does not flood the audit log.
+ */
+export async function listMessages(db: Database, caller: Caller, encounterId: string, after?: string) {
   const { visit } = await visitOfParticipant(db, caller, encounterId);
-  const messages = await db.models.VisitMessage.findAll({ where: { encounterId }, order: [['sentAt', 'ASC'], ['id', 'ASC']] });
-  await recordAudit(db, caller, { action: 'R', activity: 'messages-read', resourceType: 'Communication', resourceId: encounterId, patientId: visit.patientId });
-  return messages.map(messageView);
+  const { VisitMessage } = db.models;
+  let where: WhereOptions<VisitMessage> = { encounterId };
+  if (after) {
+    const last = await VisitMessage.findOne({ where: { id: after, encounterId } });
+    if (!last) throw new NotFound('message-not-found', `This visit has no message ${after} to read after.`);
+    where = { encounterId, [Op.or]: [{ sentAt: { [Op.gt]: last.sentAt } }, { sentAt: last.sentAt, id: { [Op.gt]: last.id } }] };
+  }
+  const messages = await VisitMessage.findAll({ where, order: [['sentAt', 'ASC'], ['id', 'ASC']] });
+  if (!after || messages.length > 0) {
+    await recordAudit(db, caller, {
+      action: 'R', activity: 'messages-read', resourceType: 'Communication', resourceId: encounterId, patientId: visit.patientId,
+      ...(after ? { detail: `${messages.length} new` } : {}),
+    });
+  }
+  return { visitStatus: visit.status, messages: messages.map(messageView) };
 }
 
 export async function readAttachment(db: Database, caller: Caller, encounterId: string, messageId: string) {

@@ -49,8 +49,8 @@ describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
     expect(await state(soon)).to.deep.equal({ visit: 'planned', appointment: 'booked', slot: 'busy' });
     await post(`/api/visits/${soon.visitId}/cancel`, soon.doctor.token, { reason: 'Called away to an emergency' }).expect(200);
     expect(await state(soon)).to.deep.equal({ visit: 'cancelled', appointment: 'cancelled', slot: 'free' });
-    const told = await hospital().db.models.NotificationOutbox.findOne({ where: { appointmentId: soon.appointment.id, kind: 'appointment-cancelled' } });
-    expect(told?.recipientPatientId).to.equal(soon.patient.patientId);
+    const told = await hospital().db.models.NotificationOutbox.findAll({ where: { appointmentId: soon.appointment.id, kind: 'appointment-cancelled' } });
+    expect(told.map((n) => n.recipientPatientId ?? n.recipientPractitionerId).sort()).to.deep.equal([soon.patient.patientId, soon.doctor.practitionerId].sort());
 
     // Once the doctor has admitted the patient, neither the visit nor its appointment can be cancelled.
     const started = await newVisit(hospital(), 'CancelStarted');
@@ -110,6 +110,35 @@ describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
     const { AuditEvent } = hospital().db.models;
     expect(await AuditEvent.count({ where: { resourceId: visit.visitId, activity: 'messages-read', actorUserId: visit.doctor.userId } })).to.equal(1);
     expect(await AuditEvent.count({ where: { resourceId: visit.visitId, activity: 'refused', actorUserId: other.userId } })).to.equal(3);
+  });
+
+  it('when a page polls the conversation with after=, then it gets only newer messages and the visit status; an empty poll writes no audit event', async () => {
+    const visit = await newVisit(hospital(), 'Polling');
+    const read = (after?: string) => request(hospital().app).get(`/api/visits/${visit.visitId}/messages`).query(after ? { after } : {})
+      .auth(visit.patient.token, { type: 'bearer' });
+    const first = (await post(`/api/visits/${visit.visitId}/messages`, visit.patient.token, { text: 'first' }).expect(201)).body.id as string;
+    const all = await read().expect(200);
+    expect(all.headers['visit-status']).to.equal('planned');
+    expect(all.body.map((m: { id: string }) => m.id)).to.deep.equal([first]);
+
+    const { AuditEvent } = hospital().db.models;
+    const audited = () => AuditEvent.count({ where: { resourceId: visit.visitId, activity: 'messages-read', actorUserId: visit.patient.userId } });
+    expect(await audited()).to.equal(1);
+    expect((await read(first).expect(200)).body).to.deep.equal([]);
+    expect(await audited(), 'nothing new, nothing disclosed').to.equal(1);
+
+    await post(`/api/visits/${visit.visitId}/messages`, visit.doctor.token, { text: 'second' }).expect(201);
+    await post(`/api/visits/${visit.visitId}/messages`, visit.doctor.token, { text: 'third' }).expect(201);
+    const newer = await read(first).expect(200);
+    expect(newer.body.map((m: { text: string }) => m.text)).to.deep.equal(['second', 'third']);
+    expect(await audited()).to.equal(2);
+
+    await startVisit(hospital(), visit);
+    await post(`/api/visits/${visit.visitId}/finish`, visit.doctor.token).expect(200);
+    expect((await read(newer.body[1].id).expect(200)).headers['visit-status']).to.equal('finished');
+    const stranger = await newVisit(hospital(), 'OtherVisit');
+    const foreign = (await post(`/api/visits/${stranger.visitId}/messages`, stranger.patient.token, { text: 'not yours' }).expect(201)).body.id as string;
+    expect((await read(foreign).expect(404)).body.code).to.equal('message-not-found');
   });
 
   it('when the doctor ends the visit as needing in-person care, then the reason is stored and online prescribing is closed', async () => {

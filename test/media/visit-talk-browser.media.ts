@@ -106,10 +106,13 @@ describe('messages, files, exam results and consent to partner hospitals in the 
     const patientPage = await signIn(patient.email);
     await patientPage.goto(`${suite.node.web.base}/visit/${visit.appointmentId}`);
     await panelOf(patientPage).getByText('No messages yet.').waitFor();
-    // Hold the patient page's reads of the visit's status, so the send (not a poll) is what meets the closed visit.
+    // Hold the patient page's polls (they carry the visit's status), so the send is what meets the closed visit.
     const held: Route[] = [];
-    const statusRead = (url: URL) => url.pathname === `/api/visits/${visit.id}`;
-    await patientPage.route(statusRead, (route) => { held.push(route); });
+    const conversation = (url: URL) => url.pathname === `/api/visits/${visit.id}/messages`;
+    await patientPage.route(conversation, (route) => {
+      if (route.request().method() === 'GET') held.push(route);
+      else void route.continue();
+    });
 
     const doctorPage = await doctorWorkspace(doctor.email, visit.appointmentId!);
     await doctorPage.getByRole('button', { name: 'Finish the visit' }).click();
@@ -124,8 +127,8 @@ describe('messages, files, exam results and consent to partner hospitals in the 
     expect(await panelOf(patientPage).getByLabel('File to send (PDF, PNG or JPEG)').isVisible()).to.equal(false);
     expect(await hospital.db.models.VisitMessage.count({ where: { encounterId: visit.id } })).to.equal(0);
 
-    await patientPage.unroute(statusRead);
     await Promise.all(held.map((route) => route.continue()));
+    await patientPage.unroute(conversation);
     const reads: string[] = [];
     patientPage.on('request', (r) => { if (new URL(r.url()).pathname === `/api/visits/${visit.id}/messages`) reads.push(r.url()); });
     await patientPage.waitForTimeout(3 * POLL_MS);
