@@ -130,6 +130,27 @@ describeOnEachDatabase('visit disputes', (hospital) => {
     expect(after.map(key)).to.include.members(before.map(key));
   });
 
+  it('when the patient or an admin lists disputes, then each names the disputed visit: its booked time, its doctor and how far it got', async () => {
+    const visit = await disputedVisit();
+    const admin = await adminToken(hospital());
+    const expected = {
+      status: 'finished', appointmentId: visit.appointment.id, visitType: 'video-follow-up', start: visit.appointment.start.toISOString(),
+      end: visit.appointment.end.toISOString(), practitionerId: visit.doctor.practitionerId, doctorName: 'Greg DisputedDoctor',
+    };
+    const [mine] = (await get('/api/disputes', visit.patient.token).expect(200)).body;
+    expect(mine.visit).to.deep.equal(expected);
+    expect((await get(`/api/disputes/${visit.disputeId}`, visit.patient.token).expect(200)).body.visit).to.deep.equal(expected);
+    const open = (await get('/api/disputes?status=open', admin).expect(200)).body;
+    expect(open.find((d: { id: string }) => d.id === visit.disputeId).visit).to.deep.equal(expected);
+
+    await post(`/api/disputes/${visit.disputeId}/resolution`, admin, { outcome: 'rejected', resolution: 'The session log shows 25 minutes.' }).expect(200);
+    expect((await get('/api/disputes?status=open', admin).expect(200)).body.map((d: { id: string }) => d.id)).not.to.include(visit.disputeId);
+    const resolved = (await get('/api/disputes?status=resolved', admin).expect(200)).body.find((d: { id: string }) => d.id === visit.disputeId);
+    expect(resolved).to.deep.include({ status: 'resolved', visit: expected });
+    const audited = await hospital().db.models.AuditEvent.count({ where: { activity: 'dispute-list-read', patientId: visit.patient.patientId } });
+    expect(audited, "the patient's own list read is audited").to.equal(1);
+  });
+
   it("when someone other than the visit's patient opens or reads a dispute, then 403", async () => {
     const visit = await disputedVisit();
     const other = await newPatient(hospital(), 'Stranger');
