@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { registerTimelineSource } from '../../server/consultations/dispute-timeline.js';
-import { recordSessionEvent } from '../../server/video/session-log.js';
-import { adminToken, newVisit, PDF_BYTES, startVisit } from '../support/consultations.js';
+import { adminToken, newVisit, PDF_BYTES, sessionLogWriter, startVisit } from '../support/consultations.js';
 import { newPatient } from '../support/factories.js';
 import { readyPrescription } from '../support/prescriptions.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
@@ -48,10 +47,7 @@ describeOnEachDatabase('visit disputes', (hospital) => {
     const appointmentId = rx.visit.appointmentId!;
     // The session log as signalling writes it: both join and connect; 3 min 11.5 s later the patient drops and leaves (two lines in one millisecond).
     const t0 = Date.now() - 10 * 60_000;
-    const line = (side: 'patient' | 'doctor', event: 'join' | 'connect' | 'disconnect' | 'leave', afterMs: number) => recordSessionEvent(hospital().db, {
-      appointmentId, encounterId: rx.visit.id, side, event, at: new Date(t0 + afterMs),
-      userId: side === 'patient' ? rx.patient.userId : rx.doctor.userId, connectionId: `${side}-1`,
-    });
+    const line = sessionLogWriter(hospital(), { appointmentId, encounterId: rx.visit.id, patientUserId: rx.patient.userId, doctorUserId: rx.doctor.userId }, t0);
     await line('patient', 'join', 0);
     await line('doctor', 'join', 1000);
     await line('patient', 'connect', 2000);
