@@ -2,8 +2,11 @@
 import { api, TOKEN_KEY } from './api.js';
 import { bookFollowUp } from './appointments/book-follow-up.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
+import { disputeDesk } from './disputes/dispute-desk.js';
+import { patientDisputes } from './disputes/patient-disputes.js';
 import { partnerConsents } from './exchange/partner-consents.js';
 import { doctorAlerts } from './monitoring/doctor-alerts.js';
+import { escalatedAlerts } from './monitoring/escalated-alerts.js';
 import { patientReadings } from './monitoring/patient-readings.js';
 import { patientDirectory } from './patients/patient-directory.js';
 import { issuedPrescriptions } from './prescriptions/issued-prescriptions.js';
@@ -22,9 +25,10 @@ const errorLine = document.querySelector<HTMLElement>('#sign-in-error')!;
 
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
-  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents()],
+  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(), patientDisputes()],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
   doctor: doctorHome,
+  admin: adminHome,
 };
 
 /** The doctor's day: visits, alerts, the workspace of the visit at hand, and what they prescribed. */
@@ -34,6 +38,12 @@ function doctorHome(): HTMLElement[] {
   const issued = issuedPrescriptions(patients);
   const workspace = visitWorkspace({ patients, onPrescribed: () => void issued.refresh() });
   return [doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients), workspace.section, issued.section];
+}
+
+/** The admin's desk: disputes to review and resolve, and the critical alerts escalated to the hospital. */
+function adminHome(): HTMLElement[] {
+  const patients = patientDirectory();
+  return [...disputeDesk(patients), escalatedAlerts(patients)];
 }
 
 async function showHome(): Promise<void> {

@@ -28,3 +28,15 @@ export async function whileBusy(buttons: HTMLButtonElement[], work: () => Promis
     for (const button of buttons) button.disabled = false;
   }
 }
+
+/** Tells every page section that shows what `event` names (appointments, disputes …) to reload. */
+export const announce = (event: string) => document.dispatchEvent(new Event(event));
+
+/** Runs `reload` whenever `event` is announced, for as long as `section` is on the page. */
+export function reloadOn(event: string, section: HTMLElement, reload: () => void): void {
+  const listener = () => {
+    if (section.isConnected) reload();
+    else document.removeEventListener(event, listener);
+  };
+  document.addEventListener(event, listener);
+}

@@ -3,22 +3,16 @@
  * words, and the signal that the patient's appointments changed so every page showing them reloads.
  */
 import { api, ApiError, messageOf } from '../api.js';
-import { el } from '../dom.js';
+import { announce, el, reloadOn } from '../dom.js';
 import type { AppointmentView, VisitType } from './appointment-view.js';
 
 const APPOINTMENTS_CHANGED = 'appointments-changed';
 
 /** Tells every page showing the patient's appointments or free slots to reload. */
-export const announceAppointmentsChanged = () => document.dispatchEvent(new Event(APPOINTMENTS_CHANGED));
+export const announceAppointmentsChanged = () => announce(APPOINTMENTS_CHANGED);
 
 /** Runs `reload` whenever the appointments change, for as long as `section` is on the page. */
-export function reloadOnAppointmentsChanged(section: HTMLElement, reload: () => void): void {
-  const listener = () => {
-    if (section.isConnected) reload();
-    else document.removeEventListener(APPOINTMENTS_CHANGED, listener);
-  };
-  document.addEventListener(APPOINTMENTS_CHANGED, listener);
-}
+export const reloadOnAppointmentsChanged = (section: HTMLElement, reload: () => void) => reloadOn(APPOINTMENTS_CHANGED, section, reload);
 
 export function bookSlot(slotId: string, visitType: VisitType, conditionCode?: string): Promise<AppointmentView> {
   return api<AppointmentView>('/api/appointments', { body: { slotId, visitType, ...(conditionCode ? { conditionCode } : {}) } });

@@ -1,8 +1,10 @@
 /**
  * The patient's "My appointments": the link to the visit page for a video follow-up, and Cancel for a booked one
- * (`POST /api/appointments/{id}/cancel`). Reloads whenever a booking anywhere on the page changes them.
+ * (`POST /api/appointments/{id}/cancel`), and "Dispute this visit" for a finished video follow-up (client/disputes/).
+ * Reloads whenever a booking anywhere on the page changes them.
  */
 import { api, ApiError, messageOf } from '../api.js';
+import { disputeThisVisit, isDisputable } from '../disputes/open-dispute.js';
 import { alertLine, el, whileBusy } from '../dom.js';
 import { ROOM_OPEN, visitPath, visitTypeWords, type AppointmentView } from './appointment-view.js';
 import { announceAppointmentsChanged, reloadOnAppointmentsChanged } from './booking.js';
@@ -44,7 +46,8 @@ export function patientAppointments(): HTMLElement {
     return el('li', { 'data-appointment': a.id, 'data-status': a.status },
       zonedTime(a.start, a.timeZone), ` — ${visitTypeWords(a.visitType)}, ${a.status}`,
       a.joinUrl && ROOM_OPEN.has(a.status) ? el('span', {}, ' ', el('a', { href: visitPath(a.joinUrl) }, 'Join the video visit')) : null,
-      a.status === 'booked' ? el('span', {}, ' ', cancelButton(a)) : null);
+      a.status === 'booked' ? el('span', {}, ' ', cancelButton(a)) : null,
+      isDisputable(a) ? disputeThisVisit(a, zonedTime(a.start, a.timeZone).textContent ?? '') : null);
   }
 
   function cancelButton(a: AppointmentView): HTMLButtonElement {

@@ -6,18 +6,11 @@
 import { api, ApiError, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory } from '../patients/patient-directory.js';
+import { alertKindWords } from './alert-kinds.js';
 
 interface MonitoringAlert {
   id: string; patientId: string; kind: string; severity: string; message: string; raisedAt: string; escalated: boolean;
 }
-
-const KIND_WORDS: Record<string, string> = {
-  'bp-crisis': 'Blood pressure crisis',
-  'bp-stage-2': 'Blood pressure at stage 2',
-  'glucose-very-low': 'Very low glucose',
-  'glucose-low': 'Low glucose',
-  'glucose-high': 'Glucose above target',
-};
 
 export function doctorAlerts(patients: PatientDirectory): HTMLElement {
   const problem = alertLine();
@@ -32,7 +25,7 @@ export function doctorAlerts(patients: PatientDirectory): HTMLElement {
     problem.textContent = '';
     try {
       const alerts = await api<MonitoringAlert[]>('/api/alerts?status=open');
-      const names = new Map(await Promise.all([...new Set(alerts.map((a) => a.patientId))].map(async (id) => [id, await patients.name(id)] as const)));
+      const names = await patients.names(alerts.map((a) => a.patientId));
       list.replaceChildren(alerts.length ? el('ul', {}, ...alerts.map((a) => item(a, names.get(a.patientId) ?? ''))) : empty());
     } catch (error) {
       problem.textContent = messageOf(error);
@@ -40,7 +33,7 @@ export function doctorAlerts(patients: PatientDirectory): HTMLElement {
   }
 
   function item(alert: MonitoringAlert, patientName: string) {
-    const kind = KIND_WORDS[alert.kind] ?? alert.kind;
+    const kind = alertKindWords(alert.kind);
     const acknowledge = el('button', { type: 'button' }, 'Acknowledge');
     const row = el('li', { 'data-alert': alert.id, 'data-severity': alert.severity },
       el('strong', {}, `${kind} (${alert.severity})`), ' — ', el('span', { class: 'patient' }, patientName),

@@ -11,6 +11,8 @@ export interface PatientDirectory {
   summary(patientId: string): Promise<PatientSummary>;
   /** "Alice Wang", or words that say the name could not be read (the page still works without it). */
   name(patientId: string): Promise<string>;
+  /** The names of every patient a list mentions, each read once. */
+  names(patientIds: string[]): Promise<Map<string, string>>;
 }
 
 export function patientDirectory(): PatientDirectory {
@@ -25,8 +27,10 @@ export function patientDirectory(): PatientDirectory {
     }
     return found;
   };
+  const name = (patientId: string) => summary(patientId).then((p) => `${p.givenName} ${p.familyName}`, () => 'a patient (name not available)');
   return {
     summary,
-    name: (patientId) => summary(patientId).then((p) => `${p.givenName} ${p.familyName}`, () => 'a patient (name not available)'),
+    name,
+    names: async (patientIds) => new Map(await Promise.all([...new Set(patientIds)].map(async (id) => [id, await name(id)] as const))),
   };
 }

@@ -33,7 +33,7 @@ export function issuedPrescriptions(patients: PatientDirectory): { section: HTML
     problem.textContent = '';
     try {
       const issued = await api<PrescriptionSummary[]>('/api/prescriptions');
-      const names = new Map(await Promise.all([...new Set(issued.map((p) => p.patientId))].map(async (id) => [id, await patients.name(id)] as const)));
+      const names = await patients.names(issued.map((p) => p.patientId));
       list.replaceChildren(issued.length ? table(issued, names) : el('p', {}, 'You have not issued any prescriptions.'));
     } catch (error) {
       problem.textContent = messageOf(error);

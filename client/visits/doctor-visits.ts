@@ -38,8 +38,7 @@ export function doctorVisits({ patients, openVisit }: DoctorVisitsOptions): HTML
         diary({ from: now.toISOString() }),
         diary({ from: new Date(now.getTime() - DAY).toISOString(), to: now.toISOString(), status: [...WORKABLE].join(',') }),
       ]);
-      const names = new Map(await Promise.all([...new Set([...next, ...past].map((a) => a.patientId))]
-        .map(async (id) => [id, await patients.name(id)] as const)));
+      const names = await patients.names([...next, ...past].map((a) => a.patientId));
       upcoming.replaceChildren(next.length ? visitList(next, names) : el('p', {}, 'No upcoming visits.'));
       recent.replaceChildren(past.length ? visitList(past, names) : el('p', {}, 'No visits in the last 24 hours.'));
     } catch (error) {

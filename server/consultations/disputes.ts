@@ -43,16 +43,47 @@ async function disputeFor(db: Database, caller: Caller, disputeId: string) {
   return dispute;
 }
 
+/**
+ * What a list of disputes shows of each disputed visit, so a reader can tell them apart: when it was booked for,
+ * the kind of visit, its doctor and how far it got. Read for all the disputes at once.
+ */
+async function disputedVisits(db: Database, disputes: Dispute[]) {
+  const { Encounter, Appointment, Practitioner } = db.models;
+  const visits = await Encounter.findAll({ where: { id: [...new Set(disputes.map((d) => d.encounterId))] } });
+  const appointments = new Map((await Appointment.findAll({ where: { id: visits.flatMap((v) => v.appointmentId ?? []) } })).map((a) => [a.id, a]));
+  const doctors = new Map((await Practitioner.findAll({ where: { id: [...new Set(visits.flatMap((v) => v.practitionerId ?? []))] } })).map((p) => [p.id, p]));
+  return new Map(visits.map((v) => {
+    const appointment = v.appointmentId ? appointments.get(v.appointmentId) : undefined;
+    const doctor = v.practitionerId ? doctors.get(v.practitionerId) : undefined;
+    return [v.id, {
+      status: v.status, appointmentId: v.appointmentId ?? null, visitType: appointment?.visitType ?? null,
+      start: appointment?.start.toISOString() ?? v.periodStart?.toISOString() ?? null, end: appointment?.end.toISOString() ?? v.periodEnd?.toISOString() ?? null,
+      practitionerId: v.practitionerId, doctorName: doctor ? `${doctor.givenName} ${doctor.familyName}` : null,
+    }];
+  }));
+}
+
+/** Disputes as the lists and the dispute's own page show them: each with its visit (`disputedVisits`). */
+async function withVisits(db: Database, disputes: Dispute[]) {
+  if (disputes.length === 0) return [];
+  const visits = await disputedVisits(db, disputes);
+  return disputes.map((d) => ({ ...disputeView(d), visit: visits.get(d.encounterId) ?? null }));
+}
+
 export async function readDispute(db: Database, caller: Caller, disputeId: string) {
   const dispute = await disputeFor(db, caller, disputeId);
   await recordAudit(db, caller, { action: 'R', activity: 'dispute-read', resourceType: DISPUTE_RESOURCE, resourceId: dispute.id, patientId: dispute.patientId });
-  return disputeView(dispute);
+  return (await withVisits(db, [dispute]))[0]!;
 }
 
 export async function listDisputes(db: Database, caller: Caller, status?: 'open' | 'resolved') {
   if (caller.role !== 'admin' && caller.role !== 'patient') throw new Forbidden('wrong-role', 'Disputes are for patients and admins.');
   const where = { ...(status ? { status } : {}), ...(caller.role === 'patient' ? { patientId: caller.patientId ?? '' } : {}) };
-  return (await db.models.Dispute.findAll({ where, order: [['createdAt', 'ASC']] })).map(disputeView);
+  const disputes = await db.models.Dispute.findAll({ where, order: [['createdAt', 'ASC']] });
+  await recordAudit(db, caller, {
+    action: 'R', activity: 'dispute-list-read', resourceType: DISPUTE_RESOURCE, patientId: caller.patientId, detail: `${disputes.length} disputes`,
+  });
+  return withVisits(db, disputes);
 }
 
 /** The admin's read-only view of everything that happened in the disputed visit, in time order. */

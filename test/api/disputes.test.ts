@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { registerTimelineSource } from '../../server/consultations/dispute-timeline.js';
-import { recordSessionEvent } from '../../server/video/session-log.js';
-import { adminToken, newVisit, PDF_BYTES, startVisit } from '../support/consultations.js';
+import { adminToken, newVisit, PDF_BYTES, sessionLogWriter, startVisit } from '../support/consultations.js';
 import { newPatient } from '../support/factories.js';
 import { readyPrescription } from '../support/prescriptions.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
@@ -48,10 +47,7 @@ describeOnEachDatabase('visit disputes', (hospital) => {
     const appointmentId = rx.visit.appointmentId!;
     // The session log as signalling writes it: both join and connect; 3 min 11.5 s later the patient drops and leaves (two lines in one millisecond).
     const t0 = Date.now() - 10 * 60_000;
-    const line = (side: 'patient' | 'doctor', event: 'join' | 'connect' | 'disconnect' | 'leave', afterMs: number) => recordSessionEvent(hospital().db, {
-      appointmentId, encounterId: rx.visit.id, side, event, at: new Date(t0 + afterMs),
-      userId: side === 'patient' ? rx.patient.userId : rx.doctor.userId, connectionId: `${side}-1`,
-    });
+    const line = sessionLogWriter(hospital(), { appointmentId, encounterId: rx.visit.id, patientUserId: rx.patient.userId, doctorUserId: rx.doctor.userId }, t0);
     await line('patient', 'join', 0);
     await line('doctor', 'join', 1000);
     await line('patient', 'connect', 2000);
@@ -128,6 +124,27 @@ describeOnEachDatabase('visit disputes', (hospital) => {
     const key = (e: { at: string; kind: string; summary: string }) => `${e.at} ${e.kind} ${e.summary}`;
     expect(after.filter((e: { source: string }) => e.source !== 'audit').map(key)).to.deep.equal(before.filter((e: { source: string }) => e.source !== 'audit').map(key));
     expect(after.map(key)).to.include.members(before.map(key));
+  });
+
+  it('when the patient or an admin lists disputes, then each names the disputed visit: its booked time, its doctor and how far it got', async () => {
+    const visit = await disputedVisit();
+    const admin = await adminToken(hospital());
+    const expected = {
+      status: 'finished', appointmentId: visit.appointment.id, visitType: 'video-follow-up', start: visit.appointment.start.toISOString(),
+      end: visit.appointment.end.toISOString(), practitionerId: visit.doctor.practitionerId, doctorName: 'Greg DisputedDoctor',
+    };
+    const [mine] = (await get('/api/disputes', visit.patient.token).expect(200)).body;
+    expect(mine.visit).to.deep.equal(expected);
+    expect((await get(`/api/disputes/${visit.disputeId}`, visit.patient.token).expect(200)).body.visit).to.deep.equal(expected);
+    const open = (await get('/api/disputes?status=open', admin).expect(200)).body;
+    expect(open.find((d: { id: string }) => d.id === visit.disputeId).visit).to.deep.equal(expected);
+
+    await post(`/api/disputes/${visit.disputeId}/resolution`, admin, { outcome: 'rejected', resolution: 'The session log shows 25 minutes.' }).expect(200);
+    expect((await get('/api/disputes?status=open', admin).expect(200)).body.map((d: { id: string }) => d.id)).not.to.include(visit.disputeId);
+    const resolved = (await get('/api/disputes?status=resolved', admin).expect(200)).body.find((d: { id: string }) => d.id === visit.disputeId);
+    expect(resolved).to.deep.include({ status: 'resolved', visit: expected });
+    const audited = await hospital().db.models.AuditEvent.count({ where: { activity: 'dispute-list-read', patientId: visit.patient.patientId } });
+    expect(audited, "the patient's own list read is audited").to.equal(1);
   });
 
   it("when someone other than the visit's patient opens or reads a dispute, then 403", async () => {

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import type { VideoSessionEventType, VideoSide } from '../../db/models/video-session.js';
+import { recordSessionEvent } from '../../server/video/session-log.js';
 import { bookedAppointment, newDoctor, newPatient } from './factories.js';
 import type { TestNode } from './test-node.js';
 
@@ -26,4 +28,15 @@ export async function startVisit(hospital: TestNode, visit: Awaited<ReturnType<t
 
 export async function adminToken(hospital: TestNode) {
   return hospital.tokenFor('admin@demo.test');
+}
+
+/**
+ * Writes lines of a visit's video session log as signalling does: `line(side, event, afterMs)` at `t0 + afterMs`,
+ * one connection per side.
+ */
+export function sessionLogWriter(hospital: TestNode, visit: { appointmentId: string; encounterId: string; patientUserId: string; doctorUserId: string }, t0: number) {
+  return (side: VideoSide, event: VideoSessionEventType, afterMs: number) => recordSessionEvent(hospital.db, {
+    appointmentId: visit.appointmentId, encounterId: visit.encounterId, side, event, at: new Date(t0 + afterMs),
+    userId: side === 'patient' ? visit.patientUserId : visit.doctorUserId, connectionId: `${side}-1`,
+  });
 }

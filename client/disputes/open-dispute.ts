@@ -1,0 +1,62 @@
+/**
+ * "Dispute this visit" on a finished video follow-up in My appointments: a short form (what went wrong, required)
+ * that finds the visit (`POST /api/appointments/{id}/visit`, which answers the visit that already exists: a
+ * fulfilled appointment's visit has finished, so nothing is created) and opens the dispute
+ * (`POST /api/visits/{visitId}/disputes`). The answer comes under My disputes.
+ */
+import { api, messageOf } from '../api.js';
+import type { AppointmentView } from '../appointments/appointment-view.js';
+import { alertLine, el, whileBusy } from '../dom.js';
+import { announceDisputesChanged } from './dispute-view.js';
+
+/** Appointments whose visit is over and can be disputed: a fulfilled one always has its finished visit. */
+export const isDisputable = (a: AppointmentView) => a.status === 'fulfilled' && a.visitType === 'video-follow-up';
+
+/** The button and, once pressed, the form under it; `when` names the visit ("12 Mar 2026, 10:00"). */
+export function disputeThisVisit(appointment: AppointmentView, when: string): HTMLElement {
+  const formId = `dispute-form-${appointment.id}`;
+  const toggle = el('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': formId,
+    'aria-label': `Dispute this visit on ${when}` }, 'Dispute this visit');
+  const reason = el('textarea', { name: 'reason', rows: 3, maxlength: 2000, required: true, 'aria-describedby': `${formId}-problem` });
+  const problem = alertLine();
+  problem.id = `${formId}-problem`;
+  const send = el('button', { type: 'submit' }, 'Open the dispute');
+  const close = el('button', { type: 'button', class: 'secondary' }, 'Close without disputing');
+  const form = el('form', { id: formId, 'aria-label': `Dispute the visit on ${when}`, hidden: true, novalidate: true },
+    el('label', {}, 'What went wrong? ', reason), problem, el('div', { class: 'controls' }, send, close));
+  const opened = el('p', { role: 'status' });
+
+  const show = (open: boolean) => {
+    form.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+    if (open) reason.focus();
+  };
+  toggle.addEventListener('click', () => {
+    opened.textContent = '';
+    show(form.hidden);
+  });
+  close.addEventListener('click', () => show(false));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void whileBusy([send, close, toggle], async () => {
+      problem.textContent = '';
+      reason.removeAttribute('aria-invalid');
+      if (!reason.value.trim()) {
+        problem.textContent = 'Say what went wrong with the visit: the hospital reads it with the visit\'s records.';
+        reason.setAttribute('aria-invalid', 'true');
+        return;
+      }
+      try {
+        const visit = await api<{ id: string }>(`/api/appointments/${encodeURIComponent(appointment.id)}/visit`, { body: {} });
+        await api(`/api/visits/${encodeURIComponent(visit.id)}/disputes`, { body: { reason: reason.value.trim() } });
+        reason.value = '';
+        show(false);
+        opened.textContent = `Dispute opened about the visit on ${when}. The hospital's answer will be under My disputes.`;
+        announceDisputesChanged();
+      } catch (error) {
+        problem.textContent = messageOf(error);
+      }
+    });
+  });
+  return el('div', { class: 'dispute' }, toggle, opened, form);
+}
