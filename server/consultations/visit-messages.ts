@@ -40,11 +40,15 @@ export async function sendMessage(db: Database, caller: Caller, encounterId: str
   });
 }
 
+/** How far back a poll also looks: a message whose transaction committed after a later one was read is still seen. */
+const LATE_COMMIT_MS = 10_000;
+
 /**
  * The visit's messages in the order they were sent, with the visit's status (so a page that polls learns when the
- * visit closes without another read). With `after` (a message id of this visit) only the ones sent after it: what
- * a polling page asks for. A read that returns messages is audited; a poll that finds nothing new discloses nothing
- * and writes no audit event, so an open conversation does not flood the audit log.
+ * visit closes without another read). With `after` (a message id of this visit) the ones sent after it, plus any
+ * sent in the last LATE_COMMIT_MS (the poller drops those it has): what a polling page asks for. A read that
+ * returns messages is audited; a poll that finds nothing discloses nothing and writes no audit event, so an open
+ * conversation does not flood the audit log.
  */
 export async function listMessages(db: Database, caller: Caller, encounterId: string, after?: string) {
   const { visit } = await visitOfParticipant(db, caller, encounterId);
@@ -53,7 +57,14 @@ export async function listMessages(db: Database, caller: Caller, encounterId: st
   if (after) {
     const last = await VisitMessage.findOne({ where: { id: after, encounterId } });
     if (!last) throw new NotFound('message-not-found', `This visit has no message ${after} to read after.`);
-    where = { encounterId, [Op.or]: [{ sentAt: { [Op.gt]: last.sentAt } }, { sentAt: last.sentAt, id: { [Op.gt]: last.id } }] };
+    where = {
+      encounterId,
+      [Op.or]: [
+        { sentAt: { [Op.gt]: last.sentAt } },
+        { sentAt: last.sentAt, id: { [Op.gt]: last.id } },
+        { sentAt: { [Op.gte]: new Date(Date.now() - LATE_COMMIT_MS) }, id: { [Op.ne]: last.id } },
+      ],
+    };
   }
   const messages = await VisitMessage.findAll({ where, order: [['sentAt', 'ASC'], ['id', 'ASC']] });
   if (!after || messages.length > 0) {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { isClosedForOnlinePrescribing } from '../../server/consultations/visits.js';
@@ -132,6 +133,12 @@ describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
     const newer = await read(first).expect(200);
     expect(newer.body.map((m: { text: string }) => m.text)).to.deep.equal(['second', 'third']);
     expect(await audited()).to.equal(2);
+    // A message whose transaction committed after 'third' was read, though it was sent just before it: still seen.
+    const third = await hospital().db.models.VisitMessage.findByPk(newer.body[1].id as string, { rejectOnEmpty: true });
+    await hospital().db.models.VisitMessage.create({
+      ...third.get({ plain: true }), id: crypto.randomUUID(), text: 'late commit', sentAt: new Date(third.sentAt.getTime() - 1),
+    });
+    expect((await read(third.id).expect(200)).body.map((m: { text: string }) => m.text)).to.include('late commit');
 
     await startVisit(hospital(), visit);
     await post(`/api/visits/${visit.visitId}/finish`, visit.doctor.token).expect(200);
