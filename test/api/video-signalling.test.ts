@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import type { VideoSessionEventType, VideoSide } from '../../db/models/video-session.js';
 import { issueRoomToken } from '../../server/video/room-tokens.js';
-import { connectedMinutes, recordSessionEvent } from '../../server/video/session-log.js';
+import { connectedMinutes } from '../../server/video/session-log.js';
+import { sessionLogWriter } from '../support/consultations.js';
 import { newPatient } from '../support/factories.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 import { eventually, listeningNode, roomToken, SignalClient, videoVisit } from '../support/video.js';
@@ -166,10 +168,8 @@ describeOnEachDatabase('video signalling', (hospital) => {
     const { appointmentId } = await videoVisit(hospital());
     const visit = await hospital().db.models.Encounter.findOne({ where: { appointmentId } })
       ?? await (await import('../../server/consultations/visit-lifecycle.js')).visitForAppointment(hospital().db, appointmentId);
-    const t0 = Date.now() - 60 * 60_000;
-    const at = (minutes: number) => new Date(t0 + minutes * 60_000);
-    const line = (side: 'patient' | 'doctor', event: 'join' | 'connect' | 'disconnect' | 'reconnect' | 'leave', minutes: number) =>
-      recordSessionEvent(hospital().db, { appointmentId, encounterId: visit.id, side, userId: side, connectionId: `${side}-${minutes}`, event, at: at(minutes) });
+    const write = sessionLogWriter(hospital(), { appointmentId, encounterId: visit.id, patientUserId: 'patient', doctorUserId: 'doctor' }, Date.now() - 60 * 60_000);
+    const line = (side: VideoSide, event: VideoSessionEventType, minutes: number) => write(side, event, minutes * 60_000);
     await line('patient', 'join', 0);
     await line('patient', 'connect', 1);
     await line('doctor', 'join', 2);
