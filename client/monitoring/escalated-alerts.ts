@@ -1,7 +1,8 @@
 /**
  * The admin's "Escalated alerts" (`GET /api/alerts` for an admin: the open critical alerts that no doctor
  * acknowledged before their escalation time, oldest escalation first), each with the patient, the kind, the reading
- * and when it was raised and escalated. Read only: the treating doctor acknowledges it from their own list.
+ * the treating doctor to chase, and when it was raised and escalated. Read only: the treating doctor acknowledges it
+ * from their own list.
  */
 import { api, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
@@ -10,6 +11,7 @@ import { alertKindWords } from './alert-kinds.js';
 
 interface EscalatedAlert {
   id: string; patientId: string; kind: string; severity: string; message: string; raisedAt: string; escalatedAt: string | null;
+  doctorName: string | null;
 }
 
 export function escalatedAlerts(patients: PatientDirectory): HTMLElement {
@@ -35,6 +37,7 @@ export function escalatedAlerts(patients: PatientDirectory): HTMLElement {
   const item = (alert: EscalatedAlert, patientName: string) => el('li', { 'data-alert': alert.id, 'data-severity': alert.severity },
     el('strong', {}, `${alertKindWords(alert.kind)} (${alert.severity})`), ' — ', el('span', { class: 'patient' }, patientName),
     el('br'), el('span', { class: 'reading' }, alert.message),
+    alert.doctorName ? el('span', {}, ' — treating doctor: ', el('span', { class: 'doctor' }, `Dr ${alert.doctorName}`)) : null,
     el('br'), 'Raised ', timeOf(alert.raisedAt), alert.escalatedAt ? el('span', {}, ', escalated ', timeOf(alert.escalatedAt)) : null);
 
   refresh.addEventListener('click', () => whileBusy([refresh], load));

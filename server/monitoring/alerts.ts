@@ -135,7 +135,10 @@ export async function listAlerts(db: Database, caller: Caller, status: 'open' | 
   if (caller.role === 'admin') {
     const alerts = await db.models.MonitoringAlert.findAll({ where: { status: 'open', escalatedAt: { [Op.ne]: null } }, order: [['escalatedAt', 'ASC']], limit: 200 });
     await recordAudit(db, caller, { action: 'R', activity: 'escalated-alerts-read', resourceType: 'Flag', detail: `${alerts.length} alerts` });
-    return alerts.map(alertView);
+    // An escalation is for the admin to chase the treating doctor: name them (read once per doctor).
+    const doctors = await db.models.Practitioner.findAll({ where: { id: [...new Set(alerts.flatMap((a) => a.practitionerId ?? []))] } });
+    const nameOf = new Map(doctors.map((d) => [d.id, `${d.givenName} ${d.familyName}`]));
+    return alerts.map((a) => ({ ...alertView(a), doctorName: (a.practitionerId && nameOf.get(a.practitionerId)) || null }));
   }
   throw new Forbidden('wrong-role', 'The alert list is for doctors (their patients) and admins (escalations); patients see theirs under their record.');
 }

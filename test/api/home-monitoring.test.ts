@@ -116,7 +116,8 @@ describeOnEachDatabase('home monitoring readings and alerts', (hospital) => {
     expect(await escalateOverdueAlerts(hospital().db, overdue)).to.not.include(crisis.id);
 
     const adminList = await request(hospital().app).get('/api/alerts').auth(await adminToken(hospital()), { type: 'bearer' }).expect(200);
-    expect(adminList.body.find((a: { id: string }) => a.id === crisis.id)).to.include({ escalated: true });
+    const doctor = await hospital().db.models.Practitioner.findByPk(visit.doctor.practitionerId, { rejectOnEmpty: true });
+    expect(adminList.body.find((a: { id: string }) => a.id === crisis.id)).to.include({ escalated: true, doctorName: `${doctor.givenName} ${doctor.familyName}` });
     expect(await hospital().db.models.AuditEvent.count({ where: { resourceId: crisis.id, activity: 'alert-escalated' } })).to.equal(1);
   });
 

@@ -130,7 +130,7 @@ describe('disputes and escalations in the browser: the patient disputes a visit,
     await patientPage.locator('#my-disputes [role="status"]').filter({ hasText: /has been answered\.$/ }).waitFor();
   });
 
-  it('when a crisis alert goes unacknowledged past its escalation time, then it is on the admin\'s list of escalated alerts with the patient, the reading and both times', async () => {
+  it('when a crisis alert goes unacknowledged past its escalation time, then it is on the admin\'s list of escalated alerts with the patient, the treating doctor, the reading and both times', async () => {
     const visit = await newVisit(hospital, 'Escalated');
     const sent = await post(`/api/patients/${visit.patient.patientId}/readings`, visit.patient.token, {
       code: '85354-9', effectiveAt: new Date(Date.now() - 60_000).toISOString(), entryMethod: 'device', deviceName: 'Omron M7',
@@ -147,6 +147,8 @@ describe('disputes and escalations in the browser: the patient disputes a visit,
     await row.waitFor();
     expect(await row.textContent()).to.contain('Blood pressure crisis (critical)').and.to.contain('195/125').and.to.contain('Raised').and.to.contain('escalated');
     expect(await row.locator('.patient').textContent()).to.equal('EscalatedPatient Test');
+    const doctor = await hospital.db.models.Practitioner.findByPk(visit.doctor.practitionerId, { rejectOnEmpty: true });
+    expect(await row.locator('.doctor').textContent()).to.equal(`Dr ${doctor.givenName} ${doctor.familyName}`);
     expect(await row.locator('time').count()).to.equal(2);
   });
 });
