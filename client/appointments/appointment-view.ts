@@ -11,6 +11,8 @@ export interface AppointmentView {
   /** The zone the times are given in: the patient's own. */
   timeZone: string;
   joinUrl: string | null;
+  /** The appointment's visit, once one was opened (in the list only). */
+  visitId?: string | null;
 }
 
 /** Statuses in which the video room can still be joined. */

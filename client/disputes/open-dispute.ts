@@ -1,16 +1,16 @@
 /**
- * "Dispute this visit" on a finished video follow-up in My appointments: a short form (what went wrong, required)
- * that finds the visit (`POST /api/appointments/{id}/visit`, which answers the visit that already exists: a
- * fulfilled appointment's visit has finished, so nothing is created) and opens the dispute
- * (`POST /api/visits/{visitId}/disputes`). The answer comes under My disputes.
+ * "Dispute this visit" in My appointments, for a video follow-up that took place or was marked a no-show after its
+ * visit was opened: a short form (what went wrong, required) that opens the dispute about the appointment's visit
+ * (`visitId` in the list; `POST /api/visits/{visitId}/disputes`). The answer comes under My disputes.
  */
 import { api, messageOf } from '../api.js';
 import type { AppointmentView } from '../appointments/appointment-view.js';
 import { alertLine, el, whileBusy } from '../dom.js';
 import { announceDisputesChanged } from './dispute-view.js';
 
-/** Appointments whose visit is over and can be disputed: a fulfilled one always has its finished visit. */
-export const isDisputable = (a: AppointmentView) => a.status === 'fulfilled' && a.visitType === 'video-follow-up';
+/** Appointments whose visit is over and can be disputed: it took place, or it was marked a no-show once opened. */
+export const isDisputable = (a: AppointmentView) =>
+  Boolean(a.visitId) && a.visitType === 'video-follow-up' && (a.status === 'fulfilled' || a.status === 'noshow');
 
 /** The button and, once pressed, the form under it; `when` names the visit ("12 Mar 2026, 10:00"). */
 export function disputeThisVisit(appointment: AppointmentView, when: string): HTMLElement {
@@ -47,8 +47,7 @@ export function disputeThisVisit(appointment: AppointmentView, when: string): HT
         return;
       }
       try {
-        const visit = await api<{ id: string }>(`/api/appointments/${encodeURIComponent(appointment.id)}/visit`, { body: {} });
-        await api(`/api/visits/${encodeURIComponent(visit.id)}/disputes`, { body: { reason: reason.value.trim() } });
+        await api(`/api/visits/${encodeURIComponent(appointment.visitId!)}/disputes`, { body: { reason: reason.value.trim() } });
         reason.value = '';
         show(false);
         opened.textContent = `Dispute opened about the visit on ${when}. The hospital's answer will be under My disputes.`;

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { VISIT_TYPES } from '../../db/models/scheduling.js';
+import { visitIdsOf } from '../consultations/visit-lifecycle.js';
 import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
 import { callerOf } from '../http/request-context.js';
@@ -73,7 +74,9 @@ export function appointmentRoutes(node: HospitalNode): Router {
       const q = parseInput(appointmentQuery, req.query, 'query');
       const rows = await listAppointments(db, callerOf(req), { ...q, patientId: q.patient });
       const zone = await tzOf(req);
-      res.json({ timeZone: zone, appointments: rows.map((a) => appointmentView(a, zone, config.publicBaseUrl)) });
+      // With each its visit, once opened: what the patient's page disputes, and where a doctor's page reads on.
+      const visits = await visitIdsOf(db, rows.map((a) => a.id));
+      res.json({ timeZone: zone, appointments: rows.map((a) => ({ ...appointmentView(a, zone, config.publicBaseUrl), visitId: visits.get(a.id) ?? null })) });
     })
     .post(signedIn, async (req, res) => {
       const booked = await bookAppointment(db, callerOf(req), parseInput(booking, req.body), settings);

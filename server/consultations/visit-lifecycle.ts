@@ -46,6 +46,13 @@ export async function visitForAppointment(db: Database, appointmentId: string) {
   }
 }
 
+/** The visit of each of these appointments that has one (appointment id → visit id), read at once. */
+export async function visitIdsOf(db: Database, appointmentIds: string[]): Promise<Map<string, string>> {
+  if (appointmentIds.length === 0) return new Map();
+  const visits = await db.models.Encounter.findAll({ where: { appointmentId: appointmentIds }, attributes: ['id', 'appointmentId'] });
+  return new Map(visits.map((v) => [v.appointmentId!, v.id]));
+}
+
 /** A visit that can move no further (finished, cancelled, entered in error): its note, messages and room are closed. */
 export const isClosedVisit = (status: EncounterStatus): boolean => VISIT_TRANSITIONS[status].length === 0;
 

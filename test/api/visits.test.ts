@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { isClosedForOnlinePrescribing } from '../../server/consultations/visits.js';
 import { HTML_BYTES, newVisit, PDF_BYTES, PNG_BYTES, startVisit } from '../support/consultations.js';
-import { newDoctor, newPatient } from '../support/factories.js';
+import { bookedAppointment, newDoctor, newPatient } from '../support/factories.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
 describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
@@ -146,6 +146,20 @@ describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
     const stranger = await newVisit(hospital(), 'OtherVisit');
     const foreign = (await post(`/api/visits/${stranger.visitId}/messages`, stranger.patient.token, { text: 'not yours' }).expect(201)).body.id as string;
     expect((await read(foreign).expect(404)).body.code).to.equal('message-not-found');
+  });
+
+  it('when a patient opened the visit but was marked a no-show, then their appointment list names the visit and they can dispute it', async () => {
+    const visit = await newVisit(hospital(), 'NoShow', new Date(Date.now() - 30 * 60_000));
+    const list = async () => (await request(hospital().app).get('/api/appointments').auth(visit.patient.token, { type: 'bearer' }).expect(200))
+      .body.appointments as { id: string; status: string; visitId: string | null }[];
+    expect((await list()).find((a) => a.id === visit.appointment.id)).to.include({ status: 'booked', visitId: visit.visitId });
+    await post(`/api/appointments/${visit.appointment.id}/no-show`, visit.doctor.token).expect(200);
+    const [noShow] = await list();
+    expect(noShow).to.include({ id: visit.appointment.id, status: 'noshow', visitId: visit.visitId });
+    await post(`/api/visits/${noShow.visitId}/disputes`, visit.patient.token, { reason: 'I was in the waiting room; nobody let me in' }).expect(201);
+
+    const unopened = await bookedAppointment(hospital(), { patientId: visit.patient.patientId, practitionerId: visit.doctor.practitionerId });
+    expect((await list()).find((a) => a.id === unopened.id)).to.include({ visitId: null });
   });
 
   it('when the doctor ends the visit as needing in-person care, then the reason is stored and online prescribing is closed', async () => {
