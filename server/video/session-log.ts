@@ -37,9 +37,11 @@ async function sessionLog(db: Database, appointmentId: string) {
 }
 
 /** Open connections count up to the end of the visit, or up to now while it goes on. */
+const untilOf = (visit: { periodEnd: Date | null } | null, now: Date): Date =>
+  visit?.periodEnd && visit.periodEnd < now ? visit.periodEnd : now;
+
 async function countUntil(db: Database, appointmentId: string, now: Date): Promise<Date> {
-  const visit = await db.models.Encounter.findOne({ where: { appointmentId } });
-  return visit?.periodEnd && visit.periodEnd < now ? visit.periodEnd : now;
+  return untilOf(await db.models.Encounter.findOne({ where: { appointmentId } }), now);
 }
 
 /** Minutes both sides were connected in this appointment's video visit: what billing's time bands use. */
@@ -83,7 +85,7 @@ registerTimelineSource({
     if (!appointment) return [];
     const log = await sessionLog(db, appointment.id);
     if (log.length === 0) return [];
-    const ms = bothConnectedMs(log, await countUntil(db, appointment.id, new Date()));
+    const ms = bothConnectedMs(log, untilOf(visit, new Date()));
     const lines = log.map((line) => ({
       at: line.at.toISOString(), source: 'video-session', kind: `video-${line.side}-${line.event}`,
       summary: `The ${line.side} ${SAID[line.event]}`, data: { connectionId: line.connectionId },
