@@ -70,3 +70,10 @@ export async function describeCaller(db: Database, caller: Caller) {
     scopes: caller.scopes,
   };
 }
+
+/** The display names ("Wei Chen") of these practitioners, read at once: for lists that name each item's doctor. */
+export async function doctorNames(db: Database, practitionerIds: (string | null)[]): Promise<Map<string, string>> {
+  const ids = [...new Set(practitionerIds.filter((id): id is string => id !== null))];
+  const doctors = ids.length ? await db.models.Practitioner.findAll({ where: { id: ids }, attributes: ['id', 'givenName', 'familyName'] }) : [];
+  return new Map(doctors.map((d) => [d.id, `${d.givenName} ${d.familyName}`]));
+}

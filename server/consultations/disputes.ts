@@ -4,6 +4,7 @@ import type { Dispute } from '../../db/models/consultations.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { doctorNames } from '../auth/staff-accounts.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { visitTimeline } from './dispute-timeline.js';
 import { visitOfParticipant } from './visit-participants.js';
@@ -48,17 +49,16 @@ async function disputeFor(db: Database, caller: Caller, disputeId: string) {
  * the kind of visit, its doctor and how far it got. Read for all the disputes at once.
  */
 async function disputedVisits(db: Database, disputes: Dispute[]) {
-  const { Encounter, Appointment, Practitioner } = db.models;
+  const { Encounter, Appointment } = db.models;
   const visits = await Encounter.findAll({ where: { id: [...new Set(disputes.map((d) => d.encounterId))] } });
   const appointments = new Map((await Appointment.findAll({ where: { id: visits.flatMap((v) => v.appointmentId ?? []) } })).map((a) => [a.id, a]));
-  const doctors = new Map((await Practitioner.findAll({ where: { id: [...new Set(visits.flatMap((v) => v.practitionerId ?? []))] } })).map((p) => [p.id, p]));
+  const names = await doctorNames(db, visits.map((v) => v.practitionerId));
   return new Map(visits.map((v) => {
     const appointment = v.appointmentId ? appointments.get(v.appointmentId) : undefined;
-    const doctor = v.practitionerId ? doctors.get(v.practitionerId) : undefined;
     return [v.id, {
       status: v.status, appointmentId: v.appointmentId ?? null, visitType: appointment?.visitType ?? null,
       start: appointment?.start.toISOString() ?? v.periodStart?.toISOString() ?? null, end: appointment?.end.toISOString() ?? v.periodEnd?.toISOString() ?? null,
-      practitionerId: v.practitionerId, doctorName: doctor ? `${doctor.givenName} ${doctor.familyName}` : null,
+      practitionerId: v.practitionerId, doctorName: (v.practitionerId && names.get(v.practitionerId)) || null,
     }];
   }));
 }

@@ -6,6 +6,7 @@ import type { Observation } from '../../db/models/observation.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller, Origin } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
+import { doctorNames } from '../auth/staff-accounts.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 import type { MonitoringTargets } from './care-plan.js';
@@ -136,9 +137,8 @@ export async function listAlerts(db: Database, caller: Caller, status: 'open' | 
     const alerts = await db.models.MonitoringAlert.findAll({ where: { status: 'open', escalatedAt: { [Op.ne]: null } }, order: [['escalatedAt', 'ASC']], limit: 200 });
     await recordAudit(db, caller, { action: 'R', activity: 'escalated-alerts-read', resourceType: 'Flag', detail: `${alerts.length} alerts` });
     // An escalation is for the admin to chase the treating doctor: name them (read once per doctor).
-    const doctors = await db.models.Practitioner.findAll({ where: { id: [...new Set(alerts.flatMap((a) => a.practitionerId ?? []))] } });
-    const nameOf = new Map(doctors.map((d) => [d.id, `${d.givenName} ${d.familyName}`]));
-    return alerts.map((a) => ({ ...alertView(a), doctorName: (a.practitionerId && nameOf.get(a.practitionerId)) || null }));
+    const names = await doctorNames(db, alerts.map((a) => a.practitionerId));
+    return alerts.map((a) => ({ ...alertView(a), doctorName: (a.practitionerId && names.get(a.practitionerId)) || null }));
   }
   throw new Forbidden('wrong-role', 'The alert list is for doctors (their patients) and admins (escalations); patients see theirs under their record.');
 }
