@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { PartnerKeySets } from '../exchange/partner-keys.js';
 import { activePartnerAt, trimSlash } from '../exchange/partners.js';
 import { Invalid, Unauthorized } from '../http/errors.js';
+import { atMostEvery } from '../operations/background-loop.js';
 import { publicKeyOf, type Jwks } from '../prescriptions/signing.js';
 import type { Origin } from './caller.js';
 import type { TokenIssuer } from './tokens.js';
@@ -24,15 +25,16 @@ export interface ClientAssertionDeps {
   tokenUrl: string;
   /** Registered partners' published keys (cached per node). */
   partnerKeys: PartnerKeySets;
-  /** When this process next deletes expired assertion ids (they are refused by their `exp` anyway). */
-  nextJtiPurge: number;
-}
-
-export function clientAssertionDeps(db: Database, tokens: TokenIssuer, publicBaseUrl: string, partnerKeys: PartnerKeySets): ClientAssertionDeps {
-  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, partnerKeys, nextJtiPurge: 0 };
+  /** Deletes expired assertion ids (they are refused by their `exp` anyway), at most every 10 minutes per process. */
+  purgeUsedJtis: () => Promise<void>;
 }
 
 const JTI_PURGE_EVERY_MS = 10 * 60_000;
+
+export function clientAssertionDeps(db: Database, tokens: TokenIssuer, publicBaseUrl: string, partnerKeys: PartnerKeySets): ClientAssertionDeps {
+  const purgeUsedJtis = atMostEvery(JTI_PURGE_EVERY_MS, (now) => db.models.UsedClientAssertion.destroy({ where: { expiresAt: { [Op.lt]: new Date(now) } } }));
+  return { db, tokens, tokenUrl: `${publicBaseUrl}/auth/token`, partnerKeys, purgeUsedJtis };
+}
 
 const refused = (message: string) => new Unauthorized('invalid-client', message);
 
@@ -54,10 +56,7 @@ async function partnerKey(deps: ClientAssertionDeps, jwksUrl: string, kid: strin
  */
 async function spendJti(deps: ClientAssertionDeps, partnerId: string, jti: string, expiresAt: Date): Promise<void> {
   const { UsedClientAssertion } = deps.db.models;
-  if (Date.now() >= deps.nextJtiPurge) {
-    deps.nextJtiPurge = Date.now() + JTI_PURGE_EVERY_MS;
-    await UsedClientAssertion.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
-  }
+  await deps.purgeUsedJtis();
   try {
     await UsedClientAssertion.create({ partnerId, jti, expiresAt });
   } catch (error) {

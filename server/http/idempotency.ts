@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { Op, UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
+import { atMostEvery } from '../operations/background-loop.js';
 import { Conflict, Invalid, Unprocessable } from './errors.js';
 
 const KEY = /^[A-Za-z0-9._:-]{8,100}$/;
@@ -41,15 +42,13 @@ function sealer(who: string, key: string) {
  * caller is known.
  */
 export function idempotent(db: Database) {
-  let nextPurge = 0;
+  const purge = atMostEvery(PURGE_EVERY_MS, (now) =>
+    db.models.IdempotencyKey.destroy({ where: { createdAt: { [Op.lt]: new Date(now - IDEMPOTENCY_RETENTION_MS) } } }));
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
     if (!KEY.test(key)) throw new Invalid('invalid-idempotency-key', 'Idempotency-Key must be 8–100 characters of A–Z, a–z, 0–9, . _ : -.');
-    if (Date.now() >= nextPurge) {
-      nextPurge = Date.now() + PURGE_EVERY_MS;
-      await db.models.IdempotencyKey.destroy({ where: { createdAt: { [Op.lt]: new Date(Date.now() - IDEMPOTENCY_RETENTION_MS) } } });
-    }
+    await purge();
     const who = req.caller?.userId ?? req.ip ?? 'anonymous';
     const scope = crypto.createHash('sha256').update(`${who}\n${req.method}\n${req.path}\n${key}`).digest('hex');
     const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Op, UniqueConstraintError } from 'sequelize';
 import { incremented } from '../../db/columns.js';
 import type { Database } from '../../db/connection.js';
+import { atMostEvery } from '../operations/background-loop.js';
 import { TooManyRequests } from './errors.js';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -13,7 +14,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * hashed (no e-mail address or IP in the table).
  */
 export class LoginThrottle {
-  private nextPrune = 0;
+  /** Forgets the windows that have closed (at most every PRUNE_EVERY_MS per process). */
+  private readonly prune = atMostEvery(PRUNE_EVERY_MS, (now) => this.db.models.LoginFailure.destroy({ where: { resetAt: { [Op.lte]: new Date(now) } } }));
 
   constructor(private readonly db: Database, private readonly maxFailures: number, private readonly windowSeconds: number) {}
 
@@ -50,11 +52,5 @@ export class LoginThrottle {
 
   async succeed(key: string): Promise<void> {
     await this.db.models.LoginFailure.destroy({ where: { throttleKey: LoginThrottle.keyOf(key) } });
-  }
-
-  private async prune(now: number): Promise<void> {
-    if (now < this.nextPrune) return;
-    this.nextPrune = now + PRUNE_EVERY_MS;
-    await this.db.models.LoginFailure.destroy({ where: { resetAt: { [Op.lte]: new Date(now) } } });
   }
 }

@@ -24,3 +24,16 @@ export function everyInterval(intervalMs: number, tick: () => Promise<unknown>, 
     },
   };
 }
+
+/**
+ * Housekeeping done on the request path (purging expired rows), at most once every `intervalMs` per process: the
+ * first call runs `work`, later calls return at once until the interval has passed. `now` is the caller's clock.
+ */
+export function atMostEvery(intervalMs: number, work: (now: number) => Promise<unknown>): (now?: number) => Promise<void> {
+  let next = 0;
+  return async (now = Date.now()) => {
+    if (now < next) return;
+    next = now + intervalMs;
+    await work(now);
+  };
+}

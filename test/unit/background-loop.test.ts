@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { everyInterval } from '../../server/operations/background-loop.js';
+import { atMostEvery, everyInterval } from '../../server/operations/background-loop.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,5 +45,12 @@ describe('background loop', () => {
     await loop.stop();
     expect(errors.length).to.be.at.least(2);
     expect((errors[0] as Error).message).to.equal('tick 1 failed');
+  });
+
+  it('when request-path housekeeping is asked for often, then it runs at most once per interval, with the caller\'s clock', async () => {
+    const ran: number[] = [];
+    const purge = atMostEvery(1000, async (now) => { ran.push(now); });
+    for (const now of [5000, 5500, 5999, 6000, 6100, 7000]) await purge(now);
+    expect(ran).to.deep.equal([5000, 6000, 7000]);
   });
 });
