@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
-import { Sequelize, Transaction } from 'sequelize';
+import { QueryTypes, Sequelize, Transaction, type Model, type ModelStatic, type QueryOptions } from 'sequelize';
+import { GroupCommit } from './group-commit.js';
 import { defineModels, type Models } from './models/index.js';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -12,21 +14,50 @@ export interface Database {
   models: Models;
   /**
    * Runs `work` in one transaction and retries it when the database reports a deadlock.
-   * Every multi-row write in the services goes through here: nothing is ever half-written.
+   * Every multi-row write in the services goes through here: nothing is ever half-written. Called inside
+   * another unit of work, it becomes a savepoint of that transaction instead of waiting for it.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** Whether the caller runs inside a unit of work (`transaction`), whose transaction its queries then join. */
+  inTransaction(): boolean;
+  /**
+   * Appends a row outside any unit of work, sharing one INSERT and one commit with the rows appended at the
+   * same moment (group commit); resolves once the row is committed.
+   */
+  appendCommitted(model: ModelStatic<Model>, values: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface DatabaseOptions {
+  /**
+   * How long one transaction may keep the writer (SQLite) or its row locks (MySQL): its next statement past
+   * this fails and the whole transaction rolls back (`WriterTimeout`), so no request stalls the others.
+   */
+  transactionTimeoutMs?: number;
+}
+
+/** A transaction that held the writer longer than `transactionTimeoutMs`; it was rolled back. */
+export class WriterTimeout extends Error {
+  constructor(readonly limitMs: number) {
+    super(`The transaction took longer than ${limitMs} ms and was rolled back.`);
+    this.name = 'WriterTimeout';
+  }
+}
+
+/** How long a connection waits for another process's write lock (SQLite) before SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
 /**
- * SQLite allows one writer at a time. Each Sequelize transaction opens its own connection, so without a
- * busy timeout a second writer fails at once with SQLITE_BUSY; with WAL, readers never wait for the writer.
+ * SQLite allows one writer at a time, and WAL lets readers go on while it writes. This process never makes
+ * SQLite wait for a lock (its writes are queued in JavaScript, below): a wait inside SQLite's busy handler
+ * holds one of libuv's four threads, and four of them froze the node (issue 11). The busy timeout remains for
+ * another process on the same file (`npm run migrate`).
  */
 function sqliteDriver(): typeof sqlite3 {
   function Database(file: string, mode: number, callback: (err: Error | null) => void): sqlite3.Database {
     const db: sqlite3.Database = new sqlite3.Database(file, mode, (err) => {
       if (err) return callback(err);
-      db.configure('busyTimeout', 15_000);
+      db.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS);
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', (pragmaErr) => callback(pragmaErr));
     });
     return db;
@@ -43,14 +74,30 @@ function sqliteStorage(url: string): string {
 }
 
 const DEADLOCK_RETRIES = 3;
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 
 function isDeadlock(error: unknown): boolean {
   const original = (error as { original?: { code?: string; errno?: number } }).original;
   return original?.code === 'ER_LOCK_DEADLOCK' || original?.errno === 1213 || original?.code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
-export async function openDatabase(url: string): Promise<Database> {
+const WRITE_TYPES = new Set<string>([
+  QueryTypes.INSERT, QueryTypes.UPDATE, QueryTypes.BULKUPDATE, QueryTypes.BULKDELETE, QueryTypes.DELETE, QueryTypes.UPSERT,
+]);
+const WRITE_SQL = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
+
+/** Whether a statement changes rows (DDL is left alone: migrations run before the node serves anyone). */
+function isRowWrite(sql: string | { query: string }, options: QueryOptions | undefined): boolean {
+  if (options?.type && WRITE_TYPES.has(options.type)) return true;
+  if (options?.type && options.type !== QueryTypes.RAW) return false;
+  return WRITE_SQL.test(typeof sql === 'string' ? sql : sql.query);
+}
+
+type Query = Sequelize['query'];
+
+export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
   const dialect: Dialect = url.startsWith('sqlite:') ? 'sqlite' : 'mysql';
+  const timeoutMs = options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
   const sequelize = dialect === 'sqlite'
     ? new Sequelize({ dialect: 'sqlite', storage: sqliteStorage(url), dialectModule: sqliteDriver(), logging: false })
     : new Sequelize(url.replace(/^mariadb:/, 'mysql:'), {
@@ -59,21 +106,41 @@ export async function openDatabase(url: string): Promise<Database> {
       timezone: '+00:00',
       pool: { max: 10, min: 0, idle: 10_000, acquire: 30_000 },
       dialectOptions: { connectTimeout: 5_000, supportBigNumbers: true },
+      hooks: {
+        // A row lock is not waited for longer than a transaction may last (InnoDB's default is 50 s).
+        afterConnect: (connection: unknown) => new Promise<void>((resolve, reject) => {
+          (connection as { query(sql: string, cb: (err: Error | null) => void): void })
+            .query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.ceil(timeoutMs / 1000))}`, (err) => (err ? reject(err) : resolve()));
+        }),
+      },
     });
   await sequelize.authenticate();
   const models = defineModels(sequelize);
 
+  /** The unit of work the current async call chain runs in (this database's only). */
+  const ambient = new AsyncLocalStorage<Transaction>();
+  const deadlines = new WeakMap<Transaction, number>();
+  const current = () => {
+    const tx = ambient.getStore();
+    return tx && !(tx as unknown as { finished?: string }).finished ? tx : undefined;
+  };
+
   // SQLite has a single writer: queue this process's transactions instead of letting them fight over the lock.
   let sqliteQueue: Promise<unknown> = Promise.resolve();
 
-  async function run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    if (dialect === 'sqlite') {
-      return sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, work);
-    }
-    return sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED }, work);
+  function run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const options = dialect === 'sqlite'
+      ? { type: Transaction.TYPES.IMMEDIATE }
+      : { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
+    return sequelize.transaction(options, (tx) => {
+      deadlines.set(tx, Date.now() + timeoutMs);
+      return ambient.run(tx, () => work(tx));
+    });
   }
 
   async function transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const outer = current();
+    if (outer) return sequelize.transaction({ transaction: outer }, (savepoint) => ambient.run(savepoint, () => work(savepoint)));
     if (dialect === 'sqlite') {
       const next = sqliteQueue.then(() => run(work));
       sqliteQueue = next.catch(() => undefined);
@@ -88,5 +155,42 @@ export async function openDatabase(url: string): Promise<Database> {
     }
   }
 
-  return { sequelize, dialect, models, transaction, close: () => sequelize.close() };
+  /**
+   * Every statement passes here. One without a transaction joins the unit of work it runs in (so a forgotten
+   * `transaction:` never waits on its own transaction's lock); on SQLite a row write outside any unit of work
+   * takes its turn in the writer queue. A statement of a transaction past its deadline fails it.
+   */
+  const query = sequelize.query.bind(sequelize) as Query;
+  sequelize.query = ((sql: string | { query: string; values: unknown[] }, queryOptions?: QueryOptions) => {
+    let opts = queryOptions;
+    if (opts?.transaction === undefined) {
+      const tx = current();
+      if (tx) opts = { ...opts, transaction: tx };
+      else if (dialect === 'sqlite' && isRowWrite(sql, opts)) {
+        return transaction((own) => query(sql, { ...opts, transaction: own }));
+      }
+    }
+    const tx = opts?.transaction;
+    if (tx && !(opts as { completesTransaction?: boolean }).completesTransaction) {
+      const deadline = deadlines.get((tx as unknown as { parent?: Transaction }).parent ?? tx);
+      if (deadline !== undefined && Date.now() > deadline) return Promise.reject(new WriterTimeout(timeoutMs));
+    }
+    return query(sql, opts);
+  }) as Query;
+
+  const groups = new Map<ModelStatic<Model>, GroupCommit>();
+  const db: Database = {
+    sequelize, dialect, models, transaction,
+    inTransaction: () => current() !== undefined,
+    appendCommitted(model, values) {
+      let group = groups.get(model);
+      if (!group) groups.set(model, group = new GroupCommit(db, model, (work) => ambient.exit(work)));
+      return group.append(values);
+    },
+    async close() {
+      await Promise.all([...groups.values()].map((group) => group.drain()));
+      await sequelize.close();
+    },
+  };
+  return db;
 }

@@ -23,7 +23,10 @@ export interface Config {
   logLevel: string;
   bodyLimit: string;
   login: { maxFailures: number; windowSeconds: number };
+  /** On SIGTERM, the whole drain (requests, workers, database) finishes within this. */
   shutdownGraceMs: number;
+  /** How long one transaction may hold the writer (SQLite) or its row locks (MySQL) before it is rolled back. */
+  transactionTimeoutMs: number;
   /** The built browser app (npm run build puts it in dist/client). */
   clientDir: string;
   appointments: {
@@ -167,6 +170,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowSeconds: integer(env, 'LOGIN_WINDOW_SECONDS', 900, 1),
     },
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000),
+    transactionTimeoutMs: integer(env, 'TRANSACTION_TIMEOUT_MS', 10_000),
     clientDir: path.resolve(env.CLIENT_DIR || path.join(projectRoot(), 'dist', 'client')),
     appointments: {
       cancellationCutoffMinutes: integer(env, 'CANCELLATION_CUTOFF_MINUTES', 120),

@@ -21,7 +21,11 @@ function banner(config: Config, seeded: boolean): string {
   return lines.join('\n');
 }
 
-/** Stops taking connections, lets in-flight requests finish (up to the grace period), then closes the database. */
+/**
+ * On SIGTERM: stop taking connections, let in-flight requests finish, stop the background workers, close the
+ * database, all within `graceMs`. Requests still running at 80 % of it have their connections closed; whatever
+ * still holds the process at `graceMs` (a database that does not answer) is cut short by exiting with code 1.
+ */
 function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: number, log: ReturnType<typeof createLogger>,
   closeSockets: () => Promise<void> = async () => undefined) {
   let stopping = false;
@@ -29,8 +33,11 @@ function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: n
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => server.closeAllConnections(), graceMs);
-    force.unref();
+    setTimeout(() => server.closeAllConnections(), Math.floor(graceMs * 0.8)).unref();
+    setTimeout(() => {
+      log.error({ graceMs }, 'shutdown took longer than its grace period; exiting now');
+      process.exit(1);
+    }, graceMs).unref();
     // Upgraded (WebSocket) connections would hold server.close() open: close them first.
     void closeSockets();
     server.close(async () => {
@@ -48,7 +55,7 @@ async function start() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const keys = loadKeyRing(config.keysDir, config.env !== 'production');
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, { transactionTimeoutMs: config.transactionTimeoutMs });
   const applied = await migrate(db);
   if (applied.length) log.info({ migrations: applied }, 'database migrated');
   const seeded = config.seedDemo ? await seedDemoHospital(db, config.demoPassword) : false;

@@ -21,12 +21,16 @@ function isCaller(who: Origin | Caller): who is Caller {
 }
 
 /**
- * Appends one audit event. Pass the transaction of the write being audited so that the record and its audit
- * event are committed together or not at all. There is deliberately no way to change or remove an event.
- * Every request writes one, so it is appended without building a model instance (`appendRow`).
+ * Appends one audit event. There is deliberately no way to change or remove an event.
+ * - With the transaction of the write being audited, the record and its event commit together or not at all.
+ * - Without one, outside any unit of work (the audit event of a read), the event is group-committed with the
+ *   events of concurrent requests and this resolves once it is durable, so the response is sent after it.
+ * - Without one, inside a unit of work (a refusal found mid-transaction), the event is committed on its own as
+ *   soon as the writer is free, whether that transaction commits or rolls back; waiting for it here would wait
+ *   for the very transaction that is running.
  */
 export async function recordAudit(db: Database, who: Origin | Caller, entry: AuditEntry, tx?: Transaction) {
-  await appendRow(db, db.models.AuditEvent, {
+  const row = {
     recordedAt: new Date(),
     action: entry.action,
     activity: entry.activity,
@@ -39,5 +43,9 @@ export async function recordAudit(db: Database, who: Origin | Caller, entry: Aud
     sourceIp: who.ip,
     requestId: who.requestId,
     detail: entry.detail?.slice(0, 500) ?? null,
-  }, tx);
+  };
+  if (tx) return appendRow(db, db.models.AuditEvent, row, tx);
+  const committed = db.appendCommitted(db.models.AuditEvent, row);
+  if (!db.inTransaction()) return committed;
+  committed.catch((error: unknown) => console.error('an audit event could not be written', error));
 }

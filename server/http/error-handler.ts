@@ -1,6 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
+import { ConnectionError, TimeoutError } from 'sequelize';
+import { WriterTimeout } from '../../db/connection.js';
 import {
-  DomainError, InternalError, Invalid, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, UnsupportedMediaType,
+  DomainError, InternalError, Invalid, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, Unavailable, UnsupportedMediaType,
 } from './errors.js';
 
 /** Express's body parsers flag their errors with `type`; translate the ones a client can cause. */
@@ -20,8 +22,26 @@ function fromBodyParser(error: { type?: string; status?: number }): DomainError 
   }
 }
 
+/** Seconds a client should wait before retrying when the database is busy or away. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/** The database's refusals that say "not now" rather than "wrong": 503 with Retry-After; nothing was saved. */
+function fromDatabase(error: unknown): DomainError | undefined {
+  if (error instanceof WriterTimeout) {
+    return new Unavailable('database-busy', 'The change took too long and was not saved. Try again in a moment.', [],
+      { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  }
+  if (error instanceof ConnectionError || error instanceof TimeoutError) {
+    return new Unavailable('database-unavailable', 'The records are not reachable right now; nothing was changed. Try again in a moment.', [],
+      { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  }
+  return undefined;
+}
+
 function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
+  const database = fromDatabase(error);
+  if (database) return database;
   if (error && typeof error === 'object') return fromBodyParser(error as { type?: string; status?: number });
   return undefined;
 }
@@ -68,6 +88,7 @@ export function errorHandler() {
     }
     if (res.headersSent) return;
     if (domain instanceof TooManyRequests) res.setHeader('Retry-After', String(domain.retryAfterSeconds));
+    if (domain.status === 503 && typeof domain.extra.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(domain.extra.retryAfterSeconds));
     if (domain instanceof MethodNotAllowed) res.setHeader('Allow', domain.allow.join(', '));
     if (domain.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     if (req.originalUrl.startsWith('/fhir')) {

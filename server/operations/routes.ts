@@ -1,20 +1,40 @@
 import { Router } from 'express';
+import type { Database } from '../../db/connection.js';
 import { methodNotAllowed } from '../http/error-handler.js';
 import type { HospitalNode } from '../hospital-node.js';
+
+/** An orchestrator waits about this long for a probe; a slower database counts as not ready. */
+const READY_TIMEOUT_MS = 1_000;
+
+/** Resolves to null when the database answers within the timeout, else to why not. */
+async function databaseUnready(db: Database): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([db.sequelize.query('SELECT 1').then(() => null), timedOut]);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Liveness and readiness for the orchestrator; they reveal nothing but up or down. */
 export function operationsRoutes(node: HospitalNode): Router {
   const router = Router();
   router.route('/healthz').get((_req, res) => { res.json({ status: 'ok' }); }).all(methodNotAllowed);
   router.route('/readyz').get(async (req, res) => {
-    try {
-      await node.db.sequelize.query('SELECT 1');
+    const unready = await databaseUnready(node.db);
+    if (!unready) {
       res.json({ status: 'ready', database: node.db.dialect });
-    } catch (error) {
-      req.log.warn({ err: error }, 'database not reachable');
-      res.status(503).type('application/problem+json')
-        .send(JSON.stringify({ type: '/problems/not-ready', title: 'The database is not reachable.', status: 503, code: 'not-ready' }));
+      return;
     }
+    req.log.warn({ reason: unready }, 'database not ready');
+    res.status(503).setHeader('Retry-After', '1');
+    res.type('application/problem+json')
+      .send(JSON.stringify({ type: '/problems/not-ready', title: 'The database is not answering.', status: 503, code: 'not-ready' }));
   }).all(methodNotAllowed);
   return router;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { openDatabase } from '../../db/connection.js';
+import { openDatabase, WriterTimeout, type Database } from '../../db/connection.js';
 import { migrate, pendingMigrations } from '../../db/migrate.js';
 import { migrations } from '../../db/migrations/index.js';
 import { seedDemoHospital } from '../../db/seeds/demo-hospital.js';
@@ -57,6 +57,72 @@ for (const dialect of DIALECTS) {
       } finally {
         await db.close();
       }
+    });
+  
+    describe('units of work', () => {
+      let db: Database;
+      before(async () => {
+        db = await openDatabase(await createEmptyDatabase(dialect), { transactionTimeoutMs: 300 });
+        await migrate(db);
+      });
+      after(() => db.close());
+      const org = (id: string) => ({ id, name: id, kind: 'hospital' as const, identifier: null });
+      const exists = async (id: string) => (await db.models.Organization.findByPk(id)) !== null;
+
+      it('when a write inside a transaction forgets its transaction, then it joins it (no wait on its own lock) and rolls back with it', async () => {
+        const attempt = db.transaction(async (tx) => {
+          await db.models.Organization.create(org('joined-first'), { transaction: tx });
+          await db.models.Organization.create(org('joined-forgotten'));
+          throw new Error('the use case failed after both writes');
+        });
+        await attempt.then(() => expect.fail('should have failed'), (error: Error) => expect(error.message).to.include('failed after'));
+        expect([await exists('joined-first'), await exists('joined-forgotten')]).to.deep.equal([false, false]);
+      });
+
+      it('when a transaction runs inside another, then it is a savepoint: its failure undoes only its own writes', async () => {
+        await db.transaction(async (tx) => {
+          await db.models.Organization.create(org('outer-kept'), { transaction: tx });
+          await db.transaction(async (inner) => {
+            await db.models.Organization.create(org('inner-undone'), { transaction: inner });
+            throw new Error('inner failure');
+          }).catch(() => undefined);
+        });
+        expect([await exists('outer-kept'), await exists('inner-undone')]).to.deep.equal([true, false]);
+      });
+
+      it('when a transaction holds the writer past its time limit, then its next statement fails it and nothing of it is saved', async () => {
+        const attempt = db.transaction(async (tx) => {
+          await db.models.Organization.create(org('too-slow'), { transaction: tx });
+          await new Promise((r) => setTimeout(r, 400));
+          await db.models.Organization.create(org('too-slow-2'), { transaction: tx });
+        });
+        const error = await attempt.then(() => null, (e: unknown) => e);
+        expect(error).to.be.instanceOf(WriterTimeout);
+        expect(await exists('too-slow')).to.equal(false);
+        await db.transaction((tx) => db.models.Organization.create(org('after-the-slow-one'), { transaction: tx }));
+        expect(await exists('after-the-slow-one'), 'the writer is free again').to.equal(true);
+      });
+
+      it('when 200 rows are appended at once outside any transaction, then they share commits and every one is stored', async () => {
+        const { AuditEvent } = db.models;
+        const row = (n: number) => ({
+          recordedAt: new Date(), action: 'R', activity: 'read', outcome: '0', actorUserId: null, actorRole: null, resourceType: 'Patient',
+          resourceId: `group-${n}`, patientId: null, sourceIp: '127.0.0.1', requestId: `group-commit-${n}`, detail: null,
+        });
+        const query = db.sequelize.query;
+        let inserts = 0;
+        db.sequelize.query = ((...args: Parameters<typeof query>) => {
+          if (/^\s*INSERT/i.test(String(args[0]))) inserts++;
+          return query.apply(db.sequelize, args);
+        }) as typeof query;
+        try {
+          await Promise.all(Array.from({ length: 200 }, (_, n) => db.appendCommitted(AuditEvent, row(n))));
+        } finally {
+          db.sequelize.query = query;
+        }
+        expect(await AuditEvent.count({ where: { activity: 'read', resourceType: 'Patient' } })).to.equal(200);
+        expect(inserts, 'INSERT statements for 200 rows').to.be.at.most(2);
+      });
     });
   });
 }

@@ -77,4 +77,34 @@ describe('npm start on a fresh machine', function () {
     expect(second.banner).to.not.include('seeded');
     expect(fs.readdirSync(path.join(dataDir, 'keys'))).to.have.length(1);
   });
+
+  it('when SIGTERM arrives while requests are being processed, then each of them is answered and the node exits cleanly', async () => {
+    const port = await freePort();
+    const dataDir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'hospital-drain-'));
+    const env = { DATA_DIR: dataDir2, NODE_ENV: 'development', DATABASE_URL: '', KEYS_DIR: '', SHUTDOWN_GRACE_MS: '20000' };
+    let answers: Promise<Array<number | string>> = Promise.resolve([]);
+    const result = await startAndStop(env, port, async (base) => {
+      const signIn = await fetch(`${base}/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'dr.chen@demo.test', password: 'demo-hospital' }) });
+      const { access_token: token } = await signIn.json() as { access_token: string };
+      const alice = (await (await fetch(`${base}/fhir/Patient?name=Alice`, { headers: { authorization: `Bearer ${token}` } })).json() as { entry: { resource: { id: string } }[] }).entry[0].resource.id;
+      const reading = (n: number) => ({
+        resource: {
+          resourceType: 'Observation', status: 'final', subject: { reference: `Patient/${alice}` }, effectiveDateTime: new Date(Date.now() - n * 60_000).toISOString(),
+          code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+          valueQuantity: { value: 60 + (n % 30), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+        },
+        request: { method: 'POST', url: 'Observation' },
+      });
+      const bundle = JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: Array.from({ length: 100 }, (_, n) => reading(n)) });
+      // Six transactions queue for the writer; the signal lands while they are being processed.
+      answers = Promise.all(Array.from({ length: 6 }, () => fetch(`${base}/fhir`, {
+        method: 'POST', body: bundle, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      }).then(async (res) => { await res.arrayBuffer(); return res.status; }, (error: Error) => error.message)));
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    const statuses = await answers;
+    fs.rmSync(dataDir2, { recursive: true, force: true });
+    expect(result.exitCode, 'exit code (1 means the grace period ran out)').to.equal(0);
+    expect(statuses).to.deep.equal(Array(6).fill(200));
+  });
 });

@@ -31,7 +31,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
 /** Starts a node on a new empty database of the dialect, migrated and seeded with the demo hospital. */
 export async function startTestNode(dialect: TestDialect, overrides: Partial<Config> = {}): Promise<TestNode> {
   const config = testConfig(await createEmptyDatabase(dialect), overrides);
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, { transactionTimeoutMs: config.transactionTimeoutMs });
   open.push(db);
   await migrate(db);
   await seedDemoHospital(db, DEMO_PASSWORD);
