@@ -29,7 +29,9 @@ describeOnEachDatabase('login throttle (shared by every process of a node)', (ho
 
     for (let i = 0; i < 3; i++) await throttle.reserve('c@x|1', t0);
     await throttle.succeed('c@x|1');
-    for (let i = 0; i < 3; i++) expect(await refused(throttle.reserve('c@x|1', t0)), `attempt ${i + 1} after a success`).to.equal(undefined);
+    for (let i = 0; i < 3; i++) {
+      expect(await refused(throttle.reserve('c@x|1', t0)), `attempt ${i + 1} after a success`).to.equal(undefined);
+    }
   });
 
   it('when attempts arrive at two instances at once, then exactly the limit of them is let through', async () => {
@@ -43,7 +45,7 @@ describeOnEachDatabase('login throttle (shared by every process of a node)', (ho
     expect(stored.map((r) => r.throttleKey).join(' '), 'no address in clear').to.not.include('d@x');
   });
 
-  it('when many attempts arrive together just after the window closed, then one opens the next window and the limit still holds', async () => {
+  it('when many attempts arrive together just after the window closed, then one opens the next and the limit holds', async () => {
     const throttle = new LoginThrottle(hospital().db, 4, 60);
     const t0 = Date.now();
     for (let i = 0; i < 4; i++) await throttle.reserve('e@x|3', t0);
