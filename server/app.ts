@@ -13,6 +13,7 @@ import type { HospitalNode } from './hospital-node.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { LoginThrottle } from './http/login-throttle.js';
+import { rateLimits } from './http/rate-limits.js';
 import { requestContext } from './http/request-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { operationsRoutes } from './operations/routes.js';
@@ -30,19 +31,26 @@ export interface AppParts {
 
 /** Builds one hospital node's Express app; it does not listen (tests use it in-process). */
 export function buildApp({ config, db, keys, log = createLogger(config.logLevel) }: AppParts): { app: Express; node: HospitalNode } {
+  const tokens = tokenIssuer(config, keys);
   const node: HospitalNode = {
     config, db, keys, log,
-    tokens: tokenIssuer(config, keys),
+    tokens,
     throttle: new LoginThrottle(db, config.login.maxFailures, config.login.windowSeconds),
     partnerKeys: new PartnerKeySets(config.partnerTimeoutMs),
+    rateLimits: rateLimits(config.rateLimits, tokens, log),
   };
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Off unless TRUST_PROXY names the proxies: otherwise any client could choose its address with X-Forwarded-For.
+  app.set('trust proxy', config.trustProxy.length ? config.trustProxy : false);
   app.use(requestContext(log));
   app.use(helmet());
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ limit: config.bodyLimit, extended: false }));
+  // Health, readiness and static files are not limited; token grants are keyed by the username in the body.
+  app.post('/auth/token', node.rateLimits.tokenGrants);
+  app.post('/api/patients', node.rateLimits.registration);
+  app.use(['/api', '/fhir'], node.rateLimits.api);
 
   app.use(prescriptionFhirRoutes(node)); // before any other /fhir router: the Task operations are ours
   app.use(operationsRoutes(node));

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CHRONIC_CONDITIONS, type ChronicCondition } from './consultations/chronic-conditions.js';
@@ -46,6 +47,23 @@ export interface Config {
   /** How long one conversation with a partner node (token + searches) may take before it counts as unavailable. */
   partnerTimeoutMs: number;
   video: VideoConfig;
+  /** Express `trust proxy`: the reverse proxies whose X-Forwarded-For is believed; empty = none (the socket's address). */
+  trustProxy: string[];
+  rateLimits: RateLimitConfig;
+}
+
+/** Requests allowed per key and window (server/http/rate-limits.ts); 0 turns a limit off. */
+export interface RateLimitConfig {
+  /** /api and /fhir, per account (the token's subject), or per address without a valid token. */
+  apiPerMinute: number;
+  /** POST /auth/token, per account and address (password grant) or per address (other grants). */
+  tokenPerMinute: number;
+  /** POST /api/patients, per address. */
+  registrationPerHour: number;
+  /** With it the counts are shared by every process of the node through Redis; without it, kept in this process. */
+  redisUrl: string | null;
+  /** Prefix of the counters' Redis keys (tests use one per run, so runs never share counts). */
+  redisPrefix: string;
 }
 
 /** Video visits: ICE servers handed to browsers, room-token lifetime, signalling limits, shared rooms. */
@@ -87,8 +105,7 @@ function videoConfig(env: Env): VideoConfig {
   const turnUrls = urlList(env, 'TURN_URLS', /^turns?:/);
   const turnSecret = env.TURN_SECRET || null;
   if (turnUrls.length && !turnSecret) throw new ConfigError('TURN_URLS needs TURN_SECRET (coturn static-auth-secret)');
-  const redisUrl = env.REDIS_URL || null;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  const redisUrl = redisUrlOf(env);
   return {
     stunUrls: urlList(env, 'STUN_URLS', /^stuns?:/),
     turnUrls,
@@ -98,6 +115,40 @@ function videoConfig(env: Env): VideoConfig {
     maxMessageBytes: integer(env, 'SIGNAL_MAX_BYTES', 32 * 1024, 1024),
     maxMessagesPerSecond: integer(env, 'SIGNAL_MAX_PER_SECOND', 50, 1),
     redisUrl,
+  };
+}
+
+function redisUrlOf(env: Env): string | null {
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  return redisUrl;
+}
+
+/** proxy-addr's names for address ranges, as Express's `trust proxy` accepts them. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `TRUST_PROXY=10.0.0.1,10.1.0.0/16`: the proxies' addresses or subnets; unset, empty or `false` trusts none. */
+export function parseTrustProxy(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '' || raw.trim().toLowerCase() === 'false') return [];
+  return raw.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = net.isIP(address);
+    const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!NAMED_RANGES.has(entry) && (!family || !prefixOk || rest.length)) {
+      throw new ConfigError(
+        `TRUST_PROXY entry "${entry}" must be an IP address, a subnet (10.0.0.0/8) or loopback, linklocal, uniquelocal`);
+    }
+    return entry;
+  });
+}
+
+function rateLimitConfig(env: Env): RateLimitConfig {
+  return {
+    apiPerMinute: integer(env, 'RATE_LIMIT_API_PER_MINUTE', 1200),
+    tokenPerMinute: integer(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 60),
+    registrationPerHour: integer(env, 'RATE_LIMIT_REGISTRATION_PER_HOUR', 60),
+    redisUrl: redisUrlOf(env),
+    redisPrefix: 'hospital:rate-limit:',
   };
 }
 
@@ -188,5 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     partnerTimeoutMs: integer(env, 'PARTNER_TIMEOUT_MS', 5_000, 50),
     video: videoConfig(env),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    rateLimits: rateLimitConfig(env),
   };
 }

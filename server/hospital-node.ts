@@ -4,6 +4,7 @@ import type { TokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { PartnerKeySets } from './exchange/partner-keys.js';
 import type { LoginThrottle } from './http/login-throttle.js';
+import type { RateLimits } from './http/rate-limits.js';
 import type { Logger } from './logger.js';
 
 /** Everything one hospital node's routes need: built once in buildApp, handed to each capability's router. */
@@ -15,5 +16,7 @@ export interface HospitalNode {
   throttle: LoginThrottle;
   /** Partners' published keys, cached (KEY_SET_TTL_MS). */
   partnerKeys: PartnerKeySets;
+  /** Request limits of /api, /fhir, token grants and registration. */
+  rateLimits: RateLimits;
   log: Logger;
 }

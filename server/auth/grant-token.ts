@@ -59,12 +59,12 @@ export async function passwordGrant(
 ): Promise<TokenResponse> {
   const email = input.username.trim().toLowerCase();
   const throttleKey = `${email}|${origin.ip ?? ''}`;
-  await deps.throttle.check(throttleKey);
+  // Reserved before the password is checked: a burst of guesses checks at most the throttle's limit.
+  await deps.throttle.reserve(throttleKey);
   const user = await deps.db.models.User.findOne({ where: { email } });
   // Verify against a decoy when there is no such account, so the response time does not reveal it.
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? await decoyHash);
   if (!user || !passwordOk || !user.active) {
-    await deps.throttle.fail(throttleKey);
     await recordAudit(deps.db, origin, {
       action: 'E', activity: 'login', outcome: '4', userId: user?.id ?? null,
       detail: user ? 'wrong password or inactive account' : 'unknown account',

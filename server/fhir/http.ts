@@ -26,7 +26,7 @@ export function fhirFormat(req: Request, _res: Response, next: NextFunction): vo
 }
 
 export function baseUrlOf(req: Request): string {
-  // req.host honours X-Forwarded-Host from the trusted (loopback) proxy and keeps the port (Express 5).
+  // req.host honours X-Forwarded-Host only from the proxies TRUST_PROXY names, and keeps the port (Express 5).
   return `${req.protocol}://${req.host}/fhir`;
 }
 

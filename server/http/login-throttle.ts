@@ -6,51 +6,90 @@ import { atMostEvery } from '../operations/background-loop.js';
 import { TooManyRequests } from './errors.js';
 
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** Each round is lost only to a concurrent attempt that opened, reopened or cleared the same window. */
+const RESERVE_ROUNDS = 4;
+const REFUSED_MESSAGE = 'Too many failed sign-in attempts. Wait before trying again.';
 
 /**
- * Counts failed sign-ins per account and address in a fixed window (OWASP Authentication Cheat Sheet: throttle
- * per account to stop password guessing). The counts are rows of `login_failures`, so every process of the node
- * counts the same failures: a guesser gains nothing by spreading attempts over instances. Keys are stored
- * hashed (no e-mail address or IP in the table).
+ * Counts sign-in attempts per account and address in a fixed window (OWASP Authentication Cheat Sheet: throttle
+ * per account to stop password guessing). An attempt is reserved in the database, by a conditional increment,
+ * BEFORE its password is checked: a burst of simultaneous guesses checks at most `maxAttempts` of them and the
+ * rest are refused without running scrypt. An attempt that fails stays counted; a success clears the window.
+ *
+ * The rows of `login_failures` are shared by every process of the node, so spreading a burst over instances gains
+ * nothing. Keys are stored hashed (no e-mail address or IP in the table). The column is still called `failures`:
+ * it counts attempts not cleared by a success, i.e. failures and attempts still being checked.
  */
 export class LoginThrottle {
   /** Forgets the windows that have closed (at most every PRUNE_EVERY_MS per process). */
   private readonly prune = atMostEvery(PRUNE_EVERY_MS, (now) => this.db.models.LoginFailure.destroy({ where: { resetAt: { [Op.lte]: new Date(now) } } }));
 
-  constructor(private readonly db: Database, private readonly maxFailures: number, private readonly windowSeconds: number) {}
+  /**
+   * A window that has refused an attempt holds one more than the limit: a burst is under way from that account
+   * and address, and a success checked inside it must not clear the window and let the rest of the burst in.
+   */
+  private readonly refusedMark: number;
+
+  constructor(private readonly db: Database, private readonly maxAttempts: number, private readonly windowSeconds: number) {
+    this.refusedMark = maxAttempts + 1;
+  }
 
   private static keyOf(key: string): string {
     return crypto.createHash('sha256').update(`login-throttle\n${key}`).digest('hex');
   }
 
-  /** Throws 429 while `key` has used up its failures in the current window. */
-  async check(key: string, now = Date.now()): Promise<void> {
-    const row = await this.db.models.LoginFailure.findByPk(LoginThrottle.keyOf(key));
-    if (row && row.resetAt.getTime() > now && row.failures >= this.maxFailures) {
-      throw new TooManyRequests(Math.ceil((row.resetAt.getTime() - now) / 1000), 'Too many failed sign-in attempts. Wait before trying again.');
-    }
-  }
-
-  /** Counts one failure: in the open window, or in a new one. Concurrent failures are all counted. */
-  async fail(key: string, now = Date.now()): Promise<void> {
+  /**
+   * Counts one attempt for `key`, or throws 429 (with the seconds until the window closes) when the window has
+   * no attempt left. Decided by the database row, whatever other requests or processes do at the same time.
+   */
+  async reserve(key: string, now = Date.now()): Promise<void> {
     const { LoginFailure } = this.db.models;
     const throttleKey = LoginThrottle.keyOf(key);
-    const plusOne = { failures: incremented(this.db, 'failures') };
+    const at = new Date(now);
     await this.prune(now);
-    const [counted] = await LoginFailure.update(plusOne, { where: { throttleKey, resetAt: { [Op.gt]: new Date(now) } } });
-    if (counted) return;
-    const fresh = { failures: 1, resetAt: new Date(now + this.windowSeconds * 1000) };
-    const [restarted] = await LoginFailure.update(fresh, { where: { throttleKey, resetAt: { [Op.lte]: new Date(now) } } });
-    if (restarted) return;
+    for (let round = 0; round < RESERVE_ROUNDS; round++) {
+      const [counted] = await LoginFailure.update({ failures: incremented(this.db, 'failures') }, {
+        where: { throttleKey, resetAt: { [Op.gt]: at }, failures: { [Op.lt]: this.maxAttempts } },
+      });
+      if (counted) return;
+      // The window has closed: the first attempt after it opens the next one. Of two concurrent attempts only
+      // one matches `resetAt <= now`; the other sees the new window in its next round and is counted there.
+      const fresh = { failures: 1, resetAt: new Date(now + this.windowSeconds * 1000) };
+      const [reopened] = await LoginFailure.update(fresh, { where: { throttleKey, resetAt: { [Op.lte]: at } } });
+      if (reopened) return;
+      const window = await LoginFailure.findByPk(throttleKey);
+      if (!window) {
+        if (await this.opened(throttleKey, fresh)) return;
+      } else if (window.resetAt > at && window.failures >= this.maxAttempts) {
+        await LoginFailure.update({ failures: this.refusedMark }, {
+          where: { throttleKey, resetAt: { [Op.gt]: at }, failures: this.maxAttempts },
+        });
+        throw new TooManyRequests(this.secondsUntil(window.resetAt, now), REFUSED_MESSAGE);
+      }
+      // Otherwise a concurrent attempt opened, reopened or cleared the window between our statements: again.
+    }
+    throw new TooManyRequests(1, REFUSED_MESSAGE);
+  }
+
+  /** Between 1 and the window: `now` was read before a concurrent attempt (with a later clock) opened it. */
+  private secondsUntil(resetAt: Date, now: number): number {
+    return Math.min(this.windowSeconds, Math.max(1, Math.ceil((resetAt.getTime() - now) / 1000)));
+  }
+
+  private async opened(throttleKey: string, fresh: { failures: number; resetAt: Date }): Promise<boolean> {
     try {
-      await LoginFailure.create({ throttleKey, ...fresh });
+      await this.db.models.LoginFailure.create({ throttleKey, ...fresh });
+      return true;
     } catch (error) {
-      if (!(error instanceof UniqueConstraintError)) throw error;
-      await LoginFailure.update(plusOne, { where: { throttleKey } }); // a concurrent failure opened the window first
+      if (error instanceof UniqueConstraintError) return false; // a concurrent attempt opened it first
+      throw error;
     }
   }
 
+  /** A right password clears the window, unless the window has refused an attempt (see `refusedMark`). */
   async succeed(key: string): Promise<void> {
-    await this.db.models.LoginFailure.destroy({ where: { throttleKey: LoginThrottle.keyOf(key) } });
+    await this.db.models.LoginFailure.destroy({
+      where: { throttleKey: LoginThrottle.keyOf(key), failures: { [Op.lte]: this.maxAttempts } },
+    });
   }
 }

@@ -12,33 +12,57 @@ describeOnEachDatabase('login throttle (shared by every process of a node)', (ho
     }
     return undefined;
   };
+  const outcomes = (works: Array<Promise<void>>) => Promise.all(works.map(refused));
 
-  it('when an account fails too often, then it is refused until the window passes; a success clears it', async () => {
+  it('when an account uses up its attempts, then the next is refused until the window passes; a success clears it', async () => {
     const throttle = new LoginThrottle(hospital().db, 3, 60);
     const t0 = Date.now();
-    for (let i = 0; i < 3; i++) await throttle.fail('a@x|1', t0);
-    const error = await refused(throttle.check('a@x|1', t0 + 1000));
+    for (let i = 0; i < 3; i++) await throttle.reserve('a@x|1', t0);
+    const error = await refused(throttle.reserve('a@x|1', t0 + 1000));
     expect(error).to.be.instanceOf(TooManyRequests);
     expect(error?.retryAfterSeconds).to.equal(59);
-    expect(await refused(throttle.check('b@x|1', t0))).to.equal(undefined);
-    expect(await refused(throttle.check('a@x|1', t0 + 61_000))).to.equal(undefined);
-    await throttle.fail('a@x|1', t0 + 61_000);
-    expect(await refused(throttle.check('a@x|1', t0 + 62_000)), 'a new window starts at one failure').to.equal(undefined);
-    await throttle.fail('c@x|1', t0);
+    expect(await refused(throttle.reserve('b@x|1', t0)), 'another account is not affected').to.equal(undefined);
+    expect(await refused(throttle.reserve('a@x|1', t0 + 61_000)), 'a new window starts at one attempt').to.equal(undefined);
+    expect(await refused(throttle.reserve('a@x|1', t0 + 62_000))).to.equal(undefined);
+    expect(await refused(throttle.reserve('a@x|1', t0 + 62_000))).to.equal(undefined);
+    expect(await refused(throttle.reserve('a@x|1', t0 + 62_000))).to.be.instanceOf(TooManyRequests);
+
+    for (let i = 0; i < 3; i++) await throttle.reserve('c@x|1', t0);
     await throttle.succeed('c@x|1');
-    await throttle.fail('c@x|1', t0);
-    await throttle.fail('c@x|1', t0);
-    expect(await refused(throttle.check('c@x|1', t0))).to.equal(undefined);
+    for (let i = 0; i < 3; i++) {
+      expect(await refused(throttle.reserve('c@x|1', t0)), `attempt ${i + 1} after a success`).to.equal(undefined);
+    }
   });
 
-  it('when failures arrive at two instances at once, then all of them count at both', async () => {
-    const one = new LoginThrottle(hospital().db, 10, 60);
-    const two = new LoginThrottle(hospital().db, 10, 60);
+  it('when attempts arrive at two instances at once, then exactly the limit of them is let through', async () => {
+    const one = new LoginThrottle(hospital().db, 5, 60);
+    const two = new LoginThrottle(hospital().db, 5, 60);
     const now = Date.now();
-    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : two).fail('d@x|2', now)));
-    expect(await refused(one.check('d@x|2', now))).to.be.instanceOf(TooManyRequests);
-    expect(await refused(two.check('d@x|2', now))).to.be.instanceOf(TooManyRequests);
+    const results = await outcomes(Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).reserve('d@x|2', now)));
+    expect(results.filter((r) => r === undefined)).to.have.length(5);
+    expect(results.filter((r) => r instanceof TooManyRequests)).to.have.length(25);
     const stored = await hospital().db.models.LoginFailure.findAll();
     expect(stored.map((r) => r.throttleKey).join(' '), 'no address in clear').to.not.include('d@x');
+  });
+
+  it('when many attempts arrive together just after the window closed, then one opens the next and the limit holds', async () => {
+    const throttle = new LoginThrottle(hospital().db, 4, 60);
+    const t0 = Date.now();
+    for (let i = 0; i < 4; i++) await throttle.reserve('e@x|3', t0);
+    const results = await outcomes(Array.from({ length: 20 }, () => throttle.reserve('e@x|3', t0 + 60_001)));
+    expect(results.filter((r) => r === undefined)).to.have.length(4);
+    const windows = await hospital().db.models.LoginFailure.findAll();
+    expect(windows.filter((w) => w.resetAt.getTime() === t0 + 60_001 + 60_000), 'the new window runs from the rollover').to.have.length(1);
+  });
+
+  it('when a right password was checked inside a burst that was already refused, then its success does not reopen the window', async () => {
+    const throttle = new LoginThrottle(hospital().db, 2, 60);
+    const now = Date.now();
+    await throttle.reserve('f@x|4', now); // the right password, still being checked
+    await throttle.reserve('f@x|4', now);
+    expect(await refused(throttle.reserve('f@x|4', now))).to.be.instanceOf(TooManyRequests);
+    await throttle.succeed('f@x|4');
+    expect(await refused(throttle.reserve('f@x|4', now))).to.be.instanceOf(TooManyRequests);
+    expect(await refused(throttle.reserve('f@x|4', now + 60_001)), 'until the window passes').to.equal(undefined);
   });
 });
