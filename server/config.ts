@@ -43,6 +43,18 @@ export interface Config {
   /** How long one conversation with a partner node (token + searches) may take before it counts as unavailable. */
   partnerTimeoutMs: number;
   video: VideoConfig;
+  /** What one incoming FHIR body may cost before it is refused: docs/fhir.md "Limits". */
+  fhirLimits: FhirLimits;
+}
+
+/** Bounds on the work an incoming FHIR resource or Bundle causes (413 or 422 beyond, naming the limit). */
+export interface FhirLimits {
+  /** JSON values (objects, arrays, primitives) in one resource: the validator's work grows with this. */
+  maxElements: number;
+  /** Nesting of objects and arrays in one resource (an extension inside an extension is two levels more). */
+  maxDepth: number;
+  /** Entries in one batch or transaction Bundle. */
+  bundleMaxEntries: number;
 }
 
 /** Video visits: ICE servers handed to browsers, room-token lifetime, signalling limits, shared rooms. */
@@ -184,5 +196,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     partnerTimeoutMs: integer(env, 'PARTNER_TIMEOUT_MS', 5_000, 50),
     video: videoConfig(env),
+    fhirLimits: {
+      maxElements: integer(env, 'FHIR_MAX_ELEMENTS', 100_000, 100),
+      maxDepth: integer(env, 'FHIR_MAX_DEPTH', 64, 8),
+      bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1),
+    },
   };
 }

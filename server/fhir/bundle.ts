@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome } from '@medplum/fhirtypes';
 import { operationOutcome } from '../http/error-handler.js';
-import { DomainError, Invalid } from '../http/errors.js';
+import { DomainError, Invalid, PayloadTooLarge } from '../http/errors.js';
 import { AccessRefused } from './access.js';
 import { writing } from './http.js';
 import * as interactions from './interactions.js';
+import { assertWithinLimits } from './resource-bounds.js';
 import { definitionOf, supports, type FhirContext, type Interaction, type ResourceDefinition } from './registry.js';
 import { search, type SearchQuery } from './search.js';
 
@@ -138,8 +139,17 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
     throw new Invalid('invalid-bundle', 'POST /fhir takes a Bundle of type batch or transaction.', [{ expression: 'Bundle.type', message: 'must be batch or transaction' }]);
   }
   const entries = bundle.entry ?? [];
+  const { fhirLimits } = ctx.config;
+  if (entries.length > fhirLimits.bundleMaxEntries) {
+    throw new PayloadTooLarge('bundle-too-large', `The Bundle has ${entries.length} entries; this server takes at most `
+      + `${fhirLimits.bundleMaxEntries} in one Bundle (BUNDLE_MAX_ENTRIES). Nothing was stored.`,
+    [{ expression: 'Bundle.entry', message: `more than BUNDLE_MAX_ENTRIES = ${fhirLimits.bundleMaxEntries} entries` }],
+    { limit: 'BUNDLE_MAX_ENTRIES' });
+  }
   if (bundle.type === 'transaction') {
     const parsed = entries.map(parseEntry);
+    // Before the references are rewritten (a recursive walk): a too-deep entry must not overflow it.
+    parsed.forEach((item) => assertWithinLimits(item.entry.resource, fhirLimits, `Bundle.entry[${item.index}].resource`));
     const { ids, pending } = resolveUuidReferences(parsed);
     const answers = new Array<BundleEntry>(parsed.length);
     // A refusal propagates to the route's `reading`, which audits it once.
