@@ -16,7 +16,8 @@ const workerFile = path.join(path.dirname(here), `r4-validation-worker${path.ext
 function startWorker(): Worker {
   if (!workerFile.endsWith('.ts')) return new Worker(workerFile);
   const url = JSON.stringify(pathToFileURL(workerFile).href);
-  return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${url}); });`, { eval: true });
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api')); // resolved here: eval'd code resolves from the cwd
+  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${url}); });`, { eval: true });
 }
 
 interface Pending {
