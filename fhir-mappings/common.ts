@@ -13,7 +13,10 @@ export interface ResourceIssue {
 /** Thrown by `fromResource` when a resource cannot be stored; the router turns it into a 422 OperationOutcome. */
 export class InvalidResource extends Error {
   constructor(readonly issues: ResourceIssue[]) {
-    super(issues.map((i) => `${i.expression}: ${i.message}`).join('; '));
+    // The first issue only: every issue is listed in the OperationOutcome, and a message joining them all,
+    // repeated as each issue's diagnostics, made the answer grow with the square of the issues.
+    const [first] = issues;
+    super(`${first ? `${first.expression}: ${first.message}` : 'invalid'}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`);
     this.name = 'InvalidResource';
   }
 }

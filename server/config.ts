@@ -50,6 +50,8 @@ export interface Config {
   /** Express `trust proxy`: the reverse proxies whose X-Forwarded-For is believed; empty = none (the socket's address). */
   trustProxy: string[];
   rateLimits: RateLimitConfig;
+  /** What one incoming FHIR body may cost before it is refused: docs/fhir.md "Limits". */
+  fhirLimits: FhirLimits;
 }
 
 /** Requests allowed per key and window (server/http/rate-limits.ts); 0 turns a limit off. */
@@ -64,6 +66,16 @@ export interface RateLimitConfig {
   redisUrl: string | null;
   /** Prefix of the counters' Redis keys (tests use one per run, so runs never share counts). */
   redisPrefix: string;
+}
+
+/** Bounds on the work an incoming FHIR resource or Bundle causes (413 or 422 beyond, naming the limit). */
+export interface FhirLimits {
+  /** JSON values (objects, arrays, primitives) in one resource: the validator's work grows with this. */
+  maxElements: number;
+  /** Nesting of objects and arrays in one resource (an extension inside an extension is two levels more). */
+  maxDepth: number;
+  /** Entries in one batch or transaction Bundle. */
+  bundleMaxEntries: number;
 }
 
 /** Video visits: ICE servers handed to browsers, room-token lifetime, signalling limits, shared rooms. */
@@ -241,5 +253,10 @@ export function loadConfig(env: Env = process.env): Config {
     video: videoConfig(env),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     rateLimits: rateLimitConfig(env),
+    fhirLimits: {
+      maxElements: integer(env, 'FHIR_MAX_ELEMENTS', 100_000, 100),
+      maxDepth: integer(env, 'FHIR_MAX_DEPTH', 64, 8),
+      bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1),
+    },
   };
 }

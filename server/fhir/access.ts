@@ -49,6 +49,36 @@ export async function assertRowAccess(
   }
 }
 
+/** `Patient/123`, `https://node/fhir/Patient/123/_history/2` → `123` (the ids referencedId would map). */
+const PATIENT_REFERENCE = /^(?:.*\/)?Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/\d+)?$/;
+
+/** The patient ids an incoming body names at `path` (see ResourceDefinition.patientReference); nothing if malformed. */
+function patientsNamedIn(body: unknown, path: string): string[] {
+  let nodes: unknown[] = [body];
+  for (const key of path.split('.')) {
+    nodes = nodes.flatMap((node) => {
+      const value = node && typeof node === 'object' && !Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined;
+      return Array.isArray(value) ? value : value === undefined ? [] : [value];
+    });
+  }
+  const ids = nodes.map((node) => (node as { reference?: unknown } | null)?.reference)
+    .map((reference) => (typeof reference === 'string' ? PATIENT_REFERENCE.exec(reference)?.[1] : undefined));
+  return [...new Set(ids.filter((id): id is string => id !== undefined))];
+}
+
+/**
+ * Before an incoming resource is validated: the caller may write for every patient it names (the care
+ * relationship of assertRowAccess). Validation costs far more than this check, so a caller who may not write
+ * gets its 403 without costing one. Patients a transaction creates are left to the check after mapping, and a
+ * body naming no patient to the mapping, which requires one.
+ */
+export async function assertNamedPatientAccess(ctx: FhirContext, definition: ResourceDefinition, body: unknown): Promise<void> {
+  if (!definition.patientReference) return;
+  for (const patientId of patientsNamedIn(body, definition.patientReference)) {
+    if (!ctx.pendingReferences?.has(`Patient/${patientId}`)) await assertRowAccess(ctx, definition, patientId, 'write');
+  }
+}
+
 /**
  * The search constraint that keeps a caller inside their own patients' records: a patient sees only their
  * own, a doctor the patients they have a visit or appointment with, an insurer its members, an admin all.

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome } from '@medplum/fhirtypes';
 import { operationOutcome } from '../http/error-handler.js';
-import { DomainError, Invalid } from '../http/errors.js';
+import { DomainError, Invalid, PayloadTooLarge } from '../http/errors.js';
 import { AccessRefused } from './access.js';
-import { writing } from './http.js';
+import { reading, writing } from './http.js';
 import * as interactions from './interactions.js';
+import { assertWithinLimits } from './resource-bounds.js';
 import { definitionOf, supports, type FhirContext, type Interaction, type ResourceDefinition } from './registry.js';
 import { search, type SearchQuery } from './search.js';
 
@@ -125,6 +126,25 @@ function resolveUuidReferences(entries: ParsedEntry[]): { ids: Map<string, strin
   return { ids, pending: new Set(targets.values()) };
 }
 
+/** A create's or update's checks that need no transaction (interactions.checkBeforeWriting); other methods have none. */
+async function checkBeforeWriting(ctx: FhirContext, parsed: ParsedEntry): Promise<void> {
+  if (parsed.method === 'POST' || parsed.method === 'PUT') {
+    await interactions.checkBeforeWriting(ctx, parsed.definition, parsed.entry.resource, parsed.method === 'PUT' ? parsed.id : undefined);
+  }
+}
+
+/** Runs one transaction entry's step; a refusal other than access names the entry and says nothing was stored. */
+async function atEntry<T>(item: ParsedEntry, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof DomainError && !(error instanceof AccessRefused)) {
+      throw new DomainError(error.status, error.code, `Bundle.entry[${item.index}]: ${error.message} Nothing was stored.`, error.issueType, error.details, error.extra);
+    }
+    throw error;
+  }
+}
+
 function failure(error: unknown): BundleEntry {
   const domain = error instanceof DomainError ? error : undefined;
   const outcome = domain ? operationOutcome(domain) as OperationOutcome
@@ -138,21 +158,25 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
     throw new Invalid('invalid-bundle', 'POST /fhir takes a Bundle of type batch or transaction.', [{ expression: 'Bundle.type', message: 'must be batch or transaction' }]);
   }
   const entries = bundle.entry ?? [];
+  const { fhirLimits } = ctx.config;
+  if (entries.length > fhirLimits.bundleMaxEntries) {
+    throw new PayloadTooLarge('bundle-too-large', `The Bundle has ${entries.length} entries; this server takes at most `
+      + `${fhirLimits.bundleMaxEntries} in one Bundle (BUNDLE_MAX_ENTRIES). Nothing was stored.`,
+    [{ expression: 'Bundle.entry', message: `more than BUNDLE_MAX_ENTRIES = ${fhirLimits.bundleMaxEntries} entries` }],
+    { limit: 'BUNDLE_MAX_ENTRIES' });
+  }
   if (bundle.type === 'transaction') {
     const parsed = entries.map(parseEntry);
+    // Before the references are rewritten (a recursive walk): a too-deep entry must not overflow it.
+    parsed.forEach((item) => assertWithinLimits(item.entry.resource, fhirLimits, `Bundle.entry[${item.index}].resource`));
     const { ids, pending } = resolveUuidReferences(parsed);
     const answers = new Array<BundleEntry>(parsed.length);
-    // A refusal propagates to the route's `reading`, which audits it once.
+    // Access and validation of every entry before the writer is taken; a refusal propagates to the route's
+    // `reading`, which audits it once.
+    for (const item of parsed) await atEntry(item, () => checkBeforeWriting({ ...ctx, pendingReferences: pending }, item));
     await ctx.db.transaction(async (tx) => {
       for (const item of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
-        try {
-          answers[item.index] = await perform({ ...ctx, tx, pendingReferences: pending }, item, ids, includeResource);
-        } catch (error) {
-          if (error instanceof DomainError && !(error instanceof AccessRefused)) {
-            throw new DomainError(error.status, error.code, `Bundle.entry[${item.index}]: ${error.message} Nothing was stored.`, error.issueType, error.details, error.extra);
-          }
-          throw error;
-        }
+        answers[item.index] = await atEntry(item, () => perform({ ...ctx, tx, pendingReferences: pending }, item, ids, includeResource));
       }
     });
     return { resourceType: 'Bundle', type: 'transaction-response', entry: answers };
@@ -161,6 +185,7 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
   for (const [index, entry] of entries.entries()) {
     try {
       const parsed = parseEntry(entry, index);
+      await reading(ctx, (c) => checkBeforeWriting(c, parsed));
       answers.push(await writing(ctx, (c) => perform(c, parsed, new Map(), includeResource)));
     } catch (error) {
       answers.push(failure(error));

@@ -4,7 +4,7 @@ import type { Transaction } from 'sequelize';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { Invalid, MethodNotAllowed, NotFound, PreconditionFailed, Unprocessable } from '../http/errors.js';
-import { assertRowAccess, assertTypeAccess } from './access.js';
+import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess } from './access.js';
 import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
 import { fieldsOf, validateIncoming } from './validate.js';
@@ -109,10 +109,24 @@ async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefin
   }
 }
 
+/**
+ * The checks of a create or update that need no transaction, run before the write takes the writer (SQLite)
+ * or its locks: access first, then the R4 validation, which can take half a second for a large resource and
+ * is remembered for the same body (validate.ts), so the transaction that follows only repeats cheap checks.
+ */
+export async function checkBeforeWriting(ctx: FhirContext, definition: ResourceDefinition, body: unknown, existingId?: string): Promise<void> {
+  assertTypeAccess(ctx, definition, 'write');
+  const existing = existingId === undefined ? null : await definition.model(ctx.db).findByPk(existingId);
+  if (existing) await assertRowAccess(ctx, definition, patientOf(definition, plainRow(existing)), 'write');
+  await assertNamedPatientAccess(ctx, definition, body);
+  await validateIncoming(body, definition.type, ctx.config.fhirLimits);
+}
+
 /** Create (http.html#create); `id` is chosen by the caller only for transaction entries with urn:uuid fullUrls. */
 export async function create(ctx: WriteContext, definition: ResourceDefinition, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
   assertTypeAccess(ctx, definition, 'write');
-  const resource = validateIncoming(body, definition.type);
+  await assertNamedPatientAccess(ctx, definition, body);
+  const resource = await validateIncoming(body, definition.type, ctx.config.fhirLimits);
   if (definition.create) {
     const row = await definition.create(ctx, resource, id);
     return storedOf(definition.toResource(row), 201);
@@ -148,14 +162,16 @@ export async function createIfNoneExist(ctx: WriteContext, definition: ResourceD
 /** Update (http.html#update) of an existing resource; `If-Match` must name the current version. */
 export async function update(ctx: WriteContext, definition: ResourceDefinition, id: string, body: unknown, ifMatch?: string): Promise<Stored> {
   assertTypeAccess(ctx, definition, 'write');
-  const resource = validateIncoming(body, definition.type);
+  const expected = ifMatch === undefined ? undefined : /^(?:W\/)?"?(\d+)"?$/.exec(ifMatch.trim())?.[1];
+  if (ifMatch !== undefined && expected === undefined) throw new Invalid('invalid-if-match', 'If-Match must be a version ETag such as W/"3".');
+  // Who may change this row, and for whom, is decided before the body is validated (access.ts).
+  const existing = await loadRow(ctx, definition, id);
+  await assertRowAccess(ctx, definition, patientOf(definition, existing), 'write');
+  await assertNamedPatientAccess(ctx, definition, body);
+  const resource = await validateIncoming(body, definition.type, ctx.config.fhirLimits);
   if (resource.id !== id) {
     throw new Invalid('id-mismatch', `The body's id must be ${id}, the id in the URL.`, [{ expression: `${definition.type}.id`, message: `must be ${id}` }]);
   }
-  const expected = ifMatch === undefined ? undefined : /^(?:W\/)?"?(\d+)"?$/.exec(ifMatch.trim())?.[1];
-  if (ifMatch !== undefined && expected === undefined) throw new Invalid('invalid-if-match', 'If-Match must be a version ETag such as W/"3".');
-  const existing = await loadRow(ctx, definition, id);
-  await assertRowAccess(ctx, definition, patientOf(definition, existing), 'write');
   const fields = fieldsOf(definition, resource, new Date());
   const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
   if (patientId !== patientOf(definition, existing)) await assertRowAccess(ctx, definition, patientId, 'write');

@@ -83,6 +83,12 @@ export interface ResourceDefinition {
    * constrained to the caller's patients. Absent: any signed-in caller whose scopes allow the type may read.
    */
   patientColumn?: string;
+  /**
+   * Where an incoming resource names its patient: the element holding the Reference(s), dotted through arrays
+   * (`subject`, `participant.actor`). The caller's access to that patient is checked before the resource is
+   * validated (access.ts `assertNamedPatientAccess`), so a refused write costs no validation.
+   */
+  patientReference?: string;
   /** Roles that may use the type at all (default: every role) … */
   readRoles?: Role[];
   /** … and that may create or update it (default: every role, still bound by scopes and the compartment). */

@@ -57,6 +57,7 @@ export function fhirRoutes(node: HospitalNode): Router {
   }).post(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'create');
     const criteria = req.get('if-none-exist');
+    await reading(contextOf(node, req), (c) => interactions.checkBeforeWriting(c, definition, req.body));
     sendStored(req, res, await writing(contextOf(node, req), (c) => (criteria
       ? interactions.createIfNoneExist(c, definition, req.body, criteria)
       : interactions.create(c, definition, req.body))));
@@ -73,6 +74,7 @@ export function fhirRoutes(node: HospitalNode): Router {
     sendStored(req, res, await reading(contextOf(node, req), (c) => interactions.read(c, definition, req.params.id)));
   }).put(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'update');
+    await reading(contextOf(node, req), (c) => interactions.checkBeforeWriting(c, definition, req.body, req.params.id));
     sendStored(req, res, await writing(contextOf(node, req), (c) => interactions.update(c, definition, req.params.id, req.body, req.get('if-match'))));
   }).delete(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'delete');

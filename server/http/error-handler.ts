@@ -2,7 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { ConnectionError, TimeoutError } from 'sequelize';
 import { WriterTimeout } from '../../db/connection.js';
 import {
-  DomainError, InternalError, Invalid, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, Unavailable, UnsupportedMediaType,
+  DomainError, InternalError, type ErrorDetail, Invalid, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, Unavailable,
+  UnsupportedMediaType,
 } from './errors.js';
 
 /** Express's body parsers flag their errors with `type`; translate the ones a client can cause. */
@@ -46,6 +47,17 @@ function asDomainError(error: unknown): DomainError | undefined {
   return undefined;
 }
 
+/**
+ * At most this many details are listed in an answer, the last one saying how many more there were: a body
+ * with 20,000 bad elements gets a short answer, not one as large as itself.
+ */
+export const LISTED_ISSUES = 100;
+
+function listed(details: ErrorDetail[]): ErrorDetail[] {
+  if (details.length <= LISTED_ISSUES) return details;
+  return [...details.slice(0, LISTED_ISSUES - 1), { message: `… and ${details.length - LISTED_ISSUES + 1} more issues like these.` }];
+}
+
 export function problemJson(error: DomainError, instance: string) {
   return {
     type: `/problems/${error.code}`,
@@ -53,13 +65,13 @@ export function problemJson(error: DomainError, instance: string) {
     status: error.status,
     code: error.code,
     instance,
-    ...(error.details.length ? { errors: error.details } : {}),
+    ...(error.details.length ? { errors: listed(error.details) } : {}),
     ...error.extra,
   };
 }
 
 export function operationOutcome(error: DomainError) {
-  const issues = error.details.length ? error.details : [{ message: error.message }];
+  const issues = error.details.length ? listed(error.details) : [{ message: error.message }];
   return {
     resourceType: 'OperationOutcome',
     issue: issues.map((detail) => ({

@@ -9,6 +9,7 @@ registerResource({
   fromResource: (resource, now) => fromConditionResource(resource as Condition, now),
   interactions: ['read', 'vread', 'search-type', 'history-instance', 'create', 'update', 'delete'],
   patientColumn: 'patientId',
+  patientReference: 'subject',
   writeRoles: ['admin', 'doctor'],
   enteredInError: { verificationStatus: 'entered-in-error' },
   searchParams: [

@@ -9,6 +9,7 @@ registerResource({
   fromResource: (resource) => fromCoverageResource(resource as Coverage),
   interactions: ['read', 'vread', 'search-type', 'history-instance', 'create', 'update', 'delete'],
   patientColumn: 'patientId',
+  patientReference: 'beneficiary',
   writeRoles: ['admin', 'insurer'],
   enteredInError: { status: 'entered-in-error' },
   searchParams: [

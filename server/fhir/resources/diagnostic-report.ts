@@ -15,6 +15,7 @@ registerResource({
   fromResource: (resource) => fromDiagnosticReportResource(resource as DiagnosticReport),
   interactions: ['read', 'vread', 'search-type', 'history-instance', 'create', 'update', 'delete'],
   patientColumn: 'patientId',
+  patientReference: 'subject',
   writeRoles: ['admin', 'doctor'],
   enteredInError: { status: 'entered-in-error' },
   async afterWrite(ctx, row) {

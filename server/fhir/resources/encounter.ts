@@ -9,6 +9,7 @@ registerResource({
   fromResource: (resource) => fromEncounterResource(resource as Encounter),
   interactions: ['read', 'vread', 'search-type', 'history-instance', 'create', 'update', 'delete'],
   patientColumn: 'patientId',
+  patientReference: 'subject',
   writeRoles: ['admin', 'doctor'],
   enteredInError: { status: 'entered-in-error' },
   searchParams: [

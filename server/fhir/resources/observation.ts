@@ -11,6 +11,7 @@ registerResource({
   fromResource: (resource) => fromObservationResource(resource as Observation),
   interactions: ['read', 'vread', 'search-type', 'history-instance', 'create', 'update', 'delete'],
   patientColumn: 'patientId',
+  patientReference: 'subject',
   writeRoles: ['admin', 'doctor', 'patient'],
   enteredInError: { status: 'entered-in-error' },
   searchParams: [

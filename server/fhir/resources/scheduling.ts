@@ -37,6 +37,7 @@ registerResource({
   toResource: (row) => appointmentToFhir(row as unknown as Appointment),
   interactions: ['read', 'vread', 'search-type', 'history-instance', 'create'],
   patientColumn: 'patientId',
+  patientReference: 'participant.actor',
   writeRoles: ['patient', 'admin'],
   searchParams: [
     { name: 'patient', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'Who is booked' },

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { R4Result } from './r4-validator.js';
+
+/**
+ * Validates incoming resources on one worker thread. The R4 validator costs about 5 µs per element, so a
+ * 1 MB resource takes about half a second: on the main thread that would hold every other request,
+ * `/healthz` included, for as long (docs/performance.md). The worker is started on first use, keeps the
+ * process alive only while it has work, and is started again if it dies; resources queue on it in order.
+ */
+const here = fileURLToPath(import.meta.url);
+const workerFile = path.join(path.dirname(here), `r4-validation-worker${path.extname(here)}`);
+
+/** Node runs the build (.js) directly; the sources (.ts, under tsx in tests and benches) need tsx's loader in the worker. */
+function startWorker(): Worker {
+  if (!workerFile.endsWith('.ts')) return new Worker(workerFile);
+  const url = JSON.stringify(pathToFileURL(workerFile).href);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api')); // resolved here: eval'd code resolves from the cwd
+  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${url}); });`, { eval: true });
+}
+
+interface Pending {
+  resolve(result: R4Result): void;
+  reject(error: Error): void;
+}
+
+let worker: Worker | undefined;
+let nextId = 0;
+const pending = new Map<number, Pending>();
+
+function failAll(error: Error): void {
+  worker = undefined;
+  for (const waiting of pending.values()) waiting.reject(error);
+  pending.clear();
+}
+
+function validationWorker(): Worker {
+  if (worker) return worker;
+  const started = startWorker();
+  started.on('message', ({ id, result }: { id: number; result: R4Result }) => {
+    pending.get(id)?.resolve(result);
+    pending.delete(id);
+    if (!pending.size) started.unref();
+  });
+  started.on('error', (error) => failAll(error));
+  started.on('exit', (code) => failAll(new Error(`the R4 validation thread stopped (exit code ${code})`)));
+  worker = started;
+  return started;
+}
+
+/** validateR4 on the validation thread; the resource must be within FHIR_MAX_DEPTH (it is copied there). */
+export function validateR4OffThread(resource: unknown): Promise<R4Result> {
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    const thread = validationWorker();
+    thread.ref(); // an idle thread does not keep the process alive; one with work to answer does
+    // As JSON text: copying a string is cheaper for the main thread than structured-cloning the object tree.
+    thread.postMessage({ id, json: JSON.stringify(resource) });
+  });
+}
