@@ -13,6 +13,7 @@ import type { HospitalNode } from './hospital-node.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { LoginThrottle } from './http/login-throttle.js';
+import { noStore } from './http/no-store.js';
 import { requestContext } from './http/request-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { operationsRoutes } from './operations/routes.js';
@@ -43,6 +44,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(helmet());
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ limit: config.bodyLimit, extended: false }));
+  app.use(['/api', '/fhir', '/auth'], noStore);
 
   app.use(prescriptionFhirRoutes(node)); // before any other /fhir router: the Task operations are ours
   app.use(operationsRoutes(node));

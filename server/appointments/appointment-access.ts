@@ -30,5 +30,8 @@ export async function appointmentFor(db: Database, caller: Caller, appointmentId
       resourceId: appointmentId, patientId: appointment.patientId, detail: 'not a party to this appointment',
     }, tx);
   }
-  throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
+  throw appointmentNotFound(appointmentId);
 }
+
+/** What an appointment the caller is no party to answers: exactly what one that does not exist answers. */
+export const appointmentNotFound = (id: string) => new NotFound('appointment-not-found', `No appointment with id ${id}.`);
