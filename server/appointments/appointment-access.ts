@@ -22,6 +22,9 @@ export async function appointmentFor(db: Database, caller: Caller, appointmentId
   if (!scopeAllows(caller.scopes, 'Appointment', mode)) {
     throw new Forbidden('insufficient-scope', `The access token's scope does not allow ${mode} access to Appointment.`);
   }
+  if (caller.role !== 'patient' && caller.role !== 'doctor' && caller.role !== 'admin') {
+    throw new Forbidden('wrong-role', 'Appointments are for their patient, their doctor and admins.');
+  }
   const appointment = await db.models.Appointment.findByPk(appointmentId, { transaction: tx });
   if (appointment && isParty(caller, appointment)) return appointment;
   if (appointment) {

@@ -41,6 +41,7 @@ function audit(ctx: FhirContext, definition: ResourceDefinition, action: 'C' | '
 }
 
 export async function read(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Stored> {
+  assertTypeAccess(ctx, definition, 'read'); // a type the caller may never read is refused before any lookup
   const row = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, row), 'read', id);
   await audit(ctx, definition, 'R', 'read', id, patientOf(definition, row));
@@ -58,6 +59,7 @@ async function rowAtVersion(ctx: FhirContext, definition: ResourceDefinition, cu
 }
 
 export async function vread(ctx: FhirContext, definition: ResourceDefinition, id: string, version: string): Promise<Stored> {
+  assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
   const row = /^\d+$/.test(version) ? await rowAtVersion(ctx, definition, current, Number(version)) : null;
@@ -68,6 +70,7 @@ export async function vread(ctx: FhirContext, definition: ResourceDefinition, id
 
 /** Instance history, newest first (http.html#history); seeded rows may have no earlier versions stored. */
 export async function history(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Bundle> {
+  assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
   const older = await ctx.db.models.ResourceVersion.findAll({
