@@ -190,7 +190,8 @@ async function buildWorld(hospital: TestNode): Promise<World> {
   const unknown = crypto.randomUUID();
   const ids = Object.fromEntries(Object.keys(own).map((kind) => [kind, {
     own: own[kind as RecordKind], other: theirs[kind as RecordKind],
-    unknown: kind === 'message' ? `${own.visit}/messages/${unknown}` : unknown,
+    // Not a number's prefix: MariaDB would read '7fcd…' as the integer id 7 (AuditEvent ids are integers).
+    unknown: kind === 'message' ? `${own.visit}/messages/${unknown}` : `x${unknown}`,
   }])) as World['ids'];
   return {
     tokens: {

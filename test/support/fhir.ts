@@ -14,10 +14,7 @@ export interface FhirTestServer {
 export async function startFhirServer(hospital: TestNode): Promise<FhirTestServer> {
   const server: Server = hospital.app.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // Links are built from PUBLIC_BASE_URL, never from the request's Host: here the public address is this server's.
-  hospital.config.publicBaseUrl = origin;
-  const base = `${origin}/fhir`;
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
   return {
     base,
     client: (token) => new Client({ baseUrl: base, bearerToken: token }),
