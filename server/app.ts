@@ -14,6 +14,7 @@ import { fhirRoutes } from './fhir/routes.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { LoginThrottle } from './http/login-throttle.js';
 import { rateLimits } from './http/rate-limits.js';
+import { noStore } from './http/no-store.js';
 import { requestContext } from './http/request-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { operationsRoutes } from './operations/routes.js';
@@ -51,6 +52,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.post('/auth/token', node.rateLimits.tokenGrants);
   app.post('/api/patients', node.rateLimits.registration);
   app.use(['/api', '/fhir'], node.rateLimits.api);
+  app.use(['/api', '/fhir', '/auth'], noStore);
 
   app.use(prescriptionFhirRoutes(node)); // before any other /fhir router: the Task operations are ours
   app.use(operationsRoutes(node));

@@ -13,6 +13,7 @@ import { partnerDispensing } from './0080-partner-dispensing.js';
 import { loginFailures } from './0100-login-failures.js';
 import { importedSourceIds } from './0110-imported-source-ids.js';
 import { diagnosticReports } from './0090-diagnostic-reports.js';
+import { refreshTokenScope } from './0120-refresh-token-scope.js';
 
 export interface Migration {
   name: string;
@@ -25,4 +26,5 @@ export const migrations: Migration[] = [
   foundation, scheduling, resourceVersions, observations, fhirSearchIndexes, notificationOutbox, videoSessions,
   consultations, prescriptions, exchangePartnerPatient, partnerDispensing, diagnosticReports, loginFailures,
   importedSourceIds,
+  refreshTokenScope,
 ];

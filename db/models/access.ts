@@ -34,6 +34,8 @@ export class RefreshToken extends Model<InferAttributes<RefreshToken>, InferCrea
   declare expiresAt: Date;
   declare usedAt: Date | null;
   declare revokedAt: Date | null;
+  /** The scope granted at sign-in (space-separated); null for tokens from before migration 0120. */
+  declare scope: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
 }
 
@@ -68,6 +70,7 @@ export function defineAccess(sequelize: Sequelize) {
     expiresAt: { type: DataTypes.DATE(3), allowNull: false },
     usedAt: { type: DataTypes.DATE(3), allowNull: true },
     revokedAt: { type: DataTypes.DATE(3), allowNull: true },
+    scope: { type: DataTypes.STRING(1000), allowNull: true },
     createdAt: timestampColumns.createdAt,
   }, { sequelize, tableName: 'refresh_tokens', updatedAt: false });
 

@@ -22,6 +22,9 @@ export async function appointmentFor(db: Database, caller: Caller, appointmentId
   if (!scopeAllows(caller.scopes, 'Appointment', mode)) {
     throw new Forbidden('insufficient-scope', `The access token's scope does not allow ${mode} access to Appointment.`);
   }
+  if (caller.role !== 'patient' && caller.role !== 'doctor' && caller.role !== 'admin') {
+    throw new Forbidden('wrong-role', 'Appointments are for their patient, their doctor and admins.');
+  }
   const appointment = await db.models.Appointment.findByPk(appointmentId, { transaction: tx });
   if (appointment && isParty(caller, appointment)) return appointment;
   if (appointment) {
@@ -30,5 +33,8 @@ export async function appointmentFor(db: Database, caller: Caller, appointmentId
       resourceId: appointmentId, patientId: appointment.patientId, detail: 'not a party to this appointment',
     }, tx);
   }
-  throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
+  throw appointmentNotFound(appointmentId);
 }
+
+/** What an appointment the caller is no party to answers: exactly what one that does not exist answers. */
+export const appointmentNotFound = (id: string) => new NotFound('appointment-not-found', `No appointment with id ${id}.`);

@@ -5,8 +5,9 @@ import type { Appointment, VisitType } from '../../db/models/scheduling.js';
 import { recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { patientNotFound } from '../auth/patient-access.js';
 import { scopeAllows } from '../auth/scopes.js';
-import { Forbidden, Invalid, NotFound } from '../http/errors.js';
+import { Forbidden, Invalid } from '../http/errors.js';
 import { eligibilityPolicy, type EligibilityPolicy } from '../consultations/eligibility.js';
 import type { Config } from '../config.js';
 import { lockPatient } from './locks.js';
@@ -66,7 +67,7 @@ export async function bookAppointment(
   const now = options.now ?? new Date();
   const patientId = bookingPatient(caller, input);
   if (caller.role === 'admin' && !(await db.models.Patient.count({ where: { id: patientId }, transaction: outerTx }))) {
-    throw new NotFound('patient-not-found', `No patient with id ${patientId}.`);
+    throw patientNotFound(patientId);
   }
   const slot = await db.models.Slot.findByPk(input.slotId, { transaction: outerTx });
   assertSlotBookable(slot, input.slotId, input.visitType, now);

@@ -1,5 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
+import { patientNotFound } from '../auth/patient-access.js';
 import { NotFound } from '../http/errors.js';
 
 /**
@@ -12,7 +13,7 @@ export async function lockPatient(db: Database, patientId: string, tx: Transacti
   // SQLite: the IMMEDIATE transaction already excludes every other writer; the patient came from a verified token.
   if (db.dialect === 'sqlite') return;
   const patient = await db.models.Patient.findByPk(patientId, { attributes: ['id'], transaction: tx, lock: tx.LOCK.UPDATE });
-  if (!patient) throw new NotFound('patient-not-found', `No patient with id ${patientId}.`);
+  if (!patient) throw patientNotFound(patientId);
 }
 
 export async function lockPractitioner(db: Database, practitionerId: string, tx: Transaction) {

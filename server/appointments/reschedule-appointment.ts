@@ -2,12 +2,14 @@ import type { Database } from '../../db/connection.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { Forbidden } from '../http/errors.js';
 import { appointmentFor } from './appointment-access.js';
 import { notActive } from './cancel-appointment.js';
 import { lockPatient } from './locks.js';
 import { queueRescheduled, type NotificationSettings } from './notifications.js';
 import { assertBeforeCutoff } from './rules/cancellation-cutoff.js';
 import { assertNoOverlappingAppointment } from './rules/no-overlapping-appointment.js';
+import { assertSameDoctorUnlessPatient } from './rules/same-doctor-unless-patient.js';
 import { assertSlotBookable, slotTaken } from './rules/slot-is-bookable.js';
 import { holdSlot, releaseSlot } from './slot-hold.js';
 
@@ -20,11 +22,15 @@ export interface RescheduleOptions extends NotificationSettings { cancellationCu
  */
 export async function rescheduleAppointment(db: Database, caller: Caller, appointmentId: string, newSlotId: string, options: RescheduleOptions) {
   const now = options.now ?? new Date();
+  if (caller.role !== 'patient' && caller.role !== 'admin') {
+    throw new Forbidden('wrong-role', 'Only the patient (or an admin on their behalf) reschedules an appointment.');
+  }
   const appointment = await appointmentFor(db, caller, appointmentId, 'write');
   if (appointment.status !== 'booked') throw notActive(appointment, 'rescheduled');
   assertBeforeCutoff(appointment, caller, options.cancellationCutoffMinutes, now, 'reschedule');
   const slot = await db.models.Slot.findByPk(newSlotId);
   assertSlotBookable(slot, newSlotId, appointment.visitType, now);
+  assertSameDoctorUnlessPatient(caller, appointment, slot);
   const previous = { slotId: appointment.slotId, start: appointment.start };
   return db.transaction(async (tx) => {
     const { Appointment } = db.models;

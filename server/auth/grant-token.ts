@@ -7,7 +7,7 @@ import { Invalid, Unauthorized } from '../http/errors.js';
 import type { LoginThrottle } from '../http/login-throttle.js';
 import type { Origin } from './caller.js';
 import { decoyHash, verifyPassword } from './passwords.js';
-import { grantScopes } from './scopes.js';
+import { grantScopes, narrowScopes, ROLE_SCOPES } from './scopes.js';
 import { hashRefreshToken, newRefreshToken, type TokenIssuer } from './tokens.js';
 
 /** The body of a successful token response (RFC 6749 §5.1). */
@@ -39,6 +39,7 @@ async function issueTokens(deps: TokenGrantDeps, user: User, scope: string[], fa
     expiresAt: new Date(Date.now() + deps.refreshTtlSeconds * 1000),
     usedAt: null,
     revokedAt: null,
+    scope: scope.join(' '),
   });
   const scopeText = scope.join(' ');
   return {
@@ -107,6 +108,10 @@ export async function refreshGrant(
   }
   const user = await User.findByPk(stored.userId);
   if (!user || !user.active) throw refused('The account is no longer active.');
-  const scope = grantScopes(user.role, input.scope);
+  // A refresh keeps or narrows the scope granted at sign-in (kept with the family); a token from before that was
+  // kept (null) refreshes to the role's default scope, as it always did.
+  const granted = stored.scope === null ? ROLE_SCOPES[user.role] : narrowScopes(ROLE_SCOPES[user.role], stored.scope);
+  const scope = narrowScopes(granted, input.scope);
+  if (scope.length === 0) throw new Invalid('invalid-scope', 'None of the requested scopes was granted at sign-in.', [], { error: 'invalid_scope' });
   return issueTokens(deps, user, scope, stored.familyId);
 }

@@ -26,14 +26,23 @@ export function scopeAllows(scopes: string[], resourceType: string, mode: Access
 
 /** The scopes to grant: the requested ones that the role allows, or all of the role's when none are asked for. */
 export function grantScopes(role: Role, requested: string | undefined): string[] {
-  const allowed = ROLE_SCOPES[role];
+  return narrowScopes(ROLE_SCOPES[role], requested);
+}
+
+/**
+ * The requested scopes that `allowed` covers, or all of `allowed` when none are asked for: a grant (and a refresh,
+ * against the scope granted at sign-in) can keep or narrow a scope, never widen it.
+ */
+export function narrowScopes(allowed: string[], requested: string | undefined): string[] {
   if (!requested?.trim()) return allowed;
   return requested.trim().split(/\s+/).filter((scope) => {
     const match = SCOPE.exec(scope);
     if (!match) return false;
     const [, context, type, mode] = match;
     return allowed.some((a) => {
-      const [, aContext, aType, aMode] = SCOPE.exec(a)!;
+      const granted = SCOPE.exec(a);
+      if (!granted) return false;
+      const [, aContext, aType, aMode] = granted;
       return aContext === context && (aType === '*' || aType === type) && (aMode === '*' || aMode === mode);
     });
   });

@@ -43,11 +43,16 @@ export function tokenIssuer(config: Pick<Config, 'publicBaseUrl' | 'accessTokenT
         const payload = jwt.verify(token, key.publicKey, {
           algorithms: ['ES256'], issuer, audience: issuer,
         }) as jwt.JwtPayload & AccessClaims;
+        // jsonwebtoken accepts a token without exp; one of ours always has exp, iat and sub (RFC 7519 §4.1).
+        if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number' || typeof payload.sub !== 'string' || !payload.sub) {
+          throw new Unauthorized('invalid-token', 'The access token is invalid.');
+        }
         return {
           sub: payload.sub, role: payload.role, patient: payload.patient ?? null,
           practitioner: payload.practitioner ?? null, org: payload.org ?? null, scope: payload.scope ?? '',
         };
       } catch (error) {
+        if (error instanceof Unauthorized) throw error;
         if (error instanceof jwt.TokenExpiredError) {
           throw new Unauthorized('token-expired', 'The access token has expired; refresh it or sign in again.');
         }

@@ -4,7 +4,7 @@ import type { DiagnosisDocument } from '../../db/models/consultations.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
-import { assertPatientAccess } from '../auth/patient-access.js';
+import { assertPatientAccess, assertTypeAllowed } from '../auth/patient-access.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { ICD10 } from './eligibility.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
@@ -54,15 +54,18 @@ export async function listDiagnosisDocuments(db: Database, caller: Caller, patie
   return documents.map(documentView);
 }
 
+const documentNotFound = (documentId: string) => new NotFound('document-not-found', `No diagnosis document with id ${documentId}.`);
+
 async function findDocument(db: Database, documentId: string) {
   const document = await db.models.DiagnosisDocument.findByPk(documentId);
-  if (!document) throw new NotFound('document-not-found', `No diagnosis document with id ${documentId}.`);
+  if (!document) throw documentNotFound(documentId);
   return document;
 }
 
 export async function readDiagnosisDocumentContent(db: Database, caller: Caller, documentId: string) {
+  await assertTypeAllowed(db, caller, 'DocumentReference', 'read');
   const document = await findDocument(db, documentId);
-  await assertPatientAccess(db, caller, document.patientId, 'DocumentReference', 'read');
+  await assertPatientAccess(db, caller, document.patientId, 'DocumentReference', 'read', documentNotFound(documentId));
   await recordAudit(db, caller, { action: 'R', activity: 'diagnosis-document-read', resourceType: 'DocumentReference', resourceId: document.id, patientId: document.patientId });
   return fileContent(db, document.fileId);
 }
@@ -73,8 +76,9 @@ export async function readDiagnosisDocumentContent(db: Database, caller: Caller,
  */
 export async function reviewDiagnosisDocument(db: Database, caller: Caller, documentId: string, review: DocumentReview) {
   if (caller.role !== 'doctor' || !caller.practitionerId) throw new Forbidden('wrong-role', 'Only a doctor reviews diagnosis documents.');
+  await assertTypeAllowed(db, caller, 'Condition', 'write');
   const document = await findDocument(db, documentId);
-  await assertPatientAccess(db, caller, document.patientId, 'Condition', 'write');
+  await assertPatientAccess(db, caller, document.patientId, 'Condition', 'write', documentNotFound(documentId));
   return db.transaction(async (tx) => {
     const { DiagnosisDocument, Condition } = db.models;
     const now = new Date();

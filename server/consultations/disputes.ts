@@ -35,12 +35,16 @@ export async function openDispute(db: Database, caller: Caller, encounterId: str
   });
 }
 
-/** Its patient or an admin; anyone else is refused. */
+/** Its patient or an admin; other roles are refused (403), another patient gets the 404 of a dispute that does not exist. */
 async function disputeFor(db: Database, caller: Caller, disputeId: string) {
+  if (caller.role !== 'admin' && caller.role !== 'patient') throw new Forbidden('wrong-role', 'Disputes are for patients and admins.');
+  const notFound = new NotFound('dispute-not-found', `No dispute with id ${disputeId}.`);
   const dispute = await db.models.Dispute.findByPk(disputeId);
-  if (!dispute) throw new NotFound('dispute-not-found', `No dispute with id ${disputeId}.`);
-  const own = caller.role === 'patient' && caller.patientId === dispute.patientId;
-  if (!own && caller.role !== 'admin') throw new Forbidden('not-your-dispute', 'Only the patient who opened the dispute and admins can see it.');
+  if (!dispute) throw notFound;
+  if (caller.role === 'patient' && caller.patientId !== dispute.patientId) {
+    await recordAudit(db, caller, { action: 'R', activity: 'refused', outcome: '4', resourceType: DISPUTE_RESOURCE, resourceId: disputeId, patientId: dispute.patientId });
+    throw notFound;
+  }
   return dispute;
 }
 
@@ -92,7 +96,10 @@ export async function disputeTimeline(db: Database, caller: Caller, disputeId: s
   const dispute = await disputeFor(db, caller, disputeId);
   const visit = await db.models.Encounter.findByPk(dispute.encounterId, { rejectOnEmpty: true });
   const timeline = await visitTimeline(db, visit);
-  await recordAudit(db, caller, { action: 'R', activity: 'dispute-timeline-read', resourceType: DISPUTE_RESOURCE, resourceId: dispute.id, patientId: dispute.patientId });
+  // The admin's one read of clinical content, with the dispute as its purpose of use: an audit event of its own.
+  await recordAudit(db, caller, {
+    action: 'R', activity: 'dispute-evidence', resourceType: 'Encounter', resourceId: visit.id, patientId: dispute.patientId, detail: `dispute ${dispute.id}`,
+  });
   return { dispute: disputeView(dispute), timeline };
 }
 

@@ -4,9 +4,10 @@ import type { Encounter } from '../../db/models/clinical.js';
 import { cancelAppointment, type CancelOptions } from '../appointments/cancel-appointment.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
-import { Forbidden, NotFound } from '../http/errors.js';
+import { Forbidden } from '../http/errors.js';
 import { illegalMove, moveVisit, VISIT_TRANSITIONS, visitForAppointment } from './visit-lifecycle.js';
 import { signNote } from './visit-note.js';
+import { appointmentNotFound } from '../appointments/appointment-access.js';
 import { sideOf, visitOfParticipant, type VisitSide } from './visit-participants.js';
 
 export const visitView = (v: Encounter, outcome?: { outcome: string; reason: string } | null) => ({
@@ -17,11 +18,11 @@ export const visitView = (v: Encounter, outcome?: { outcome: string; reason: str
 
 /** The visit of a booked appointment (created planned on first use), for its patient or its doctor. */
 export async function openVisit(db: Database, caller: Caller, appointmentId: string) {
+  if (caller.role !== 'patient' && caller.role !== 'doctor') throw new Forbidden('wrong-role', 'Only the patient and the doctor of an appointment open its visit.');
   const appointment = await db.models.Appointment.findByPk(appointmentId);
-  if (!appointment) throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
-  const isPatient = caller.role === 'patient' && caller.patientId === appointment.patientId;
-  const isDoctor = caller.role === 'doctor' && caller.practitionerId === appointment.practitionerId;
-  if (!isPatient && !isDoctor) throw new Forbidden('not-visit-participant', 'Only the patient and the doctor of this appointment may open its visit.');
+  const isPatient = caller.role === 'patient' && caller.patientId === appointment?.patientId;
+  const isDoctor = caller.role === 'doctor' && caller.practitionerId === appointment?.practitionerId;
+  if (!appointment || (!isPatient && !isDoctor)) throw appointmentNotFound(appointmentId);
   const visit = await visitForAppointment(db, appointmentId);
   await recordAudit(db, caller, { action: 'R', activity: 'visit-opened', resourceType: 'Encounter', resourceId: visit.id, patientId: visit.patientId });
   return visitView(visit);

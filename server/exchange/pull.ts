@@ -13,7 +13,7 @@ import { fromEncounterResource } from '../../fhir-mappings/encounter.js';
 import { fromObservationResource } from '../../fhir-mappings/observation.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
-import { hasCareRelationship } from '../auth/patient-access.js';
+import { assertPatientAccess } from '../auth/patient-access.js';
 import { linkReportResults } from '../consultations/report-results.js';
 import { Forbidden } from '../http/errors.js';
 import { withPartner, type PartnerCallDeps } from './partner-client.js';
@@ -74,10 +74,8 @@ async function fetchRecords(deps: PullDeps, partner: Partner, partnerPatientId: 
  */
 export async function pullPartnerRecords(deps: PullDeps, caller: Caller, patientId: string): Promise<PullResult> {
   const { db } = deps;
-  if (!['patient', 'doctor'].includes(caller.role) || !(await hasCareRelationship(db, caller, patientId))) {
-    await recordAudit(db, caller, { action: 'E', activity: 'refused', outcome: '4', resourceType: 'Patient', resourceId: patientId, patientId, detail: 'partner pull' });
-    throw new Forbidden('not-your-patient', 'Only the patient or their doctor pulls records from partner hospitals.');
-  }
+  if (!['patient', 'doctor'].includes(caller.role)) throw new Forbidden('wrong-role', 'Only the patient or their doctor pulls records from partner hospitals.');
+  await assertPatientAccess(db, caller, patientId, 'Patient', 'write');
   const consents = await db.models.Consent.findAll({ where: { patientId, status: 'active' } });
   const partners = consents.length === 0 ? [] : await db.models.Partner.findAll({
     where: { id: { [Op.in]: consents.map((c) => c.partnerId) }, active: true }, order: [['name', 'ASC']],

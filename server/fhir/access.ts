@@ -1,52 +1,58 @@
-import { literal, Op, type WhereOptions } from 'sequelize';
+import type { WhereOptions } from 'sequelize';
 import { recordAudit, type AuditEntry } from '../audit/audit-log.js';
-import { hasCareRelationship } from '../auth/patient-access.js';
-import { scopeAllows, type AccessMode } from '../auth/scopes.js';
-import { Forbidden } from '../http/errors.js';
+import { careFilter, isInCare } from '../auth/care-relationship.js';
+import { roleRefusal, scopeRefusal } from '../auth/patient-access.js';
+import type { AccessMode } from '../auth/scopes.js';
+import { DomainError, Forbidden, NotFound } from '../http/errors.js';
 import type { FhirContext, ResourceDefinition } from './registry.js';
+
+/** What a read of a record that does not exist answers; a record the caller may not see answers the same. */
+export const resourceNotFound = (type: string, id: string) => new NotFound('resource-not-found', `There is no ${type} with id ${id}.`);
 
 /**
  * A refusal whose audit event must be written after the transaction it happened in has rolled back
  * (on SQLite an audit write inside would wait for the very lock the transaction holds). runInteraction in
- * http.ts writes it.
+ * http.ts writes it. It answers as the refusal it carries: a 403, or the 404 of a record that does not exist.
  */
-export class AccessRefused extends Forbidden {
-  constructor(code: string, message: string, readonly audit: AuditEntry) {
-    super(code, message);
+export class AccessRefused extends DomainError {
+  constructor(refusal: DomainError, readonly audit: AuditEntry) {
+    super(refusal.status, refusal.code, refusal.message, refusal.issueType, refusal.details, refusal.extra);
   }
 }
 
-function refuse(mode: AccessMode, type: string, patientId: string | null, code: string, message: string, why: string): never {
-  throw new AccessRefused(code, message, {
-    action: mode === 'read' ? 'R' : 'U', activity: 'refused', outcome: '4', resourceType: type, patientId, detail: why,
-  });
-}
+const auditOf = (mode: AccessMode, type: string, patientId: string | null, why: string): AuditEntry => ({
+  action: mode === 'read' ? 'R' : 'U', activity: 'refused', outcome: '4', resourceType: type, patientId, detail: why,
+});
 
-/** The role and scope checks that do not depend on a row: the same rules as assertPatientAccess. */
+/** The role and scope checks that do not depend on a row: the same rules as /api (auth/patient-access.ts). */
 export function assertTypeAccess(ctx: FhirContext, definition: ResourceDefinition, mode: AccessMode): void {
   const roles = mode === 'read' ? definition.readRoles : definition.writeRoles ?? definition.readRoles;
   if (roles && !roles.includes(ctx.caller.role)) {
-    refuse(mode, definition.type, null, 'wrong-role', `${definition.type} ${mode} is only for ${roles.join(' or ')} accounts.`,
-      `role ${ctx.caller.role} may not ${mode} ${definition.type}`);
+    throw new AccessRefused(new Forbidden('wrong-role', `${definition.type} ${mode} is only for ${roles.join(' or ')} accounts.`),
+      auditOf(mode, definition.type, null, `role ${ctx.caller.role} may not ${mode} ${definition.type}`));
   }
-  if (!scopeAllows(ctx.caller.scopes, definition.type, mode)) {
-    refuse(mode, definition.type, null, 'insufficient-scope',
-      `The access token's scope does not allow ${mode} access to ${definition.type}.`, `token scope does not allow ${definition.type}.${mode}`);
-  }
+  // The minimum-necessary rule of each role reaches only the Patient compartment's types.
+  const refusal = (definition.patientColumn ? roleRefusal(ctx.caller, definition.type, mode) : undefined)
+    ?? scopeRefusal(ctx.caller, definition.type, mode);
+  if (refusal) throw new AccessRefused(refusal.error, auditOf(mode, definition.type, null, refusal.why));
 }
 
-/** Type checks plus, for a row in the Patient compartment, the care relationship (DESIGN.md "Identity and access"). */
+/**
+ * Type checks plus, for a row in the Patient compartment, the care relationship (DESIGN.md "Identity and access").
+ * A row outside the caller's care answers as a row that does not exist (404) when `id` names it; a new row
+ * (create) for a patient outside the caller's care is refused 403, as for a patient that does not exist.
+ */
 export async function assertRowAccess(
-  ctx: FhirContext, definition: ResourceDefinition, patientId: string | null, mode: AccessMode,
+  ctx: FhirContext, definition: ResourceDefinition, patientId: string | null, mode: AccessMode, id?: string,
 ): Promise<void> {
   assertTypeAccess(ctx, definition, mode);
   if (!definition.patientColumn) return;
   // A row about no patient (a login's audit event) is outside every compartment but the admin's, as in search.
-  const allowed = patientId === null ? ctx.caller.role === 'admin' : await hasCareRelationship(ctx.db, ctx.caller, patientId);
-  if (!allowed) {
-    refuse(mode, definition.type, patientId, 'not-your-patient', 'You may only access the records of patients in your care.',
-      'no care relationship with this patient');
-  }
+  const allowed = patientId === null ? ctx.caller.role === 'admin' : await isInCare(ctx.db, ctx.caller, patientId);
+  if (allowed) return;
+  const refusal = id !== undefined ? resourceNotFound(definition.type, id)
+    : new Forbidden('not-your-patient', 'You may only write records of patients in your care.');
+  throw new AccessRefused(refusal, auditOf(mode, definition.type, patientId, 'no care relationship with this patient'));
 }
 
 /** `Patient/123`, `https://node/fhir/Patient/123/_history/2` → `123` (the ids referencedId would map). */
@@ -79,32 +85,9 @@ export async function assertNamedPatientAccess(ctx: FhirContext, definition: Res
   }
 }
 
-/**
- * The search constraint that keeps a caller inside their own patients' records: a patient sees only their
- * own, a doctor the patients they have a visit or appointment with, an insurer its members, an admin all.
- */
+/** The search constraint that keeps a caller inside their own patients' records (auth/care-relationship.ts). */
 export function compartmentWhere(ctx: FhirContext, definition: ResourceDefinition): WhereOptions | undefined {
-  const column = definition.patientColumn;
-  if (!column) return undefined;
-  const { caller } = ctx;
-  const escape = (value: string | null) => ctx.db.sequelize.escape(value ?? '');
-  switch (caller.role) {
-    case 'admin':
-      return undefined;
-    case 'patient':
-      return { [column]: caller.patientId ?? '' };
-    case 'doctor':
-      return { [column]: { [Op.in]: literal(`(SELECT patientId FROM encounters WHERE practitionerId = ${escape(caller.practitionerId)}`
-        + ` UNION SELECT patientId FROM appointments WHERE practitionerId = ${escape(caller.practitionerId)})`) } };
-    case 'insurer':
-      return { [column]: { [Op.in]: literal(`(SELECT patientId FROM coverages WHERE payorId = ${escape(caller.organizationId)})`) } };
-    case 'system':
-      // A partner node: the patients with an active consent to it, while its registration is active.
-      return { [column]: { [Op.in]: literal(`(SELECT c.patientId FROM consents c JOIN partners p ON p.id = c.partnerId`
-        + ` WHERE c.partnerId = ${escape(caller.organizationId)} AND c.status = 'active' AND p.active = 1)`) } };
-    default:
-      return { [column]: { [Op.in]: [] } };
-  }
+  return definition.patientColumn ? careFilter(ctx.db, ctx.caller, definition.patientColumn) : undefined;
 }
 
 /** Writes the audit event of a refusal (outside any transaction). */

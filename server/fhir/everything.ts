@@ -1,9 +1,10 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { Op, type WhereOptions } from 'sequelize';
 import { recordAudit } from '../audit/audit-log.js';
-import { Invalid, NotFound } from '../http/errors.js';
+import { Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { scopeAllows } from '../auth/scopes.js';
-import { assertRowAccess } from './access.js';
+import { roleReachesType } from '../auth/care-relationship.js';
+import { AccessRefused, assertRowAccess, resourceNotFound } from './access.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition } from './registry.js';
 import { entryOf, plainRow } from './search.js';
 
@@ -61,9 +62,14 @@ export function everythingQuery(query: Record<string, unknown>, parameters: Reso
 export async function patientEverything(ctx: FhirContext, id: string, query: Record<string, unknown>): Promise<Bundle> {
   const patientDefinition = definitionOf('Patient');
   if (!patientDefinition) throw new NotFound('unknown-resource-type', 'This server does not serve Patient resources.');
+  // The whole record: only for roles that reach every type (not an insurer, not an admin), refused before a lookup.
+  if (!roleReachesType(ctx.caller.role, '*')) {
+    throw new AccessRefused(new Forbidden('wrong-role', 'Patient/$everything is the whole record: it is for the patient and their doctors.'),
+      { action: 'E', activity: 'refused', outcome: '4', resourceType: 'Patient', patientId: null, detail: `role ${ctx.caller.role} may not $everything` });
+  }
   const patient = await patientDefinition.model(ctx.db).findByPk(id, { transaction: ctx.tx });
-  if (!patient) throw new NotFound('resource-not-found', `Patient/${id} does not exist.`);
-  await assertRowAccess(ctx, patientDefinition, id, 'read');
+  if (!patient) throw resourceNotFound('Patient', id);
+  await assertRowAccess(ctx, patientDefinition, id, 'read', id);
 
   const compartmentTypes = registeredTypes().filter((d) => d.patientColumn);
   const since = sinceOf(query);

@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { NextFunction, Request, Response } from 'express';
 import type { Transaction } from 'sequelize';
+import type { Config } from '../config.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { DomainError, NotFound, MethodNotAllowed, UnsupportedMediaType } from '../http/errors.js';
 import { callerOf } from '../http/request-context.js';
@@ -25,13 +26,16 @@ export function fhirFormat(req: Request, _res: Response, next: NextFunction): vo
   next();
 }
 
-export function baseUrlOf(req: Request): string {
-  // req.host honours X-Forwarded-Host only from the proxies TRUST_PROXY names, and keeps the port (Express 5).
-  return `${req.protocol}://${req.host}/fhir`;
+/**
+ * The FHIR base of every link we answer (Bundle links, Location, SMART endpoints): always the configured public
+ * address, never the request's Host or X-Forwarded-Host, which a client chooses.
+ */
+export function baseUrlOf(config: Pick<Config, 'publicBaseUrl'>): string {
+  return `${config.publicBaseUrl}/fhir`;
 }
 
 export function contextOf(node: HospitalNode, req: Request): FhirContext {
-  return { db: node.db, caller: callerOf(req), config: node.config, baseUrl: baseUrlOf(req) };
+  return { db: node.db, caller: callerOf(req), config: node.config, baseUrl: baseUrlOf(node.config) };
 }
 
 /** The registered type named in the path, if it supports the interaction (404 / 405 otherwise). */
@@ -75,11 +79,11 @@ export function strictHandling(req: Request): boolean {
 }
 
 /** Answers a stored resource with ETag, Last-Modified and (for creates) Location, honouring Prefer. */
-export function sendStored(req: Request, res: Response, stored: Stored): void {
+export function sendStored(req: Request, res: Response, base: string, stored: Stored): void {
   const { resource, versionId } = stored;
   res.setHeader('ETag', `W/"${versionId}"`);
   res.setHeader('Last-Modified', new Date(stored.lastUpdated).toUTCString());
-  const location = `${baseUrlOf(req)}/${resource.resourceType}/${resource.id}/_history/${versionId}`;
+  const location = `${base}/${resource.resourceType}/${resource.id}/_history/${versionId}`;
   if (stored.status === 201 || req.method === 'PUT') res.setHeader(stored.status === 201 ? 'Location' : 'Content-Location', location);
   const prefer = preferredReturn(req);
   if (prefer === 'minimal') {

@@ -4,7 +4,7 @@ import type { Transaction } from 'sequelize';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { Invalid, MethodNotAllowed, NotFound, PreconditionFailed, Unprocessable } from '../http/errors.js';
-import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess } from './access.js';
+import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess, resourceNotFound } from './access.js';
 import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
 import { fieldsOf, validateIncoming } from './validate.js';
@@ -32,7 +32,7 @@ function patientOf(definition: ResourceDefinition, row: Row): string | null {
 
 async function loadRow(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Row> {
   const instance = await definition.model(ctx.db).findByPk(id, { transaction: ctx.tx });
-  if (!instance) throw new NotFound('resource-not-found', `There is no ${definition.type} with id ${id}.`);
+  if (!instance) throw resourceNotFound(definition.type, id);
   return plainRow(instance);
 }
 
@@ -41,8 +41,9 @@ function audit(ctx: FhirContext, definition: ResourceDefinition, action: 'C' | '
 }
 
 export async function read(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Stored> {
+  assertTypeAccess(ctx, definition, 'read'); // a type the caller may never read is refused before any lookup
   const row = await loadRow(ctx, definition, id);
-  await assertRowAccess(ctx, definition, patientOf(definition, row), 'read');
+  await assertRowAccess(ctx, definition, patientOf(definition, row), 'read', id);
   await audit(ctx, definition, 'R', 'read', id, patientOf(definition, row));
   return storedOf(definition.toResource(row));
 }
@@ -58,8 +59,9 @@ async function rowAtVersion(ctx: FhirContext, definition: ResourceDefinition, cu
 }
 
 export async function vread(ctx: FhirContext, definition: ResourceDefinition, id: string, version: string): Promise<Stored> {
+  assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
-  await assertRowAccess(ctx, definition, patientOf(definition, current), 'read');
+  await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
   const row = /^\d+$/.test(version) ? await rowAtVersion(ctx, definition, current, Number(version)) : null;
   if (!row) throw new NotFound('version-not-found', `${definition.type}/${id} has no version ${version}.`);
   await audit(ctx, definition, 'R', 'vread', id, patientOf(definition, current));
@@ -68,8 +70,9 @@ export async function vread(ctx: FhirContext, definition: ResourceDefinition, id
 
 /** Instance history, newest first (http.html#history); seeded rows may have no earlier versions stored. */
 export async function history(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Bundle> {
+  assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
-  await assertRowAccess(ctx, definition, patientOf(definition, current), 'read');
+  await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
   const older = await ctx.db.models.ResourceVersion.findAll({
     where: { resourceType: definition.versionsOf ?? definition.type, resourceId: id },
     order: [['versionId', 'DESC']], transaction: ctx.tx,
@@ -117,7 +120,7 @@ async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefin
 export async function checkBeforeWriting(ctx: FhirContext, definition: ResourceDefinition, body: unknown, existingId?: string): Promise<void> {
   assertTypeAccess(ctx, definition, 'write');
   const existing = existingId === undefined ? null : await definition.model(ctx.db).findByPk(existingId);
-  if (existing) await assertRowAccess(ctx, definition, patientOf(definition, plainRow(existing)), 'write');
+  if (existing) await assertRowAccess(ctx, definition, patientOf(definition, plainRow(existing)), 'write', existingId);
   await assertNamedPatientAccess(ctx, definition, body);
   await validateIncoming(body, definition.type, ctx.config.fhirLimits);
 }
@@ -166,7 +169,7 @@ export async function update(ctx: WriteContext, definition: ResourceDefinition, 
   if (ifMatch !== undefined && expected === undefined) throw new Invalid('invalid-if-match', 'If-Match must be a version ETag such as W/"3".');
   // Who may change this row, and for whom, is decided before the body is validated (access.ts).
   const existing = await loadRow(ctx, definition, id);
-  await assertRowAccess(ctx, definition, patientOf(definition, existing), 'write');
+  await assertRowAccess(ctx, definition, patientOf(definition, existing), 'write', id);
   await assertNamedPatientAccess(ctx, definition, body);
   const resource = await validateIncoming(body, definition.type, ctx.config.fhirLimits);
   if (resource.id !== id) {
@@ -191,7 +194,7 @@ async function writeVersion(
   if (count === 0) {
     throw expectedVersion
       ? new PreconditionFailed('version-conflict', `${definition.type}/${id} has changed since version ${expectedVersion}; read it again.`)
-      : new NotFound('resource-not-found', `There is no ${definition.type} with id ${id}.`);
+      : resourceNotFound(definition.type, id);
   }
   const instance = await Model.findByPk(id, { transaction: ctx.tx, rejectOnEmpty: true });
   if (action === 'U') await definition.afterWrite?.(ctx, plainRow(instance));
@@ -206,7 +209,7 @@ export async function remove(ctx: WriteContext, definition: ResourceDefinition, 
   assertTypeAccess(ctx, definition, 'write');
   const existing = await loadRow(ctx, definition, id);
   const patientId = patientOf(definition, existing);
-  await assertRowAccess(ctx, definition, patientId, 'write');
+  await assertRowAccess(ctx, definition, patientId, 'write', id);
   const expected = ifMatch === undefined ? undefined : /(\d+)/.exec(ifMatch)?.[1];
   return writeVersion(ctx, definition, id, definition.enteredInError, expected, 'D', 'delete', patientId);
 }

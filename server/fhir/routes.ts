@@ -14,8 +14,8 @@ import './resources/index.js';
 import { search, type SearchQuery } from './search.js';
 
 /** The search URL as a GET (POST _search parameters moved into the query), for self and next links. */
-function selfUrl(req: Request, query: SearchQuery): string {
-  const url = new URL(`${baseUrlOf(req)}/${String(req.params.type)}`);
+function selfUrl(base: string, req: Request, query: SearchQuery): string {
+  const url = new URL(`${base}/${String(req.params.type)}`);
   for (const [key, value] of Object.entries(query)) {
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) url.searchParams.append(key, v);
   }
@@ -39,11 +39,12 @@ export function fhirRoutes(node: HospitalNode): Router {
   const router = Router();
   const signedIn = authenticate(node.tokens);
   const publishedAt = new Date().toISOString();
+  const base = baseUrlOf(node.config);
   router.use('/fhir', fhirFormat);
 
-  router.route('/fhir/metadata').get((req, res) => sendResource(res, 200, capabilityStatement(baseUrlOf(req), publishedAt))).all(methodNotAllowed);
+  router.route('/fhir/metadata').get((_req, res) => sendResource(res, 200, capabilityStatement(base, publishedAt))).all(methodNotAllowed);
   router.route(['/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration'])
-    .get((req, res) => { res.json(smartConfiguration(baseUrlOf(req))); }).all(methodNotAllowed);
+    .get((_req, res) => { res.json(smartConfiguration(base)); }).all(methodNotAllowed);
 
   router.route('/fhir').post(signedIn, async (req, res) => {
     const ctx = contextOf(node, req);
@@ -53,12 +54,12 @@ export function fhirRoutes(node: HospitalNode): Router {
   router.route('/fhir/:type').get(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'search-type');
     const query = searchQuery(req);
-    sendResource(res, 200, await reading(contextOf(node, req), (c) => search(c, definition, query, { strict: strictHandling(req), selfUrl: selfUrl(req, query) })));
+    sendResource(res, 200, await reading(contextOf(node, req), (c) => search(c, definition, query, { strict: strictHandling(req), selfUrl: selfUrl(base, req, query) })));
   }).post(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'create');
     const criteria = req.get('if-none-exist');
     await reading(contextOf(node, req), (c) => interactions.checkBeforeWriting(c, definition, req.body));
-    sendStored(req, res, await writing(contextOf(node, req), (c) => (criteria
+    sendStored(req, res, base, await writing(contextOf(node, req), (c) => (criteria
       ? interactions.createIfNoneExist(c, definition, req.body, criteria)
       : interactions.create(c, definition, req.body))));
   }).all(methodNotAllowed);
@@ -66,16 +67,16 @@ export function fhirRoutes(node: HospitalNode): Router {
   router.route('/fhir/:type/_search').post(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'search-type');
     const query = searchQuery(req);
-    sendResource(res, 200, await reading(contextOf(node, req), (c) => search(c, definition, query, { strict: strictHandling(req), selfUrl: selfUrl(req, query) })));
+    sendResource(res, 200, await reading(contextOf(node, req), (c) => search(c, definition, query, { strict: strictHandling(req), selfUrl: selfUrl(base, req, query) })));
   }).all(methodNotAllowed);
 
   router.route('/fhir/:type/:id').get(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'read');
-    sendStored(req, res, await reading(contextOf(node, req), (c) => interactions.read(c, definition, req.params.id)));
+    sendStored(req, res, base, await reading(contextOf(node, req), (c) => interactions.read(c, definition, req.params.id)));
   }).put(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'update');
     await reading(contextOf(node, req), (c) => interactions.checkBeforeWriting(c, definition, req.body, req.params.id));
-    sendStored(req, res, await writing(contextOf(node, req), (c) => interactions.update(c, definition, req.params.id, req.body, req.get('if-match'))));
+    sendStored(req, res, base, await writing(contextOf(node, req), (c) => interactions.update(c, definition, req.params.id, req.body, req.get('if-match'))));
   }).delete(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'delete');
     await writing(contextOf(node, req), (c) => interactions.remove(c, definition, req.params.id, req.get('if-match')));
@@ -93,7 +94,7 @@ export function fhirRoutes(node: HospitalNode): Router {
 
   router.route('/fhir/:type/:id/_history/:version').get(signedIn, async (req, res) => {
     const definition = definitionFor(req, 'vread');
-    sendStored(req, res, await reading(contextOf(node, req), (c) => interactions.vread(c, definition, req.params.id, req.params.version)));
+    sendStored(req, res, base, await reading(contextOf(node, req), (c) => interactions.vread(c, definition, req.params.id, req.params.version)));
   }).all(methodNotAllowed);
 
   router.route('/fhir/:type/:id/:operation').get(signedIn, async (req, res) => {

@@ -152,10 +152,11 @@ export async function listPatientAlerts(db: Database, caller: Caller, patientId:
 
 /** The treating doctor acknowledges an open alert once; that stops its escalation. */
 export async function acknowledgeAlert(db: Database, caller: Caller, alertId: string) {
-  const alert = await db.models.MonitoringAlert.findByPk(alertId);
-  if (!alert) throw new NotFound('alert-not-found', `No alert with id ${alertId}.`);
   if (caller.role !== 'doctor') throw new Forbidden('wrong-role', 'Only a doctor acknowledges alerts.');
-  await assertPatientAccess(db, caller, alert.patientId, 'Flag', 'write');
+  const notFound = new NotFound('alert-not-found', `No alert with id ${alertId}.`);
+  const alert = await db.models.MonitoringAlert.findByPk(alertId);
+  if (!alert) throw notFound;
+  await assertPatientAccess(db, caller, alert.patientId, 'Flag', 'write', notFound);
   return db.transaction(async (tx) => {
     const [acknowledged] = await db.models.MonitoringAlert.update(
       { status: 'acknowledged', openKey: null, acknowledgedAt: new Date(), acknowledgedBy: caller.userId },

@@ -8,7 +8,7 @@ import type { Caller } from '../auth/caller.js';
 import type { KeyRing } from '../auth/keys.js';
 import { Conflict, Forbidden, Gone, Invalid } from '../http/errors.js';
 import { hashSecret, matchesHash, newSecret } from './access-code.js';
-import { findPrescription } from './review.js';
+import { findPrescription, prescriptionNotFound } from './review.js';
 import { signDetached, type SignedDocument } from './signing.js';
 
 /**
@@ -207,9 +207,8 @@ export async function cancelWhileNotHeld(db: Database, id: string, where: WhereO
 /** $abort (and cancel in /api): the prescriber withdraws the prescription while no pharmacy holds it. */
 export async function abortPrescription(db: Database, caller: Caller, id: string) {
   const before = await findPrescription(db, id);
-  if (caller.practitionerId === null || caller.practitionerId !== before.prescriberId) {
-    throw new Forbidden('not-prescriber', 'Only the prescribing doctor can cancel this prescription.');
-  }
+  // Another doctor is not told that the prescription exists (routes let only doctors through).
+  if (caller.practitionerId === null || caller.practitionerId !== before.prescriberId) throw prescriptionNotFound(id);
   return db.transaction(async (tx) => {
     const moved = await cancelWhileNotHeld(db, id, {}, tx);
     const row = await findPrescription(db, id, tx);

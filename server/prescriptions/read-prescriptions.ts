@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { registerTimelineSource, versionsOf, type TimelineEntry } from '../consultations/dispute-timeline.js';
 import { Forbidden } from '../http/errors.js';
-import { findPrescription } from './review.js';
+import { findPrescription, prescriptionNotFound } from './review.js';
 
 /** The plain view the web client shows (lines, status, review outcome, validity). */
 export function prescriptionSummary(row: Prescription, lines: PrescriptionLine[]) {
@@ -21,15 +21,22 @@ export function prescriptionSummary(row: Prescription, lines: PrescriptionLine[]
 export const linesOf = (db: Database, prescriptionId: string) =>
   db.models.PrescriptionLine.findAll({ where: { prescriptionId }, order: [['lineNo', 'ASC']] });
 
-/** Who may see a prescription: its patient, its prescriber, any pharmacist of the hospital, an admin. */
+/**
+ * Who may see a prescription: its patient, its prescriber, any pharmacist of the hospital (the review queue and
+ * the desk). Insurers and admins never (clinical content: 403); anyone else gets the 404 of a prescription that
+ * does not exist, audited.
+ */
 export async function readablePrescription(db: Database, caller: Caller, id: string) {
+  if (caller.role === 'insurer' || caller.role === 'admin') {
+    throw new Forbidden('wrong-role', `${caller.role} accounts do not have access to prescriptions.`);
+  }
   const row = await findPrescription(db, id);
   const allowed = (caller.role === 'patient' && caller.patientId === row.patientId)
     || (caller.role === 'doctor' && caller.practitionerId === row.prescriberId)
-    || caller.role === 'pharmacist' || caller.role === 'admin';
+    || caller.role === 'pharmacist';
   if (!allowed) {
     await recordAudit(db, caller, { action: 'R', activity: 'refused', outcome: '4', resourceType: 'Task', resourceId: id, patientId: row.patientId });
-    throw new Forbidden('not-your-prescription', 'This prescription is not yours to see.');
+    throw prescriptionNotFound(id);
   }
   await recordAudit(db, caller, { action: 'R', activity: 'prescription-read', resourceType: 'Task', resourceId: id, patientId: row.patientId });
   return { row, lines: await linesOf(db, id) };

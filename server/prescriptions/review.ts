@@ -23,9 +23,11 @@ export interface ReviewInput {
   note?: string;
 }
 
+export const prescriptionNotFound = (id: string) => new NotFound('prescription-not-found', `No prescription with id ${id}.`);
+
 export async function findPrescription(db: Database, id: string, tx?: Transaction) {
   const row = await db.models.Prescription.findByPk(id, { transaction: tx });
-  if (!row) throw new NotFound('prescription-not-found', `No prescription with id ${id}.`);
+  if (!row) throw prescriptionNotFound(id);
   return row;
 }
 

@@ -3,7 +3,8 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import type { KeyRing } from '../auth/keys.js';
 import type { Config } from '../config.js';
-import { Forbidden, NotFound } from '../http/errors.js';
+import { appointmentNotFound } from '../appointments/appointment-access.js';
+import { Forbidden } from '../http/errors.js';
 import { iceServersFor, type IceServer } from './ice-servers.js';
 import { issueRoomToken } from './room-tokens.js';
 import { openVideoRoom, sideOf } from './video-room-window.js';
@@ -22,15 +23,16 @@ export const SIGNALLING_PATH = '/visits/signal';
 /** A room token for the caller, when they are this appointment's patient or doctor and the room is open. */
 export async function issueVideoToken(db: Database, config: Config, keys: KeyRing, caller: Caller, appointmentId: string,
   now = new Date()): Promise<VideoTokenGrant> {
+  if (caller.role !== 'patient' && caller.role !== 'doctor') throw new Forbidden('wrong-role', 'Only the patient and the doctor of an appointment join its video visit.');
   const appointment = await db.models.Appointment.findByPk(appointmentId);
-  if (!appointment) throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
+  if (!appointment) throw appointmentNotFound(appointmentId);
   const side = sideOf(appointment, caller);
   if (!side) {
     await recordAudit(db, caller, {
       action: 'E', activity: 'video-token', outcome: '4', resourceType: 'Appointment', resourceId: appointmentId,
       patientId: appointment.patientId, detail: 'not a participant',
     });
-    throw new Forbidden('not-a-participant', 'Only the patient and the doctor of this appointment can join its video visit.');
+    throw appointmentNotFound(appointmentId);
   }
   await openVideoRoom(db, appointmentId, now);
   const token = issueRoomToken(keys, config.publicBaseUrl, config.video.roomTokenTtlSeconds, {

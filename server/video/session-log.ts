@@ -4,7 +4,7 @@ import type { VideoSessionEventType, VideoSide } from '../../db/models/video-ses
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { registerTimelineSource } from '../consultations/dispute-timeline.js';
-import { Forbidden, NotFound } from '../http/errors.js';
+import { appointmentNotFound } from '../appointments/appointment-access.js';
 import { bothConnectedMs, wholeMinutes } from './connected-time.js';
 
 export interface SessionEventInput {
@@ -53,13 +53,13 @@ export async function connectedMinutes(db: Database, appointmentId: string, now 
 /** The session log and connected time of a visit, for its doctor. */
 export async function readVideoSession(db: Database, caller: Caller, appointmentId: string, now = new Date()) {
   const appointment = await db.models.Appointment.findByPk(appointmentId);
-  if (!appointment) throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
+  if (!appointment) throw appointmentNotFound(appointmentId);
   if (!caller.practitionerId || caller.practitionerId !== appointment.practitionerId) {
     await recordAudit(db, caller, {
       action: 'R', activity: 'video-session', outcome: '4', resourceType: 'Appointment', resourceId: appointmentId,
       patientId: appointment.patientId, detail: 'not the doctor of this appointment',
     });
-    throw new Forbidden('not-the-doctor', 'Only the doctor of this appointment can read its video session log.');
+    throw appointmentNotFound(appointmentId);
   }
   const log = await sessionLog(db, appointmentId);
   const ms = bothConnectedMs(log, await countUntil(db, appointmentId, now));

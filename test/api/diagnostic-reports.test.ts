@@ -104,14 +104,14 @@ describeOnEachDatabase('FHIR DiagnosticReport: exam results with their result Ob
     expect(first.result).to.have.length(2);
   });
 
-  it('when a patient records a report or reads another patient\'s, then 403; a delete marks it entered-in-error', async () => {
+  it('when a patient records a report or reads another patient\'s, then 403 and 404; a delete marks it entered-in-error', async () => {
     const { patient, client } = await patientInCare(hospital(), fhir, 'Guarded');
     const { report } = await recordLipidPanel(client, patient.patientId);
     const own = await failureOf(fhir.client(patient.token).create({ resourceType: 'DiagnosticReport', body: lipidPanel(patient.patientId, []) as never }));
     expect(own.status).to.equal(403);
     const nosy = await newPatient(hospital(), 'Nosy');
-    expect((await failureOf(fhir.client(nosy.token).read({ resourceType: 'DiagnosticReport', id: report.id }))).status).to.equal(403);
-    await request(hospital().app).delete(`/fhir/DiagnosticReport/${report.id}`).auth((await patientInCare(hospital(), fhir, 'X')).doctor.token, { type: 'bearer' }).expect(403);
+    expect((await failureOf(fhir.client(nosy.token).read({ resourceType: 'DiagnosticReport', id: report.id }))).status).to.equal(404);
+    await request(hospital().app).delete(`/fhir/DiagnosticReport/${report.id}`).auth((await patientInCare(hospital(), fhir, 'X')).doctor.token, { type: 'bearer' }).expect(404);
     await client.delete({ resourceType: 'DiagnosticReport', id: report.id });
     const deleted = await valid<Json>(client.read({ resourceType: 'DiagnosticReport', id: report.id }));
     expect(deleted.status).to.equal('entered-in-error');

@@ -147,11 +147,11 @@ describeOnEachDatabase('visit disputes', (hospital) => {
     expect(audited, "the patient's own list read is audited").to.equal(1);
   });
 
-  it("when someone other than the visit's patient opens or reads a dispute, then 403", async () => {
+  it("when someone other than the visit's patient opens or reads a dispute, then 404 as for one that does not exist", async () => {
     const visit = await disputedVisit();
     const other = await newPatient(hospital(), 'Stranger');
-    await post(`/api/visits/${visit.visitId}/disputes`, other.token, { reason: 'not mine' }).expect(403);
+    await post(`/api/visits/${visit.visitId}/disputes`, other.token, { reason: 'not mine' }).expect(404);
     await post(`/api/visits/${visit.visitId}/disputes`, visit.doctor.token, { reason: 'doctor' }).expect(403);
-    expect((await get(`/api/disputes/${visit.disputeId}`, other.token).expect(403)).body.code).to.equal('not-your-dispute');
+    expect((await get(`/api/disputes/${visit.disputeId}`, other.token).expect(404)).body.code).to.equal('dispute-not-found');
   });
 });

@@ -98,9 +98,9 @@ describeOnEachDatabase('follow-up eligibility evidence', (hospital) => {
     expect(await hospital().db.models.DiagnosisDocument.count()).to.equal(before);
   });
 
-  it("when a patient uploads to another patient's record, then 403", async () => {
+  it("when a patient uploads to another patient's record, then 404 as for a patient that does not exist", async () => {
     const patient = await newPatient(hospital(), 'Intruder');
     const other = await newPatient(hospital(), 'Other');
-    expect((await upload(patient.token, other.patientId, PDF_BYTES, 'application/pdf').expect(403)).body.code).to.equal('not-your-patient');
+    expect((await upload(patient.token, other.patientId, PDF_BYTES, 'application/pdf').expect(404)).body.code).to.equal('patient-not-found');
   });
 });

@@ -118,15 +118,15 @@ for (const dialect of DIALECTS) {
       expect(audit).to.equal(2);
     });
 
-    it('when another patient or another doctor asks for the visit\'s exam results, then 403, audited; an unknown visit is 404', async () => {
+    it('when another patient or another doctor asks for the visit\'s exam results, then 404 as for an unknown visit, audited; an unknown visit is 404', async () => {
       const { atA } = await sharedPatientWithExams();
       await pull(atA.patientId, atA.token).expect(200);
       const { visitId } = await visitAtA(atA);
       const otherPatient = await newPatient(a.hospital, 'Nosy');
       const otherDoctor = await newDoctor(a.hospital, 'Elsewhere');
       for (const token of [otherPatient.token, otherDoctor.token]) {
-        const res = await examResults(visitId, token).expect(403);
-        expect(res.body.code).to.equal('not-visit-participant');
+        const res = await examResults(visitId, token).expect(404);
+        expect(res.body.code).to.equal('visit-not-found');
         expect(JSON.stringify(res.body)).not.to.contain('24331-1');
       }
       const refusals = await a.hospital.db.models.AuditEvent.count({ where: { activity: 'refused', outcome: '4', resourceId: visitId } });

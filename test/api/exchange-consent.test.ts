@@ -65,11 +65,11 @@ describeOnEachDatabase('partner hospitals and exchange consent', (hospital) => {
     expect(await hasExchangeConsent(hospital().db, patient.patientId, partner.id)).to.equal(false);
   });
 
-  it("when someone else grants consent for a patient, then 403; an unknown partner is 404", async () => {
+  it("when someone else grants consent for a patient, then 404 as for a patient that does not exist; an unknown partner is 404", async () => {
     const partner = await newPartner();
     const patient = await newPatient(hospital(), 'Owner');
     const other = await newPatient(hospital(), 'NotOwner');
-    await request(hospital().app).post(`/api/patients/${patient.patientId}/consents`).auth(other.token, { type: 'bearer' }).send({ partnerId: partner.id }).expect(403);
+    await request(hospital().app).post(`/api/patients/${patient.patientId}/consents`).auth(other.token, { type: 'bearer' }).send({ partnerId: partner.id }).expect(404);
     const res = await request(hospital().app).post(`/api/patients/${patient.patientId}/consents`).auth(patient.token, { type: 'bearer' }).send({ partnerId: 'nope' }).expect(404);
     expect(res.body.code).to.equal('partner-not-found');
   });

@@ -84,7 +84,7 @@ describeOnEachDatabase('FHIR API: bounded work per request', (hospital) => {
     expect(await hospital().db.models.Observation.count({ where: { patientId: patient.patientId } })).to.equal(0);
   });
 
-  it("when a patient writes another patient's Observation with an invalid body, then create, update, batch and transaction are refused 403 before validation", async () => {
+  it("when a patient writes another patient's Observation with an invalid body, then create, update, batch and transaction are refused (403, or the 404 of a record one may not see) before validation", async () => {
     const patient = await newPatient(hospital(), 'Intruder');
     const other = await newPatient(hospital(), 'Victim');
     const stored = await post(other.token, '/fhir/Observation', heartRate(other.patientId, 70)).expect(201);
@@ -94,7 +94,7 @@ describeOnEachDatabase('FHIR API: bounded work per request', (hospital) => {
     expect([created.status, codeOf(created.body)]).to.deep.equal([403, 'not-your-patient']);
     const updated = await request(hospital().app).put(`/fhir/Observation/${stored.body.id}`).auth(patient.token, { type: 'bearer' })
       .set('Content-Type', 'application/fhir+json').send(JSON.stringify({ ...invalid, id: stored.body.id }));
-    expect([updated.status, codeOf(updated.body)]).to.deep.equal([403, 'not-your-patient']);
+    expect([updated.status, codeOf(updated.body)]).to.deep.equal([404, 'resource-not-found']);
     const moved = await request(hospital().app).put(`/fhir/Observation/${stored.body.id}`).auth(other.token, { type: 'bearer' })
       .set('Content-Type', 'application/fhir+json').send(JSON.stringify({ ...invalid, id: stored.body.id, subject: { reference: `Patient/${patient.patientId}` } }));
     expect([moved.status, codeOf(moved.body)]).to.deep.equal([403, 'not-your-patient']);

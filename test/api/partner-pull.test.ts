@@ -117,10 +117,10 @@ for (const dialect of DIALECTS) {
       expect((await followUpEligibility(a.hospital.db, atA.patientId, { conditionCode: 'I10' })).eligible).to.equal(true);
     });
 
-    it('when another patient asks to pull for this one, then 403', async () => {
+    it('when another patient asks to pull for this one, then 404 as for a patient that does not exist', async () => {
       const { atA } = await sharedPatient();
       const other = await newPatient(a.hospital, 'Nosy');
-      await request(a.hospital.app).post(`/api/patients/${atA.patientId}/partner-records/pull`).auth(other.token, { type: 'bearer' }).expect(403);
+      await request(a.hospital.app).post(`/api/patients/${atA.patientId}/partner-records/pull`).auth(other.token, { type: 'bearer' }).expect(404);
     });
   });
 }

@@ -77,11 +77,11 @@ describeOnEachDatabase('FHIR Patient/$everything: the patient downloads all of t
     await request(hospital().app).get(url).query({ _since: 'yesterday' }).auth(alice.token, { type: 'bearer' }).expect(400);
   });
 
-  it('when another patient asks for someone\'s $everything, then 403 and the refusal is audited', async () => {
+  it('when another patient asks for someone\'s $everything, then 404 as for a patient that does not exist, and the refusal is audited', async () => {
     const alice = await patientWithRecords(hospital(), 'Private');
     const mallory = await newPatient(hospital(), 'Nosy');
-    const res = await request(hospital().app).get(`/fhir/Patient/${alice.patientId}/$everything`).auth(mallory.token, { type: 'bearer' }).expect(403);
-    expect(res.body.issue[0].details.coding[0].code).to.equal('not-your-patient');
+    const res = await request(hospital().app).get(`/fhir/Patient/${alice.patientId}/$everything`).auth(mallory.token, { type: 'bearer' }).expect(404);
+    expect(res.body.issue[0].details.coding[0].code).to.equal('resource-not-found');
     const refusals = await hospital().db.models.AuditEvent.count({ where: { actorUserId: mallory.userId, patientId: alice.patientId, outcome: '4' } });
     expect(refusals).to.equal(1);
   });
@@ -92,7 +92,7 @@ describeOnEachDatabase('FHIR Patient/$everything: the patient downloads all of t
     expectValidR4(res.body);
     expect(refsOf(res.body)).to.have.members(alice.records);
     const stranger = await newDoctor(hospital(), 'Stranger');
-    await request(hospital().app).get(`/fhir/Patient/${alice.patientId}/$everything`).auth(stranger.token, { type: 'bearer' }).expect(403);
+    await request(hospital().app).get(`/fhir/Patient/${alice.patientId}/$everything`).auth(stranger.token, { type: 'bearer' }).expect(404);
   });
 
   it('when the export runs, then exactly one audit event records it', async () => {

@@ -53,32 +53,32 @@ describeOnEachDatabase('patient records and who may see them', (hospital) => {
     expect(event.recordedAt).to.be.instanceOf(Date);
   });
 
-  it("when a patient asks for another patient's record, then 403 and the refusal is audited", async () => {
+  it("when a patient asks for another patient's record, then 404 as for a patient that does not exist, and the refusal is audited", async () => {
     const mallory = await newPatient(hospital(), 'Mallory');
     const victim = await newPatient(hospital(), 'Victim');
-    const res = await readSummary(mallory.token, victim.patientId).set('X-Request-Id', 'audit-check-0002').expect(403);
-    expect(res.body.code).to.equal('not-your-patient');
+    const res = await readSummary(mallory.token, victim.patientId).set('X-Request-Id', 'audit-check-0002').expect(404);
+    expect(res.body.code).to.equal('patient-not-found');
     expect(JSON.stringify(res.body)).to.not.include('Victim');
     const event = await hospital().db.models.AuditEvent.findOne({ where: { requestId: 'audit-check-0002' }, raw: true });
     expect(event).to.include({ outcome: '4', activity: 'refused', patientId: victim.patientId, actorUserId: mallory.userId });
   });
 
-  it('when a doctor has seen the patient, then they may read the record; a doctor who has not gets 403', async () => {
+  it('when a doctor has seen the patient, then they may read the record; a doctor who has not gets 404', async () => {
     const patient = await newPatient(hospital(), 'Treated');
     const treating = await newDoctor(hospital(), 'Treating');
     const stranger = await newDoctor(hospital(), 'Stranger');
     await recordInPersonVisit(hospital(), patient.patientId, treating.practitionerId);
     await readSummary(treating.token, patient.patientId).expect(200);
-    await readSummary(stranger.token, patient.patientId).expect(403);
+    await readSummary(stranger.token, patient.patientId).expect(404);
   });
 
-  it("when an insurer reads a member's record it is allowed; a non-member's is 403; a pharmacist gets 403", async () => {
+  it("when an insurer reads a member's record it is allowed; a non-member's is 404; a pharmacist gets 403", async () => {
     const alice = await hospital().db.models.User.findOne({ where: { email: 'alice@demo.test' }, rejectOnEmpty: true });
     const outsider = await newPatient(hospital(), 'Uninsured');
     const insurer = await hospital().tokenFor('insurer@demo.test');
     const member = await readSummary(insurer, alice.patientId!).expect(200);
     expect(member.body.coverages).to.have.length(1);
-    await readSummary(insurer, outsider.patientId).expect(403);
+    await readSummary(insurer, outsider.patientId).expect(404);
     await readSummary(await hospital().tokenFor('pharm.li@demo.test'), alice.patientId!).expect(403);
   });
 

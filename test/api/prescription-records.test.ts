@@ -32,12 +32,12 @@ describeOnEachDatabase('e-prescriptions: catalogue, access and stored records', 
     expect(refused.body).to.include({ code: 'controlled-drug-not-online' });
   });
 
-  it('when another patient asks for a prescription or its code, then 403 and the refusal is audited', async () => {
+  it('when another patient asks for a prescription or its code, then 404 as for one that does not exist, and the refusal is audited', async () => {
     const rx = await readyPrescription(hospital());
     const stranger = await newPatient(hospital(), 'Stranger');
     const res = await request(hospital().app).get(`/api/prescriptions/${rx.id}/code`).auth(stranger.token, { type: 'bearer' });
-    expect(res.status).to.equal(403);
-    expect(res.body.code).to.equal('not-your-prescription');
+    expect(res.status).to.equal(404);
+    expect(res.body.code).to.equal('prescription-not-found');
     const audit = await hospital().db.models.AuditEvent.findOne({ where: { resourceId: rx.id, actorUserId: stranger.userId, outcome: '4' } });
     expect(audit).to.not.equal(null);
   });

@@ -40,7 +40,7 @@ describeOnEachDatabase('system clients for partner nodes', (hospital) => {
     const token = res.body.access_token as string;
 
     await request(hospital().app).get(`/fhir/Encounter/${seen.id}`).auth(token, { type: 'bearer' }).expect(200);
-    const refused = await request(hospital().app).get(`/fhir/Encounter/${unseen.id}`).auth(token, { type: 'bearer' }).expect(403);
+    const refused = await request(hospital().app).get(`/fhir/Encounter/${unseen.id}`).auth(token, { type: 'bearer' }).expect(404);
     expect(refused.body.resourceType).to.equal('OperationOutcome');
     const search = await request(hospital().app).get('/fhir/Encounter').auth(token, { type: 'bearer' }).expect(200);
     const ids = (search.body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id);
@@ -108,12 +108,12 @@ describeOnEachDatabase('system clients for partner nodes', (hospital) => {
     expect(res.body.code).to.equal('partner-jwks-unavailable');
   });
 
-  it('when a system token reads a patient who gave no consent, then 403', async () => {
+  it('when a system token reads a patient who gave no consent, then 404', async () => {
     const partner = await newPartner();
     const patient = await newPatient(hospital(), 'NoConsent');
     const res = await request(hospital().app).post('/auth/token')
       .send(clientCredentials(clientAssertion(partnerKey, { iss: partner.fhirBaseUrl, aud: tokenUrl() }))).expect(200);
-    await request(hospital().app).get(`/fhir/Patient/${patient.patientId}`).auth(res.body.access_token as string, { type: 'bearer' }).expect(403);
+    await request(hospital().app).get(`/fhir/Patient/${patient.patientId}`).auth(res.body.access_token as string, { type: 'bearer' }).expect(404);
     await request(hospital().app).get('/api/patients').auth(res.body.access_token as string, { type: 'bearer' }).expect((r) => {
       expect(r.status).to.be.oneOf([403, 404, 405]);
     });

@@ -27,12 +27,12 @@ describeOnEachDatabase('video token', (hospital) => {
     expect(audit.map((a) => a.outcome)).to.deep.equal(['0', '0']);
   });
 
-  it('when another patient asks, then 403 not-a-participant and the refusal is audited', async () => {
+  it('when another patient asks, then 404 appointment-not-found and the refusal is audited', async () => {
     const { appointmentId } = await videoVisit(hospital());
     const stranger = await newPatient(hospital(), 'Mallory');
     const res = await ask(appointmentId, stranger.token);
-    expect(res.status).to.equal(403);
-    expect(res.body.code).to.equal('not-a-participant');
+    expect(res.status).to.equal(404);
+    expect(res.body.code).to.equal('appointment-not-found');
     const audit = await hospital().db.models.AuditEvent.findOne({ where: { activity: 'video-token', resourceId: appointmentId, outcome: '4' } });
     expect(audit?.actorUserId).to.equal(stranger.userId);
   });

@@ -22,13 +22,13 @@ describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
     expect(audit.map((a) => a.activity)).to.deep.equal(['visit-arrived', 'visit-in-progress', 'visit-finished']);
   });
 
-  it('when the patient tries to admit or finish, or the doctor to arrive, then 403; an outsider cannot see the visit', async () => {
+  it('when the patient tries to admit or finish, or the doctor to arrive, then 403; an outsider gets the 404 of a visit that does not exist', async () => {
     const visit = await newVisit(hospital(), 'Sides');
     expect((await post(`/api/visits/${visit.visitId}/admit`, visit.patient.token).expect(403)).body.code).to.equal('wrong-visit-side');
     await post(`/api/visits/${visit.visitId}/arrive`, visit.doctor.token).expect(403);
     const outsider = await newDoctor(hospital(), 'Outsider');
-    expect((await request(hospital().app).get(`/api/visits/${visit.visitId}`).auth(outsider.token, { type: 'bearer' }).expect(403)).body.code).to.equal('not-visit-participant');
-    await post(`/api/visits/${visit.visitId}/cancel`, outsider.token, { reason: 'not mine' }).expect(403);
+    expect((await request(hospital().app).get(`/api/visits/${visit.visitId}`).auth(outsider.token, { type: 'bearer' }).expect(404)).body.code).to.equal('visit-not-found');
+    await post(`/api/visits/${visit.visitId}/cancel`, outsider.token, { reason: 'not mine' }).expect(404);
   });
 
   it('when a visit is cancelled, then its appointment is cancelled with it and the slot is free again, under the booking\'s rules', async () => {
@@ -101,10 +101,10 @@ describeOnEachDatabase('the follow-up visit over HTTP', (hospital) => {
     expect(Buffer.from(bytes.body).equals(PDF_BYTES)).to.equal(true);
 
     const other = await newPatient(hospital(), 'Snooper');
-    const refused = await request(hospital().app).get(`/api/visits/${visit.visitId}/messages`).auth(other.token, { type: 'bearer' }).expect(403);
-    expect(refused.body.code).to.equal('not-visit-participant');
-    await request(hospital().app).get(file.body.attachment.url).auth(other.token, { type: 'bearer' }).expect(403);
-    await post(`/api/visits/${visit.visitId}/messages`, other.token, { text: 'hello' }).expect(403);
+    const refused = await request(hospital().app).get(`/api/visits/${visit.visitId}/messages`).auth(other.token, { type: 'bearer' }).expect(404);
+    expect(refused.body.code).to.equal('visit-not-found');
+    await request(hospital().app).get(file.body.attachment.url).auth(other.token, { type: 'bearer' }).expect(404);
+    await post(`/api/visits/${visit.visitId}/messages`, other.token, { text: 'hello' }).expect(404);
     const admin = await hospital().tokenFor('admin@demo.test');
     await request(hospital().app).get(`/api/visits/${visit.visitId}/messages`).auth(admin, { type: 'bearer' }).expect(403);
 
