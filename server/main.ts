@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { logTransport, startAppointmentsWorker } from './appointments/outbox-worker.js';
 import { loadKeyRing } from './auth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { warmUpValidation } from './fhir/r4-validation-thread.js';
 import { createLogger } from './logger.js';
 import { startEscalationSweep } from './monitoring/alerts.js';
 import { attachSignalling } from './video/signalling.js';
@@ -65,6 +66,7 @@ async function start() {
     log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');
     console.log(banner(config, seeded));
   });
+  void warmUpValidation().catch((err: unknown) => log.error({ err }, 'the R4 validation thread did not start'));
   const worker = startAppointmentsWorker(db, logTransport(log), log, config.appointments.outboxIntervalMs);
   const sweep = startEscalationSweep(db, config.monitoring.escalationSweepSeconds, (err) => log.error({ err }, 'alert escalation sweep failed'));
   const signalling = attachSignalling(server, node);

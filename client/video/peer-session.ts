@@ -35,7 +35,7 @@ export function plainWords(code: string, fallback = 'Something went wrong.'): st
     'peer-left': 'The other person left the call.',
     'video-room-not-open': 'The video room is not open yet: it opens 15 minutes before the visit.',
     'video-visit-over': 'This visit is over.',
-    'not-a-participant': 'This visit is not yours.',
+    'appointment-not-found': 'This visit could not be found, or it is not yours.',
     'room-token-expired': 'Your link to the visit expired. Reload the page.',
     'room-token-invalid': 'Your link to the visit is not valid.',
     replaced: 'You joined this visit from another window.',

@@ -60,3 +60,11 @@ export function validateR4OffThread(resource: unknown): Promise<R4Result> {
     thread.postMessage({ id, json: JSON.stringify(resource) });
   });
 }
+
+/**
+ * Starts the validation thread and has it load the R4 definitions (1.5–3 s) now, so that the first resource a
+ * client posts after a start does not wait for that.
+ */
+export function warmUpValidation(): Promise<void> {
+  return validateR4OffThread({ resourceType: 'Basic', code: { text: 'warm-up' } }).then(() => undefined);
+}

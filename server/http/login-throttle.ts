@@ -14,25 +14,24 @@ const REFUSED_MESSAGE = 'Too many failed sign-in attempts. Wait before trying ag
  * Counts sign-in attempts per account and address in a fixed window (OWASP Authentication Cheat Sheet: throttle
  * per account to stop password guessing). An attempt is reserved in the database, by a conditional increment,
  * BEFORE its password is checked: a burst of simultaneous guesses checks at most `maxAttempts` of them and the
- * rest are refused without running scrypt. An attempt that fails stays counted; a success clears the window.
+ * rest are refused without running scrypt. An attempt that fails stays counted; a success clears the window when
+ * that lets no burst in (`succeed`).
  *
  * The rows of `login_failures` are shared by every process of the node, so spreading a burst over instances gains
  * nothing. Keys are stored hashed (no e-mail address or IP in the table). The column is still called `failures`:
  * it counts attempts not cleared by a success, i.e. failures and attempts still being checked.
  */
+/** A reserved sign-in attempt: its window's key and its number in that window (1 for the first). */
+export interface SignInAttempt {
+  throttleKey: string;
+  number: number;
+}
+
 export class LoginThrottle {
   /** Forgets the windows that have closed (at most every PRUNE_EVERY_MS per process). */
   private readonly prune = atMostEvery(PRUNE_EVERY_MS, (now) => this.db.models.LoginFailure.destroy({ where: { resetAt: { [Op.lte]: new Date(now) } } }));
 
-  /**
-   * A window that has refused an attempt holds one more than the limit: a burst is under way from that account
-   * and address, and a success checked inside it must not clear the window and let the rest of the burst in.
-   */
-  private readonly refusedMark: number;
-
-  constructor(private readonly db: Database, private readonly maxAttempts: number, private readonly windowSeconds: number) {
-    this.refusedMark = maxAttempts + 1;
-  }
+  constructor(private readonly db: Database, private readonly maxAttempts: number, private readonly windowSeconds: number) {}
 
   private static keyOf(key: string): string {
     return crypto.createHash('sha256').update(`login-throttle\n${key}`).digest('hex');
@@ -42,28 +41,29 @@ export class LoginThrottle {
    * Counts one attempt for `key`, or throws 429 (with the seconds until the window closes) when the window has
    * no attempt left. Decided by the database row, whatever other requests or processes do at the same time.
    */
-  async reserve(key: string, now = Date.now()): Promise<void> {
+  async reserve(key: string, now = Date.now()): Promise<SignInAttempt> {
     const { LoginFailure } = this.db.models;
     const throttleKey = LoginThrottle.keyOf(key);
     const at = new Date(now);
     await this.prune(now);
     for (let round = 0; round < RESERVE_ROUNDS; round++) {
-      const [counted] = await LoginFailure.update({ failures: incremented(this.db, 'failures') }, {
-        where: { throttleKey, resetAt: { [Op.gt]: at }, failures: { [Op.lt]: this.maxAttempts } },
+      // The attempt's number in its window, read in the transaction of its increment so that it is exact.
+      const counted = await this.db.transaction(async (transaction) => {
+        const [changed] = await LoginFailure.update({ failures: incremented(this.db, 'failures') }, {
+          where: { throttleKey, resetAt: { [Op.gt]: at }, failures: { [Op.lt]: this.maxAttempts } }, transaction,
+        });
+        return changed ? (await LoginFailure.findByPk(throttleKey, { transaction, rejectOnEmpty: true })).failures : null;
       });
-      if (counted) return;
+      if (counted !== null) return { throttleKey, number: counted };
       // The window has closed: the first attempt after it opens the next one. Of two concurrent attempts only
       // one matches `resetAt <= now`; the other sees the new window in its next round and is counted there.
       const fresh = { failures: 1, resetAt: new Date(now + this.windowSeconds * 1000) };
       const [reopened] = await LoginFailure.update(fresh, { where: { throttleKey, resetAt: { [Op.lte]: at } } });
-      if (reopened) return;
+      if (reopened) return { throttleKey, number: 1 };
       const window = await LoginFailure.findByPk(throttleKey);
       if (!window) {
-        if (await this.opened(throttleKey, fresh)) return;
+        if (await this.opened(throttleKey, fresh)) return { throttleKey, number: 1 };
       } else if (window.resetAt > at && window.failures >= this.maxAttempts) {
-        await LoginFailure.update({ failures: this.refusedMark }, {
-          where: { throttleKey, resetAt: { [Op.gt]: at }, failures: this.maxAttempts },
-        });
         throw new TooManyRequests(this.secondsUntil(window.resetAt, now), REFUSED_MESSAGE);
       }
       // Otherwise a concurrent attempt opened, reopened or cleared the window between our statements: again.
@@ -86,10 +86,15 @@ export class LoginThrottle {
     }
   }
 
-  /** A right password clears the window, unless the window has refused an attempt (see `refusedMark`). */
-  async succeed(key: string): Promise<void> {
-    await this.db.models.LoginFailure.destroy({
-      where: { throttleKey: LoginThrottle.keyOf(key), failures: { [Op.lte]: this.maxAttempts } },
-    });
+  /**
+   * A right password clears the window, so a user who mistyped starts afresh; but only when no attempt was
+   * reserved after this one and the window still had room. Otherwise a burst is under way (the attacker sent the
+   * right password among guesses, or two devices sign in at once), and clearing the window would let the rest
+   * of the burst be checked: the window then runs out as it would have. The cost: a user whose last allowed
+   * attempt is the right one is refused a new sign-in until the window closes (their tokens keep working).
+   */
+  async succeed(attempt: SignInAttempt): Promise<void> {
+    if (attempt.number >= this.maxAttempts) return;
+    await this.db.models.LoginFailure.destroy({ where: { throttleKey: attempt.throttleKey, failures: attempt.number } });
   }
 }

@@ -18,6 +18,8 @@ describeOnEachDatabase('access gaps closed', (hospital) => {
     expect(refreshed.body.scope).to.equal(narrow);
     const widened = await token({ grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token, scope: 'patient/*.write' }).expect(400);
     expect(widened.body.code).to.equal('invalid-scope');
+    const stillUsable = await token({ grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token }).expect(200);
+    expect(stillUsable.body.scope, 'a refused refresh leaves the token usable').to.equal(narrow);
   });
 
   it('when a token signed by our key has no exp, then it is refused 401 invalid-token', async () => {

@@ -4,7 +4,7 @@ import { LoginThrottle } from '../../server/http/login-throttle.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
 describeOnEachDatabase('login throttle (shared by every process of a node)', (hospital) => {
-  const refused = async (work: Promise<void>) => {
+  const refused = async (work: Promise<unknown>) => {
     try {
       await work;
     } catch (error) {
@@ -12,7 +12,7 @@ describeOnEachDatabase('login throttle (shared by every process of a node)', (ho
     }
     return undefined;
   };
-  const outcomes = (works: Array<Promise<void>>) => Promise.all(works.map(refused));
+  const outcomes = (works: Array<Promise<unknown>>) => Promise.all(works.map(refused));
 
   it('when an account uses up its attempts, then the next is refused until the window passes; a success clears it', async () => {
     const throttle = new LoginThrottle(hospital().db, 3, 60);
@@ -27,8 +27,8 @@ describeOnEachDatabase('login throttle (shared by every process of a node)', (ho
     expect(await refused(throttle.reserve('a@x|1', t0 + 62_000))).to.equal(undefined);
     expect(await refused(throttle.reserve('a@x|1', t0 + 62_000))).to.be.instanceOf(TooManyRequests);
 
-    for (let i = 0; i < 3; i++) await throttle.reserve('c@x|1', t0);
-    await throttle.succeed('c@x|1');
+    await throttle.reserve('c@x|1', t0);
+    await throttle.succeed(await throttle.reserve('c@x|1', t0)); // a mistyped password, then the right one
     for (let i = 0; i < 3; i++) {
       expect(await refused(throttle.reserve('c@x|1', t0)), `attempt ${i + 1} after a success`).to.equal(undefined);
     }
@@ -55,14 +55,19 @@ describeOnEachDatabase('login throttle (shared by every process of a node)', (ho
     expect(windows.filter((w) => w.resetAt.getTime() === t0 + 60_001 + 60_000), 'the new window runs from the rollover').to.have.length(1);
   });
 
-  it('when a right password was checked inside a burst that was already refused, then its success does not reopen the window', async () => {
-    const throttle = new LoginThrottle(hospital().db, 2, 60);
+  it('when a right password is checked while later attempts were reserved, or as the last allowed one, then its success does not reopen the window', async () => {
+    const throttle = new LoginThrottle(hospital().db, 3, 60);
     const now = Date.now();
-    await throttle.reserve('f@x|4', now); // the right password, still being checked
+    const right = await throttle.reserve('f@x|4', now); // the right password, still being checked
+    await throttle.reserve('f@x|4', now); // a guess reserved after it
+    await throttle.succeed(right);
     await throttle.reserve('f@x|4', now);
-    expect(await refused(throttle.reserve('f@x|4', now))).to.be.instanceOf(TooManyRequests);
-    await throttle.succeed('f@x|4');
-    expect(await refused(throttle.reserve('f@x|4', now))).to.be.instanceOf(TooManyRequests);
+    expect(await refused(throttle.reserve('f@x|4', now)), 'the window ran out as it would have').to.be.instanceOf(TooManyRequests);
     expect(await refused(throttle.reserve('f@x|4', now + 60_001)), 'until the window passes').to.equal(undefined);
+
+    const last = new LoginThrottle(hospital().db, 2, 60);
+    await last.reserve('g@x|5', now);
+    await last.succeed(await last.reserve('g@x|5', now));
+    expect(await refused(last.reserve('g@x|5', now)), 'the last allowed attempt does not clear it').to.be.instanceOf(TooManyRequests);
   });
 });
