@@ -87,15 +87,25 @@ async function run(url: string, connections: number, kinds: typeof morning) {
     + `  max ${String(result.latency.max).padStart(5)} ms  non-2xx ${result.non2xx}  errors ${result.errors}  timeouts ${result.timeouts}  >5 s ${over5s}`;
 }
 
-const served = await listen(app);
-const bare = await listen(baseline);
 console.log(`busy-morning on ${db.dialect}, ${SECONDS} s per run`);
-for (const connections of [8, 32]) {
-  console.log(`  ${String(connections).padStart(2)} in flight  app (4 kinds)       ${await run(served.url, connections, morning)}`);
-  console.log(`  ${String(connections).padStart(2)} in flight  bare audited read   ${await run(bare.url, connections, [{ method: 'GET', path: `/visit/${visitId}`, token: alice }])}`);
+// One server at a time, each settled before the next starts. autocannon drops the requests in flight when it
+// stops, and their handlers run on; in one process, the app's SQLite writer and the bare driver's (two
+// writers, as two processes on one file would be) must not overlap, or each waits in SQLite's busy handler on
+// libuv threads the other needs to commit.
+async function measured(server: typeof app, kinds: typeof morning, connections: number): Promise<string> {
+  const served = await listen(server);
+  try {
+    return await run(served.url, connections, kinds);
+  } finally {
+    await served.close();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await db.transaction(async () => undefined); // behind every transaction the app still has queued
+  }
 }
-await served.close();
-await bare.close();
+for (const connections of [8, 32]) {
+  console.log(`  ${String(connections).padStart(2)} in flight  app (4 kinds)       ${await measured(app, morning, connections)}`);
+  console.log(`  ${String(connections).padStart(2)} in flight  bare audited read   ${await measured(baseline, [{ method: 'GET', path: `/visit/${visitId}`, token: alice }], connections)}`);
+}
 await driver.close();
 await db.close();
 fs.rmSync(dir, { recursive: true, force: true });
