@@ -12,6 +12,7 @@ import { PartnerKeySets } from './exchange/partner-keys.js';
 import type { HospitalNode } from './hospital-node.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
+import { guardRouteIds, wellFormedInput } from './http/input-rules.js';
 import { LoginThrottle } from './http/login-throttle.js';
 import { requestContext } from './http/request-context.js';
 import { createLogger, type Logger } from './logger.js';
@@ -43,6 +44,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(helmet());
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ limit: config.bodyLimit, extended: false }));
+  app.use(wellFormedInput());
 
   app.use(prescriptionFhirRoutes(node)); // before any other /fhir router: the Task operations are ours
   app.use(operationsRoutes(node));
@@ -58,5 +60,6 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
 
   app.use(unknownRoute());
   app.use(errorHandler());
+  guardRouteIds(app.router);
   return { app, node };
 }

@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { InvalidResource } from '../../fhir-mappings/common.js';
 import { Invalid, Unprocessable } from '../http/errors.js';
+import { emptyElementIssue } from './empty-elements.js';
 import { validateR4 } from './r4-validator.js';
 import type { ResourceDefinition } from './registry.js';
 
@@ -20,6 +21,8 @@ export function validateIncoming(body: unknown, type: string): Resource {
       { expression: 'resourceType', message: `must be ${type}` },
     ]);
   }
+  const empty = emptyElementIssue(body, type);
+  if (empty) throw new Invalid('invalid-resource', `The ${type} is not valid FHIR R4: ${empty.expression} ${empty.message}`, [empty]);
   const { issues } = validateR4(body);
   const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
   if (errors.length) {
