@@ -66,7 +66,7 @@ export function wellFormedInput() {
 export function assertFhirId(value: string, name: string): void {
   if (!FHIR_ID.test(value)) {
     throw new Invalid('invalid-id', `${name} "${value.slice(0, 80)}" is not an id (1 to 64 letters, digits, "-" or ".").`,
-      [{ expression: name, message: 'not an id' }]);
+      [{ expression: name, message: 'not an id: 1 to 64 letters, digits, "-" or "."' }]);
   }
 }
 

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { Response } from 'supertest';
 
-/** The words a refusal gives a person: problem+json's title under /api and /auth, the issue's text under /fhir. */
+/** The words a refusal gives a person: problem+json's title under /api and /auth, the issue's diagnostics under /fhir. */
 export function refusalMessage(res: Pick<Response, 'body' | 'type'>, path: string): string | undefined {
-  const body = res.body as { resourceType?: string; issue?: Array<{ details?: { text?: string } }>; title?: string; code?: string; error?: string };
-  if (path.startsWith('/fhir')) return body.resourceType === 'OperationOutcome' ? body.issue?.[0]?.details?.text : undefined;
+  const body = res.body as { resourceType?: string; issue?: Array<{ diagnostics?: string; details?: { text?: string } }>; title?: string; code?: string };
+  if (path.startsWith('/fhir')) return body.resourceType === 'OperationOutcome' ? body.issue?.[0]?.diagnostics ?? body.issue?.[0]?.details?.text : undefined;
   return res.type === 'application/problem+json' && typeof body.code === 'string' ? body.title : undefined;
 }
 
