@@ -36,6 +36,8 @@ interface FuzzCase {
   body?: BodyMutation;
   query: QueryMutation;
   header?: { name: string; value: string };
+  /** Send the body as a form where the route also reads forms (the token endpoint, FHIR _search). */
+  asForm: boolean;
 }
 
 const BAD_TYPES = ['constructor', '__proto__', 'patient', 'Nope', 'toString', 'Bundle'];
@@ -69,7 +71,23 @@ function caseArbitrary(routes: RouteEntry[]): fc.Arbitrary<FuzzCase> {
     body: fc.option(bodyMutation, { nil: undefined, freq: 5 }),
     query: queryMutation,
     header: headerMutation,
+    asForm: fc.boolean(),
   }));
+}
+
+const FORM_ROUTES = new Set(['POST /auth/token', 'POST /fhir/:type/_search']);
+
+/**
+ * A body as application/x-www-form-urlencoded: each top-level value as text (objects as their JSON). Undefined
+ * when it holds a lone surrogate, which has no UTF-8 to percent-encode (it is then sent as JSON).
+ */
+function formOf(body: Json): string | undefined {
+  const fields = body && typeof body === 'object' && !Array.isArray(body) ? Object.entries(body) : [['body', body] as const];
+  try {
+    return fields.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}`).join('&');
+  } catch {
+    return undefined;
+  }
 }
 
 const sendsBody = (route: RouteEntry) => route.method !== 'GET' && route.method !== 'DELETE';
@@ -163,7 +181,10 @@ describeOnEachDatabase('Fuzzing every /api, /auth and /fhir route with hostile i
       let req = request(server)[c.route.method.toLowerCase() as 'get'](url);
       if (tokens[c.role]) req = req.set('Authorization', `Bearer ${tokens[c.role]}`);
       if (c.header) req = req.set(c.header.name, c.header.value);
-      if (sendsBody(c.route) && body !== undefined) {
+      const form = sendsBody(c.route) && body !== undefined && c.asForm && FORM_ROUTES.has(`${c.route.method} ${c.route.path}`) ? formOf(body) : undefined;
+      if (form !== undefined) {
+        req = req.type('form').send(form);
+      } else if (sendsBody(c.route) && body !== undefined) {
         req = req.set('Content-Type', path.startsWith('/fhir') ? 'application/fhir+json' : 'application/json').send(JSON.stringify(body));
       }
       const res = await req;
