@@ -50,6 +50,12 @@ const cases: Array<{ name: string; path: string; send: Send }> = [
       return () => request(h.app).post('/fhir/Task/abc/$lookup').auth(token, { type: 'bearer' }).type(fhirJson)
         .send({ resourceType: 'Parameters', parameter: [null] });
     } },
+  { name: 'Parameters with a parameter named constructor ($lookup)', path: '/fhir',
+    send: async (h) => {
+      const token = await h.tokenFor('pharm.li@demo.test');
+      return () => request(h.app).post('/fhir/Task/abc/$lookup').auth(token, { type: 'bearer' }).type(fhirJson)
+        .send({ resourceType: 'Parameters', parameter: [{ name: 'constructor', valueString: 'x' }, { name: 'accessCode', valueInteger: 1 }] });
+    } },
   { name: 'Parameters with a null parameter ($everything)', path: '/fhir',
     send: byNewPatient((app, id) => request(app).post(`/fhir/Patient/${id}/$everything`).type(fhirJson)
       .send({ resourceType: 'Parameters', parameter: [null] })) },
