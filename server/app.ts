@@ -12,6 +12,7 @@ import { PartnerKeySets } from './exchange/partner-keys.js';
 import type { HospitalNode } from './hospital-node.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
+import { guardRouteIds, wellFormedInput } from './http/input-rules.js';
 import { LoginThrottle } from './http/login-throttle.js';
 import { rateLimits } from './http/rate-limits.js';
 import { noStore } from './http/no-store.js';
@@ -53,6 +54,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.post('/api/patients', node.rateLimits.registration);
   app.use(['/api', '/fhir'], node.rateLimits.api);
   app.use(['/api', '/fhir', '/auth'], noStore);
+  app.use(wellFormedInput());
 
   app.use(prescriptionFhirRoutes(node)); // before any other /fhir router: the Task operations are ours
   app.use(operationsRoutes(node));
@@ -68,5 +70,6 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
 
   app.use(unknownRoute());
   app.use(errorHandler());
+  guardRouteIds(app.router);
   return { app, node };
 }

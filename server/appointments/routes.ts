@@ -5,7 +5,7 @@ import { visitIdsOf } from '../consultations/visit-lifecycle.js';
 import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
 import { callerOf } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idInput, parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { bookAppointment, appointmentSettings } from './book-appointment.js';
 import { cancelAppointment, cancellationInput } from './cancel-appointment.js';
@@ -30,7 +30,7 @@ const availability = z.object({
 });
 const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const slotQuery = z.object({
-  practitioner: z.string().max(64).optional(), specialty: z.string().max(100).optional(), visitType: visitType.optional(),
+  practitioner: idInput.optional(), specialty: z.string().max(100).optional(), visitType: visitType.optional(),
   from: instant.optional(), to: instant.optional(), tz: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
@@ -40,8 +40,8 @@ const appointmentQuery = z.object({
   from: instant.optional(), to: instant.optional(), patient: z.string().max(64).optional(), tz: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
-const booking = z.object({ slotId: z.string().min(1).max(64), visitType, patientId: z.string().max(64).optional(), conditionCode: z.string().max(16).optional() });
-const reschedule = z.object({ slotId: z.string().min(1).max(64) });
+const booking = z.object({ slotId: idInput, visitType, patientId: idInput.optional(), conditionCode: z.string().max(16).optional() });
+const reschedule = z.object({ slotId: idInput });
 
 /** /api for the web client: availability, free-slot search, booking and the appointment's life after it. */
 export function appointmentRoutes(node: HospitalNode): Router {

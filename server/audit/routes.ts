@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { authenticate } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
 import { callerOf } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idInput, parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { listAuditEvents } from './list-audit-events.js';
 
 const auditQuery = z.object({
-  patient: z.string().max(64).optional(),
-  user: z.string().max(64).optional(),
+  patient: idInput.optional(),
+  user: idInput.optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -5,7 +5,7 @@ import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
 import { Invalid } from '../http/errors.js';
 import { callerOf, originOf } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idInput, parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { clientAssertionDeps, clientAssertionGrant, JWT_BEARER_ASSERTION } from './client-assertion-grant.js';
 import { passwordGrant, refreshGrant, type TokenGrantDeps } from './grant-token.js';
@@ -34,7 +34,7 @@ const staffAccountInput = z.object({
   role: z.enum(ROLES).exclude(['patient', 'system']),
   givenName: z.string().min(1).max(100),
   familyName: z.string().min(1).max(100),
-  organizationId: z.string().max(64).optional(),
+  organizationId: idInput.optional(),
   specialtyCode: z.string().max(32).optional(),
   specialtyDisplay: z.string().max(100).optional(),
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
 import { callerOf } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idInput, parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { grantConsent, listConsents, revokeConsent } from './consents.js';
 import { partnerCallDepsOf } from './partner-client.js';
@@ -12,7 +12,7 @@ import { findPartner, listPartners, partnerView, registerPartner } from './partn
 
 const httpUrl = z.url({ protocol: /^https?$/ }).max(255);
 const partnerInput = z.object({ name: z.string().trim().min(1).max(200), fhirBaseUrl: httpUrl, jwksUrl: httpUrl });
-const consentInput = z.object({ partnerId: z.string().min(1).max(64), partnerPatientId: z.string().min(1).max(64).optional() });
+const consentInput = z.object({ partnerId: idInput, partnerPatientId: idInput.optional() });
 
 /** Partner hospitals (admin registers them) and the patient's consent to fetch records from each. */
 export function exchangeRoutes(node: HospitalNode): Router {

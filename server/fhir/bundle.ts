@@ -27,13 +27,24 @@ interface ParsedEntry {
   entry: BundleEntry;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
+
 /** Processing order inside a transaction (http.html#trules): deletes, creates, updates, then reads. */
 const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, GET: 3 };
 
 function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   const at = `Bundle.entry[${index}].request`;
+  // The body is the client's JSON: an entry, its request and its url may be anything until checked.
+  if (!isObject(entry) || !isObject(entry.request) || typeof entry.request.url !== 'string') {
+    throw new Invalid('invalid-bundle', `${at} must be an object with a method and a url (a string).`, [{ expression: at, message: 'missing or malformed' }]);
+  }
+  const texts = { fullUrl: entry.fullUrl, 'request.ifNoneExist': entry.request.ifNoneExist, 'request.ifMatch': entry.request.ifMatch };
+  const notText = Object.entries(texts).find(([, value]) => value !== undefined && typeof value !== 'string');
+  if (notText) {
+    throw new Invalid('invalid-bundle', `Bundle.entry[${index}].${notText[0]} must be a string.`, [{ expression: `Bundle.entry[${index}].${notText[0]}`, message: 'not a string' }]);
+  }
   const method = entry.request?.method as Method | undefined;
-  if (!method || !(method in ORDER)) throw new Invalid('invalid-bundle', `${at}.method must be GET, POST, PUT or DELETE.`, [{ expression: `${at}.method`, message: 'unsupported method' }]);
+  if (typeof method !== 'string' || !Object.hasOwn(ORDER, method)) throw new Invalid('invalid-bundle', `${at}.method must be GET, POST, PUT or DELETE.`, [{ expression: `${at}.method`, message: 'unsupported method' }]);
   const url = (entry.request?.url ?? '').replace(/^https?:\/\/[^/]+\/fhir\//, '');
   const m = /^([A-Z][A-Za-z]+)(?:\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/(\d+))?)?(?:\?(.*))?$/.exec(url);
   const definition = m ? definitionOf(m[1]) : undefined;
@@ -156,6 +167,9 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
   const bundle = body as Bundle | undefined;
   if (bundle?.resourceType !== 'Bundle' || (bundle.type !== 'batch' && bundle.type !== 'transaction')) {
     throw new Invalid('invalid-bundle', 'POST /fhir takes a Bundle of type batch or transaction.', [{ expression: 'Bundle.type', message: 'must be batch or transaction' }]);
+  }
+  if (bundle.entry !== undefined && !Array.isArray(bundle.entry)) {
+    throw new Invalid('invalid-bundle', 'Bundle.entry must be an array of entries.', [{ expression: 'Bundle.entry', message: 'not an array' }]);
   }
   const entries = bundle.entry ?? [];
   const { fhirLimits } = ctx.config;

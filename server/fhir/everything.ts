@@ -5,6 +5,7 @@ import { Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { scopeAllows } from '../auth/scopes.js';
 import { roleReachesType } from '../auth/care-relationship.js';
 import { AccessRefused, assertRowAccess, resourceNotFound } from './access.js';
+import { parameterList } from './parameters.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition } from './registry.js';
 import { entryOf, plainRow } from './search.js';
 
@@ -47,16 +48,22 @@ function readable(ctx: FhirContext, definition: ResourceDefinition): boolean {
  * patientColumn (so types plugged in later are included), imported partner records too (their mappings keep
  * meta.source). Access is that of reading the Patient; one audit event for the whole export.
  */
+const EVERYTHING_PARAMETERS = new Set(['_since', '_type']);
+
 /** POST with a Parameters body: its `_since` / `_type` values join the query's. */
 export function everythingQuery(query: Record<string, unknown>, parameters: Resource | undefined): Record<string, unknown> {
   if (parameters?.resourceType !== 'Parameters') return query;
-  const merged: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(query)) merged[key] = asList(value);
-  for (const p of parameters.parameter ?? []) {
+  // A Map: parameter names are the client's (`constructor`, `__proto__`), never keys of a plain object.
+  const merged = new Map<string, string[]>(Object.entries(query).map(([key, value]) => [key, asList(value)]));
+  for (const p of parameterList(parameters)) {
+    if (!EVERYTHING_PARAMETERS.has(p.name!)) {
+      throw new Invalid('unknown-parameter', `$everything takes ${[...EVERYTHING_PARAMETERS].join(' and ')}, not ${p.name}.`,
+        [{ expression: `Parameters.parameter.where(name='${p.name}')`, message: 'unknown parameter' }]);
+    }
     const value = p.valueInstant ?? p.valueDateTime ?? p.valueDate ?? p.valueCode ?? p.valueString;
-    if (value !== undefined) (merged[p.name ?? ''] ??= []).push(value);
+    if (value !== undefined) merged.set(p.name!, [...(merged.get(p.name!) ?? []), String(value)]);
   }
-  return merged;
+  return Object.fromEntries(merged);
 }
 
 export async function patientEverything(ctx: FhirContext, id: string, query: Record<string, unknown>): Promise<Bundle> {

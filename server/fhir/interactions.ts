@@ -5,6 +5,7 @@ import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { Invalid, MethodNotAllowed, NotFound, PreconditionFailed, Unprocessable } from '../http/errors.js';
 import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess, resourceNotFound } from './access.js';
+import { assertFitsColumns } from './column-fit.js';
 import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
 import { fieldsOf, validateIncoming } from './validate.js';
@@ -137,6 +138,7 @@ export async function create(ctx: WriteContext, definition: ResourceDefinition, 
   const fields = fieldsOf(definition, resource, new Date());
   const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
   await assertRowAccess(ctx, definition, patientId, 'write');
+  assertFitsColumns(definition.type, definition.model(ctx.db), fields);
   await assertReferencesExist(ctx, definition, fields);
   const instance = await definition.model(ctx.db).create({ ...fields, id }, { transaction: ctx.tx });
   await definition.afterWrite?.(ctx, plainRow(instance));
@@ -178,6 +180,7 @@ export async function update(ctx: WriteContext, definition: ResourceDefinition, 
   const fields = fieldsOf(definition, resource, new Date());
   const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
   if (patientId !== patientOf(definition, existing)) await assertRowAccess(ctx, definition, patientId, 'write');
+  assertFitsColumns(definition.type, definition.model(ctx.db), fields);
   await assertReferencesExist(ctx, definition, fields);
   return writeVersion(ctx, definition, id, fields, expected, 'U', 'update', patientId);
 }

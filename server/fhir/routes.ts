@@ -11,7 +11,7 @@ import {
 } from './http.js';
 import * as interactions from './interactions.js';
 import './resources/index.js';
-import { search, type SearchQuery } from './search.js';
+import { search, searchQueryOf, type SearchQuery } from './search.js';
 
 /** The search URL as a GET (POST _search parameters moved into the query), for self and next links. */
 function selfUrl(base: string, req: Request, query: SearchQuery): string {
@@ -23,8 +23,8 @@ function selfUrl(base: string, req: Request, query: SearchQuery): string {
 }
 
 function searchQuery(req: Request): SearchQuery {
-  const body = req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body as SearchQuery : {};
-  return { ...(req.query as SearchQuery), ...body };
+  const body = req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body as Record<string, unknown> : {};
+  return searchQueryOf({ ...req.query, ...body });
 }
 
 function operationFor(req: Request, segment: string, level: 'instance' | 'type') {

@@ -70,11 +70,26 @@ function string(param: SearchParamDefinition, modifier: string | undefined, valu
 
 const DATE = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
+/** The days of a month; the Gregorian calendar repeats every 400 years, so any year maps onto 2000–2399. */
+const daysIn = (year: number, month: number) => new Date(Date.UTC(2000 + (year % 400), month, 0)).getUTCDate();
+
+/** Each part within its range (Date.UTC would roll 2024-99 over into 2032 silently); years before 1000 are not ours. */
+function isRealDate(...[y, mo, d, h, mi, s, zone]: Array<string | undefined>): boolean {
+  const n = (part: string | undefined, fallback: number) => (part === undefined ? fallback : Number(part));
+  const month = n(mo, 1);
+  const [zh, zm] = zone && zone !== 'Z' ? zone.slice(1).split(':').map(Number) : [0, 0];
+  return n(y, 0) >= 1000 && month >= 1 && month <= 12 && n(d, 1) >= 1 && n(d, 1) <= daysIn(n(y, 0), month)
+    && n(h, 0) <= 23 && n(mi, 0) <= 59 && n(s, 0) <= 59 && zh <= 14 && zm <= 59;
+}
+
 /** The instant range [start, end) a date value covers at its own precision (search.html#date). */
 export function dateRange(value: string, name: string): { prefix: string; start: Date; end: Date } {
   const m = DATE.exec(value);
   if (!m) throw new Invalid('invalid-date', `Search parameter ${name}: "${value}" is not a FHIR date (e.g. ge2024-05-01).`);
   const [, prefix = 'eq', y, mo, d, h, mi, s, frac, zone = 'Z'] = m;
+  if (!isRealDate(y, mo, d, h, mi, s, zone)) {
+    throw new Invalid('invalid-date', `Search parameter ${name}: "${value}" is not a real date or time.`, [{ expression: name, message: 'not a real date' }]);
+  }
   let start: Date;
   let end: Date;
   if (h !== undefined) {

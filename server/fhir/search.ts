@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry, BundleLink, OperationOutcome } from '@medplum
 import { Op, type Model, type WhereOptions } from 'sequelize';
 import { recordAudit } from '../audit/audit-log.js';
 import { Invalid } from '../http/errors.js';
+import { FHIR_ID, isWellFormedText } from '../http/input-rules.js';
 import { assertTypeAccess, compartmentWhere } from './access.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition, type Row, type SearchParamDefinition } from './registry.js';
 import { conditionFor } from './search-params.js';
@@ -27,6 +28,22 @@ export interface SearchOptions {
   strict: boolean;
   /** The URL of this search without paging (for self/next links). */
   selfUrl: string;
+}
+
+/**
+ * Search parameters from a query string or a POST _search body: each value a string, or a list of strings when
+ * repeated. A JSON body can hold anything else (`{"code":1}`); that is a 400 naming the parameter.
+ */
+export function searchQueryOf(values: Record<string, unknown>): SearchQuery {
+  const query: SearchQuery = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'string' && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+      throw new Invalid('invalid-search', `Search parameter ${name} must be a string (or a list of strings), as in a query string.`,
+        [{ expression: name, message: 'not a string' }]);
+    }
+    query[name] = value;
+  }
+  return query;
 }
 
 const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
@@ -72,17 +89,29 @@ function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
+/** Decoded JSON is the client's (base64 hides NUL from the input rules): only what encodeCursor writes goes into a query. */
+function isCursor(value: unknown): value is Cursor {
+  if (!value || typeof value !== 'object') return false;
+  const { v, id } = value as Record<string, unknown>;
+  const idOk = (typeof id === 'string' && FHIR_ID.test(id)) || Number.isSafeInteger(id);
+  const vOk = v === null || Number.isFinite(v) || (typeof v === 'string' && v.length <= 1000 && isWellFormedText(v));
+  return idOk && vOk;
+}
+
 function decodeCursor(value: string | undefined, sort: Sort, definition: ResourceDefinition): WhereOptions | undefined {
   if (!value) return undefined;
+  const refused = new Invalid('invalid-cursor', 'The _cursor parameter is not one this server issued.');
   let cursor: Cursor;
   try {
     cursor = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Cursor;
   } catch {
-    throw new Invalid('invalid-cursor', 'The _cursor parameter is not one this server issued.');
+    throw refused;
   }
+  if (!isCursor(cursor)) throw refused;
   const isDate = searchParamsOf(definition).find((p) => p.columns[0] === sort.column)?.type === 'date'
     && !(definition.searchParams.find((p) => p.columns[0] === sort.column)?.precision === 'date');
-  const v = isDate ? new Date(String(cursor.v)) : cursor.v;
+  const v = isDate && cursor.v !== null ? new Date(String(cursor.v)) : cursor.v;
+  if (v instanceof Date && Number.isNaN(v.getTime())) throw refused;
   const beyond = sort.descending ? Op.lt : Op.gt;
   if (sort.column === 'id') return { id: { [beyond]: cursor.id } };
   return { [Op.or]: [{ [sort.column]: { [beyond]: v } }, { [sort.column]: v, id: { [beyond]: cursor.id } }] };

@@ -5,6 +5,7 @@ import { Invalid, Unprocessable } from '../http/errors.js';
 import { assertWithinLimits } from './resource-bounds.js';
 import { validateR4OffThread } from './r4-validation-thread.js';
 import type { R4Result } from './r4-validator.js';
+import { emptyElementIssue } from './empty-elements.js';
 import type { ResourceDefinition } from './registry.js';
 
 /**
@@ -33,6 +34,8 @@ export async function validateIncoming(body: unknown, type: string, limits: Fhir
     ]);
   }
   assertWithinLimits(body, limits, type);
+  const empty = emptyElementIssue(body, type);
+  if (empty) throw new Invalid('invalid-resource', `The ${type} is not valid FHIR R4: ${empty.expression} ${empty.message}`, [empty]);
   let validation = validations.get(body);
   if (!validation) validations.set(body, validation = validateR4OffThread(body));
   const { issues } = await validation;

@@ -46,6 +46,11 @@ export const READINGS: Record<string, ReadingDefinition> = {
   },
 };
 
+/** The definition of a LOINC code, if it is a home reading; the code is the client's, so only own keys count. */
+export function readingDefinition(code: string): ReadingDefinition | undefined {
+  return Object.hasOwn(READINGS, code) ? READINGS[code] : undefined;
+}
+
 /** mg/dL per mmol/L of glucose (molar mass 180.16 g/mol). */
 export const GLUCOSE_MG_DL_PER_MMOL_L = 18.016;
 

@@ -10,7 +10,7 @@ import { Forbidden, Unprocessable, type ErrorDetail } from '../http/errors.js';
 import { alertView, raiseAlertsFor } from './alerts.js';
 import { effectiveCarePlan } from './care-plan.js';
 import { LOINC } from '../../fhir-mappings/observation.js';
-import { READINGS, valueProblems, type ReadingDefinition } from './reading-codes.js';
+import { READINGS, readingDefinition, valueProblems, type ReadingDefinition } from './reading-codes.js';
 
 export interface ReadingInput {
   code: string;
@@ -59,7 +59,7 @@ function readingProblems(definition: ReadingDefinition, input: ReadingInput): Er
 export async function submitReading(db: Database, caller: Caller, patientId: string, input: ReadingInput, escalationMinutes: number) {
   if (caller.role !== 'patient' && caller.role !== 'doctor') throw new Forbidden('wrong-role', 'Readings are sent by the patient (or their doctor).');
   await assertPatientAccess(db, caller, patientId, 'Observation', 'write');
-  const definition = READINGS[input.code];
+  const definition = readingDefinition(input.code);
   if (!definition) {
     throw new Unprocessable('unknown-reading-code', `LOINC ${input.code} is not a home reading this hospital accepts.`,
       [{ expression: 'code', message: `accepted: ${Object.keys(READINGS).join(', ')}` }]);

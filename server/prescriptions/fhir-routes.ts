@@ -1,5 +1,6 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { DISPENSING_SCOPE } from '../auth/client-assertion-grant.js';
+import { parameterList } from '../fhir/parameters.js';
 import { declareRoutedType } from '../fhir/registry.js';
 import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
@@ -17,15 +18,15 @@ interface Parameter { name?: string; valueString?: string; resource?: Record<str
 function parametersOf(req: Request): Parameter[] {
   const body = req.body as { resourceType?: string; parameter?: Parameter[] } | undefined;
   if (body?.resourceType !== 'Parameters') throw new Invalid('not-parameters', 'The body must be a FHIR Parameters resource.', [{ expression: 'Parameters', message: 'resourceType is not Parameters' }]);
-  return Array.isArray(body.parameter) ? body.parameter : [];
+  return parameterList(body) as Parameter[];
 }
 
 function stringParam(params: Parameter[], name: string, required = true): string | undefined {
-  const value = params.find((p) => p.name === name)?.valueString;
-  if (required && (typeof value !== 'string' || value === '')) {
+  const value: unknown = params.find((p) => p.name === name)?.valueString;
+  if ((required || value !== undefined) && (typeof value !== 'string' || value === '')) {
     throw new Invalid(`missing-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, `Parameter ${name} (valueString) is required.`, [{ expression: `Parameters.parameter.where(name='${name}')`, message: 'required' }]);
   }
-  return value;
+  return value as string | undefined;
 }
 
 /** MedicationDispense parameters → what was handed over for which line. */
@@ -34,10 +35,12 @@ function dispensesOf(params: Parameter[]): DispenseInput[] {
     const r = p.resource as { resourceType?: string; authorizingPrescription?: { reference?: string }[]; quantity?: { value?: number };
       medicationCodeableConcept?: { coding?: { code?: string }[] } } | undefined;
     if (r?.resourceType !== 'MedicationDispense') throw new Invalid('not-medication-dispense', `dispense[${i}] must be a MedicationDispense.`, [{ expression: `dispense[${i}]`, message: 'resourceType' }]);
-    const reference = r.authorizingPrescription?.[0]?.reference;
+    // Only strings are read from the client's resource; anything else counts as absent and the rules refuse it.
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const reference = text(r.authorizingPrescription?.[0]?.reference);
     return {
       lineId: reference?.startsWith('MedicationRequest/') ? reference.slice('MedicationRequest/'.length) : undefined,
-      drugCode: r.medicationCodeableConcept?.coding?.[0]?.code,
+      drugCode: text(r.medicationCodeableConcept?.coding?.[0]?.code),
       quantity: Number(r.quantity?.value),
     };
   });

@@ -7,7 +7,7 @@ import { partnerCallDepsOf } from '../exchange/partner-client.js';
 import { Forbidden } from '../http/errors.js';
 import { idempotent } from '../http/idempotency.js';
 import { callerOf } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idInput, parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { abortPrescription } from './dispense.js';
 import {
@@ -27,13 +27,13 @@ const line = z.object({
   supplyDays: z.number().int().min(1).max(3650),
 });
 const prescription = z.object({
-  encounterId: z.string().min(1).max(64),
+  encounterId: idInput,
   // More than 5 lines is a domain refusal (too-many-lines) that names the line, not a schema error.
   lines: z.array(line).min(1).max(50),
   chronicConditionCode: z.string().trim().min(3).max(32).optional(),
   validityDays: z.number().int().min(1).max(30).optional(),
   validityReason: z.string().trim().min(1).max(500).optional(),
-  replaces: z.string().min(1).max(64).optional(),
+  replaces: idInput.optional(),
 });
 const presentedCode = z.object({ code: z.string().trim().min(1).max(1000) });
 const handOver = z.object({
