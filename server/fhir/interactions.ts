@@ -31,8 +31,19 @@ function patientOf(definition: ResourceDefinition, row: Row): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
+/**
+ * A row by its FHIR id, or null. An id that a numeric key cannot hold is no row: MySQL would compare
+ * `'7fcd…'` with an integer key as 7 and answer AuditEvent/7.
+ */
+function findById(ctx: FhirContext, definition: ResourceDefinition, id: string, options: { attributes?: string[] } = {}) {
+  const Model = definition.model(ctx.db);
+  const keyType = Model.getAttributes()[Model.primaryKeyAttribute]?.type as { key?: string } | undefined;
+  if ((keyType?.key === 'INTEGER' || keyType?.key === 'BIGINT') && !/^\d{1,18}$/.test(id)) return Promise.resolve(null);
+  return Model.findByPk(id, { transaction: ctx.tx, ...options });
+}
+
 async function loadRow(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Row> {
-  const instance = await definition.model(ctx.db).findByPk(id, { transaction: ctx.tx });
+  const instance = await findById(ctx, definition, id);
   if (!instance) throw resourceNotFound(definition.type, id);
   return plainRow(instance);
 }
@@ -105,7 +116,7 @@ async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefin
     const target = param.type === 'reference' && param.target?.length === 1 ? definitionOf(param.target[0]) : undefined;
     if (!target || checked.has(column) || typeof value !== 'string' || ctx.pendingReferences?.has(`${target.type}/${value}`)) continue;
     checked.add(column);
-    if (!(await target.model(ctx.db).findByPk(value, { transaction: ctx.tx, attributes: ['id'] }))) {
+    if (!(await findById(ctx, target, value, { attributes: ['id'] }))) {
       throw new Unprocessable('unknown-reference', `${target.type}/${value} does not exist on this server.`, [
         { expression: `${definition.type}.${param.name}`, message: `${target.type}/${value} does not exist` },
       ]);
@@ -120,7 +131,7 @@ async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefin
  */
 export async function checkBeforeWriting(ctx: FhirContext, definition: ResourceDefinition, body: unknown, existingId?: string): Promise<void> {
   assertTypeAccess(ctx, definition, 'write');
-  const existing = existingId === undefined ? null : await definition.model(ctx.db).findByPk(existingId);
+  const existing = existingId === undefined ? null : await findById(ctx, definition, existingId);
   if (existing) await assertRowAccess(ctx, definition, patientOf(definition, plainRow(existing)), 'write', existingId);
   await assertNamedPatientAccess(ctx, definition, body);
   await validateIncoming(body, definition.type, ctx.config.fhirLimits);

@@ -341,4 +341,12 @@ describeOnEachDatabase('FHIR REST API through a FHIR client', (hospital) => {
     const res = await request(hospital().app).get('/fhir/Patient').expect(401);
     expect(res.body.resourceType).to.equal('OperationOutcome');
   });
+
+  it('when an AuditEvent id has letters after its digits, then it is not found (MySQL would compare it as the number)', async () => {
+    const token = await hospital().tokenFor('admin@demo.test');
+    const [first] = await hospital().db.models.AuditEvent.findAll({ limit: 1, order: [['id', 'ASC']] });
+    await request(hospital().app).get(`/fhir/AuditEvent/${first.id}`).auth(token, { type: 'bearer' }).expect(200);
+    const res = await request(hospital().app).get(`/fhir/AuditEvent/${first.id}fcd-0b9e`).auth(token, { type: 'bearer' }).expect(404);
+    expect(res.body.resourceType).to.equal('OperationOutcome');
+  });
 });
