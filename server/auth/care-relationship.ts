@@ -84,9 +84,9 @@ const ROLE_TYPES: Record<Role, Record<AccessMode, readonly string[]>> = {
   doctor: { read: ['*'], write: ['*'] },
   system: { read: ['*'], write: ['*'] },
   insurer: { read: INSURER_TYPES, write: INSURER_TYPES },
-  // The admin still records clinical data through /fhir (imports, corrections; what is written is what they sent),
-  // but reads none back: a gap listed in docs/api.md "Who may see what".
-  admin: { read: ['Patient', 'Coverage', 'Appointment', 'AuditEvent'], write: ['*'] },
+  // Nor does the admin write clinical content: a write answers with the stored record, and a conditional create
+  // with the match it found, so writing is reading. Clinical records come from the patient's doctors.
+  admin: { read: ['Patient', 'Coverage', 'Appointment', 'AuditEvent'], write: ['Patient', 'Coverage', 'Appointment'] },
   pharmacist: { read: [], write: [] },
 };
 

@@ -48,7 +48,9 @@ export async function assertRowAccess(
   assertTypeAccess(ctx, definition, mode);
   if (!definition.patientColumn) return;
   // A row about no patient (a login's audit event) is outside every compartment but the admin's, as in search.
-  const allowed = patientId === null ? ctx.caller.role === 'admin' : await isInCare(ctx.db, ctx.caller, patientId);
+  // A patient this very transaction creates (urn:uuid) is in the care of whoever registers it, for that transaction.
+  const allowed = patientId === null ? ctx.caller.role === 'admin'
+    : ctx.pendingReferences?.has(`Patient/${patientId}`) || await isInCare(ctx.db, ctx.caller, patientId);
   if (allowed) return;
   const refusal = id !== undefined ? resourceNotFound(definition.type, id)
     : new Forbidden('not-your-patient', 'You may only write records of patients in your care.');

@@ -2,13 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
-import { adminToken } from '../support/consultations.js';
 import { DIALECTS } from '../support/databases.js';
 import {
   closePartnerPair, closeServer, registerPartner, sharedPatient, startListeningNode, startPartnerPair, type ListeningNode,
 } from '../support/exchange.js';
 import { startTestNode } from '../support/test-node.js';
-import { bookedAppointment, newDoctor, newPatient } from '../support/factories.js';
+import { bookedAppointment, newDoctor, newPatient, recordInPersonVisit } from '../support/factories.js';
 import { labResult, lipidPanel } from '../support/fhir.js';
 import { expectValidR4 } from '../support/fhir-validator.js';
 
@@ -40,8 +39,10 @@ for (const dialect of DIALECTS) {
     /** The same person at both nodes, consenting at each; B holds two lipid panels (2025 and 2026) with results. */
     async function sharedPatientWithExams() {
       const { atA, atB } = await sharedPatient({ a, b, partnerBatA, partnerAatB });
-      const adminB = await adminToken(b.hospital);
-      const post = async (type: string, body: object) => (await request(b.hospital.app).post(`/fhir/${type}`).auth(adminB, { type: 'bearer' })
+      // The lipid panels are recorded by the doctor who saw the patient at B (an admin writes no clinical content).
+      const doctorB = await newDoctor(b.hospital, 'Lipids');
+      await recordInPersonVisit(b.hospital, atB.patientId, doctorB.practitionerId);
+      const post = async (type: string, body: object) => (await request(b.hospital.app).post(`/fhir/${type}`).auth(doctorB.token, { type: 'bearer' })
         .set('Content-Type', 'application/fhir+json').send(JSON.stringify(body)).expect(201)).body as { id: string };
       const panel = async (effective: string, ldlValue: number, conclusion: string) => {
         const ldl = await post('Observation', labResult(atB.patientId, '13457-7', 'LDL cholesterol', ldlValue, { effective }));

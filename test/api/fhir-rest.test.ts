@@ -184,7 +184,7 @@ describeOnEachDatabase('FHIR REST API through a FHIR client', (hospital) => {
   });
 
   it('when a transaction has one invalid entry, then nothing at all is written', async () => {
-    const client = await admin();
+    const client = fhir.client((await newDoctor(hospital(), 'Atomic')).token);
     const { Patient, Observation } = hospital().db.models;
     const [patients, observations] = [await Patient.count(), await Observation.count()];
     const failure = await failureOf(client.transaction({
@@ -203,7 +203,7 @@ describeOnEachDatabase('FHIR REST API through a FHIR client', (hospital) => {
   });
 
   it('when a transaction creates a Patient and Observations by urn:uuid, then the references point at the new Patient', async () => {
-    const client = await admin();
+    const client = fhir.client((await newDoctor(hospital(), 'Linking')).token);
     const uuid = 'urn:uuid:0c3f7a3e-9d2a-4c59-a1de-3b0c8e3f9a10';
     const response = await valid<{ type: string; entry: Array<{ response: { status: string; location: string } }> }>(client.transaction({
       body: {
@@ -217,19 +217,18 @@ describeOnEachDatabase('FHIR REST API through a FHIR client', (hospital) => {
     expect(response.entry.map((e) => e.response.status)).to.deep.equal(['201 Created', '201 Created']);
     const patientId = /^Patient\/([^/]+)/.exec(response.entry[1].response.location)![1];
     const observationId = /^Observation\/([^/]+)/.exec(response.entry[0].response.location)![1];
-    // The admin reads no clinical content back (docs/api.md "Who may see what"): the stored row says where it points.
     expect((await hospital().db.models.Observation.findByPk(observationId, { rejectOnEmpty: true })).patientId).to.equal(patientId);
   });
 
   it('when a batch has one bad entry, then the others still happen and that entry carries its OperationOutcome', async () => {
     const patient = await newPatient(hospital(), 'Batched');
-    const client = await admin();
+    const client = fhir.client(patient.token);
     const response = await valid<{ type: string; entry: Array<{ response: { status: string; outcome?: unknown } }> }>(client.batch({
       body: {
         resourceType: 'Bundle', type: 'batch', entry: [
           { resource: heartRate(patient.patientId, 70), request: { method: 'POST', url: 'Observation' } },
           { request: { method: 'GET', url: `Patient/${patient.patientId}` } },
-          { request: { method: 'GET', url: 'Patient/no-such-patient' } },
+          { request: { method: 'GET', url: 'Observation/no-such-observation' } },
         ],
       } as never,
     }));
@@ -240,9 +239,8 @@ describeOnEachDatabase('FHIR REST API through a FHIR client', (hospital) => {
   it('when a patient token searches Observations, then it sees only its own, even when it names another patient', async () => {
     const mine = await newPatient(hospital(), 'Mine');
     const theirs = await newPatient(hospital(), 'Theirs');
-    const admin_ = await admin();
-    const other = await admin_.create({ resourceType: 'Observation', body: heartRate(theirs.patientId, 88) as never }) as Json;
-    await admin_.create({ resourceType: 'Observation', body: heartRate(mine.patientId, 66) as never });
+    const other = await fhir.client(theirs.token).create({ resourceType: 'Observation', body: heartRate(theirs.patientId, 88) as never }) as Json;
+    await fhir.client(mine.token).create({ resourceType: 'Observation', body: heartRate(mine.patientId, 66) as never });
     const client = fhir.client(mine.token);
     const all = matches(await valid<SearchBundle>(client.search({ resourceType: 'Observation', searchParams: {} })));
     expect(all.length).to.be.greaterThan(0);
@@ -285,14 +283,16 @@ describeOnEachDatabase('FHIR REST API through a FHIR client', (hospital) => {
     const unstorable = await failureOf(client.create({ resourceType: 'Observation', body: { ...heartRate(patient.patientId, 70), subject: { reference: 'Group/1' } } as never }));
     expect(unstorable.status).to.equal(422);
     expect(unstorable.data.issue!.flatMap((i) => i.expression ?? [])).to.include('Observation.subject.reference');
-    const dangling = await failureOf((await admin()).create({ resourceType: 'Observation', body: heartRate('no-such-patient', 70) as never }));
+    const dangling = await failureOf(client.create({ resourceType: 'Observation', body: { ...heartRate(patient.patientId, 70), encounter: { reference: 'Encounter/no-such-visit' } } as never }));
     expect(dangling.status).to.equal(422);
     expect(dangling.data.issue![0].details!.coding![0].code).to.equal('unknown-reference');
   });
 
   it('when a clinical resource is deleted, then it becomes an entered-in-error version and its history stays', async () => {
     const patient = await newPatient(hospital(), 'Deleted');
-    const client = await admin();
+    const doctor = await newDoctor(hospital(), 'Deleting');
+    await recordInPersonVisit(hospital(), patient.patientId, doctor.practitionerId);
+    const client = fhir.client(doctor.token);
     const obs = await client.create({ resourceType: 'Observation', body: heartRate(patient.patientId, 70) as never }) as Json;
     await client.delete({ resourceType: 'Observation', id: obs.id! });
     const after = await valid<Json & { status: string }>(fhir.client(patient.token).read({ resourceType: 'Observation', id: obs.id! }));
