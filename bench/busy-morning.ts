@@ -16,6 +16,7 @@ import { migrate } from '../db/migrate.js';
 import { seedDemoHospital } from '../db/seeds/demo-hospital.js';
 import { seedDemoStory } from '../db/seeds/demo-story.js';
 import { buildApp } from '../server/app.js';
+import { warmUpValidation } from '../server/fhir/r4-validation-thread.js';
 import { generateSigningKey, keyRing } from '../server/auth/keys.js';
 import { grantScopes } from '../server/auth/scopes.js';
 import { loadConfig } from '../server/config.js';
@@ -32,6 +33,7 @@ await migrate(db);
 await seedDemoHospital(db, 'bench');
 await seedDemoStory(db, keys, config);
 const { app, node } = buildApp({ config, db, keys });
+await warmUpValidation(); // as server/main.ts does at start
 
 const tokenOf = async (email: string) => {
   const user = await db.models.User.findOne({ where: { email }, rejectOnEmpty: true });
