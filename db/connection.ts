@@ -25,7 +25,21 @@ export interface Database {
    * same moment (group commit); resolves once the row is committed.
    */
   appendCommitted(model: ModelStatic<Model>, values: Record<string, unknown>): Promise<void>;
+  /** What the database layer is doing now and has done since it opened (read by /metrics, server/operations/metrics.ts). */
+  activity(): DatabaseActivity;
   close(): Promise<void>;
+}
+
+/** Counts of this process's database work; the counters only grow while the database is open. */
+export interface DatabaseActivity {
+  /** Units of work queued for SQLite's single writer, the one holding it included (always 0 on MySQL). */
+  writerQueueDepth: number;
+  /** Transactions run again after a deadlock, a lock wait timeout or a cluster's certification conflict (MySQL). */
+  transactionRetries: number;
+  /** Transactions rolled back because they held the writer or their locks past `transactionTimeoutMs`. */
+  writerTimeouts: number;
+  /** The MySQL connection pool (null on SQLite, which has no pool). */
+  pool: { size: number; inUse: number; waiting: number; max: number } | null;
 }
 
 export interface DatabaseOptions {
@@ -95,6 +109,15 @@ function isRowWrite(sql: string | { query: string }, options: QueryOptions | und
 
 type Query = Sequelize['query'];
 
+interface ConnectionPool { size: number; available: number; waiting: number; maxSize: number }
+
+/** Sequelize's MySQL connection pool (sequelize-pool), which it does not type; SQLite has none. */
+function poolOf(sequelize: Sequelize): DatabaseActivity['pool'] {
+  const pool = (sequelize.connectionManager as unknown as { pool?: ConnectionPool }).pool;
+  if (!pool || typeof pool.size !== 'number') return null;
+  return { size: pool.size, inUse: pool.size - pool.available, waiting: pool.waiting, max: pool.maxSize };
+}
+
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
   const dialect: Dialect = url.startsWith('sqlite:') ? 'sqlite' : 'mysql';
   const timeoutMs = options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
@@ -127,6 +150,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
 
   // SQLite has a single writer: queue this process's transactions instead of letting them fight over the lock.
   let sqliteQueue: Promise<unknown> = Promise.resolve();
+  const counts = { writerQueueDepth: 0, transactionRetries: 0, writerTimeouts: 0 };
+  const timedOut = new WeakSet<Transaction>();
 
   function run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const options = dialect === 'sqlite'
@@ -142,7 +167,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     const outer = current();
     if (outer) return sequelize.transaction({ transaction: outer }, (savepoint) => ambient.run(savepoint, () => work(savepoint)));
     if (dialect === 'sqlite') {
-      const next = sqliteQueue.then(() => run(work));
+      counts.writerQueueDepth++;
+      const next = sqliteQueue.then(() => run(work)).finally(() => { counts.writerQueueDepth--; });
       sqliteQueue = next.catch(() => undefined);
       return next;
     }
@@ -151,6 +177,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
         return await run(work);
       } catch (error) {
         if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+        counts.transactionRetries++;
       }
     }
   }
@@ -172,8 +199,13 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     }
     const tx = opts?.transaction;
     if (tx && !(opts as { completesTransaction?: boolean }).completesTransaction) {
-      const deadline = deadlines.get((tx as unknown as { parent?: Transaction }).parent ?? tx);
-      if (deadline !== undefined && Date.now() > deadline) return Promise.reject(new WriterTimeout(timeoutMs));
+      const root = (tx as unknown as { parent?: Transaction }).parent ?? tx;
+      const deadline = deadlines.get(root);
+      if (deadline !== undefined && Date.now() > deadline) {
+        if (!timedOut.has(root)) counts.writerTimeouts++;
+        timedOut.add(root);
+        return Promise.reject(new WriterTimeout(timeoutMs));
+      }
     }
     return query(sql, opts);
   }) as Query;
@@ -182,6 +214,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   const db: Database = {
     sequelize, dialect, models, transaction,
     inTransaction: () => current() !== undefined,
+    activity: () => ({ ...counts, pool: poolOf(sequelize) }),
     appendCommitted(model, values) {
       let group = groups.get(model);
       if (!group) groups.set(model, group = new GroupCommit(db, model, (work) => ambient.exit(work)));
