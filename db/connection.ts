@@ -89,6 +89,14 @@ function sqliteStorage(url: string): string {
 
 const DEADLOCK_RETRIES = 3;
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
+/**
+ * A database that is down or unreachable must answer 503 within a second or two, not hold each request for the
+ * pool's former 30 s: a refused connection fails at once, a host that does not complete the handshake within
+ * CONNECT_TIMEOUT_MS fails then, and a request waits at most POOL_ACQUIRE_TIMEOUT_MS for a free connection
+ * (past it the node is overloaded, and 503 with Retry-After says so better than a long wait).
+ */
+const CONNECT_TIMEOUT_MS = 1_500;
+const POOL_ACQUIRE_TIMEOUT_MS = 3_000;
 
 function isDeadlock(error: unknown): boolean {
   const original = (error as { original?: { code?: string; errno?: number } }).original;
@@ -127,8 +135,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       dialect: 'mysql',
       logging: false,
       timezone: '+00:00',
-      pool: { max: 10, min: 0, idle: 10_000, acquire: 30_000 },
-      dialectOptions: { connectTimeout: 5_000, supportBigNumbers: true },
+      pool: { max: 10, min: 0, idle: 10_000, acquire: POOL_ACQUIRE_TIMEOUT_MS },
+      dialectOptions: { connectTimeout: CONNECT_TIMEOUT_MS, supportBigNumbers: true },
       hooks: {
         // A row lock is not waited for longer than a transaction may last (InnoDB's default is 50 s).
         afterConnect: (connection: unknown) => new Promise<void>((resolve, reject) => {
