@@ -25,7 +25,21 @@ export interface Database {
    * same moment (group commit); resolves once the row is committed.
    */
   appendCommitted(model: ModelStatic<Model>, values: Record<string, unknown>): Promise<void>;
+  /** What the database layer is doing now and has done since it opened (read by /metrics, server/operations/metrics.ts). */
+  activity(): DatabaseActivity;
   close(): Promise<void>;
+}
+
+/** Counts of this process's database work; the counters only grow while the database is open. */
+export interface DatabaseActivity {
+  /** Units of work queued for SQLite's single writer, the one holding it included (always 0 on MySQL). */
+  writerQueueDepth: number;
+  /** Transactions run again after a deadlock, a lock wait timeout or a cluster's certification conflict (MySQL). */
+  transactionRetries: number;
+  /** Transactions rolled back because they held the writer or their locks past `transactionTimeoutMs`. */
+  writerTimeouts: number;
+  /** The MySQL connection pool (null on SQLite, which has no pool). */
+  pool: { size: number; inUse: number; waiting: number; max: number } | null;
 }
 
 export interface DatabaseOptions {
@@ -75,6 +89,14 @@ function sqliteStorage(url: string): string {
 
 const DEADLOCK_RETRIES = 3;
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
+/**
+ * A database that is down or unreachable must answer 503 within a second or two, not hold each request for the
+ * pool's former 30 s: a refused connection fails at once, a host that does not complete the handshake within
+ * CONNECT_TIMEOUT_MS fails then, and a request waits at most POOL_ACQUIRE_TIMEOUT_MS for a free connection
+ * (past it the node is overloaded, and 503 with Retry-After says so better than a long wait).
+ */
+const CONNECT_TIMEOUT_MS = 1_500;
+const POOL_ACQUIRE_TIMEOUT_MS = 3_000;
 
 function isDeadlock(error: unknown): boolean {
   const original = (error as { original?: { code?: string; errno?: number } }).original;
@@ -95,6 +117,15 @@ function isRowWrite(sql: string | { query: string }, options: QueryOptions | und
 
 type Query = Sequelize['query'];
 
+interface ConnectionPool { size: number; available: number; waiting: number; maxSize: number }
+
+/** Sequelize's MySQL connection pool (sequelize-pool), which it does not type; SQLite has none. */
+function poolOf(sequelize: Sequelize): DatabaseActivity['pool'] {
+  const pool = (sequelize.connectionManager as unknown as { pool?: ConnectionPool }).pool;
+  if (!pool || typeof pool.size !== 'number') return null;
+  return { size: pool.size, inUse: pool.size - pool.available, waiting: pool.waiting, max: pool.maxSize };
+}
+
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
   const dialect: Dialect = url.startsWith('sqlite:') ? 'sqlite' : 'mysql';
   const timeoutMs = options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
@@ -104,8 +135,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       dialect: 'mysql',
       logging: false,
       timezone: '+00:00',
-      pool: { max: 10, min: 0, idle: 10_000, acquire: 30_000 },
-      dialectOptions: { connectTimeout: 5_000, supportBigNumbers: true },
+      pool: { max: 10, min: 0, idle: 10_000, acquire: POOL_ACQUIRE_TIMEOUT_MS },
+      dialectOptions: { connectTimeout: CONNECT_TIMEOUT_MS, supportBigNumbers: true },
       hooks: {
         // A row lock is not waited for longer than a transaction may last (InnoDB's default is 50 s).
         afterConnect: (connection: unknown) => new Promise<void>((resolve, reject) => {
@@ -127,6 +158,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
 
   // SQLite has a single writer: queue this process's transactions instead of letting them fight over the lock.
   let sqliteQueue: Promise<unknown> = Promise.resolve();
+  const counts = { writerQueueDepth: 0, transactionRetries: 0, writerTimeouts: 0 };
+  const timedOut = new WeakSet<Transaction>();
 
   function run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const options = dialect === 'sqlite'
@@ -142,7 +175,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     const outer = current();
     if (outer) return sequelize.transaction({ transaction: outer }, (savepoint) => ambient.run(savepoint, () => work(savepoint)));
     if (dialect === 'sqlite') {
-      const next = sqliteQueue.then(() => run(work));
+      counts.writerQueueDepth++;
+      const next = sqliteQueue.then(() => run(work)).finally(() => { counts.writerQueueDepth--; });
       sqliteQueue = next.catch(() => undefined);
       return next;
     }
@@ -151,6 +185,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
         return await run(work);
       } catch (error) {
         if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+        counts.transactionRetries++;
       }
     }
   }
@@ -172,8 +207,13 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     }
     const tx = opts?.transaction;
     if (tx && !(opts as { completesTransaction?: boolean }).completesTransaction) {
-      const deadline = deadlines.get((tx as unknown as { parent?: Transaction }).parent ?? tx);
-      if (deadline !== undefined && Date.now() > deadline) return Promise.reject(new WriterTimeout(timeoutMs));
+      const root = (tx as unknown as { parent?: Transaction }).parent ?? tx;
+      const deadline = deadlines.get(root);
+      if (deadline !== undefined && Date.now() > deadline) {
+        if (!timedOut.has(root)) counts.writerTimeouts++;
+        timedOut.add(root);
+        return Promise.reject(new WriterTimeout(timeoutMs));
+      }
     }
     return query(sql, opts);
   }) as Query;
@@ -182,6 +222,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   const db: Database = {
     sequelize, dialect, models, transaction,
     inTransaction: () => current() !== undefined,
+    activity: () => ({ ...counts, pool: poolOf(sequelize) }),
     appendCommitted(model, values) {
       let group = groups.get(model);
       if (!group) groups.set(model, group = new GroupCommit(db, model, (work) => ambient.exit(work)));

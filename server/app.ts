@@ -8,6 +8,7 @@ import { authRoutes } from './auth/routes.js';
 import { tokenIssuer } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { consultationRoutes } from './consultations/routes.js';
+import { PartnerCallTally } from './exchange/partner-client.js';
 import { PartnerKeySets } from './exchange/partner-keys.js';
 import type { HospitalNode } from './hospital-node.js';
 import { fhirRoutes } from './fhir/routes.js';
@@ -18,6 +19,7 @@ import { rateLimits } from './http/rate-limits.js';
 import { noStore } from './http/no-store.js';
 import { requestContext } from './http/request-context.js';
 import { createLogger, type Logger } from './logger.js';
+import { nodeMetrics } from './operations/metrics.js';
 import { operationsRoutes } from './operations/routes.js';
 import { patientRoutes } from './patients/routes.js';
 import { prescriptionFhirRoutes } from './prescriptions/fhir-routes.js';
@@ -34,18 +36,24 @@ export interface AppParts {
 /** Builds one hospital node's Express app; it does not listen (tests use it in-process). */
 export function buildApp({ config, db, keys, log = createLogger(config.logLevel) }: AppParts): { app: Express; node: HospitalNode } {
   const tokens = tokenIssuer(config, keys);
+  const partnerCalls = new PartnerCallTally();
   const node: HospitalNode = {
     config, db, keys, log,
     tokens,
     throttle: new LoginThrottle(db, config.login.maxFailures, config.login.windowSeconds),
     partnerKeys: new PartnerKeySets(config.partnerTimeoutMs),
     rateLimits: rateLimits(config.rateLimits, tokens, log),
+    partnerCalls,
+    metrics: nodeMetrics({
+      db, partnerCalls, video: () => node.signalling && { rooms: node.signalling.bus.roomCount, sockets: node.signalling.connectionCount },
+    }),
   };
   const app = express();
   app.disable('x-powered-by');
   // Off unless TRUST_PROXY names the proxies: otherwise any client could choose its address with X-Forwarded-For.
   app.set('trust proxy', config.trustProxy.length ? config.trustProxy : false);
   app.use(requestContext(log));
+  app.use(node.metrics.countRequests);
   app.use(helmet());
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ limit: config.bodyLimit, extended: false }));

@@ -52,6 +52,8 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** What one incoming FHIR body may cost before it is refused: docs/fhir.md "Limits". */
   fhirLimits: FhirLimits;
+  /** Addresses or subnets (a Prometheus server) that may read /metrics without a token; admins may with theirs. */
+  metricsAllow: string[];
 }
 
 /** Requests allowed per key and window (server/http/rate-limits.ts); 0 turns a limit off. */
@@ -141,6 +143,11 @@ const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** `TRUST_PROXY=10.0.0.1,10.1.0.0/16`: the proxies' addresses or subnets; unset, empty or `false` trusts none. */
 export function parseTrustProxy(raw: string | undefined): string[] {
+  return parseAddressRanges('TRUST_PROXY', raw);
+}
+
+/** `KEY=10.0.0.1,10.1.0.0/16,loopback`: addresses, subnets or proxy-addr's named ranges; unset, empty or `false` is none. */
+export function parseAddressRanges(key: string, raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '' || raw.trim().toLowerCase() === 'false') return [];
   return raw.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
     const [address, bits, ...rest] = entry.split('/');
@@ -148,7 +155,7 @@ export function parseTrustProxy(raw: string | undefined): string[] {
     const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
     if (!NAMED_RANGES.has(entry) && (!family || !prefixOk || rest.length)) {
       throw new ConfigError(
-        `TRUST_PROXY entry "${entry}" must be an IP address, a subnet (10.0.0.0/8) or loopback, linklocal, uniquelocal`);
+        `${key} entry "${entry}" must be an IP address, a subnet (10.0.0.0/8) or loopback, linklocal, uniquelocal`);
     }
     return entry;
   });
@@ -258,5 +265,6 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: integer(env, 'FHIR_MAX_DEPTH', 64, 8),
       bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1),
     },
+    metricsAllow: parseAddressRanges('METRICS_ALLOW', env.METRICS_ALLOW),
   };
 }

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { warmUpValidation } from './fhir/r4-validation-thread.js';
 import { createLogger } from './logger.js';
 import { startEscalationSweep } from './monitoring/alerts.js';
+import { processMetrics } from './operations/metrics.js';
 import { attachSignalling } from './video/signalling.js';
 
 function banner(config: Config, seeded: boolean): string {
@@ -62,6 +63,7 @@ async function start() {
   const seeded = config.seedDemo ? await seedDemoHospital(db, config.demoPassword) : false;
   if (seeded) await seedDemoStory(db, keys, config);
   const { app, node } = buildApp({ config, db, keys, log });
+  processMetrics(); // event-loop lag and GC are measured from the start, not from the first scrape
   const server = app.listen(config.port, config.host, () => {
     log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');
     console.log(banner(config, seeded));

@@ -15,6 +15,25 @@ export interface PartnerClientDeps {
   ownFhirBaseUrl: string;
   /** How long one conversation with a partner (token + requests) may take. */
   timeoutMs: number;
+  /** Where the node counts its conversations with partners and how they failed (read by /metrics). */
+  tally?: PartnerCallTally;
+}
+
+/** Why a conversation with a partner failed: no answer in time, a refused token, or anything else (unreachable, garbage, 5xx). */
+export type PartnerFailure = 'timeout' | 'token-refused' | 'error';
+
+/** The node's conversations with partners since it started, and their failures by kind. */
+export class PartnerCallTally {
+  calls = 0;
+  readonly failures: Record<PartnerFailure, number> = { timeout: 0, 'token-refused': 0, error: 0 };
+
+  /** Counts a failed conversation; a partner's own refusal (a 4xx it answered, e.g. already dispensed) is an answer, not a failure. */
+  failed(error: unknown): void {
+    const status = (error as { response?: { status?: number } }).response?.status;
+    if (error instanceof PartnerTimeout) this.failures.timeout++;
+    else if (error instanceof PartnerRefused) this.failures['token-refused']++;
+    else if (status === undefined || status < 400 || status >= 500) this.failures.error++;
+  }
 }
 
 /** What a capability that talks to partners needs from the node: its database and its cache of their keys too. */
@@ -26,6 +45,7 @@ export interface PartnerCallDeps extends PartnerClientDeps {
 /** The node's database, signing keys, FHIR base URL and partner timeout (`PARTNER_TIMEOUT_MS`). */
 export const partnerCallDepsOf = (node: HospitalNode): PartnerCallDeps => ({
   db: node.db, keys: node.keys, partnerKeys: node.partnerKeys, ownFhirBaseUrl: `${node.config.publicBaseUrl}/fhir`, timeoutMs: node.config.partnerTimeoutMs,
+  tally: node.partnerCalls,
 });
 
 /** A partner's token URL: `/auth/token` at its FHIR base URL's origin (every node runs this software). */
@@ -66,8 +86,12 @@ export async function withPartner<T>(
     const token = await systemToken(deps, partner, scope, controller.signal);
     return work(new Client({ baseUrl: partner.fhirBaseUrl, bearerToken: token }), controller.signal);
   })();
+  if (deps.tally) deps.tally.calls++;
   try {
     return await Promise.race([conversation, timeout]);
+  } catch (error) {
+    deps.tally?.failed(error);
+    throw error;
   } finally {
     clearTimeout(timer);
     conversation.catch(() => undefined);

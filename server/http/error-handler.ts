@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ConnectionError, TimeoutError } from 'sequelize';
 import { WriterTimeout } from '../../db/connection.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import {
   DomainError, InternalError, type ErrorDetail, Invalid, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, Unavailable,
   UnsupportedMediaType,
@@ -34,6 +35,12 @@ function fromDatabase(error: unknown): DomainError | undefined {
   }
   if (error instanceof ConnectionError || error instanceof TimeoutError) {
     return new Unavailable('database-unavailable', 'The records are not reachable right now; nothing was changed. Try again in a moment.', [],
+      { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  }
+  if (isDatabaseUnavailable(error)) {
+    // The connection broke under a statement: a COMMIT in flight may or may not have landed.
+    return new Unavailable('database-unavailable',
+      'The connection to the records was lost; the request may not have been carried out. Try again in a moment.', [],
       { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   }
   return undefined;

@@ -53,10 +53,11 @@ export function attachSignalling(server: Server, node: HospitalNode, options: { 
   }, PING_EVERY_MS);
   pinger.unref();
 
-  return {
+  const signalling: Signalling = {
     bus,
     get connectionCount() { return connections.size; },
     async close() {
+      if (node.signalling === signalling) node.signalling = undefined;
       clearInterval(pinger);
       server.off('upgrade', onUpgrade);
       for (const ws of wss.clients) ws.terminate();
@@ -66,4 +67,6 @@ export function attachSignalling(server: Server, node: HospitalNode, options: { 
       if (!options.bus) await bus.close();
     },
   };
+  node.signalling = signalling;
+  return signalling;
 }

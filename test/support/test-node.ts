@@ -30,9 +30,15 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
 
 /** Starts a node on a new empty database of the dialect, migrated and seeded with the demo hospital. */
 export async function startTestNode(dialect: TestDialect, overrides: Partial<Config> = {}): Promise<TestNode> {
-  const config = testConfig(await createEmptyDatabase(dialect), overrides);
+  const testNode = await startTestNodeOn(dialect, await createEmptyDatabase(dialect), overrides);
+  open.push(testNode.db);
+  return testNode;
+}
+
+/** Starts a node on the empty database at `databaseUrl` (migrated and seeded here); the caller closes its `db`. */
+export async function startTestNodeOn(dialect: TestDialect, databaseUrl: string, overrides: Partial<Config> = {}): Promise<TestNode> {
+  const config = testConfig(databaseUrl, overrides);
   const db = await openDatabase(config.databaseUrl, { transactionTimeoutMs: config.transactionTimeoutMs });
-  open.push(db);
   await migrate(db);
   await seedDemoHospital(db, DEMO_PASSWORD);
   const { app, node } = buildApp({ config, db, keys: keyRing([generateSigningKey()]) });
