@@ -1,24 +1,13 @@
 /**
- * The browser app's one way to call /api: sends the signed-in user's Bearer token and turns a problem+json
- * answer into an `ApiError` whose message is the server's `title` (already written for people) and whose `details`
- * are its `errors[]` (each naming the field it is about).
+ * The browser app's one way to call /api: sends the session's Bearer token and turns a problem+json answer into an
+ * `ApiError` whose message is the server's `title` (already written for people) and whose `details` are its
+ * `errors[]` (each naming the field it is about). An expired access token is renewed once, silently, and the
+ * request sent again; a session that has ended asks the person to sign in again and then sends it (./session/).
  */
-export const TOKEN_KEY = 'access_token';
+import { ApiError, problemOf, safeJson, unreachable } from './api-error.js';
+import { accessToken, renewAccess, signInAgain } from './session/session.js';
 
-/** One problem of a refusal: `expression` points at the field (`lines[1].supplyDays`, `body.lines.0.dose`). */
-export interface ProblemDetail { expression?: string; message: string }
-
-export class ApiError extends Error {
-  /** `problem` is the whole problem+json body: `errors` naming each bad field, and a refusal's own members. */
-  constructor(readonly status: number, readonly code: string | undefined, message: string, readonly problem: Record<string, unknown> = {}) {
-    super(message);
-  }
-
-  /** The problems of the refusal, each pointing at its field. */
-  get details(): ProblemDetail[] {
-    return Array.isArray(this.problem.errors) ? this.problem.errors as ProblemDetail[] : [];
-  }
-}
+export { ApiError, type ProblemDetail } from './api-error.js';
 
 export interface ApiOptions {
   method?: 'GET' | 'POST' | 'PUT';
@@ -60,12 +49,29 @@ export async function apiFile(path: string): Promise<Blob> {
 }
 
 async function send(path: string, options: ApiOptions, accept: string): Promise<Response> {
+  // One key for the request and its retry: the server must see them as the same request.
+  const idempotencyKey = options.idempotent ? newIdempotencyKey() : undefined;
+  const token = accessToken();
+  const response = await sendOnce(path, options, accept, token, idempotencyKey);
+  if (response.status !== 401) return response;
+  const refusal = problemOf(401, safeJson(await response.clone().text()));
+  // 401 means nothing was done, so sending the request again is safe, whatever it is.
+  if (refusal.code === 'token-expired') {
+    const renewed = await renewAccess(token);
+    if (renewed) return sendOnce(path, options, accept, renewed, idempotencyKey);
+  } else if (refusal.code !== 'not-authenticated') {
+    return response;
+  }
+  await signInAgain(refusal);
+  return sendOnce(path, options, accept, accessToken(), idempotencyKey);
+}
+
+async function sendOnce(path: string, options: ApiOptions, accept: string, token: string | null, idempotencyKey?: string): Promise<Response> {
   const headers: Record<string, string> = { accept };
-  const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.file) headers['content-type'] = options.file.type || 'application/octet-stream';
   else if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.idempotent) headers['idempotency-key'] = newIdempotencyKey();
+  if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   const hasBody = options.file !== undefined || options.body !== undefined;
   try {
     return await fetch(path, {
@@ -74,20 +80,7 @@ async function send(path: string, options: ApiOptions, accept: string): Promise<
       body: options.file ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     });
   } catch {
-    throw new ApiError(0, undefined, 'The hospital could not be reached. Check the connection and try again.');
-  }
-}
-
-function problemOf(status: number, answer: unknown): ApiError {
-  const problem = (answer ?? {}) as { title?: string; code?: string };
-  return new ApiError(status, problem.code, problem.title ?? `The request failed (${status}).`, problem);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+    throw unreachable();
   }
 }
 

@@ -1,5 +1,8 @@
-/** The browser app's entry: sign in with the OAuth token endpoint, then show the home of the signed-in role. */
-import { api, TOKEN_KEY } from './api.js';
+/**
+ * The browser app's entry: continue this browser's session or sign in (client/session/), then show the home of
+ * the signed-in role and go where the link pointed (client/deep-link.ts).
+ */
+import { api } from './api.js';
 import { bookFollowUp } from './appointments/book-follow-up.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
 import { disputeDesk } from './disputes/dispute-desk.js';
@@ -13,15 +16,17 @@ import { issuedPrescriptions } from './prescriptions/issued-prescriptions.js';
 import { pharmacyDesk } from './prescriptions/pharmacy-desk.js';
 import { patientPrescriptions } from './prescriptions/patient-prescriptions.js';
 import { reviewQueue } from './prescriptions/review-queue.js';
+import { askToSignInWhenSessionEnds } from './session/session-lost-dialog.js';
+import { resumeSession, signOut } from './session/session.js';
+import { signInForm } from './session/sign-in-form.js';
 import { doctorVisits } from './visits/doctor-visits.js';
 import { visitWorkspace } from './visits/visit-workspace.js';
 
 interface Me { displayName: string; role: string }
 
-const form = document.querySelector<HTMLFormElement>('#sign-in')!;
+const signIn = document.querySelector<HTMLElement>('#sign-in')!;
 const home = document.querySelector<HTMLElement>('#home')!;
 const roleHome = document.querySelector<HTMLElement>('#role-home')!;
-const errorLine = document.querySelector<HTMLElement>('#sign-in-error')!;
 
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
@@ -51,34 +56,30 @@ async function showHome(): Promise<void> {
   try {
     me = await api<Me>('/api/me');
   } catch {
-    sessionStorage.removeItem(TOKEN_KEY);
+    showSignIn();
     return;
   }
   document.querySelector('#welcome')!.textContent = `Welcome, ${me.displayName} (${me.role})`;
-  roleHome.replaceChildren(...(HOMES[me.role]?.() ?? []));
-  form.hidden = true;
+  signIn.hidden = true;
   home.hidden = false;
+  roleHome.replaceChildren(...(HOMES[me.role]?.() ?? []));
 }
 
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  errorLine.textContent = '';
-  const body = new URLSearchParams({ grant_type: 'password', ...Object.fromEntries(new FormData(form) as unknown as Iterable<[string, string]>) });
-  const response = await fetch('/auth/token', { method: 'POST', body });
-  const answer = await response.json();
-  if (!response.ok) {
-    errorLine.textContent = answer.title ?? 'Sign-in failed.';
-    return;
-  }
-  sessionStorage.setItem(TOKEN_KEY, answer.access_token);
-  await showHome();
-});
-
-document.querySelector('#sign-out')!.addEventListener('click', () => {
-  sessionStorage.removeItem(TOKEN_KEY);
+function showSignIn(): void {
   roleHome.replaceChildren();
   home.hidden = true;
-  form.hidden = false;
+  signIn.replaceChildren(signInForm({
+    title: 'Sign in',
+    why: location.hash ? 'Sign in to open the page the link points to.' : undefined,
+    onSignedIn: showHome,
+  }));
+  signIn.hidden = false;
+}
+
+document.querySelector('#sign-out')!.addEventListener('click', () => {
+  void signOut();
+  showSignIn();
 });
 
-if (sessionStorage.getItem(TOKEN_KEY)) void showHome();
+askToSignInWhenSessionEnds();
+void resumeSession().then((resumed) => (resumed ? showHome() : showSignIn()), showSignIn);

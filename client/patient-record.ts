@@ -2,7 +2,8 @@
  * The signed-in patient's own record as the patient's pages need it: id, time zone (times are shown in it) and
  * diagnoses. Read once per sign-in (`GET /api/me`, then `GET /api/patients/{id}`) and shared by the pages.
  */
-import { api, ApiError, messageOf, TOKEN_KEY } from './api.js';
+import { api, ApiError, messageOf } from './api.js';
+import { signedInAccount } from './session/session.js';
 
 export interface PatientRecord {
   id: string;
@@ -10,7 +11,7 @@ export interface PatientRecord {
   conditions: Array<{ id: string; code: string; system: string; display: string; clinicalStatus: string }>;
 }
 
-let cached: { token: string | null; record: Promise<PatientRecord> } | undefined;
+let cached: { account: string | null; record: Promise<PatientRecord> } | undefined;
 
 async function readRecord(): Promise<PatientRecord> {
   const me = await api<{ patientId: string | null }>('/api/me');
@@ -18,12 +19,12 @@ async function readRecord(): Promise<PatientRecord> {
   return api<PatientRecord>(`/api/patients/${encodeURIComponent(me.patientId)}`);
 }
 
-/** The record of whoever holds the current token; another sign-in reads it afresh, a failed read is retried. */
+/** The record of the signed-in account; another account's sign-in reads it afresh, a failed read is retried. */
 export function myPatientRecord(): Promise<PatientRecord> {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!cached || cached.token !== token) {
+  const account = signedInAccount();
+  if (!cached || cached.account !== account) {
     const record = readRecord();
-    cached = { token, record };
+    cached = { account, record };
     record.catch(() => { if (cached?.record === record) cached = undefined; });
   }
   return cached.record;

@@ -59,6 +59,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(express.urlencoded({ limit: config.bodyLimit, extended: false }));
   // Health, readiness and static files are not limited; token grants are keyed by the username in the body.
   app.post('/auth/token', node.rateLimits.tokenGrants);
+  app.post(['/auth/session', '/auth/session/refresh'], node.rateLimits.tokenGrants);
   app.post('/api/patients', node.rateLimits.registration);
   app.use(['/api', '/fhir'], node.rateLimits.api);
   app.use(['/api', '/fhir', '/auth'], noStore);

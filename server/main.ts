@@ -3,6 +3,7 @@ import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
 import { DEMO_ACCOUNTS, seedDemoHospital } from '../db/seeds/demo-hospital.js';
 import { seedDemoStory } from '../db/seeds/demo-story.js';
+import { ensureDemoVideoVisit } from '../db/seeds/demo-video-visit.js';
 import { buildApp } from './app.js';
 import { logTransport, startAppointmentsWorker } from './appointments/outbox-worker.js';
 import { loadKeyRing } from './auth/keys.js';
@@ -62,11 +63,17 @@ async function start() {
   if (applied.length) log.info({ migrations: applied }, 'database migrated');
   const seeded = config.seedDemo ? await seedDemoHospital(db, config.demoPassword) : false;
   if (seeded) await seedDemoStory(db, keys, config);
+  // On every start, not only the first: the README's video walkthrough needs a room that is open now.
+  const videoVisit = config.seedDemo ? await ensureDemoVideoVisit(db) : null;
   const { app, node } = buildApp({ config, db, keys, log });
   processMetrics(); // event-loop lag and GC are measured from the start, not from the first scrape
   const server = app.listen(config.port, config.host, () => {
     log.info({ url: config.publicBaseUrl, database: db.dialect }, 'listening');
     console.log(banner(config, seeded));
+    if (videoVisit) {
+      console.log(`Alice's video follow-up with Dr Chen starts at ${videoVisit.start.toISOString()} (its room opens 15 minutes before): `
+        + `${config.publicBaseUrl}/visit/${videoVisit.appointmentId}`);
+    }
   });
   void warmUpValidation().catch((err: unknown) => log.error({ err }, 'the R4 validation thread did not start'));
   const worker = startAppointmentsWorker(db, logTransport(log), log, config.appointments.outboxIntervalMs);

@@ -3,17 +3,9 @@
  * dispensed), the code to show at the pharmacy as a QR image and as text.
  */
 import { api, messageOf } from '../api.js';
+import { followDeepLinks } from '../deep-link.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
-import { lineWords, type PrescriptionCode, type PrescriptionSummary } from './types.js';
-
-const STATUS_WORDS: Record<string, string> = {
-  'pending-review': 'waiting for a pharmacist\'s review',
-  rejected: 'rejected by the pharmacist; your doctor will be in touch',
-  ready: 'ready to collect',
-  'in-progress': 'being dispensed',
-  completed: 'dispensed',
-  cancelled: 'cancelled',
-};
+import { lineWords, PRESCRIPTION_STATUS_WORDS, type PrescriptionCode, type PrescriptionSummary } from './types.js';
 
 const codeShown = (status: string) => status === 'ready' || status === 'in-progress';
 
@@ -35,12 +27,27 @@ export function patientPrescriptions(): HTMLElement {
     }
   }
 
+  /** A link to one prescription (`/#prescription/<id>`): it is marked, brought into view, and its code shown. */
+  async function reveal(id: string) {
+    await loaded;
+    for (const row of list.querySelectorAll('tr[aria-current]')) row.removeAttribute('aria-current');
+    const row = list.querySelector<HTMLTableRowElement>(`tr[data-prescription="${CSS.escape(id)}"]`);
+    if (!row) {
+      problem.textContent = 'The prescription the link points to is not among yours.';
+      return;
+    }
+    row.setAttribute('aria-current', 'true');
+    row.tabIndex = -1;
+    row.focus();
+    row.querySelector<HTMLButtonElement>('button')?.click();
+  }
+
   function table(prescriptions: PrescriptionSummary[]) {
     return el('table', {},
       el('thead', {}, el('tr', {}, ...['Number', 'Status', 'Medicines', 'Valid until', ''].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, ...prescriptions.map((p) => el('tr', { 'data-prescription': p.id },
         el('td', {}, p.number),
-        el('td', { class: 'status', 'data-status': p.status, title: STATUS_WORDS[p.status] ?? '' }, p.status),
+        el('td', { class: 'status', 'data-status': p.status, title: PRESCRIPTION_STATUS_WORDS[p.status] ?? '' }, p.status),
         el('td', {}, el('ul', {}, ...p.lines.map((line) => el('li', {}, lineWords(line))))),
         el('td', {}, timeOf(p.validUntil)),
         el('td', {}, codeShown(p.status) ? showCodeButton(p) : null)))));
@@ -61,7 +68,8 @@ export function patientPrescriptions(): HTMLElement {
   }
 
   refresh.addEventListener('click', () => whileBusy([refresh], load));
-  void load();
+  const loaded = load();
+  followDeepLinks('prescription', section, (id) => void reveal(id));
   return section;
 }
 

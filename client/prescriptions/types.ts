@@ -10,6 +10,8 @@ export interface PrescriptionSummary {
   dispensedAt: string | null;
   lines: PrescriptionLine[];
   patientId: string;
+  /** The visit it was issued in. */
+  encounterId: string;
   /** The pharmacist's decision, once reviewed. */
   review: { reviewedAt: string; reasonCode: string | null; note: string | null } | null;
 }
@@ -44,3 +46,13 @@ export const REJECTION_REASONS: Array<[code: string, words: string]> = [
 /** "Ramipril 5 mg: 1 tablet once daily, 7 for 7 days" */
 export const lineWords = (line: PrescriptionLine) =>
   `${line.drugName}: ${line.dose} ${line.frequency}, ${line.quantity} for ${line.supplyDays} days`;
+
+/** A prescription's status in the patient's words. */
+export const PRESCRIPTION_STATUS_WORDS: Record<string, string> = {
+  'pending-review': 'waiting for a pharmacist\'s review',
+  rejected: 'rejected by the pharmacist; your doctor will be in touch',
+  ready: 'ready to collect',
+  'in-progress': 'being dispensed',
+  completed: 'dispensed',
+  cancelled: 'cancelled',
+};

@@ -1,10 +1,17 @@
 /**
  * The visit page (/visit/<appointmentId>): camera preview, waiting room, the call and its controls, and beside
  * them the visit's messages and files (client/visits/visit-messages.ts), which work even without a camera.
- * Signs in with the access token in sessionStorage (set by the home page) or, once, a `?token=` in the link.
+ * It continues this browser's session (client/session/), or asks to sign in right here and then joins, so a
+ * visit link opened in a new tab or before signing in lands on its visit; a `?token=` in the link signs in once.
+ * It follows the visit's state: once the visit is over (the doctor finished it here or in the workspace) the call
+ * ends, the camera and microphone are released, and the page shows the note and the prescriptions.
  */
+import { askToSignInWhenSessionEnds } from '../session/session-lost-dialog.js';
+import { freshAccessToken, resumeSession, useLinkToken } from '../session/session.js';
+import { signInForm } from '../session/sign-in-form.js';
 import { appointmentMessages } from '../visits/visit-messages.js';
 import { getLocalMedia, PeerSession, plainWords, STATE_WORDS } from './peer-session.js';
+import { visitEnded, type EndedVisit } from './visit-ended.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const stateLine = $<HTMLParagraphElement>('state');
@@ -12,47 +19,82 @@ const problemLine = $<HTMLParagraphElement>('problem');
 const admit = $<HTMLButtonElement>('admit');
 const end = $<HTMLButtonElement>('end');
 
-function accessToken(): string | null {
+/** Resolves once there is a session: this browser's, the link's token, or a sign-in on this page. */
+async function signedIn(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const fromLink = params.get('token');
   if (fromLink) {
-    sessionStorage.setItem('access_token', fromLink);
+    useLinkToken(fromLink);
     history.replaceState(null, '', location.pathname);
+    return;
   }
-  return sessionStorage.getItem('access_token');
+  if (await resumeSession().catch(() => false)) return;
+  stateLine.textContent = 'Sign in to join your video visit.';
+  const place = $('visit-sign-in');
+  await new Promise<void>((resolve) => {
+    place.replaceChildren(signInForm({ title: 'Sign in to your visit', onSignedIn: () => resolve() }));
+    place.hidden = false;
+  });
+  place.hidden = true;
+  place.replaceChildren();
+  stateLine.textContent = STATE_WORDS.idle;
 }
 
 async function start() {
+  askToSignInWhenSessionEnds();
   const appointmentId = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
-  const token = accessToken();
-  if (!token) {
-    stateLine.textContent = 'Sign in first, then open the visit again.';
-    return;
-  }
-  const talk = appointmentMessages(appointmentId);
+  await signedIn();
+
+  let stream: MediaStream | undefined;
+  const live: { session?: PeerSession } = {};
+  let over = false;
+  /** The visit is over: leave the call, release camera and microphone, and show what the visit left behind. */
+  const visitOver = (visit: Omit<EndedVisit, 'appointmentId'>) => {
+    if (over) return;
+    over = true;
+    live.session?.hangUp();
+    releaseMedia(stream);
+    $('call-controls').hidden = true;
+    $('videos').hidden = true;
+    problemLine.textContent = '';
+    stateLine.textContent = STATE_WORDS.ended;
+    stateLine.dataset.state = 'ended';
+    const panel = visitEnded({ ...visit, appointmentId });
+    $('visit-ended-panel').replaceChildren(panel);
+    panel.querySelector<HTMLElement>('h2')?.focus();
+  };
+
+  const talk = appointmentMessages(appointmentId, visitOver);
   $('visit-talk').append(talk.element);
-  let stream: MediaStream;
   try {
     stream = await getLocalMedia();
   } catch (error) {
+    if (over) return;
     problemLine.textContent = (error as Error).message;
     stateLine.textContent = STATE_WORDS.failed;
     return;
   }
+  // The visit may have ended while the browser asked for the camera.
+  if (over) return releaseMedia(stream);
   $<HTMLVideoElement>('local').srcObject = stream;
-  const session = new PeerSession({ appointmentId, accessToken: token, stream });
-  (window as unknown as { visit: PeerSession }).visit = session;
+  const accessToken = await freshAccessToken();
+  if (!accessToken) return;
+  const call = new PeerSession({ appointmentId, accessToken, stream });
+  live.session = call;
+  (window as unknown as { visit: PeerSession }).visit = call;
 
-  session.on('state', (state) => {
+  call.on('state', (state) => {
+    if (over) return;
     stateLine.textContent = STATE_WORDS[state];
     stateLine.dataset.state = state;
     admit.hidden = state !== 'patient-waiting';
-    end.hidden = session.side !== 'doctor' || state === 'ended';
+    end.hidden = call.side !== 'doctor' || state === 'ended';
     if (state === 'connected') problemLine.textContent = '';
+    // Ended here (hang up, or the doctor ended it for both): the visit's status says whether the visit is over.
     if (state === 'ended') void talk.refresh();
   });
-  session.on('error', (error) => { problemLine.textContent = error.message; });
-  session.on('remote-stream', (remote) => {
+  call.on('error', (error) => { if (!over) problemLine.textContent = error.message; });
+  call.on('remote-stream', (remote) => {
     const video = $<HTMLVideoElement>('remote');
     video.srcObject = remote;
     video.muted = false;
@@ -63,31 +105,37 @@ async function start() {
     });
   });
 
-  admit.addEventListener('click', () => session.admit());
-  end.addEventListener('click', () => session.endForBoth());
-  $<HTMLButtonElement>('hang-up').addEventListener('click', () => session.hangUp());
+  admit.addEventListener('click', () => call.admit());
+  end.addEventListener('click', () => call.endForBoth());
+  $<HTMLButtonElement>('hang-up').addEventListener('click', () => call.hangUp());
   let audioOn = true;
   let videoOn = true;
   $<HTMLButtonElement>('toggle-audio').addEventListener('click', (event) => {
     audioOn = !audioOn;
-    session.setAudioEnabled(audioOn);
+    call.setAudioEnabled(audioOn);
     const button = event.currentTarget as HTMLButtonElement;
     button.textContent = audioOn ? 'Mute microphone' : 'Unmute microphone';
     button.setAttribute('aria-pressed', String(!audioOn));
   });
   $<HTMLButtonElement>('toggle-video').addEventListener('click', (event) => {
     videoOn = !videoOn;
-    session.setVideoEnabled(videoOn);
+    call.setVideoEnabled(videoOn);
     const button = event.currentTarget as HTMLButtonElement;
     button.textContent = videoOn ? 'Turn camera off' : 'Turn camera on';
     button.setAttribute('aria-pressed', String(!videoOn));
   });
 
   try {
-    await session.join();
+    await call.join();
   } catch (error) {
-    problemLine.textContent = (error as Error).message || plainWords('network-lost');
+    if (!over) problemLine.textContent = (error as Error).message || plainWords('network-lost');
   }
+}
+
+/** Stops every track, which turns the camera light off and frees the microphone; the videos show nothing. */
+function releaseMedia(stream: MediaStream | undefined) {
+  for (const track of stream?.getTracks() ?? []) track.stop();
+  for (const id of ['local', 'remote']) $<HTMLVideoElement>(id).srcObject = null;
 }
 
 void start();

@@ -65,9 +65,11 @@ export interface VisitMessagesOptions {
   status: string;
   /** The heading level, to fit the page it is on. */
   heading?: 'h2' | 'h3';
+  /** Called once when the panel learns the visit is over (finished or cancelled), with that status. */
+  onClosed?(status: string): void;
 }
 
-export function visitMessages({ visitId, side, otherName, status, heading = 'h3' }: VisitMessagesOptions) {
+export function visitMessages({ visitId, side, otherName, status, heading = 'h3', onClosed }: VisitMessagesOptions) {
   const base = `/api/visits/${encodeURIComponent(visitId)}`;
   const titleId = `visit-messages-title-${visitId}`;
   const problem = alertLine();
@@ -92,6 +94,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
 
   const shown = new Set<string>();
   let closed = false;
+  let told = false;
   /** The last message a read brought: the next poll asks only for what came after it. */
   let lastRead: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -137,10 +140,16 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
     const { body, headers } = await apiAnswer<VisitMessage[]>(`${base}/messages${lastRead ? `?${new URLSearchParams({ after: lastRead })}` : ''}`);
     show(body);
     if (body.length) lastRead = body[body.length - 1].id;
-    if (CLOSED.has(headers.get('visit-status') ?? '')) close();
+    const visitStatus = headers.get('visit-status') ?? '';
+    if (CLOSED.has(visitStatus)) close(visitStatus);
   }
 
-  function close() {
+  /** Takes no more messages; `visitStatus`, once known, is told to the page (once). */
+  function close(visitStatus?: string) {
+    if (visitStatus && !told) {
+      told = true;
+      onClosed?.(visitStatus);
+    }
     if (closed) return;
     closed = true;
     clearTimeout(timer);
@@ -166,6 +175,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
   /** A refusal because the visit closed meanwhile says so and closes the panel; others are shown as they are. */
   function refused(error: unknown, words: string) {
     if (error instanceof ApiError && error.code === 'visit-closed') {
+      // The status comes with the read below; until then the panel only knows the visit is closed.
       close();
       void reload().catch(() => undefined);
       problem.textContent = 'The visit is over: your message was not sent.';
@@ -210,7 +220,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
     });
   });
 
-  if (CLOSED.has(status)) close();
+  if (CLOSED.has(status)) close(status);
   void poll();
 
   return {
@@ -231,7 +241,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
  * The panel for the video visit page, which knows only the appointment: its visit comes from
  * `POST /api/appointments/{id}/visit` (either participant may call it) and the reader's side from `GET /api/me`.
  */
-export function appointmentMessages(appointmentId: string) {
+export function appointmentMessages(appointmentId: string, onClosed?: (visit: { visitId: string; status: string; side: VisitSide }) => void) {
   const problem = alertLine();
   const element = el('div', { class: 'visit-talk' }, el('p', {}, 'Opening the messages…'), problem);
   let panel: ReturnType<typeof visitMessages> | undefined;
@@ -242,7 +252,10 @@ export function appointmentMessages(appointmentId: string) {
         api<{ id: string; status: string }>(`/api/appointments/${encodeURIComponent(appointmentId)}/visit`, { body: {} }),
       ]);
       const side: VisitSide = me.role === 'doctor' ? 'doctor' : 'patient';
-      panel = visitMessages({ visitId: visit.id, side, otherName: side === 'doctor' ? 'The patient' : 'The doctor', status: visit.status, heading: 'h2' });
+      panel = visitMessages({
+        visitId: visit.id, side, otherName: side === 'doctor' ? 'The patient' : 'The doctor', status: visit.status, heading: 'h2',
+        onClosed: (status) => onClosed?.({ visitId: visit.id, status, side }),
+      });
       element.replaceChildren(panel.element);
     } catch (error) {
       element.replaceChildren(problem);

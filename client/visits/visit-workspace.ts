@@ -7,6 +7,7 @@
  */
 import { api, ApiError, messageOf } from '../api.js';
 import { ROOM_OPEN, visitPath, type AppointmentView } from '../appointments/appointment-view.js';
+import { followDeepLinks } from '../deep-link.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory, PatientSummary } from '../patients/patient-directory.js';
 import { prescribingForm, type Drug } from '../prescriptions/prescribing.js';
@@ -88,6 +89,17 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
       problem.textContent = messageOf(error);
     }
   }
+
+  /** A link to the visit (`/#visit/<appointmentId>`): its appointment is read, then opened as from the list. */
+  async function openAppointment(appointmentId: string) {
+    try {
+      const appointment = await api<AppointmentView>(`/api/appointments/${encodeURIComponent(appointmentId)}`);
+      await open(appointment, await patients.name(appointment.patientId));
+    } catch (error) {
+      problem.textContent = messageOf(error);
+    }
+  }
+  followDeepLinks('visit', section, (id) => void openAppointment(id));
 
   function workspace(opening: { appointment: AppointmentView; patientName: string; visit: Visit; note?: Note; patient?: PatientSummary; drugs: Drug[] }) {
     const { appointment, patientName, patient } = opening;

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { ROLES } from '../../db/models/access.js';
 import { authenticate, requireRole } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
-import { Invalid } from '../http/errors.js';
+import { Invalid, Unauthorized } from '../http/errors.js';
 import { callerOf, originOf } from '../http/request-context.js';
 import { idInput, parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
+import { clearSession, endSession, sessionTokenOf, startSession } from './browser-session.js';
 import { clientAssertionDeps, clientAssertionGrant, JWT_BEARER_ASSERTION } from './client-assertion-grant.js';
 import { passwordGrant, refreshGrant, type TokenGrantDeps } from './grant-token.js';
 import { createStaffAccount, describeCaller } from './staff-accounts.js';
@@ -21,6 +22,10 @@ const refreshGrantInput = z.object({
   grant_type: z.literal('refresh_token'),
   refresh_token: z.string().min(1).max(200),
   scope: z.string().max(1000).optional(),
+});
+const sessionSignInInput = z.object({
+  username: z.string().min(1).max(254),
+  password: z.string().min(1).max(1024),
 });
 const clientCredentialsInput = z.object({
   grant_type: z.literal('client_credentials'),
@@ -66,6 +71,28 @@ export function authRoutes(node: HospitalNode): Router {
     } else {
       throw new Invalid('unsupported-grant-type', 'grant_type must be "password", "refresh_token" or "client_credentials".',
         [{ expression: 'body.grant_type', message: 'unsupported' }], { error: 'unsupported_grant_type' });
+    }
+  }).all(methodNotAllowed);
+
+  // The browser app's session: the same grants, the refresh token in an HttpOnly cookie (./browser-session.ts).
+  const cookie = { secure: node.config.publicBaseUrl.startsWith('https:'), maxAgeSeconds: node.config.refreshTokenTtlSeconds };
+  router.route('/auth/session').post(async (req, res) => {
+    const input = parseInput(sessionSignInInput, req.body);
+    res.json(startSession(res, await passwordGrant(deps, input, originOf(req)), cookie));
+  }).delete(async (req, res) => {
+    await endSession(node.db, sessionTokenOf(req), originOf(req));
+    clearSession(res, cookie);
+    res.status(204).end();
+  }).all(methodNotAllowed);
+  router.route('/auth/session/refresh').post(async (req, res) => {
+    const refreshToken = sessionTokenOf(req);
+    try {
+      if (!refreshToken) throw new Unauthorized('invalid-refresh-token', 'There is no session to continue. Sign in again.', [], { error: 'invalid_grant' });
+      res.json(startSession(res, await refreshGrant(deps, { refreshToken }, originOf(req)), cookie));
+    } catch (error) {
+      // A session that cannot continue is forgotten by the browser too.
+      if (error instanceof Unauthorized) clearSession(res, cookie);
+      throw error;
     }
   }).all(methodNotAllowed);
 

@@ -37,7 +37,9 @@ function accountOrAddress(tokens: TokenIssuer) {
 
 function grantAccountAndAddress(req: Request): string {
   const body = req.body as { grant_type?: unknown; username?: unknown } | undefined;
-  const username = body?.grant_type === 'password' && typeof body.username === 'string' ? body.username.trim().toLowerCase() : '';
+  // A password grant names its account in the body, at the token endpoint or as the browser's session sign-in.
+  const password = body?.grant_type === 'password' || req.path === '/auth/session';
+  const username = password && typeof body?.username === 'string' ? body.username.trim().toLowerCase() : '';
   return `${username}|${addressOf(req)}`;
 }
 

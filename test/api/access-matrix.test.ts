@@ -35,6 +35,7 @@ const anyone: Rule = { who: { anyone: 'any' } };
 /** One table: what each route allows. Clinical content is for the patient and their doctors only. */
 const RULES: Record<string, Rule> = {
   'GET /healthz': anyone, 'GET /readyz': anyone, 'GET /.well-known/jwks.json': anyone, 'POST /auth/token': anyone,
+  'POST /auth/session': anyone, 'DELETE /auth/session': anyone, 'POST /auth/session/refresh': anyone,
   'POST /api/patients': anyone, 'GET /visit/:id': anyone, 'GET /fhir/metadata': anyone,
   'GET /.well-known/smart-configuration': anyone, 'GET /fhir/.well-known/smart-configuration': anyone,
   'GET /api/me': { who: SIGNED_IN },

@@ -38,13 +38,18 @@ describe('npm start on a fresh machine', function () {
   it('when started on an empty data folder, then it creates the SQLite database, seeds the demo, prints the URL and accounts; a second start seeds nothing', async () => {
     const port = await freePort();
     const env = { DATA_DIR: dataDir, NODE_ENV: 'development', DATABASE_URL: '', KEYS_DIR: '' };
-    const story: { prescriptions?: { status: string; encounterId: string; lines: { drugName: string }[] }[]; appointments?: { status: string }[]; note?: { status: string } } = {};
+    const story: {
+      prescriptions?: { status: string; encounterId: string; lines: { drugName: string }[] }[]; note?: { status: string };
+      appointments?: { id: string; status: string; start: string }[]; roomToken?: number;
+    } = {};
     const first = await startAndStop(env, port, async (base) => {
       const signIn = await fetch(`${base}/auth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password', username: 'alice@demo.test', password: 'demo-hospital' }) });
       const { access_token: token } = await signIn.json() as { access_token: string };
       const headers = { authorization: `Bearer ${token}` };
       story.prescriptions = await (await fetch(`${base}/api/prescriptions`, { headers })).json() as typeof story.prescriptions;
-      story.appointments = ((await (await fetch(`${base}/api/appointments`, { headers })).json()) as { appointments: { status: string }[] }).appointments;
+      story.appointments = ((await (await fetch(`${base}/api/appointments`, { headers })).json()) as { appointments: NonNullable<typeof story.appointments> }).appointments;
+      const now = story.appointments.find((a) => a.status === 'booked' && Date.parse(a.start) - Date.now() < 30 * 60_000);
+      if (now) story.roomToken = (await fetch(`${base}/api/appointments/${now.id}/video-token`, { method: 'POST', headers })).status;
       const visitId = story.prescriptions?.[0]?.encounterId;
       if (visitId) story.note = await (await fetch(`${base}/api/visits/${visitId}/note`, { headers })).json() as typeof story.note;
     });
@@ -55,10 +60,14 @@ describe('npm start on a fresh machine', function () {
     for (const email of ['admin@demo.test', 'dr.chen@demo.test', 'pharm.li@demo.test', 'insurer@demo.test', 'alice@demo.test', 'bob@demo.test']) {
       expect(first.banner).to.include(email);
     }
-    // The demo story: Alice's video follow-up of an hour ago left an approved prescription, and the next one is booked.
+    // The demo story: Alice's video follow-up of an hour ago left an approved prescription, one starts in about ten
+    // minutes (its room is open: Alice gets a room token at once), and the next one is booked.
     expect(story.prescriptions?.map((p) => p.status)).to.deep.equal(['ready']);
     expect(story.prescriptions?.[0].lines[0].drugName).to.equal('Ramipril');
-    expect(story.appointments?.map((a) => a.status).sort()).to.deep.equal(['booked', 'fulfilled']);
+    expect(story.appointments?.map((a) => a.status).sort()).to.deep.equal(['booked', 'booked', 'fulfilled']);
+    expect(story.roomToken, 'a room token for the visit starting now').to.equal(201);
+    const videoLine = /Alice's video follow-up with Dr Chen starts at \S+ \(its room opens 15 minutes before\): \S+\/visit\/(\S+)/;
+    expect(first.banner).to.match(videoLine);
     expect(story.note?.status, 'the finished visit\'s note is signed').to.equal('final');
     expect(fs.existsSync(path.join(dataDir, 'hospital.db'))).to.equal(true);
     expect(fs.readdirSync(path.join(dataDir, 'keys')).filter((f) => f.endsWith('.pem'))).to.have.length(1);
@@ -66,6 +75,8 @@ describe('npm start on a fresh machine', function () {
     const second = await startAndStop(env, port);
     expect(second.exitCode).to.equal(0);
     expect(second.banner).to.not.include('seeded');
+    // Her visit of the first start is still to come: the second start names it and adds none.
+    expect(second.banner.match(videoLine)?.[1]).to.equal(first.banner.match(videoLine)?.[1]);
     expect(fs.readdirSync(path.join(dataDir, 'keys'))).to.have.length(1);
   });
 

@@ -75,7 +75,7 @@ function caseArbitrary(routes: RouteEntry[]): fc.Arbitrary<FuzzCase> {
   }));
 }
 
-const FORM_ROUTES = new Set(['POST /auth/token', 'POST /fhir/:type/_search']);
+const FORM_ROUTES = new Set(['POST /auth/token', 'POST /auth/session', 'POST /fhir/:type/_search']);
 
 /**
  * A body as application/x-www-form-urlencoded: each top-level value as text (objects as their JSON). Undefined

@@ -57,6 +57,7 @@ const parameters = (values: Record<string, string>): Json =>
 /** Valid bodies and queries by `METHOD path`; routes not listed start from an empty object and are fuzzed all the same. */
 const byRoute: Record<string, (f: FuzzFixture) => ValidInput> = {
   'POST /auth/token': () => ({ query: {}, body: { grant_type: 'password', username: 'alice@demo.test', password: 'wrong password!', scope: 'patient/*.read' } }),
+  'POST /auth/session': () => ({ query: {}, body: { username: 'alice@demo.test', password: 'wrong password!' } }),
   'POST /api/patients': () => ({ query: {}, body: { email: `fuzz.${Math.random().toString(36).slice(2)}@example.test`, password: 'a long enough password', givenName: 'Ada', familyName: 'Fuzz', birthDate: '1970-02-28', gender: 'female', timeZone: 'Europe/Paris' } }),
   'POST /api/staff': () => ({ query: {}, body: { email: `staff.${Math.random().toString(36).slice(2)}@example.test`, password: 'a long enough password', role: 'doctor', givenName: 'Ada', familyName: 'Fuzz' } }),
   'GET /api/audit-events': (f) => ({ query: { patient: f.patientId, since: '2024-01-01T00:00:00Z', limit: '10' } }),

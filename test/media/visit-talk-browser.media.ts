@@ -77,9 +77,10 @@ describe('messages, files, exam results and consent to partner hospitals in the 
     const stored = await hospital.db.models.VisitMessage.findAll({ where: { encounterId: visit.id }, order: [['sentAt', 'ASC']] });
     expect(stored.map((m) => [m.senderRole, m.text ?? m.fileName])).to.deep.equal([['patient', 'My readings were around 150/95 this week.'], ['doctor', 'lab-request.pdf']]);
     const stranger = await newPatient(hospital, 'Stranger');
-    const refused = await request(hospital.app).get(`/api/visits/${visit.id}/messages`).auth(stranger.token, { type: 'bearer' }).expect(403);
-    expect(refused.body.code).to.equal('not-visit-participant');
-    await request(hospital.app).get(`/api/visits/${visit.id}/messages/${stored[1]!.id}/content`).auth(stranger.token, { type: 'bearer' }).expect(403);
+    // Another patient's visit answers as one that does not exist (docs/api.md "Who may see what").
+    const refused = await request(hospital.app).get(`/api/visits/${visit.id}/messages`).auth(stranger.token, { type: 'bearer' }).expect(404);
+    expect(refused.body.code).to.equal('visit-not-found');
+    await request(hospital.app).get(`/api/visits/${visit.id}/messages/${stored[1]!.id}/content`).auth(stranger.token, { type: 'bearer' }).expect(404);
   });
 
   it('when the patient picks a file that is not a PDF, PNG or JPEG, is not what it says or is too large, then the page says so in plain words and nothing is sent', async () => {

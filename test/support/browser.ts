@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildClient } from '../../client/build.js';
+import type { Config } from '../../server/config.js';
 import { startTestNode, type TestNode } from './test-node.js';
 import { listeningNode } from './video.js';
 
@@ -26,11 +27,14 @@ export interface BrowserNode {
   close(): Promise<void>;
 }
 
-/** A SQLite node serving a freshly built web client on 127.0.0.1, and a headless Chromium to drive it. */
-export async function startBrowserNode(extraArgs: string[] = []): Promise<BrowserNode> {
+/**
+ * A SQLite node serving a freshly built web client on 127.0.0.1, and a headless Chromium to drive it; `overrides`
+ * change the node's config (a short ACCESS_TOKEN_TTL_SECONDS, say).
+ */
+export async function startBrowserNode(extraArgs: string[] = [], overrides: Partial<Config> = {}): Promise<BrowserNode> {
   const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hospital-client-'));
   await buildClient(clientDir);
-  const hospital = await startTestNode('sqlite', { clientDir });
+  const hospital = await startTestNode('sqlite', { ...overrides, clientDir });
   const web = await listeningNode(hospital);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
   return {
@@ -50,6 +54,8 @@ export interface HomePageSuite {
   readonly hospital: TestNode;
   /** A new browser context at the home page, signed in as this account; its uncaught errors fail the test. */
   signIn(email: string, password: string): Promise<Page>;
+  /** Makes the page's uncaught errors fail the test (for pages opened without `signIn`). */
+  watch(page: Page): Page;
 }
 
 /**
@@ -57,14 +63,18 @@ export interface HomePageSuite {
  * `extraArgs`, e.g. FAKE_MEDIA_ARGS for the video visit page), closed after it, and after each test an assertion
  * that no page threw an uncaught error.
  */
-export function homePageSuite(extraArgs: string[] = []): HomePageSuite {
+export function homePageSuite(extraArgs: string[] = [], overrides: Partial<Config> = {}): HomePageSuite {
   let started: BrowserNode | undefined;
   const pageErrors: string[] = [];
-  before(async () => { started = await startBrowserNode(extraArgs); });
+  before(async () => { started = await startBrowserNode(extraArgs, overrides); });
   after(async () => { await started?.close(); });
   afterEach(() => {
     expect(pageErrors.splice(0), 'uncaught errors in the pages').to.deep.equal([]);
   });
+  const watch = (page: Page) => {
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    return page;
+  };
   const current = () => {
     if (!started) throw new Error('the browser node is not started yet');
     return started;
@@ -72,9 +82,9 @@ export function homePageSuite(extraArgs: string[] = []): HomePageSuite {
   return {
     get node() { return current(); },
     get hospital() { return current().hospital; },
+    watch,
     async signIn(email, password) {
-      const page = await (await current().browser.newContext()).newPage();
-      page.on('pageerror', (error) => pageErrors.push(error.message));
+      const page = watch(await (await current().browser.newContext()).newPage());
       await page.goto(`${current().web.base}/`);
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(password);
