@@ -183,8 +183,9 @@ describe('messages, files, exam results and consent to partner hospitals in the 
     async function patientAtB(node: ListeningNode, partnerAatB: string) {
       const atB = await eligiblePatient(node.hospital);
       await request(node.hospital.app).post(`/api/patients/${atB.patientId}/consents`).auth(atB.token, { type: 'bearer' }).send({ partnerId: partnerAatB }).expect(201);
-      const admin = await adminToken(node.hospital);
-      const post = async (type: string, body: object) => (await request(node.hospital.app).post(`/fhir/${type}`).auth(admin, { type: 'bearer' })
+      // Recorded by Dr Chen, who diagnosed the patient in person at B (an admin writes no clinical content).
+      const doctorB = await node.hospital.tokenFor('dr.chen@demo.test');
+      const post = async (type: string, body: object) => (await request(node.hospital.app).post(`/fhir/${type}`).auth(doctorB, { type: 'bearer' })
         .set('Content-Type', 'application/fhir+json').send(JSON.stringify(body)).expect(201)).body as { id: string };
       for (const [effective, ldl, conclusion] of [['2025-03-01T08:00:00Z', 171, 'LDL high.'], ['2026-09-01T08:00:00Z', 128, 'LDL at target.']] as const) {
         const results = [await post('Observation', labResult(atB.patientId, '13457-7', 'LDL cholesterol', ldl, { effective })),
