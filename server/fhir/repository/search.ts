@@ -106,6 +106,16 @@ function afterCursor(sort: Sort, raw: string | undefined): Sql | undefined {
   return { sql: `(s.sortValue ${beyond} ? OR (s.sortValue = ? AND s.id ${beyond} ?))`, binds: [value, value, String(id)] };
 }
 
+/**
+ * A bound instant as each database stores DATE(3): Sequelize's own escaping drops the milliseconds on MySQL, and
+ * SQLite compares the text, so it must be written exactly as stored (`… +00:00`).
+ */
+function boundValue(dialect: string, value: unknown): unknown {
+  if (!(value instanceof Date)) return value;
+  const text = value.toISOString().replace('T', ' ').replace('Z', '');
+  return dialect === 'sqlite' ? `${text} +00:00` : text;
+}
+
 export interface Matches { resources: Resource[]; more: boolean; next?: string; warnings: string[] }
 
 /** One page of the resources a search matches, shared by search and conditional create. */
@@ -123,7 +133,7 @@ export async function findMatches(ctx: FhirContext, type: string, query: SearchQ
     + `${after ? ` WHERE ${after.sql}` : ''} ORDER BY ${sort.kind === 'id' ? '' : `s.sortValue ${direction}, `}s.id ${direction} LIMIT ?`;
   const binds = [...sort.expression.binds, type, ...filters.flatMap((f) => f.binds), ...(after?.binds ?? []), count + 1];
   const rows = await ctx.db.sequelize.query<{ id: string; content: string; sortValue: unknown }>(sql, {
-    replacements: binds, type: QueryTypes.SELECT, transaction: ctx.tx,
+    replacements: binds.map((value) => boundValue(ctx.db.dialect, value)), type: QueryTypes.SELECT, transaction: ctx.tx,
   });
   const page = rows.slice(0, count);
   const last = page[page.length - 1];
