@@ -25,26 +25,32 @@ class LookupRow extends Model {
   declare code: string;
 }
 
-const text = (allowNull: boolean) => ({ type: DataTypes.STRING(255), allowNull });
-const keys = {
-  id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
-  resourceType: { type: DataTypes.STRING(64), allowNull: false },
-  resourceId: { type: DataTypes.STRING(64), allowNull: false },
-};
-const coded = { ...keys, code: { type: DataTypes.STRING(64), allowNull: false } };
+/**
+ * The lookup tables, by the kind of value they hold (migration 0150 creates them with their indexes). A function:
+ * Sequelize replaces an attribute's type with its dialect's on init, so two databases in one process (the tests)
+ * must not share attribute objects, or SQLite would write dates as MySQL does.
+ */
+function lookupColumns() {
+  const text = (allowNull: boolean) => ({ type: DataTypes.STRING(255), allowNull });
+  const keys = () => ({
+    id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+    resourceType: { type: DataTypes.STRING(64), allowNull: false },
+    resourceId: { type: DataTypes.STRING(64), allowNull: false },
+  });
+  const coded = () => ({ ...keys(), code: { type: DataTypes.STRING(64), allowNull: false } });
+  const date = () => ({ type: DataTypes.DATE(3), allowNull: false });
+  return {
+    FhirToken: ['fhir_tokens', { ...coded(), system: text(true), value: text(true), text: text(true) }],
+    FhirString: ['fhir_strings', { ...coded(), value: text(false), exact: text(false) }],
+    FhirDate: ['fhir_dates', { ...coded(), start: date(), end: date() }],
+    FhirReference: ['fhir_references', { ...coded(), targetType: { type: DataTypes.STRING(64), allowNull: true }, targetId: text(false) }],
+    FhirQuantity: ['fhir_quantities', { ...coded(), value: { type: DataTypes.DOUBLE, allowNull: false }, system: text(true), unit: text(true) }],
+    FhirUri: ['fhir_uris', { ...coded(), value: text(false) }],
+    FhirCompartment: ['fhir_compartments', { ...keys(), patientId: { type: DataTypes.STRING(64), allowNull: false } }],
+  } as const satisfies Record<string, [string, ModelAttributes]>;
+}
 
-/** The lookup tables, by the kind of value they hold (migration 0150 creates them with their indexes). */
-export const LOOKUP_COLUMNS = {
-  FhirToken: ['fhir_tokens', { ...coded, system: text(true), value: text(true), text: text(true) }],
-  FhirString: ['fhir_strings', { ...coded, value: text(false), exact: text(false) }],
-  FhirDate: ['fhir_dates', { ...coded, start: { type: DataTypes.DATE(3), allowNull: false }, end: { type: DataTypes.DATE(3), allowNull: false } }],
-  FhirReference: ['fhir_references', { ...coded, targetType: { type: DataTypes.STRING(64), allowNull: true }, targetId: text(false) }],
-  FhirQuantity: ['fhir_quantities', { ...coded, value: { type: DataTypes.DOUBLE, allowNull: false }, system: text(true), unit: text(true) }],
-  FhirUri: ['fhir_uris', { ...coded, value: text(false) }],
-  FhirCompartment: ['fhir_compartments', { ...keys, patientId: { type: DataTypes.STRING(64), allowNull: false } }],
-} as const satisfies Record<string, [string, ModelAttributes]>;
-
-export type LookupModelName = keyof typeof LOOKUP_COLUMNS;
+export type LookupModelName = keyof ReturnType<typeof lookupColumns>;
 
 export function defineFhirRepository(sequelize: Sequelize) {
   const FhirResourceModel = fresh(FhirResource);
@@ -56,7 +62,7 @@ export function defineFhirRepository(sequelize: Sequelize) {
     deleted: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
     content: { type: sequelize.getDialect() === 'mysql' ? DataTypes.TEXT('long') : DataTypes.TEXT, allowNull: false },
   }, { sequelize, tableName: 'fhir_resources', timestamps: false });
-  const lookups = Object.fromEntries(Object.entries(LOOKUP_COLUMNS).map(([name, [tableName, attributes]]) => {
+  const lookups = Object.fromEntries(Object.entries(lookupColumns()).map(([name, [tableName, attributes]]) => {
     const LookupModel = fresh(LookupRow);
     LookupModel.init(attributes, { sequelize, tableName, timestamps: false });
     return [name, LookupModel];

@@ -24,12 +24,15 @@ export function normalise(value: string): string {
 export const EARLIEST = new Date('1000-01-01T00:00:00.000Z');
 export const LATEST = new Date('9999-12-31T23:59:59.999Z');
 
+/** An instant within what DATETIME holds (the end of 9999-12-31 is 10000-01-01, one past it). */
+export const clamped = (date: Date): Date => (date > LATEST ? LATEST : date < EARLIEST ? EARLIEST : date);
+
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /** A relative reference `Type/id` (or `Type/id/_history/n`); anything else (absolute, urn:uuid, canonical) is kept whole. */
-export const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+export const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]{0,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
 function stringValues(value: unknown): string[] {
   if (typeof value === 'string') return [value];
@@ -103,7 +106,7 @@ function rowsOf(param: IndexedParameter, values: unknown[], rows: LookupRows, ke
       }
       break;
     case 'date':
-      for (const range of values.flatMap(dateRanges)) rows.FhirDate.push({ ...code, ...range });
+      for (const range of values.flatMap(dateRanges)) rows.FhirDate.push({ ...code, start: clamped(range.start), end: clamped(range.end) });
       break;
     case 'reference':
       for (const reference of values.map(referenceOf)) if (reference) rows.FhirReference.push({ ...code, ...reference });

@@ -79,6 +79,7 @@ function quantity(param: IndexedParameter, value: string): { sql: string; binds:
   if (!m || (param.kind === 'number' && m[4] !== undefined)) refuse('invalid-search', param.code, `"${value}" is not a ${param.kind} (e.g. ge5.4${param.kind === 'quantity' ? '|http://unitsofmeasure.org|mg' : ''}).`);
   const [, prefix = 'eq', digits, decimals = '', system, unit] = m;
   const x = Number(digits);
+  if (!Number.isFinite(x)) refuse('invalid-search', param.code, `"${digits}" is too large a number.`);
   // eq 5.4 means [5.35, 5.45): the precision the value is written with (search.html#number).
   const half = /e/i.test(digits) ? 0 : 0.5 * 10 ** -decimals.length;
   const units = [...(system ? [{ sql: 'l.system = ?', bind: system }] : []), ...(unit ? [{ sql: 'l.unit = ?', bind: unit }] : [])];

@@ -5,7 +5,7 @@ import { Invalid } from '../../http/errors.js';
 import type { FhirContext } from '../registry.js';
 import { encodeCursor, outcomeEntry, parseCount, readCursor, type SearchOptions, type SearchQuery } from '../search.js';
 import { assertTypeReach, searchAccessSql } from './access-rule.js';
-import { EARLIEST } from './index-rows.js';
+import { clamped, EARLIEST } from './index-rows.js';
 import { indexedParametersOf } from './r4-search-parameters.js';
 import { conditionOf, lastUpdatedSql, type Sql } from './search-sql.js';
 
@@ -112,7 +112,7 @@ function afterCursor(sort: Sort, raw: string | undefined): Sql | undefined {
  */
 function boundValue(dialect: string, value: unknown): unknown {
   if (!(value instanceof Date)) return value;
-  const text = value.toISOString().replace('T', ' ').replace('Z', '');
+  const text = clamped(value).toISOString().replace('T', ' ').replace('Z', '');
   return dialect === 'sqlite' ? `${text} +00:00` : text;
 }
 
