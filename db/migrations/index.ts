@@ -14,6 +14,7 @@ import { loginFailures } from './0100-login-failures.js';
 import { importedSourceIds } from './0110-imported-source-ids.js';
 import { diagnosticReports } from './0090-diagnostic-reports.js';
 import { refreshTokenScope } from './0120-refresh-token-scope.js';
+import { fhirRepository } from './0150-fhir-repository.js';
 
 export interface Migration {
   name: string;
@@ -27,4 +28,5 @@ export const migrations: Migration[] = [
   consultations, prescriptions, exchangePartnerPatient, partnerDispensing, diagnosticReports, loginFailures,
   importedSourceIds,
   refreshTokenScope,
+  fhirRepository,
 ];

@@ -6,6 +6,7 @@ import { defineNotificationOutbox } from './notification-outbox.js';
 import { defineConsultations } from './consultations.js';
 import { defineDiagnosticReport } from './diagnostic-report.js';
 import { defineDispensing } from './dispensation.js';
+import { defineFhirRepository } from './fhir-repository.js';
 import { defineObservation } from './observation.js';
 import { definePeople } from './people.js';
 import { definePrescriptions } from './prescription.js';
@@ -28,6 +29,7 @@ export function defineModels(sequelize: Sequelize) {
     ...definePrescriptions(sequelize),
     ...defineVideoSession(sequelize),
     ...defineDispensing(sequelize),
+    ...defineFhirRepository(sequelize),
   };
 }
 

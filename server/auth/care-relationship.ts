@@ -72,6 +72,17 @@ export function careFilter(db: Database, caller: Caller, column: string): WhereO
   }
 }
 
+/** The same filter as an SQL condition on `column`, for queries written without models (the FHIR repository). */
+export function careCondition(db: Database, caller: Caller, column: string): string | undefined {
+  const care = patientsInCare(db, caller);
+  switch (care.kind) {
+    case 'all': return undefined;
+    case 'none': return '1 = 0';
+    case 'one': return `${column} = ${db.sequelize.escape(care.patientId)}`;
+    case 'subquery': return `${column} IN (${care.sql})`;
+  }
+}
+
 /**
  * Minimum necessary: the record types each role reaches through its care relationship ('*': every type).
  * An insurer reads its members' demographics, coverage and billing, never clinical content; an admin

@@ -20,7 +20,8 @@ export class AccessRefused extends DomainError {
   }
 }
 
-const auditOf = (mode: AccessMode, type: string, patientId: string | null, why: string): AuditEntry => ({
+/** The audit entry of a refusal (outcome 4, minor failure). */
+export const auditOf = (mode: AccessMode, type: string, patientId: string | null, why: string): AuditEntry => ({
   action: mode === 'read' ? 'R' : 'U', activity: 'refused', outcome: '4', resourceType: type, patientId, detail: why,
 });
 

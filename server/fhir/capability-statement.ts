@@ -1,5 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { declaredRoutedTypes, registeredTypes, type ResourceDefinition, type RoutedTypeDeclaration } from './registry.js';
+import { REFUSED_TYPES } from './repository/generic-types.js';
 import { includesOf, searchParamsOf } from './search.js';
 
 /** SMART App Launch 1.0 oauth-uris extension (hl7.org/fhir/smart-app-launch/1.0.0/conformance). */
@@ -26,6 +27,7 @@ function resourceCapability(definition: ResourceDefinition): CapabilityStatement
         name: p.name, type: p.type, documentation: p.documentation,
         ...(p.name === '_id' ? { definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' } : {}),
         ...(p.name === '_lastUpdated' ? { definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' } : {}),
+        ...(p.definition ? { definition: p.definition } : {}),
       })),
     } : {}),
     ...operationsOf(definition.operations),
@@ -72,6 +74,8 @@ export function capabilityStatement(baseUrl: string, publishedAt: string): Capab
       resource: [...registeredTypes().map(resourceCapability), ...declaredRoutedTypes().map(routedCapability)]
         .sort((a, b) => a.type.localeCompare(b.type)),
       interaction: [{ code: 'transaction' }, { code: 'batch' }],
+      documentation: `Every R4 resource type is served but these, refused on purpose: ${
+        Object.entries(REFUSED_TYPES).map(([type, why]) => `${type} (${why})`).join('; ')}.`,
     }],
   };
 }

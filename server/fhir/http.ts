@@ -7,6 +7,7 @@ import { DomainError, NotFound, MethodNotAllowed, UnsupportedMediaType } from '.
 import { callerOf } from '../http/request-context.js';
 import { AccessRefused, auditRefusal } from './access.js';
 import type { Stored } from './interactions.js';
+import { REFUSED_TYPES } from './repository/generic-types.js';
 import { definitionOf, supports, type FhirContext, type Interaction, type ResourceDefinition } from './registry.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -41,7 +42,10 @@ export function contextOf(node: HospitalNode, req: Request): FhirContext {
 /** The registered type named in the path, if it supports the interaction (404 / 405 otherwise). */
 export function definitionFor(req: Request, interaction: Interaction): ResourceDefinition {
   const definition = definitionOf(String(req.params.type));
-  if (!definition) throw new NotFound('unknown-resource-type', `This server does not serve ${String(req.params.type)} resources.`);
+  if (!definition) {
+    const refused = Object.hasOwn(REFUSED_TYPES, String(req.params.type)) ? `: ${REFUSED_TYPES[String(req.params.type)]}` : '';
+    throw new NotFound('unknown-resource-type', `This server does not serve ${String(req.params.type)} resources${refused}.`);
+  }
   if (!supports(definition, interaction)) {
     const allowed = definition.interactions;
     throw new MethodNotAllowed(allowed.includes('read') ? ['GET'] : [], `${definition.type} does not support ${interaction} here (see /fhir/metadata).`);

@@ -53,6 +53,7 @@ function audit(ctx: FhirContext, definition: ResourceDefinition, action: 'C' | '
 }
 
 export async function read(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Stored> {
+  if (definition.store) return definition.store.read(ctx, id);
   assertTypeAccess(ctx, definition, 'read'); // a type the caller may never read is refused before any lookup
   const row = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, row), 'read', id);
@@ -71,6 +72,7 @@ async function rowAtVersion(ctx: FhirContext, definition: ResourceDefinition, cu
 }
 
 export async function vread(ctx: FhirContext, definition: ResourceDefinition, id: string, version: string): Promise<Stored> {
+  if (definition.store) return definition.store.vread(ctx, id, version);
   assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
@@ -82,6 +84,7 @@ export async function vread(ctx: FhirContext, definition: ResourceDefinition, id
 
 /** Instance history, newest first (http.html#history); seeded rows may have no earlier versions stored. */
 export async function history(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Bundle> {
+  if (definition.store) return definition.store.history(ctx, id);
   assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
@@ -114,7 +117,7 @@ async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefin
     const column = param.columns[0];
     const value = fields[column];
     const target = param.type === 'reference' && param.target?.length === 1 ? definitionOf(param.target[0]) : undefined;
-    if (!target || checked.has(column) || typeof value !== 'string' || ctx.pendingReferences?.has(`${target.type}/${value}`)) continue;
+    if (!target || target.store || checked.has(column) || typeof value !== 'string' || ctx.pendingReferences?.has(`${target.type}/${value}`)) continue;
     checked.add(column);
     if (!(await findById(ctx, target, value, { attributes: ['id'] }))) {
       throw new Unprocessable('unknown-reference', `${target.type}/${value} does not exist on this server.`, [
@@ -130,6 +133,7 @@ async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefin
  * is remembered for the same body (validate.ts), so the transaction that follows only repeats cheap checks.
  */
 export async function checkBeforeWriting(ctx: FhirContext, definition: ResourceDefinition, body: unknown, existingId?: string): Promise<void> {
+  if (definition.store) return definition.store.checkBeforeWriting(ctx, body, existingId);
   assertTypeAccess(ctx, definition, 'write');
   const existing = existingId === undefined ? null : await findById(ctx, definition, existingId);
   if (existing) await assertRowAccess(ctx, definition, patientOf(definition, plainRow(existing)), 'write', existingId);
@@ -139,6 +143,7 @@ export async function checkBeforeWriting(ctx: FhirContext, definition: ResourceD
 
 /** Create (http.html#create); `id` is chosen by the caller only for transaction entries with urn:uuid fullUrls. */
 export async function create(ctx: WriteContext, definition: ResourceDefinition, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
+  if (definition.store) return definition.store.create(ctx, body, id);
   assertTypeAccess(ctx, definition, 'write');
   await assertNamedPatientAccess(ctx, definition, body);
   const resource = await validateIncoming(body, definition.type, ctx.config.fhirLimits);
@@ -163,6 +168,7 @@ export async function create(ctx: WriteContext, definition: ResourceDefinition, 
  * several → 412.
  */
 export async function createIfNoneExist(ctx: WriteContext, definition: ResourceDefinition, body: unknown, criteria: string, id?: string): Promise<Stored> {
+  if (definition.store) return definition.store.createIfNoneExist(ctx, body, criteria, id);
   assertTypeAccess(ctx, definition, 'write');
   const query: SearchQuery = {};
   for (const [key, value] of new URLSearchParams(criteria.replace(/^.*\?/, ''))) {
@@ -177,6 +183,7 @@ export async function createIfNoneExist(ctx: WriteContext, definition: ResourceD
 
 /** Update (http.html#update) of an existing resource; `If-Match` must name the current version. */
 export async function update(ctx: WriteContext, definition: ResourceDefinition, id: string, body: unknown, ifMatch?: string): Promise<Stored> {
+  if (definition.store) return definition.store.update(ctx, id, body, ifMatch);
   assertTypeAccess(ctx, definition, 'write');
   const expected = ifMatch === undefined ? undefined : /^(?:W\/)?"?(\d+)"?$/.exec(ifMatch.trim())?.[1];
   if (ifMatch !== undefined && expected === undefined) throw new Invalid('invalid-if-match', 'If-Match must be a version ETag such as W/"3".');
@@ -219,6 +226,7 @@ async function writeVersion(
 
 /** Clinical records are never hard-deleted: a delete writes an entered-in-error version. */
 export async function remove(ctx: WriteContext, definition: ResourceDefinition, id: string, ifMatch?: string): Promise<Stored> {
+  if (definition.store) return definition.store.remove(ctx, id, ifMatch);
   if (!definition.enteredInError) throw new MethodNotAllowed(['GET', 'PUT'], `${definition.type} records cannot be deleted.`);
   assertTypeAccess(ctx, definition, 'write');
   const existing = await loadRow(ctx, definition, id);

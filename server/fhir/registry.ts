@@ -1,9 +1,11 @@
 import type { Config } from '../config.js';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Model, ModelStatic, Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Role } from '../../db/models/access.js';
 import type { Caller } from '../auth/caller.js';
+import type { Stored } from './interactions.js';
+import type { SearchOptions, SearchQuery } from './search.js';
 
 /**
  * The registry of FHIR resource types this node serves. One router (routes.ts) serves every registered type:
@@ -16,7 +18,7 @@ export type Interaction = 'read' | 'vread' | 'search-type' | 'history-instance' 
 export type Row = Record<string, unknown> & { id: string | number };
 
 /** hl7.org/fhir/R4/search.html#ptypes: the parameter types this server implements. */
-export type SearchParamType = 'token' | 'date' | 'string' | 'reference';
+export type SearchParamType = 'token' | 'date' | 'string' | 'reference' | 'number' | 'quantity' | 'uri';
 
 export interface SearchParamDefinition {
   name: string;
@@ -33,6 +35,8 @@ export interface SearchParamDefinition {
   target?: string[];
   /** The column is never null, so `_sort` may use it (keyset paging needs a total order). */
   sortable?: boolean;
+  /** The canonical URL of the official SearchParameter it implements. */
+  definition?: string;
 }
 
 /** What every interaction handler gets: who asks, the database, and the transaction it runs in. */
@@ -69,8 +73,26 @@ export interface OperationDefinition {
     : Promise<{ status: number; resource?: Resource }>;
 }
 
+/**
+ * Where a type stored whole by the FHIR repository (server/fhir/repository/) is read, written and searched:
+ * every interaction of such a type goes here instead of through `model` and the mappings.
+ */
+export interface ResourceStore {
+  read(ctx: FhirContext, id: string): Promise<Stored>;
+  vread(ctx: FhirContext, id: string, version: string): Promise<Stored>;
+  history(ctx: FhirContext, id: string): Promise<Bundle>;
+  checkBeforeWriting(ctx: FhirContext, body: unknown, existingId?: string): Promise<void>;
+  create(ctx: FhirContext, body: unknown, id?: string): Promise<Stored>;
+  createIfNoneExist(ctx: FhirContext, body: unknown, criteria: string, id?: string): Promise<Stored>;
+  update(ctx: FhirContext, id: string, body: unknown, ifMatch?: string): Promise<Stored>;
+  remove(ctx: FhirContext, id: string, ifMatch?: string): Promise<Stored>;
+  search(ctx: FhirContext, query: SearchQuery, options: SearchOptions): Promise<Bundle>;
+}
+
 export interface ResourceDefinition {
   type: string;
+  /** Set for a type the FHIR repository stores whole (no domain table): it serves every interaction. */
+  store?: ResourceStore;
   model(db: Database): ModelStatic<Model>;
   toResource(row: Row): Resource;
   /** Resource → model attributes; throws InvalidResource (fhir-mappings/common.ts). Absent for read-only types. */
@@ -135,16 +157,27 @@ export function declaredRoutedTypes(): RoutedTypeDeclaration[] {
   return [...routedTypes.values()].sort((a, b) => a.type.localeCompare(b.type));
 }
 
-/** Registers a type; the router, search, Bundles and the CapabilityStatement pick it up from here. */
+/** The repository's definitions of types a domain definition took over (restored when that one is removed). */
+const displaced = new Map<string, ResourceDefinition>();
+
+/**
+ * Registers a type; the router, search, Bundles and the CapabilityStatement pick it up from here. A domain
+ * definition takes a type over from the repository, which serves every R4 type nothing else declares.
+ */
 export function registerResource(definition: ResourceDefinition): void {
   if (routedTypes.has(definition.type)) throw new Error(`FHIR type ${definition.type} is served by its own router`);
-  if (registry.has(definition.type)) throw new Error(`FHIR type ${definition.type} is registered twice`);
+  const existing = registry.get(definition.type);
+  if (existing && !(existing.store && !definition.store)) throw new Error(`FHIR type ${definition.type} is registered twice`);
+  if (existing) displaced.set(definition.type, existing);
   registry.set(definition.type, definition);
 }
 
-/** Removes a type (tests that plug a throwaway type in take it out again). */
+/** Removes a type (tests that plug a throwaway type in take it out again); the repository serves it again. */
 export function unregisterResource(type: string): void {
   registry.delete(type);
+  const repository = displaced.get(type);
+  if (repository) registry.set(type, repository);
+  displaced.delete(type);
 }
 
 export function definitionOf(type: string): ResourceDefinition | undefined {

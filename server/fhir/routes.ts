@@ -11,6 +11,7 @@ import {
 } from './http.js';
 import * as interactions from './interactions.js';
 import './resources/index.js';
+import { registerRepositoryTypes } from './repository/generic-types.js';
 import { search, searchQueryOf, type SearchQuery } from './search.js';
 
 /** The search URL as a GET (POST _search parameters moved into the query), for self and next links. */
@@ -36,6 +37,7 @@ function operationFor(req: Request, segment: string, level: 'instance' | 'type')
 
 /** The FHIR R4 REST API (hl7.org/fhir/R4/http.html) for every type in the registry. */
 export function fhirRoutes(node: HospitalNode): Router {
+  registerRepositoryTypes();
   const router = Router();
   const signedIn = authenticate(node.tokens);
   const publishedAt = new Date().toISOString();

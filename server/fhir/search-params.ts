@@ -19,6 +19,7 @@ function single(param: SearchParamDefinition, modifier: string | undefined, valu
     case 'string': return string(param, modifier, value);
     case 'date': return date(param, modifier, value);
     case 'reference': return reference(param, modifier, value);
+    default: throw new Invalid('unsupported-search', `Search parameter ${param.name} (${param.type}) is not searchable on this type.`);
   }
 }
 

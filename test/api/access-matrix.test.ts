@@ -3,7 +3,9 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { Role } from '../../db/models/access.js';
+import { roleReachesType } from '../../server/auth/care-relationship.js';
 import { registeredTypes } from '../../server/fhir/registry.js';
+import { isInPatientCompartment } from '../../server/fhir/repository/r4-search-parameters.js';
 import { adminToken, PDF_BYTES } from '../support/consultations.js';
 import { issuePrescription, openFollowUpVisit, PHARMACIST } from '../support/prescriptions.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
@@ -120,7 +122,19 @@ const RULES: Record<string, Rule> = {
 /** Per FHIR type: clinical types for the patient side; administrative ones for every signed-in role. */
 const ADMIN_READS = ['Patient', 'Coverage', 'Appointment', 'AuditEvent'];
 const INSURER_READS = ['Patient', 'Coverage'];
-function fhirRule(type: string, patientColumn: string | undefined): Rule {
+/**
+ * A type the FHIR repository stores: no record of the world is one, so each role gets the 403 of a type its role
+ * never reaches (minimum necessary, for a type in the Patient compartment) or the 404 of `x`.
+ * test/api/fhir-repository-access.test.ts checks the care relationships on its rows.
+ */
+function repositoryRule(type: string): Rule {
+  if (!isInPatientCompartment(type)) return { who: SIGNED_IN };
+  const roles = (Object.keys(SIGNED_IN) as Array<keyof typeof SIGNED_IN>).filter((role) => roleReachesType(role, type, 'read'));
+  return { who: Object.fromEntries(roles.map((role) => [role, 'any'])) };
+}
+
+function fhirRule(type: string, patientColumn: string | undefined, inRepository = false): Rule {
+  if (inRepository) return repositoryRule(type);
   if (!patientColumn) return { who: SIGNED_IN };
   if (type === 'AuditEvent') return { record: 'fhir', who: { patient: 'related', admin: 'any' } };
   return {
@@ -242,7 +256,7 @@ describeOnEachDatabase('the access matrix: every route × role × record', (hosp
     const cells: { route: string; rule: Rule; fhirType?: string }[] = routesOf(hospital().app)
       .filter((route) => !GENERIC_FHIR.test(route)).map((route) => ({ route, rule: RULES[route] }));
     for (const definition of registeredTypes()) {
-      const rule = fhirRule(definition.type, definition.patientColumn);
+      const rule = fhirRule(definition.type, definition.patientColumn, definition.store !== undefined);
       if (definition.interactions.includes('read')) cells.push({ route: `GET /fhir/${definition.type}/:id`, rule, fhirType: definition.type });
     }
     const wrong: string[] = [];

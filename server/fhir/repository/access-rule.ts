@@ -1,0 +1,80 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { careCondition, isInCare } from '../../auth/care-relationship.js';
+import { roleRefusal, scopeRefusal } from '../../auth/patient-access.js';
+import type { AccessMode } from '../../auth/scopes.js';
+import { Forbidden } from '../../http/errors.js';
+import { AccessRefused, auditOf, resourceNotFound } from '../access.js';
+import type { FhirContext } from '../registry.js';
+import { patientsOf } from './index-rows.js';
+import { isInPatientCompartment } from './r4-search-parameters.js';
+
+/**
+ * Who may read and write a resource the repository stores (docs/fhir.md "Who may see what in the repository"):
+ * one rule, from the Patient CompartmentDefinition and the care relationships of auth/care-relationship.ts, giving
+ * both the check on one resource (assertResourceAccess) and the filter of a search (searchAccessSql).
+ * - A type in the compartment: its resource belongs to the patients its compartment parameters reference.
+ *   The role must reach the type (roleReachesType, minimum necessary) and the token's scope allow it; a reader
+ *   needs one of those patients in their care, a writer every one of them. One that names no patient is the
+ *   care team's: doctors and admins only.
+ * - A type outside it (Medication, Organization-like directories, Questionnaire …): shared reference data,
+ *   readable by every signed-in caller whose scope allows it, written by doctors and admins.
+ * A resource the caller may not read answers the 404 of one that does not exist. Refusals are audited.
+ */
+const TEAM_ROLES = new Set(['doctor', 'admin']);
+
+function refuse(type: string, mode: AccessMode, error: Forbidden | ReturnType<typeof resourceNotFound>, why: string,
+  patientId: string | null = null): never {
+  throw new AccessRefused(error, auditOf(mode, type, patientId, why));
+}
+
+/** The checks that need no resource: role and scope. Run before anything is looked up or validated. */
+export function assertTypeReach(ctx: FhirContext, type: string, mode: AccessMode): void {
+  const { caller } = ctx;
+  if (isInPatientCompartment(type)) {
+    const refusal = roleRefusal(caller, type, mode) ?? scopeRefusal(caller, type, mode);
+    if (refusal) refuse(type, mode, refusal.error, refusal.why);
+    return;
+  }
+  if (mode === 'write' && !TEAM_ROLES.has(caller.role)) {
+    refuse(type, mode, new Forbidden('wrong-role', `${type} records are written by doctors and admins.`), `role ${caller.role} may not write ${type}`);
+  }
+  const refusal = scopeRefusal(caller, type, mode);
+  if (refusal) refuse(type, mode, refusal.error, refusal.why);
+}
+
+/**
+ * Role, scope, and the patients the resource belongs to. `id` names a stored resource: a refusal then answers
+ * as if it did not exist. Without it (a new resource), a refusal is a 403.
+ */
+export async function assertResourceAccess(ctx: FhirContext, resource: Resource, mode: AccessMode, id?: string): Promise<void> {
+  const type = resource.resourceType;
+  assertTypeReach(ctx, type, mode);
+  if (!isInPatientCompartment(type)) return;
+  const hidden = (why: string, patientId: string | null, error = new Forbidden('not-your-patient', 'You may only write records of patients in your care.')) =>
+    refuse(type, mode, id !== undefined ? resourceNotFound(type, id) : error, why, patientId);
+  const named = patientsOf(resource);
+  if (named.length === 0) {
+    if (TEAM_ROLES.has(ctx.caller.role)) return;
+    hidden('a record about no patient is the care team\'s', null,
+      new Forbidden('names-no-patient', `A ${type} that names no patient is written by doctors and admins; name the patient it is about.`));
+  }
+  // A patient the same transaction Bundle creates is the writer's own new record.
+  const patients = named.filter((patientId) => !ctx.pendingReferences?.has(`Patient/${patientId}`));
+  const inCare = await Promise.all(patients.map((patientId) => isInCare(ctx.db, ctx.caller, patientId)));
+  const allowed = mode === 'read' ? inCare.some(Boolean) : inCare.every(Boolean);
+  if (!allowed) hidden('no care relationship with this patient', patients[inCare.indexOf(false)] ?? patients[0]);
+}
+
+/**
+ * The search filter on `fhir_resources r` that keeps a search inside what assertResourceAccess allows to read,
+ * or undefined when the caller reads every resource of the type. Call after assertTypeReach.
+ */
+export function searchAccessSql(ctx: FhirContext, type: string): string | undefined {
+  if (!isInPatientCompartment(type)) return undefined;
+  const inCare = careCondition(ctx.db, ctx.caller, 'c.patientId');
+  if (inCare === undefined) return undefined;
+  const escapedType = ctx.db.sequelize.escape(type);
+  const ofAPatientInCare = `r.id IN (SELECT c.resourceId FROM fhir_compartments c WHERE c.resourceType = ${escapedType} AND ${inCare})`;
+  if (!TEAM_ROLES.has(ctx.caller.role)) return ofAPatientInCare;
+  return `(${ofAPatientInCare} OR NOT EXISTS (SELECT 1 FROM fhir_compartments n WHERE n.resourceType = r.resourceType AND n.resourceId = r.id))`;
+}

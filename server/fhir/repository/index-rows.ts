@@ -1,0 +1,147 @@
+import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core';
+import type { Resource } from '@medplum/fhirtypes';
+import type { LookupModelName } from '../../../db/models/fhir-repository.js';
+import { dateRange } from '../search-params.js';
+import { compartmentParamsOf, indexedParametersOf, type IndexedParameter } from './r4-search-parameters.js';
+
+/**
+ * The lookup rows of a resource (search.html): what each of its type's official search parameters selects,
+ * turned into rows the database compares. Computed at write time and written in the write's transaction, so a
+ * search is a query over indexes and never a scan of resources in JavaScript.
+ */
+export type LookupRows = Record<LookupModelName, Record<string, unknown>[]>;
+
+/** A lookup value column holds 255 characters; longer values are compared on their first 255 (docs/fhir.md). */
+export const MAX_VALUE = 255;
+const cut = (value: string) => value.slice(0, MAX_VALUE);
+
+/** Lower case without accents, as string search compares (search.html#string: case and accent insensitive). */
+export function normalise(value: string): string {
+  return cut(value.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase());
+}
+
+/** Outside the range MySQL's DATETIME holds, an open end of a Period is stored as these. */
+export const EARLIEST = new Date('1000-01-01T00:00:00.000Z');
+export const LATEST = new Date('9999-12-31T23:59:59.999Z');
+
+/** An instant within what DATETIME holds (the end of 9999-12-31 is 10000-01-01, one past it). */
+export const clamped = (date: Date): Date => (date > LATEST ? LATEST : date < EARLIEST ? EARLIEST : date);
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => !!value && typeof value === 'object' && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** A relative reference `Type/id` (or `Type/id/_history/n`); anything else (absolute, urn:uuid, canonical) is kept whole. */
+export const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]{0,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+function stringValues(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringValues);
+  if (isObject(value)) return Object.entries(value).filter(([key]) => key !== 'extension' && key !== 'id').flatMap(([, v]) => stringValues(v));
+  return [];
+}
+
+interface Token { system: string | null; value: string | null; text: string | null }
+
+function tokens(value: unknown): Token[] {
+  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return [{ system: null, value: String(value), text: null }];
+  if (!isObject(value)) return [];
+  if (Array.isArray(value.coding) || text(value.text)) {
+    const codings = (Array.isArray(value.coding) ? value.coding : []).flatMap(tokens);
+    return text(value.text) ? [...codings, { system: null, value: null, text: value.text as string }] : codings;
+  }
+  const code = text(value.code) ?? text(value.value);
+  const display = text(value.display) ?? (isObject(value.type) ? text(value.type.text) : undefined);
+  if (code === undefined && display === undefined) return [];
+  return [{ system: text(value.system) ?? null, value: code ?? null, text: display ?? null }];
+}
+
+function dateRanges(value: unknown): Array<{ start: Date; end: Date }> {
+  const of = (date: unknown) => {
+    if (typeof date !== 'string') return undefined;
+    try {
+      return dateRange(date, 'date');
+    } catch {
+      return undefined; // a year before 1000 cannot be indexed (MySQL's DATETIME); the resource is stored all the same
+    }
+  };
+  if (typeof value === 'string') {
+    const range = of(value);
+    return range ? [{ start: range.start, end: range.end }] : [];
+  }
+  if (!isObject(value)) return [];
+  if ('start' in value || 'end' in value) {
+    return [{ start: of(value.start)?.start ?? EARLIEST, end: of(value.end)?.end ?? LATEST }];
+  }
+  const repeat = isObject(value.repeat) ? value.repeat : {};
+  const bounds = repeat.boundsPeriod ?? (typeof repeat.boundsDateTime === 'string' ? repeat.boundsDateTime : undefined);
+  return [...(Array.isArray(value.event) ? value.event.flatMap(dateRanges) : []), ...(bounds ? dateRanges(bounds) : [])];
+}
+
+function quantities(value: unknown): Array<{ value: number; system: string | null; unit: string | null }> {
+  if (typeof value === 'number') return [{ value, system: null, unit: null }];
+  if (!isObject(value)) return [];
+  if (isObject(value.low) || isObject(value.high)) return [value.low, value.high].flatMap(quantities);
+  if (typeof value.value !== 'number') return [];
+  if (typeof value.currency === 'string') return [{ value: value.value, system: 'urn:iso:std:iso:4217', unit: value.currency }];
+  return [{ value: value.value, system: text(value.system) ?? null, unit: text(value.code) ?? text(value.unit) ?? null }];
+}
+
+function referenceOf(value: unknown): { targetType: string | null; targetId: string } | undefined {
+  const reference = typeof value === 'string' ? value : isObject(value) ? text(value.reference) : undefined;
+  if (!reference) return undefined;
+  const relative = RELATIVE_REFERENCE.exec(reference);
+  return relative ? { targetType: relative[1], targetId: relative[2] } : { targetType: null, targetId: cut(reference) };
+}
+
+function rowsOf(param: IndexedParameter, values: unknown[], rows: LookupRows, key: Json): void {
+  const code = { ...key, code: param.code };
+  switch (param.kind) {
+    case 'string':
+      for (const s of values.flatMap(stringValues)) rows.FhirString.push({ ...code, value: normalise(s), exact: cut(s) });
+      break;
+    case 'token':
+      for (const t of values.flatMap(tokens)) {
+        rows.FhirToken.push({ ...code, system: t.system && cut(t.system), value: t.value && cut(t.value), text: t.text && normalise(t.text) });
+      }
+      break;
+    case 'date':
+      for (const range of values.flatMap(dateRanges)) rows.FhirDate.push({ ...code, start: clamped(range.start), end: clamped(range.end) });
+      break;
+    case 'reference':
+      for (const reference of values.map(referenceOf)) if (reference) rows.FhirReference.push({ ...code, ...reference });
+      break;
+    case 'number':
+    case 'quantity':
+      for (const q of values.flatMap(quantities)) rows.FhirQuantity.push({ ...code, ...q });
+      break;
+    case 'uri':
+      for (const uri of values.filter((v): v is string => typeof v === 'string')) rows.FhirUri.push({ ...code, value: cut(uri) });
+      break;
+  }
+}
+
+/** What one parameter selects in a resource (plain JSON values, as stored). */
+export function valuesOf(param: IndexedParameter, resource: Resource): unknown[] {
+  return evalFhirPathTyped(param.expression, [toTypedValue(resource)]).map((typed: TypedValue) => typed.value as unknown);
+}
+
+/**
+ * The patients a resource belongs to: the Patient references of its compartment parameters
+ * (compartmentdefinition-patient.json). Only relative references name one of our patients.
+ */
+export function patientsOf(resource: Resource): string[] {
+  const params = new Set(compartmentParamsOf(resource.resourceType));
+  const ids = indexedParametersOf(resource.resourceType).filter((p) => params.has(p.code))
+    .flatMap((p) => valuesOf(p, resource).map(referenceOf))
+    .filter((ref) => ref?.targetType === 'Patient').map((ref) => ref!.targetId);
+  return [...new Set(ids)];
+}
+
+export function lookupRowsOf(resource: Resource & { id: string }): LookupRows {
+  const key = { resourceType: resource.resourceType, resourceId: resource.id };
+  const rows: LookupRows = { FhirToken: [], FhirString: [], FhirDate: [], FhirReference: [], FhirQuantity: [], FhirUri: [], FhirCompartment: [] };
+  for (const param of indexedParametersOf(resource.resourceType)) rowsOf(param, valuesOf(param, resource), rows, key);
+  rows.FhirCompartment = patientsOf(resource).map((patientId) => ({ ...key, patientId }));
+  return rows;
+}

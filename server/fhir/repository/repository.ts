@@ -1,0 +1,194 @@
+import crypto from 'node:crypto';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Transaction } from 'sequelize';
+import { recordAudit } from '../../audit/audit-log.js';
+import type { AuditAction } from '../../../db/models/audit-event.js';
+import { Conflict, Gone, Invalid, NotFound, PreconditionFailed } from '../../http/errors.js';
+import { resourceNotFound } from '../access.js';
+import type { Stored } from '../interactions.js';
+import type { FhirContext } from '../registry.js';
+import { validateIncoming } from '../validate.js';
+import { assertResourceAccess, assertTypeReach } from './access-rule.js';
+import { lookupRowsOf, patientsOf } from './index-rows.js';
+import { findMatches } from './search.js';
+import { appendVersion, insertRow, loadRow, replaceLookups, replaceRow, versionsOf, type StoredRow } from './store.js';
+
+/**
+ * The FHIR repository: the one writer of the resources it stores, of their versions (every one, version 1
+ * included) and of their audit events. A write stores the resource row, its lookup rows, its version and its
+ * audit event in one transaction; a read audits through recordAudit without one (group-committed). What is read
+ * back is what was written, element for element: only `id`, `meta.versionId` and `meta.lastUpdated` are ours.
+ * Modelled on Medplum's Repository (packages/server/src/fhir/repo.ts); docs/fhir.md "The repository".
+ */
+type WriteContext = FhirContext & { tx: Transaction };
+type Json = Resource & { id: string };
+
+/** Runs `work` in the caller's transaction (a transaction Bundle's, a route's `writing`) or in a new one. */
+function inTransaction<T>(ctx: FhirContext, work: (ctx: WriteContext) => Promise<T>): Promise<T> {
+  return ctx.tx ? work(ctx as WriteContext) : ctx.db.transaction((tx) => work({ ...ctx, tx }));
+}
+
+function audit(ctx: FhirContext, action: AuditAction, activity: string, resource: Json) {
+  return recordAudit(ctx.db, ctx.caller, {
+    action, activity, resourceType: resource.resourceType, resourceId: resource.id, patientId: patientsOf(resource)[0] ?? null,
+  }, ctx.tx);
+}
+
+const storedOf = (resource: Json, status = 200): Stored => ({
+  resource, versionId: resource.meta?.versionId ?? '1', lastUpdated: resource.meta?.lastUpdated ?? '', status,
+});
+
+/** The resource as stored: the given one with our id and version stamped on it, nothing else changed. */
+function stamped(resource: Resource, id: string, versionId: number, lastUpdated: Date): Json {
+  return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } } as Json;
+}
+
+/** The stored row of a resource the caller may `mode`; one they may not see answers as one that does not exist. */
+async function accessibleRow(ctx: FhirContext, type: string, id: string, mode: 'read' | 'write'): Promise<{ row: StoredRow; current: Json }> {
+  assertTypeReach(ctx, type, mode);
+  const row = await loadRow(ctx.db, type, id, ctx.tx, mode === 'write');
+  if (!row) throw resourceNotFound(type, id);
+  const current = JSON.parse(row.content) as Json;
+  await assertResourceAccess(ctx, current, mode, id);
+  return { row, current };
+}
+
+const gone = (type: string, id: string) => new Gone('resource-deleted', `${type}/${id} has been deleted.`);
+
+export async function read(ctx: FhirContext, type: string, id: string): Promise<Stored> {
+  const { row, current } = await accessibleRow(ctx, type, id, 'read');
+  if (row.deleted) throw gone(type, id);
+  await audit(ctx, 'R', 'read', current);
+  return storedOf(current);
+}
+
+export async function vread(ctx: FhirContext, type: string, id: string, version: string): Promise<Stored> {
+  const { current } = await accessibleRow(ctx, type, id, 'read');
+  const [found] = /^\d{1,9}$/.test(version) ? await versionsOf(ctx.db, type, id, ctx.tx, Number(version)) : [];
+  if (!found) throw new NotFound('version-not-found', `${type}/${id} has no version ${version}.`);
+  if (found.content === '') throw new Gone('resource-deleted', `Version ${version} of ${type}/${id} is its deletion.`);
+  await audit(ctx, 'R', 'vread', current);
+  return storedOf(JSON.parse(found.content) as Json);
+}
+
+/** Instance history, newest first (http.html#history); a deletion is an entry with no resource. */
+export async function history(ctx: FhirContext, type: string, id: string): Promise<Bundle> {
+  const { current } = await accessibleRow(ctx, type, id, 'read');
+  const versions = await versionsOf(ctx.db, type, id, ctx.tx);
+  await audit(ctx, 'R', 'history', current);
+  const entry = versions.map((version): BundleEntry => {
+    const fullUrl = `${ctx.baseUrl}/${type}/${id}`;
+    const recordedAt = new Date(version.recordedAt).toISOString();
+    if (version.content === '') {
+      return { fullUrl, request: { method: 'DELETE', url: `${type}/${id}` }, response: { status: '204', lastModified: recordedAt } };
+    }
+    const resource = JSON.parse(version.content) as Json;
+    const first = Number(version.versionId) === 1;
+    return {
+      fullUrl, resource,
+      request: { method: first ? 'POST' : 'PUT', url: first ? type : `${type}/${id}` },
+      response: { status: first ? '201' : '200', etag: `W/"${version.versionId}"`, lastModified: recordedAt },
+    };
+  });
+  return { resourceType: 'Bundle', type: 'history', total: entry.length, entry };
+}
+
+/**
+ * The checks of a create or update that need no transaction, before the write takes the writer: access to the
+ * type, to the stored resource and to the patients the body names, then the R4 validation (remembered for the
+ * same body, so the write itself repeats only cheap checks).
+ */
+export async function checkBeforeWriting(ctx: FhirContext, type: string, body: unknown, existingId?: string): Promise<void> {
+  assertTypeReach(ctx, type, 'write');
+  if (existingId !== undefined) {
+    const row = await loadRow(ctx.db, type, existingId);
+    if (row) await assertResourceAccess(ctx, JSON.parse(row.content) as Json, 'write', existingId);
+  }
+  const resource = await validateIncoming(body, type, ctx.config.fhirLimits);
+  await assertResourceAccess(ctx, resource, 'write');
+}
+
+export async function create(ctx: FhirContext, type: string, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
+  assertTypeReach(ctx, type, 'write');
+  const resource = await validateIncoming(body, type, ctx.config.fhirLimits);
+  await assertResourceAccess(ctx, resource, 'write');
+  const now = new Date();
+  const stored = stamped(resource, id, 1, now);
+  const content = JSON.stringify(stored);
+  return inTransaction(ctx, async (c) => {
+    if (await loadRow(c.db, type, id, c.tx)) throw new Conflict('duplicate-id', `${type}/${id} already exists.`);
+    await insertRow(c.db, c.tx, type, id, now, content);
+    await replaceLookups(c.db, c.tx, type, id, lookupRowsOf(stored), true);
+    await appendVersion(c.db, c.tx, type, id, 1, now, content);
+    await audit(c, 'C', 'create', stored);
+    return storedOf(stored, 201);
+  });
+}
+
+/** `W/"3"`, `"3"` or `3` → 3; anything else is a 400 (an If-Match we cannot read must not be ignored). */
+function expectedVersion(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(ifMatch.trim());
+  if (!match) throw new Invalid('invalid-if-match', 'If-Match must be a version ETag such as W/"3".');
+  return Number(match[1]);
+}
+
+/** The one place a new version of a stored resource is written: conditional on the version it replaces. */
+async function writeVersion(ctx: WriteContext, type: string, id: string, row: StoredRow, next: Json | undefined, now: Date): Promise<void> {
+  const versionId = row.versionId + 1;
+  const content = next ? JSON.stringify(next) : undefined;
+  if (!(await replaceRow(ctx.db, ctx.tx, type, id, { versionId, lastUpdated: now, deleted: !next, content }))) {
+    throw new Conflict('concurrent-update', `${type}/${id} was changed by another request at the same moment; read it again.`);
+  }
+  await replaceLookups(ctx.db, ctx.tx, type, id, next && lookupRowsOf(next), false);
+  await appendVersion(ctx.db, ctx.tx, type, id, versionId, now, content ?? '');
+}
+
+function assertVersion(type: string, id: string, row: StoredRow, expected: number | undefined): void {
+  if (expected !== undefined && expected !== row.versionId) {
+    throw new PreconditionFailed('version-conflict', `${type}/${id} is at version ${row.versionId}, not ${expected}; read it again.`);
+  }
+}
+
+/** Update (http.html#update) of a stored resource (a deleted one comes back); `If-Match` must name the current version. */
+export async function update(ctx: FhirContext, type: string, id: string, body: unknown, ifMatch?: string): Promise<Stored> {
+  const expected = expectedVersion(ifMatch);
+  return inTransaction(ctx, async (c) => {
+    const { row } = await accessibleRow(c, type, id, 'write');
+    const resource = await validateIncoming(body, type, c.config.fhirLimits);
+    if (resource.id !== id) {
+      throw new Invalid('id-mismatch', `The body's id must be ${id}, the id in the URL.`, [{ expression: `${type}.id`, message: `must be ${id}` }]);
+    }
+    await assertResourceAccess(c, resource, 'write');
+    assertVersion(type, id, row, expected);
+    const now = new Date();
+    const stored = stamped(resource, id, row.versionId + 1, now);
+    await writeVersion(c, type, id, row, stored, now);
+    await audit(c, 'U', 'update', stored);
+    return storedOf(stored);
+  });
+}
+
+/** Delete (http.html#delete): a new version that is a deletion, never a hard delete; deleting it again changes nothing. */
+export async function remove(ctx: FhirContext, type: string, id: string, ifMatch?: string): Promise<Stored> {
+  const expected = expectedVersion(ifMatch);
+  return inTransaction(ctx, async (c) => {
+    const { row, current } = await accessibleRow(c, type, id, 'write');
+    if (row.deleted) return storedOf(current);
+    assertVersion(type, id, row, expected);
+    const now = new Date();
+    await writeVersion(c, type, id, row, undefined, now);
+    await audit(c, 'D', 'delete', current);
+    return storedOf(stamped(current, id, row.versionId + 1, now));
+  });
+}
+
+/** Conditional create (http.html#ccreate): no match → create; one match → that resource, nothing written; several → 412. */
+export async function createIfNoneExist(ctx: FhirContext, type: string, body: unknown, criteria: string, id?: string): Promise<Stored> {
+  const query: Record<string, string[]> = {};
+  for (const [key, value] of new URLSearchParams(criteria.replace(/^.*\?/, ''))) (query[key] ??= []).push(value);
+  const { resources } = await findMatches(ctx, type, query, { strict: true, limit: 2 });
+  if (resources.length > 1) throw new PreconditionFailed('multiple-matches', `If-None-Exist matches more than one ${type}; be more specific.`);
+  if (resources.length === 1) return storedOf(resources[0] as Json);
+  return create(ctx, type, body, id);
+}

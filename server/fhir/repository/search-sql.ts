@@ -1,0 +1,155 @@
+import { Invalid } from '../../http/errors.js';
+import { dateRange } from '../search-params.js';
+import { MAX_VALUE, normalise, RELATIVE_REFERENCE } from './index-rows.js';
+import type { IndexedKind, IndexedParameter } from './r4-search-parameters.js';
+
+/**
+ * One search parameter of the repository as SQL over its lookup table (search.html): a condition on
+ * `fhir_resources r`, with its bound values. A comma in a value is OR, a repeated parameter AND (search.ts).
+ * Every condition is an `r.id IN (SELECT resourceId FROM <lookup> WHERE resourceType = ? AND code = ? AND …)`
+ * that the lookup table's (resourceType, code, value) index answers.
+ */
+export interface Sql { sql: string; binds: unknown[] }
+
+const TABLES: Record<IndexedKind, string> = {
+  string: 'fhir_strings', token: 'fhir_tokens', date: 'fhir_dates', reference: 'fhir_references',
+  number: 'fhir_quantities', quantity: 'fhir_quantities', uri: 'fhir_uris',
+};
+
+/** Past every character (U+10FFFF): `value >= p AND value < p + TOP` is "starts with p" as an index range on both databases. */
+const TOP = '\u{10FFFF}';
+
+const MODIFIERS: Record<IndexedKind, string[]> = {
+  string: ['exact', 'contains', 'missing'], token: ['not', 'text', 'missing'], date: ['missing'], reference: ['missing'],
+  number: ['missing'], quantity: ['missing'], uri: ['below', 'above', 'missing'],
+};
+
+function refuse(code: string, param: string, message: string): never {
+  throw new Invalid(code, `Search parameter ${param}: ${message}`, [{ expression: param, message }]);
+}
+
+const lookup = (type: string, param: IndexedParameter, where: Sql): Sql => ({
+  sql: `r.id IN (SELECT l.resourceId FROM ${TABLES[param.kind]} l WHERE l.resourceType = ? AND l.code = ?${where.sql ? ` AND ${where.sql}` : ''})`,
+  binds: [type, param.code, ...where.binds],
+});
+
+const startsWith = (column: string, prefix: string): Sql => ({ sql: `${column} >= ? AND ${column} < ?`, binds: [prefix, `${prefix}${TOP}`] });
+
+function token(name: string, value: string, modifier: string | undefined): Sql {
+  if (modifier === 'text') return startsWith('l.text', normalise(value));
+  const bar = value.indexOf('|');
+  if (bar < 0) return { sql: 'l.value = ?', binds: [value] };
+  const [system, code] = [value.slice(0, bar), value.slice(bar + 1)];
+  if (!system && !code) refuse('invalid-search', name, 'a token needs a code or a system.');
+  const where = [system ? 'l.system = ?' : 'l.system IS NULL', ...(code ? ['l.value = ?'] : [])];
+  return { sql: where.join(' AND '), binds: [...(system ? [system] : []), ...(code ? [code] : [])] };
+}
+
+function string(value: string, modifier: string | undefined): Sql {
+  const normal = normalise(value);
+  if (modifier === 'exact') return { sql: 'l.value = ? AND l.exact = ?', binds: [normal, value.slice(0, MAX_VALUE)] };
+  if (modifier === 'contains') return { sql: "l.value LIKE ? ESCAPE '!'", binds: [`%${normal.replace(/[!%_]/g, '!$&')}%`] };
+  return startsWith('l.value', normal);
+}
+
+const DATE_PREFIX = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)$/;
+
+/** A date prefix over a range [start, end): search.html#prefix, with the stored value's range [l.start, l.end). */
+export function dateSql(name: string, value: string, start: string, end: string): { sql: string; binds: unknown[]; negate: boolean } {
+  const [, prefix = 'eq', rest] = DATE_PREFIX.exec(value) ?? [];
+  if (prefix === 'ap') refuse('unsupported-prefix', name, 'the ap prefix is not supported (use ge and le).');
+  const range = dateRange(rest, name);
+  const s = range.start;
+  const e = range.end;
+  switch (prefix) {
+    case 'gt': return { sql: `${end} > ?`, binds: [e], negate: false };
+    case 'lt': return { sql: `${start} < ?`, binds: [s], negate: false };
+    case 'ge': return { sql: `(${end} > ? OR ${start} >= ?)`, binds: [e, s], negate: false };
+    case 'le': return { sql: `(${start} < ? OR ${end} <= ?)`, binds: [s, e], negate: false };
+    case 'sa': return { sql: `${start} >= ?`, binds: [e], negate: false };
+    case 'eb': return { sql: `${end} <= ?`, binds: [s], negate: false };
+    default: return { sql: `${start} >= ? AND ${end} <= ?`, binds: [s, e], negate: prefix === 'ne' };
+  }
+}
+
+const NUMBER = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(-?\d+(?:\.(\d+))?(?:[eE][+-]?\d+)?)(?:\|([^|]*)\|(.*))?$/;
+
+function quantity(param: IndexedParameter, value: string): { sql: string; binds: unknown[]; negate: boolean } {
+  const m = NUMBER.exec(value);
+  if (!m || (param.kind === 'number' && m[4] !== undefined)) refuse('invalid-search', param.code, `"${value}" is not a ${param.kind} (e.g. ge5.4${param.kind === 'quantity' ? '|http://unitsofmeasure.org|mg' : ''}).`);
+  const [, prefix = 'eq', digits, decimals = '', system, unit] = m;
+  const x = Number(digits);
+  if (!Number.isFinite(x)) refuse('invalid-search', param.code, `"${digits}" is too large a number.`);
+  // eq 5.4 means [5.35, 5.45): the precision the value is written with (search.html#number).
+  const half = /e/i.test(digits) ? 0 : 0.5 * 10 ** -decimals.length;
+  const units = [...(system ? [{ sql: 'l.system = ?', bind: system }] : []), ...(unit ? [{ sql: 'l.unit = ?', bind: unit }] : [])];
+  const unitSql = units.map((u) => ` AND ${u.sql}`).join('');
+  const unitBinds = units.map((u) => u.bind);
+  const compare = (sql: string, ...binds: unknown[]) => ({ sql: `${sql}${unitSql}`, binds: [...binds, ...unitBinds], negate: false });
+  switch (prefix) {
+    case 'gt': case 'sa': return compare('l.value > ?', x);
+    case 'lt': case 'eb': return compare('l.value < ?', x);
+    case 'ge': return compare('l.value >= ?', x);
+    case 'le': return compare('l.value <= ?', x);
+    case 'ap': return compare('l.value >= ? AND l.value <= ?', x - Math.abs(x) * 0.1, x + Math.abs(x) * 0.1);
+    default: return { ...compare('l.value >= ? AND l.value < ?', x - half, x + half), negate: prefix === 'ne' };
+  }
+}
+
+function reference(param: IndexedParameter, value: string, modifier: string | undefined, baseUrl: string): Sql {
+  const local = value.startsWith(`${baseUrl}/`) ? value.slice(baseUrl.length + 1) : value;
+  const relative = RELATIVE_REFERENCE.exec(local);
+  if (modifier) {
+    if (!param.targets.includes(modifier)) refuse('unsupported-modifier', param.code, `it refers to ${param.targets.join(', ')}, not ${modifier}.`);
+    return { sql: 'l.targetType = ? AND l.targetId = ?', binds: [modifier, relative ? relative[2] : value] };
+  }
+  if (relative) return { sql: 'l.targetType = ? AND l.targetId = ?', binds: [relative[1], relative[2]] };
+  return { sql: 'l.targetId = ?', binds: [local.slice(0, MAX_VALUE)] };
+}
+
+function uri(value: string, modifier: string | undefined): Sql {
+  if (modifier === 'below') return startsWith('l.value', value);
+  if (modifier === 'above') {
+    const prefixes = value.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/')).filter((p) => p.length > 0);
+    return { sql: `l.value IN (${prefixes.map(() => '?').join(', ')})`, binds: prefixes };
+  }
+  return { sql: 'l.value = ?', binds: [value.slice(0, MAX_VALUE)] };
+}
+
+/** One value of one parameter (no commas left): the condition on r. */
+export function conditionOf(type: string, param: IndexedParameter, modifier: string | undefined, value: string, baseUrl: string): Sql {
+  if (modifier !== undefined && !MODIFIERS[param.kind].includes(modifier) && !(param.kind === 'reference' && /^[A-Z]/.test(modifier))) {
+    refuse('unsupported-modifier', param.code, `the :${modifier} modifier is not supported for ${param.kind} parameters here (docs/fhir.md).`);
+  }
+  if (modifier === 'missing') {
+    if (value !== 'true' && value !== 'false') refuse('invalid-search', param.code, ':missing takes true or false.');
+    const any = lookup(type, param, { sql: '', binds: [] });
+    return value === 'true' ? { sql: `NOT (${any.sql})`, binds: any.binds } : any;
+  }
+  let where: Sql & { negate?: boolean };
+  switch (param.kind) {
+    case 'token': where = { ...token(param.code, value, modifier), negate: modifier === 'not' }; break;
+    case 'string': where = string(value, modifier); break;
+    case 'date': where = dateSql(param.code, value, 'l.start', 'l.end'); break;
+    case 'number': case 'quantity': where = quantity(param, value); break;
+    case 'reference': where = reference(param, value, modifier, baseUrl); break;
+    case 'uri': where = uri(value, modifier); break;
+  }
+  const condition = lookup(type, param, where);
+  return where.negate ? { sql: `NOT (${condition.sql})`, binds: condition.binds } : condition;
+}
+
+/** `_lastUpdated`: the instant a version was written, a point in time, against the search value's range. */
+export function lastUpdatedSql(name: string, value: string): Sql & { negate: boolean } {
+  const [, prefix = 'eq', rest] = DATE_PREFIX.exec(value) ?? [];
+  if (prefix === 'ap') refuse('unsupported-prefix', name, 'the ap prefix is not supported (use ge and le).');
+  const { start, end } = dateRange(rest, name);
+  const at = (sql: string, bind: Date) => ({ sql: `r.lastUpdated ${sql} ?`, binds: [bind], negate: false });
+  switch (prefix) {
+    case 'gt': case 'sa': return at('>=', end);
+    case 'lt': case 'eb': return at('<', start);
+    case 'ge': return at('>=', start);
+    case 'le': return at('<', end);
+    default: return { sql: 'r.lastUpdated >= ? AND r.lastUpdated < ?', binds: [start, end], negate: prefix === 'ne' };
+  }
+}
