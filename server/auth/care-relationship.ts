@@ -89,7 +89,8 @@ export function careCondition(db: Database, caller: Caller, column: string): str
  * administers (patients as accounts, bookings, coverage, the audit log), and reads no clinical content.
  * A dispute's evidence is the admin's one exception, read through the dispute (consultations/disputes.ts).
  */
-const INSURER_TYPES = ['Patient', 'Coverage', 'Claim', 'ClaimResponse', 'ChargeItem', 'ExplanationOfBenefit'];
+const BILLING_TYPES = ['Claim', 'ClaimResponse', 'ChargeItem', 'ExplanationOfBenefit'];
+const INSURER_TYPES = ['Patient', 'Coverage', ...BILLING_TYPES];
 const ROLE_TYPES: Record<Role, Record<AccessMode, readonly string[]>> = {
   patient: { read: ['*'], write: ['*'] },
   doctor: { read: ['*'], write: ['*'] },
@@ -97,7 +98,11 @@ const ROLE_TYPES: Record<Role, Record<AccessMode, readonly string[]>> = {
   insurer: { read: INSURER_TYPES, write: INSURER_TYPES },
   // Nor does the admin write clinical content: a write answers with the stored record, and a conditional create
   // with the match it found, so writing is reading. Clinical records come from the patient's doctors.
-  admin: { read: ['Patient', 'Coverage', 'Appointment', 'AuditEvent'], write: ['Patient', 'Coverage', 'Appointment'] },
+  // The hospital's billing is the admin's: charges and claims, read and written; the payer's answers, read.
+  admin: {
+    read: ['Patient', 'Coverage', 'Appointment', 'AuditEvent', ...BILLING_TYPES],
+    write: ['Patient', 'Coverage', 'Appointment', 'Claim', 'ChargeItem'],
+  },
   pharmacist: { read: [], write: [] },
 };
 

@@ -38,6 +38,7 @@ const anyone: Rule = { who: { anyone: 'any' } };
 const RULES: Record<string, Rule> = {
   'GET /healthz': anyone, 'GET /readyz': anyone, 'GET /.well-known/jwks.json': anyone, 'POST /auth/token': anyone,
   'POST /auth/session': anyone, 'DELETE /auth/session': anyone, 'POST /auth/session/refresh': anyone,
+  'GET /metrics': { who: { admin: 'any' } }, // or a METRICS_ALLOW address without a token (test/api/metrics.test.ts)
   'POST /api/patients': anyone, 'GET /visit/:id': anyone, 'GET /fhir/metadata': anyone,
   'GET /.well-known/smart-configuration': anyone, 'GET /fhir/.well-known/smart-configuration': anyone,
   'GET /api/me': { who: SIGNED_IN },
