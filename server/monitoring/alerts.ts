@@ -60,6 +60,9 @@ function glucoseAlerts(reading: Observation, t: MonitoringTargets['glucose']): R
   const shown = `${reading.valueNumber} ${reading.valueUnit}`;
   if (mgDl < t.veryLowMgDl) return [{ kind: 'glucose-very-low', severity: 'critical', message: `Glucose ${shown} is very low (<${t.veryLowMgDl} mg/dL).` }];
   if (mgDl < t.lowMgDl) return [{ kind: 'glucose-low', severity: 'high', message: `Glucose ${shown} is low (<${t.lowMgDl} mg/dL).` }];
+  if (mgDl >= t.veryHighMgDl) {
+    return [{ kind: 'glucose-very-high', severity: 'critical', message: `Glucose ${shown} is severely high (≥${t.veryHighMgDl} mg/dL).` }];
+  }
   if (t.highMgDl !== null && mgDl > t.highMgDl) return [{ kind: 'glucose-high', severity: 'moderate', message: `Glucose ${shown} is above the target (>${t.highMgDl} mg/dL).` }];
   return [];
 }
