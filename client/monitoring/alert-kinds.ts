@@ -4,6 +4,7 @@ const KIND_WORDS: Record<string, string> = {
   'bp-stage-2': 'Blood pressure at stage 2',
   'glucose-very-low': 'Very low glucose',
   'glucose-low': 'Low glucose',
+  'glucose-very-high': 'Severely high glucose',
   'glucose-high': 'Glucose above target',
 };
 

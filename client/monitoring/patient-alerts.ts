@@ -28,6 +28,8 @@ const ALERT_WORDS: Record<string, string> = {
   'bp-stage-2': 'Your blood pressure has been high on average over the last days. Please book a follow-up so your doctor can review your treatment.',
   'glucose-very-low': 'Your blood sugar is very low. Follow your plan for low blood sugar now, and call the emergency number if you feel confused or faint.',
   'glucose-low': 'Your blood sugar is low. Follow your plan for low blood sugar, then measure again.',
+  'glucose-very-high': 'Your blood sugar is very high. Drink water, check for ketones if you can, and call the emergency number if you are '
+    + 'vomiting, very thirsty or drowsy. Your doctor has been told.',
   'glucose-high': 'Your blood sugar is above your target. Please book a follow-up if it stays high.',
 };
 

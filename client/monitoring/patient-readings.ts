@@ -12,7 +12,12 @@ import { readingName, valueWords, type ReadingView } from './reading-kinds.js';
 
 const SHOWN_READINGS = 20;
 
-const howWords = (r: ReadingView) => (r.entryMethod === 'device' ? `from a device${r.deviceName ? ` (${r.deviceName})` : ''}` : 'typed in');
+const methodWords = (r: ReadingView) => (r.entryMethod === 'device' ? `from a device${r.deviceName ? ` (${r.deviceName})` : ''}`
+  : r.entryMethod === 'typed' ? 'typed in' : 'how it was measured was not sent');
+const hospitalWords = (origin: ReadingView['origin']) => (origin.kind === 'partner' ? origin.partnerName ?? 'a partner hospital' : 'this hospital');
+/** How and where it was recorded: a partner's reading says so, and a copy sent by a partner too is named, not listed again. */
+const howWords = (r: ReadingView) => [methodWords(r), r.origin.kind === 'partner' ? `at ${hospitalWords(r.origin)}` : '',
+  r.alsoFrom.length ? `(also sent by ${r.alsoFrom.map(hospitalWords).join(', ')})` : ''].filter(Boolean).join(' ');
 
 function lastReadings(patient: PatientRecord) {
   const problem = alertLine();

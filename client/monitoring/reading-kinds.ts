@@ -50,10 +50,16 @@ export interface ReadingView {
   value: number | null;
   unit: string | null;
   components: Array<{ code: string; value: number; unit: string }> | null;
-  entryMethod: 'device' | 'typed';
+  /** null: a partner hospital did not say how it was measured. */
+  entryMethod: 'device' | 'typed' | null;
   deviceName: string | null;
   source: string | null;
+  origin: ReadingOrigin;
+  /** Other hospitals that sent the same measurement (shown once). */
+  alsoFrom: ReadingOrigin[];
 }
+
+type ReadingOrigin = { kind: 'this-hospital' } | { kind: 'partner'; partnerName: string | null; fhirBaseUrl: string };
 
 /** "Blood pressure", "Blood glucose" …, or the server's display for a code the form does not offer. */
 export const readingName = (reading: Pick<ReadingView, 'code' | 'display'>) =>

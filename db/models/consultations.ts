@@ -130,7 +130,7 @@ export class CarePlan extends Model<InferAttributes<CarePlan>, InferCreationAttr
   declare updatedAt: CreationOptional<Date>;
 }
 
-export type AlertKind = 'bp-crisis' | 'bp-stage-2' | 'glucose-low' | 'glucose-very-low' | 'glucose-high';
+export type AlertKind = 'bp-crisis' | 'bp-stage-2' | 'glucose-low' | 'glucose-very-low' | 'glucose-very-high' | 'glucose-high';
 export type AlertSeverity = 'critical' | 'high' | 'moderate';
 export type AlertStatus = 'open' | 'acknowledged';
 

@@ -127,7 +127,8 @@ async function importRecords(
     const fields = fromObservationResource(r);
     return {
       ...fields, id: importedId(source, 'Observation', r.id!), patientId, encounterId: localId('Encounter', fields.encounterId),
-      entryMethod: null, diagnosticReportId: null, source, sourceId: r.id!,
+      // A partner's Observation says a device measured it (Observation.device), never that it was typed: else unknown.
+      entryMethod: fields.deviceName ? 'device' as const : null, diagnosticReportId: null, source, sourceId: r.id!,
     };
   });
   // A report's results are the partner's Observations: mapped to their local ids, keeping only those this

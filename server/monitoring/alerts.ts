@@ -11,6 +11,7 @@ import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 import type { MonitoringTargets } from './care-plan.js';
 import { GLUCOSE_MG_DL_PER_MMOL_L } from './reading-codes.js';
+import { distinctMeasurements } from './same-measurement.js';
 
 interface RaisedAlert {
   kind: AlertKind;
@@ -40,10 +41,12 @@ async function bloodPressureAlerts(db: Database, reading: Observation, t: Monito
   const since = new Date(reading.effectiveAt.getTime() - t.averagingDays * DAY);
   const recent = await db.models.Observation.findAll({
     where: { patientId: reading.patientId, code: BP_PANEL, effectiveAt: { [Op.gt]: since, [Op.lte]: reading.effectiveAt }, status: 'final' },
-    attributes: ['components', 'effectiveAt'], transaction: tx,
+    attributes: ['code', 'components', 'effectiveAt', 'valueNumber', 'valueUnit', 'source'], transaction: tx,
   });
-  const pressures = recent.map(pressureOf).filter((p): p is Pressure => p !== undefined);
-  const days = new Set(recent.map((r) => r.effectiveAt.toISOString().slice(0, 10))).size;
+  // A partner's copy of a local reading is one measurement: it must not weigh twice in the average.
+  const measured = distinctMeasurements(recent).map((m) => m.reading);
+  const pressures = measured.map(pressureOf).filter((p): p is Pressure => p !== undefined);
+  const days = new Set(measured.map((r) => r.effectiveAt.toISOString().slice(0, 10))).size;
   if (days < t.minDays || pressures.length === 0) return [];
   const systolic = Math.round(pressures.reduce((s, p) => s + p.systolic, 0) / pressures.length);
   const diastolic = Math.round(pressures.reduce((s, p) => s + p.diastolic, 0) / pressures.length);
@@ -60,6 +63,9 @@ function glucoseAlerts(reading: Observation, t: MonitoringTargets['glucose']): R
   const shown = `${reading.valueNumber} ${reading.valueUnit}`;
   if (mgDl < t.veryLowMgDl) return [{ kind: 'glucose-very-low', severity: 'critical', message: `Glucose ${shown} is very low (<${t.veryLowMgDl} mg/dL).` }];
   if (mgDl < t.lowMgDl) return [{ kind: 'glucose-low', severity: 'high', message: `Glucose ${shown} is low (<${t.lowMgDl} mg/dL).` }];
+  if (mgDl >= t.veryHighMgDl) {
+    return [{ kind: 'glucose-very-high', severity: 'critical', message: `Glucose ${shown} is severely high (≥${t.veryHighMgDl} mg/dL).` }];
+  }
   if (t.highMgDl !== null && mgDl > t.highMgDl) return [{ kind: 'glucose-high', severity: 'moderate', message: `Glucose ${shown} is above the target (>${t.highMgDl} mg/dL).` }];
   return [];
 }

@@ -22,6 +22,8 @@ export interface MonitoringTargets {
   glucose: {
     lowMgDl: number;
     veryLowMgDl: number;
+    /** Severe hyperglycaemia: a single reading at or above it is a crisis for the doctor (critical, escalated). */
+    veryHighMgDl: number;
     /** Optional personal upper target; no alert above it when null. */
     highMgDl: number | null;
   };
@@ -32,10 +34,12 @@ export type TargetsOverride = { [K in keyof MonitoringTargets]?: Partial<Monitor
 /**
  * Defaults: ACC/AHA 2017 blood pressure categories (stage 2 ≥140/≥90 on averaged home readings; crisis >180
  * and/or >120) and ADA Standards of Care 2024 §6 hypoglycaemia levels (level 1 <70 mg/dL, level 2 <54 mg/dL).
+ * Severe hyperglycaemia ≥300 mg/dL (16.7 mmol/L): the "call your care team now" point of sick-day guidance, well
+ * below HHS (≥600 mg/dL, ADA/EASD/JBDS hyperglycaemic crises consensus 2024), so the doctor hears before a crisis.
  */
 export const DEFAULT_TARGETS: MonitoringTargets = {
   bloodPressure: { stage2Systolic: 140, stage2Diastolic: 90, crisisSystolic: 180, crisisDiastolic: 120, averagingDays: 7, minDays: 3 },
-  glucose: { lowMgDl: 70, veryLowMgDl: 54, highMgDl: null },
+  glucose: { lowMgDl: 70, veryLowMgDl: 54, veryHighMgDl: 300, highMgDl: null },
 };
 
 /** The patient's own targets override the defaults, threshold by threshold. */

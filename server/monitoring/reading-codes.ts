@@ -26,20 +26,25 @@ export interface ReadingDefinition {
 const MM_HG = (min: number, max: number): UnitRange[] => [{ unit: 'mm[Hg]', min, max }];
 
 /**
- * Home readings accepted, by LOINC code (loinc.org), with UCUM units (ucum.org). The plausible ranges refuse
- * typing errors and faulty devices, not abnormal values: an abnormal value is what raises an alert.
+ * Home readings accepted, by LOINC code (loinc.org), with UCUM units (ucum.org). The plausible ranges are the
+ * measuring ranges of home devices: they refuse typing errors and faulty devices, not abnormal values (an abnormal
+ * value inside the range is what raises an alert). Each range names its source.
  */
 export const READINGS: Record<string, ReadingDefinition> = {
   '85354-9': {
     code: '85354-9', display: 'Blood pressure panel with all children optional', category: 'vital-signs',
+    // Validated upper-arm monitors (IEC 80601-2-30; e.g. Omron M7: cuff pressure 0–299 mmHg) read no higher than 299.
     components: [
-      { code: '8480-6', display: 'Systolic blood pressure', units: MM_HG(40, 300) },
+      { code: '8480-6', display: 'Systolic blood pressure', units: MM_HG(40, 299) },
       { code: '8462-4', display: 'Diastolic blood pressure', units: MM_HG(20, 200) },
     ],
   },
-  '2339-0': { code: '2339-0', display: 'Glucose [Mass/volume] in Blood', category: 'laboratory', units: [{ unit: 'mg/dL', min: 10, max: 1000 }] },
-  '15074-8': { code: '15074-8', display: 'Glucose [Moles/volume] in Blood', category: 'laboratory', units: [{ unit: 'mmol/L', min: 0.5, max: 55 }] },
+  // Home glucose meters (ISO 15197:2013; e.g. Accu-Chek Guide 10–600 mg/dL = 0.6–33.3 mmol/L) show LO/HI outside it.
+  '2339-0': { code: '2339-0', display: 'Glucose [Mass/volume] in Blood', category: 'laboratory', units: [{ unit: 'mg/dL', min: 10, max: 600 }] },
+  '15074-8': { code: '15074-8', display: 'Glucose [Moles/volume] in Blood', category: 'laboratory', units: [{ unit: 'mmol/L', min: 0.6, max: 33.3 }] },
+  // Home pulse oximeters (ISO 80601-2-61; e.g. Nonin 3230: 18–321 /min) bound what a device can report.
   '8867-4': { code: '8867-4', display: 'Heart rate', category: 'vital-signs', units: [{ unit: '/min', min: 20, max: 300 }] },
+  // Bathroom scales weigh to 150–250 kg; 500 kg leaves room for bariatric scales, 1 kg for a newborn's scale.
   '29463-7': {
     code: '29463-7', display: 'Body weight', category: 'vital-signs',
     units: [{ unit: 'kg', min: 1, max: 500 }, { unit: 'g', min: 1000, max: 500_000 }, { unit: '[lb_av]', min: 2, max: 1100 }],

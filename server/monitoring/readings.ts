@@ -10,6 +10,7 @@ import { Forbidden, Unprocessable, type ErrorDetail } from '../http/errors.js';
 import { alertView, raiseAlertsFor } from './alerts.js';
 import { effectiveCarePlan } from './care-plan.js';
 import { LOINC } from '../../fhir-mappings/observation.js';
+import { distinctMeasurements } from './same-measurement.js';
 import { READINGS, readingDefinition, valueProblems, type ReadingDefinition } from './reading-codes.js';
 
 export interface ReadingInput {
@@ -25,11 +26,30 @@ export interface ReadingInput {
 /** How far in the future a reading's time may be (device clocks drift). */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-export const readingView = (o: Observation) => ({
+/** Where a reading was recorded: here, or at a partner hospital (named as registered, with its FHIR base URL). */
+export type ReadingOrigin = { kind: 'this-hospital' } | { kind: 'partner'; partnerName: string | null; fhirBaseUrl: string };
+
+const originOf = (source: string | null, partnerNames: ReadonlyMap<string, string>): ReadingOrigin =>
+  (source === null ? { kind: 'this-hospital' } : { kind: 'partner', partnerName: partnerNames.get(source) ?? null, fhirBaseUrl: source });
+
+/**
+ * A reading as the list shows it. `entryMethod` is null when a partner did not say how it was captured; `alsoFrom`
+ * names the other records of the same measurement (a partner's copy of this reading).
+ */
+export const readingView = (o: Observation, partnerNames: ReadonlyMap<string, string> = new Map(), copies: Observation[] = []) => ({
   id: o.id, patientId: o.patientId, code: o.code, display: o.display, category: o.category, effectiveAt: o.effectiveAt.toISOString(),
   value: o.valueNumber, unit: o.valueUnit, components: o.components ? JSON.parse(o.components) : null,
   entryMethod: o.entryMethod, deviceName: o.deviceName, status: o.status, source: o.source,
+  origin: originOf(o.source, partnerNames), alsoFrom: copies.map((c) => originOf(c.source, partnerNames)),
 });
+
+/** The registered names of the partners the readings came from, by FHIR base URL (one query). */
+async function partnerNamesOf(db: Database, readings: Observation[]): Promise<Map<string, string>> {
+  const sources = [...new Set(readings.map((r) => r.source).filter((s): s is string => s !== null))];
+  if (sources.length === 0) return new Map();
+  const partners = await db.models.Partner.findAll({ where: { fhirBaseUrl: sources }, attributes: ['name', 'fhirBaseUrl'] });
+  return new Map(partners.map((p) => [p.fhirBaseUrl, p.name]));
+}
 
 /** Every problem of a reading at once (unknown code, wrong UCUM unit, implausible value), or none. */
 function readingProblems(definition: ReadingDefinition, input: ReadingInput): ErrorDetail[] {
@@ -95,15 +115,20 @@ export interface ReadingSearch {
   limit: number;
 }
 
-/** A patient's readings, newest first, by code and date: served by the (patientId, code, effectiveAt) index. */
+/**
+ * A patient's readings, newest first, by code and date: served by the (patientId, code, effectiveAt) index. Each
+ * measurement is listed once: a partner's copy of a local reading is named under `alsoFrom`, not listed again.
+ */
 export async function searchReadings(db: Database, caller: Caller, patientId: string, search: ReadingSearch) {
   await assertPatientAccess(db, caller, patientId, 'Observation', 'read');
   const effectiveAt = { ...(search.from ? { [Op.gte]: new Date(search.from) } : {}), ...(search.to ? { [Op.lt]: new Date(search.to) } : {}) };
   const readings = await db.models.Observation.findAll({
     // Home readings only: the monitoring codes, and never a lab result that belongs to a DiagnosticReport.
     where: { patientId, code: search.code ?? Object.keys(READINGS), diagnosticReportId: null, ...(search.from || search.to ? { effectiveAt } : {}) },
-    order: [['effectiveAt', 'DESC']], limit: search.limit,
+    // Twice the page, so that a page of measurements each copied once by a partner is still full.
+    order: [['effectiveAt', 'DESC']], limit: search.limit * 2,
   });
   await recordAudit(db, caller, { action: 'R', activity: 'readings-searched', resourceType: 'Observation', patientId });
-  return readings.map(readingView);
+  const partnerNames = await partnerNamesOf(db, readings);
+  return distinctMeasurements(readings).slice(0, search.limit).map((m) => readingView(m.reading, partnerNames, m.copies));
 }

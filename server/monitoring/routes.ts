@@ -32,7 +32,7 @@ const carePlan = z.object({
     stage2Systolic: mmHg, stage2Diastolic: mmHg, crisisSystolic: mmHg, crisisDiastolic: mmHg,
     averagingDays: z.number().int().min(1).max(30), minDays: z.number().int().min(1).max(30),
   }).partial().optional(),
-  glucose: z.object({ lowMgDl: mgDl, veryLowMgDl: mgDl, highMgDl: mgDl.nullable() }).partial().optional(),
+  glucose: z.object({ lowMgDl: mgDl, veryLowMgDl: mgDl, veryHighMgDl: mgDl, highMgDl: mgDl.nullable() }).partial().optional(),
 });
 const alertQuery = z.object({ status: z.enum(['open', 'acknowledged']).optional() });
 
