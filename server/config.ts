@@ -54,6 +54,21 @@ export interface Config {
   fhirLimits: FhirLimits;
   /** Addresses or subnets (a Prometheus server) that may read /metrics without a token; admins may with theirs. */
   metricsAllow: string[];
+  /** Where notifications go: e-mail through `SMTP_URL` when set, else the server log. */
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** `smtp://user:pass@host:587` or `smtps://…`; null writes notifications to the log instead. */
+  smtpUrl: string | null;
+  /** The sender of every e-mail, e.g. `Hospital <noreply@hospital.example>`. */
+  from: string;
+}
+
+function mailConfig(env: Env): MailConfig {
+  const smtpUrl = env.SMTP_URL || null;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  return { smtpUrl, from: env.SMTP_FROM || 'Internet Hospital <noreply@localhost>' };
 }
 
 /** Requests allowed per key and window (server/http/rate-limits.ts); 0 turns a limit off. */
@@ -258,6 +273,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     partnerTimeoutMs: integer(env, 'PARTNER_TIMEOUT_MS', 5_000, 50),
     video: videoConfig(env),
+    mail: mailConfig(env),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     rateLimits: rateLimitConfig(env),
     fhirLimits: {

@@ -5,7 +5,8 @@ import { DEMO_ACCOUNTS, seedDemoHospital } from '../db/seeds/demo-hospital.js';
 import { seedDemoStory } from '../db/seeds/demo-story.js';
 import { ensureDemoVideoVisit } from '../db/seeds/demo-video-visit.js';
 import { buildApp } from './app.js';
-import { logTransport, startAppointmentsWorker } from './appointments/outbox-worker.js';
+import { startAppointmentsWorker } from './appointments/outbox-worker.js';
+import { notificationTransport } from './notifications/transport.js';
 import { loadKeyRing } from './auth/keys.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { warmUpValidation } from './fhir/r4-validation-thread.js';
@@ -76,7 +77,7 @@ async function start() {
     }
   });
   void warmUpValidation().catch((err: unknown) => log.error({ err }, 'the R4 validation thread did not start'));
-  const worker = startAppointmentsWorker(db, logTransport(log), log, config.appointments.outboxIntervalMs);
+  const worker = startAppointmentsWorker(db, notificationTransport(db, config, log), log, config.appointments.outboxIntervalMs);
   const sweep = startEscalationSweep(db, config.monitoring.escalationSweepSeconds, (err) => log.error({ err }, 'alert escalation sweep failed'));
   const signalling = attachSignalling(server, node);
   shutdownOnSignal(server, async () => {

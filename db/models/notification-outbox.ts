@@ -4,14 +4,22 @@ import {
 import { fresh } from './fresh.js';
 
 export type NotificationKind =
-  | 'appointment-booked' | 'appointment-reminder' | 'appointment-cancelled' | 'appointment-rescheduled';
-/** pending → sending (claimed by one worker) → sent; back to pending on a failed attempt; void when obsolete. */
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'void';
+  | 'appointment-booked' | 'appointment-reminder' | 'appointment-cancelled' | 'appointment-rescheduled'
+  | 'prescription-ready' | 'dispute-answered' | 'crisis-alert';
+/**
+ * pending → sending (claimed by one worker) → sent; back to pending on a failed attempt; void when obsolete;
+ * skipped when the recipient cannot be reached (no e-mail address: the reason is in lastError).
+ */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'void' | 'skipped';
 
 /** One notification to deliver, written in the transaction of the change it announces (transactional outbox). */
 export class NotificationOutbox extends Model<InferAttributes<NotificationOutbox>, InferCreationAttributes<NotificationOutbox>> {
   declare id: string;
   declare kind: NotificationKind;
+  /**
+   * The appointment the event is about; for events about something else (a prescription, a dispute, an alert)
+   * the id of that record, the kind saying which (the column predates them: migration 0020).
+   */
   declare appointmentId: string;
   declare recipientPatientId: string | null;
   declare recipientPractitionerId: string | null;

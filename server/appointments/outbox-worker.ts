@@ -5,9 +5,19 @@ import type { Logger } from '../logger.js';
 import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 import { rollSlotHorizons } from './set-availability.js';
 
-/** Where notifications go. The log transport is the only one for now; e-mail or SMS plug in here. */
+export interface OutgoingNotification {
+  id: string;
+  kind: string;
+  to: { patientId: string | null; practitionerId: string | null };
+  payload: unknown;
+}
+
+/**
+ * Where notifications go: the log, or e-mail (server/notifications/). `deliver` resolves once the message is
+ * handed over, resolves with `skipped` when it can never be (no address), and throws when it should be retried.
+ */
 export interface NotificationTransport {
-  deliver(message: { id: string; kind: string; to: { patientId: string | null; practitionerId: string | null }; payload: unknown }): Promise<void>;
+  deliver(message: OutgoingNotification): Promise<void | { skipped: string }>;
 }
 
 export function logTransport(log: Logger): NotificationTransport {
@@ -45,10 +55,15 @@ export async function deliverDueNotifications(db: Database, transport: Notificat
 async function deliverOne(db: Database, transport: NotificationTransport, event: NotificationOutbox): Promise<number> {
   const { NotificationOutbox: Outbox } = db.models;
   try {
-    await transport.deliver({
+    const outcome = await transport.deliver({
       id: event.id, kind: event.kind, to: { patientId: event.recipientPatientId, practitionerId: event.recipientPractitionerId },
       payload: JSON.parse(event.payload),
     });
+    if (outcome?.skipped) {
+      await Outbox.update({ status: 'skipped', attempts: event.attempts + 1, lastError: outcome.skipped.slice(0, 500) },
+        { where: { id: event.id, status: 'sending' } });
+      return 0;
+    }
     await Outbox.update({ status: 'sent', sentAt: new Date(), attempts: event.attempts + 1 }, { where: { id: event.id, status: 'sending' } });
     return 1;
   } catch (error) {

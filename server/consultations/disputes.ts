@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { doctorNames } from '../auth/staff-accounts.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { queueNotice } from '../appointments/notifications.js';
 import { visitTimeline } from './dispute-timeline.js';
 import { visitOfParticipant } from './visit-participants.js';
 
@@ -116,6 +117,9 @@ export async function resolveDispute(db: Database, caller: Caller, disputeId: st
     const after = await db.models.Dispute.findByPk(disputeId, { transaction: tx, rejectOnEmpty: true });
     await recordVersion(db, DISPUTE_RESOURCE, after, tx);
     await recordAudit(db, caller, { action: 'U', activity: 'dispute-resolved', resourceType: DISPUTE_RESOURCE, resourceId: disputeId, patientId: dispute.patientId, detail: input.outcome }, tx);
+    await queueNotice(db, tx, {
+      kind: 'dispute-answered', subjectId: disputeId, to: { patientId: dispute.patientId }, payload: { disputeId, outcome: input.outcome },
+    });
     return disputeView(after);
   });
 }

@@ -8,6 +8,7 @@ import type { Caller, Origin } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
 import { doctorNames } from '../auth/staff-accounts.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { queueNotice } from '../appointments/notifications.js';
 import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 import type { MonitoringTargets } from './care-plan.js';
 import { GLUCOSE_MG_DL_PER_MMOL_L } from './reading-codes.js';
@@ -95,11 +96,18 @@ export async function raiseAlertsFor(db: Database, reading: Observation, plan: {
     const openKey = `${reading.patientId}:${alert.kind}`;
     if (await db.models.MonitoringAlert.count({ where: { openKey }, transaction: tx })) continue;
     try {
-      raised.push(await db.models.MonitoringAlert.create({
+      const created = await db.models.MonitoringAlert.create({
         id: crypto.randomUUID(), patientId: reading.patientId, practitionerId, observationId: reading.id, ...alert, status: 'open', openKey,
         raisedAt, acknowledgedAt: null, acknowledgedBy: null, escalatedAt: null,
         escalateAt: alert.severity === 'critical' ? new Date(raisedAt.getTime() + escalationMinutes * 60_000) : null,
-      }, { transaction: tx }));
+      }, { transaction: tx });
+      raised.push(created);
+      // A crisis is the doctor's to act on now: e-mailed, committed with the alert or not at all.
+      if (alert.severity === 'critical' && practitionerId) {
+        await queueNotice(db, tx, {
+          kind: 'crisis-alert', subjectId: created.id, to: { practitionerId }, payload: { alertId: created.id, alertKind: alert.kind },
+        });
+      }
     } catch (error) {
       if (!(error instanceof UniqueConstraintError)) throw error;
     }

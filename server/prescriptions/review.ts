@@ -5,6 +5,7 @@ import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Conflict, Forbidden, Gone, Invalid, NotFound } from '../http/errors.js';
+import { queueNotice } from '../appointments/notifications.js';
 
 /** Coded reasons a pharmacist gives when sending a prescription back to the doctor. */
 export const REVIEW_REJECTION_REASONS = {
@@ -57,6 +58,10 @@ export async function reviewPrescription(db: Database, caller: Caller, id: strin
       action: 'U', activity: input.decision === 'approve' ? 'prescription-approved' : 'prescription-rejected',
       resourceType: 'Task', resourceId: id, patientId: row.patientId, detail: input.reasonCode,
     }, tx);
+    // The patient is told it is ready, never its code: the e-mail links to the page that shows it.
+    if (to === 'ready') {
+      await queueNotice(db, tx, { kind: 'prescription-ready', subjectId: id, to: { patientId: row.patientId }, payload: { prescriptionId: id } });
+    }
     return row;
   });
 }

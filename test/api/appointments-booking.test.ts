@@ -21,7 +21,7 @@ describeOnEachDatabase('booking an appointment', (hospital) => {
     expect(await ResourceVersion.count({ where: { resourceType: 'Appointment', resourceId: res.body.id } })).to.equal(1);
     expect(await AuditEvent.count({ where: { requestId: `book-${slot.id.slice(0, 8)}`, action: 'C', activity: 'book', resourceId: res.body.id } })).to.equal(1);
     const events = await NotificationOutbox.findAll({ where: { appointmentId: res.body.id } });
-    expect(events.map((e) => e.kind).sort()).to.deep.equal(['appointment-booked', 'appointment-booked', 'appointment-reminder']);
+    expect(events.map((e) => e.kind).sort()).to.deep.equal(['appointment-booked', 'appointment-booked', 'appointment-reminder', 'appointment-reminder']);
   });
 
   it('when 100 patients book the same slot at once, then exactly one gets 201 and the other 99 get 409 slot-taken', async function () {

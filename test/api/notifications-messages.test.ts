@@ -1,0 +1,32 @@
+import { expect } from 'chai';
+import { visitCalendar } from '../../server/notifications/icalendar.js';
+import { composeMessage } from '../../server/notifications/messages.js';
+
+describe('notification messages (templates and calendar files)', () => {
+  const start = new Date('2026-03-08T01:30:00Z');
+  const base = { kind: 'appointment-booked' as const, audience: 'patient' as const, start, visitType: 'video-follow-up' as const, link: 'https://h.test/visit/a1' };
+
+  it('when the recipient reads English in New York, then the date is written in English in her zone, named', () => {
+    const { subject, text } = composeMessage({ ...base, language: 'en', timeZone: 'America/New_York', counterpart: { family: 'Chen', given: 'Wei' } });
+    expect(subject).to.equal('Booked: video follow-up, Saturday, March 7, 2026 at 8:30 PM (America/New_York)');
+    expect(text).to.include('with Dr Chen').and.include('https://h.test/visit/a1');
+  });
+
+  it('when the recipient reads Chinese in Shanghai, then the same visit is the next morning, in Chinese', () => {
+    const { subject, text } = composeMessage({ ...base, language: 'zh-CN', timeZone: 'Asia/Shanghai', counterpart: { family: '陈', given: '伟' } });
+    expect(subject).to.equal('预约成功：视频复诊 2026年3月8日星期日 09:30 (Asia/Shanghai)');
+    expect(text).to.include('陈伟医生');
+  });
+
+  it('when a summary has commas, semicolons or newlines and is long, then the .ics escapes and folds it without splitting a character', () => {
+    const ics = visitCalendar({
+      appointmentId: 'a1', host: 'h.test', start, end: new Date(start.getTime() + 1_800_000), summary: `复诊, 血压; 第二行\n${'长'.repeat(40)}`,
+      url: 'https://h.test/visit/a1', organizerEmail: 'noreply@h.test', cancelled: true, now: start,
+    });
+    expect(ics).to.include('METHOD:CANCEL').and.include('UID:a1@h.test').and.include('DTSTART:20260308T013000Z').and.include('DTEND:20260308T020000Z');
+    const lines = ics.split('\r\n');
+    expect(lines.every((l) => Buffer.byteLength(l) <= 75)).to.equal(true);
+    const summary = lines.slice(lines.findIndex((l) => l.startsWith('SUMMARY:'))).join('\r\n').split(/\r\n(?! )/)[0]!.replace(/\r\n /g, '');
+    expect(summary).to.equal(`SUMMARY:复诊\\, 血压\\; 第二行\\n${'长'.repeat(40)}`);
+  });
+});
