@@ -127,7 +127,7 @@ describe('the patient books follow-ups and sends home readings in the browser (h
     const systolic = readings.getByLabel('Systolic (mmHg)');
     expect(await systolic.getAttribute('aria-invalid')).to.equal('true');
     const problemId = await systolic.getAttribute('aria-describedby');
-    expect(await page.locator(`#${problemId}`).textContent()).to.match(/^Systolic blood pressure of 400 mmHg is not plausible \(accepted: 40–300 mmHg\)/);
+    expect(await page.locator(`#${problemId}`).textContent()).to.match(/^Systolic blood pressure of 400 mmHg is not plausible \(accepted: 40–299 mmHg\)/);
     expect(await readings.getByLabel('Diastolic (mmHg)').getAttribute('aria-invalid')).to.equal(null);
     expect(await hospital.db.models.Observation.count({ where: { patientId: patient.patientId } })).to.equal(0);
     await readings.locator('#my-last-readings').getByText('You have sent no readings yet.').waitFor();
