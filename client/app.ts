@@ -11,6 +11,7 @@ import { partnerConsents } from './exchange/partner-consents.js';
 import { doctorAlerts } from './monitoring/doctor-alerts.js';
 import { escalatedAlerts } from './monitoring/escalated-alerts.js';
 import { patientReadings } from './monitoring/patient-readings.js';
+import { notificationList } from './notifications/notification-list.js';
 import { patientDirectory } from './patients/patient-directory.js';
 import { issuedPrescriptions } from './prescriptions/issued-prescriptions.js';
 import { pharmacyDesk } from './prescriptions/pharmacy-desk.js';
@@ -30,7 +31,10 @@ const roleHome = document.querySelector<HTMLElement>('#role-home')!;
 
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
-  patient: () => [patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(), patientDisputes()],
+  patient: () => [
+    notificationList('patient'), patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(),
+    patientDisputes(),
+  ],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
   doctor: doctorHome,
   admin: adminHome,
@@ -42,7 +46,8 @@ function doctorHome(): HTMLElement[] {
   const patients = patientDirectory();
   const issued = issuedPrescriptions(patients);
   const workspace = visitWorkspace({ patients, onPrescribed: () => void issued.refresh() });
-  return [doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients), workspace.section, issued.section];
+  return [notificationList('doctor'), doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients),
+    workspace.section, issued.section];
 }
 
 /** The admin's desk: disputes to review and resolve, and the critical alerts escalated to the hospital. */

@@ -20,6 +20,7 @@ import { noStore } from './http/no-store.js';
 import { requestContext } from './http/request-context.js';
 import { createLogger, type Logger } from './logger.js';
 import { nodeMetrics } from './operations/metrics.js';
+import { notificationRoutes } from './notifications/routes.js';
 import { operationsRoutes } from './operations/routes.js';
 import { patientRoutes } from './patients/routes.js';
 import { prescriptionFhirRoutes } from './prescriptions/fhir-routes.js';
@@ -75,6 +76,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(consultationRoutes(node));
   app.use(prescriptionRoutes(node));
   app.use(videoRoutes(node));
+  app.use(notificationRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

@@ -15,6 +15,7 @@ import { importedSourceIds } from './0110-imported-source-ids.js';
 import { diagnosticReports } from './0090-diagnostic-reports.js';
 import { refreshTokenScope } from './0120-refresh-token-scope.js';
 import { fhirRepository } from './0150-fhir-repository.js';
+import { notificationInbox } from './0170-notification-inbox.js';
 
 export interface Migration {
   name: string;
@@ -29,4 +30,5 @@ export const migrations: Migration[] = [
   importedSourceIds,
   refreshTokenScope,
   fhirRepository,
+  notificationInbox,
 ];

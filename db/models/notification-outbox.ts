@@ -31,6 +31,8 @@ export class NotificationOutbox extends Model<InferAttributes<NotificationOutbox
   declare claimedAt: CreationOptional<Date | null>;
   declare sentAt: CreationOptional<Date | null>;
   declare lastError: CreationOptional<string | null>;
+  /** When the recipient marked it read in the in-app list (migration 0170); null while unread. */
+  declare readAt: CreationOptional<Date | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -50,6 +52,7 @@ export function defineNotificationOutbox(sequelize: Sequelize) {
     claimedAt: { type: DataTypes.DATE(3), allowNull: true },
     sentAt: { type: DataTypes.DATE(3), allowNull: true },
     lastError: { type: DataTypes.STRING(500), allowNull: true },
+    readAt: { type: DataTypes.DATE(3), allowNull: true },
     createdAt: DataTypes.DATE(3),
     updatedAt: DataTypes.DATE(3),
   }, { sequelize, tableName: 'notification_outbox' });

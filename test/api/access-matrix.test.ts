@@ -20,7 +20,7 @@ type Caller = Exclude<Role, 'system'> | 'none';
 /** How far a role reaches: 'any' record, or only those it is related to (own, in care, member, party). */
 type Reach = 'any' | 'related';
 type RecordKind = 'patient' | 'appointment' | 'visit' | 'document' | 'prescription' | 'dispute' | 'message' | 'alert'
-  | 'fhir';
+  | 'notification' | 'fhir';
 /** `body`: a valid body, so a refusal is not hidden behind a 400; `upload`: the body is a PDF and `query` its metadata. */
 interface Rule { who: Partial<Record<Caller | 'anyone', Reach>>; record?: RecordKind; body?: object; upload?: string }
 
@@ -96,6 +96,8 @@ const RULES: Record<string, Rule> = {
   'GET /api/patients/:patientId/alerts': CLINICAL,
   'GET /api/alerts': { who: { doctor: 'any', admin: 'any' } },
   'POST /api/alerts/:alertId/acknowledge': { record: 'alert', who: { doctor: 'related' } },
+  'GET /api/notifications': { who: { patient: 'any', doctor: 'any' } },
+  'POST /api/notifications/:notificationId/read': { record: 'notification', who: PATIENT_SIDE },
   'GET /api/drugs': { who: SIGNED_IN },
   'GET /api/prescriptions': { who: { patient: 'any', doctor: 'any' } },
   'POST /api/prescriptions': { who: { doctor: 'any' }, body: { encounterId: 'x', lines: [] } },
@@ -195,10 +197,11 @@ async function buildWorld(hospital: TestNode): Promise<World> {
       status: 'open', resolution: null, outcome: null, resolvedBy: null, resolvedAt: null,
     } as never);
     const alert = await db.models.MonitoringAlert.findOne({ where: { patientId: setup.patient.patientId } });
+    const notification = await db.models.NotificationOutbox.findOne({ where: { recipientPatientId: setup.patient.patientId } });
     return {
       patient: setup.patient.patientId, appointment: setup.visit.appointmentId!, visit: setup.visit.id, document: document.body.id as string,
       prescription: prescription.body.id as string, dispute: dispute.id, message: `${setup.visit.id}/messages/${message.body.id as string}`,
-      alert: alert?.id ?? crypto.randomUUID(), fhir: setup.patient.patientId,
+      alert: alert?.id ?? crypto.randomUUID(), notification: notification?.id ?? crypto.randomUUID(), fhir: setup.patient.patientId,
     };
   };
   const own = await records(alice);
@@ -239,7 +242,7 @@ async function pathFor(hospital: TestNode, route: string, rule: Rule, id: string
     return row ? route.replace(':id', String(row.get('id'))) : undefined;
   }
   if (route.includes(':messageId')) return route.replace(':visitId/messages/:messageId', id);
-  return route.replace(/:(patientId|id|appointmentId|documentId|visitId|disputeId|alertId)\b/, id).replace(/:\w+/g, 'x');
+  return route.replace(/:(patientId|id|appointmentId|documentId|visitId|disputeId|alertId|notificationId)\b/, id).replace(/:\w+/g, 'x');
 }
 
 describeOnEachDatabase('the access matrix: every route × role × record', (hospital) => {

@@ -1,0 +1,87 @@
+/**
+ * The signed-in patient's or doctor's notifications (`GET /api/notifications`): what the outbox also e-mails, in
+ * plain words, newest first, dates in the recipient's zone (the one their e-mail uses). Unread ones are marked
+ * and carry "Mark as read" (`POST /api/notifications/{id}/read`).
+ */
+import { api, messageOf } from '../api.js';
+import { visitTypeWords } from '../appointments/appointment-view.js';
+import { reloadOnAppointmentsChanged } from '../appointments/booking.js';
+import { zonedTime } from '../appointments/local-time.js';
+import { OUTCOME_WORDS, type DisputeOutcome } from '../disputes/dispute-view.js';
+import { alertLine, el, whileBusy } from '../dom.js';
+import { alertKindWords } from '../monitoring/alert-kinds.js';
+import type { NotificationView } from '../../server/notifications/inbox.js';
+
+interface NotificationList { timeZone: string; unread: number; notifications: NotificationView[] }
+
+/** One notification as a sentence; `at` shows an instant in the reader's zone. */
+function sentence(n: NotificationView, forDoctor: boolean, at: (iso: string | undefined) => Node | string): Array<Node | string> {
+  const visit = visitTypeWords(n.visitType ?? 'in-person');
+  const yours = forDoctor ? 'A' : 'Your';
+  switch (n.kind) {
+    case 'appointment-booked':
+      return forDoctor ? ['A patient booked a ', visit, ' visit with you on ', at(n.start), '.']
+        : ['Your ', visit, ' visit on ', at(n.start), ' is booked.'];
+    case 'appointment-rescheduled':
+      return [`${yours} ${visit} visit moved from `, at(n.previousStart), ' to ', at(n.start), '.'];
+    case 'appointment-cancelled':
+      return [`${yours} ${visit} visit on `, at(n.start), ' is cancelled.', n.reason ? ` Reason: ${n.reason}.` : ''];
+    case 'appointment-reminder':
+      return ['Reminder: your ', visit, ' visit starts ', at(n.start), '.'];
+    case 'prescription-ready':
+      return ['Your prescription is ready to collect. Its collection code is under "My prescriptions".'];
+    case 'dispute-answered':
+      return [`Your complaint has been answered: ${(OUTCOME_WORDS[n.outcome as DisputeOutcome] ?? n.outcome ?? '').toLowerCase()}.`];
+    case 'crisis-alert':
+      return [`Urgent: a patient in your care sent a critical home reading (${alertKindWords(n.alertKind ?? '')}).`,
+        ' See "Alerts from home monitoring".'];
+  }
+}
+
+export function notificationList(role: 'patient' | 'doctor'): HTMLElement {
+  const problem = alertLine();
+  const summary = el('p', { role: 'status' });
+  const list = el('div');
+  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const section = el('section', { id: 'my-notifications', 'aria-labelledby': 'my-notifications-title' },
+    el('h2', { id: 'my-notifications-title' }, 'Notifications'), refresh, problem, summary, list);
+
+  function item(n: NotificationView, zone: string): HTMLElement {
+    const at = (iso: string | undefined) => (iso ? zonedTime(iso, zone) : 'a time no longer known');
+    const row = el('li', { 'data-notification': n.id, 'data-kind': n.kind, class: n.read ? 'read' : 'unread' },
+      n.read ? null : el('strong', {}, 'New: '), ...sentence(n, role === 'doctor', at),
+      el('br'), el('small', {}, 'Sent ', zonedTime(n.at, zone)));
+    if (!n.read) {
+      const mark = el('button', { type: 'button' }, 'Mark as read');
+      mark.addEventListener('click', () => whileBusy([mark], async () => {
+        problem.textContent = '';
+        try {
+          await api(`/api/notifications/${encodeURIComponent(n.id)}/read`, { body: {} });
+          await load();
+        } catch (error) {
+          problem.textContent = messageOf(error);
+        }
+      }));
+      row.append(' ', mark);
+    }
+    return row;
+  }
+
+  async function load() {
+    problem.textContent = '';
+    try {
+      const { timeZone, unread, notifications } = await api<NotificationList>('/api/notifications');
+      summary.textContent = notifications.length ? `${unread} unread. Times are in your time zone, ${timeZone}.` : '';
+      list.replaceChildren(notifications.length
+        ? el('ul', {}, ...notifications.map((n) => item(n, timeZone))) : el('p', {}, 'No notifications yet.'));
+    } catch (error) {
+      problem.textContent = messageOf(error);
+    }
+  }
+
+  refresh.addEventListener('click', () => whileBusy([refresh], load));
+  // A booking, move or cancellation made on this page is announced at once: show its notification.
+  reloadOnAppointmentsChanged(section, () => void load());
+  void load();
+  return section;
+}
