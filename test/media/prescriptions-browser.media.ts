@@ -44,7 +44,7 @@ describe('prescriptions in the browser: the patient\'s code and the pharmacy des
     expect(prescription.status).to.equal('completed');
     expect(await hospital.db.models.MedicationDispense.count({ where: { prescriptionId: rx.id } })).to.equal(1);
 
-    await patientPage.getByRole('button', { name: 'Refresh' }).click();
+    await patientPage.locator('#my-prescriptions').getByRole('button', { name: 'Refresh' }).click();
     await statusOf(patientPage, rx.id).filter({ hasText: 'completed' }).waitFor();
     expect(await patientPage.locator(`[data-prescription="${rx.id}"]`).getByRole('button', { name: 'Show code' }).count()).to.equal(0);
 
