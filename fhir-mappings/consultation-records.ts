@@ -113,15 +113,27 @@ export function toDiagnosisDocumentResource(row: DiagnosisDocumentRow): FhirDocu
   });
 }
 
-/** xhtml for a narrative: the text escaped, line breaks kept. */
+const XHTML_OPEN = '<div xmlns="http://www.w3.org/1999/xhtml">';
+const NOTE_SECTIONS = [
+  { key: 'subjective', title: 'Subjective', code: '61150-9' },
+  { key: 'assessment', title: 'Assessment', code: '51848-0' },
+  { key: 'plan', title: 'Plan', code: '18776-5' },
+] as const;
+
+/** xhtml for a section's narrative: the text escaped, its line breaks kept (read back by `narrativeText`). */
 function narrative(text: string) {
   const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br/>');
-  return { status: 'generated' as const, div: `<div xmlns="http://www.w3.org/1999/xhtml">${escaped || '—'}</div>` };
+  return { status: 'generated' as const, div: `${XHTML_OPEN}${escaped}</div>` };
+}
+
+function narrativeText(div: string | undefined): string {
+  if (!div) return '';
+  return div.slice(XHTML_OPEN.length, -'</div>'.length).replace(/<br\/>/g, '\n')
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 /** The doctor's note of a visit: subjective, assessment, plan; signed notes carry a legal attester. */
 export function toVisitNoteResource(row: VisitNoteRow): FhirComposition {
-  const section = (title: string, code: string, text: string) => ({ title, code: { coding: [{ system: LOINC, code }] }, text: narrative(text) });
   return compact({
     resourceType: 'Composition' as const,
     id: row.id,
@@ -136,8 +148,23 @@ export function toVisitNoteResource(row: VisitNoteRow): FhirComposition {
     attester: row.signedAt && row.signedBy
       ? [{ mode: 'legal' as const, time: instant(row.signedAt), party: reference('Practitioner', row.signedBy)! }] : undefined,
     extension: row.amendmentReason ? [{ url: `${OURS}/StructureDefinition/amendment-reason`, valueString: row.amendmentReason }] : undefined,
-    section: [section('Subjective', '61150-9', row.subjective), section('Assessment', '51848-0', row.assessment), section('Plan', '18776-5', row.plan)],
+    // An empty section says so (emptyReason) rather than carrying an empty narrative, which FHIR forbids.
+    section: NOTE_SECTIONS.map(({ key, title, code }) => ({
+      title, code: { coding: [{ system: LOINC, code }] },
+      ...(row[key] ? { text: narrative(row[key]) } : { emptyReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason', code: 'nilknown' }] } }),
+    })),
   });
+}
+
+/** A version of the note as the visit's pages show it, read back from its Composition. */
+export function visitNoteOf(resource: FhirComposition) {
+  const section = (title: string) => narrativeText(resource.section?.find((s) => s.title === title)?.text?.div);
+  return {
+    status: resource.status,
+    subjective: section('Subjective'), assessment: section('Assessment'), plan: section('Plan'),
+    signedAt: resource.attester?.[0]?.time ?? null,
+    amendmentReason: resource.extension?.find((e) => e.url === `${OURS}/StructureDefinition/amendment-reason`)?.valueString ?? null,
+  };
 }
 
 /** A patient's complaint about a visit, handled by the hospital: a Task from opened to resolved. */
