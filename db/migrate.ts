@@ -11,9 +11,9 @@ function migrator(db: Database) {
   });
 }
 
-/** Applies the pending migrations; returns their names. */
-export async function migrate(db: Database): Promise<string[]> {
-  const applied = await migrator(db).up();
+/** Applies the pending migrations (up to and including `to`, when given: an upgrade test builds an older release's database); returns their names. */
+export async function migrate(db: Database, options: { to?: string } = {}): Promise<string[]> {
+  const applied = await migrator(db).up(options.to ? { to: options.to } : {});
   return applied.map((m) => m.name);
 }
 

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
+import { toCarePlanResource } from '../../fhir-mappings/consultation-records.js';
+import { storeDerived } from '../../server/fhir/repository/derived-records.js';
 import type { Database } from '../connection.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -13,10 +15,13 @@ export async function seedConsultationsDemo(
   db: Database, ids: { aliceId: string; chenId: string; firstVisitId: string }, now: Date, transaction: Transaction,
 ) {
   const m = db.models;
-  await m.CarePlan.create({
+  const plan = await m.CarePlan.create({
     id: crypto.randomUUID(), patientId: ids.aliceId, practitionerId: ids.chenId,
     targets: JSON.stringify({ bloodPressure: { stage2Systolic: 135 } }),
   }, { transaction });
+  await storeDerived({ db, caller: { ip: null, requestId: 'demo-seed' }, tx: transaction }, [toCarePlanResource(plan.get({ plain: true }))], {
+    action: 'C', activity: 'care-plan-set',
+  });
   const week = [[132, 84], [128, 82], [136, 86], [131, 83], [129, 81], [134, 85], [130, 82]];
   await m.Observation.bulkCreate(week.map(([systolic, diastolic], i) => ({
     id: crypto.randomUUID(), patientId: ids.aliceId, encounterId: null, status: 'final' as const, category: 'vital-signs',

@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
 import type { Database } from '../../db/connection.js';
 import type { DiagnosisDocument } from '../../db/models/consultations.js';
+import { toDiagnosisDocumentResource } from '../../fhir-mappings/consultation-records.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess, assertTypeAllowed } from '../auth/patient-access.js';
+import { storeDerived } from '../fhir/repository/derived-records.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { ICD10 } from './eligibility.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
@@ -41,8 +43,7 @@ export async function uploadDiagnosisDocument(db: Database, caller: Caller, pati
       contentType: upload.file.contentType, size: upload.file.size, fileId: await storeFile(db, patientId, upload.file, tx),
       reviewStatus: 'pending', reviewerId: null, reviewedAt: null, reviewNote: null, conditionId: null,
     }, { transaction: tx });
-    await recordVersion(db, 'DocumentReference', document, tx);
-    await recordAudit(db, caller, { action: 'C', activity: 'diagnosis-document-uploaded', resourceType: 'DocumentReference', resourceId: document.id, patientId }, tx);
+    await storeDerived({ db, caller, tx }, [toDiagnosisDocumentResource(document.get({ plain: true }))], { action: 'C', activity: 'diagnosis-document-uploaded' });
     return documentView(document);
   });
 }
@@ -98,8 +99,7 @@ export async function reviewDiagnosisDocument(db: Database, caller: Caller, docu
       await recordAudit(db, caller, { action: 'C', activity: 'condition-from-document', resourceType: 'Condition', resourceId: conditionId, patientId: document.patientId }, tx);
     }
     const updated = await DiagnosisDocument.findByPk(documentId, { transaction: tx, rejectOnEmpty: true });
-    await recordVersion(db, 'DocumentReference', updated, tx);
-    await recordAudit(db, caller, { action: 'U', activity: `diagnosis-document-${updated.reviewStatus}`, resourceType: 'DocumentReference', resourceId: documentId, patientId: document.patientId }, tx);
+    await storeDerived({ db, caller, tx }, [toDiagnosisDocumentResource(updated.get({ plain: true }))], { action: 'U', activity: `diagnosis-document-${updated.reviewStatus}` });
     return documentView(updated);
   });
 }

@@ -2,7 +2,7 @@ import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Encounter } from '../../db/models/clinical.js';
 import type { Appointment } from '../../db/models/scheduling.js';
-import { NOTE_RESOURCE } from './visit-note.js';
+import { NOTE_RESOURCE, noteVersions } from './visit-note.js';
 
 /** One piece of evidence about a visit, at the time it happened. */
 export interface TimelineEntry {
@@ -113,11 +113,11 @@ registerTimelineSource({
   async entries({ db, visit }) {
     const note = await db.models.VisitNote.findOne({ where: { encounterId: visit.id } });
     if (!note) return [];
-    return (await versionsOf(db, NOTE_RESOURCE, note.id)).map((v) => {
-      const { status, subjective, assessment, plan, signedAt, amendmentReason } = v.row;
+    return (await noteVersions(db, note.id)).map((v) => {
+      const { status, subjective, assessment, plan, signedAt, amendmentReason } = v;
       const kind = status === 'final' ? 'note-signed' : status === 'amended' ? 'note-amended' : 'note-draft';
       return {
-        at: v.recordedAt.toISOString(), source: 'note', kind, summary: `Note ${String(status)}${amendmentReason ? `: ${String(amendmentReason)}` : ''}`,
+        at: v.recordedAt, source: 'note', kind, summary: `Note ${String(status)}${amendmentReason ? `: ${amendmentReason}` : ''}`,
         resource: { type: NOTE_RESOURCE, id: note.id, versionId: v.versionId }, data: { subjective, assessment, plan, signedAt },
       };
     });

@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
 import type { Database } from '../../db/connection.js';
 import type { Dispute } from '../../db/models/consultations.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
+import { toDisputeResource } from '../../fhir-mappings/consultation-records.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { doctorNames } from '../auth/staff-accounts.js';
+import { storeDerived } from '../fhir/repository/derived-records.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { queueNotice } from '../appointments/notifications.js';
 import { visitTimeline } from './dispute-timeline.js';
@@ -30,8 +32,7 @@ export async function openDispute(db: Database, caller: Caller, encounterId: str
       id: crypto.randomUUID(), encounterId, patientId: visit.patientId, openedBy: caller.userId, reason, status: 'open',
       resolution: null, outcome: null, resolvedBy: null, resolvedAt: null,
     }, { transaction: tx });
-    await recordVersion(db, DISPUTE_RESOURCE, dispute, tx);
-    await recordAudit(db, caller, { action: 'C', activity: 'dispute-opened', resourceType: DISPUTE_RESOURCE, resourceId: dispute.id, patientId: visit.patientId }, tx);
+    await storeDerived({ db, caller, tx }, [toDisputeResource(dispute.get({ plain: true }))], { action: 'C', activity: 'dispute-opened' });
     return disputeView(dispute);
   });
 }
@@ -115,8 +116,7 @@ export async function resolveDispute(db: Database, caller: Caller, disputeId: st
     );
     if (resolved !== 1) throw new Conflict('dispute-already-resolved', 'This dispute has already been resolved.');
     const after = await db.models.Dispute.findByPk(disputeId, { transaction: tx, rejectOnEmpty: true });
-    await recordVersion(db, DISPUTE_RESOURCE, after, tx);
-    await recordAudit(db, caller, { action: 'U', activity: 'dispute-resolved', resourceType: DISPUTE_RESOURCE, resourceId: disputeId, patientId: dispute.patientId, detail: input.outcome }, tx);
+    await storeDerived({ db, caller, tx }, [toDisputeResource(after.get({ plain: true }))], { action: 'U', activity: 'dispute-resolved', detail: input.outcome });
     await queueNotice(db, tx, {
       kind: 'dispute-answered', subjectId: disputeId, to: { patientId: dispute.patientId }, payload: { disputeId, outcome: input.outcome },
     });

@@ -2,9 +2,10 @@ import crypto from 'node:crypto';
 import { Op, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { VisitMessage } from '../../db/models/consultations.js';
-import { recordVersion } from '../../db/versions.js';
+import { toCommunicationResource } from '../../fhir-mappings/consultation-records.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { storeDerived } from '../fhir/repository/derived-records.js';
 import { Conflict, NotFound } from '../http/errors.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
 import { visitOfParticipant } from './visit-participants.js';
@@ -34,8 +35,9 @@ export async function sendMessage(db: Database, caller: Caller, encounterId: str
       text: content.text ?? null, fileName: content.file ? content.fileName ?? 'attachment' : null,
       contentType: content.file?.contentType ?? null, size: content.file?.size ?? null, fileId, sentAt: new Date(),
     }, { transaction: tx });
-    await recordVersion(db, 'Communication', message, tx);
-    await recordAudit(db, caller, { action: 'C', activity: content.file ? 'attachment-sent' : 'message-sent', resourceType: 'Communication', resourceId: message.id, patientId: visit.patientId }, tx);
+    await storeDerived({ db, caller, tx }, [toCommunicationResource(message.get({ plain: true }), caller.practitionerId)], {
+      action: 'C', activity: content.file ? 'attachment-sent' : 'message-sent',
+    });
     return messageView(message);
   });
 }

@@ -1,10 +1,14 @@
+import type { Composition } from '@medplum/fhirtypes';
 import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { VisitNote } from '../../db/models/consultations.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
+import { toVisitNoteResource, visitNoteOf } from '../../fhir-mappings/consultation-records.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { storeDerived } from '../fhir/repository/derived-records.js';
+import { versionsOf } from '../fhir/repository/store.js';
 import { Conflict, NotFound } from '../http/errors.js';
 import { visitOfParticipant } from './visit-participants.js';
 import { isClosedVisit } from './visit-lifecycle.js';
@@ -41,8 +45,7 @@ export async function writeNote(db: Database, caller: Caller, encounterId: strin
         status: 'preliminary', signedAt: null, signedBy: null, amendmentReason: null,
       }, { transaction: tx });
     }
-    await recordVersion(db, NOTE_RESOURCE, note, tx);
-    await recordAudit(db, caller, { action: edited ? 'U' : 'C', activity: 'note-written', resourceType: NOTE_RESOURCE, resourceId: note.id, patientId: visit.patientId }, tx);
+    await storeDerived({ db, caller, tx }, [toVisitNoteResource(note.get({ plain: true }))], { action: edited ? 'U' : 'C', activity: 'note-written' });
     return noteView(note);
   });
 }
@@ -56,8 +59,7 @@ export async function signNote(db: Database, caller: Caller, encounterId: string
   );
   if (signed !== 1) return;
   const note = await VisitNote.findOne({ where: { encounterId }, transaction: tx, rejectOnEmpty: true });
-  await recordVersion(db, NOTE_RESOURCE, note, tx);
-  await recordAudit(db, caller, { action: 'U', activity: 'note-signed', resourceType: NOTE_RESOURCE, resourceId: note.id, patientId: note.patientId }, tx);
+  await storeDerived({ db, caller, tx }, [toVisitNoteResource(note.get({ plain: true }))], { action: 'U', activity: 'note-signed' });
 }
 
 /**
@@ -65,7 +67,7 @@ export async function signNote(db: Database, caller: Caller, encounterId: string
  * (status amended) with its reason, and every earlier version stays readable.
  */
 export async function amendNote(db: Database, caller: Caller, encounterId: string, sections: NoteSections & { reason: string }) {
-  const { visit } = await visitOfParticipant(db, caller, encounterId, 'doctor');
+  await visitOfParticipant(db, caller, encounterId, 'doctor');
   return db.transaction(async (tx) => {
     const { VisitNote } = db.models;
     const { reason, ...text } = sections;
@@ -76,8 +78,7 @@ export async function amendNote(db: Database, caller: Caller, encounterId: strin
     const note = await VisitNote.findOne({ where: { encounterId }, transaction: tx });
     if (!note) throw new NotFound('note-not-found', 'This visit has no note yet.');
     if (amended !== 1) throw new Conflict('note-not-signed', 'The note is still a draft: edit it instead of amending it.');
-    await recordVersion(db, NOTE_RESOURCE, note, tx);
-    await recordAudit(db, caller, { action: 'U', activity: 'note-amended', resourceType: NOTE_RESOURCE, resourceId: note.id, patientId: visit.patientId, detail: reason }, tx);
+    await storeDerived({ db, caller, tx }, [toVisitNoteResource(note.get({ plain: true }))], { action: 'U', activity: 'note-amended', detail: reason });
     return noteView(note);
   });
 }
@@ -87,14 +88,15 @@ export async function readNote(db: Database, caller: Caller, encounterId: string
   const { visit } = await visitOfParticipant(db, caller, encounterId);
   const note = await db.models.VisitNote.findOne({ where: { encounterId } });
   if (!note) throw new NotFound('note-not-found', 'This visit has no note yet.');
-  const versions = await db.models.ResourceVersion.findAll({
-    where: { resourceType: NOTE_RESOURCE, resourceId: note.id }, order: [['versionId', 'ASC']],
-  });
+  const versions = await noteVersions(db, note.id);
   await recordAudit(db, caller, { action: 'R', activity: 'note-read', resourceType: NOTE_RESOURCE, resourceId: note.id, patientId: visit.patientId });
-  return { ...noteView(note), versions: versions.map((v) => ({ versionId: v.versionId, recordedAt: v.recordedAt.toISOString(), ...pickNote(JSON.parse(v.content)) })) };
+  return { ...noteView(note), versions };
 }
 
-function pickNote(row: Record<string, unknown>) {
-  const { status, subjective, assessment, plan, signedAt, amendmentReason } = row;
-  return { status, subjective, assessment, plan, signedAt, amendmentReason };
+/** Every version of the note, oldest first, read back from its stored Compositions. */
+export async function noteVersions(db: Database, noteId: string) {
+  const versions = (await versionsOf(db, NOTE_RESOURCE, noteId)).reverse();
+  return versions.map((v) => ({
+    versionId: Number(v.versionId), recordedAt: new Date(v.recordedAt).toISOString(), ...visitNoteOf(JSON.parse(v.content) as Composition),
+  }));
 }

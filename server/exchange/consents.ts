@@ -2,10 +2,12 @@ import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Consent } from '../../db/models/consultations.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
+import { toConsentResource } from '../../fhir-mappings/consultation-records.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
+import { storeDerived } from '../fhir/repository/derived-records.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { findPartner } from './partners.js';
 
@@ -60,8 +62,7 @@ export async function grantConsent(
     } else if (reactivated === 0) {
       return consentView(consent);
     }
-    await recordVersion(db, 'Consent', consent, tx);
-    await recordAudit(db, caller, { action: reactivated ? 'U' : 'C', activity: 'consent-granted', resourceType: 'Consent', resourceId: consent.id, patientId }, tx);
+    await storeDerived({ db, caller, tx }, [toConsentResource(consent.get({ plain: true }))], { action: reactivated ? 'U' : 'C', activity: 'consent-granted' });
     return consentView(consent);
   });
 }
@@ -78,8 +79,7 @@ export async function revokeConsent(db: Database, caller: Caller, patientId: str
     const consent = await Consent.findOne({ where: { patientId, partnerId }, transaction: tx });
     if (!consent) throw new NotFound('consent-not-found', 'There is no consent for this partner hospital.');
     if (revoked !== 1) throw new Conflict('consent-already-revoked', `The consent was already revoked on ${consent.revokedAt?.toISOString()}.`);
-    await recordVersion(db, 'Consent', consent, tx);
-    await recordAudit(db, caller, { action: 'U', activity: 'consent-revoked', resourceType: 'Consent', resourceId: consent.id, patientId }, tx);
+    await storeDerived({ db, caller, tx }, [toConsentResource(consent.get({ plain: true }))], { action: 'U', activity: 'consent-revoked' });
     return consentView(consent);
   });
 }

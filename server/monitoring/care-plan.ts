@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
+import { toCarePlanResource } from '../../fhir-mappings/consultation-records.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
+import { storeDerived } from '../fhir/repository/derived-records.js';
 import { Conflict, Forbidden } from '../http/errors.js';
 
 /** Alert thresholds of home monitoring. Values are mm[Hg] and mg/dL. */
@@ -78,8 +80,7 @@ export async function setCarePlan(db: Database, caller: Caller, patientId: strin
           if (error instanceof UniqueConstraintError) throw new Conflict('care-plan-changed', 'The care plan was created meanwhile; read it and try again.');
           throw error;
         });
-    await recordVersion(db, 'CarePlan', plan, tx);
-    await recordAudit(db, caller, { action: updated ? 'U' : 'C', activity: 'care-plan-set', resourceType: 'CarePlan', resourceId: plan.id, patientId }, tx);
+    await storeDerived({ db, caller, tx }, [toCarePlanResource(plan.get({ plain: true }))], { action: updated ? 'U' : 'C', activity: 'care-plan-set' });
     // The plan as written: the same shape readCarePlan answers, without a second access check or a "read" event.
     return { patientId, ...(await effectiveCarePlan(db, patientId, tx)), defaults: DEFAULT_TARGETS };
   });

@@ -2,12 +2,13 @@ import crypto from 'node:crypto';
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Prescription, PrescriptionStatus } from '../../db/models/prescription.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import type { KeyRing } from '../auth/keys.js';
 import { Conflict, Forbidden, Gone, Invalid } from '../http/errors.js';
 import { hashSecret, matchesHash, newSecret } from './access-code.js';
+import { storePrescriptionRecords } from './prescription-records.js';
 import { findPrescription, prescriptionNotFound } from './review.js';
 import { signDetached, type SignedDocument } from './signing.js';
 
@@ -42,10 +43,6 @@ export function refuseStatus(row: DispensingState, now: Date): never {
 
 const expired = (row: DispensingState) => new Forbidden('prescription-expired',
   `The prescription expired on ${row.validUntil.toISOString()}; ask the doctor for a new one.`, [], { validUntil: row.validUntil.toISOString() });
-
-async function audited(db: Database, who: Caller, row: Prescription, activity: string, tx: Transaction, outcome: '0' | '4' = '0') {
-  await recordAudit(db, who, { action: 'U', activity, outcome, resourceType: 'Task', resourceId: row.id, patientId: row.patientId }, tx);
-}
 
 export interface AcceptedPrescription {
   secret: string;
@@ -99,8 +96,7 @@ export async function acceptPrescription(db: Database, who: Caller, id: string, 
     );
     const row = await findPrescription(db, id, tx);
     if (moved !== 1) refuseStatus(row, now);
-    await recordVersion(db, 'Task', row, tx);
-    await audited(db, who, row, 'prescription-accepted', tx);
+    await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-accepted' });
     return { secret, prescription: row, signed: { content: row.signedContent, jws: row.signature, kid: row.kid } };
   });
 }
@@ -119,8 +115,7 @@ export async function giveBackPrescription(db: Database, who: Caller, id: string
       if (row.status === 'in-progress') throw wrongSecret();
       refuseStatus(row, new Date());
     }
-    await recordVersion(db, 'Task', row, tx);
-    await audited(db, who, row, 'prescription-given-back', tx);
+    await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-given-back' });
     return row;
   });
 }
@@ -180,11 +175,9 @@ export async function closePrescription(db: Database, keys: KeyRing, who: Caller
         id: crypto.randomUUID(), prescriptionId: id, lineNo: d.line.lineNo, drugCode: d.line.drugCode, quantity: d.quantity,
         pharmacy: before.ownerPharmacy ?? 'unknown', dispensedAt: now,
       }, { transaction: tx });
-      await recordVersion(db, 'MedicationDispense', dispense, tx);
       rows.push(dispense);
     }
-    await recordVersion(db, 'Task', row, tx);
-    await audited(db, who, row, 'prescription-dispensed', tx);
+    await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-dispensed' }, rows);
     return { prescription: row, dispenses: rows, receipt };
   });
 }
@@ -195,12 +188,14 @@ const CANCELLABLE: PrescriptionStatus[] = ['pending-review', 'rejected', 'ready'
  * The one cancel (abort, or a replacement's cancel of the old one): a conditional UPDATE from a status no
  * pharmacy holds, narrowed by `where`, and the new version when it applied. Answers whether it moved.
  */
-export async function cancelWhileNotHeld(db: Database, id: string, where: WhereOptions<Prescription>, tx: Transaction): Promise<boolean> {
+export async function cancelWhileNotHeld(
+  db: Database, who: Caller, id: string, where: WhereOptions<Prescription>, tx: Transaction, detail?: string,
+): Promise<boolean> {
   const [moved] = await db.models.Prescription.update(
     { status: 'cancelled', cancelledAt: new Date(), versionId: nextVersion(db) },
     { where: { ...where, id, status: { [Op.in]: CANCELLABLE } }, transaction: tx },
   );
-  if (moved === 1) await recordVersion(db, 'Task', await findPrescription(db, id, tx), tx);
+  if (moved === 1) await storePrescriptionRecords(db, who, tx, await findPrescription(db, id, tx), { action: 'U', activity: 'prescription-cancelled', detail });
   return moved === 1;
 }
 
@@ -210,13 +205,12 @@ export async function abortPrescription(db: Database, caller: Caller, id: string
   // Another doctor is not told that the prescription exists (routes let only doctors through).
   if (caller.practitionerId === null || caller.practitionerId !== before.prescriberId) throw prescriptionNotFound(id);
   return db.transaction(async (tx) => {
-    const moved = await cancelWhileNotHeld(db, id, {}, tx);
+    const moved = await cancelWhileNotHeld(db, caller, id, {}, tx);
     const row = await findPrescription(db, id, tx);
     if (!moved) {
       if (row.status === 'in-progress') throw new Conflict('prescription-held-by-pharmacy', 'A pharmacy holds the prescription: it cannot be cancelled until it is given back.');
       refuseStatus(row, new Date());
     }
-    await audited(db, caller, row, 'prescription-cancelled', tx);
     return row;
   });
 }

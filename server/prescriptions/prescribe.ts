@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import { recordVersion } from '../../db/versions.js';
-import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import type { KeyRing } from '../auth/keys.js';
 import { followUpEligibility, type EligibilityPolicy } from '../consultations/eligibility.js';
@@ -11,6 +9,7 @@ import { accessCodeFor, hashSecret } from './access-code.js';
 import { cancelWhileNotHeld } from './dispense.js';
 import { ATC } from './drug-catalogue.js';
 import { prescriptionLimits } from './limits.js';
+import { storePrescriptionRecords } from './prescription-records.js';
 import { signDetached } from './signing.js';
 import { isClosedForOnlinePrescribing } from '../consultations/visits.js';
 
@@ -163,23 +162,20 @@ export async function prescribe(
       reviewReasonCode: null, reviewNote: null, ownerPharmacy: null, secretHash: null, acceptedAt: null,
       completedAt: null, receipt: null, cancelledAt: null,
     }, { transaction: tx });
-    await recordVersion(db, 'Task', row, tx);
     for (const line of lines) {
-      const lineRow = await PrescriptionLine.create({
+      await PrescriptionLine.create({
         id: line.id, prescriptionId: id, lineNo: line.lineNo, drugCode: line.drug.code, drugName: line.drug.name,
         dose: line.dose, frequency: line.frequency, quantity: line.quantity, supplyDays: line.supplyDays,
       }, { transaction: tx });
-      await recordVersion(db, 'MedicationRequest', lineRow, tx);
     }
-    await recordAudit(db, caller, { action: 'C', activity: 'prescription-issued', resourceType: 'Task', resourceId: id, patientId: patient.id }, tx);
+    await storePrescriptionRecords(db, caller, tx, row, { action: 'C', activity: 'prescription-issued' });
     return row;
   });
 }
 
 async function cancelReplaced(db: Database, caller: Caller, replacedId: string, patientId: string, tx: Transaction) {
-  if (!(await cancelWhileNotHeld(db, replacedId, { patientId, prescriberId: caller.practitionerId! }, tx))) {
+  if (!(await cancelWhileNotHeld(db, caller, replacedId, { patientId, prescriberId: caller.practitionerId! }, tx, 'replaced'))) {
     throw new Conflict('cannot-replace', 'The prescription to replace is not yours, not this patient\'s, or is already held, dispensed or cancelled.',
       [{ expression: 'replaces', message: replacedId }]);
   }
-  await recordAudit(db, caller, { action: 'U', activity: 'prescription-cancelled', resourceType: 'Task', resourceId: replacedId, patientId, detail: 'replaced' }, tx);
 }

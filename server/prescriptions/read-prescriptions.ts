@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { registerTimelineSource, versionsOf, type TimelineEntry } from '../consultations/dispute-timeline.js';
 import { Forbidden } from '../http/errors.js';
+import { TASK_STATUS } from './fhir-views.js';
 import { findPrescription, prescriptionNotFound } from './review.js';
 
 /** The plain view the web client shows (lines, status, review outcome, validity). */
@@ -58,11 +59,16 @@ export async function summariesOf(db: Database, rows: Prescription[]) {
   return rows.map((row) => prescriptionSummary(row, lines.filter((l) => l.prescriptionId === row.id)));
 }
 
-const HAPPENED: Record<Prescription['status'], (row: Record<string, unknown>) => string> = {
+/** A stored version of a prescription's Task, as much of it as the timeline tells. */
+interface TaskVersion { status: string; owner?: { display?: string }; statusReason?: { coding?: { code?: string }[] } }
+
+const STATUS_OF_TASK = Object.fromEntries(Object.entries(TASK_STATUS).map(([ours, task]) => [task, ours])) as Record<string, Prescription['status']>;
+
+const HAPPENED: Record<Prescription['status'], (task: TaskVersion) => string> = {
   'pending-review': () => 'issued and signed; waiting for a pharmacist\'s review',
-  rejected: (row) => `rejected by the pharmacist (${String(row.reviewReasonCode)})`,
+  rejected: (task) => `rejected by the pharmacist (${String(task.statusReason?.coding?.[0]?.code)})`,
   ready: () => 'ready to dispense',
-  'in-progress': (row) => `held by the pharmacy ${String(row.ownerPharmacy)}`,
+  'in-progress': (task) => `held by the pharmacy ${String(task.owner?.display)}`,
   completed: () => 'dispensed',
   cancelled: () => 'cancelled',
 };
@@ -78,11 +84,12 @@ registerTimelineSource({
     for (const summary of await summariesOf(db, rows)) {
       const drugs = summary.lines.map((l) => `${l.drugName} × ${l.quantity}`).join(', ');
       for (const [i, v] of (await versionsOf(db, 'Task', summary.id)).entries()) {
-        const status = v.row.status as Prescription['status'];
+        const task = v.row as unknown as TaskVersion;
+        const status = STATUS_OF_TASK[task.status];
         const at = v.recordedAt.toISOString();
         entries.push({
           at, source: 'prescriptions', kind: `prescription-${status}`,
-          summary: `Prescription ${summary.number} (${drugs}) ${HAPPENED[status](v.row)}`,
+          summary: `Prescription ${summary.number} (${drugs}) ${HAPPENED[status](task)}`,
           resource: { type: 'Task', id: summary.id, versionId: v.versionId },
           ...(i === 0 ? { data: { lines: summary.lines, validUntil: summary.validUntil, replaces: summary.replaces } } : {}),
         });

@@ -1,11 +1,12 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { PrescriptionStatus } from '../../db/models/prescription.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Conflict, Forbidden, Gone, Invalid, NotFound } from '../http/errors.js';
 import { queueNotice } from '../appointments/notifications.js';
+import { storePrescriptionRecords } from './prescription-records.js';
 
 /** Coded reasons a pharmacist gives when sending a prescription back to the doctor. */
 export const REVIEW_REJECTION_REASONS = {
@@ -53,11 +54,9 @@ export async function reviewPrescription(db: Database, caller: Caller, id: strin
       if (row.status === 'cancelled') throw new Gone('prescription-cancelled', 'The prescription was cancelled.');
       throw new Conflict('already-reviewed', `The prescription is ${row.status}; it is no longer waiting for review.`, [], { current: row.status });
     }
-    await recordVersion(db, 'Task', row, tx);
-    await recordAudit(db, caller, {
-      action: 'U', activity: input.decision === 'approve' ? 'prescription-approved' : 'prescription-rejected',
-      resourceType: 'Task', resourceId: id, patientId: row.patientId, detail: input.reasonCode,
-    }, tx);
+    await storePrescriptionRecords(db, caller, tx, row, {
+      action: 'U', activity: input.decision === 'approve' ? 'prescription-approved' : 'prescription-rejected', detail: input.reasonCode,
+    });
     // The patient is told it is ready, never its code: the e-mail links to the page that shows it.
     if (to === 'ready') {
       await queueNotice(db, tx, { kind: 'prescription-ready', subjectId: id, to: { patientId: row.patientId }, payload: { prescriptionId: id } });

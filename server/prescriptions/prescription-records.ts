@@ -1,0 +1,27 @@
+import type { Transaction } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { MedicationDispense, Prescription } from '../../db/models/prescription.js';
+import type { Caller } from '../auth/caller.js';
+import { storeDerived, type DerivedAct } from '../fhir/repository/derived-records.js';
+import { medicationDispense, medicationRequest, prescriptionProvenance, prescriptionTask } from './fhir-views.js';
+
+/** The FHIR base URL of the hospital that signed the prescription, as its signed content names it. */
+export const issuerOf = (row: Prescription): string => (JSON.parse(row.signedContent) as { issuer: string }).issuer;
+
+/**
+ * Each time a prescription moves, its FHIR records are stored through the repository in the same transaction: the
+ * Task that carries it through dispensing, one MedicationRequest per prescribed line, the Provenance of its
+ * signature, and the MedicationDispense of each handover. The repository versions what changed and audits the act.
+ */
+export async function storePrescriptionRecords(
+  db: Database, who: Caller, tx: Transaction, row: Prescription, act: DerivedAct, dispenses: MedicationDispense[] = [],
+): Promise<void> {
+  const lines = await db.models.PrescriptionLine.findAll({ where: { prescriptionId: row.id }, order: [['lineNo', 'ASC']], transaction: tx });
+  const issuer = issuerOf(row);
+  await storeDerived({ db, caller: who, tx }, [
+    prescriptionTask(row, lines, issuer),
+    ...lines.map((line) => medicationRequest(row, line, issuer)),
+    prescriptionProvenance(row, lines),
+    ...dispenses.map((d) => medicationDispense(row, d, lines.find((line) => line.lineNo === d.lineNo))),
+  ] as never[], act);
+}
