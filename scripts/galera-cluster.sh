@@ -54,9 +54,10 @@ sql() {
 }
 status_var() { sql "$1" "SHOW GLOBAL STATUS LIKE '$2'" | cut -f2; }
 
+# The running mariadbd of node N (it does not fork: the pid started is the server's), or nothing.
 pid_of() {
   local file
-  file="$(node_dir "$1")/mysqld.pid"
+  file="$(node_dir "$1")/launcher.pid"
   [ -s "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null && cat "$file"
 }
 
