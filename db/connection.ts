@@ -87,7 +87,16 @@ function sqliteStorage(url: string): string {
   return file;
 }
 
-const DEADLOCK_RETRIES = 3;
+/**
+ * Attempts of a transaction that a deadlock, a lock wait timeout or a Galera certification conflict (reported as
+ * a deadlock, ER_LOCK_DEADLOCK 1213) rolled back. On a cluster a hot row (a slot 100 patients want) can abort the
+ * same transaction more than twice: the replicated winner aborts the local holders and the waiters behind them.
+ * Between attempts a short random pause (a few ms times the attempt) keeps the losers from colliding again in step.
+ */
+const DEADLOCK_ATTEMPTS = 6;
+/** A lock wait timeout already cost `innodb_lock_wait_timeout` (TRANSACTION_TIMEOUT_MS): three attempts at most. */
+const LOCK_WAIT_TIMEOUT_ATTEMPTS = 3;
+const retryPause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, attempt * (2 + Math.random() * 18)));
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 /**
  * A database that is down or unreachable must answer 503 within a second or two, not hold each request for the
@@ -98,9 +107,12 @@ const DEFAULT_TRANSACTION_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 1_500;
 const POOL_ACQUIRE_TIMEOUT_MS = 3_000;
 
-function isDeadlock(error: unknown): boolean {
+/** How many attempts a transaction that failed with this error gets in all (1: it is not retried). */
+function attemptsFor(error: unknown): number {
   const original = (error as { original?: { code?: string; errno?: number } }).original;
-  return original?.code === 'ER_LOCK_DEADLOCK' || original?.errno === 1213 || original?.code === 'ER_LOCK_WAIT_TIMEOUT';
+  if (original?.code === 'ER_LOCK_DEADLOCK' || original?.errno === 1213) return DEADLOCK_ATTEMPTS;
+  if (original?.code === 'ER_LOCK_WAIT_TIMEOUT') return LOCK_WAIT_TIMEOUT_ATTEMPTS;
+  return 1;
 }
 
 const WRITE_TYPES = new Set<string>([
@@ -184,8 +196,9 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       try {
         return await run(work);
       } catch (error) {
-        if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+        if (attempt >= attemptsFor(error)) throw error;
         counts.transactionRetries++;
+        await retryPause(attempt);
       }
     }
   }
