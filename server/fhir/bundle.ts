@@ -4,7 +4,7 @@ import { operationOutcome } from '../http/error-handler.js';
 import { DomainError, Invalid, PayloadTooLarge } from '../http/errors.js';
 import { AccessRefused } from './access.js';
 import {
-  carryOut, confirm, decide, queryOf, resolveConditionalReferences, withDecidedId, type ConditionalInteraction, type Decision,
+  carryOut, confirm, confirmResolved, decide, queryOf, resolveConditionalReferences, withDecidedId, type ConditionalInteraction, type Decision,
 } from './conditional.js';
 import { reading, writing } from './http.js';
 import * as interactions from './interactions.js';
@@ -213,6 +213,7 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
     // Access and validation of every entry before the writer is taken.
     for (const item of parsed) await atEntry(item, () => checkBeforeWriting({ ...ctx, pendingReferences: pending }, item));
     await ctx.db.transaction(async (tx) => {
+      await confirmResolved({ ...ctx, tx }, resolved);
       for (const item of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
         answers[item.index] = await atEntry(item, () => perform({ ...ctx, tx, pendingReferences: pending }, item, includeResource));
       }

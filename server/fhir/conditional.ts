@@ -201,3 +201,18 @@ export async function resolveConditionalReferences(ctx: FhirContext, resource: u
     holder.reference = target;
   }
 }
+
+/**
+ * Inside the transaction that writes, each conditional reference resolved before it must still resolve to the
+ * same resource (another request may have created a second match or deleted the one); otherwise 409
+ * `conditional-match-changed` and nothing is stored.
+ */
+export async function confirmResolved(ctx: WriteContext, resolved: Map<string, string>): Promise<void> {
+  for (const [reference, target] of resolved) {
+    const now = await resolveConditionalReference(ctx, reference, reference).catch(() => undefined);
+    if (now !== target) {
+      throw new Conflict('conditional-match-changed', `What the conditional reference "${reference}" matches changed while this transaction was `
+        + 'processed; nothing was stored, send it again.', [{ expression: reference, message: `no longer ${target}` }]);
+    }
+  }
+}

@@ -188,6 +188,19 @@ describeOnEachDatabase('FHIR conditional interactions and conditional references
       await as(request(hospital().app).get(`/fhir/Location/${doomed.id}`)).expect(410);
     });
 
+    it('when the transaction itself deletes what its conditional create matched, then its search, run again inside, refuses it (409) and nothing is stored', async () => {
+      const code = unique();
+      const existing = await createLocation(code);
+      const before = await storedRowCounts(hospital().db);
+      const answer = await transaction([
+        { resource: location(code), request: { method: 'POST', url: 'Location', ifNoneExist: `identifier=${SYSTEM}|${code}` } },
+        { request: { method: 'DELETE', url: `Location/${existing.id}` } },
+      ]).expect(409);
+      expect(issueCode(answer.body)).to.equal('conditional-match-changed');
+      expect(await storedRowCounts(hospital().db)).to.deep.equal(before);
+      await as(request(hospital().app).get(`/fhir/Location/${existing.id}`)).expect(200);
+    });
+
     it('when a conditional update in a transaction matches two, then the transaction is refused with 412 and nothing is stored', async () => {
       const code = unique();
       await createLocation(code);
