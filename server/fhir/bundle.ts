@@ -3,16 +3,20 @@ import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome } from 
 import { operationOutcome } from '../http/error-handler.js';
 import { DomainError, Invalid, PayloadTooLarge } from '../http/errors.js';
 import { AccessRefused } from './access.js';
+import {
+  carryOut, confirm, confirmResolved, decide, queryOf, resolveConditionalReferences, withDecidedId, type ConditionalInteraction, type Decision,
+} from './conditional.js';
 import { reading, writing } from './http.js';
 import * as interactions from './interactions.js';
 import { assertWithinLimits } from './resource-bounds.js';
 import { definitionOf, supports, type FhirContext, type Interaction, type ResourceDefinition } from './registry.js';
-import { search, type SearchQuery } from './search.js';
+import { search } from './search.js';
 
 /**
  * `batch` and `transaction` Bundles at POST /fhir (hl7.org/fhir/R4/http.html#transaction). A transaction runs
- * in one database transaction: one failing entry rolls back every other. `urn:uuid:` fullUrls of created
- * resources are given ids first and every reference to them is rewritten before anything is stored.
+ * in one database transaction: one failing entry rolls back every other. Before anything is stored, each write
+ * entry's outcome is decided (the id a create gets, what a conditional entry's search finds), conditional
+ * references (`Type?search`) are resolved to `Type/id`, and every reference to a `urn:uuid:` fullUrl is rewritten.
  */
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 type WriteContext = FhirContext & { tx: NonNullable<FhirContext['tx']> };
@@ -25,6 +29,8 @@ interface ParsedEntry {
   version?: string;
   query?: string;
   entry: BundleEntry;
+  /** What a write entry does, decided before the transaction (plan()). */
+  decision?: Decision;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
@@ -52,15 +58,6 @@ function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   return { index, method, definition, id: m[2], version: m[3], query: m[4], entry };
 }
 
-function queryOf(query: string | undefined): SearchQuery {
-  const out: SearchQuery = {};
-  for (const [key, value] of new URLSearchParams(query ?? '')) {
-    const existing = out[key];
-    out[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
-  return out;
-}
-
 function requireInteraction(parsed: ParsedEntry, interaction: Interaction): void {
   if (!supports(parsed.definition, interaction)) {
     throw new Invalid('unsupported-interaction', `Bundle.entry[${parsed.index}]: ${parsed.definition.type} does not support ${interaction}.`);
@@ -78,50 +75,68 @@ function response(ctx: FhirContext, stored: interactions.Stored, includeResource
   return { fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, ...(includeResource ? { resource } : {}), response: answer };
 }
 
-async function perform(ctx: WriteContext, parsed: ParsedEntry, ids: Map<string, string>, includeResource: boolean): Promise<BundleEntry> {
-  const { definition, entry } = parsed;
-  switch (parsed.method) {
-    case 'POST': {
-      requireInteraction(parsed, 'create');
-      const id = entry.fullUrl ? ids.get(entry.fullUrl) : undefined;
-      const stored = entry.request?.ifNoneExist
-        ? await interactions.createIfNoneExist(ctx, definition, entry.resource, entry.request.ifNoneExist, id)
-        : await interactions.create(ctx, definition, entry.resource, id);
-      if (entry.fullUrl && stored.resource.id) ids.set(entry.fullUrl, stored.resource.id);
-      return response(ctx, stored, includeResource);
-    }
-    case 'PUT':
-      requireInteraction(parsed, 'update');
-      if (!parsed.id) throw new Invalid('invalid-bundle', `Bundle.entry[${parsed.index}]: PUT needs Type/id (conditional update is not supported).`);
-      return response(ctx, await interactions.update(ctx, definition, parsed.id, entry.resource, entry.request?.ifMatch), includeResource);
-    case 'DELETE':
-      requireInteraction(parsed, 'delete');
-      if (!parsed.id) throw new Invalid('invalid-bundle', `Bundle.entry[${parsed.index}]: DELETE needs Type/id.`);
-      await interactions.remove(ctx, definition, parsed.id, entry.request?.ifMatch);
-      return { response: { status: '204 No Content' } };
-    case 'GET': {
-      if (parsed.id && parsed.version) return response(ctx, await interactions.vread(ctx, definition, parsed.id, parsed.version), true);
-      if (parsed.id) return response(ctx, await interactions.read(ctx, definition, parsed.id), true);
-      requireInteraction(parsed, 'search-type');
-      const bundle = await search(ctx, definition, queryOf(parsed.query), {
-        strict: false, selfUrl: `${ctx.baseUrl}/${definition.type}${parsed.query ? `?${parsed.query}` : ''}`,
-      });
-      return { resource: bundle, response: { status: '200 OK' } };
-    }
+/** The criteria of a conditional entry: POST's ifNoneExist, or the query of a PUT or DELETE url without an id. */
+function criteriaOf(parsed: ParsedEntry): { interaction: ConditionalInteraction; criteria: string } | undefined {
+  const { method, entry, id, query } = parsed;
+  if (method === 'POST' && entry.request?.ifNoneExist) return { interaction: 'create', criteria: entry.request.ifNoneExist };
+  if (method === 'PUT' && !id && query !== undefined) return { interaction: 'update', criteria: query };
+  if (method === 'DELETE' && !id && query !== undefined) return { interaction: 'delete', criteria: query };
+  return undefined;
+}
+
+/**
+ * What each write entry will do, decided before anything is written: the id a create gets, and for a
+ * conditional entry the outcome of its search (http.html#trules), so `urn:uuid` references can point at it.
+ */
+async function plan(ctx: FhirContext, parsed: ParsedEntry): Promise<void> {
+  const { method, definition, entry } = parsed;
+  if (method === 'GET') return;
+  requireInteraction(parsed, method === 'POST' ? 'create' : method === 'PUT' ? 'update' : 'delete');
+  const conditional = criteriaOf(parsed);
+  if (conditional) {
+    parsed.decision = await decide(ctx, definition, conditional.interaction, conditional.criteria);
+    withDecidedId(definition, parsed.decision, entry.resource);
+  } else if (method === 'POST') {
+    parsed.decision = { action: 'create', id: crypto.randomUUID() };
+  } else if (parsed.id) {
+    parsed.decision = method === 'PUT' ? { action: 'update', id: parsed.id } : { action: 'delete', id: parsed.id };
+  } else {
+    throw new Invalid('invalid-bundle', `Bundle.entry[${parsed.index}]: ${method} needs Type/id or Type?search.`,
+      [{ expression: `Bundle.entry[${parsed.index}].request.url`, message: 'no id and no search' }]);
   }
 }
 
-/** Gives every created entry with a urn:uuid fullUrl its id, and rewrites references to it everywhere. */
-function resolveUuidReferences(entries: ParsedEntry[]): { ids: Map<string, string>; pending: Set<string> } {
-  const ids = new Map<string, string>();
+async function perform(ctx: WriteContext, parsed: ParsedEntry, includeResource: boolean): Promise<BundleEntry> {
+  const { definition, entry, decision } = parsed;
+  if (parsed.method === 'GET') {
+    if (parsed.id && parsed.version) return response(ctx, await interactions.vread(ctx, definition, parsed.id, parsed.version), true);
+    if (parsed.id) return response(ctx, await interactions.read(ctx, definition, parsed.id), true);
+    requireInteraction(parsed, 'search-type');
+    const bundle = await search(ctx, definition, queryOf(parsed.query), {
+      strict: false, selfUrl: `${ctx.baseUrl}/${definition.type}${parsed.query ? `?${parsed.query}` : ''}`,
+    });
+    return { resource: bundle, response: { status: '200 OK' } };
+  }
+  const conditional = criteriaOf(parsed);
+  if (conditional) await confirm(ctx, definition, conditional.interaction, conditional.criteria, decision!);
+  const stored = await carryOut(ctx, definition, decision!, entry.resource, entry.request?.ifMatch);
+  return stored && parsed.method !== 'DELETE' ? response(ctx, stored, includeResource) : { response: { status: '204 No Content' } };
+}
+
+/**
+ * Points every reference to an entry's `urn:uuid` fullUrl at the resource that entry creates, updates or
+ * finds (a conditional create that matched), everywhere in the Bundle. Returns the `Type/id` of the resources
+ * the Bundle creates: references to them are fine although they do not exist yet.
+ */
+function resolveUuidReferences(entries: ParsedEntry[]): Set<string> {
   const targets = new Map<string, string>();
+  const pending = new Set<string>();
   for (const parsed of entries) {
     const fullUrl = parsed.entry.fullUrl;
-    if (parsed.method === 'POST' && fullUrl?.startsWith('urn:uuid:')) {
-      const id = crypto.randomUUID();
-      ids.set(fullUrl, id);
-      targets.set(fullUrl, `${parsed.definition.type}/${id}`);
-    }
+    const decision = parsed.decision;
+    if (!decision || decision.action === 'nothing' || decision.action === 'delete') continue;
+    if (decision.action === 'create') pending.add(`${parsed.definition.type}/${decision.id}`);
+    if (fullUrl?.startsWith('urn:uuid:')) targets.set(fullUrl, `${parsed.definition.type}/${decision.id}`);
   }
   const rewrite = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(rewrite);
@@ -134,13 +149,14 @@ function resolveUuidReferences(entries: ParsedEntry[]): { ids: Map<string, strin
     }
   };
   for (const parsed of entries) rewrite(parsed.entry.resource);
-  return { ids, pending: new Set(targets.values()) };
+  return pending;
 }
 
-/** A create's or update's checks that need no transaction (interactions.checkBeforeWriting); other methods have none. */
+/** A create's or update's checks that need no transaction (interactions.checkBeforeWriting); other entries have none. */
 async function checkBeforeWriting(ctx: FhirContext, parsed: ParsedEntry): Promise<void> {
-  if (parsed.method === 'POST' || parsed.method === 'PUT') {
-    await interactions.checkBeforeWriting(ctx, parsed.definition, parsed.entry.resource, parsed.method === 'PUT' ? parsed.id : undefined);
+  const { decision } = parsed;
+  if (decision?.action === 'create' || decision?.action === 'update') {
+    await interactions.checkBeforeWriting(ctx, parsed.definition, parsed.entry.resource, decision.action === 'update' ? decision.id : undefined);
   }
 }
 
@@ -183,24 +199,38 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
     const parsed = entries.map(parseEntry);
     // Before the references are rewritten (a recursive walk): a too-deep entry must not overflow it.
     parsed.forEach((item) => assertWithinLimits(item.entry.resource, fhirLimits, `Bundle.entry[${item.index}].resource`));
-    const { ids, pending } = resolveUuidReferences(parsed);
+    // Decided and resolved before anything is written; a refusal propagates to the route's `reading`, which
+    // audits it once. Each distinct conditional reference is searched once for the whole Bundle.
+    const resolved = new Map<string, string>();
+    for (const item of parsed) {
+      await atEntry(item, async () => {
+        await plan(ctx, item);
+        await resolveConditionalReferences(ctx, item.entry.resource, `Bundle.entry[${item.index}].resource`, resolved);
+      });
+    }
+    const pending = resolveUuidReferences(parsed);
     const answers = new Array<BundleEntry>(parsed.length);
-    // Access and validation of every entry before the writer is taken; a refusal propagates to the route's
-    // `reading`, which audits it once.
+    // Access and validation of every entry before the writer is taken.
     for (const item of parsed) await atEntry(item, () => checkBeforeWriting({ ...ctx, pendingReferences: pending }, item));
     await ctx.db.transaction(async (tx) => {
+      await confirmResolved({ ...ctx, tx }, resolved);
       for (const item of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {
-        answers[item.index] = await atEntry(item, () => perform({ ...ctx, tx, pendingReferences: pending }, item, ids, includeResource));
+        answers[item.index] = await atEntry(item, () => perform({ ...ctx, tx, pendingReferences: pending }, item, includeResource));
       }
     });
     return { resourceType: 'Bundle', type: 'transaction-response', entry: answers };
   }
+  // A batch: each entry on its own (its conditional search, its conditional references, its transaction).
   const answers: BundleEntry[] = [];
   for (const [index, entry] of entries.entries()) {
     try {
       const parsed = parseEntry(entry, index);
-      await reading(ctx, (c) => checkBeforeWriting(c, parsed));
-      answers.push(await writing(ctx, (c) => perform(c, parsed, new Map(), includeResource)));
+      await reading(ctx, async (c) => {
+        await plan(c, parsed);
+        await resolveConditionalReferences(c, parsed.entry.resource, `Bundle.entry[${index}].resource`, new Map());
+        await checkBeforeWriting(c, parsed);
+      });
+      answers.push(await writing(ctx, (c) => perform(c, parsed, includeResource)));
     } catch (error) {
       answers.push(failure(error));
     }

@@ -18,8 +18,9 @@ function resourceCapability(definition: ResourceDefinition): CapabilityStatement
     updateCreate: false,
     conditionalCreate: definition.interactions.includes('create'),
     conditionalRead: 'not-supported',
-    conditionalUpdate: false,
-    conditionalDelete: 'not-supported',
+    // conditional.ts: PUT Type?search and DELETE Type?search (one match at most: `single`).
+    conditionalUpdate: definition.interactions.includes('update'),
+    conditionalDelete: definition.interactions.includes('delete') ? 'single' : 'not-supported',
     ...(searches && include.length ? { searchInclude: include } : {}),
     ...(searches && revinclude.length ? { searchRevInclude: revinclude } : {}),
     ...(searches ? {

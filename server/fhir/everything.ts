@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import { Op, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type WhereOptions } from 'sequelize';
 import { recordAudit } from '../audit/audit-log.js';
 import { Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { scopeAllows } from '../auth/scopes.js';
@@ -7,6 +7,8 @@ import { roleReachesType } from '../auth/care-relationship.js';
 import { AccessRefused, assertRowAccess, resourceNotFound } from './access.js';
 import { parameterList } from './parameters.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition } from './registry.js';
+import { isInPatientCompartment } from './repository/r4-search-parameters.js';
+import { boundValue } from './repository/search.js';
 import { entryOf, plainRow } from './search.js';
 
 /** http://hl7.org/fhir/OperationDefinition/Patient-everything */
@@ -44,9 +46,30 @@ function readable(ctx: FhirContext, definition: ResourceDefinition): boolean {
 }
 
 /**
+ * The repository's resources of the patient (its Patient-compartment types, deleted ones left out), by one query
+ * on the compartment index (fhir_compartments.patientId): every type the repository stores whole is included as
+ * soon as it is registered, imported records (a Synthea history) with the rest.
+ */
+async function repositoryResources(ctx: FhirContext, patientId: string, types: ResourceDefinition[], since: Date | undefined): Promise<BundleEntry[]> {
+  if (!types.length) return [];
+  const names = types.map((d) => d.type);
+  const rows = await ctx.db.sequelize.query<{ content: string }>(
+    `SELECT r.content FROM fhir_compartments c JOIN fhir_resources r ON r.resourceType = c.resourceType AND r.id = c.resourceId
+     WHERE c.patientId = ? AND c.resourceType IN (${names.map(() => '?').join(', ')}) AND r.deleted = 0${since ? ' AND r.lastUpdated >= ?' : ''}
+     ORDER BY r.resourceType, r.id`,
+    { replacements: [patientId, ...names, ...(since ? [boundValue(ctx.db.dialect, since)] : [])], type: QueryTypes.SELECT, transaction: ctx.tx },
+  );
+  return rows.map(({ content }) => {
+    const resource = JSON.parse(content) as Resource;
+    return { fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } };
+  });
+}
+
+/**
  * GET /fhir/Patient/{id}/$everything: the Patient and every row of every registered type that has a
  * patientColumn (so types plugged in later are included), imported partner records too (their mappings keep
- * meta.source). Access is that of reading the Patient; one audit event for the whole export.
+ * meta.source), and every resource of the repository's Patient-compartment types. Access is that of reading the
+ * Patient; one audit event for the whole export.
  */
 const EVERYTHING_PARAMETERS = new Set(['_since', '_type']);
 
@@ -78,11 +101,14 @@ export async function patientEverything(ctx: FhirContext, id: string, query: Rec
   if (!patient) throw resourceNotFound('Patient', id);
   await assertRowAccess(ctx, patientDefinition, id, 'read', id);
 
-  const compartmentTypes = registeredTypes().filter((d) => d.patientColumn);
+  // Domain types by their patient column; the repository's by the Patient CompartmentDefinition.
+  const domainTypes = registeredTypes().filter((d) => d.patientColumn && !d.store);
+  const storedTypes = registeredTypes().filter((d) => d.store && isInPatientCompartment(d.type));
   const since = sinceOf(query);
-  const wanted = typesOf(query, compartmentTypes);
+  const wanted = typesOf(query, [...domainTypes, ...storedTypes]);
   const entries: BundleEntry[] = [];
-  for (const definition of compartmentTypes) {
+  entries.push(...await repositoryResources(ctx, id, storedTypes.filter((d) => (!wanted || wanted.has(d.type)) && readable(ctx, d)), since));
+  for (const definition of domainTypes) {
     if (wanted && !wanted.has(definition.type)) continue;
     if (!readable(ctx, definition)) continue;
     const where: WhereOptions[] = [{ [definition.patientColumn!]: id }];
@@ -90,8 +116,9 @@ export async function patientEverything(ctx: FhirContext, id: string, query: Rec
     const rows = await definition.model(ctx.db).findAll({ where: { [Op.and]: where }, order: [['id', 'ASC']], transaction: ctx.tx });
     entries.push(...rows.map((row) => entryOf(ctx, definition, plainRow(row), 'match')));
   }
-  // The Patient first, as the operation's examples show it.
-  entries.sort((a, b) => Number(b.resource?.resourceType === 'Patient') - Number(a.resource?.resourceType === 'Patient'));
+  // The Patient first, as the operation's examples show it, then type by type (each in id order).
+  const typeOf = (entry: BundleEntry) => entry.resource?.resourceType ?? '';
+  entries.sort((a, b) => Number(typeOf(b) === 'Patient') - Number(typeOf(a) === 'Patient') || typeOf(a).localeCompare(typeOf(b)));
 
   await recordAudit(ctx.db, ctx.caller, {
     action: 'E', activity: 'everything', resourceType: 'Patient', resourceId: id, patientId: id,

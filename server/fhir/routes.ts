@@ -5,6 +5,7 @@ import { authenticate } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
 import { MethodNotAllowed, NotFound } from '../http/errors.js';
 import { processBundle } from './bundle.js';
+import { carryOut, decide, withDecidedId } from './conditional.js';
 import { capabilityStatement, smartConfiguration } from './capability-statement.js';
 import {
   baseUrlOf, contextOf, definitionFor, fhirFormat, preferredReturn, reading, sendResource, sendStored, strictHandling, writing,
@@ -26,6 +27,12 @@ function selfUrl(base: string, req: Request, query: SearchQuery): string {
 function searchQuery(req: Request): SearchQuery {
   const body = req.method === 'POST' && req.body && typeof req.body === 'object' ? req.body as Record<string, unknown> : {};
   return searchQueryOf({ ...req.query, ...body });
+}
+
+/** The query string of a conditional update or delete, exactly as sent (repeated parameters and all). */
+function criteriaOf(req: Request): string {
+  const at = req.originalUrl.indexOf('?');
+  return at < 0 ? '' : req.originalUrl.slice(at + 1);
 }
 
 function operationFor(req: Request, segment: string, level: 'instance' | 'type') {
@@ -61,9 +68,25 @@ export function fhirRoutes(node: HospitalNode): Router {
     const definition = definitionFor(req, 'create');
     const criteria = req.get('if-none-exist');
     await reading(contextOf(node, req), (c) => interactions.checkBeforeWriting(c, definition, req.body));
-    sendStored(req, res, base, await writing(contextOf(node, req), (c) => (criteria
-      ? interactions.createIfNoneExist(c, definition, req.body, criteria)
+    sendStored(req, res, base, await writing(contextOf(node, req), async (c) => (criteria
+      ? (await carryOut(c, definition, await decide(c, definition, 'create', criteria), req.body))!
       : interactions.create(c, definition, req.body))));
+  }).put(signedIn, async (req, res) => {
+    // Conditional update (http.html#cond-update): the search and the write in one transaction.
+    const definition = definitionFor(req, 'update');
+    const criteria = criteriaOf(req);
+    await reading(contextOf(node, req), (c) => interactions.checkBeforeWriting(c, definition, req.body));
+    sendStored(req, res, base, await writing(contextOf(node, req), async (c) => {
+      const decision = await decide(c, definition, 'update', criteria);
+      withDecidedId(definition, decision, req.body);
+      return (await carryOut(c, definition, decision, req.body, req.get('if-match')))!;
+    }));
+  }).delete(signedIn, async (req, res) => {
+    // Conditional delete (http.html#cdelete), `single`: one match is deleted, none is a 204 too, several 412.
+    const definition = definitionFor(req, 'delete');
+    const criteria = criteriaOf(req);
+    await writing(contextOf(node, req), async (c) => carryOut(c, definition, await decide(c, definition, 'delete', criteria), undefined, req.get('if-match')));
+    res.status(204).end();
   }).all(methodNotAllowed);
 
   router.route('/fhir/:type/_search').post(signedIn, async (req, res) => {

@@ -54,6 +54,37 @@ describeOnEachDatabase('FHIR Patient/$everything: the patient downloads all of t
     expect(imported?.resource.meta?.source).to.equal(PARTNER);
   });
 
+  it('when the doctor has recorded resources the repository stores (Immunization, CarePlan), then $everything holds them too, deleted and other patients\' ones left out', async () => {
+    const alice = await patientWithRecords(hospital(), 'Immunised');
+    const other = await patientWithRecords(hospital(), 'Elsewhere');
+    const record = async (who: typeof alice, resource: Record<string, unknown>) => (await request(hospital().app).post(`/fhir/${String(resource.resourceType)}`)
+      .auth(who.doctor.token, { type: 'bearer' }).set('Content-Type', 'application/fhir+json').send(resource).expect(201)).body as { resourceType: string; id: string };
+    const immunization = (who: typeof alice) => ({
+      resourceType: 'Immunization', status: 'completed', patient: { reference: `Patient/${who.patientId}` }, occurrenceDateTime: '2024-10-01',
+      vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '140', display: 'Influenza, seasonal, injectable, preservative free' }] },
+    });
+    const kept = [await record(alice, immunization(alice)),
+      await record(alice, { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${alice.patientId}` } })];
+    const deleted = await record(alice, immunization(alice));
+    await request(hospital().app).delete(`/fhir/Immunization/${deleted.id}`).auth(alice.doctor.token, { type: 'bearer' }).expect(204);
+    const others = await record(other, immunization(other));
+    const url = `/fhir/Patient/${alice.patientId}/$everything`;
+    const all = await request(hospital().app).get(url).auth(alice.token, { type: 'bearer' }).expect(200);
+    expectValidR4(all.body);
+    const refs = refsOf(all.body);
+    expect(refs).to.include.members([...alice.records, ...kept.map((r) => `${r.resourceType}/${r.id}`)]);
+    expect(refs).not.to.include.members([`Immunization/${deleted.id}`]);
+    expect(refs).not.to.include.members([`Immunization/${others.id}`]);
+    expect(all.body.total).to.equal(refs.length);
+    const typed = await request(hospital().app).get(`${url}?_type=Immunization`).auth(alice.token, { type: 'bearer' }).expect(200);
+    expect(refsOf(typed.body)).to.deep.equal([`Immunization/${kept[0].id}`]);
+    const future = await request(hospital().app).get(url).query({ _since: new Date(Date.now() + 3_600_000).toISOString(), _type: 'Immunization,CarePlan' })
+      .auth(alice.token, { type: 'bearer' }).expect(200);
+    expect(refsOf(future.body)).to.deep.equal([]);
+    const past = await request(hospital().app).get(url).query({ _since: '2000-01-01T00:00:00Z', _type: 'CarePlan' }).auth(alice.token, { type: 'bearer' }).expect(200);
+    expect(refsOf(past.body)).to.deep.equal([`CarePlan/${kept[1].id}`]);
+  });
+
   it('when _type names some types, then only those come back; an unknown type is 400', async () => {
     const alice = await patientWithRecords(hospital(), 'Typed');
     const res = await request(hospital().app).get(`/fhir/Patient/${alice.patientId}/$everything?_type=Condition,Observation`)

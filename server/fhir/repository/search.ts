@@ -110,7 +110,7 @@ function afterCursor(sort: Sort, raw: string | undefined): Sql | undefined {
  * A bound instant as each database stores DATE(3): Sequelize's own escaping drops the milliseconds on MySQL, and
  * SQLite compares the text, so it must be written exactly as stored (`… +00:00`).
  */
-function boundValue(dialect: string, value: unknown): unknown {
+export function boundValue(dialect: string, value: unknown): unknown {
   if (!(value instanceof Date)) return value;
   const text = clamped(value).toISOString().replace('T', ' ').replace('Z', '');
   return dialect === 'sqlite' ? `${text} +00:00` : text;
