@@ -31,7 +31,7 @@ const revived = (row: Row): Row => Object.fromEntries(Object.entries(row).map(([
 
 const LOOKUP_TABLES = {
   FhirToken: 'fhir_tokens', FhirString: 'fhir_strings', FhirDate: 'fhir_dates', FhirReference: 'fhir_references',
-  FhirQuantity: 'fhir_quantities', FhirUri: 'fhir_uris', FhirCompartment: 'fhir_compartments',
+  FhirQuantity: 'fhir_quantities', FhirUri: 'fhir_uris', FhirComposite: 'fhir_composites', FhirCompartment: 'fhir_compartments',
 } as const;
 
 async function rows(q: QueryInterface, sql: string, replacements: unknown[] = []): Promise<Row[]> {

@@ -16,6 +16,7 @@ import { diagnosticReports } from './0090-diagnostic-reports.js';
 import { refreshTokenScope } from './0120-refresh-token-scope.js';
 import { fhirRepository } from './0150-fhir-repository.js';
 import { notificationInbox } from './0170-notification-inbox.js';
+import { fhirSearchComposites } from './0190-fhir-search-composites.js';
 import { domainActRecords } from './0220-domain-act-records.js';
 
 export interface Migration {
@@ -32,5 +33,6 @@ export const migrations: Migration[] = [
   refreshTokenScope,
   fhirRepository,
   notificationInbox,
+  fhirSearchComposites,
   domainActRecords,
 ];

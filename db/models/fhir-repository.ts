@@ -46,6 +46,12 @@ function lookupColumns() {
     FhirReference: ['fhir_references', { ...coded(), targetType: { type: DataTypes.STRING(64), allowNull: true }, targetId: text(false) }],
     FhirQuantity: ['fhir_quantities', { ...coded(), value: { type: DataTypes.DOUBLE, allowNull: false }, system: text(true), unit: text(true) }],
     FhirUri: ['fhir_uris', { ...coded(), value: text(false) }],
+    // A composite parameter's value (migration 0190): its first component a token, its second of any kind.
+    FhirComposite: ['fhir_composites', {
+      ...coded(), system: text(true), value: text(true), system2: text(true), value2: text(true),
+      number2: { type: DataTypes.DOUBLE, allowNull: true }, unit2: text(true),
+      start2: { type: DataTypes.DATE(3), allowNull: true }, end2: { type: DataTypes.DATE(3), allowNull: true },
+    }],
     FhirCompartment: ['fhir_compartments', { ...keys(), patientId: { type: DataTypes.STRING(64), allowNull: false } }],
   } as const satisfies Record<string, [string, ModelAttributes]>;
 }

@@ -18,7 +18,7 @@ export type Interaction = 'read' | 'vread' | 'search-type' | 'history-instance' 
 export type Row = Record<string, unknown> & { id: string | number };
 
 /** hl7.org/fhir/R4/search.html#ptypes: the parameter types this server implements. */
-export type SearchParamType = 'token' | 'date' | 'string' | 'reference' | 'number' | 'quantity' | 'uri';
+export type SearchParamType = 'token' | 'date' | 'string' | 'reference' | 'number' | 'quantity' | 'uri' | 'composite';
 
 export interface SearchParamDefinition {
   name: string;

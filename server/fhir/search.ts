@@ -5,6 +5,7 @@ import { Invalid } from '../http/errors.js';
 import { FHIR_ID, isWellFormedText } from '../http/input-rules.js';
 import { assertTypeAccess, compartmentWhere } from './access.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition, type Row, type SearchParamDefinition } from './registry.js';
+import { repositoryIncludesOf } from './repository/search-include.js';
 import { conditionFor } from './search-params.js';
 
 export const DEFAULT_COUNT = 20;
@@ -170,8 +171,7 @@ function referenceParam(spec: string, expectedSource?: string): { source: Resour
 
 /** _include targets and _revinclude sources this server follows, for the CapabilityStatement. */
 export function includesOf(definition: ResourceDefinition): { include: string[]; revinclude: string[] } {
-  // The repository's types do not follow _include or _revinclude yet (docs/fhir.md).
-  if (definition.store) return { include: [], revinclude: [] };
+  if (definition.store) return repositoryIncludesOf(definition.type, registeredTypes().filter((d) => d.store).map((d) => d.type));
   return {
     include: definition.searchParams.filter((p) => p.type === 'reference' && p.target?.some((t) => !definitionOf(t)?.store && definitionOf(t)))
       .map((p) => `${definition.type}:${p.name}`),

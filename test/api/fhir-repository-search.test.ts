@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
-import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { newDoctor, newPatient, recordInPersonVisit } from '../support/factories.js';
+import { searchPlan } from '../support/query-plan.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
 type Json = Record<string, unknown> & { id?: string };
@@ -162,22 +162,7 @@ describeOnEachDatabase('FHIR repository: the spec\'s search, indexed', (hospital
   });
 
   describe('query plans', () => {
-    /** The SQL a search runs, captured from the driver, then EXPLAINed on its own database. */
-    async function plan(node: TestNode, path: string): Promise<string> {
-      const statements: string[] = [];
-      const options = (node.db.sequelize as unknown as { options: { logging?: unknown } }).options;
-      const previous = options.logging;
-      options.logging = (sql: string) => statements.push(sql.replace(/^Executing \([^)]*\): /, ''));
-      try {
-        expect((await search(path)).status).to.equal(200);
-      } finally {
-        options.logging = previous;
-      }
-      const sql = statements.find((s) => s.includes('FROM fhir_resources r'));
-      expect(sql, 'the search statement').to.be.a('string');
-      const explain = node.dialect === 'sqlite' ? `EXPLAIN QUERY PLAN ${sql!}` : `EXPLAIN ${sql!}`;
-      return JSON.stringify(await node.db.sequelize.query(explain, { type: QueryTypes.SELECT }));
-    }
+    const plan = (node: TestNode, path: string) => searchPlan(node, doctor.token, path);
 
     it('when a token search runs, then the database answers it from the fhir_tokens (resourceType, code, value) index', async () => {
       expect(await plan(hospital(), 'Location?identifier=http://example.org/ids%7CA-1')).to.contain('fhir_tokens_code_value');

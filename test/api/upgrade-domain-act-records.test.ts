@@ -17,7 +17,7 @@ const RECORDS: Array<[type: string, table: string]> = [
   ['MedicationDispense', 'medication_dispenses'],
 ];
 const TYPES = [...new Set([...RECORDS.map(([type]) => type), 'Provenance'])];
-const LOOKUPS = ['fhir_tokens', 'fhir_strings', 'fhir_dates', 'fhir_references', 'fhir_quantities', 'fhir_uris', 'fhir_compartments'];
+const LOOKUPS = ['fhir_tokens', 'fhir_strings', 'fhir_dates', 'fhir_references', 'fhir_quantities', 'fhir_uris', 'fhir_composites', 'fhir_compartments'];
 
 const select = (db: Database, sql: string, replacements: unknown[] = []) =>
   db.sequelize.query<Row>(sql, { replacements, type: QueryTypes.SELECT });

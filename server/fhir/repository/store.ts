@@ -39,7 +39,7 @@ export async function replaceRow(
   return count === 1;
 }
 
-const SEARCH_LOOKUPS: LookupModelName[] = ['FhirToken', 'FhirString', 'FhirDate', 'FhirReference', 'FhirQuantity', 'FhirUri'];
+const SEARCH_LOOKUPS: LookupModelName[] = ['FhirToken', 'FhirString', 'FhirDate', 'FhirReference', 'FhirQuantity', 'FhirUri', 'FhirComposite'];
 
 /**
  * Replaces the lookup rows of a resource (`fresh`: it has none yet). `rows` undefined (a delete) removes its search
