@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import type { VisitNote } from '../../db/models/consultations.js';
+import type { NoteContactMode, VisitNote } from '../../db/models/consultations.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
@@ -16,12 +16,16 @@ export interface NoteSections {
   subjective: string;
   assessment: string;
   plan: string;
+  /** The minutes of contact the doctor documents (what an audio-only or chat visit bills); absent: none. */
+  documentedMinutes?: number | null;
+  contactMode?: NoteContactMode | null;
 }
 
 export const noteView = (n: VisitNote) => ({
   id: n.id, encounterId: n.encounterId, patientId: n.patientId, author: n.authorPractitionerId, status: n.status,
   subjective: n.subjective, assessment: n.assessment, plan: n.plan, signedAt: n.signedAt?.toISOString() ?? null,
   signedBy: n.signedBy, amendmentReason: n.amendmentReason, versionId: n.versionId, updatedAt: n.updatedAt.toISOString(),
+  documentedMinutes: n.documentedMinutes ?? null, contactMode: n.contactMode ?? null,
 });
 
 /** The doctor writes or rewrites the draft note of an open visit; a signed note is only ever amended. */
