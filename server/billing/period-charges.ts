@@ -16,7 +16,7 @@ import { minutesMinimum } from './rules/minutes-minimum.js';
 import { payerAgreement } from './rules/payer-agreement.js';
 import { fails, isBillable, qualifies, REASON_SYSTEM, RULE_VERSION, type RuleResult } from './rules/rule-result.js';
 import { prepareCharging } from './charge-visit.js';
-import type { VisitFacts } from './visit-facts.js';
+import { payerOf, type VisitFacts } from './visit-facts.js';
 
 /**
  * Period codes (docs/billing.md "Period codes"): remote monitoring, computed over completed windows by the
@@ -69,18 +69,12 @@ function deviceDecision(entries: CatalogueEntry[], days: number): { entry: Catal
 }
 
 async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>, catalogue: Catalogue, now: Date): Promise<PeriodDecision[]> {
-  const { CarePlan, Observation, Encounter, Coverage, Organization } = db.models;
+  const { CarePlan, Observation, Encounter } = db.models;
   const decisions: PeriodDecision[] = [];
   for (const plan of await CarePlan.findAll({ where: { practitionerId: { [Op.ne]: null } }, limit: 1000 })) {
     const { patientId } = plan;
     const practitionerId = plan.practitionerId!;
-    const coverage = await Coverage.findOne({ where: { patientId, status: 'active' }, order: [['createdAt', 'ASC']] });
-    const payerOrg = coverage ? await Organization.findByPk(coverage.payorId) : null;
-    const agreed = config.billing.internetCarePayers;
-    const payer = coverage ? {
-      id: coverage.payorId, name: payerOrg?.name ?? coverage.payorId,
-      agreement: agreed.includes('*') || agreed.includes(coverage.payorId) || (payerOrg?.identifier != null && agreed.includes(payerOrg.identifier)),
-    } : null;
+    const payer = await payerOf(db, config, patientId);
     const facts = periodFacts(patientId, practitionerId, true, payer);
     const shared = (entry: CatalogueEntry) => [consent(facts, entry, 0), payerAgreement(facts, entry, 0)];
 

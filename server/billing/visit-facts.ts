@@ -58,7 +58,7 @@ async function isEstablished(db: Database, patientId: string, encounterId: strin
  * The patient's active coverage and its payer. The one place billing reads Coverage: when Coverage moves onto the
  * FHIR repository, this reads it there instead.
  */
-async function payerOf(db: Database, config: Pick<Config, 'billing'>, patientId: string): Promise<VisitFacts['payer']> {
+export async function payerOf(db: Database, config: Pick<Config, 'billing'>, patientId: string): Promise<VisitFacts['payer']> {
   const coverage = await db.models.Coverage.findOne({ where: { patientId, status: 'active' }, order: [['createdAt', 'ASC']] });
   if (!coverage) return null;
   const payer = await db.models.Organization.findByPk(coverage.payorId);
