@@ -132,6 +132,17 @@ function narrativeText(div: string | undefined): string {
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
+/** What the note says beyond its sections: the amendment's reason, how the visit was held and its documented minutes (billing). */
+function noteExtensions(row: VisitNoteRow) {
+  const extensions = [
+    row.amendmentReason ? { url: `${OURS}/StructureDefinition/amendment-reason`, valueString: row.amendmentReason } : undefined,
+    row.contactMode ? { url: `${OURS}/StructureDefinition/contact-mode`, valueCode: row.contactMode } : undefined,
+    row.documentedMinutes !== null && row.documentedMinutes !== undefined
+      ? { url: `${OURS}/StructureDefinition/documented-minutes`, valueInteger: row.documentedMinutes } : undefined,
+  ].filter((e) => e !== undefined);
+  return extensions.length ? extensions : undefined;
+}
+
 /** The doctor's note of a visit: subjective, assessment, plan; signed notes carry a legal attester. */
 export function toVisitNoteResource(row: VisitNoteRow): FhirComposition {
   return compact({
@@ -147,7 +158,7 @@ export function toVisitNoteResource(row: VisitNoteRow): FhirComposition {
     title: 'Follow-up visit note',
     attester: row.signedAt && row.signedBy
       ? [{ mode: 'legal' as const, time: instant(row.signedAt), party: reference('Practitioner', row.signedBy)! }] : undefined,
-    extension: row.amendmentReason ? [{ url: `${OURS}/StructureDefinition/amendment-reason`, valueString: row.amendmentReason }] : undefined,
+    extension: noteExtensions(row),
     // An empty section says so (emptyReason) rather than carrying an empty narrative, which FHIR forbids.
     section: NOTE_SECTIONS.map(({ key, title, code }) => ({
       title, code: { coding: [{ system: LOINC, code }] },

@@ -54,6 +54,8 @@ export interface Config {
   fhirLimits: FhirLimits;
   /** Addresses or subnets (a Prometheus server) that may read /metrics without a token; admins may with theirs. */
   metricsAllow: string[];
+  /** Billing's charges (server/billing/, docs/billing.md). */
+  billing: BillingConfig;
   /** Where notifications go: e-mail through `SMTP_URL` when set, else the server log. */
   mail: MailConfig;
 }
@@ -109,7 +111,44 @@ export interface VideoConfig {
   redisUrl: string | null;
 }
 
+export interface BillingConfig {
+  /** Whose service codes this node bills under: `US` (CPT/HCPCS) or `CN` (provincial price items). */
+  jurisdiction: 'US' | 'CN';
+  /** Payer Organization ids (or identifiers) with an internet-care agreement; `*` is every payer. */
+  internetCarePayers: string[];
+  /** How often the period-code loop runs (remote monitoring, e-visits); 0 = never. */
+  periodLoopSeconds: number;
+  china: { system: string; followUpItem: string; outpatientItem: string; outpatientPrice: number | null };
+}
+
 export class ConfigError extends Error {}
+
+function billingConfig(env: Env): BillingConfig {
+  const jurisdiction = env.BILLING_JURISDICTION || 'US';
+  if (jurisdiction !== 'US' && jurisdiction !== 'CN') throw new ConfigError(`BILLING_JURISDICTION must be US or CN, got "${jurisdiction}"`);
+  const system = env.BILLING_CN_PRICE_ITEM_SYSTEM || 'https://internet-hospital.dev/fhir/CodeSystem/cn-medical-service-price-item';
+  if (!/^(https?:|urn:)/.test(system)) throw new ConfigError('BILLING_CN_PRICE_ITEM_SYSTEM must be an http(s) URL or a urn:');
+  const rawPrice = env.BILLING_CN_OUTPATIENT_PRICE;
+  const outpatientPrice = rawPrice === undefined || rawPrice === '' ? null : Number(rawPrice);
+  if (outpatientPrice !== null && !(Number.isFinite(outpatientPrice) && outpatientPrice >= 0)) {
+    throw new ConfigError(`BILLING_CN_OUTPATIENT_PRICE must be an amount in CNY, got "${rawPrice}"`);
+  }
+  const item = (key: string, fallback: string) => {
+    const value = env[key] || fallback;
+    if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/.test(value)) throw new ConfigError(`${key} must be a price-item code (letters, digits, "." or "-")`);
+    return value;
+  };
+  return {
+    jurisdiction,
+    internetCarePayers: (env.BILLING_INTERNET_CARE_PAYERS ?? '*').split(',').map((p) => p.trim()).filter(Boolean),
+    periodLoopSeconds: integer(env, 'BILLING_PERIOD_LOOP_SECONDS', 3600),
+    china: {
+      system, outpatientPrice,
+      followUpItem: item('BILLING_CN_FOLLOW_UP_ITEM', '110200001-IH'),
+      outpatientItem: item('BILLING_CN_OUTPATIENT_ITEM', '110200001'),
+    },
+  };
+}
 
 /** The folder holding package.json, whether this runs from the sources or from dist/. */
 export function projectRoot(): string {
@@ -282,5 +321,6 @@ export function loadConfig(env: Env = process.env): Config {
       bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1),
     },
     metricsAllow: parseAddressRanges('METRICS_ALLOW', env.METRICS_ALLOW),
+    billing: billingConfig(env),
   };
 }

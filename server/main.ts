@@ -3,6 +3,7 @@ import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
 import { DEMO_ACCOUNTS, seedDemoHospital } from '../db/seeds/demo-hospital.js';
 import { seedDemoStory } from '../db/seeds/demo-story.js';
+import { startPeriodChargesLoop } from './billing/period-charges.js';
 import { ensureDemoVideoVisit } from '../db/seeds/demo-video-visit.js';
 import { buildApp } from './app.js';
 import { startAppointmentsWorker } from './appointments/outbox-worker.js';
@@ -79,9 +80,10 @@ async function start() {
   void warmUpValidation().catch((err: unknown) => log.error({ err }, 'the R4 validation thread did not start'));
   const worker = startAppointmentsWorker(db, notificationTransport(db, config, log), log, config.appointments.outboxIntervalMs);
   const sweep = startEscalationSweep(db, config.monitoring.escalationSweepSeconds, (err) => log.error({ err }, 'alert escalation sweep failed'));
+  const periodCharges = startPeriodChargesLoop(node, (err) => log.error({ err }, 'period charges loop failed'));
   const signalling = attachSignalling(server, node);
   shutdownOnSignal(server, async () => {
-    await Promise.all([worker.stop(), sweep.stop()]);
+    await Promise.all([worker.stop(), sweep.stop(), periodCharges.stop()]);
     await db.close();
   }, config.shutdownGraceMs, log, () => signalling.close());
 }

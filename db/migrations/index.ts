@@ -17,6 +17,7 @@ import { refreshTokenScope } from './0120-refresh-token-scope.js';
 import { fhirRepository } from './0150-fhir-repository.js';
 import { notificationInbox } from './0170-notification-inbox.js';
 import { fhirSearchComposites } from './0190-fhir-search-composites.js';
+import { billingCharges } from './0200-billing-charges.js';
 import { domainActRecords } from './0220-domain-act-records.js';
 
 export interface Migration {
@@ -34,5 +35,6 @@ export const migrations: Migration[] = [
   fhirRepository,
   notificationInbox,
   fhirSearchComposites,
+  billingCharges,
   domainActRecords,
 ];

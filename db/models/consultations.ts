@@ -84,10 +84,17 @@ export class VisitNote extends Model<InferAttributes<VisitNote>, InferCreationAt
   declare signedAt: Date | null;
   declare signedBy: string | null;
   declare amendmentReason: string | null;
+  /** Minutes the doctor documents: what an audio-only or chat visit bills (server/billing/visit-facts.ts). */
+  declare documentedMinutes: CreationOptional<number | null>;
+  declare contactMode: CreationOptional<NoteContactMode | null>;
   declare versionId: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
+
+/** How patient and doctor were in contact, as the doctor documents it in the note (null: the video visit booked). */
+export type NoteContactMode = 'video' | 'audio-only' | 'chat';
+export const NOTE_CONTACT_MODES: NoteContactMode[] = ['video', 'audio-only', 'chat'];
 
 /** A text message or file between patient and doctor in a visit (FHIR Communication). Never changed. */
 export class VisitMessage extends Model<InferAttributes<VisitMessage>, InferCreationAttributes<VisitMessage>> {
@@ -213,7 +220,8 @@ export function defineConsultations(sequelize: Sequelize) {
     id, encounterId: { ...ref(false), unique: true }, patientId: ref(false), authorPractitionerId: ref(false),
     subjective: { type: DataTypes.TEXT, allowNull: false }, assessment: { type: DataTypes.TEXT, allowNull: false },
     plan: { type: DataTypes.TEXT, allowNull: false }, status: text(16), signedAt: time(true), signedBy: ref(true),
-    amendmentReason: text(500, true), versionId, ...timestamps,
+    amendmentReason: text(500, true), documentedMinutes: { type: DataTypes.INTEGER, allowNull: true }, contactMode: text(16, true),
+    versionId, ...timestamps,
   }, { sequelize, tableName: 'visit_notes' });
 
   const VisitMessageModel = fresh(VisitMessage);

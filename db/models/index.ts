@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { defineAccess } from './access.js';
 import { defineAuditEvent } from './audit-event.js';
+import { defineBilling } from './billing.js';
 import { defineClinical } from './clinical.js';
 import { defineNotificationOutbox } from './notification-outbox.js';
 import { defineConsultations } from './consultations.js';
@@ -30,6 +31,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineVideoSession(sequelize),
     ...defineDispensing(sequelize),
     ...defineFhirRepository(sequelize),
+    ...defineBilling(sequelize),
   };
 }
 

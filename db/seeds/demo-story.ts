@@ -10,10 +10,14 @@ import { moveVisit, visitForAppointment } from '../../server/consultations/visit
 import { writeNote } from '../../server/consultations/visit-note.js';
 import { moveVisitAs } from '../../server/consultations/visits.js';
 import { prescribe } from '../../server/prescriptions/prescribe.js';
+import { recordSessionEvent } from '../../server/video/session-log.js';
 import { reviewPrescription } from '../../server/prescriptions/review.js';
 import type { Database } from '../connection.js';
 
 const MINUTE = 60_000;
+const DEMO_SESSION_LOG: Array<['patient' | 'doctor', 'join' | 'connect' | 'leave', number]> = [
+  ['patient', 'join', 0], ['doctor', 'join', 1], ['patient', 'connect', 1], ['doctor', 'connect', 1], ['doctor', 'leave', 19.5], ['patient', 'leave', 19.5],
+];
 
 async function callerFor(db: Database, email: string): Promise<Caller> {
   const user = await db.models.User.findOne({ where: { email }, rejectOnEmpty: true });
@@ -25,7 +29,7 @@ async function callerFor(db: Database, email: string): Promise<Caller> {
 
 /**
  * What a new demo node shows beyond its records: Alice's video follow-up with Dr Chen an hour ago, with a signed
- * note and a prescription that pharmacist Li approved (so Alice has a prescription code to show and any
+ * note, its charges (one billable, one not billable with its reason) and a prescription that pharmacist Li approved (so Alice has a prescription code to show and any
  * pharmacy desk can dispense it), and her next video follow-up booked. Written through the same functions the
  * API uses (booking, visit lifecycle, prescribing and signing, review), right after the first seed.
  */
@@ -52,6 +56,14 @@ export async function seedDemoStory(db: Database, keys: KeyRing, config: Config,
   const visit = await visitForAppointment(db, appointment.id);
   await moveVisit(db, alice, visit.id, 'arrived');
   await moveVisit(db, chen, visit.id, 'in-progress');
+  // Both were connected for 18 minutes (the session log that signalling writes): billed as 99212 with modifier 95;
+  // the virtual check-in G2252 that 18 minutes also reach is not billable beside it (mutually exclusive).
+  for (const [side, event, afterMinutes] of DEMO_SESSION_LOG) {
+    await recordSessionEvent(db, {
+      appointmentId: appointment.id, encounterId: visit.id, side, event, at: new Date(start.getTime() + afterMinutes * MINUTE),
+      userId: side === 'patient' ? alice.userId : chen.userId, connectionId: `demo-${side}`,
+    });
+  }
   await writeNote(db, chen, visit.id, {
     subjective: 'Home readings mostly 128–136 / 81–86 mmHg; no dizziness, no ankle swelling.',
     assessment: 'Essential hypertension (I10), near target on ramipril; LDL above target at the last lipid panel.',
@@ -62,7 +74,7 @@ export async function seedDemoStory(db: Database, keys: KeyRing, config: Config,
     lines: [{ drugCode: 'C09AA05', dose: '1 tablet (5 mg)', frequency: 'once daily in the morning', quantity: 28, supplyDays: 28 }],
   }, eligibilityPolicy(config), now);
   // Finished as the doctor's own "Finish the visit" does it, which signs the note.
-  await moveVisitAs(db, chen, visit.id, 'finished');
+  await moveVisitAs(db, chen, visit.id, 'finished', { config });
   await reviewPrescription(db, li, prescription.id, { decision: 'approve' });
 
   // The next follow-up: the first free video slot of Dr Chen's schedule, booked as Alice would.

@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { NOTE_CONTACT_MODES } from '../../db/models/consultations.js';
 import { appointmentSettings } from '../appointments/book-appointment.js';
 import { cancellationInput } from '../appointments/cancel-appointment.js';
 import { partnerCallDepsOf } from '../exchange/partner-client.js';
@@ -26,9 +27,14 @@ const review = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('accept'), code: icd10, display: z.string().max(200).optional(), note: z.string().max(500).optional() }),
   z.object({ decision: z.literal('reject'), note: z.string().trim().min(1, 'say why the document is rejected').max(500) }),
 ]);
-const sections = { subjective: z.string().max(20_000), assessment: z.string().max(20_000), plan: z.string().max(20_000) };
+const sections = {
+  subjective: z.string().max(20_000), assessment: z.string().max(20_000), plan: z.string().max(20_000),
+  documentedMinutes: z.number().int().min(0).max(24 * 60).nullable().optional(), contactMode: z.enum(NOTE_CONTACT_MODES).nullable().optional(),
+};
 const note = z.object(sections);
 const amendment = z.object({ ...sections, reason: z.string().trim().min(1).max(500) });
+/** The doctor may bill a lower E/M level than the minutes reach (never a higher one: 422). */
+const finishInput = z.object({ level: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/, 'a service code such as 99213').optional() });
 const message = z.object({ text: z.string().trim().min(1).max(4000) });
 const messagesQuery = z.object({ after: z.string().min(1).max(64).optional() });
 const attachmentQuery = z.object({ name: z.string().trim().min(1).max(200).default('attachment') });
@@ -68,11 +74,13 @@ export function consultationRoutes(node: HospitalNode): Router {
   router.route('/api/visits/:visitId').get(signedIn, async (req, res) => { res.json(await readVisit(db, callerOf(req), req.params.visitId)); }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/arrive').post(signedIn, async (req, res) => { res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'arrived')); }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/admit').post(signedIn, async (req, res) => { res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'in-progress')); }).all(methodNotAllowed);
-  router.route('/api/visits/:visitId/finish').post(signedIn, async (req, res) => { res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'finished')); }).all(methodNotAllowed);
+  router.route('/api/visits/:visitId/finish').post(signedIn, async (req, res) => {
+    res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'finished', { config, level: parseInput(finishInput, req.body ?? {}).level }));
+  }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/cancel').post(signedIn, async (req, res) => {
     res.json(await cancelVisit(db, callerOf(req), req.params.visitId, parseInput(cancellationInput, req.body ?? {}).reason, appointmentSettings(config)));
   }).all(methodNotAllowed);
-  router.route('/api/visits/:visitId/needs-in-person-care').post(signedIn, async (req, res) => { res.json(await endForInPersonCare(db, callerOf(req), req.params.visitId, parseInput(reason, req.body).reason)); }).all(methodNotAllowed);
+  router.route('/api/visits/:visitId/needs-in-person-care').post(signedIn, async (req, res) => { res.json(await endForInPersonCare(db, callerOf(req), req.params.visitId, parseInput(reason, req.body).reason, { config })); }).all(methodNotAllowed);
 
   router.route('/api/visits/:visitId/note')
     .get(signedIn, async (req, res) => { res.json(await readNote(db, callerOf(req), req.params.visitId)); })

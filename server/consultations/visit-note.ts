@@ -2,7 +2,7 @@ import type { Composition } from '@medplum/fhirtypes';
 import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import type { VisitNote } from '../../db/models/consultations.js';
+import type { NoteContactMode, VisitNote } from '../../db/models/consultations.js';
 import { nextVersion } from '../../db/versions.js';
 import { toVisitNoteResource, visitNoteOf } from '../../fhir-mappings/consultation-records.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -20,12 +20,16 @@ export interface NoteSections {
   subjective: string;
   assessment: string;
   plan: string;
+  /** The minutes of contact the doctor documents (what an audio-only or chat visit bills); absent: none. */
+  documentedMinutes?: number | null;
+  contactMode?: NoteContactMode | null;
 }
 
 export const noteView = (n: VisitNote) => ({
   id: n.id, encounterId: n.encounterId, patientId: n.patientId, author: n.authorPractitionerId, status: n.status,
   subjective: n.subjective, assessment: n.assessment, plan: n.plan, signedAt: n.signedAt?.toISOString() ?? null,
   signedBy: n.signedBy, amendmentReason: n.amendmentReason, versionId: n.versionId, updatedAt: n.updatedAt.toISOString(),
+  documentedMinutes: n.documentedMinutes ?? null, contactMode: n.contactMode ?? null,
 });
 
 /** The doctor writes or rewrites the draft note of an open visit; a signed note is only ever amended. */

@@ -4,6 +4,8 @@ import type { Encounter } from '../../db/models/clinical.js';
 import { cancelAppointment, type CancelOptions } from '../appointments/cancel-appointment.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { chargeVisit, prepareCharging, type ChargeView } from '../billing/charge-visit.js';
+import type { Config } from '../config.js';
 import { Forbidden } from '../http/errors.js';
 import { illegalMove, moveVisit, VISIT_TRANSITIONS, visitForAppointment } from './visit-lifecycle.js';
 import { signNote } from './visit-note.js';
@@ -42,17 +44,26 @@ const MOVER: Record<'arrived' | 'in-progress' | 'finished' | 'cancelled', VisitS
   cancelled: ['patient', 'doctor'],
 };
 
-/** Moves the visit through the shared lifecycle (illegal moves are 409 there); finishing signs the note. */
-export async function moveVisitAs(db: Database, caller: Caller, encounterId: string, to: keyof typeof MOVER) {
+/** How a finish bills the visit (server/billing/): the node's config, and the lower E/M level the doctor chose, if any. */
+export interface FinishBilling { config: Config; level?: string }
+
+/**
+ * Moves the visit through the shared lifecycle (illegal moves are 409 there); finishing signs the note and,
+ * given `billing`, creates the visit's charges in the same transaction (docs/billing.md).
+ */
+export async function moveVisitAs(db: Database, caller: Caller, encounterId: string, to: keyof typeof MOVER, billing?: FinishBilling) {
   const { visit } = await visitOfParticipant(db, caller, encounterId);
   const side = sideOf(caller, visit)!;
   if (!MOVER[to].includes(side)) throw new Forbidden('wrong-visit-side', `Only the visit's ${MOVER[to].join(' or ')} can make it ${to}.`);
+  let charges: ChargeView[] | undefined;
+  if (to === 'finished' && billing) await prepareCharging();
   const moved = await db.transaction(async (tx) => {
     const after = await moveVisit(db, caller, encounterId, to as EncounterStatus, tx);
     if (to === 'finished') await signNote(db, caller, encounterId, tx);
+    if (to === 'finished' && billing) charges = await chargeVisit({ db, config: billing.config }, caller, encounterId, billing.level);
     return after;
   });
-  return visitView(moved, await db.models.VisitOutcome.findByPk(encounterId));
+  return { ...visitView(moved, await db.models.VisitOutcome.findByPk(encounterId)), ...(charges ? { charges } : {}) };
 }
 
 /**
@@ -72,8 +83,9 @@ export async function cancelVisit(db: Database, caller: Caller, encounterId: str
  * The doctor stops the visit because the patient needs to be seen in person (the condition changed):
  * the visit finishes (note signed) with that outcome and its reason, which closes online prescribing for it.
  */
-export async function endForInPersonCare(db: Database, caller: Caller, encounterId: string, reason: string) {
+export async function endForInPersonCare(db: Database, caller: Caller, encounterId: string, reason: string, billing?: FinishBilling) {
   const { visit } = await visitOfParticipant(db, caller, encounterId, 'doctor');
+  if (billing) await prepareCharging();
   const moved = await db.transaction(async (tx) => {
     const after = await moveVisit(db, caller, encounterId, 'finished', tx);
     await signNote(db, caller, encounterId, tx);
@@ -83,6 +95,7 @@ export async function endForInPersonCare(db: Database, caller: Caller, encounter
     await recordAudit(db, caller, {
       action: 'U', activity: 'visit-needs-in-person-care', resourceType: 'Encounter', resourceId: encounterId, patientId: visit.patientId, detail: reason,
     }, tx);
+    if (billing) await chargeVisit({ db, config: billing.config }, caller, encounterId);
     return after;
   });
   return visitView(moved, { outcome: 'needs-in-person-care', reason });

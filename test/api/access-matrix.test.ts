@@ -120,6 +120,10 @@ const RULES: Record<string, Rule> = {
   'POST /fhir/Task/:id/$abort': { who: { doctor: 'any' } },
   // The generic FHIR routes are expanded per type below (fhirRules); the batch/transaction endpoint itself:
   'POST /fhir': { who: SIGNED_IN },
+  'GET /api/billing/catalogue': { who: { admin: 'any' } },
+  'POST /api/billing/catalogue': { who: { admin: 'any' }, body: { version: 'x', entries: [] } },
+  'GET /api/visits/:visitId/charges': { record: 'visit', who: { doctor: 'related', admin: 'any' } },
+  'POST /api/visits/:visitId/charges/recompute': { record: 'visit', who: { admin: 'any' } },
 };
 
 /** Per FHIR type: clinical types for the patient side; administrative ones for every signed-in role. */

@@ -94,6 +94,11 @@ const byRoute: Record<string, (f: FuzzFixture) => ValidInput> = {
     { request: { method: 'GET', url: 'Observation?_count=2' } },
     { fullUrl: 'urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427', resource: observation(f), request: { method: 'POST', url: 'Observation' } },
   ] as Json[] } }),
+  'POST /api/billing/catalogue': () => ({ query: {}, body: { version: 'fuzz-1', entries: [{
+    system: 'http://www.ama-assn.org/go/cpt', code: '99212', description: 'Video visit, 10+ min', jurisdiction: 'US', category: 'em-established',
+    unit: 'visit', minMinutes: 10, validFrom: '2025-01-01',
+  }] } }),
+  'POST /api/visits/:visitId/finish': () => ({ query: {}, body: { level: '99212' } }),
   'POST /fhir/Task/:id/$lookup': (f) => ({ query: {}, body: parameters({ accessCode: f.accessCode }) }),
   'POST /fhir/Task/:id/$accept': (f) => ({ query: {}, body: parameters({ accessCode: f.accessCode }) }),
   'POST /fhir/Task/:id/$reject': () => ({ query: {}, body: parameters({ secret: 'not-the-secret' }) }),

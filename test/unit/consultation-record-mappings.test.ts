@@ -38,7 +38,7 @@ describe('fhir-mappings: the records of a consultation as R4 resources', () => {
     });
     const note = toVisitNoteResource({
       id: 'n-1', encounterId: 'e-1', patientId: 'p-1', authorPractitionerId: 'pr-1', subjective: 'Headache & <dizzy>\nsince Monday', assessment: 'BP high',
-      plan: '', status: 'final', signedAt: new Date('2026-01-02T00:00:00Z'), signedBy: 'pr-1', amendmentReason: null, ...stamp,
+      plan: '', status: 'final', signedAt: new Date('2026-01-02T00:00:00Z'), signedBy: 'pr-1', amendmentReason: null, contactMode: 'audio-only', documentedMinutes: 12, ...stamp,
     });
     const dispute = toDisputeResource({
       id: 't-1', encounterId: 'e-1', patientId: 'p-1', openedBy: 'u-1', reason: 'The call dropped', status: 'resolved', resolution: 'Refunded',

@@ -1,0 +1,132 @@
+import type { ChargeItem } from '@medplum/fhirtypes';
+import type { Database } from '../../db/connection.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
+import type { Config } from '../config.js';
+import { isClosedVisit } from '../consultations/visit-lifecycle.js';
+import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { warmUpValidation } from '../fhir/r4-validation-thread.js';
+import type { FhirContext } from '../fhir/registry.js';
+import * as repository from '../fhir/repository/repository.js';
+import { findMatches } from '../fhir/repository/search.js';
+import { loadRow } from '../fhir/repository/store.js';
+import { currentCatalogue } from './catalogue.js';
+import { chargeItemIdOf, visitChargeIdentifier, visitChargeItem, BILLING_DECISION_EXTENSION } from './charge-item.js';
+import { claimChargeKey, codesBilledOn, releaseChargeKey } from './charge-keys.js';
+import { decideVisitCharges } from './decide-visit-charges.js';
+import { fails } from './rules/rule-result.js';
+import { visitFacts } from './visit-facts.js';
+
+type BillingNode = { db: Database; config: Config };
+
+/** A charge as the doctor and admin see it in /api answers: the code, billable or not, and each rule's reason. */
+export interface ChargeView {
+  id: string;
+  code: string;
+  system: string;
+  display: string;
+  status: ChargeItem['status'];
+  minutes: number | null;
+  reasons: Array<{ code: string; display: string }>;
+  versionId: string;
+}
+
+export function chargeView(resource: ChargeItem): ChargeView {
+  const decision = resource.extension?.find((e) => e.url === BILLING_DECISION_EXTENSION)?.extension ?? [];
+  const coding = resource.code?.coding?.[0];
+  return {
+    id: resource.id!, code: coding?.code ?? '', system: coding?.system ?? '', display: coding?.display ?? '', status: resource.status,
+    minutes: decision.find((e) => e.url === 'minutes')?.valueInteger ?? null,
+    reasons: decision.filter((e) => e.url === 'reason').map((e) => ({ code: e.valueCoding?.code ?? '', display: e.valueCoding?.display ?? '' })),
+    versionId: resource.meta?.versionId ?? '1',
+  };
+}
+
+const fhirContext = (node: BillingNode, caller: Caller): FhirContext => ({
+  db: node.db, caller, config: node.config, baseUrl: `${node.config.publicBaseUrl}/fhir`,
+});
+
+/** The ChargeItems already written for a visit (every code, whatever its status). */
+async function chargesOfVisit(ctx: FhirContext, encounterId: string): Promise<ChargeItem[]> {
+  const { resources } = await findMatches(ctx, 'ChargeItem', { context: [`Encounter/${encounterId}`] }, { strict: true, limit: 100 });
+  return resources as ChargeItem[];
+}
+
+/**
+ * Turns a visit into its ChargeItems, inside the caller's transaction (the finish's, so a visit is never finished
+ * without its charges): facts → rules → the database's duplicate key → one ChargeItem per code, written through
+ * the FHIR repository (versioned and audited there). Run again (recompute), it writes a new version of each
+ * charge, and marks entered-in-error a charge whose code no longer applies; earlier versions are kept.
+ */
+export async function chargeVisit(node: BillingNode, caller: Caller, encounterId: string, chosenCode?: string): Promise<ChargeView[]> {
+  const { db, config } = node;
+  return db.transaction(async (tx) => {
+    const ctx = { ...fhirContext(node, caller), tx };
+    const facts = await visitFacts(db, config, encounterId);
+    const catalogue = await currentCatalogue(db, config);
+    const earlier = await chargesOfVisit(ctx, encounterId);
+    const billableThatDay = await codesBilledOn(db, facts, earlier.map((c) => c.id!));
+    const decisions = decideVisitCharges(facts, catalogue, { jurisdiction: config.billing.jurisdiction, chosenCode, billableThatDay });
+    const now = new Date();
+    const written: ChargeView[] = [];
+    for (const decision of decisions) {
+      const id = chargeItemIdOf(visitChargeIdentifier(encounterId, decision.entry.code));
+      let { billable, reasons } = decision;
+      if (billable) {
+        const key = { patientId: facts.patientId, practitionerId: facts.practitionerId, code: decision.entry.code,
+          modifiers: decision.modifiers.map((m) => m.code), serviceDate: facts.serviceDate };
+        if (!(await claimChargeKey(db, key, id))) {
+          billable = false;
+          reasons = [...reasons, fails('duplicate', 'duplicate',
+            `${decision.entry.code} was already billed for this patient and doctor on ${facts.serviceDate} with the same modifiers.`)];
+        }
+      } else {
+        await releaseChargeKey(db, id);
+      }
+      const resource = visitChargeItem(facts, {
+        ...decision, billable, reasons, minutesSource: facts.minutesSource, catalogueVersion: catalogue.version, inputs: facts,
+      }, now);
+      const stored = (await loadRow(db, 'ChargeItem', id, tx))
+        ? await repository.update(ctx, 'ChargeItem', id, { ...resource, id })
+        : await repository.create(ctx, 'ChargeItem', resource, id);
+      written.push(chargeView(stored.resource as ChargeItem));
+    }
+    const decidedIds = new Set(written.map((c) => c.id));
+    for (const stale of earlier.filter((c) => !decidedIds.has(c.id!) && c.status !== 'entered-in-error')) {
+      await releaseChargeKey(db, stale.id!);
+      const stored = await repository.update(ctx, 'ChargeItem', stale.id!, { ...stale, status: 'entered-in-error', meta: undefined });
+      written.push(chargeView(stored.resource as ChargeItem));
+    }
+    return written;
+  });
+}
+
+/**
+ * Called before the transaction that charges a visit: the first R4 validation in a process loads the definitions
+ * (seconds on a busy machine), which must not happen while the transaction holds SQLite's writer.
+ */
+export const prepareCharging = (): Promise<void> => warmUpValidation();
+
+/** An admin re-runs the rules for a visit (a new catalogue or rule version, a corrected note): new versions, old kept. */
+export async function recomputeVisitCharges(node: BillingNode, caller: Caller, encounterId: string): Promise<ChargeView[]> {
+  if (caller.role !== 'admin') throw new Forbidden('wrong-role', 'Only an admin re-runs the billing rules for a visit.');
+  const visit = await node.db.models.Encounter.findByPk(encounterId);
+  if (!visit) throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
+  if (!isClosedVisit(visit.status)) throw new Conflict('visit-not-closed', `The visit is ${visit.status}; its charges are decided when it is finished or cancelled.`);
+  await prepareCharging();
+  const charges = await chargeVisit(node, caller, encounterId);
+  await recordAudit(node.db, caller, { action: 'E', activity: 'billing-recomputed', resourceType: 'Encounter', resourceId: encounterId, detail: `${charges.length} charges` });
+  return charges;
+}
+
+/** A visit's charges for its doctor or an admin, current versions. */
+export async function listVisitCharges(node: BillingNode, caller: Caller, encounterId: string): Promise<ChargeView[]> {
+  if (caller.role !== 'admin' && caller.role !== 'doctor') throw new Forbidden('wrong-role', 'A visit\'s charges are read by its doctor and admins.');
+  const visit = await node.db.models.Encounter.findByPk(encounterId);
+  if (!visit || (caller.role !== 'admin' && visit.practitionerId !== caller.practitionerId)) {
+    throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
+  }
+  const charges = await chargesOfVisit(fhirContext(node, caller), encounterId);
+  await recordAudit(node.db, caller, { action: 'R', activity: 'visit-charges-read', resourceType: 'ChargeItem', patientId: visit.patientId, detail: `Encounter/${encounterId}` });
+  return charges.map(chargeView);
+}

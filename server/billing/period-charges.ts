@@ -1,0 +1,190 @@
+import type { ChargeItem } from '@medplum/fhirtypes';
+import { Op } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Caller } from '../auth/caller.js';
+import type { Config } from '../config.js';
+import * as repository from '../fhir/repository/repository.js';
+import { loadRow } from '../fhir/repository/store.js';
+import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
+import { connectedMinutes } from '../video/session-log.js';
+import { currentCatalogue, type Catalogue, type CatalogueEntry } from './catalogue.js';
+import { BILLING_DECISION_EXTENSION, CHARGE_IDENTIFIER_SYSTEM, chargeItemIdOf } from './charge-item.js';
+import { claimChargeKey, releaseChargeKey } from './charge-keys.js';
+import { appliesOn } from './decide-visit-charges.js';
+import { consent } from './rules/consent.js';
+import { minutesMinimum } from './rules/minutes-minimum.js';
+import { payerAgreement } from './rules/payer-agreement.js';
+import { fails, isBillable, qualifies, REASON_SYSTEM, RULE_VERSION, type RuleResult } from './rules/rule-result.js';
+import { prepareCharging } from './charge-visit.js';
+import { payerOf, type VisitFacts } from './visit-facts.js';
+
+/**
+ * Period codes (docs/billing.md "Period codes"): remote monitoring, computed over completed windows by the
+ * housekeeping loop. Device supply (99454 / 99445) per 30-day window counted from the patient's first device
+ * reading, by the days with device readings in it; treatment management (99457) per completed calendar month, by the
+ * minutes the monitoring doctor and the patient were connected in video visits that month. A window's charge is
+ * written once it is over; a later run writes a new version only when the decision changed.
+ */
+const DAY = 86_400_000;
+
+/** The loop writes as the hospital's billing, an admin that is no one's account (audited under this id). */
+const PERIOD_LOOP: Caller = {
+  userId: 'billing-period-loop', role: 'admin', patientId: null, practitionerId: null, organizationId: null,
+  scopes: ['user/ChargeItem.write', 'user/ChargeItem.read'], ip: null, requestId: 'billing-period-loop',
+};
+
+interface PeriodDecision {
+  patientId: string;
+  practitionerId: string;
+  entry: CatalogueEntry;
+  start: Date;
+  end: Date;
+  reasons: RuleResult[];
+  inputs: Record<string, unknown>;
+  minutes: number | null;
+  evidence: string[];
+}
+
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+function family(catalogue: Catalogue, category: CatalogueEntry['category'], config: Pick<Config, 'billing'>, date: string) {
+  return catalogue.entries.filter((e) => e.category === category && appliesOn(e, config.billing.jurisdiction, date));
+}
+
+/** The facts the shared rules read, for a patient outside any visit. */
+const periodFacts = (patientId: string, practitionerId: string, consentOnFile: boolean, payer: VisitFacts['payer']): VisitFacts => ({
+  encounterId: '', patientId, practitionerId, appointmentId: null, visitStatus: 'finished', appointmentStatus: null, occurredAt: '',
+  serviceDate: '', contactMode: 'video', connectedMinutes: 0, documentedMinutes: null, minutesSource: 'video-session', note: null,
+  eligibility: { eligible: true, reason: null, conditionId: null }, establishedPatient: true, consentOnFile, payer,
+  prescriptionLineIds: [], readingIds: [],
+});
+
+/** 99454 with ≥ 16 days of device data in the window, 99445 with 2–15 (CMS RPM; 99445 from 2026). */
+function deviceDecision(entries: CatalogueEntry[], days: number): { entry: CatalogueEntry; reason: RuleResult } | undefined {
+  const fitting = entries.find((e) => (e.minDataDays ?? 0) <= days && (e.maxDataDays === null || days <= e.maxDataDays));
+  const lowest = [...entries].sort((a, b) => (a.minDataDays ?? 0) - (b.minDataDays ?? 0))[0];
+  if (fitting) return { entry: fitting, reason: qualifies('data-days', `${days} days with device readings in the 30-day window fit ${fitting.code} (${fitting.minDataDays}–${fitting.maxDataDays ?? 30}).`) };
+  if (!lowest || days === 0) return undefined;
+  return { entry: lowest, reason: fails('data-days', 'minutes-below-minimum', `${days} day(s) with device readings are fewer than the ${lowest.minDataDays} that ${lowest.code} needs.`) };
+}
+
+async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>, catalogue: Catalogue, now: Date): Promise<PeriodDecision[]> {
+  const { CarePlan, Observation, Encounter } = db.models;
+  const decisions: PeriodDecision[] = [];
+  for (const plan of await CarePlan.findAll({ where: { practitionerId: { [Op.ne]: null } }, limit: 1000 })) {
+    const { patientId } = plan;
+    const practitionerId = plan.practitionerId!;
+    const payer = await payerOf(db, config, patientId);
+    const facts = periodFacts(patientId, practitionerId, true, payer);
+    const shared = (entry: CatalogueEntry) => [consent(facts, entry, 0), payerAgreement(facts, entry, 0)];
+
+    // Device supply: 30-day windows from the first device reading; the last completed one.
+    const first = await Observation.findOne({ where: { patientId, entryMethod: 'device' }, order: [['effectiveAt', 'ASC']] });
+    if (first) {
+      const origin = Date.UTC(first.effectiveAt.getUTCFullYear(), first.effectiveAt.getUTCMonth(), first.effectiveAt.getUTCDate());
+      const completed = Math.floor((now.getTime() - origin) / (30 * DAY));
+      if (completed >= 1) {
+        const start = new Date(origin + (completed - 1) * 30 * DAY);
+        const end = new Date(start.getTime() + 30 * DAY);
+        const readings = await Observation.findAll({
+          where: { patientId, entryMethod: 'device', effectiveAt: { [Op.gte]: start, [Op.lt]: end } }, attributes: ['id', 'effectiveAt'], order: [['effectiveAt', 'ASC']],
+        });
+        const days = new Set(readings.map((r) => isoDate(r.effectiveAt))).size;
+        const decided = deviceDecision(family(catalogue, 'rpm-device', config, isoDate(start)), days);
+        if (decided) {
+          decisions.push({
+            patientId, practitionerId, entry: decided.entry, start, end, reasons: [decided.reason, ...shared(decided.entry)],
+            inputs: { dataDays: days, readings: readings.length }, minutes: null, evidence: readings.slice(0, 30).map((r) => `Observation/${r.id}`),
+          });
+        }
+      }
+    }
+
+    // Treatment management: the previous calendar month's connected minutes with the monitoring doctor.
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const visits = await Encounter.findAll({
+      where: { patientId, practitionerId, encounterClass: 'VR', status: 'finished', periodStart: { [Op.gte]: start, [Op.lt]: end }, appointmentId: { [Op.ne]: null } },
+    });
+    let minutes = 0;
+    for (const visit of visits) minutes += await connectedMinutes(db, visit.appointmentId!, now);
+    const management = family(catalogue, 'rpm-management', config, isoDate(start)).find((e) => e.addOnTo.length === 0);
+    if (management && minutes > 0) {
+      const monthFacts = { ...facts, connectedMinutes: minutes };
+      decisions.push({
+        patientId, practitionerId, entry: management, start, end, reasons: [minutesMinimum(monthFacts, management, minutes), ...shared(management)],
+        inputs: { interactiveMinutes: minutes, visits: visits.map((v) => v.id) }, minutes, evidence: visits.map((v) => `Encounter/${v.id}`),
+      });
+    }
+  }
+  return decisions;
+}
+
+function periodChargeItem(decision: PeriodDecision, billable: boolean, reasons: RuleResult[], catalogueVersion: string, now: Date): ChargeItem {
+  const { entry } = decision;
+  return {
+    resourceType: 'ChargeItem',
+    identifier: [{ system: CHARGE_IDENTIFIER_SYSTEM, value: `${decision.patientId}:${entry.code}:${isoDate(decision.start)}` }],
+    status: billable ? 'billable' : 'not-billable',
+    code: { coding: [{ system: entry.system, code: entry.code, display: entry.description }] },
+    subject: { reference: `Patient/${decision.patientId}` },
+    occurrencePeriod: { start: decision.start.toISOString(), end: decision.end.toISOString() },
+    performer: [{ actor: { reference: `Practitioner/${decision.practitionerId}` } }],
+    quantity: { value: 1 },
+    ...(entry.price ? { priceOverride: { value: entry.price.value, currency: entry.price.currency as 'USD' } } : {}),
+    enteredDate: now.toISOString(),
+    ...(decision.evidence.length ? { supportingInformation: decision.evidence.map((reference) => ({ reference })) } : {}),
+    extension: [{
+      url: BILLING_DECISION_EXTENSION,
+      extension: [
+        { url: 'ruleVersion', valueString: RULE_VERSION },
+        { url: 'catalogueVersion', valueString: catalogueVersion },
+        ...(decision.minutes === null ? [] : [{ url: 'minutes', valueInteger: decision.minutes }, { url: 'minutesSource', valueCode: 'video-session' }]),
+        ...reasons.map((r) => ({ url: 'reason', valueCoding: { system: REASON_SYSTEM, code: r.code, display: `${r.rule}: ${r.display}` } })),
+        { url: 'inputs', valueString: JSON.stringify(decision.inputs) },
+      ],
+    }],
+  };
+}
+
+const sameDecision = (a: ChargeItem, b: ChargeItem) => a.status === b.status
+  && JSON.stringify(a.extension?.[0]?.extension?.filter((e) => e.url !== 'ruleVersion')) === JSON.stringify(b.extension?.[0]?.extension?.filter((e) => e.url !== 'ruleVersion'));
+
+/** One run of the loop: every completed window's period charges, each in its own transaction. Returns the ids written. */
+export async function chargeMonitoringPeriods(node: { db: Database; config: Config }, now = new Date()): Promise<string[]> {
+  const { db, config } = node;
+  await prepareCharging();
+  const catalogue = await currentCatalogue(db, config);
+  const written: string[] = [];
+  for (const decision of await monitoringDecisions(db, config, catalogue, now)) {
+    const id = chargeItemIdOf(`${decision.patientId}:${decision.entry.code}:${isoDate(decision.start)}`);
+    await db.transaction(async (tx) => {
+      const ctx = { db, caller: PERIOD_LOOP, config, baseUrl: `${config.publicBaseUrl}/fhir`, tx };
+      let reasons = decision.reasons;
+      let billable = isBillable(reasons);
+      if (billable) {
+        const key = { patientId: decision.patientId, practitionerId: decision.practitionerId, code: decision.entry.code, modifiers: [], serviceDate: isoDate(decision.start) };
+        if (!(await claimChargeKey(db, key, id))) {
+          billable = false;
+          reasons = [...reasons, fails('duplicate', 'duplicate', `${decision.entry.code} was already billed for this patient for the period from ${key.serviceDate}.`)];
+        }
+      } else {
+        await releaseChargeKey(db, id);
+      }
+      const resource = periodChargeItem(decision, billable, reasons, catalogue.version, now);
+      const row = await loadRow(db, 'ChargeItem', id, tx);
+      if (row && sameDecision(JSON.parse(row.content) as ChargeItem, resource)) return;
+      if (row) await repository.update(ctx, 'ChargeItem', id, { ...resource, id });
+      else await repository.create(ctx, 'ChargeItem', resource, id);
+      written.push(id);
+    });
+  }
+  return written;
+}
+
+/** The housekeeping loop of period codes, started with the other loops (0 seconds = never). */
+export function startPeriodChargesLoop(node: { db: Database; config: Config }, onError: (error: unknown) => void): BackgroundWorker {
+  const seconds = node.config.billing.periodLoopSeconds;
+  if (seconds === 0) return { stop: async () => undefined };
+  return everyInterval(seconds * 1000, () => chargeMonitoringPeriods(node), onError);
+}

@@ -1,0 +1,102 @@
+import { Op } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { EncounterStatus } from '../../db/models/clinical.js';
+import type { NoteContactMode, VisitNoteStatus } from '../../db/models/consultations.js';
+import type { AppointmentStatus } from '../../db/models/scheduling.js';
+import type { Config } from '../config.js';
+import { eligibilityPolicy, followUpEligibility } from '../consultations/eligibility.js';
+import { NotFound } from '../http/errors.js';
+import { connectedMinutes } from '../video/session-log.js';
+
+/**
+ * Everything the billing rules know about one visit, read once (inside the finishing transaction) so that the
+ * rules themselves are pure functions of it. `inputs` of a ChargeItem is this object as JSON.
+ */
+export interface VisitFacts {
+  encounterId: string;
+  patientId: string;
+  practitionerId: string;
+  appointmentId: string | null;
+  visitStatus: EncounterStatus;
+  appointmentStatus: AppointmentStatus | null;
+  /** When the service was given (the visit's start, else its booking), and its date in UTC (yyyy-mm-dd). */
+  occurredAt: string;
+  serviceDate: string;
+  contactMode: NoteContactMode;
+  /** Whole minutes both sides were connected (video session log), 0 when they never were. */
+  connectedMinutes: number;
+  documentedMinutes: number | null;
+  /** Where the billed minutes come from: the video session log for a video visit, the signed note otherwise. */
+  minutesSource: 'video-session' | 'signed-note';
+  note: { id: string; status: VisitNoteStatus } | null;
+  eligibility: { eligible: boolean; reason: string | null; conditionId: string | null };
+  establishedPatient: boolean;
+  consentOnFile: boolean;
+  payer: { id: string; name: string; agreement: boolean } | null;
+  prescriptionLineIds: string[];
+  readingIds: string[];
+}
+
+/** Minutes the rules bill: connected minutes of a video visit; the note's documented minutes otherwise. */
+export const billedMinutes = (facts: VisitFacts): number =>
+  facts.minutesSource === 'video-session' ? facts.connectedMinutes : facts.documentedMinutes ?? 0;
+
+const THREE_YEARS_MS = 3 * 365.25 * 86_400_000;
+
+/** CMS: established = a professional service from this practice in the three years before (another finished visit of ours). */
+async function isEstablished(db: Database, patientId: string, encounterId: string, at: Date): Promise<boolean> {
+  const earlier = await db.models.Encounter.count({
+    where: {
+      patientId, id: { [Op.ne]: encounterId }, status: 'finished', source: null,
+      periodStart: { [Op.gte]: new Date(at.getTime() - THREE_YEARS_MS), [Op.lt]: at },
+    },
+  });
+  return earlier > 0;
+}
+
+/**
+ * The patient's active coverage and its payer. The one place billing reads Coverage: when Coverage moves onto the
+ * FHIR repository, this reads it there instead.
+ */
+export async function payerOf(db: Database, config: Pick<Config, 'billing'>, patientId: string): Promise<VisitFacts['payer']> {
+  const coverage = await db.models.Coverage.findOne({ where: { patientId, status: 'active' }, order: [['createdAt', 'ASC']] });
+  if (!coverage) return null;
+  const payer = await db.models.Organization.findByPk(coverage.payorId);
+  const agreed = config.billing.internetCarePayers;
+  const agreement = agreed.includes('*') || agreed.includes(coverage.payorId) || (payer?.identifier != null && agreed.includes(payer.identifier));
+  return { id: coverage.payorId, name: payer?.name ?? `Organization/${coverage.payorId}`, agreement };
+}
+
+export async function visitFacts(db: Database, config: Pick<Config, 'billing' | 'followUp'>, encounterId: string, now = new Date()): Promise<VisitFacts> {
+  const { Encounter, Appointment, VisitNote, CarePlan, Prescription, PrescriptionLine, Observation } = db.models;
+  const visit = await Encounter.findByPk(encounterId);
+  if (!visit || !visit.practitionerId) throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
+  const appointment = visit.appointmentId ? await Appointment.findByPk(visit.appointmentId) : null;
+  const note = await VisitNote.findOne({ where: { encounterId } });
+  const occurredAt = visit.periodStart ?? appointment?.start ?? visit.createdAt;
+  const contactMode: NoteContactMode = note?.contactMode ?? 'video';
+  const eligibility = await followUpEligibility(db, visit.patientId, { ...eligibilityPolicy(config), now: occurredAt });
+  const prescriptions = await Prescription.findAll({ where: { encounterId }, attributes: ['id'] });
+  const lines = prescriptions.length
+    ? await PrescriptionLine.findAll({ where: { prescriptionId: prescriptions.map((p) => p.id) }, attributes: ['id'], order: [['id', 'ASC']] })
+    : [];
+  const readings = await Observation.findAll({ where: { encounterId }, attributes: ['id'], order: [['id', 'ASC']], limit: 50 });
+  return {
+    encounterId, patientId: visit.patientId, practitionerId: visit.practitionerId, appointmentId: visit.appointmentId ?? null,
+    visitStatus: visit.status, appointmentStatus: appointment?.status ?? null,
+    occurredAt: occurredAt.toISOString(), serviceDate: occurredAt.toISOString().slice(0, 10),
+    contactMode,
+    connectedMinutes: visit.appointmentId ? await connectedMinutes(db, visit.appointmentId, now) : 0,
+    documentedMinutes: note?.documentedMinutes ?? null,
+    minutesSource: contactMode === 'video' ? 'video-session' : 'signed-note',
+    note: note ? { id: note.id, status: note.status } : null,
+    eligibility: eligibility.eligible
+      ? { eligible: true, reason: null, conditionId: eligibility.evidence.conditionId }
+      : { eligible: false, reason: eligibility.reason, conditionId: null },
+    establishedPatient: await isEstablished(db, visit.patientId, encounterId, occurredAt),
+    consentOnFile: (await CarePlan.count({ where: { patientId: visit.patientId } })) > 0,
+    payer: await payerOf(db, config, visit.patientId),
+    prescriptionLineIds: lines.map((l) => l.id),
+    readingIds: readings.map((r) => r.id),
+  };
+}
