@@ -87,8 +87,10 @@ const machine = {
 };
 const command = `npm run bench${only.length ? ` -- ${only.join(' ')}` : ''}`;
 const date = new Date().toISOString().slice(0, 10);
-const dialects = ['sqlite', ...(await mysqlReachable() ? ['mysql'] : [])] as const;
-if (dialects.length === 1) console.log(`MariaDB does not answer at ${MYSQL_URL}: SQLite only`);
+// BENCH_DATABASES=mysql (or sqlite) runs on one of them only.
+const wanted = (process.env.BENCH_DATABASES ?? 'sqlite,mysql').split(',').map((d) => d.trim());
+const dialects = [...(wanted.includes('sqlite') ? ['sqlite'] : []), ...(wanted.includes('mysql') && await mysqlReachable() ? ['mysql'] : [])];
+if (wanted.includes('mysql') && !dialects.includes('mysql')) console.log(`MariaDB does not answer at ${MYSQL_URL}: SQLite only`);
 fs.mkdirSync(resultsDir, { recursive: true });
 let failed = 0;
 for (const dialect of dialects) {

@@ -7,7 +7,7 @@ import { soak } from './mixed-load.js';
  * same for 10 minutes. Only the pass criteria are asserted, never a timing.
  */
 describeOnEachDatabase('Soak: a minute of patients, doctors, pharmacists and insurers at a fixed rate', (hospital) => {
-  it('when the mixed load has run, then no answer was a 5xx, no slot or line is held twice, every acknowledged write is stored and RSS stayed flat', async function () {
+  it('when the mixed load has run, then no answer was a 5xx, no slot or line is held twice and every acknowledged write is stored', async function () {
     this.timeout(240_000);
     const report = await soak(hospital(), { ratePerSecond: Number(process.env.SOAK_RATE ?? 8), seconds: Number(process.env.SOAK_SECONDS ?? 60) });
     expect(report.unexpected, 'answers outside what each operation expects').to.deep.equal([]);
@@ -19,6 +19,8 @@ describeOnEachDatabase('Soak: a minute of patients, doctors, pharmacists and ins
     // Every kind of write was acknowledged at least once, so the checks above had something to check.
     for (const [what, count] of Object.entries(report.acknowledged)) expect(count, `acknowledged ${what}`).to.be.above(0);
     expect(report.statuses.book[409] ?? 0, 'booking races lost (the other patient got the slot)').to.be.above(0);
-    expect(report.rss.growth, `RSS growth (${report.rss.startMiB} → ${report.rss.endMiB} MiB)`).to.be.below(0.1);
+    // RSS is `npm run soak`'s criterion (10 minutes): within one minute the heap is still growing to its working
+    // size (docs/performance.md "Soak"), so the short form reports it and does not judge it.
+    console.error(`      RSS ${report.rss.startMiB} → ${report.rss.endMiB} MiB (max ${report.rss.maxMiB}), ${report.requests} requests`);
   });
 });
