@@ -29,7 +29,8 @@ const SYNTHEA_DIR = process.env.SYNTHEA_DIR
 
 const ours = await startChildServer('hospital.ts');
 const medplum = await startChildServer('medplum.ts');
-const tokens = await ours.call<{ admin: string; doctor: string }>('tokens');
+// Access tokens expire (ACCESS_TOKEN_TTL): fresh ones before each figure, as a client would refresh them.
+let tokens = await ours.call<{ admin: string; doctor: string }>('tokens');
 const bare = await startChildServer('bare.ts', {
   BENCH_DATABASE_URL: await ours.call<string>('databaseUrl'), BENCH_PRACTITIONER_ID: await ours.call<string>('practitionerId'),
 });
@@ -58,6 +59,7 @@ const creating = (server: ChildServer, type: WorkloadType) => {
 
 const figures: Record<string, Figure> = {};
 async function measured(key: string, kase: string, name: string, server: ChildServer, next: () => LoadRequest) {
+  tokens = await ours.call<{ admin: string; doctor: string }>('tokens');
   figures[key] = await load(kase, name, server.url, next, CONNECTIONS, SECONDS);
   return figures[key];
 }
@@ -94,6 +96,7 @@ for (const type of types) {
 
 /** Both Synthea Bundles, POSTed to /fhir one after the other, after the directory entries they reference exist. */
 async function importSynthea(server: ChildServer): Promise<Figure> {
+  tokens = await ours.call<{ admin: string; doctor: string }>('tokens');
   const files = fs.readdirSync(SYNTHEA_DIR).filter((f) => f.endsWith('.json.gz')).sort();
   const bundles = files.map((f) => zlib.gunzipSync(fs.readFileSync(path.join(SYNTHEA_DIR, f))).toString());
   const references = new Set(bundles.flatMap((text) => [...text.matchAll(/"((?:Practitioner|Organization|Location)\?identifier=[^"|]+\|[^"]+)"/g)].map((m) => m[1])));

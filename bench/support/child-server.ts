@@ -72,5 +72,7 @@ export async function serveParent(
     }
   });
   process.once('SIGTERM', () => { void close().finally(() => process.exit(0)); });
+  // A parent that dies (a benchmark that threw) takes its servers with it.
+  process.once('disconnect', () => { void close().finally(() => process.exit(0)); });
   process.send!({ url: await listen() });
 }

@@ -44,14 +44,16 @@ export interface SoakReport {
   missingWrites: string[];
   acknowledged: Record<'bookings' | 'cancellations' | 'readings' | 'notes' | 'prescriptions' | 'dispensed', number>;
   rss: { startMiB: number; endMiB: number; maxMiB: number; growth: number };
-  /** From the node's request-duration histogram, over the whole run (upper bounds of the buckets reached). */
-  latency: { requests: number; p50Seconds: number; p99Seconds: number };
+  /** From the node's request-duration histogram, over the whole run: the bucket bounds, as text ("≤ 0.25 s", "> 10 s"). */
+  latency: { requests: number; p50: string; p99: string };
+  /** The most operations started and not yet finished at one 5-second sample: a node that falls behind the rate queues them. */
+  maxInFlight: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Which bucket bound (seconds) of a Prometheus histogram holds the q-quantile of all its requests. */
-function quantileOf(metrics: string, name: string, q: number): { count: number; bound: number } {
+function quantileOf(metrics: string, name: string, q: number): { count: number; bound: string } {
   const buckets = new Map<number, number>();
   for (const line of metrics.split('\n')) {
     const match = new RegExp(`^${name}_bucket\\{(.*)\\} (\\S+)$`).exec(line);
@@ -63,7 +65,7 @@ function quantileOf(metrics: string, name: string, q: number): { count: number; 
   const bounds = [...buckets.keys()].sort((a, b) => a - b);
   const count = buckets.get(Infinity) ?? 0;
   const bound = bounds.find((b) => buckets.get(b)! >= q * count) ?? Infinity;
-  return { count, bound };
+  return { count, bound: bound === Infinity ? `> ${bounds[bounds.length - 2]} s` : `≤ ${bound} s` };
 }
 
 export async function soak(hospital: TestNode, options: SoakOptions): Promise<SoakReport> {
@@ -216,6 +218,7 @@ async function run(hospital: TestNode, base: string, options: SoakOptions, log: 
   const started = Date.now();
   const running = new Set<Promise<unknown>>();
   let sampledAt = 0;
+  let maxInFlight = 0;
   let operationsStarted = 0;
   while (Date.now() - started < options.seconds * 1000) {
     const due = started + operationsStarted * intervalMs;
@@ -234,6 +237,7 @@ async function run(hospital: TestNode, base: string, options: SoakOptions, log: 
       sampledAt = Date.now();
       const text = await scrape();
       rssSamples.push({ at: Date.now() - started, mib: rssOf(text) });
+      maxInFlight = Math.max(maxInFlight, running.size);
       log(`  ${Math.round((Date.now() - started) / 1000)} s: ${operationsStarted} operations, ${requests} requests, ${running.size} in flight, RSS ${rssOf(text).toFixed(0)} MiB`);
     }
   }
@@ -283,6 +287,6 @@ async function run(hospital: TestNode, base: string, options: SoakOptions, log: 
       prescriptions: prescriptions.length, dispensed: dispensed.size,
     },
     rss: { startMiB: Math.round(start), endMiB: Math.round(end), maxMiB: Math.round(Math.max(...rssSamples.map((sample) => sample.mib))), growth: Number((end / start - 1).toFixed(3)) },
-    latency: { requests: p50.count, p50Seconds: p50.bound, p99Seconds: p99.bound },
+    latency: { requests: p50.count, p50: p50.bound, p99: p99.bound }, maxInFlight,
   };
 }

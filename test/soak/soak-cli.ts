@@ -29,5 +29,5 @@ const failures = [
 ].filter(Boolean);
 process.stdout.write(`${failures.length ? `SOAK FAILED: ${failures.join('; ')}` : `SOAK PASSED on ${dialect}: ${report.requests} requests, 0 × 5xx, 0 double bookings, 0 double dispenses, `
   + `every acknowledged write stored, RSS ${report.rss.startMiB} → ${report.rss.endMiB} MiB (${(report.rss.growth * 100).toFixed(1)} %), `
-  + `p50 ≤ ${report.latency.p50Seconds} s, p99 ≤ ${report.latency.p99Seconds} s`}\n`);
+  + `p50 ${report.latency.p50}, p99 ${report.latency.p99}, at most ${report.maxInFlight} operations in flight`}\n`);
 process.exit(failures.length ? 1 : 0);
