@@ -21,6 +21,7 @@ import { generateSigningKey, keyRing } from '../server/auth/keys.js';
 import { grantScopes } from '../server/auth/scopes.js';
 import { loadConfig } from '../server/config.js';
 import { AUDIT_INSERT, bareDriver, bareExpress, listen } from './support/fhir-bench.js';
+import { recordFigure } from './support/results.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hospital-morning-'));
@@ -85,6 +86,10 @@ async function run(url: string, connections: number, kinds: typeof morning) {
     }],
   });
   const over5s = result.latency.max > 5000 ? '(some)' : 0;
+  recordFigure({
+    case: `busy morning, ${connections} in flight`, server: kinds === morning ? 'ours' : 'bare', requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts,
+  });
   return `${result.requests.average.toFixed(0).padStart(6)} req/s  p50 ${String(result.latency.p50).padStart(4)} ms  p99 ${String(result.latency.p99).padStart(5)} ms`
     + `  max ${String(result.latency.max).padStart(5)} ms  non-2xx ${result.non2xx}  errors ${result.errors}  timeouts ${result.timeouts}  >5 s ${over5s}`;
 }

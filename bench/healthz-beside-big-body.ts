@@ -7,6 +7,7 @@
  */
 import './support/as-in-production.js';
 import autocannon from 'autocannon';
+import { recordFigure, recordRatio } from './support/results.js';
 
 process.env.BENCH_OBSERVATIONS ??= '1000'; // the stored rows do not matter here, the body does
 const { benchHospital, listen, DURATION_SECONDS } = await import('./support/fhir-bench.js');
@@ -56,5 +57,9 @@ for (const m of [loaded, bare]) {
 }
 console.log(`  1 MB Observations answered: ${[...statuses].map(([status, n]) => `${n} × ${status}`).join(', ')}`);
 console.log(`  max over baseline: ${loaded.max - bare.max} ms (target ≤ 100 ms)`);
+for (const [server, m] of [['ours', loaded], ['bare', bare]] as const) {
+  recordFigure({ case: `${m.label}: /healthz`, server, requestsPerSecond: Math.round(m.requests / DURATION_SECONDS), p50: m.p50, p99: m.p99, non2xx: m.non2xx, value: m.max, unit: 'ms max' });
+}
+recordRatio('healthz max beside 1 MB posts − alone (ms)', loaded.max - bare.max, '≤ 100', (v) => v <= 100);
 await app.close();
 await hospital.close();

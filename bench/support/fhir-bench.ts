@@ -20,6 +20,7 @@ import { buildApp } from '../../server/app.js';
 import { generateSigningKey, keyRing } from '../../server/auth/keys.js';
 import { grantScopes } from '../../server/auth/scopes.js';
 import { loadConfig } from '../../server/config.js';
+import { recordFigure, recordRatio } from './results.js';
 
 export const OBSERVATIONS = Number(process.env.BENCH_OBSERVATIONS ?? 100_000);
 export const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -168,4 +169,8 @@ export function report(title: string, app: Measured, baseline: Measured): void {
     console.log(`  ${m.label.padEnd(28)} ${m.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${String(m.p50).padStart(4)} ms   p99 ${String(m.p99).padStart(4)} ms   errors ${m.errors} non-2xx ${m.non2xx}`);
   }
   console.log(`  ratio app/baseline: ${(app.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}`);
+  for (const [server, m] of [['ours', app], ['bare', baseline]] as const) {
+    recordFigure({ case: title, server, requestsPerSecond: Math.round(m.requestsPerSecond), p50: m.p50, p99: m.p99, non2xx: m.non2xx, errors: m.errors });
+  }
+  recordRatio(`${title.split(':')[0]}: ours / bare`, app.requestsPerSecond / baseline.requestsPerSecond, 'report', () => true);
 }
