@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { QueryTypes, Transaction } from 'sequelize';
+import { openDatabase } from '../../db/connection.js';
+import { buildApp } from '../../server/app.js';
 import { lockPatient } from '../../server/appointments/locks.js';
 import { book, doctorWithSlots, freeSlotsOf, quickPatient } from '../support/appointments.js';
 import { mysqlUnavailableReason } from '../support/databases.js';
@@ -13,6 +15,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 describe('locks and lost races on MariaDB', function () {
   let hospital: TestNode;
+  /** A second instance on the same database whose lock waits end after 3 s (innodb_lock_wait_timeout follows TRANSACTION_TIMEOUT_MS). */
+  let impatient: TestNode;
   before(async function () {
     const reason = await mysqlUnavailableReason();
     if (reason && process.env.CI) throw new Error(`${reason} (the MySQL suites are mandatory in CI)`);
@@ -20,14 +24,20 @@ describe('locks and lost races on MariaDB', function () {
       console.error(`\n  SKIPPING "locks and lost races on MariaDB": ${reason}\n`);
       this.skip();
     }
-    // A lock wait ends after 5 s (innodb_lock_wait_timeout follows TRANSACTION_TIMEOUT_MS; seeding needs a few).
-    hospital = await startTestNode('mysql', { transactionTimeoutMs: 5_000 });
+    hospital = await startTestNode('mysql');
+    const config = { ...hospital.config, transactionTimeoutMs: 3_000 };
+    const db = await openDatabase(config.databaseUrl, { transactionTimeoutMs: config.transactionTimeoutMs });
+    impatient = { ...hospital, ...buildApp({ config, db, keys: hospital.node.keys }), db, config };
+  });
+  after(async () => {
+    await impatient?.db.close();
   });
 
-  /** The transactions of this connection's server that wait for a row lock now. */
+  /** The transactions on this test's database that wait for a row lock now (other suites share the server). */
   async function waitingTransactions(): Promise<number> {
     const [row] = await hospital.db.sequelize.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'", { type: QueryTypes.SELECT });
+      `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+       WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()`, { type: QueryTypes.SELECT });
     return Number(row.n);
   }
 
@@ -55,9 +65,11 @@ describe('locks and lost races on MariaDB', function () {
       await sequelize.query('UPDATE slots SET status = status WHERE id = ?', { replacements: [slot.id], transaction: other });
 
       // The booking locks its patient, then waits for the slot; the other writer then wants the patient: a deadlock.
-      const answer = book(hospital, patient.token, slot.id).then((res) => res);
-      while (await waitingTransactions() === 0) await sleep(20);
-      await sequelize.query('UPDATE patients SET bookingLock = bookingLock + 1 WHERE id = ?', { replacements: [patient.patientId], transaction: other });
+      // (Once it is seen waiting; should it lose its lock wait first, it loses the same way: lock waits to the end.)
+      let answered = false;
+      const answer = book(impatient, patient.token, slot.id).then((res) => { answered = true; return res; });
+      while (!answered && await waitingTransactions() === 0) await sleep(20);
+      if (!answered) await sequelize.query('UPDATE patients SET bookingLock = bookingLock + 1 WHERE id = ?', { replacements: [patient.patientId], transaction: other });
       // The booking was the victim; its retries now wait for the patient the other writer holds, until the lock wait ends.
       const res = await answer;
 
