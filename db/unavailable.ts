@@ -24,3 +24,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return LOST_CONNECTION_CODES.has(original?.code ?? '') || LOST_CONNECTION_ERRNOS.has(original?.errno ?? 0)
     || CLOSED_CONNECTION.test(original?.message ?? '');
 }
+
+/** MySQL's numbers for "another transaction won": deadlock (a Galera certification conflict too), lock wait timeout; TiDB's write conflict. */
+const BUSY_ERRNOS = new Set([1213, 1205, 9007]);
+const BUSY_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+/**
+ * Whether a database error means "other transactions held what this one needed" (a deadlock, a lock wait
+ * timeout, a serialization failure): `db.transaction` already ran the work again, and it lost each time. Nothing
+ * was saved and nothing is wrong with the request; answered 503 `database-busy` with Retry-After.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  if (!(error instanceof DatabaseError)) return false;
+  const original = (error as { original?: { code?: string; errno?: number; sqlState?: string } }).original;
+  return BUSY_CODES.has(original?.code ?? '') || BUSY_ERRNOS.has(original?.errno ?? 0) || original?.sqlState === '40001';
+}

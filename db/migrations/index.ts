@@ -19,6 +19,7 @@ import { notificationInbox } from './0170-notification-inbox.js';
 import { fhirSearchComposites } from './0190-fhir-search-composites.js';
 import { billingCharges } from './0200-billing-charges.js';
 import { domainActRecords } from './0220-domain-act-records.js';
+import { bookingLocks } from './0240-booking-locks.js';
 
 export interface Migration {
   name: string;
@@ -37,4 +38,5 @@ export const migrations: Migration[] = [
   fhirSearchComposites,
   billingCharges,
   domainActRecords,
+  bookingLocks,
 ];

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ConnectionError, TimeoutError } from 'sequelize';
 import { WriterTimeout } from '../../db/connection.js';
-import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { isDatabaseBusy, isDatabaseUnavailable } from '../../db/unavailable.js';
 import {
   DomainError, InternalError, type ErrorDetail, Invalid, MethodNotAllowed, NotFound, PayloadTooLarge, TooManyRequests, Unavailable,
   UnsupportedMediaType,
@@ -31,6 +31,10 @@ const DATABASE_RETRY_AFTER_SECONDS = 2;
 function fromDatabase(error: unknown): DomainError | undefined {
   if (error instanceof WriterTimeout) {
     return new Unavailable('database-busy', 'The change took too long and was not saved. Try again in a moment.', [],
+      { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+  }
+  if (isDatabaseBusy(error)) {
+    return new Unavailable('database-busy', 'Other changes to the same records got in the way and this one was not saved. Try again in a moment.', [],
       { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
   }
   if (error instanceof ConnectionError || error instanceof TimeoutError) {

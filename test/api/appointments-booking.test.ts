@@ -2,6 +2,7 @@ import http from 'node:http';
 import { expect } from 'chai';
 import request from 'supertest';
 import { book, doctorWithSlots, eligiblePatient, freeSlotsOf, quickPatient, quickPatients, slotAt } from '../support/appointments.js';
+import { adminToken } from '../support/consultations.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
 describeOnEachDatabase('booking an appointment', (hospital) => {
@@ -81,6 +82,26 @@ describeOnEachDatabase('booking an appointment', (hospital) => {
     const results = await Promise.all([...slots, ...slots, ...slots].map((s) => book(hospital(), patient.token, s.id)));
     expect(results.filter((r) => r.status === 201)).to.have.length(1);
     expect(await hospital().db.models.Appointment.count({ where: { patientId: patient.patientId, status: 'booked' } })).to.equal(1);
+  });
+
+  it('when a patient and an admin on her behalf book two doctors for the same time at once, then one is booked and the other gets 409 overlapping-appointment, in each of five rounds', async () => {
+    const [doctorA, doctorB] = [await doctorWithSlots(hospital()), await doctorWithSlots(hospital())];
+    const admin = await adminToken(hospital());
+    const slotsA = await freeSlotsOf(hospital(), doctorA.practitionerId);
+    const slotsB = await freeSlotsOf(hospital(), doctorB.practitionerId);
+    for (const slotA of slotsA.slice(0, 5)) {
+      const patient = await quickPatient(hospital());
+      const slotB = slotsB.find((s) => s.start.getTime() === slotA.start.getTime())!;
+      const results = await Promise.all([
+        book(hospital(), patient.token, slotA.id),
+        request(hospital().app).post('/api/appointments').auth(admin, { type: 'bearer' }).send({ slotId: slotB.id, visitType: 'in-person', patientId: patient.patientId }),
+      ]);
+      expect(results.map((r) => r.status).sort()).to.deep.equal([201, 409]);
+      expect(results.find((r) => r.status === 409)!.body.code).to.equal('overlapping-appointment');
+      expect(await hospital().db.models.Appointment.count({ where: { patientId: patient.patientId, status: 'booked' } })).to.equal(1);
+      const lost = results[0].status === 409 ? slotA : slotB;
+      expect((await hospital().db.models.Slot.findByPk(lost.id, { rejectOnEmpty: true })).status).to.equal('free');
+    }
   });
 
   it('when bob (no in-person diagnosis) books a video follow-up, then 422 tells him to book an in-person first visit and names what is missing', async () => {
