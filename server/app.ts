@@ -26,6 +26,7 @@ import { patientRoutes } from './patients/routes.js';
 import { prescriptionFhirRoutes } from './prescriptions/fhir-routes.js';
 import { prescriptionRoutes } from './prescriptions/routes.js';
 import { videoRoutes } from './video/routes.js';
+import { claimsRoutes } from './billing/claims-routes.js';
 
 export interface AppParts {
   config: Config;
@@ -77,6 +78,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(prescriptionRoutes(node));
   app.use(videoRoutes(node));
   app.use(notificationRoutes(node));
+  app.use(claimsRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

@@ -16,6 +16,7 @@ import { diagnosticReports } from './0090-diagnostic-reports.js';
 import { refreshTokenScope } from './0120-refresh-token-scope.js';
 import { fhirRepository } from './0150-fhir-repository.js';
 import { notificationInbox } from './0170-notification-inbox.js';
+import { payers } from './0210-payers.js';
 
 export interface Migration {
   name: string;
@@ -31,4 +32,5 @@ export const migrations: Migration[] = [
   refreshTokenScope,
   fhirRepository,
   notificationInbox,
+  payers,
 ];
