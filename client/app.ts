@@ -4,6 +4,8 @@
  */
 import { api } from './api.js';
 import { bookFollowUp } from './appointments/book-follow-up.js';
+import { insurerBilling } from './billing/insurer-billing.js';
+import { patientBilling } from './billing/patient-billing.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
 import { disputeDesk } from './disputes/dispute-desk.js';
 import { patientDisputes } from './disputes/patient-disputes.js';
@@ -33,8 +35,9 @@ const roleHome = document.querySelector<HTMLElement>('#role-home')!;
 const HOMES: Record<string, () => HTMLElement[]> = {
   patient: () => [
     notificationList('patient'), patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(),
-    patientDisputes(),
+    patientDisputes(), patientBilling(),
   ],
+  insurer: () => [insurerBilling()],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
   doctor: doctorHome,
   admin: adminHome,
