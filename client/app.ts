@@ -4,6 +4,7 @@
  */
 import { api } from './api.js';
 import { bookFollowUp } from './appointments/book-follow-up.js';
+import { adminBilling } from './billing/admin-billing.js';
 import { insurerBilling } from './billing/insurer-billing.js';
 import { patientBilling } from './billing/patient-billing.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
@@ -56,7 +57,7 @@ function doctorHome(): HTMLElement[] {
 /** The admin's desk: disputes to review and resolve, and the critical alerts escalated to the hospital. */
 function adminHome(): HTMLElement[] {
   const patients = patientDirectory();
-  return [...disputeDesk(patients), escalatedAlerts(patients)];
+  return [...disputeDesk(patients), escalatedAlerts(patients), adminBilling()];
 }
 
 async function showHome(): Promise<void> {
