@@ -4,6 +4,9 @@
  */
 import { api } from './api.js';
 import { bookFollowUp } from './appointments/book-follow-up.js';
+import { adminBilling } from './billing/admin-billing.js';
+import { insurerBilling } from './billing/insurer-billing.js';
+import { patientBilling } from './billing/patient-billing.js';
 import { patientAppointments } from './appointments/patient-appointments.js';
 import { disputeDesk } from './disputes/dispute-desk.js';
 import { patientDisputes } from './disputes/patient-disputes.js';
@@ -33,8 +36,9 @@ const roleHome = document.querySelector<HTMLElement>('#role-home')!;
 const HOMES: Record<string, () => HTMLElement[]> = {
   patient: () => [
     notificationList('patient'), patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(),
-    patientDisputes(),
+    patientDisputes(), patientBilling(),
   ],
+  insurer: () => [insurerBilling()],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
   doctor: doctorHome,
   admin: adminHome,
@@ -53,7 +57,7 @@ function doctorHome(): HTMLElement[] {
 /** The admin's desk: disputes to review and resolve, and the critical alerts escalated to the hospital. */
 function adminHome(): HTMLElement[] {
   const patients = patientDirectory();
-  return [...disputeDesk(patients), escalatedAlerts(patients)];
+  return [...disputeDesk(patients), escalatedAlerts(patients), adminBilling()];
 }
 
 async function showHome(): Promise<void> {

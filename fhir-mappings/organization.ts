@@ -4,7 +4,9 @@ import type { Organization, OrganizationKind } from '../db/models/people.js';
 import { compact, IssueCollector, metaOf, requiredString } from './common.js';
 
 export type OrganizationRow = InferAttributes<Organization>;
-export type OrganizationFields = Pick<OrganizationRow, 'name' | 'kind' | 'identifier'>;
+export type OrganizationFields = Pick<OrganizationRow, 'name' | 'kind' | 'identifier'> & { internetCareAgreement?: boolean };
+/** A payer's internet-care agreement with this hospital (docs/billing.md "Payers"), valueBoolean. */
+export const INTERNET_CARE_AGREEMENT = 'https://internet-hospital.dev/fhir/StructureDefinition/internet-care-agreement';
 
 export const ORGANIZATION_TYPE = 'http://terminology.hl7.org/CodeSystem/organization-type';
 /** Our own finer kind (the R4 organization-type has no "pharmacy"). */
@@ -19,6 +21,7 @@ export function toOrganizationResource(row: OrganizationRow): FhirOrganization {
     resourceType: 'Organization' as const,
     id: row.id,
     meta: metaOf(row),
+    extension: row.kind === 'payer' ? [{ url: INTERNET_CARE_AGREEMENT, valueBoolean: Boolean(row.internetCareAgreement) }] : undefined,
     identifier: row.identifier ? [{ system: ORGANIZATION_IDENTIFIER, value: row.identifier }] : undefined,
     active: true,
     type: [{ coding: [{ system: ORGANIZATION_TYPE, code: R4_TYPE[row.kind] }, { system: ORGANIZATION_KIND, code: row.kind }] }],
@@ -36,5 +39,6 @@ export function fromOrganizationResource(resource: FhirOrganization): Organizati
   if (!KINDS.includes(kind)) issues.add('Organization.type', `our kind must be one of ${KINDS.join(', ')}`);
   const identifier = resource.identifier?.find((i) => i.system === ORGANIZATION_IDENTIFIER)?.value ?? null;
   issues.throwIfAny();
-  return { name, kind, identifier };
+  const agreement = resource.extension?.find((e) => e.url === INTERNET_CARE_AGREEMENT)?.valueBoolean;
+  return { name, kind, identifier, ...(agreement !== undefined ? { internetCareAgreement: agreement } : {}) };
 }

@@ -27,6 +27,7 @@ import { prescriptionFhirRoutes } from './prescriptions/fhir-routes.js';
 import { prescriptionRoutes } from './prescriptions/routes.js';
 import { videoRoutes } from './video/routes.js';
 import { billingRoutes } from './billing/routes.js';
+import { claimsRoutes } from './billing/claims-routes.js';
 
 export interface AppParts {
   config: Config;
@@ -79,6 +80,7 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(videoRoutes(node));
   app.use(notificationRoutes(node));
   app.use(billingRoutes(node));
+  app.use(claimsRoutes(node));
   app.use(express.static(config.clientDir, { index: 'index.html', fallthrough: true }));
 
   app.use(unknownRoute());

@@ -18,6 +18,7 @@ import { fhirRepository } from './0150-fhir-repository.js';
 import { notificationInbox } from './0170-notification-inbox.js';
 import { fhirSearchComposites } from './0190-fhir-search-composites.js';
 import { billingCharges } from './0200-billing-charges.js';
+import { payers } from './0210-payers.js';
 import { domainActRecords } from './0220-domain-act-records.js';
 import { bookingLocks } from './0240-booking-locks.js';
 
@@ -37,6 +38,7 @@ export const migrations: Migration[] = [
   notificationInbox,
   fhirSearchComposites,
   billingCharges,
+  payers,
   domainActRecords,
   bookingLocks,
 ];

@@ -11,6 +11,8 @@ export class Partner extends Model<InferAttributes<Partner>, InferCreationAttrib
   declare fhirBaseUrl: string;
   declare jwksUrl: string;
   declare active: CreationOptional<boolean>;
+  /** Set when the client is a payer's claims system: it acts as that payer Organization (migration 0210). */
+  declare payorId: CreationOptional<string | null>;
   declare versionId: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -192,7 +194,8 @@ export function defineConsultations(sequelize: Sequelize) {
   const PartnerModel = fresh(Partner);
   PartnerModel.init({
     id, name: text(200), fhirBaseUrl: { ...text(255), unique: true }, jwksUrl: text(255),
-    active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true }, versionId, ...timestamps,
+    active: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+    payorId: { type: DataTypes.STRING(64), allowNull: true }, versionId, ...timestamps,
   }, { sequelize, tableName: 'partners' });
 
   const ConsentModel = fresh(Consent);

@@ -12,6 +12,8 @@ export class Organization extends Model<InferAttributes<Organization>, InferCrea
   declare kind: OrganizationKind;
   /** A national or payer identifier (e.g. an NPI, a payer id); unique when present. */
   declare identifier: string | null;
+  /** A payer's internet-care agreement with this hospital (migration 0210; docs/billing.md "Payers"). */
+  declare internetCareAgreement?: CreationOptional<boolean>;
   declare versionId: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -68,6 +70,7 @@ export function definePeople(sequelize: Sequelize) {
     name: { type: DataTypes.STRING(200), allowNull: false },
     kind: { type: DataTypes.STRING(16), allowNull: false },
     identifier: { type: DataTypes.STRING(64), allowNull: true, unique: true },
+    internetCareAgreement: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
     versionId: versionColumn,
     ...timestampColumns,
   }, { sequelize, tableName: 'organizations' });

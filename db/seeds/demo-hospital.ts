@@ -27,7 +27,7 @@ export async function seedDemoHospital(db: Database, password: string, now = new
     if ((await m.User.count({ transaction })) > 0) return false;
     const id = () => crypto.randomUUID();
     const hospital = await m.Organization.create({ id: id(), name: 'Demo Hospital', kind: 'hospital', identifier: 'demo-hospital' }, { transaction });
-    const payer = await m.Organization.create({ id: id(), name: 'Demo Health Insurance', kind: 'payer', identifier: 'demo-payer' }, { transaction });
+    const payer = await m.Organization.create({ id: id(), name: 'Demo Health Insurance', kind: 'payer', identifier: 'demo-payer', internetCareAgreement: true }, { transaction });
     const chen = await m.Practitioner.create({
       id: id(), givenName: 'Wei', familyName: 'Chen', organizationId: hospital.id,
       specialtyCode: '419192003', specialtyDisplay: 'Internal medicine',

@@ -91,11 +91,16 @@ export function careCondition(db: Database, caller: Caller, column: string): str
  */
 const BILLING_TYPES = ['Claim', 'ClaimResponse', 'ChargeItem', 'ExplanationOfBenefit'];
 const INSURER_TYPES = ['Patient', 'Coverage', ...BILLING_TYPES];
+/**
+ * The insurer's one write: its answer to a claim, and the ExplanationOfBenefit that billing/claim-responses.ts
+ * writes from it on its behalf (its tokens' scopes allow ClaimResponse.write only, so it never posts an EOB itself).
+ */
+const INSURER_WRITES = ['ClaimResponse', 'ExplanationOfBenefit'];
 const ROLE_TYPES: Record<Role, Record<AccessMode, readonly string[]>> = {
   patient: { read: ['*'], write: ['*'] },
   doctor: { read: ['*'], write: ['*'] },
   system: { read: ['*'], write: ['*'] },
-  insurer: { read: INSURER_TYPES, write: INSURER_TYPES },
+  insurer: { read: INSURER_TYPES, write: INSURER_WRITES },
   // Nor does the admin write clinical content: a write answers with the stored record, and a conditional create
   // with the match it found, so writing is reading. Clinical records come from the patient's doctors.
   // The hospital's billing is the admin's: charges and claims, read and written; the payer's answers, read.
@@ -110,4 +115,41 @@ const ROLE_TYPES: Record<Role, Record<AccessMode, readonly string[]>> = {
 export function roleReachesType(role: Role, resourceType: string, mode: AccessMode = 'read'): boolean {
   const types = ROLE_TYPES[role][mode];
   return types.includes('*') || types.includes(resourceType);
+}
+
+/**
+ * Minimum necessary for a payer (issue 13): an insurer reads a clinical record only as the evidence of a claim
+ * made to it, and only while that claim is open. The evidence is what the claim's charges name in
+ * `ChargeItem.supportingInformation` (docs/billing.md "What insurers see"); the claim is open while its status is
+ * `active` and no ClaimResponse with outcome `complete` or `error` answers it. Everything else clinical stays
+ * closed to insurers (ROLE_TYPES): /api never serves it to them, /fhir only through claimEvidenceSql.
+ */
+const EVIDENCE_TYPES = ['Encounter', 'Condition', 'Observation', 'DiagnosticReport', 'DocumentReference', 'MedicationRequest', 'Procedure',
+  'Communication', 'Task'];
+
+/** Whether the caller reads records of this type only as the evidence of an open claim (an insurer, a clinical type). */
+export function readsOnlyAsClaimEvidence(role: Role, resourceType: string, mode: AccessMode = 'read'): boolean {
+  return role === 'insurer' && mode === 'read' && EVIDENCE_TYPES.includes(resourceType);
+}
+
+/** A subquery of one column, `id`: the records of `resourceType` that open claims to the caller's organization name as evidence. */
+export function claimEvidenceSql(db: Database, caller: Caller, resourceType: string): string {
+  const escape = (value: string) => db.sequelize.escape(value);
+  const payer = escape(caller.organizationId ?? '');
+  return 'SELECT ev.targetId AS id FROM fhir_references ins'
+    + ' JOIN fhir_tokens st ON st.resourceId = ins.resourceId AND st.resourceType = \'Claim\' AND st.code = \'status\' AND st.value = \'active\''
+    + ' JOIN fhir_references ci ON ci.resourceId = ins.resourceId AND ci.resourceType = \'Claim\' AND ci.code = \'charge-item\''
+    + ' JOIN fhir_references ev ON ev.resourceId = ci.targetId AND ev.resourceType = \'ChargeItem\' AND ev.code = \'supporting-information\''
+    + ` WHERE ins.resourceType = 'Claim' AND ins.code = 'insurer' AND ins.targetType = 'Organization' AND ins.targetId = ${payer}`
+    + ` AND ci.targetType = 'ChargeItem' AND ev.targetType = ${escape(resourceType)}`
+    + ' AND NOT EXISTS (SELECT 1 FROM fhir_references rq JOIN fhir_tokens oc ON oc.resourceId = rq.resourceId'
+    + ' AND oc.resourceType = \'ClaimResponse\' AND oc.code = \'outcome\' AND oc.value IN (\'complete\', \'error\')'
+    + ' WHERE rq.resourceType = \'ClaimResponse\' AND rq.code = \'request\' AND rq.targetType = \'Claim\' AND rq.targetId = ins.resourceId)';
+}
+
+/** The row check of claimEvidenceSql. */
+export async function isClaimEvidence(db: Database, caller: Caller, resourceType: string, id: string): Promise<boolean> {
+  const hits = await db.sequelize.query(`SELECT 1 AS hit FROM (${claimEvidenceSql(db, caller, resourceType)}) evidence WHERE evidence.id = :id LIMIT 1`,
+    { replacements: { id }, type: QueryTypes.SELECT });
+  return hits.length > 0;
 }

@@ -16,6 +16,8 @@ export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type
 export const SYSTEM_SCOPES = ['system/*.read'];
 /** Asked for explicitly: a partner pharmacy looks up, accepts, gives back and closes our prescriptions (Task operations). */
 export const DISPENSING_SCOPE = 'system/Task.write';
+/** A payer's claims system also posts its answers to claims (billing/claim-responses.ts). */
+export const CLAIM_RESPONSE_SCOPE = 'system/ClaimResponse.write';
 const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 
 export interface ClientAssertionDeps {
@@ -98,14 +100,19 @@ export async function clientAssertionGrant(
   }
   await spendJti(deps, partner.id, claims.jti, new Date(claims.exp * 1000));
 
-  const requested = input.scope?.trim() ? input.scope.trim().split(/\s+/) : SYSTEM_SCOPES;
-  const scopes = requested.filter((s) => /^system\/(\*|[A-Z][A-Za-z]+)\.read$/.test(s) || s === DISPENSING_SCOPE);
-  if (scopes.length === 0) throw new Invalid('invalid-scope', `A partner system client may only ask for system/<Type>.read scopes and ${DISPENSING_SCOPE}.`);
+  // A payer's claims system acts as that payer: the insurer role, its members' billing (auth/care-relationship.ts).
+  const payer = partner.payorId ?? null;
+  const writeScope = payer ? CLAIM_RESPONSE_SCOPE : DISPENSING_SCOPE;
+  const requested = input.scope?.trim() ? input.scope.trim().split(/\s+/) : payer ? [...SYSTEM_SCOPES, CLAIM_RESPONSE_SCOPE] : SYSTEM_SCOPES;
+  const scopes = requested.filter((s) => /^system\/(\*|[A-Z][A-Za-z]+)\.read$/.test(s) || s === writeScope);
+  if (scopes.length === 0) throw new Invalid('invalid-scope', `A partner system client may only ask for system/<Type>.read scopes and ${writeScope}.`);
+  const role = payer ? 'insurer' : 'system';
+  const org = payer ?? partner.id;
   const access = deps.tokens.issueAccessToken({
-    sub: `partner:${partner.id}`, role: 'system', patient: null, practitioner: null, org: partner.id, scope: scopes.join(' '),
+    sub: `partner:${partner.id}`, role, patient: null, practitioner: null, org, scope: scopes.join(' '),
   });
   await recordAudit(deps.db, {
-    ...origin, userId: `partner:${partner.id}`, role: 'system', patientId: null, practitionerId: null, organizationId: partner.id, scopes,
+    ...origin, userId: `partner:${partner.id}`, role, patientId: null, practitionerId: null, organizationId: org, scopes,
   }, { action: 'E', activity: 'system-token-issued', resourceType: 'Organization', resourceId: partner.id });
   return { access_token: access, token_type: 'Bearer', expires_in: deps.tokens.accessTtlSeconds, scope: scopes.join(' ') };
 }

@@ -7,7 +7,7 @@ export const ROLE_SCOPES: Record<Role, string[]> = {
   patient: ['patient/*.read', 'patient/*.write'],
   doctor: ['user/*.read', 'user/*.write'],
   pharmacist: ['user/*.read', 'user/*.write'],
-  insurer: ['user/*.read'],
+  insurer: ['user/*.read', 'user/ClaimResponse.write'],
   admin: ['user/*.read', 'user/*.write'],
   system: ['system/*.read'],
 };

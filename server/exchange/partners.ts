@@ -11,6 +11,8 @@ export interface PartnerInput {
   name: string;
   fhirBaseUrl: string;
   jwksUrl: string;
+  /** A payer Organization: the client is that payer's claims system, not a hospital (docs/billing.md "Payers"). */
+  payorId?: string;
 }
 
 export interface PartnerView {
@@ -20,10 +22,12 @@ export interface PartnerView {
   jwksUrl: string;
   active: boolean;
   registeredAt: string;
+  payorId?: string;
 }
 
 export const partnerView = (p: Partner): PartnerView => ({
   id: p.id, name: p.name, fhirBaseUrl: p.fhirBaseUrl, jwksUrl: p.jwksUrl, active: p.active, registeredAt: p.createdAt.toISOString(),
+  ...(p.payorId ? { payorId: p.payorId } : {}),
 });
 
 export const trimSlash = (url: string) => url.replace(/\/+$/, '');
@@ -31,10 +35,14 @@ export const trimSlash = (url: string) => url.replace(/\/+$/, '');
 /** An admin registers a partner hospital node; its FHIR base URL identifies it (one registration each). */
 export async function registerPartner(db: Database, caller: Caller, input: PartnerInput): Promise<PartnerView> {
   if (caller.role !== 'admin') throw new Forbidden('wrong-role', 'Only an admin registers partner hospitals.');
+  if (input.payorId) {
+    const payer = await db.models.Organization.findByPk(input.payorId);
+    if (payer?.kind !== 'payer') throw new NotFound('payer-not-found', `No payer Organization with id ${input.payorId}.`);
+  }
   try {
     return await db.transaction(async (tx) => {
       const partner = await db.models.Partner.create({
-        id: crypto.randomUUID(), name: input.name, fhirBaseUrl: trimSlash(input.fhirBaseUrl), jwksUrl: input.jwksUrl,
+        id: crypto.randomUUID(), name: input.name, fhirBaseUrl: trimSlash(input.fhirBaseUrl), jwksUrl: input.jwksUrl, payorId: input.payorId ?? null,
       }, { transaction: tx });
       await recordVersion(db, 'Organization', partner, tx);
       await recordAudit(db, caller, { action: 'C', activity: 'partner-registered', resourceType: 'Organization', resourceId: partner.id }, tx);

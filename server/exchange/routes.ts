@@ -11,7 +11,11 @@ import { pullPartnerRecords } from './pull.js';
 import { findPartner, listPartners, partnerView, registerPartner } from './partners.js';
 
 const httpUrl = z.url({ protocol: /^https?$/ }).max(255);
-const partnerInput = z.object({ name: z.string().trim().min(1).max(200), fhirBaseUrl: httpUrl, jwksUrl: httpUrl });
+const partnerInput = z.object({
+  name: z.string().trim().min(1).max(200), fhirBaseUrl: httpUrl, jwksUrl: httpUrl,
+  // A payer's claims system: it signs in as that payer (docs/billing.md "Payers").
+  payorId: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'a payer Organization id').optional(),
+});
 const consentInput = z.object({ partnerId: idInput, partnerPatientId: idInput.optional() });
 
 /** Partner hospitals (admin registers them) and the patient's consent to fetch records from each. */

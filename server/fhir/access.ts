@@ -1,6 +1,6 @@
-import type { WhereOptions } from 'sequelize';
+import { literal, Op, type WhereOptions } from 'sequelize';
 import { recordAudit, type AuditEntry } from '../audit/audit-log.js';
-import { careFilter, isInCare } from '../auth/care-relationship.js';
+import { careFilter, claimEvidenceSql, isClaimEvidence, isInCare, readsOnlyAsClaimEvidence } from '../auth/care-relationship.js';
 import { roleRefusal, scopeRefusal } from '../auth/patient-access.js';
 import type { AccessMode } from '../auth/scopes.js';
 import { DomainError, Forbidden, NotFound } from '../http/errors.js';
@@ -33,7 +33,8 @@ export function assertTypeAccess(ctx: FhirContext, definition: ResourceDefinitio
       auditOf(mode, definition.type, null, `role ${ctx.caller.role} may not ${mode} ${definition.type}`));
   }
   // The minimum-necessary rule of each role reaches only the Patient compartment's types.
-  const refusal = (definition.patientColumn ? roleRefusal(ctx.caller, definition.type, mode) : undefined)
+  const asEvidence = readsOnlyAsClaimEvidence(ctx.caller.role, definition.type, mode);
+  const refusal = (definition.patientColumn && !asEvidence ? roleRefusal(ctx.caller, definition.type, mode) : undefined)
     ?? scopeRefusal(ctx.caller, definition.type, mode);
   if (refusal) throw new AccessRefused(refusal.error, auditOf(mode, definition.type, null, refusal.why));
 }
@@ -52,7 +53,9 @@ export async function assertRowAccess(
   // A patient this very transaction creates (urn:uuid) is in the care of whoever registers it, for that transaction.
   const allowed = patientId === null ? ctx.caller.role === 'admin'
     : ctx.pendingReferences?.has(`Patient/${patientId}`) || await isInCare(ctx.db, ctx.caller, patientId);
-  if (allowed) return;
+  // An insurer's clinical read: the evidence of an open claim only (auth/care-relationship.ts claimEvidenceSql).
+  const evidence = !readsOnlyAsClaimEvidence(ctx.caller.role, definition.type, mode) || (id !== undefined && await isClaimEvidence(ctx.db, ctx.caller, definition.type, id));
+  if (allowed && evidence) return;
   const refusal = id !== undefined ? resourceNotFound(definition.type, id)
     : new Forbidden('not-your-patient', 'You may only write records of patients in your care.');
   throw new AccessRefused(refusal, auditOf(mode, definition.type, patientId, 'no care relationship with this patient'));
@@ -90,7 +93,9 @@ export async function assertNamedPatientAccess(ctx: FhirContext, definition: Res
 
 /** The search constraint that keeps a caller inside their own patients' records (auth/care-relationship.ts). */
 export function compartmentWhere(ctx: FhirContext, definition: ResourceDefinition): WhereOptions | undefined {
-  return definition.patientColumn ? careFilter(ctx.db, ctx.caller, definition.patientColumn) : undefined;
+  const inCare = definition.patientColumn ? careFilter(ctx.db, ctx.caller, definition.patientColumn) : undefined;
+  if (!inCare || !readsOnlyAsClaimEvidence(ctx.caller.role, definition.type)) return inCare;
+  return { [Op.and]: [inCare, { id: { [Op.in]: literal(`(${claimEvidenceSql(ctx.db, ctx.caller, definition.type)})`) } }] };
 }
 
 /** Writes the audit event of a refusal (outside any transaction). */

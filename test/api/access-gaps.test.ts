@@ -71,9 +71,11 @@ describeOnEachDatabase('access gaps closed', (hospital) => {
     const get = (path: string) => request(hospital().app).get(path).auth(insurer, { type: 'bearer' });
     for (const path of [`/api/patients/${alice.patientId!}/readings`, `/api/patients/${alice.patientId!}/diagnosis-documents`,
       `/api/patients/${alice.patientId!}/care-plan`, `/api/patients/${alice.patientId!}/consents`, `/fhir/Patient/${alice.patientId!}/$everything`,
-      `/fhir/Observation?patient=${alice.patientId!}`, `/api/diagnosis-documents/${crypto.randomUUID()}/content`]) {
+      `/api/diagnosis-documents/${crypto.randomUUID()}/content`]) {
       expect((await get(path)).status, path).to.equal(403);
     }
+    // Through /fhir an insurer reaches a clinical record only as an open claim's evidence (billing-insurer-access.test.ts): none here.
+    expect((await get(`/fhir/Observation?patient=${alice.patientId!}`).expect(200)).body.entry ?? []).to.deep.equal([]);
     const summary = await get(`/api/patients/${alice.patientId!}`).expect(200);
     expect(summary.body.coverages).to.have.length.greaterThan(0);
     expect(summary.body).to.not.have.property('conditions');

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { Role } from '../../db/models/access.js';
-import { roleReachesType } from '../../server/auth/care-relationship.js';
+import { readsOnlyAsClaimEvidence, roleReachesType } from '../../server/auth/care-relationship.js';
 import { registeredTypes } from '../../server/fhir/registry.js';
 import { isInPatientCompartment } from '../../server/fhir/repository/r4-search-parameters.js';
 import { adminToken, PDF_BYTES } from '../support/consultations.js';
@@ -18,7 +18,7 @@ import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
 type Caller = Exclude<Role, 'system'> | 'none';
 /** How far a role reaches: 'any' record, or only those it is related to (own, in care, member, party). */
-type Reach = 'any' | 'related';
+type Reach = 'any' | 'related' | 'evidence';
 type RecordKind = 'patient' | 'appointment' | 'visit' | 'document' | 'prescription' | 'dispute' | 'message' | 'alert'
   | 'notification' | 'fhir';
 /** `body`: a valid body, so a refusal is not hidden behind a 400; `upload`: the body is a PDF and `query` its metadata. */
@@ -124,7 +124,16 @@ const RULES: Record<string, Rule> = {
   'POST /api/billing/catalogue': { who: { admin: 'any' }, body: { version: 'x', entries: [] } },
   'GET /api/visits/:visitId/charges': { record: 'visit', who: { doctor: 'related', admin: 'any' } },
   'POST /api/visits/:visitId/charges/recompute': { record: 'visit', who: { admin: 'any' } },
+  'GET /api/billing/payers': { who: { admin: 'any' } },
+  'PUT /api/billing/payers/:payerId/agreement': { who: { admin: 'any' }, body: { internetCareAgreement: true } },
+  'POST /api/billing/claims/submit': { who: { admin: 'any' }, body: { start: '2026-01-01', end: '2026-01-31' } },
+  'GET /api/billing/risk-flags': { who: { insurer: 'any', admin: 'any' } },
+  'GET /api/billing/charges.csv': { who: { insurer: 'any', admin: 'any' } },
+  'GET /api/patients/:patientId/billing': { record: 'patient', who: { ...PATIENT_SIDE, insurer: 'related', admin: 'any' } },
 };
+
+/** An insurer reaches a clinical type only as an open claim's evidence: none in this world, so every row is a 404. */
+const asEvidence = (type: string): Rule['who'] => (readsOnlyAsClaimEvidence('insurer', type) ? { insurer: 'evidence' } : {});
 
 /** Per FHIR type: clinical types for the patient side; administrative ones for every signed-in role. */
 const ADMIN_READS = ['Patient', 'Coverage', 'Appointment', 'AuditEvent'];
@@ -137,7 +146,7 @@ const INSURER_READS = ['Patient', 'Coverage'];
 function repositoryRule(type: string): Rule {
   if (!isInPatientCompartment(type)) return { who: SIGNED_IN };
   const roles = (Object.keys(SIGNED_IN) as Array<keyof typeof SIGNED_IN>).filter((role) => roleReachesType(role, type, 'read'));
-  return { who: Object.fromEntries(roles.map((role) => [role, 'any'])) };
+  return { who: { ...Object.fromEntries(roles.map((role) => [role, 'any'])), ...asEvidence(type) } };
 }
 
 function fhirRule(type: string, patientColumn: string | undefined, inRepository = false): Rule {
@@ -146,7 +155,9 @@ function fhirRule(type: string, patientColumn: string | undefined, inRepository 
   if (type === 'AuditEvent') return { record: 'fhir', who: { patient: 'related', admin: 'any' } };
   return {
     record: 'fhir',
-    who: { ...PATIENT_SIDE, ...(INSURER_READS.includes(type) ? { insurer: 'related' } : {}), ...(ADMIN_READS.includes(type) ? { admin: 'any' } : {}) },
+    who: {
+      ...PATIENT_SIDE, ...(INSURER_READS.includes(type) ? { insurer: 'related' } : asEvidence(type)), ...(ADMIN_READS.includes(type) ? { admin: 'any' } : {}),
+    },
   };
 }
 
@@ -230,6 +241,7 @@ function expected(rule: Rule, caller: Caller, variant: Variant): Expected {
   if (caller === 'none') return 401;
   const reach = rule.who[caller];
   if (!reach) return 403;
+  if (reach === 'evidence') return 404;
   if (!rule.record || variant === 'own') return 'ok';
   return variant === 'other' && reach === 'any' ? 'ok' : 404;
 }

