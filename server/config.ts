@@ -114,8 +114,6 @@ export interface VideoConfig {
 export interface BillingConfig {
   /** Whose service codes this node bills under: `US` (CPT/HCPCS) or `CN` (provincial price items). */
   jurisdiction: 'US' | 'CN';
-  /** Payer Organization ids (or identifiers) with an internet-care agreement; `*` is every payer. */
-  internetCarePayers: string[];
   /** How often the period-code loop runs (remote monitoring, e-visits); 0 = never. */
   periodLoopSeconds: number;
   china: { system: string; followUpItem: string; outpatientItem: string; outpatientPrice: number | null };
@@ -140,7 +138,6 @@ function billingConfig(env: Env): BillingConfig {
   };
   return {
     jurisdiction,
-    internetCarePayers: (env.BILLING_INTERNET_CARE_PAYERS ?? '*').split(',').map((p) => p.trim()).filter(Boolean),
     periodLoopSeconds: integer(env, 'BILLING_PERIOD_LOOP_SECONDS', 3600),
     china: {
       system, outpatientPrice,

@@ -74,7 +74,7 @@ async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>
   for (const plan of await CarePlan.findAll({ where: { practitionerId: { [Op.ne]: null } }, limit: 1000 })) {
     const { patientId } = plan;
     const practitionerId = plan.practitionerId!;
-    const payer = await payerOf(db, config, patientId);
+    const payer = await payerOf(db, patientId);
     const facts = periodFacts(patientId, practitionerId, true, payer);
     const shared = (entry: CatalogueEntry) => [consent(facts, entry, 0), payerAgreement(facts, entry, 0)];
 

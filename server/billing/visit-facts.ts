@@ -58,12 +58,12 @@ async function isEstablished(db: Database, patientId: string, encounterId: strin
  * The patient's active coverage and its payer. The one place billing reads Coverage: when Coverage moves onto the
  * FHIR repository, this reads it there instead.
  */
-export async function payerOf(db: Database, config: Pick<Config, 'billing'>, patientId: string): Promise<VisitFacts['payer']> {
+export async function payerOf(db: Database, patientId: string): Promise<VisitFacts['payer']> {
   const coverage = await db.models.Coverage.findOne({ where: { patientId, status: 'active' }, order: [['createdAt', 'ASC']] });
   if (!coverage) return null;
   const payer = await db.models.Organization.findByPk(coverage.payorId);
-  const agreed = config.billing.internetCarePayers;
-  const agreement = agreed.includes('*') || agreed.includes(coverage.payorId) || (payer?.identifier != null && agreed.includes(payer.identifier));
+  // The payer's internet-care agreement, as an admin recorded it (server/billing/payers.ts, docs/billing.md "Payers").
+  const agreement = payer?.kind === 'payer' && Boolean(payer.internetCareAgreement);
   return { id: coverage.payorId, name: payer?.name ?? `Organization/${coverage.payorId}`, agreement };
 }
 
@@ -95,7 +95,7 @@ export async function visitFacts(db: Database, config: Pick<Config, 'billing' | 
       : { eligible: false, reason: eligibility.reason, conditionId: null },
     establishedPatient: await isEstablished(db, visit.patientId, encounterId, occurredAt),
     consentOnFile: (await CarePlan.count({ where: { patientId: visit.patientId } })) > 0,
-    payer: await payerOf(db, config, visit.patientId),
+    payer: await payerOf(db, visit.patientId),
     prescriptionLineIds: lines.map((l) => l.id),
     readingIds: readings.map((r) => r.id),
   };

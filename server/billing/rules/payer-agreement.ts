@@ -1,6 +1,6 @@
 import { fails, qualifies, type VisitRule } from './rule-result.js';
 
-/** Internet care is billed to a payer only under an internet-care agreement (config BILLING_INTERNET_CARE_PAYERS). */
+/** Internet care is billed to a payer only under an internet-care agreement (recorded by an admin on the payer: PUT /api/billing/payers/{id}/agreement). */
 export const payerAgreement: VisitRule = (facts) => {
   if (!facts.payer) return qualifies('payer-agreement', 'The patient has no active coverage: the charge is the patient\'s own.');
   return facts.payer.agreement
