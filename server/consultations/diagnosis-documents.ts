@@ -8,6 +8,7 @@ import { assertPatientAccess, assertTypeAllowed } from '../auth/patient-access.j
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { ICD10 } from './eligibility.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
+import * as records from '../fhir/repository/records.js';
 
 export interface DocumentUpload {
   title: string;
@@ -80,7 +81,7 @@ export async function reviewDiagnosisDocument(db: Database, caller: Caller, docu
   const document = await findDocument(db, documentId);
   await assertPatientAccess(db, caller, document.patientId, 'Condition', 'write', documentNotFound(documentId));
   return db.transaction(async (tx) => {
-    const { DiagnosisDocument, Condition } = db.models;
+    const { DiagnosisDocument } = db.models;
     const now = new Date();
     const conditionId = review.decision === 'accept' ? crypto.randomUUID() : null;
     const [reviewed] = await DiagnosisDocument.update({
@@ -89,13 +90,11 @@ export async function reviewDiagnosisDocument(db: Database, caller: Caller, docu
     }, { where: { id: documentId, reviewStatus: 'pending' }, transaction: tx });
     if (reviewed !== 1) throw new Conflict('document-already-reviewed', 'This document has already been reviewed.', [], { reviewStatus: document.reviewStatus });
     if (conditionId) {
-      const condition = await Condition.create({
+      await records.add({ db, caller, tx }, 'Condition', {
         id: conditionId, patientId: document.patientId, encounterId: null, recorderId: caller.practitionerId, codeSystem: ICD10,
         code: review.code!.toUpperCase(), display: review.display ?? review.code!.toUpperCase(), clinicalStatus: 'active',
         verificationStatus: 'confirmed', onsetDate: document.diagnosedOn, recordedAt: now, source: null,
-      }, { transaction: tx });
-      await recordVersion(db, 'Condition', condition, tx);
-      await recordAudit(db, caller, { action: 'C', activity: 'condition-from-document', resourceType: 'Condition', resourceId: conditionId, patientId: document.patientId }, tx);
+      }, { activity: 'condition-from-document' });
     }
     const updated = await DiagnosisDocument.findByPk(documentId, { transaction: tx, rejectOnEmpty: true });
     await recordVersion(db, 'DocumentReference', updated, tx);

@@ -4,7 +4,7 @@ import { recordAudit } from '../../audit/audit-log.js';
 import { Invalid } from '../../http/errors.js';
 import type { FhirContext } from '../registry.js';
 import { encodeCursor, outcomeEntry, parseCount, readCursor, type SearchOptions, type SearchQuery } from '../search.js';
-import { assertTypeReach, searchAccessSql } from './access-rule.js';
+import { assertResourceAccess, assertTypeReach, searchAccessSql } from './access-rule.js';
 import { clamped, EARLIEST } from './index-rows.js';
 import { indexedParametersOf } from './r4-search-parameters.js';
 import { conditionOf, lastUpdatedSql, type Sql } from './search-sql.js';
@@ -13,7 +13,9 @@ import { conditionOf, lastUpdatedSql, type Sql } from './search-sql.js';
  * Search over the repository (search.html): each parameter a condition the lookup tables' indexes answer
  * (search-sql.ts), the access rule's filter, keyset paging on (sort value, id) with the cursors of ../search.ts.
  */
-const CONTROL = new Set(['_count', '_sort', '_format', '_cursor', '_pretty']);
+const CONTROL = new Set(['_count', '_sort', '_format', '_cursor', '_pretty', '_include', '_revinclude']);
+/** How many resources the _include and _revinclude of one page may add (more would make the page unbounded). */
+const MAX_INCLUDED = 500;
 
 type Resource = { resourceType: string; id: string };
 type SortKind = 'id' | 'date' | 'string' | 'number';
@@ -147,6 +149,7 @@ export async function findMatches(ctx: FhirContext, type: string, query: SearchQ
 /** A search: one page of matches, self/next links, warnings, and one audit event. */
 export async function search(ctx: FhirContext, type: string, query: SearchQuery, options: SearchOptions): Promise<Bundle> {
   const { resources, next, warnings } = await findMatches(ctx, type, query, { strict: options.strict });
+  const included = await includedOf(ctx, type, resources, query, warnings);
   const link: BundleLink[] = [{ relation: 'self', url: options.selfUrl }];
   if (next) {
     const url = new URL(options.selfUrl);
@@ -159,7 +162,68 @@ export async function search(ctx: FhirContext, type: string, query: SearchQuery,
   }, ctx.tx);
   const entry: BundleEntry[] = [
     ...resources.map((resource): BundleEntry => ({ fullUrl: `${ctx.baseUrl}/${type}/${resource.id}`, resource: resource as never, search: { mode: 'match' } })),
+    ...included.map((resource): BundleEntry => ({
+      fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, resource: resource as never, search: { mode: 'include' },
+    })),
     ...(warnings.length ? [outcomeEntry(warnings)] : []),
   ];
   return { resourceType: 'Bundle', type: 'searchset', link, ...(entry.length ? { entry } : {}) };
+}
+
+/**
+ * `_include=Type:param` (the resources a page's matches reference through a reference parameter) and
+ * `_revinclude=Type:param` (the resources that reference them), from the reference lookup rows; each included
+ * resource only if the caller may read it (search.html#include).
+ */
+async function includedOf(ctx: FhirContext, type: string, matches: Resource[], query: SearchQuery, warnings: string[]): Promise<Resource[]> {
+  const ids = matches.map((r) => r.id);
+  const wanted = (key: '_include' | '_revinclude') => asList(query[key]).flatMap((v) => v.split(',')).filter(Boolean);
+  if (!ids.length || (!wanted('_include').length && !wanted('_revinclude').length)) return [];
+  const keys: Array<{ type: string; id: string }> = [];
+  const place = (values: unknown[]) => values.map(() => '?').join(', ');
+  const referenceParam = (source: string, code: string | undefined) =>
+    indexedParametersOf(source).find((p) => p.code === code && p.kind === 'reference');
+  for (const spec of wanted('_include')) {
+    const [source, code, target] = spec.split(':');
+    if (source !== type || !referenceParam(source, code)) {
+      warnings.push(`_include=${spec} is not a reference parameter of ${type}: ignored.`);
+      continue;
+    }
+    const rows = await ctx.db.sequelize.query<{ targetType: string; targetId: string }>(
+      `SELECT DISTINCT targetType, targetId FROM fhir_references WHERE resourceType = ? AND code = ? AND targetType IS NOT NULL AND resourceId IN (${place(ids)})`
+      + `${target ? ' AND targetType = ?' : ''}`,
+      { replacements: [type, code, ...ids, ...(target ? [target] : [])], type: QueryTypes.SELECT, transaction: ctx.tx },
+    );
+    keys.push(...rows.map((r) => ({ type: r.targetType, id: r.targetId })));
+  }
+  for (const spec of wanted('_revinclude')) {
+    const [source, code] = spec.split(':');
+    if (!source || !referenceParam(source, code)) {
+      warnings.push(`_revinclude=${spec} is not a reference parameter: ignored.`);
+      continue;
+    }
+    const rows = await ctx.db.sequelize.query<{ resourceId: string }>(
+      `SELECT DISTINCT resourceId FROM fhir_references WHERE resourceType = ? AND code = ? AND targetType = ? AND targetId IN (${place(ids)}) LIMIT ${MAX_INCLUDED + 1}`,
+      { replacements: [source, code, type, ...ids], type: QueryTypes.SELECT, transaction: ctx.tx },
+    );
+    keys.push(...rows.map((r) => ({ type: source, id: r.resourceId })));
+  }
+  const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
+  const included: Resource[] = [];
+  for (const key of keys) {
+    if (seen.has(`${key.type}/${key.id}`) || included.length >= MAX_INCLUDED) continue;
+    seen.add(`${key.type}/${key.id}`);
+    const [row] = await ctx.db.sequelize.query<{ content: string }>('SELECT content FROM fhir_resources WHERE resourceType = ? AND id = ? AND deleted = 0',
+      { replacements: [key.type, key.id], type: QueryTypes.SELECT, transaction: ctx.tx });
+    if (!row) continue;
+    const resource = JSON.parse(row.content) as Resource;
+    try {
+      assertTypeReach(ctx, key.type, 'read');
+      await assertResourceAccess(ctx, resource as never, 'read', key.id);
+    } catch {
+      continue; // a resource the caller may not read is left out, as if it did not exist
+    }
+    included.push(resource);
+  }
+  return included;
 }
