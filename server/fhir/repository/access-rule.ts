@@ -36,7 +36,8 @@ export function assertTypeReach(ctx: FhirContext, type: string, mode: AccessMode
   if (roles && !roles.includes(caller.role)) {
     refuse(type, mode, new Forbidden('wrong-role', `${type} ${mode} is only for ${roles.join(' or ')} accounts.`), `role ${caller.role} may not ${mode} ${type}`);
   }
-  if (isInPatientCompartment(type)) {
+  // A type shared without a patient (a doctor's Schedule) is read like reference data: scope only.
+  if (isInPatientCompartment(type) && !(mode === 'read' && definition?.sharedWithoutPatient)) {
     const refusal = roleRefusal(caller, type, mode) ?? scopeRefusal(caller, type, mode);
     if (refusal) refuse(type, mode, refusal.error, refusal.why);
     return;
