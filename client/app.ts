@@ -21,6 +21,8 @@ import { askToSignInWhenSessionEnds } from './session/session-lost-dialog.js';
 import { resumeSession, signOut } from './session/session.js';
 import { signInForm } from './session/sign-in-form.js';
 import { doctorVisits } from './visits/doctor-visits.js';
+import { t, wordOf } from './i18n/index.js';
+import { applyLanguage, languageChoice } from './i18n/language-choice.js';
 import { visitWorkspace } from './visits/visit-workspace.js';
 
 interface Me { displayName: string; role: string }
@@ -64,7 +66,7 @@ async function showHome(): Promise<void> {
     showSignIn();
     return;
   }
-  document.querySelector('#welcome')!.textContent = `Welcome, ${me.displayName} (${me.role})`;
+  document.querySelector('#welcome')!.textContent = t.app.welcome(me.displayName, wordOf(t.roles, me.role));
   signIn.hidden = true;
   home.hidden = false;
   roleHome.replaceChildren(...(HOMES[me.role]?.() ?? []));
@@ -74,14 +76,20 @@ function showSignIn(): void {
   roleHome.replaceChildren();
   home.hidden = true;
   signIn.replaceChildren(signInForm({
-    title: 'Sign in',
-    why: location.hash ? 'Sign in to open the page the link points to.' : undefined,
+    title: t.signIn.title,
+    why: location.hash ? t.signIn.forLink : undefined,
     onSignedIn: showHome,
   }));
   signIn.hidden = false;
 }
 
-document.querySelector('#sign-out')!.addEventListener('click', () => {
+applyLanguage();
+document.querySelector('#app-name')!.textContent = t.app.name;
+document.querySelector('#app-tagline')!.textContent = t.app.tagline;
+document.querySelector('#language')!.replaceChildren(languageChoice());
+const signOutButton = document.querySelector<HTMLButtonElement>('#sign-out')!;
+signOutButton.textContent = t.app.signOut;
+signOutButton.addEventListener('click', () => {
   void signOut();
   showSignIn();
 });

@@ -1,3 +1,5 @@
+import { t, wordOf } from '../i18n/index.js';
+
 export type VisitType = 'video-follow-up' | 'in-person';
 
 /** An appointment as `/api/appointments` answers it (docs/appointments.md), as far as the pages use it. */
@@ -21,6 +23,7 @@ export const ROOM_OPEN = new Set(['booked', 'arrived']);
 /** The visit page on this origin: joinUrl names the public base URL, which a local or test server may not serve. */
 export const visitPath = (joinUrl: string) => new URL(joinUrl, location.href).pathname;
 
-const VISIT_TYPE_WORDS: Record<string, string> = { 'video-follow-up': 'video follow-up', 'in-person': 'in person' };
+export const visitTypeWords = (visitType: string) => wordOf(t.visitType, visitType);
 
-export const visitTypeWords = (visitType: string) => VISIT_TYPE_WORDS[visitType] ?? visitType.replaceAll('-', ' ');
+/** An appointment's status in words ("completed" for `fulfilled`). */
+export const appointmentStatusWords = (status: string) => wordOf(t.appointmentStatus, status);

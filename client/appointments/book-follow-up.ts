@@ -4,6 +4,7 @@
  */
 import { api, messageOf } from '../api.js';
 import { el, whileBusy } from '../dom.js';
+import { t } from '../i18n/index.js';
 import { withMyPatientRecord, type PatientRecord } from '../patient-record.js';
 import { announceAppointmentsChanged, bookingRefusal, bookSlot, reloadOnAppointmentsChanged, showBookingRefusal } from './booking.js';
 import type { VisitType } from './appointment-view.js';
@@ -20,23 +21,23 @@ const select = (name: string, options: Array<[string, string]>) =>
   el('select', { name }, ...options.map(([value, words]) => el('option', { value }, words)));
 
 export function bookFollowUp(): HTMLElement {
-  const visitType = select('visitType', [['video-follow-up', 'Video follow-up'], ['in-person', 'In person']]);
-  const doctor = select('practitioner', [['', 'Any doctor']]);
+  const visitType = select('visitType', [['video-follow-up', t.visitTypeTitle['video-follow-up']!], ['in-person', t.visitTypeTitle['in-person']!]]);
+  const doctor = select('practitioner', [['', t.booking.anyDoctor]]);
   const from = el('input', { type: 'date', name: 'from', required: true });
   const to = el('input', { type: 'date', name: 'to', required: true });
-  const condition = select('conditionCode', [['', 'Any condition diagnosed in person']]);
+  const condition = select('conditionCode', [['', t.booking.anyCondition]]);
   // A wrapper carries `hidden`: the stylesheet's `label { display: block }` would override it on the label.
-  const conditionChoice = el('div', { hidden: true }, el('label', {}, 'Condition to follow up ', condition));
-  const search = el('button', { type: 'submit' }, 'Search free slots');
-  const form = el('form', { 'aria-label': 'Search free slots', novalidate: true },
-    el('label', {}, 'Visit type ', visitType), el('label', {}, 'Doctor ', doctor),
-    el('label', {}, 'From ', from), el('label', {}, 'To ', to), conditionChoice, search);
+  const conditionChoice = el('div', { hidden: true }, el('label', {}, `${t.booking.condition} `, condition));
+  const search = el('button', { type: 'submit' }, t.booking.search);
+  const form = el('form', { 'aria-label': t.booking.search, novalidate: true },
+    el('label', {}, `${t.booking.visitType} `, visitType), el('label', {}, `${t.booking.doctor} `, doctor),
+    el('label', {}, `${t.booking.from} `, from), el('label', {}, `${t.booking.to} `, to), conditionChoice, search);
   const problem = el('div', { role: 'alert', class: 'problem' });
   const booked = el('p', { role: 'status' });
   const zoneNote = el('p', {});
   const results = el('div', { id: 'free-slots', 'aria-live': 'polite' });
   const section = el('section', { id: 'book-follow-up', 'aria-labelledby': 'book-follow-up-title' },
-    el('h2', { id: 'book-follow-up-title' }, 'Book a follow-up'), form, problem, booked, zoneNote, results);
+    el('h2', { id: 'book-follow-up-title' }, t.booking.title), form, problem, booked, zoneNote, results);
   const doctors = new Map<string, string>();
   let patient: PatientRecord | undefined;
 
@@ -44,8 +45,8 @@ export function bookFollowUp(): HTMLElement {
   function rememberDoctors(slots: SlotView[]) {
     for (const slot of slots) if (slot.practitionerName) doctors.set(slot.practitionerId, slot.practitionerName);
     const chosen = doctor.value;
-    doctor.replaceChildren(el('option', { value: '' }, 'Any doctor'),
-      ...[...doctors].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => el('option', { value: id }, `Dr ${name}`)));
+    doctor.replaceChildren(el('option', { value: '' }, t.booking.anyDoctor),
+      ...[...doctors].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => el('option', { value: id }, t.booking.doctorName(name))));
     doctor.value = chosen;
   }
 
@@ -56,7 +57,7 @@ export function bookFollowUp(): HTMLElement {
     }
     if (!patient) return;
     if (!from.value || !to.value || to.value < from.value) {
-      problem.textContent = 'Choose the first and the last day to search, the last on or after the first.';
+      problem.textContent = t.booking.chooseDays;
       return;
     }
     const range = instantsOfDays(from.value, to.value, patient.timeZone);
@@ -64,7 +65,7 @@ export function bookFollowUp(): HTMLElement {
     try {
       const answer = await api<{ timeZone: string; slots: SlotView[] }>(`/api/slots?${query}`);
       rememberDoctors(answer.slots);
-      zoneNote.textContent = `Times are in your time zone, ${answer.timeZone}.`;
+      zoneNote.textContent = t.booking.zoneNote(answer.timeZone);
       results.replaceChildren(...slotList(answer.slots, answer.timeZone));
     } catch (error) {
       problem.textContent = messageOf(error);
@@ -72,7 +73,7 @@ export function bookFollowUp(): HTMLElement {
   }
 
   function slotList(slots: SlotView[], zone: string): HTMLElement[] {
-    if (!slots.length) return [el('p', {}, 'No free slots on these days. Try other days or another doctor.')];
+    if (!slots.length) return [el('p', {}, t.booking.noSlots)];
     const byDay = new Map<string, SlotView[]>();
     for (const slot of slots) {
       const day = dayOf(slot.start, zone);
@@ -81,15 +82,15 @@ export function bookFollowUp(): HTMLElement {
     const shown = [...byDay.values()].map((daySlots) => el('div', { class: 'slot-day' },
       el('h3', {}, dayWords(daySlots[0]!.start, zone)),
       el('ul', {}, ...daySlots.map((slot) => slotItem(slot, zone)))));
-    if (slots.length === SEARCH_LIMIT) shown.push(el('p', {}, `Only the first ${SEARCH_LIMIT} free slots are shown: choose fewer days or a doctor to see the rest.`));
+    if (slots.length === SEARCH_LIMIT) shown.push(el('p', {}, t.booking.onlyFirst(SEARCH_LIMIT)));
     return shown;
   }
 
   function slotItem(slot: SlotView, zone: string): HTMLElement {
     const time = `${clockWords(slot.start, zone)}–${clockWords(slot.end, zone)}`;
-    const who = slot.practitionerName ? `Dr ${slot.practitionerName}` : 'a doctor';
-    const button = el('button', { type: 'button', 'aria-label': `Book ${dayWords(slot.start, zone)} ${time} with ${who}` }, 'Book');
-    button.addEventListener('click', () => whileBusy([button], () => book(slot, `${dayWords(slot.start, zone)} at ${clockWords(slot.start, zone)} with ${who}`)));
+    const who = slot.practitionerName ? t.booking.doctorName(slot.practitionerName) : t.booking.aDoctor;
+    const button = el('button', { type: 'button', 'aria-label': t.booking.bookLabel(dayWords(slot.start, zone), time, who) }, t.booking.book);
+    button.addEventListener('click', () => whileBusy([button], () => book(slot, t.booking.when(dayWords(slot.start, zone), clockWords(slot.start, zone), who))));
     return el('li', { 'data-slot': slot.id }, `${time}, ${who}${slot.specialty ? ` (${slot.specialty})` : ''} `, button);
   }
 
@@ -99,7 +100,7 @@ export function bookFollowUp(): HTMLElement {
     const type = visitType.value as VisitType;
     try {
       await bookSlot(slot.id, type, type === 'video-follow-up' ? condition.value || undefined : undefined);
-      booked.textContent = `Booked: ${when}. It is listed under My appointments.`;
+      booked.textContent = t.booking.booked(when);
       announceAppointmentsChanged();
     } catch (error) {
       const refusal = bookingRefusal(error);
