@@ -23,6 +23,10 @@ import { signInForm } from './session/sign-in-form.js';
 import { doctorVisits } from './visits/doctor-visits.js';
 import { t, wordOf } from './i18n/index.js';
 import { applyLanguage, languageChoice } from './i18n/language-choice.js';
+import { doctorSummary } from './home/doctor-summary.js';
+import { patientSummary } from './home/patient-summary.js';
+import { sectionNavigation } from './layout/section-navigation.js';
+import { labelTableCellsAsTheyAppear } from './layout/table-cards.js';
 import { visitWorkspace } from './visits/visit-workspace.js';
 
 interface Me { displayName: string; role: string }
@@ -34,7 +38,7 @@ const roleHome = document.querySelector<HTMLElement>('#role-home')!;
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
   patient: () => [
-    notificationList('patient'), patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(),
+    patientSummary(), notificationList('patient'), patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(),
     patientDisputes(),
   ],
   pharmacist: () => [pharmacyDesk(), reviewQueue()],
@@ -48,7 +52,7 @@ function doctorHome(): HTMLElement[] {
   const patients = patientDirectory();
   const issued = issuedPrescriptions(patients);
   const workspace = visitWorkspace({ patients, onPrescribed: () => void issued.refresh() });
-  return [notificationList('doctor'), doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients),
+  return [doctorSummary(patients), notificationList('doctor'), doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients),
     workspace.section, issued.section];
 }
 
@@ -70,10 +74,14 @@ async function showHome(): Promise<void> {
   signIn.hidden = true;
   home.hidden = false;
   roleHome.replaceChildren(...(HOMES[me.role]?.() ?? []));
+  const summary = roleHome.querySelector('#home-summary');
+  document.querySelector('#role-nav')?.remove();
+  roleHome.before(sectionNavigation(roleHome, summary ? summary.id : null));
 }
 
 function showSignIn(): void {
   roleHome.replaceChildren();
+  document.querySelector('#role-nav')?.remove();
   home.hidden = true;
   signIn.replaceChildren(signInForm({
     title: t.signIn.title,
@@ -84,6 +92,7 @@ function showSignIn(): void {
 }
 
 applyLanguage();
+labelTableCellsAsTheyAppear();
 document.querySelector('#app-name')!.textContent = t.app.name;
 document.querySelector('#app-tagline')!.textContent = t.app.tagline;
 document.querySelector('#language')!.replaceChildren(languageChoice());

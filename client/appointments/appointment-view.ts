@@ -1,21 +1,7 @@
 import { t, wordOf } from '../i18n/index.js';
 
-export type VisitType = 'video-follow-up' | 'in-person';
-
-/** An appointment as `/api/appointments` answers it (docs/appointments.md), as far as the pages use it. */
-export interface AppointmentView {
-  id: string;
-  status: string;
-  visitType: VisitType;
-  patientId: string;
-  start: string;
-  end: string;
-  /** The zone the times are given in: the patient's own. */
-  timeZone: string;
-  joinUrl: string | null;
-  /** The appointment's visit, once one was opened (in the list only). */
-  visitId?: string | null;
-}
+/** The server's answers (server/appointments/contract.ts), declared once for both sides. */
+export type { AppointmentList, AppointmentView, SlotSearch, SlotView, VisitType } from '../../server/appointments/contract.js';
 
 /** Statuses in which the video room can still be joined. */
 export const ROOM_OPEN = new Set(['booked', 'arrived']);

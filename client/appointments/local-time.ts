@@ -33,3 +33,10 @@ export const nowInZone = (zone: string, now = new Date()) => isoInZone(now, zone
 
 /** A datetime-local value read as a wall-clock time in `zone`. */
 export const instantOfLocal = (value: string, zone: string) => zonedToUtc(value.slice(0, 10), value.slice(11, 16), zone).toISOString();
+
+/** The calendar days `from`…`to` (YYYY-MM-DD, inclusive), at most `limit` of them. */
+export function daysFrom(from: string, to: string, limit: number): string[] {
+  const days: string[] = [];
+  for (let day = from; day <= to && days.length < limit; day = addDays(day, 1)) days.push(day);
+  return days;
+}

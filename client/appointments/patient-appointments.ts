@@ -7,7 +7,7 @@ import { api, ApiError, messageOf } from '../api.js';
 import { disputeThisVisit, isDisputable } from '../disputes/open-dispute.js';
 import { alertLine, el, whileBusy } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { appointmentStatusWords, ROOM_OPEN, visitPath, visitTypeWords, type AppointmentView } from './appointment-view.js';
+import { appointmentStatusWords, ROOM_OPEN, visitPath, visitTypeWords, type AppointmentList, type AppointmentView } from './appointment-view.js';
 import { announceAppointmentsChanged, reloadOnAppointmentsChanged } from './booking.js';
 import { zonedTime } from './local-time.js';
 
@@ -33,7 +33,7 @@ export function patientAppointments(): HTMLElement {
 
   async function load() {
     try {
-      const { appointments } = await api<{ appointments: AppointmentView[] }>('/api/appointments');
+      const { appointments } = await api<AppointmentList>('/api/appointments');
       list.replaceChildren(appointments.length
         ? el('ul', {}, ...appointments.map(item))
         : el('p', {}, t.appointments.none));

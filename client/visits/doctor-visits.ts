@@ -4,7 +4,7 @@
  * to its room and opens in the visit workspace.
  */
 import { api, messageOf } from '../api.js';
-import { appointmentStatusWords, ROOM_OPEN, visitPath, visitTypeWords, type AppointmentView } from '../appointments/appointment-view.js';
+import { appointmentStatusWords, ROOM_OPEN, visitPath, visitTypeWords, type AppointmentList, type AppointmentView } from '../appointments/appointment-view.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import { t } from '../i18n/index.js';
 import type { PatientDirectory } from '../patients/patient-directory.js';
@@ -20,7 +20,7 @@ export interface DoctorVisitsOptions {
 }
 
 const diary = async (query: Record<string, string>) =>
-  (await api<{ appointments: AppointmentView[] }>(`/api/appointments?${new URLSearchParams(query)}`)).appointments;
+  (await api<AppointmentList>(`/api/appointments?${new URLSearchParams(query)}`)).appointments;
 
 export function doctorVisits({ patients, openVisit }: DoctorVisitsOptions): HTMLElement {
   const problem = alertLine();

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { Page } from 'playwright-core';
 import { homePageSuite } from '../support/browser.js';
-import { ACCOUNT_PASSWORD } from '../support/factories.js';
+import { doctorWithSlots } from '../support/appointments.js';
+import { ACCOUNT_PASSWORD, diagnoseHypertensionInPerson, newPatient } from '../support/factories.js';
 import { checkPage, VIEWPORTS, type ViewportName } from '../support/page-checks.js';
 import { issuePrescription, openFollowUpVisit, PHARMACIST } from '../support/prescriptions.js';
 import { DEMO_PASSWORD, type TestNode } from '../support/test-node.js';
@@ -55,6 +56,42 @@ describe('the portal in Chinese and English, on a laptop and a phone (headless C
       }
     }
   }
+
+  it('when the patient opens her home, then "At a glance" shows her next visit, her open alert and no prescription ready yet; the doctor\'s shows the unacknowledged alert and the prescription awaiting review', async () => {
+    const page = await home('patient', 'en-US', 'desktop');
+    const next = page.locator('#summary-next-visit');
+    await next.getByText(/video follow-up · booked$/).waitFor();
+    await next.getByRole('link', { name: 'Join the video visit' }).waitFor();
+    expect(await page.locator('#summary-open-alerts .summary-count').textContent()).to.equal('1');
+    expect(await page.locator('#summary-ready-prescriptions .summary-count').textContent()).to.equal('0');
+    await page.getByRole('navigation').getByRole('link', { name: 'My prescriptions' }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('my-prescriptions');
+    await page.context().close();
+
+    const desk = await home('doctor', 'zh-CN', 'phone');
+    expect(await desk.locator('#summary-unacknowledged-alerts .summary-count').textContent()).to.equal('1');
+    expect(await desk.locator('#summary-reviews-pending .summary-count').textContent()).to.equal('1');
+    expect(await desk.locator('#home-summary h2').textContent()).to.equal('概览');
+    await desk.context().close();
+  });
+
+  it('when a patient searches free slots on a phone, then they show as a week calendar under each doctor\'s card with initials and specialty, and the page fits 360 px', async () => {
+    const doctor = await doctorWithSlots(hospital);
+    const patient = await newPatient(hospital, 'Calendar');
+    await diagnoseHypertensionInPerson(hospital, patient.patientId, doctor.practitionerId);
+    const { givenName, familyName } = await hospital.db.models.Practitioner.findByPk(doctor.practitionerId, { rejectOnEmpty: true });
+    const page = await suite.signIn(patient.email, ACCOUNT_PASSWORD, { locale: 'zh-CN', viewport: VIEWPORTS.phone });
+    const booking = page.locator('#book-follow-up');
+    await booking.getByLabel('医生').selectOption({ label: `${givenName} ${familyName} 医生` });
+    await booking.getByRole('button', { name: '查询号源' }).click();
+    const card = booking.locator(`.doctor-card[data-practitioner="${doctor.practitionerId}"]`);
+    await card.waitFor();
+    expect(await card.locator('.initials').textContent()).to.equal(`${givenName[0]}${familyName[0]}`.toUpperCase());
+    expect(await booking.locator('.week .slot-day').count()).to.equal(7);
+    expect(await booking.locator('.week .slot-day button').count()).to.be.greaterThan(0);
+    await checkPage(page, 'portal-patient-week-calendar-zh-CN-390');
+    await page.context().close();
+  });
 
   it('when the patient switches to 中文, then the page is drawn in Chinese and stays so in a new tab', async () => {
     const page = await home('patient', 'en-US', 'phone');
