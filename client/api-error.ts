@@ -1,4 +1,5 @@
 /** A refusal of the hospital's API as the pages show it (problem+json, docs/api.md "Errors"). */
+import { t } from './i18n/index.js';
 
 /** One problem of a refusal: `expression` points at the field (`lines[1].supplyDays`, `body.lines.0.dose`). */
 export interface ProblemDetail { expression?: string; message: string }
@@ -15,10 +16,14 @@ export class ApiError extends Error {
   }
 }
 
-/** The error for a problem+json answer: its message is the server's `title`, already written for people. */
+/**
+ * The error for a problem+json answer: its message is the refusal in the page's language by its stable `code`,
+ * or the server's `title` (already written for people, in English) for a code the catalogue does not list.
+ */
 export function problemOf(status: number, answer: unknown): ApiError {
   const problem = (answer ?? {}) as { title?: string; code?: string };
-  return new ApiError(status, problem.code, problem.title ?? `The request failed (${status}).`, problem);
+  const words = (problem.code && t.problems[problem.code]) || problem.title;
+  return new ApiError(status, problem.code, words ?? t.app.requestFailed(status), problem);
 }
 
 export function safeJson(text: string): unknown {
@@ -29,4 +34,4 @@ export function safeJson(text: string): unknown {
   }
 }
 
-export const unreachable = () => new ApiError(0, undefined, 'The hospital could not be reached. Check the connection and try again.');
+export const unreachable = () => new ApiError(0, undefined, t.app.unreachable);

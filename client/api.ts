@@ -1,10 +1,11 @@
 /**
  * The browser app's one way to call /api: sends the session's Bearer token and turns a problem+json answer into an
- * `ApiError` whose message is the server's `title` (already written for people) and whose `details` are its
+ * `ApiError` whose message is the refusal in the page's language (by its `code`, else the server's `title`) and whose `details` are its
  * `errors[]` (each naming the field it is about). An expired access token is renewed once, silently, and the
  * request sent again; a session that has ended asks the person to sign in again and then sends it (./session/).
  */
 import { ApiError, problemOf, safeJson, unreachable } from './api-error.js';
+import { t } from './i18n/index.js';
 import { accessToken, renewAccess, signInAgain } from './session/session.js';
 
 export { ApiError, type ProblemDetail } from './api-error.js';
@@ -85,4 +86,4 @@ async function sendOnce(path: string, options: ApiOptions, accept: string, token
 }
 
 /** The message to show for any failure: the server's words for an ApiError, a generic line otherwise. */
-export const messageOf = (error: unknown) => (error instanceof ApiError ? error.message : 'Something went wrong. Try again.');
+export const messageOf = (error: unknown) => (error instanceof ApiError ? error.message : t.app.somethingWrong);

@@ -24,6 +24,12 @@ import { askToSignInWhenSessionEnds } from './session/session-lost-dialog.js';
 import { resumeSession, signOut } from './session/session.js';
 import { signInForm } from './session/sign-in-form.js';
 import { doctorVisits } from './visits/doctor-visits.js';
+import { t, wordOf } from './i18n/index.js';
+import { applyLanguage, languageChoice } from './i18n/language-choice.js';
+import { doctorSummary } from './home/doctor-summary.js';
+import { patientSummary } from './home/patient-summary.js';
+import { sectionNavigation } from './layout/section-navigation.js';
+import { labelTableCellsAsTheyAppear } from './layout/table-cards.js';
 import { visitWorkspace } from './visits/visit-workspace.js';
 
 interface Me { displayName: string; role: string }
@@ -35,7 +41,7 @@ const roleHome = document.querySelector<HTMLElement>('#role-home')!;
 /** What each role works with; other roles see the welcome line only. */
 const HOMES: Record<string, () => HTMLElement[]> = {
   patient: () => [
-    notificationList('patient'), patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(),
+    patientSummary(), notificationList('patient'), patientPrescriptions(), patientAppointments(), bookFollowUp(), patientReadings(), partnerConsents(),
     patientDisputes(), patientBilling(),
   ],
   insurer: () => [insurerBilling()],
@@ -50,7 +56,7 @@ function doctorHome(): HTMLElement[] {
   const patients = patientDirectory();
   const issued = issuedPrescriptions(patients);
   const workspace = visitWorkspace({ patients, onPrescribed: () => void issued.refresh() });
-  return [notificationList('doctor'), doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients),
+  return [doctorSummary(patients), notificationList('doctor'), doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients),
     workspace.section, issued.section];
 }
 
@@ -68,24 +74,35 @@ async function showHome(): Promise<void> {
     showSignIn();
     return;
   }
-  document.querySelector('#welcome')!.textContent = `Welcome, ${me.displayName} (${me.role})`;
+  document.querySelector('#welcome')!.textContent = t.app.welcome(me.displayName, wordOf(t.roles, me.role));
   signIn.hidden = true;
   home.hidden = false;
   roleHome.replaceChildren(...(HOMES[me.role]?.() ?? []));
+  const summary = roleHome.querySelector('#home-summary');
+  document.querySelector('#role-nav')?.remove();
+  roleHome.before(sectionNavigation(roleHome, summary ? summary.id : null));
 }
 
 function showSignIn(): void {
   roleHome.replaceChildren();
+  document.querySelector('#role-nav')?.remove();
   home.hidden = true;
   signIn.replaceChildren(signInForm({
-    title: 'Sign in',
-    why: location.hash ? 'Sign in to open the page the link points to.' : undefined,
+    title: t.signIn.title,
+    why: location.hash ? t.signIn.forLink : undefined,
     onSignedIn: showHome,
   }));
   signIn.hidden = false;
 }
 
-document.querySelector('#sign-out')!.addEventListener('click', () => {
+applyLanguage();
+labelTableCellsAsTheyAppear();
+document.querySelector('#app-name')!.textContent = t.app.name;
+document.querySelector('#app-tagline')!.textContent = t.app.tagline;
+document.querySelector('#language')!.replaceChildren(languageChoice());
+const signOutButton = document.querySelector<HTMLButtonElement>('#sign-out')!;
+signOutButton.textContent = t.app.signOut;
+signOutButton.addEventListener('click', () => {
   void signOut();
   showSignIn();
 });

@@ -1,4 +1,6 @@
 /** A small element builder: text children are set as text, never parsed as HTML. */
+import { momentWords } from './i18n/format.js';
+
 type Attributes = Record<string, string | number | boolean | undefined>;
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Array<Node | string | null | undefined>): HTMLElementTagNameMap[K] {
@@ -11,9 +13,9 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: At
   return element;
 }
 
-/** A date and time in the reader's locale, with the exact instant in `datetime`. */
-export function timeOf(iso: string): HTMLTimeElement {
-  return el('time', { datetime: iso }, new Date(iso).toLocaleString());
+/** A date and time in the page's language (in `zone`, else the browser's), with the exact instant in `datetime`. */
+export function timeOf(iso: string, zone?: string): HTMLTimeElement {
+  return el('time', { datetime: iso }, momentWords(iso, zone));
 }
 
 /** A line for errors that screen readers announce as soon as it changes. */

@@ -3,6 +3,7 @@
  * diagnoses. Read once per sign-in (`GET /api/me`, then `GET /api/patients/{id}`) and shared by the pages.
  */
 import { api, ApiError, messageOf } from './api.js';
+import { t } from './i18n/index.js';
 import { signedInAccount } from './session/session.js';
 
 export interface PatientRecord {
@@ -15,7 +16,7 @@ let cached: { account: string | null; record: Promise<PatientRecord> } | undefin
 
 async function readRecord(): Promise<PatientRecord> {
   const me = await api<{ patientId: string | null }>('/api/me');
-  if (!me.patientId) throw new ApiError(403, 'not-a-patient', 'This account has no patient record.');
+  if (!me.patientId) throw new ApiError(403, 'not-a-patient', t.app.notAPatient);
   return api<PatientRecord>(`/api/patients/${encodeURIComponent(me.patientId)}`);
 }
 

@@ -4,6 +4,7 @@
  */
 import { api, ApiError, messageOf } from '../api.js';
 import { announce, el, reloadOn } from '../dom.js';
+import { t } from '../i18n/index.js';
 import type { AppointmentView, VisitType } from './appointment-view.js';
 
 const APPOINTMENTS_CHANGED = 'appointments-changed';
@@ -19,12 +20,7 @@ export function bookSlot(slotId: string, visitType: VisitType, conditionCode?: s
 }
 
 /** The kinds of evidence of a prior diagnosis the server looks for (server/consultations/eligibility.ts). */
-const EVIDENCE_WORDS: Record<string, string> = {
-  'local-record': 'This hospital\'s records',
-  'partner-record': 'Partner hospitals',
-  'accepted-document': 'Uploaded diagnosis documents',
-  condition: 'The condition',
-};
+const EVIDENCE_WORDS = t.booking.evidence;
 
 const evidenceLine = (line: string) => {
   const [kind, ...rest] = line.split(': ');
@@ -47,17 +43,16 @@ export function bookingRefusal(error: unknown): BookingRefusal {
     case 'follow-up-not-eligible': {
       const missing = (error as ApiError).problem.missing;
       return {
-        words: 'You cannot book an online follow-up yet: video visits are only for following up a condition a doctor has '
-          + 'diagnosed in person. Please book an in-person first visit (choose "In person" as the visit type).',
+        words: t.booking.notEligible,
         missing: Array.isArray(missing) ? missing.map((line) => evidenceLine(String(line))) : [],
         slotGone: false,
       };
     }
-    case 'slot-taken': return refusal('Someone has just booked this slot. The list of free slots is refreshed: please choose another time.', true);
-    case 'slot-in-past': return refusal('This slot has already started. The list is refreshed: please choose a later time.', true);
-    case 'slot-not-found': return refusal('This slot is no longer offered. The list is refreshed: please choose another time.', true);
-    case 'visit-type-not-offered': return refusal('This slot is not offered for this kind of visit. Please choose another one.');
-    case 'overlapping-appointment': return refusal('You already have an appointment at that time (see My appointments). Please choose another time.');
+    case 'slot-taken': return refusal(t.booking.slotTaken, true);
+    case 'slot-in-past': return refusal(t.booking.slotInPast, true);
+    case 'slot-not-found': return refusal(t.booking.slotNotFound, true);
+    case 'visit-type-not-offered': return refusal(t.booking.typeNotOffered);
+    case 'overlapping-appointment': return refusal(t.booking.overlapping);
     default: return refusal(messageOf(error));
   }
 }
@@ -65,6 +60,6 @@ export function bookingRefusal(error: unknown): BookingRefusal {
 /** Shows a refusal in `target` (a role="alert" element): the words, then what is missing, if anything. */
 export function showBookingRefusal(target: HTMLElement, refusal: BookingRefusal): void {
   target.replaceChildren(el('p', {}, refusal.words), ...(refusal.missing.length
-    ? [el('p', {}, 'What we looked for and did not find:'), el('ul', {}, ...refusal.missing.map((line) => el('li', {}, line)))]
+    ? [el('p', {}, t.booking.lookedFor), el('ul', {}, ...refusal.missing.map((line) => el('li', {}, line)))]
     : []));
 }

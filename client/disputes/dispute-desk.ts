@@ -5,6 +5,7 @@
  */
 import { api, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import { t } from '../i18n/index.js';
 import type { PatientDirectory } from '../patients/patient-directory.js';
 import { disputeReview } from './dispute-review.js';
 import { OUTCOME_WORDS, visitWords, type DisputeView } from './dispute-view.js';
@@ -13,10 +14,10 @@ export function disputeDesk(patients: PatientDirectory): HTMLElement[] {
   const problem = alertLine();
   const open = el('div', { id: 'open-disputes' });
   const resolved = el('div', { id: 'resolved-disputes' });
-  const refresh = el('button', { type: 'button', class: 'secondary' }, 'Refresh the disputes');
+  const refresh = el('button', { type: 'button', class: 'secondary' }, t.disputeDesk.refresh);
   const section = el('section', { id: 'disputes', 'aria-labelledby': 'disputes-title' },
-    el('h2', { id: 'disputes-title' }, 'Disputes'), refresh, problem,
-    el('h3', {}, 'Open disputes'), open, el('h3', {}, 'Resolved disputes'), resolved);
+    el('h2', { id: 'disputes-title' }, t.disputeDesk.title), refresh, problem,
+    el('h3', {}, t.disputeDesk.open), open, el('h3', {}, t.disputeDesk.resolved), resolved);
   const review = disputeReview({ onResolved: () => void load() });
 
   async function load() {
@@ -26,8 +27,8 @@ export function disputeDesk(patients: PatientDirectory): HTMLElement[] {
       const names = await patients.names([...waiting, ...done].map((d) => d.patientId));
       const list = (disputes: DisputeView[], none: string) =>
         disputes.length ? el('ul', {}, ...disputes.map((d) => item(d, names.get(d.patientId) ?? ''))) : el('p', {}, none);
-      open.replaceChildren(list(waiting, 'No open disputes.'));
-      resolved.replaceChildren(list([...done].reverse(), 'No resolved disputes yet.'));
+      open.replaceChildren(list(waiting, t.disputeDesk.noOpen));
+      resolved.replaceChildren(list([...done].reverse(), t.disputeDesk.noResolved));
     } catch (error) {
       problem.textContent = messageOf(error);
     }
@@ -35,13 +36,13 @@ export function disputeDesk(patients: PatientDirectory): HTMLElement[] {
 
   function item(dispute: DisputeView, patientName: string): HTMLElement {
     const opened = timeOf(dispute.openedAt);
-    const button = el('button', { type: 'button', 'aria-label': `Review the evidence of the dispute from ${patientName}, opened ${opened.textContent}` }, 'Review the evidence');
+    const button = el('button', { type: 'button', 'aria-label': t.disputeDesk.reviewLabel(patientName, opened.textContent ?? '') }, t.disputeDesk.review);
     button.addEventListener('click', () => void review.open(dispute, patientName));
     const { resolution } = dispute;
     return el('li', { 'data-dispute': dispute.id, 'data-status': dispute.status },
       el('strong', { class: 'patient' }, patientName), ' — ', ...visitWords(dispute.visit, timeOf),
-      el('br'), 'Reason: ', el('q', {}, dispute.reason),
-      el('br'), 'Opened ', opened,
+      el('br'), t.disputeDesk.reason, el('q', {}, dispute.reason),
+      el('br'), t.disputeDesk.opened, opened,
       resolution ? el('span', {}, el('br'), `${OUTCOME_WORDS[resolution.outcome] ?? resolution.outcome}: `, el('q', {}, resolution.text)) : null,
       el('div', { class: 'controls' }, button));
   }

@@ -1,11 +1,7 @@
 /** The kinds of home-monitoring alert in words for staff pages (server/monitoring/alerts.ts raises them). */
-const KIND_WORDS: Record<string, string> = {
-  'bp-crisis': 'Blood pressure crisis',
-  'bp-stage-2': 'Blood pressure at stage 2',
-  'glucose-very-low': 'Very low glucose',
-  'glucose-low': 'Low glucose',
-  'glucose-very-high': 'Severely high glucose',
-  'glucose-high': 'Glucose above target',
-};
+import { t, wordOf } from '../i18n/index.js';
 
-export const alertKindWords = (kind: string) => KIND_WORDS[kind] ?? kind;
+export const alertKindWords = (kind: string) => t.alertKind[kind] ?? kind;
+
+/** "critical", "warning" … in the page's language. */
+export const severityWords = (severity: string) => wordOf(t.severity, severity);

@@ -6,7 +6,8 @@
 import { api, ApiError, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory } from '../patients/patient-directory.js';
-import { alertKindWords } from './alert-kinds.js';
+import { t } from '../i18n/index.js';
+import { alertKindWords, severityWords } from './alert-kinds.js';
 
 interface MonitoringAlert {
   id: string; patientId: string; kind: string; severity: string; message: string; raisedAt: string; escalated: boolean;
@@ -16,10 +17,10 @@ export function doctorAlerts(patients: PatientDirectory): HTMLElement {
   const problem = alertLine();
   const outcome = el('p', { role: 'status' });
   const list = el('div');
-  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const refresh = el('button', { type: 'button' }, t.app.refresh);
   const section = el('section', { id: 'my-alerts', 'aria-labelledby': 'my-alerts-title' },
-    el('h2', { id: 'my-alerts-title' }, 'Alerts from home monitoring'), refresh, problem, outcome, list);
-  const empty = () => el('p', {}, 'No open alerts.');
+    el('h2', { id: 'my-alerts-title' }, t.doctorAlerts.title), refresh, problem, outcome, list);
+  const empty = () => el('p', {}, t.doctorAlerts.none);
 
   async function load() {
     problem.textContent = '';
@@ -34,11 +35,11 @@ export function doctorAlerts(patients: PatientDirectory): HTMLElement {
 
   function item(alert: MonitoringAlert, patientName: string) {
     const kind = alertKindWords(alert.kind);
-    const acknowledge = el('button', { type: 'button' }, 'Acknowledge');
+    const acknowledge = el('button', { type: 'button' }, t.doctorAlerts.acknowledge);
     const row = el('li', { 'data-alert': alert.id, 'data-severity': alert.severity },
-      el('strong', {}, `${kind} (${alert.severity})`), ' — ', el('span', { class: 'patient' }, patientName),
+      el('strong', {}, t.doctorAlerts.heading(kind, severityWords(alert.severity))), ' — ', el('span', { class: 'patient' }, patientName),
       el('br'), el('span', { class: 'reading' }, alert.message),
-      el('br'), 'Raised ', timeOf(alert.raisedAt), alert.escalated ? ', escalated to the hospital' : '',
+      el('br'), t.doctorAlerts.raised, timeOf(alert.raisedAt), alert.escalated ? t.doctorAlerts.escalated : '',
       el('div', { class: 'controls' }, acknowledge));
     const gone = (words: string) => {
       row.remove();
@@ -50,9 +51,9 @@ export function doctorAlerts(patients: PatientDirectory): HTMLElement {
       outcome.textContent = '';
       try {
         await api(`/api/alerts/${encodeURIComponent(alert.id)}/acknowledge`, { body: {} });
-        gone(`Acknowledged: ${kind} for ${patientName}.`);
+        gone(t.doctorAlerts.acknowledged(kind, patientName));
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'alert-already-acknowledged') gone(`${kind} for ${patientName} was already acknowledged.`);
+        if (error instanceof ApiError && error.code === 'alert-already-acknowledged') gone(t.doctorAlerts.alreadyAcknowledged(kind, patientName));
         else problem.textContent = messageOf(error);
       }
     }));

@@ -7,7 +7,8 @@
 import { api, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory } from '../patients/patient-directory.js';
-import { alertKindWords } from './alert-kinds.js';
+import { t } from '../i18n/index.js';
+import { alertKindWords, severityWords } from './alert-kinds.js';
 
 interface EscalatedAlert {
   id: string; patientId: string; kind: string; severity: string; message: string; raisedAt: string; escalatedAt: string | null;
@@ -17,10 +18,10 @@ interface EscalatedAlert {
 export function escalatedAlerts(patients: PatientDirectory): HTMLElement {
   const problem = alertLine();
   const list = el('div');
-  const refresh = el('button', { type: 'button' }, 'Refresh the escalated alerts');
+  const refresh = el('button', { type: 'button' }, t.escalated.refresh);
   const section = el('section', { id: 'escalated-alerts', 'aria-labelledby': 'escalated-alerts-title' },
-    el('h2', { id: 'escalated-alerts-title' }, 'Escalated alerts'),
-    el('p', {}, 'Critical readings that no doctor acknowledged in time. They leave this list when the treating doctor acknowledges them.'),
+    el('h2', { id: 'escalated-alerts-title' }, t.escalated.title),
+    el('p', {}, t.escalated.help),
     refresh, problem, list);
 
   async function load() {
@@ -28,17 +29,17 @@ export function escalatedAlerts(patients: PatientDirectory): HTMLElement {
     try {
       const alerts = await api<EscalatedAlert[]>('/api/alerts');
       const names = await patients.names(alerts.map((a) => a.patientId));
-      list.replaceChildren(alerts.length ? el('ul', {}, ...alerts.map((a) => item(a, names.get(a.patientId) ?? ''))) : el('p', {}, 'No escalated alerts.'));
+      list.replaceChildren(alerts.length ? el('ul', {}, ...alerts.map((a) => item(a, names.get(a.patientId) ?? ''))) : el('p', {}, t.escalated.none));
     } catch (error) {
       problem.textContent = messageOf(error);
     }
   }
 
   const item = (alert: EscalatedAlert, patientName: string) => el('li', { 'data-alert': alert.id, 'data-severity': alert.severity },
-    el('strong', {}, `${alertKindWords(alert.kind)} (${alert.severity})`), ' — ', el('span', { class: 'patient' }, patientName),
+    el('strong', {}, t.doctorAlerts.heading(alertKindWords(alert.kind), severityWords(alert.severity))), ' — ', el('span', { class: 'patient' }, patientName),
     el('br'), el('span', { class: 'reading' }, alert.message),
-    alert.doctorName ? el('span', {}, ' — treating doctor: ', el('span', { class: 'doctor' }, `Dr ${alert.doctorName}`)) : null,
-    el('br'), 'Raised ', timeOf(alert.raisedAt), alert.escalatedAt ? el('span', {}, ', escalated ', timeOf(alert.escalatedAt)) : null);
+    alert.doctorName ? el('span', {}, t.escalated.treatingDoctor, el('span', { class: 'doctor' }, t.booking.doctorName(alert.doctorName))) : null,
+    el('br'), t.escalated.raised, timeOf(alert.raisedAt), alert.escalatedAt ? el('span', {}, t.escalated.escalated, timeOf(alert.escalatedAt)) : null);
 
   refresh.addEventListener('click', () => whileBusy([refresh], load));
   void load();

@@ -5,6 +5,7 @@
 import { api, messageOf } from '../api.js';
 import { alertLine, el } from '../dom.js';
 import { zonedTime } from '../appointments/local-time.js';
+import { t } from '../i18n/index.js';
 import { withMyPatientRecord, type PatientRecord } from '../patient-record.js';
 import { openAlerts } from './patient-alerts.js';
 import { readingForm } from './reading-form.js';
@@ -12,29 +13,30 @@ import { readingName, valueWords, type ReadingView } from './reading-kinds.js';
 
 const SHOWN_READINGS = 20;
 
-const methodWords = (r: ReadingView) => (r.entryMethod === 'device' ? `from a device${r.deviceName ? ` (${r.deviceName})` : ''}`
-  : r.entryMethod === 'typed' ? 'typed in' : 'how it was measured was not sent');
-const hospitalWords = (origin: ReadingView['origin']) => (origin.kind === 'partner' ? origin.partnerName ?? 'a partner hospital' : 'this hospital');
+const methodWords = (r: ReadingView) => (r.entryMethod === 'device' ? t.readings.fromDevice(r.deviceName)
+  : r.entryMethod === 'typed' ? t.readings.typedIn : t.readings.methodUnknown);
+const hospitalWords = (origin: ReadingView['origin']) =>
+  (origin.kind === 'partner' ? origin.partnerName ?? t.readings.partnerHospital : t.readings.thisHospital);
 /** How and where it was recorded: a partner's reading says so, and a copy sent by a partner too is named, not listed again. */
-const howWords = (r: ReadingView) => [methodWords(r), r.origin.kind === 'partner' ? `at ${hospitalWords(r.origin)}` : '',
-  r.alsoFrom.length ? `(also sent by ${r.alsoFrom.map(hospitalWords).join(', ')})` : ''].filter(Boolean).join(' ');
+const howWords = (r: ReadingView) => [methodWords(r), r.origin.kind === 'partner' ? t.readings.at(hospitalWords(r.origin)) : '',
+  r.alsoFrom.length ? t.readings.alsoFrom(r.alsoFrom.map(hospitalWords).join(', ')) : ''].filter(Boolean).join(' ');
 
 function lastReadings(patient: PatientRecord) {
   const problem = alertLine();
   const list = el('div');
-  const element = el('div', { id: 'my-last-readings' }, el('h3', {}, 'My last readings'), problem, list);
+  const element = el('div', { id: 'my-last-readings' }, el('h3', {}, t.readings.last), problem, list);
 
   async function reload() {
     try {
       const readings = await api<ReadingView[]>(`/api/patients/${encodeURIComponent(patient.id)}/readings?limit=${SHOWN_READINGS}`);
-      list.replaceChildren(readings.length ? table(readings) : el('p', {}, 'You have sent no readings yet.'));
+      list.replaceChildren(readings.length ? table(readings) : el('p', {}, t.readings.none));
     } catch (error) {
       problem.textContent = messageOf(error);
     }
   }
 
   const table = (readings: ReadingView[]) => el('table', {},
-    el('thead', {}, el('tr', {}, ...['Measured', 'Reading', 'Value', 'How'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('thead', {}, el('tr', {}, ...t.readings.columns.map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, ...readings.map((r) => el('tr', { 'data-reading': r.id },
       el('td', {}, zonedTime(r.effectiveAt, patient.timeZone)), el('td', {}, readingName(r)), el('td', {}, valueWords(r)), el('td', {}, howWords(r))))));
 
@@ -44,7 +46,7 @@ function lastReadings(patient: PatientRecord) {
 export function patientReadings(): HTMLElement {
   const problem = alertLine();
   const section = el('section', { id: 'my-readings', 'aria-labelledby': 'my-readings-title' },
-    el('h2', { id: 'my-readings-title' }, 'My home readings'), problem);
+    el('h2', { id: 'my-readings-title' }, t.readings.title), problem);
 
   withMyPatientRecord(problem, async (patient) => {
     const alerts = openAlerts(patient);

@@ -6,6 +6,7 @@
 import { api, ApiError, messageOf } from '../api.js';
 import { el, whileBusy } from '../dom.js';
 import { instantOfLocal, nowInZone } from '../appointments/local-time.js';
+import { t } from '../i18n/index.js';
 import type { PatientRecord } from '../patient-record.js';
 import { READING_KINDS, readingValue, unitWords, type ReadingField } from './reading-kinds.js';
 
@@ -40,18 +41,18 @@ export function readingForm(patient: PatientRecord, onSent: () => Promise<void>)
   const kind = el('select', { id: 'reading-kind' }, ...Object.entries(READING_KINDS).map(([key, k]) => el('option', { value: key }, k.label)));
   const valueRows = el('div');
   let values: Array<{ definition: ReadingField; field: Field }> = [];
-  const measuredAt = field('reading-time', `Measured at (${patient.timeZone} time)`, el('input', { type: 'datetime-local', value: nowInZone(patient.timeZone) }));
+  const measuredAt = field('reading-time', t.readings.measuredAt(patient.timeZone), el('input', { type: 'datetime-local', value: nowInZone(patient.timeZone) }));
   const typed = el('input', { type: 'radio', name: 'entryMethod', value: 'typed', id: 'reading-typed', checked: true });
   const device = el('input', { type: 'radio', name: 'entryMethod', value: 'device', id: 'reading-device' });
-  const deviceName = field('reading-device-name', 'Device name (optional)', el('input', { type: 'text', maxlength: 100 }));
+  const deviceName = field('reading-device-name', t.readings.deviceName, el('input', { type: 'text', maxlength: 100 }));
   deviceName.row.hidden = true;
-  const send = el('button', { type: 'submit' }, 'Send reading');
+  const send = el('button', { type: 'submit' }, t.readings.send);
   const problem = el('div', { role: 'alert', class: 'problem' });
   const sent = el('p', { role: 'status' });
-  const form = el('form', { 'aria-label': 'Send a reading', novalidate: true },
-    el('label', { for: 'reading-kind' }, 'Reading'), kind, valueRows,
-    el('fieldset', {}, el('legend', {}, 'How was it measured?'),
-      el('label', { class: 'choice' }, typed, ' Typed by me'), el('label', { class: 'choice' }, device, ' From my device')),
+  const form = el('form', { 'aria-label': t.readings.form, novalidate: true },
+    el('label', { for: 'reading-kind' }, t.readings.reading), kind, valueRows,
+    el('fieldset', {}, el('legend', {}, t.readings.how),
+      el('label', { class: 'choice' }, typed, t.readings.typedByMe), el('label', { class: 'choice' }, device, t.readings.myDevice)),
     deviceName.row, measuredAt.row, send, problem, sent);
 
   function showKind() {
@@ -73,13 +74,13 @@ export function readingForm(patient: PatientRecord, onSent: () => Promise<void>)
     const numbers = values.map(({ definition, field: target }) => {
       const number = target.input.value.trim() === '' ? NaN : Number(target.input.value);
       if (!Number.isFinite(number)) {
-        showProblem(target, `Enter the ${definition.label.replace(/ \(.*\)$/, '').toLowerCase()} as a number.`);
+        showProblem(target, t.readings.enterNumber(t.readings.fieldName[definition.name] ?? definition.name));
         complete = false;
       }
       return number;
     });
     if (!measuredAt.input.value) {
-      showProblem(measuredAt, 'Enter when the reading was measured.');
+      showProblem(measuredAt, t.readings.enterWhen);
       complete = false;
     }
     return complete ? numbers : undefined;
@@ -96,7 +97,7 @@ export function readingForm(patient: PatientRecord, onSent: () => Promise<void>)
       if (target) showProblem(target, `${unitWords(message)}.`);
       else unplaced.push(unitWords(message));
     }
-    problem.replaceChildren(el('p', {}, errors.length ? 'The reading was not sent: please correct what is marked.' : messageOf(error)),
+    problem.replaceChildren(el('p', {}, errors.length ? t.readings.notSent : messageOf(error)),
       ...(unplaced.length ? [el('ul', {}, ...unplaced.map((message) => el('li', {}, message)))] : []));
   }
 
@@ -104,7 +105,7 @@ export function readingForm(patient: PatientRecord, onSent: () => Promise<void>)
     clearProblems();
     const numbers = typedNumbers();
     if (!numbers) {
-      problem.textContent = 'The reading was not sent: please correct what is marked.';
+      problem.textContent = t.readings.notSent;
       return;
     }
     const fromDevice = device.checked;
@@ -116,7 +117,7 @@ export function readingForm(patient: PatientRecord, onSent: () => Promise<void>)
     };
     try {
       const result = await api<{ alerts: unknown[] }>(`/api/patients/${encodeURIComponent(patient.id)}/readings`, { body });
-      sent.textContent = result.alerts.length ? 'Reading sent. It raised an alert: see below.' : 'Reading sent.';
+      sent.textContent = result.alerts.length ? t.readings.sentWithAlert : t.readings.sent;
       for (const { field: target } of values) target.input.value = '';
       measuredAt.input.value = nowInZone(patient.timeZone);
       await onSent();

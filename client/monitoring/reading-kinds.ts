@@ -2,6 +2,9 @@
  * The home readings a patient sends, as the form asks for them and as `POST /api/patients/{id}/readings` takes
  * them: LOINC codes and UCUM units from server/monitoring/reading-codes.ts (docs/consultations.md "Home monitoring").
  */
+import { numberWords } from '../i18n/format.js';
+import { t } from '../i18n/index.js';
+
 export interface ReadingField {
   name: string;
   label: string;
@@ -20,14 +23,17 @@ export interface ReadingKind {
 
 export const READING_KINDS: Record<string, ReadingKind> = {
   'blood-pressure': {
-    label: 'Blood pressure', code: '85354-9', fields: [
-      { name: 'systolic', label: 'Systolic (mmHg)', unit: 'mm[Hg]', expression: 'components[0]', component: '8480-6' },
-      { name: 'diastolic', label: 'Diastolic (mmHg)', unit: 'mm[Hg]', expression: 'components[1]', component: '8462-4' },
+    label: t.readings.kind['blood-pressure']!, code: '85354-9', fields: [
+      { name: 'systolic', label: t.readings.field.systolic!, unit: 'mm[Hg]', expression: 'components[0]', component: '8480-6' },
+      { name: 'diastolic', label: t.readings.field.diastolic!, unit: 'mm[Hg]', expression: 'components[1]', component: '8462-4' },
     ],
   },
-  glucose: { label: 'Blood glucose', code: '2339-0', fields: [{ name: 'glucose', label: 'Glucose (mg/dL)', unit: 'mg/dL', expression: 'value' }] },
-  'heart-rate': { label: 'Heart rate', code: '8867-4', fields: [{ name: 'heart-rate', label: 'Heart rate (beats per minute)', unit: '/min', expression: 'value' }] },
-  weight: { label: 'Body weight', code: '29463-7', fields: [{ name: 'weight', label: 'Body weight (kg)', unit: 'kg', expression: 'value' }] },
+  glucose: { label: t.readings.kind.glucose!, code: '2339-0', fields: [{ name: 'glucose', label: t.readings.field.glucose!, unit: 'mg/dL', expression: 'value' }] },
+  'heart-rate': {
+    label: t.readings.kind['heart-rate']!, code: '8867-4',
+    fields: [{ name: 'heart-rate', label: t.readings.field['heart-rate']!, unit: '/min', expression: 'value' }],
+  },
+  weight: { label: t.readings.kind.weight!, code: '29463-7', fields: [{ name: 'weight', label: t.readings.field.weight!, unit: 'kg', expression: 'value' }] },
 };
 
 /** The reading's value part of the request body, from the numbers typed in the kind's fields. */
@@ -37,10 +43,11 @@ export function readingValue(kind: ReadingKind, values: number[]) {
   return { code: kind.code, components: kind.fields.map((f, i) => ({ code: f.component!, value: values[i]!, unit: f.unit })) };
 }
 
-const UNIT_WORDS: Record<string, string> = { 'mm[Hg]': 'mmHg', '/min': 'beats per minute', '[lb_av]': 'lb' };
-
 /** UCUM units as people write them, in a value or in a server message ("400 mm[Hg]" → "400 mmHg"). */
-export const unitWords = (text: string) => text.replace(/mm\[Hg\]|\/min|\[lb_av\]/g, (unit) => UNIT_WORDS[unit]!);
+export const unitWords = (text: string) => text.replace(/mm\[Hg\]|\/min|\[lb_av\]/g, (unit) => t.readings.units[unit]!);
+
+/** One unit in words ("mmHg", "beats per minute"/"次/分"). */
+const unitWord = (unit: string | null | undefined) => (unit ? t.readings.units[unit] ?? unit : '');
 
 export interface ReadingView {
   id: string;
@@ -68,8 +75,7 @@ export const readingName = (reading: Pick<ReadingView, 'code' | 'display'>) =>
 /** "190/125 mmHg", "110 mg/dL", "72 beats per minute". */
 export function valueWords(reading: ReadingView): string {
   if (reading.components) {
-    const unit = reading.components[0]?.unit ?? '';
-    return unitWords(`${reading.components.map((c) => c.value).join('/')} ${unit}`);
+    return `${reading.components.map((c) => numberWords(c.value)).join('/')} ${unitWord(reading.components[0]?.unit)}`.trim();
   }
-  return unitWords(`${reading.value ?? ''} ${reading.unit ?? ''}`.trim());
+  return `${reading.value === null ? '' : numberWords(reading.value)} ${unitWord(reading.unit)}`.trim();
 }

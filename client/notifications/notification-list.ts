@@ -9,6 +9,7 @@ import { reloadOnAppointmentsChanged } from '../appointments/booking.js';
 import { zonedTime } from '../appointments/local-time.js';
 import { OUTCOME_WORDS, type DisputeOutcome } from '../disputes/dispute-view.js';
 import { alertLine, el, whileBusy } from '../dom.js';
+import { t } from '../i18n/index.js';
 import { alertKindWords } from '../monitoring/alert-kinds.js';
 import type { NotificationView } from '../../server/notifications/inbox.js';
 
@@ -17,24 +18,22 @@ interface NotificationList { timeZone: string; unread: number; notifications: No
 /** One notification as a sentence; `at` shows an instant in the reader's zone. */
 function sentence(n: NotificationView, forDoctor: boolean, at: (iso: string | undefined) => Node | string): Array<Node | string> {
   const visit = visitTypeWords(n.visitType ?? 'in-person');
-  const yours = forDoctor ? 'A' : 'Your';
+  const words = t.notifications;
   switch (n.kind) {
     case 'appointment-booked':
-      return forDoctor ? ['A patient booked a ', visit, ' visit with you on ', at(n.start), '.']
-        : ['Your ', visit, ' visit on ', at(n.start), ' is booked.'];
+      return forDoctor ? words.bookedForDoctor(visit, at(n.start)) : words.bookedForPatient(visit, at(n.start));
     case 'appointment-rescheduled':
-      return [`${yours} ${visit} visit moved from `, at(n.previousStart), ' to ', at(n.start), '.'];
+      return words.rescheduled(forDoctor, visit, at(n.previousStart), at(n.start));
     case 'appointment-cancelled':
-      return [`${yours} ${visit} visit on `, at(n.start), ' is cancelled.', n.reason ? ` Reason: ${n.reason}.` : ''];
+      return words.cancelled(forDoctor, visit, at(n.start), n.reason ?? undefined);
     case 'appointment-reminder':
-      return ['Reminder: your ', visit, ' visit starts ', at(n.start), '.'];
+      return words.reminder(visit, at(n.start));
     case 'prescription-ready':
-      return ['Your prescription is ready to collect. Its collection code is under "My prescriptions".'];
+      return [words.prescriptionReady];
     case 'dispute-answered':
-      return [`Your complaint has been answered: ${(OUTCOME_WORDS[n.outcome as DisputeOutcome] ?? n.outcome ?? '').toLowerCase()}.`];
+      return [words.disputeAnswered(OUTCOME_WORDS[n.outcome as DisputeOutcome] ?? n.outcome ?? '')];
     case 'crisis-alert':
-      return [`Urgent: a patient in your care sent a critical home reading (${alertKindWords(n.alertKind ?? '')}).`,
-        ' See "Alerts from home monitoring".'];
+      return [words.crisis(alertKindWords(n.alertKind ?? ''))];
   }
 }
 
@@ -42,17 +41,17 @@ export function notificationList(role: 'patient' | 'doctor'): HTMLElement {
   const problem = alertLine();
   const summary = el('p', { role: 'status' });
   const list = el('div');
-  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const refresh = el('button', { type: 'button' }, t.app.refresh);
   const section = el('section', { id: 'my-notifications', 'aria-labelledby': 'my-notifications-title' },
-    el('h2', { id: 'my-notifications-title' }, 'Notifications'), refresh, problem, summary, list);
+    el('h2', { id: 'my-notifications-title' }, t.notifications.title), refresh, problem, summary, list);
 
   function item(n: NotificationView, zone: string): HTMLElement {
-    const at = (iso: string | undefined) => (iso ? zonedTime(iso, zone) : 'a time no longer known');
+    const at = (iso: string | undefined) => (iso ? zonedTime(iso, zone) : t.notifications.unknownTime);
     const row = el('li', { 'data-notification': n.id, 'data-kind': n.kind, class: n.read ? 'read' : 'unread' },
-      n.read ? null : el('strong', {}, 'New: '), ...sentence(n, role === 'doctor', at),
-      el('br'), el('small', {}, 'Sent ', zonedTime(n.at, zone)));
+      n.read ? null : el('strong', {}, t.notifications.new), ...sentence(n, role === 'doctor', at),
+      el('br'), el('small', {}, t.notifications.sent, zonedTime(n.at, zone)));
     if (!n.read) {
-      const mark = el('button', { type: 'button' }, 'Mark as read');
+      const mark = el('button', { type: 'button' }, t.notifications.markRead);
       mark.addEventListener('click', () => whileBusy([mark], async () => {
         problem.textContent = '';
         try {
@@ -71,9 +70,9 @@ export function notificationList(role: 'patient' | 'doctor'): HTMLElement {
     problem.textContent = '';
     try {
       const { timeZone, unread, notifications } = await api<NotificationList>('/api/notifications');
-      summary.textContent = notifications.length ? `${unread} unread. Times are in your time zone, ${timeZone}.` : '';
+      summary.textContent = notifications.length ? t.notifications.summary(unread, timeZone) : '';
       list.replaceChildren(notifications.length
-        ? el('ul', {}, ...notifications.map((n) => item(n, timeZone))) : el('p', {}, 'No notifications yet.'));
+        ? el('ul', {}, ...notifications.map((n) => item(n, timeZone))) : el('p', {}, t.notifications.none));
     } catch (error) {
       problem.textContent = messageOf(error);
     }

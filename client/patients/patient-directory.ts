@@ -3,6 +3,7 @@
  * directory per signed-in home, so nothing read for one account is shown to the next).
  */
 import { api } from '../api.js';
+import { t } from '../i18n/index.js';
 
 export interface PatientCondition { id: string; code: string; display: string | null; clinicalStatus: string }
 export interface PatientSummary { id: string; givenName: string; familyName: string; birthDate: string | null; conditions: PatientCondition[] }
@@ -27,7 +28,7 @@ export function patientDirectory(): PatientDirectory {
     }
     return found;
   };
-  const name = (patientId: string) => summary(patientId).then((p) => `${p.givenName} ${p.familyName}`, () => 'a patient (name not available)');
+  const name = (patientId: string) => summary(patientId).then((p) => `${p.givenName} ${p.familyName}`, () => t.doctorVisits.patientUnknown);
   return {
     summary,
     name,

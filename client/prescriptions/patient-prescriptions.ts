@@ -4,7 +4,9 @@
  */
 import { api, messageOf } from '../api.js';
 import { followDeepLinks } from '../deep-link.js';
-import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import { alertLine, el, whileBusy } from '../dom.js';
+import { dateWords } from '../i18n/format.js';
+import { t, wordOf } from '../i18n/index.js';
 import { lineWords, PRESCRIPTION_STATUS_WORDS, type PrescriptionCode, type PrescriptionSummary } from './types.js';
 
 const codeShown = (status: string) => status === 'ready' || status === 'in-progress';
@@ -13,15 +15,15 @@ export function patientPrescriptions(): HTMLElement {
   const problem = alertLine();
   const list = el('div');
   const codePanel = el('div', { id: 'prescription-code', 'aria-live': 'polite' });
-  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const refresh = el('button', { type: 'button' }, t.app.refresh);
   const section = el('section', { id: 'my-prescriptions', 'aria-labelledby': 'my-prescriptions-title' },
-    el('h2', { id: 'my-prescriptions-title' }, 'My prescriptions'), refresh, problem, list, codePanel);
+    el('h2', { id: 'my-prescriptions-title' }, t.prescriptions.title), refresh, problem, list, codePanel);
 
   async function load() {
     problem.textContent = '';
     try {
       const prescriptions = await api<PrescriptionSummary[]>('/api/prescriptions');
-      list.replaceChildren(prescriptions.length ? table(prescriptions) : el('p', {}, 'You have no prescriptions.'));
+      list.replaceChildren(prescriptions.length ? table(prescriptions) : el('p', {}, t.prescriptions.none));
     } catch (error) {
       problem.textContent = messageOf(error);
     }
@@ -33,7 +35,7 @@ export function patientPrescriptions(): HTMLElement {
     for (const row of list.querySelectorAll('tr[aria-current]')) row.removeAttribute('aria-current');
     const row = list.querySelector<HTMLTableRowElement>(`tr[data-prescription="${CSS.escape(id)}"]`);
     if (!row) {
-      problem.textContent = 'The prescription the link points to is not among yours.';
+      problem.textContent = t.prescriptions.notYours;
       return;
     }
     row.setAttribute('aria-current', 'true');
@@ -44,17 +46,17 @@ export function patientPrescriptions(): HTMLElement {
 
   function table(prescriptions: PrescriptionSummary[]) {
     return el('table', {},
-      el('thead', {}, el('tr', {}, ...['Number', 'Status', 'Medicines', 'Valid until', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, ...t.prescriptions.columns.map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, ...prescriptions.map((p) => el('tr', { 'data-prescription': p.id },
         el('td', {}, p.number),
-        el('td', { class: 'status', 'data-status': p.status, title: PRESCRIPTION_STATUS_WORDS[p.status] ?? '' }, p.status),
+        el('td', { class: 'status', 'data-status': p.status }, wordOf(PRESCRIPTION_STATUS_WORDS, p.status)),
         el('td', {}, el('ul', {}, ...p.lines.map((line) => el('li', {}, lineWords(line))))),
-        el('td', {}, timeOf(p.validUntil)),
+        el('td', {}, el('time', { datetime: p.validUntil }, dateWords(p.validUntil))),
         el('td', {}, codeShown(p.status) ? showCodeButton(p) : null)))));
   }
 
   function showCodeButton(prescription: PrescriptionSummary) {
-    const button = el('button', { type: 'button', 'aria-controls': 'prescription-code' }, 'Show code');
+    const button = el('button', { type: 'button', 'aria-controls': 'prescription-code' }, t.prescriptions.showCode);
     button.addEventListener('click', () => whileBusy([button], async () => {
       problem.textContent = '';
       try {
@@ -80,24 +82,24 @@ export function patientPrescriptions(): HTMLElement {
 function codeView(prescription: PrescriptionSummary, code: PrescriptionCode): HTMLElement {
   const qr = el('img', {
     class: 'qr', src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(code.qrSvg)}`,
-    alt: `QR code of prescription ${prescription.number}`, width: 240, height: 240,
+    alt: t.prescriptions.qrAlt(prescription.number), width: 240, height: 240,
   });
   const text = el('input', { id: 'prescription-code-text', readonly: true, value: code.uri });
   const copied = el('p', { role: 'status' });
-  const copy = el('button', { type: 'button' }, 'Copy code');
+  const copy = el('button', { type: 'button' }, t.prescriptions.copy);
   copy.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(code.uri);
-      copied.textContent = 'Copied.';
+      copied.textContent = t.prescriptions.copied;
     } catch {
       text.select();
-      copied.textContent = 'Copying is not allowed here: the code is selected, copy it with the keyboard.';
+      copied.textContent = t.prescriptions.copyRefused;
     }
   });
   return el('div', { class: 'code' },
-    el('h3', {}, `Code for prescription ${prescription.number}`),
-    el('p', {}, 'Show this QR code at the pharmacy, or give them the code below. Keep it private: it lets a pharmacy dispense your medicines.'),
+    el('h3', {}, t.prescriptions.codeTitle(prescription.number)),
+    el('p', {}, t.prescriptions.codeHelp),
     qr,
-    el('label', { for: 'prescription-code-text' }, 'Prescription code'),
+    el('label', { for: 'prescription-code-text' }, t.prescriptions.codeLabel),
     text, copy, copied);
 }

@@ -1,4 +1,6 @@
 /** The shapes the prescription endpoints answer with (docs/prescriptions.md), as far as the pages use them. */
+import { t } from '../i18n/index.js';
+
 export interface PrescriptionLine { lineNo: number; drugCode: string; drugName: string; dose: string; frequency: string; quantity: number; supplyDays: number }
 
 export interface PrescriptionSummary {
@@ -45,14 +47,7 @@ export const REJECTION_REASONS: Array<[code: string, words: string]> = [
 
 /** "Ramipril 5 mg: 1 tablet once daily, 7 for 7 days" */
 export const lineWords = (line: PrescriptionLine) =>
-  `${line.drugName}: ${line.dose} ${line.frequency}, ${line.quantity} for ${line.supplyDays} days`;
+  t.prescriptions.line(line.drugName, line.dose, line.frequency, line.quantity, line.supplyDays);
 
 /** A prescription's status in the patient's words. */
-export const PRESCRIPTION_STATUS_WORDS: Record<string, string> = {
-  'pending-review': 'waiting for a pharmacist\'s review',
-  rejected: 'rejected by the pharmacist; your doctor will be in touch',
-  ready: 'ready to collect',
-  'in-progress': 'being dispensed',
-  completed: 'dispensed',
-  cancelled: 'cancelled',
-};
+export const PRESCRIPTION_STATUS_WORDS: Record<string, string> = t.prescriptionStatus;

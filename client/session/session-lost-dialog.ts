@@ -5,6 +5,7 @@
  * gets a fresh page: nothing of the previous account is shown to them.
  */
 import { el } from '../dom.js';
+import { t } from '../i18n/index.js';
 import { signedInAccount, whenSessionLost } from './session.js';
 import { signInForm } from './sign-in-form.js';
 
@@ -13,8 +14,8 @@ function askToSignInAgain(): Promise<void> {
   return new Promise((resolve) => {
     const dialog = el('dialog', { id: 'session-lost', class: 'session-lost' });
     dialog.append(signInForm({
-      title: 'Sign in again',
-      why: 'Your session has ended. Sign in to carry on: what you were writing is kept, and what you sent last is sent then.',
+      title: t.signIn.again,
+      why: t.signIn.againWhy,
       onSignedIn: () => {
         if (before && signedInAccount() !== before) {
           location.reload();

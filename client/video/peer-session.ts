@@ -4,8 +4,9 @@
  * peer connection, notices when it dies and negotiates a fresh one, and says what is happening in plain words.
  */
 import SimplePeer from 'simple-peer';
+import type { ServerMessage as SignallingMessage, Side } from '../../server/video/protocol.js';
 
-export type Side = 'patient' | 'doctor';
+export type { Side };
 export type SessionState =
   | 'idle' | 'joining' | 'waiting' | 'patient-waiting' | 'connecting' | 'connected' | 'reconnecting' | 'peer-left'
   | 'ended' | 'failed';
@@ -318,12 +319,5 @@ export class PeerSession {
   }
 }
 
-type ServerMessage =
-  | { type: 'joined'; side: Side; admitted: boolean }
-  | { type: 'peer-joined'; side: Side; admitted: boolean }
-  | { type: 'peer-left'; side: Side }
-  | { type: 'admitted' }
-  | { type: 'signal'; gen: number; data: SimplePeer.SignalData }
-  | { type: 'restart' }
-  | { type: 'ended' }
-  | { type: 'error'; code: string; message: string };
+/** What the server sends on the signalling socket (server/video/protocol.ts, the one declaration of it). */
+type ServerMessage = SignallingMessage<SimplePeer.SignalData>;

@@ -4,8 +4,9 @@
  * to its room and opens in the visit workspace.
  */
 import { api, messageOf } from '../api.js';
-import { ROOM_OPEN, visitPath, visitTypeWords, type AppointmentView } from '../appointments/appointment-view.js';
+import { appointmentStatusWords, ROOM_OPEN, visitPath, visitTypeWords, type AppointmentList, type AppointmentView } from '../appointments/appointment-view.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import { t } from '../i18n/index.js';
 import type { PatientDirectory } from '../patients/patient-directory.js';
 
 const DAY = 86_400_000;
@@ -19,16 +20,16 @@ export interface DoctorVisitsOptions {
 }
 
 const diary = async (query: Record<string, string>) =>
-  (await api<{ appointments: AppointmentView[] }>(`/api/appointments?${new URLSearchParams(query)}`)).appointments;
+  (await api<AppointmentList>(`/api/appointments?${new URLSearchParams(query)}`)).appointments;
 
 export function doctorVisits({ patients, openVisit }: DoctorVisitsOptions): HTMLElement {
   const problem = alertLine();
   const upcoming = el('div', { id: 'upcoming-visits' });
   const recent = el('div', { id: 'recent-visits' });
-  const refresh = el('button', { type: 'button' }, 'Refresh');
+  const refresh = el('button', { type: 'button' }, t.app.refresh);
   const section = el('section', { id: 'my-visits', 'aria-labelledby': 'my-visits-title' },
-    el('h2', { id: 'my-visits-title' }, 'My upcoming visits'), refresh, problem, upcoming,
-    el('h3', {}, 'In the last 24 hours'), recent);
+    el('h2', { id: 'my-visits-title' }, t.doctorVisits.title), refresh, problem, upcoming,
+    el('h3', {}, t.doctorVisits.recent), recent);
 
   async function load() {
     problem.textContent = '';
@@ -39,8 +40,8 @@ export function doctorVisits({ patients, openVisit }: DoctorVisitsOptions): HTML
         diary({ from: new Date(now.getTime() - DAY).toISOString(), to: now.toISOString(), status: [...WORKABLE].join(',') }),
       ]);
       const names = await patients.names([...next, ...past].map((a) => a.patientId));
-      upcoming.replaceChildren(next.length ? visitList(next, names) : el('p', {}, 'No upcoming visits.'));
-      recent.replaceChildren(past.length ? visitList(past, names) : el('p', {}, 'No visits in the last 24 hours.'));
+      upcoming.replaceChildren(next.length ? visitList(next, names) : el('p', {}, t.doctorVisits.noUpcoming));
+      recent.replaceChildren(past.length ? visitList(past, names) : el('p', {}, t.doctorVisits.noRecent));
     } catch (error) {
       problem.textContent = messageOf(error);
     }
@@ -49,15 +50,15 @@ export function doctorVisits({ patients, openVisit }: DoctorVisitsOptions): HTML
   function visitList(appointments: AppointmentView[], names: Map<string, string>) {
     return el('ul', {}, ...appointments.map((a) => {
       const name = names.get(a.patientId) ?? '';
-      const room = a.joinUrl && ROOM_OPEN.has(a.status) ? el('a', { href: visitPath(a.joinUrl) }, 'Open video room') : null;
+      const room = a.joinUrl && ROOM_OPEN.has(a.status) ? el('a', { href: visitPath(a.joinUrl) }, t.doctorVisits.openRoom) : null;
       let workspace: HTMLButtonElement | null = null;
       if (a.visitType === 'video-follow-up' && WORKABLE.has(a.status)) {
-        workspace = el('button', { type: 'button', class: 'secondary' }, 'Open the visit workspace');
+        workspace = el('button', { type: 'button', class: 'secondary' }, t.doctorVisits.openWorkspace);
         workspace.addEventListener('click', () => openVisit(a, name));
       }
       return el('li', { 'data-appointment': a.id },
         timeOf(a.start), ' — ', el('span', { class: 'patient' }, name), `, ${visitTypeWords(a.visitType)}, `,
-        el('span', { class: 'status', 'data-status': a.status }, a.status),
+        el('span', { class: 'status', 'data-status': a.status }, appointmentStatusWords(a.status)),
         room || workspace ? el('div', { class: 'controls' }, room, workspace) : null);
     }));
   }

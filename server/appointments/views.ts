@@ -2,6 +2,7 @@ import type { Database } from '../../db/connection.js';
 import type { Appointment, Slot } from '../../db/models/scheduling.js';
 import type { Caller } from '../auth/caller.js';
 import { Invalid } from '../http/errors.js';
+import type { AppointmentView, SlotView } from './contract.js';
 import { isoInZone, isTimeZone } from './time-zone.js';
 
 /** The zone times are shown in: `?tz=` when given, else the patient's own zone, else the doctor's schedule zone, else UTC. */
@@ -20,7 +21,7 @@ export async function viewerTimeZone(db: Database, caller: Caller, override?: st
 /** The visit's join page; the booking confirmation carries it. */
 export const joinUrlOf = (publicBaseUrl: string, appointmentId: string) => `${publicBaseUrl}/visit/${appointmentId}`;
 
-export function slotView(slot: Slot, zone: string, practitioner?: { givenName: string; familyName: string; specialtyDisplay: string | null }) {
+export function slotView(slot: Slot, zone: string, practitioner?: { givenName: string; familyName: string; specialtyDisplay: string | null }): SlotView {
   return {
     id: slot.id,
     scheduleId: slot.scheduleId,
@@ -33,7 +34,7 @@ export function slotView(slot: Slot, zone: string, practitioner?: { givenName: s
   };
 }
 
-export function appointmentView(appointment: Appointment, zone: string, publicBaseUrl: string) {
+export function appointmentView(appointment: Appointment, zone: string, publicBaseUrl: string): AppointmentView {
   return {
     id: appointment.id,
     status: appointment.status,

@@ -8,6 +8,7 @@ import { Conflict, DomainError } from '../http/errors.js';
 import type { RoomBus, RoomMessage } from './room-bus.js';
 import { RoomTokenError, verifyRoomToken, type RoomClaims } from './room-tokens.js';
 import { hasConnectedBefore, recordSessionEvent } from './session-log.js';
+import type { ServerMessage } from './protocol.js';
 import { parseClientMessage, type ClientMessage } from './signal-messages.js';
 import { openVideoRoom } from './video-room-window.js';
 
@@ -79,7 +80,7 @@ export class RoomConnection {
     this.send({ type: 'error', code: 'internal-error', message: 'The server could not handle that message.' });
   }
 
-  private send(message: Record<string, unknown>) {
+  private send(message: ServerMessage) {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
   }
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { homePageSuite } from '../support/browser.js';
+import { checkPage } from '../support/page-checks.js';
 import { ACCOUNT_PASSWORD } from '../support/factories.js';
 import { openFollowUpVisit, PHARMACIST } from '../support/prescriptions.js';
 import type { TestNode } from '../support/test-node.js';
@@ -45,6 +46,7 @@ describe('the doctor\'s home in the browser: visits, alerts, the visit workspace
     const stored = await hospital.db.models.MonitoringAlert.findByPk(alertId, { rejectOnEmpty: true });
     expect(stored.status).to.equal('acknowledged');
     expect(stored.acknowledgedBy).to.equal(doctor.userId);
+    await checkPage(page, 'doctor-alert-acknowledged');
   });
 
   it('when the doctor writes the note and prescribes in an in-progress visit, then the prescription is listed pending review; a refusal names the line, keeps the form and stores nothing', async () => {

@@ -1,3 +1,4 @@
+import { MOMENT } from '../../client/i18n/formats.js';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startAppointmentsWorker } from '../../server/appointments/outbox-worker.js';
@@ -69,7 +70,7 @@ describe('notifications in the browser: the e-mail arrives and the home page lis
     const item = notifications(page).locator('li[data-kind="appointment-booked"]');
     await item.waitFor();
     const zone = (await suite.hospital.db.models.Patient.findByPk(patient.patientId, { rejectOnEmpty: true })).timeZone;
-    const local = new Intl.DateTimeFormat(undefined, { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' }).format(slot!.start);
+    const local = new Intl.DateTimeFormat('en', { timeZone: zone, ...MOMENT }).format(slot!.start);
     expect(await item.textContent()).to.contain('New: Your video follow-up visit on').and.contain(local).and.contain('is booked.');
     // The 24-hour reminder of a visit within a day is due at once too: count the unread, not assume them.
     const unread = await notifications(page).locator('li.unread').count();

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Op } from 'sequelize';
 import { book, doctorWithSlots, freeSlotsOf, slotAt } from '../support/appointments.js';
 import { homePageSuite } from '../support/browser.js';
+import { checkPage } from '../support/page-checks.js';
 import { diagnoseHypertensionInPerson, newPatient, ACCOUNT_PASSWORD } from '../support/factories.js';
 import type { TestNode } from '../support/test-node.js';
 
@@ -54,6 +55,7 @@ describe('the patient books follow-ups and sends home readings in the browser (h
     expect((await appointment.reload()).status).to.equal('cancelled');
     expect((await hospital.db.models.Slot.findByPk(slot.id, { rejectOnEmpty: true })).status).to.equal('free');
     await offered.waitFor();
+    await checkPage(page, 'patient-booked-then-cancelled');
   });
 
   it('when a patient without an in-person diagnosis books a video follow-up, then the page says to book an in-person first visit and what is missing, and nothing is booked', async () => {

@@ -45,7 +45,7 @@ describe('prescriptions in the browser: the patient\'s code and the pharmacy des
     expect(await hospital.db.models.MedicationDispense.count({ where: { prescriptionId: rx.id } })).to.equal(1);
 
     await patientPage.locator('#my-prescriptions').getByRole('button', { name: 'Refresh' }).click();
-    await statusOf(patientPage, rx.id).filter({ hasText: 'completed' }).waitFor();
+    await statusOf(patientPage, rx.id).filter({ hasText: 'dispensed' }).waitFor();
     expect(await patientPage.locator(`[data-prescription="${rx.id}"]`).getByRole('button', { name: 'Show code' }).count()).to.equal(0);
 
     // The same code again is refused in the server's words, and nothing is dispensed twice.

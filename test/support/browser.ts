@@ -52,8 +52,11 @@ export interface HomePageSuite {
   readonly node: BrowserNode;
   /** … and its hospital. */
   readonly hospital: TestNode;
-  /** A new browser context at the home page, signed in as this account; its uncaught errors fail the test. */
-  signIn(email: string, password: string): Promise<Page>;
+  /**
+   * A new browser context at the home page, signed in as this account; its uncaught errors fail the test. The
+   * browser speaks `locale` (English unless said) and has the `viewport` given (Playwright's default unless said).
+   */
+  signIn(email: string, password: string, options?: { locale?: string; viewport?: { width: number; height: number } }): Promise<Page>;
   /** Makes the page's uncaught errors fail the test (for pages opened without `signIn`). */
   watch(page: Page): Page;
 }
@@ -83,12 +86,13 @@ export function homePageSuite(extraArgs: string[] = [], overrides: Partial<Confi
     get node() { return current(); },
     get hospital() { return current().hospital; },
     watch,
-    async signIn(email, password) {
-      const page = watch(await (await current().browser.newContext()).newPage());
+    async signIn(email, password, { locale = 'en-US', viewport } = {}) {
+      const page = watch(await (await current().browser.newContext({ locale, ...(viewport ? { viewport } : {}) })).newPage());
       await page.goto(`${current().web.base}/`);
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      // By the fields' names, not their labels: the labels are in the page's language.
+      await page.locator('form.sign-in input[name="username"]').fill(email);
+      await page.locator('form.sign-in input[name="password"]').fill(password);
+      await page.locator('form.sign-in button[type="submit"]').click();
       await page.waitForSelector('#home:not([hidden])');
       return page;
     },
