@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import { toCarePlanResource } from '../../fhir-mappings/consultation-records.js';
 import { storeDerived } from '../../server/fhir/repository/derived-records.js';
-import * as records from '../../server/fhir/repository/records.js';
 import type { Database } from '../connection.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -24,8 +23,7 @@ export async function seedConsultationsDemo(
     action: 'C', activity: 'care-plan-set',
   });
   const week = [[132, 84], [128, 82], [136, 86], [131, 83], [129, 81], [134, 85], [130, 82]];
-  const rc = { db, caller: records.SYSTEM, tx: transaction };
-  for (const reading of week.map(([systolic, diastolic], i) => ({
+  await m.Observation.bulkCreate(week.map(([systolic, diastolic], i) => ({
     id: crypto.randomUUID(), patientId: ids.aliceId, encounterId: null, status: 'final' as const, category: 'vital-signs',
     codeSystem: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel with all children optional',
     effectiveAt: new Date(now.getTime() - (7 - i) * DAY), valueNumber: null, valueUnit: null,
@@ -34,7 +32,7 @@ export async function seedConsultationsDemo(
       { code: '8462-4', display: 'Diastolic blood pressure', value: diastolic, unit: 'mm[Hg]' },
     ]),
     entryMethod: 'device' as const, deviceName: 'Omron M7 Intelli IT', diagnosticReportId: null, source: null,
-  }))) await records.add(rc, 'Observation', reading);
+  })), { transaction });
   await seedLipidPanel(db, ids.aliceId, ids.firstVisitId, new Date(now.getTime() - 90 * DAY), transaction);
 }
 
@@ -52,12 +50,11 @@ async function seedLipidPanel(db: Database, patientId: string, encounterId: stri
     codeSystem: 'http://loinc.org', code, display, effectiveAt: takenAt, valueNumber: value, valueUnit: 'mg/dL',
     components: null, entryMethod: null, deviceName: null, diagnosticReportId: reportId, source: null,
   }));
-  const rc = { db, caller: records.SYSTEM, tx: transaction };
-  for (const observation of observations) await records.add(rc, 'Observation', observation);
-  await records.add(rc, 'DiagnosticReport', {
+  await db.models.Observation.bulkCreate(observations, { transaction });
+  await db.models.DiagnosticReport.create({
     id: reportId, patientId, encounterId, status: 'final', category: 'LAB', codeSystem: 'http://loinc.org', code: '24331-1',
     display: 'Lipid 1996 panel - Serum or Plasma', effectiveAt: takenAt, issuedAt: new Date(takenAt.getTime() + DAY),
     performerDisplay: 'Demo Hospital laboratory', resultIds: JSON.stringify(observations.map((o) => o.id)),
     conclusion: 'LDL above target for a hypertensive patient; lifestyle advice, recheck in 3 months.',
-  });
+  }, { transaction });
 }

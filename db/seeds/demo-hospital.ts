@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { Database } from '../connection.js';
 import { hashPassword } from '../../server/auth/passwords.js';
-import * as records from '../../server/fhir/repository/records.js';
 import { seedDemoSchedule } from './demo-schedule.js';
 import { seedConsultationsDemo } from './demo-consultations.js';
 import { seedDrugCatalogue } from './drug-catalogue.js';
@@ -27,45 +26,43 @@ export async function seedDemoHospital(db: Database, password: string, now = new
     const m = db.models;
     if ((await m.User.count({ transaction })) > 0) return false;
     const id = () => crypto.randomUUID();
-    // Every record through the repository: its row, its stored resource, version 1 and the audit event.
-    const rc = { db, caller: records.SYSTEM, tx: transaction };
-    const hospital = await records.add<InstanceType<typeof m.Organization>>(rc, 'Organization', { id: id(), name: 'Demo Hospital', kind: 'hospital', identifier: 'demo-hospital' });
-    const payer = await records.add<InstanceType<typeof m.Organization>>(rc, 'Organization', { id: id(), name: 'Demo Health Insurance', kind: 'payer', identifier: 'demo-payer', internetCareAgreement: true });
-    const chen = await records.add<InstanceType<typeof m.Practitioner>>(rc, 'Practitioner', {
+    const hospital = await m.Organization.create({ id: id(), name: 'Demo Hospital', kind: 'hospital', identifier: 'demo-hospital' }, { transaction });
+    const payer = await m.Organization.create({ id: id(), name: 'Demo Health Insurance', kind: 'payer', identifier: 'demo-payer', internetCareAgreement: true }, { transaction });
+    const chen = await m.Practitioner.create({
       id: id(), givenName: 'Wei', familyName: 'Chen', organizationId: hospital.id,
       specialtyCode: '419192003', specialtyDisplay: 'Internal medicine',
-    });
-    const li = await records.add<InstanceType<typeof m.Practitioner>>(rc, 'Practitioner', {
+    }, { transaction });
+    const li = await m.Practitioner.create({
       id: id(), givenName: 'Na', familyName: 'Li', organizationId: hospital.id,
       specialtyCode: '394600006', specialtyDisplay: 'Clinical pharmacy',
-    });
-    const alice = await records.add<InstanceType<typeof m.Patient>>(rc, 'Patient', {
+    }, { transaction });
+    const alice = await m.Patient.create({
       id: id(), givenName: 'Alice', familyName: 'Wang', birthDate: '1961-04-12', gender: 'female',
       email: 'alice@demo.test', phone: null, timeZone: 'Asia/Shanghai',
-    });
-    const bob = await records.add<InstanceType<typeof m.Patient>>(rc, 'Patient', {
+    }, { transaction });
+    const bob = await m.Patient.create({
       id: id(), givenName: 'Bob', familyName: 'Smith', birthDate: '1975-09-30', gender: 'male',
       email: 'bob@demo.test', phone: null, timeZone: 'Europe/London',
-    });
+    }, { transaction });
     for (const patient of [alice, bob]) {
-      await records.add<InstanceType<typeof m.Coverage>>(rc, 'Coverage', {
+      await m.Coverage.create({
         id: id(), patientId: patient.id, payorId: payer.id, memberId: `DHI-${patient.givenName.toUpperCase()}-0001`,
         status: 'active', periodStart: `${now.getUTCFullYear()}-01-01`, periodEnd: `${now.getUTCFullYear()}-12-31`,
-      });
+      }, { transaction });
     }
     // Alice's first visit was in person, 90 days ago: that diagnosis makes her eligible for online follow-up.
     const firstVisitStart = new Date(now.getTime() - 90 * DAY);
-    const firstVisit = await records.add<InstanceType<typeof m.Encounter>>(rc, 'Encounter', {
+    const firstVisit = await m.Encounter.create({
       id: id(), patientId: alice.id, practitionerId: chen.id, organizationId: hospital.id, encounterClass: 'AMB',
       status: 'finished', periodStart: firstVisitStart, periodEnd: new Date(firstVisitStart.getTime() + 30 * 60_000),
       source: null,
-    });
-    await records.add<InstanceType<typeof m.Condition>>(rc, 'Condition', {
+    }, { transaction });
+    await m.Condition.create({
       id: id(), patientId: alice.id, encounterId: firstVisit.id, recorderId: chen.id,
       codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
       clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: firstVisitStart.toISOString().slice(0, 10),
       recordedAt: firstVisitStart, source: null,
-    });
+    }, { transaction });
 
     const account = (email: string, role: 'admin' | 'doctor' | 'pharmacist' | 'insurer' | 'patient', displayName: string,
       links: { patientId?: string; practitionerId?: string; organizationId?: string }) =>

@@ -12,9 +12,7 @@ import { moveVisitAs } from '../../server/consultations/visits.js';
 import { prescribe } from '../../server/prescriptions/prescribe.js';
 import { recordSessionEvent } from '../../server/video/session-log.js';
 import { reviewPrescription } from '../../server/prescriptions/review.js';
-import * as records from '../../server/fhir/repository/records.js';
 import type { Database } from '../connection.js';
-import type { Appointment as AppointmentRow } from '../models/scheduling.js';
 
 const MINUTE = 60_000;
 const DEMO_SESSION_LOG: Array<['patient' | 'doctor', 'join' | 'connect' | 'leave', number]> = [
@@ -39,21 +37,21 @@ export async function seedDemoStory(db: Database, keys: KeyRing, config: Config,
   const [alice, chen, li] = await Promise.all([
     callerFor(db, 'alice@demo.test'), callerFor(db, 'dr.chen@demo.test'), callerFor(db, 'pharm.li@demo.test'),
   ]);
-  const { Schedule, Slot } = db.models;
+  const { Schedule, Slot, Appointment } = db.models;
   const schedule = await Schedule.findOne({ where: { practitionerId: chen.practitionerId! }, rejectOnEmpty: true });
 
   // Today's visit, an hour ago: its slot is history, so it is written directly, then goes through the visit's life.
   const start = new Date(now.getTime() - 60 * MINUTE);
   const end = new Date(start.getTime() + 20 * MINUTE);
   const appointment = await db.transaction(async (tx) => {
-    const slot = await records.add<InstanceType<typeof Slot>>({ db, caller: records.SYSTEM, tx }, 'Slot', {
+    const slot = await Slot.create({
       id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: chen.practitionerId!, start, end,
       visitTypes: 'video-follow-up', status: 'busy',
-    });
-    return records.add<AppointmentRow>({ db, caller: records.SYSTEM, tx }, 'Appointment', {
+    }, { transaction: tx });
+    return Appointment.create({
       id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId: alice.patientId!, practitionerId: chen.practitionerId!,
       visitType: 'video-follow-up', status: 'booked', start, end, reasonConditionId: null, cancellationReason: null, cancelledAt: null,
-    });
+    }, { transaction: tx });
   });
   const visit = await visitForAppointment(db, appointment.id);
   await moveVisit(db, alice, visit.id, 'arrived');

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { Op } from 'sequelize';
 import { holdSlot } from '../../server/appointments/slot-hold.js';
 import { ROOM_OPENS_MINUTES_BEFORE } from '../../server/video/video-room-window.js';
-import * as records from '../../server/fhir/repository/records.js';
 import type { Database } from '../connection.js';
 
 const MINUTE = 60_000;
@@ -44,15 +43,15 @@ export async function ensureDemoVideoVisit(db: Database, now = new Date()): Prom
       where: { practitionerId: chen.practitionerId!, status: 'free', start: { [Op.lt]: end }, end: { [Op.gt]: start } }, transaction: tx,
     });
     for (const slot of overlapping) await holdSlot(db, slot, tx, now);
-    const slot = await records.add<InstanceType<typeof Slot>>({ db, caller: records.SYSTEM, tx }, 'Slot', {
+    const slot = await Slot.create({
       id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: chen.practitionerId!, start, end,
       visitTypes: 'video-follow-up', status: 'busy',
-    });
-    return records.add<InstanceType<typeof Appointment>>({ db, caller: records.SYSTEM, tx }, 'Appointment', {
+    }, { transaction: tx });
+    return Appointment.create({
       id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId: alice.patientId!,
       practitionerId: chen.practitionerId!, visitType: 'video-follow-up', status: 'booked', start, end,
       reasonConditionId: null, cancellationReason: null, cancelledAt: null,
-    });
+    }, { transaction: tx });
   });
   return { appointmentId: appointment.id, start: appointment.start, added: true };
 }

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Appointment, VisitType } from '../../db/models/scheduling.js';
+import { recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { patientNotFound } from '../auth/patient-access.js';
 import { scopeAllows } from '../auth/scopes.js';
@@ -14,8 +16,6 @@ import { assertNoOverlappingAppointment } from './rules/no-overlapping-appointme
 import { followUpReason } from './rules/follow-up-eligible.js';
 import { assertSlotBookable, slotTaken } from './rules/slot-is-bookable.js';
 import { holdSlot } from './slot-hold.js';
-import * as records from '../fhir/repository/records.js';
-import type { Resource } from '@medplum/fhirtypes';
 
 export interface BookingInput {
   /** The new appointment's id when the caller has chosen it (a FHIR transaction's urn:uuid entry); else a new UUID. */
@@ -26,8 +26,6 @@ export interface BookingInput {
   patientId?: string;
   /** ICD-10 code of the chronic condition a video follow-up is about; any eligible one when absent. */
   conditionCode?: string;
-  /** A booking sent as a FHIR Appointment: stored whole, with the status the booking sets (records.ts). */
-  resource?: Resource;
 }
 
 export interface BookingOptions extends NotificationSettings {
@@ -77,19 +75,20 @@ export async function bookAppointment(
   const work = async (tx: Transaction) => {
     await lockPatient(db, patientId, tx);
     await assertNoOverlappingAppointment(db, tx, patientId, slot);
-    if (!(await holdSlot(db, slot, tx, now, caller))) throw slotTaken(slot.id);
+    if (!(await holdSlot(db, slot, tx, now))) throw slotTaken(slot.id);
     let appointment: Appointment;
     try {
-      // The appointment, its resource (as a /fhir booking sent it), version 1 and the audit event, through the repository.
-      appointment = await records.add<Appointment>({ db, caller, tx }, 'Appointment', {
+      appointment = await db.models.Appointment.create({
         id: input.id ?? crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId, practitionerId: slot.practitionerId,
         visitType: input.visitType, status: 'booked', start: slot.start, end: slot.end, reasonConditionId,
         cancellationReason: null, cancelledAt: null,
-      }, { activity: 'book', resource: input.resource });
+      }, { transaction: tx });
     } catch (error) {
       if (error instanceof UniqueConstraintError) throw slotTaken(slot.id);
       throw error;
     }
+    await recordVersion(db, 'Appointment', appointment, tx);
+    await recordAudit(db, caller, { action: 'C', activity: 'book', resourceType: 'Appointment', resourceId: appointment.id, patientId }, tx);
     await queueBooked(db, tx, appointment, options, now);
     return appointment;
   };

@@ -2,6 +2,8 @@ import { Op, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import type { Database } from '../../db/connection.js';
 import type { Appointment } from '../../db/models/scheduling.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { moveVisit } from '../consultations/visit-lifecycle.js';
 import { Conflict, Invalid } from '../http/errors.js';
@@ -9,7 +11,6 @@ import { appointmentFor } from './appointment-access.js';
 import { queueCancelled } from './notifications.js';
 import { assertBeforeCutoff } from './rules/cancellation-cutoff.js';
 import { releaseSlot } from './slot-hold.js';
-import * as records from '../fhir/repository/records.js';
 
 /** The body of a cancellation, of an appointment or of its visit: the reason is required of a doctor. */
 export const cancellationInput = z.object({ reason: z.string().max(500).optional() });
@@ -42,13 +43,15 @@ export async function cancelAppointment(db: Database, caller: Caller, appointmen
   const cancellable = caller.role === 'patient' ? ['booked'] : ['booked', 'arrived'];
   return db.transaction(async (tx) => {
     const { Appointment: Appointments } = db.models;
-    const cancelled = await records.change({ db, caller, tx }, 'Appointment', appointmentId, {
-      status: 'cancelled', heldSlotId: null, cancelledAt: now, cancellationReason: reason?.trim() || null,
-    }, { where: { status: { [Op.in]: cancellable } }, activity: 'cancel' });
+    const [cancelled] = await Appointments.update({
+      status: 'cancelled', heldSlotId: null, cancelledAt: now, cancellationReason: reason?.trim() || null, versionId: nextVersion(db),
+    }, { where: { id: appointmentId, status: { [Op.in]: cancellable } }, transaction: tx });
     const current = await Appointments.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
-    if (!cancelled) throw notActive(current, 'cancelled');
-    await releaseSlot(db, current.slotId, tx, now, caller);
+    if (cancelled !== 1) throw notActive(current, 'cancelled');
+    await recordVersion(db, 'Appointment', current, tx);
+    await releaseSlot(db, current.slotId, tx, now);
     await cancelOpenVisit(db, caller, appointmentId, tx);
+    await recordAudit(db, caller, { action: 'U', activity: 'cancel', resourceType: 'Appointment', resourceId: appointmentId, patientId: current.patientId }, tx);
     await queueCancelled(db, tx, current, caller.role, current.cancellationReason, now);
     return current;
   });

@@ -1,12 +1,12 @@
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { moveVisit } from '../consultations/visit-lifecycle.js';
 import { Conflict, Forbidden } from '../http/errors.js';
 import { appointmentFor } from './appointment-access.js';
 import { cancelOpenVisit, notActive } from './cancel-appointment.js';
-import * as records from '../fhir/repository/records.js';
 
 function assertStaff(caller: Caller) {
   if (caller.role !== 'doctor' && caller.role !== 'admin') throw new Forbidden('wrong-role', 'Only the doctor (or an admin) records attendance.');
@@ -27,10 +27,11 @@ export async function markArrived(db: Database, caller: Caller, appointmentId: s
     const visit = await Encounter.findOne({ where: { appointmentId, status: 'planned' }, transaction: tx });
     if (visit) {
       await moveVisit(db, caller, visit.id, 'arrived', tx);
-      await recordAudit(db, caller, { action: 'U', activity: 'arrived', resourceType: 'Appointment', resourceId: appointmentId, patientId: appointment.patientId }, tx);
     } else {
-      await records.change({ db, caller, tx }, 'Appointment', appointmentId, { status: 'arrived' }, { where: { status: 'booked' }, activity: 'arrived' });
+      await Appointment.update({ status: 'arrived', versionId: nextVersion(db) }, { where: { id: appointmentId, status: 'booked' }, transaction: tx });
+      await recordVersion(db, 'Appointment', await appointment.reload({ transaction: tx }), tx);
     }
+    await recordAudit(db, caller, { action: 'U', activity: 'arrived', resourceType: 'Appointment', resourceId: appointmentId, patientId: appointment.patientId }, tx);
     return Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
   });
 }
@@ -41,14 +42,16 @@ export async function markNoShow(db: Database, caller: Caller, appointmentId: st
   await appointmentFor(db, caller, appointmentId, 'write');
   return db.transaction(async (tx) => {
     const { Appointment } = db.models;
-    const marked = await records.change({ db, caller, tx }, 'Appointment', appointmentId, { status: 'noshow' },
-      { where: { status: 'booked', start: { [Op.lte]: now } }, activity: 'no-show' });
+    const [marked] = await Appointment.update({ status: 'noshow', versionId: nextVersion(db) },
+      { where: { id: appointmentId, status: 'booked', start: { [Op.lte]: now } }, transaction: tx });
     const current = await Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
-    if (!marked) {
+    if (marked !== 1) {
       if (current.status !== 'booked') throw notActive(current, 'marked no-show');
       throw new Conflict('appointment-not-started', `The appointment starts at ${current.start.toISOString()}; mark a no-show after that.`);
     }
+    await recordVersion(db, 'Appointment', current, tx);
     await cancelOpenVisit(db, caller, appointmentId, tx);
+    await recordAudit(db, caller, { action: 'U', activity: 'no-show', resourceType: 'Appointment', resourceId: appointmentId, patientId: current.patientId }, tx);
     return current;
   });
 }

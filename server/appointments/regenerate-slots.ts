@@ -2,8 +2,7 @@ import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Schedule, VisitType } from '../../db/models/scheduling.js';
-import type { Caller, Origin } from '../auth/caller.js';
-import * as records from '../fhir/repository/records.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
 import { planSlots, type SlotPlan } from './slot-generation.js';
 
 export interface Regeneration { created: number; removed: number; retired: number; kept: number; booked: number }
@@ -29,11 +28,8 @@ const overlaps = (a: { start: Date; end: Date }, b: { start: Date; end: Date }) 
  * Every change is conditional on `status = 'free'`, so a booking that commits first always wins.
  * The caller holds the practitioner lock (see locks.ts) and the transaction.
  */
-export async function regenerateSlots(
-  db: Database, schedule: Schedule, tx: Transaction, now = new Date(), who: Caller | Origin = records.SYSTEM,
-): Promise<Regeneration> {
+export async function regenerateSlots(db: Database, schedule: Schedule, tx: Transaction, now = new Date()): Promise<Regeneration> {
   const { Slot, Appointment } = db.models;
-  const rc = { db, caller: who, tx };
   const wanted = schedule.active ? planSlots(await slotPlanOf(db, schedule, tx), now, schedule.horizonDays) : [];
   const existing = await Slot.findAll({ where: { scheduleId: schedule.id, start: { [Op.gte]: now } }, transaction: tx });
   const wantedByStart = new Map(wanted.map((w) => [w.start.getTime(), w]));
@@ -41,9 +37,9 @@ export async function regenerateSlots(
   for (const slot of existing.filter((s) => s.status === 'busy-unavailable')) {
     const match = wantedByStart.get(slot.start.getTime());
     if (!match || match.end.getTime() !== slot.end.getTime()) continue;
-    if (await records.change(rc, 'Slot', slot.id, { status: 'free', visitTypes: match.visitTypes.join(',') }, { where: { status: 'busy-unavailable' }, activity: 'regenerate-slots' })) {
-      await slot.reload({ transaction: tx });
-    }
+    const [revived] = await Slot.update({ status: 'free', visitTypes: match.visitTypes.join(','), versionId: nextVersion(db) },
+      { where: { id: slot.id, status: 'busy-unavailable' }, transaction: tx });
+    if (revived) await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
   }
   const unavailable = existing.filter((s) => s.status !== 'free');
   const result: Regeneration = { created: 0, removed: 0, retired: 0, kept: 0, booked: unavailable.length };
@@ -59,7 +55,8 @@ export async function regenerateSlots(
     result.kept++;
     const visitTypes = match.visitTypes.join(',');
     if (visitTypes !== slot.visitTypes) {
-      await records.change(rc, 'Slot', slot.id, { visitTypes }, { where: { status: 'free' }, activity: 'regenerate-slots' });
+      const [changed] = await Slot.update({ visitTypes, versionId: nextVersion(db) }, { where: { id: slot.id, status: 'free' }, transaction: tx });
+      if (changed) await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
     }
   }
   if (stale.length) {
@@ -68,24 +65,28 @@ export async function regenerateSlots(
     })).map((a) => a.slotId));
     for (const slot of stale) {
       if (referenced.has(slot.id)) {
-        const retired = await records.change(rc, 'Slot', slot.id, { status: 'busy-unavailable' }, { where: { status: 'free' }, activity: 'regenerate-slots' });
+        const [retired] = await Slot.update({ status: 'busy-unavailable', versionId: nextVersion(db) }, { where: { id: slot.id, status: 'free' }, transaction: tx });
         if (retired) {
           result.retired++;
           unavailable.push(slot);
+          await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
         }
       } else {
-        const removed = await records.remove(rc, 'Slot', slot.id, { where: { status: 'free' }, activity: 'regenerate-slots' });
+        const removed = await Slot.destroy({ where: { id: slot.id, status: 'free' }, transaction: tx });
         if (removed) taken.delete(slot.start.getTime());
         else unavailable.push(slot);
         result.removed += removed;
       }
     }
   }
-  const fresh = wanted.filter((slot) => !taken.has(slot.start.getTime()) && !unavailable.some((u) => overlaps(u, slot)));
-  await records.addMany(rc, 'Slot', fresh.map((slot) => ({
-    id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: schedule.practitionerId,
-    start: slot.start, end: slot.end, visitTypes: slot.visitTypes.join(','), status: 'free',
-  })), { activity: 'regenerate-slots' });
-  result.created += fresh.length;
+  for (const slot of wanted) {
+    if (taken.has(slot.start.getTime()) || unavailable.some((u) => overlaps(u, slot))) continue;
+    const created = await Slot.create({
+      id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: schedule.practitionerId,
+      start: slot.start, end: slot.end, visitTypes: slot.visitTypes.join(','), status: 'free',
+    }, { transaction: tx });
+    await recordVersion(db, 'Slot', created, tx);
+    result.created++;
+  }
   return result;
 }

@@ -1,4 +1,6 @@
 import type { Database } from '../../db/connection.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Forbidden } from '../http/errors.js';
 import { appointmentFor } from './appointment-access.js';
@@ -10,7 +12,6 @@ import { assertNoOverlappingAppointment } from './rules/no-overlapping-appointme
 import { assertSameDoctorUnlessPatient } from './rules/same-doctor-unless-patient.js';
 import { assertSlotBookable, slotTaken } from './rules/slot-is-bookable.js';
 import { holdSlot, releaseSlot } from './slot-hold.js';
-import * as records from '../fhir/repository/records.js';
 
 export interface RescheduleOptions extends NotificationSettings { cancellationCutoffMinutes: number; now?: Date }
 
@@ -35,13 +36,19 @@ export async function rescheduleAppointment(db: Database, caller: Caller, appoin
     const { Appointment } = db.models;
     await lockPatient(db, appointment.patientId, tx);
     await assertNoOverlappingAppointment(db, tx, appointment.patientId, slot, appointment.id);
-    if (!(await holdSlot(db, slot, tx, now, caller))) throw slotTaken(slot.id);
-    const moved = await records.change({ db, caller, tx }, 'Appointment', appointmentId, {
+    if (!(await holdSlot(db, slot, tx, now))) throw slotTaken(slot.id);
+    const [moved] = await Appointment.update({
       slotId: slot.id, heldSlotId: slot.id, practitionerId: slot.practitionerId, start: slot.start, end: slot.end,
-    }, { where: { status: 'booked', heldSlotId: previous.slotId }, activity: 'reschedule', detail: `from slot ${previous.slotId} to ${slot.id}` });
+      versionId: nextVersion(db),
+    }, { where: { id: appointmentId, status: 'booked', heldSlotId: previous.slotId }, transaction: tx });
     const current = await Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
-    if (!moved) throw notActive(current, 'rescheduled');
-    await releaseSlot(db, previous.slotId, tx, now, caller);
+    if (moved !== 1) throw notActive(current, 'rescheduled');
+    await recordVersion(db, 'Appointment', current, tx);
+    await releaseSlot(db, previous.slotId, tx, now);
+    await recordAudit(db, caller, {
+      action: 'U', activity: 'reschedule', resourceType: 'Appointment', resourceId: appointmentId, patientId: current.patientId,
+      detail: `from slot ${previous.slotId} to ${slot.id}`,
+    }, tx);
     await queueRescheduled(db, tx, current, previous.start, options, now);
     return current;
   });

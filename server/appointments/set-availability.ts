@@ -2,12 +2,13 @@ import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Schedule, VisitType } from '../../db/models/scheduling.js';
-import type { Caller, Origin } from '../auth/caller.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Caller } from '../auth/caller.js';
 import { Forbidden, Invalid } from '../http/errors.js';
 import { lockPractitioner } from './locks.js';
 import { regenerateSlots, type Regeneration } from './regenerate-slots.js';
 import { overlappingRules, type WeeklyRule } from './slot-generation.js';
-import * as records from '../fhir/repository/records.js';
 
 export interface Availability {
   timeZone: string;
@@ -44,20 +45,18 @@ export function scheduleOf(db: Database, practitionerId: string, tx?: Transactio
 }
 
 /** Writes a schedule's settings, weekly openings and exceptions inside `tx`, then regenerates its slots. */
-export async function writeAvailability(
-  db: Database, practitionerId: string, input: Availability, tx: Transaction, now = new Date(), who: Caller | Origin = records.SYSTEM,
-) {
-  const { AvailabilityRule, ScheduleException } = db.models;
+export async function writeAvailability(db: Database, practitionerId: string, input: Availability, tx: Transaction, now = new Date()) {
+  const { Schedule: Schedules, AvailabilityRule, ScheduleException } = db.models;
   await lockPractitioner(db, practitionerId, tx);
   const settings = { timeZone: input.timeZone, slotMinutes: input.slotMinutes, bufferMinutes: input.bufferMinutes, horizonDays: input.horizonDays, active: true };
   let schedule: Schedule | null = await scheduleOf(db, practitionerId, tx);
-  const rc = { db, caller: who, tx };
   if (schedule) {
-    await records.change(rc, 'Schedule', schedule.id, settings, { activity: 'set-availability' });
+    await Schedules.update({ ...settings, versionId: nextVersion(db) }, { where: { id: schedule.id }, transaction: tx });
     await schedule.reload({ transaction: tx });
   } else {
-    schedule = await records.add<Schedule>(rc, 'Schedule', { id: crypto.randomUUID(), practitionerId, ...settings }, { activity: 'set-availability' });
+    schedule = await Schedules.create({ id: crypto.randomUUID(), practitionerId, ...settings }, { transaction: tx });
   }
+  await recordVersion(db, 'Schedule', schedule, tx);
   await AvailabilityRule.destroy({ where: { scheduleId: schedule.id }, transaction: tx });
   await ScheduleException.destroy({ where: { scheduleId: schedule.id }, transaction: tx });
   await AvailabilityRule.bulkCreate(input.rules.map((r) => ({
@@ -67,7 +66,7 @@ export async function writeAvailability(
   await ScheduleException.bulkCreate(input.exceptions.map((e) => ({
     id: crypto.randomUUID(), scheduleId: schedule.id, date: e.date, reason: e.reason ?? null,
   })), { transaction: tx });
-  const slots = await regenerateSlots(db, schedule, tx, now, who);
+  const slots = await regenerateSlots(db, schedule, tx, now);
   return { schedule, slots };
 }
 
@@ -79,7 +78,8 @@ export async function setAvailability(db: Database, caller: Caller, practitioner
   const exceptionDates = input.exceptions.map((e) => e.date);
   if (new Set(exceptionDates).size !== exceptionDates.length) throw new Invalid('duplicate-exception', 'An exception date is listed twice.');
   return db.transaction(async (tx) => {
-    const { schedule, slots } = await writeAvailability(db, practitionerId, input, tx, now, caller);
+    const { schedule, slots } = await writeAvailability(db, practitionerId, input, tx, now);
+    await recordAudit(db, caller, { action: 'U', activity: 'set-availability', resourceType: 'Schedule', resourceId: schedule.id }, tx);
     return { scheduleId: schedule.id, slots };
   });
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import { appendRow, appendRows } from '../../db/insert.js';
+import { appendRow } from '../../db/insert.js';
 import type { AuditAction, AuditOutcome } from '../../db/models/audit-event.js';
 import type { Caller, Origin } from '../auth/caller.js';
 
@@ -29,8 +29,8 @@ function isCaller(who: Origin | Caller): who is Caller {
  *   soon as the writer is free, whether that transaction commits or rolls back; waiting for it here would wait
  *   for the very transaction that is running.
  */
-function auditRow(who: Origin | Caller, entry: AuditEntry) {
-  return {
+export async function recordAudit(db: Database, who: Origin | Caller, entry: AuditEntry, tx?: Transaction) {
+  const row = {
     recordedAt: new Date(),
     action: entry.action,
     activity: entry.activity,
@@ -44,15 +44,6 @@ function auditRow(who: Origin | Caller, entry: AuditEntry) {
     requestId: who.requestId,
     detail: entry.detail?.slice(0, 500) ?? null,
   };
-}
-
-/** The events of many records written by one act (a schedule's generated slots), in one INSERT of `tx`. */
-export async function recordAudits(db: Database, who: Origin | Caller, entries: AuditEntry[], tx: Transaction) {
-  await appendRows(db, db.models.AuditEvent, entries.map((entry) => auditRow(who, entry)), tx);
-}
-
-export async function recordAudit(db: Database, who: Origin | Caller, entry: AuditEntry, tx?: Transaction) {
-  const row = auditRow(who, entry);
   if (tx) return appendRow(db, db.models.AuditEvent, row, tx);
   const committed = db.appendCommitted(db.models.AuditEvent, row);
   if (!db.inTransaction()) return committed;

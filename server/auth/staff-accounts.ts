@@ -6,7 +6,6 @@ import { recordAudit } from '../audit/audit-log.js';
 import { Conflict, Invalid, Unauthorized } from '../http/errors.js';
 import type { Caller } from './caller.js';
 import { hashPassword } from './passwords.js';
-import * as records from '../fhir/repository/records.js';
 
 export type StaffRole = Exclude<Role, 'patient'>;
 
@@ -38,17 +37,19 @@ export async function createStaffAccount(db: Database, caller: Caller, input: St
   try {
     await db.transaction(async (tx) => {
       if (practitionerId) {
-        // The Practitioner (and its PractitionerRole), version 1 and the audit event of the account, through the repository.
-        await records.add({ db, caller, tx }, 'Practitioner', {
+        await db.models.Practitioner.create({
           id: practitionerId, givenName: input.givenName, familyName: input.familyName, organizationId: organization.id,
           specialtyCode: input.specialtyCode ?? null, specialtyDisplay: input.specialtyDisplay ?? null,
-        }, { activity: 'create-account', detail: `${input.role} account ${userId}` });
+        }, { transaction: tx });
       }
       await db.models.User.create({
         id: userId, email, passwordHash, role: input.role, displayName: `${input.givenName} ${input.familyName}`,
         patientId: null, practitionerId, organizationId: organization.id,
       }, { transaction: tx });
-      if (!practitionerId) await recordAudit(db, caller, { action: 'C', activity: 'create-account', detail: `${input.role} account ${userId}` }, tx);
+      await recordAudit(db, caller, {
+        action: 'C', activity: 'create-account', resourceType: practitionerId ? 'Practitioner' : undefined,
+        resourceId: practitionerId ?? undefined, detail: `${input.role} account ${userId}`,
+      }, tx);
     });
   } catch (error) {
     if (error instanceof UniqueConstraintError) {

@@ -1,5 +1,6 @@
 import type { Database } from '../../db/connection.js';
-import * as records from '../fhir/repository/records.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 
@@ -31,10 +32,13 @@ export async function setInternetCareAgreement(db: Database, caller: Caller, pay
   return db.transaction(async (tx) => {
     const payer = await db.models.Organization.findOne({ where: { id: payerId, kind: 'payer' }, transaction: tx, lock: tx.LOCK.UPDATE });
     if (!payer) throw new NotFound('payer-not-found', `No payer Organization with id ${payerId}.`);
-    if (Boolean(payer.internetCareAgreement) === agreement) return payerView(payer);
-    const changed = await records.change<typeof payer>({ db, caller, tx }, 'Organization', payer.id, { internetCareAgreement: agreement }, {
-      activity: agreement ? 'payer-agreement-recorded' : 'payer-agreement-ended',
-    });
-    return payerView(changed ?? payer);
+    if (Boolean(payer.internetCareAgreement) !== agreement) {
+      await payer.update({ internetCareAgreement: agreement, versionId: nextVersion(db) }, { transaction: tx });
+      await recordVersion(db, 'Organization', payer, tx);
+      await recordAudit(db, caller, {
+        action: 'U', activity: agreement ? 'payer-agreement-recorded' : 'payer-agreement-ended', resourceType: 'Organization', resourceId: payer.id,
+      }, tx);
+    }
+    return payerView(payer);
   });
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Database } from '../../db/connection.js';
 import type { DiagnosisDocument } from '../../db/models/consultations.js';
 import { toDiagnosisDocumentResource } from '../../fhir-mappings/consultation-records.js';
-import { nextVersion } from '../../db/versions.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess, assertTypeAllowed } from '../auth/patient-access.js';
@@ -10,7 +10,6 @@ import { storeDerived } from '../fhir/repository/derived-records.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { ICD10 } from './eligibility.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
-import * as records from '../fhir/repository/records.js';
 
 export interface DocumentUpload {
   title: string;
@@ -82,7 +81,7 @@ export async function reviewDiagnosisDocument(db: Database, caller: Caller, docu
   const document = await findDocument(db, documentId);
   await assertPatientAccess(db, caller, document.patientId, 'Condition', 'write', documentNotFound(documentId));
   return db.transaction(async (tx) => {
-    const { DiagnosisDocument } = db.models;
+    const { DiagnosisDocument, Condition } = db.models;
     const now = new Date();
     const conditionId = review.decision === 'accept' ? crypto.randomUUID() : null;
     const [reviewed] = await DiagnosisDocument.update({
@@ -91,11 +90,13 @@ export async function reviewDiagnosisDocument(db: Database, caller: Caller, docu
     }, { where: { id: documentId, reviewStatus: 'pending' }, transaction: tx });
     if (reviewed !== 1) throw new Conflict('document-already-reviewed', 'This document has already been reviewed.', [], { reviewStatus: document.reviewStatus });
     if (conditionId) {
-      await records.add({ db, caller, tx }, 'Condition', {
+      const condition = await Condition.create({
         id: conditionId, patientId: document.patientId, encounterId: null, recorderId: caller.practitionerId, codeSystem: ICD10,
         code: review.code!.toUpperCase(), display: review.display ?? review.code!.toUpperCase(), clinicalStatus: 'active',
         verificationStatus: 'confirmed', onsetDate: document.diagnosedOn, recordedAt: now, source: null,
-      }, { activity: 'condition-from-document' });
+      }, { transaction: tx });
+      await recordVersion(db, 'Condition', condition, tx);
+      await recordAudit(db, caller, { action: 'C', activity: 'condition-from-document', resourceType: 'Condition', resourceId: conditionId, patientId: document.patientId }, tx);
     }
     const updated = await DiagnosisDocument.findByPk(documentId, { transaction: tx, rejectOnEmpty: true });
     await storeDerived({ db, caller, tx }, [toDiagnosisDocumentResource(updated.get({ plain: true }))], { action: 'U', activity: `diagnosis-document-${updated.reviewStatus}` });

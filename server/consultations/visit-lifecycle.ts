@@ -2,9 +2,10 @@ import crypto from 'node:crypto';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { EncounterStatus } from '../../db/models/clinical.js';
+import { nextVersion, recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Conflict, NotFound } from '../http/errors.js';
-import * as records from '../fhir/repository/records.js';
 
 /**
  * A follow-up visit is an Encounter of class VR, one per booked appointment:
@@ -33,12 +34,11 @@ export async function visitForAppointment(db: Database, appointmentId: string) {
   const appointment = await Appointment.findByPk(appointmentId);
   if (!appointment) throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
   try {
-    // Opened by the system on first use: the Encounter, its resource version 1 and the audit event.
-    return await db.transaction((tx) => records.add<InstanceType<typeof Encounter>>({ db, caller: records.SYSTEM, tx }, 'Encounter', {
+    return await Encounter.create({
       id: crypto.randomUUID(), patientId: appointment.patientId, practitionerId: appointment.practitionerId,
       organizationId: null, encounterClass: appointment.visitType === 'in-person' ? 'AMB' : 'VR', status: 'planned',
       periodStart: null, periodEnd: null, source: null, appointmentId,
-    }, { activity: 'visit-opened' }));
+    });
   } catch (error) {
     // The unique appointmentId lost a race to a concurrent first use: the other request's visit is the visit.
     if (error instanceof UniqueConstraintError) return Encounter.findOne({ where: { appointmentId }, rejectOnEmpty: true });
@@ -67,19 +67,26 @@ export const illegalMove = (current: EncounterStatus, to: EncounterStatus) =>
 export async function moveVisit(db: Database, caller: Caller, encounterId: string, to: EncounterStatus, outerTx?: Transaction) {
   const allowedFrom = (Object.keys(VISIT_TRANSITIONS) as EncounterStatus[]).filter((from) => VISIT_TRANSITIONS[from].includes(to));
   const work = async (tx: Transaction) => {
-    const { Encounter } = db.models;
+    const { Encounter, Appointment } = db.models;
     const now = new Date();
     const times = to === 'in-progress' ? { periodStart: now } : to === 'finished' || to === 'cancelled' ? { periodEnd: now } : {};
-    const rc = { db, caller, tx };
-    const moved = await records.change<InstanceType<typeof Encounter>>(rc, 'Encounter', encounterId, { status: to, ...times },
-      { where: { status: { [Op.in]: allowedFrom } }, activity: `visit-${to}` });
-    const visit = moved ?? await Encounter.findByPk(encounterId, { transaction: tx });
+    const [moved] = await Encounter.update(
+      { status: to, ...times, versionId: nextVersion(db) },
+      { where: { id: encounterId, status: { [Op.in]: allowedFrom } }, transaction: tx },
+    );
+    const visit = await Encounter.findByPk(encounterId, { transaction: tx });
     if (!visit) throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
-    if (!moved) throw illegalMove(visit.status, to);
+    if (moved !== 1) throw illegalMove(visit.status, to);
     const appointmentStatus = APPOINTMENT_STATUS_FOR[to];
+    await recordVersion(db, 'Encounter', visit, tx);
     if (visit.appointmentId && appointmentStatus) {
-      await records.change(rc, 'Appointment', visit.appointmentId, { status: appointmentStatus }, { activity: `visit-${to}` });
+      await Appointment.update({ status: appointmentStatus, versionId: nextVersion(db) }, { where: { id: visit.appointmentId }, transaction: tx });
+      const appointment = await Appointment.findByPk(visit.appointmentId, { transaction: tx, rejectOnEmpty: true });
+      await recordVersion(db, 'Appointment', appointment, tx);
     }
+    await recordAudit(db, caller, {
+      action: 'U', activity: `visit-${to}`, resourceType: 'Encounter', resourceId: encounterId, patientId: visit.patientId,
+    }, tx);
     return visit;
   };
   return outerTx ? work(outerTx) : db.transaction(work);

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
-import { storeDerived } from '../fhir/repository/derived-records.js';
+import { recordVersion } from '../../db/versions.js';
+import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 
@@ -43,11 +44,8 @@ export async function registerPartner(db: Database, caller: Caller, input: Partn
       const partner = await db.models.Partner.create({
         id: crypto.randomUUID(), name: input.name, fhirBaseUrl: trimSlash(input.fhirBaseUrl), jwksUrl: input.jwksUrl, payorId: input.payorId ?? null,
       }, { transaction: tx });
-      // The partner hospital as a FHIR Organization of its own (its node is named by its FHIR base URL).
-      await storeDerived({ db, caller, tx }, [{
-        resourceType: 'Organization', id: partner.id, active: true, name: partner.name,
-        identifier: [{ system: 'urn:ietf:rfc:3986', value: partner.fhirBaseUrl }],
-      }], { action: 'C', activity: 'partner-registered' });
+      await recordVersion(db, 'Organization', partner, tx);
+      await recordAudit(db, caller, { action: 'C', activity: 'partner-registered', resourceType: 'Organization', resourceId: partner.id }, tx);
       return partnerView(partner);
     });
   } catch (error) {

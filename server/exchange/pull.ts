@@ -6,6 +6,7 @@ import type { Client } from 'fhir-kit-client';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
+import { recordVersion } from '../../db/versions.js';
 import { fromConditionResource } from '../../fhir-mappings/condition.js';
 import { fromDiagnosticReportResource, resultIdsOf } from '../../fhir-mappings/diagnostic-report.js';
 import { fromEncounterResource } from '../../fhir-mappings/encounter.js';
@@ -17,7 +18,6 @@ import { linkReportResults } from '../consultations/report-results.js';
 import { Forbidden } from '../http/errors.js';
 import { withPartner, type PartnerCallDeps } from './partner-client.js';
 import { trimSlash } from './partners.js';
-import { add as addRecord } from '../fhir/repository/records.js';
 
 export type PullDeps = PartnerCallDeps;
 
@@ -158,10 +158,10 @@ async function importRecords(
       const existing = new Set((await m.findAll({ where: { id: { [Op.in]: ids } }, attributes: ['id'], transaction: tx }) as { id: string }[]).map((r) => r.id));
       const fresh = rows.filter((r) => !existing.has(r.id));
       if (fresh.length === 0) continue;
-      // Each imported record through the repository: its row, its resource version 1 and its audit event.
-      for (const fields of fresh) {
-        const row = await addRecord({ db, caller, tx }, type, fields as Record<string, unknown>, { activity: 'partner-pull' });
-        if (type === 'DiagnosticReport') await linkReportResults(db, row as never, tx);
+      await m.bulkCreate(fresh, { ignoreDuplicates: true, transaction: tx });
+      for (const row of await m.findAll({ where: { id: { [Op.in]: fresh.map((r) => r.id) } }, transaction: tx })) {
+        if (type === 'DiagnosticReport') await linkReportResults(db, row, tx);
+        await recordVersion(db, type, row, tx);
       }
       counts[key] = fresh.length;
     }

@@ -1,10 +1,14 @@
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import crypto from 'node:crypto';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
+import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { MethodNotAllowed, NotFound } from '../http/errors.js';
-import { assertRowAccess, assertTypeAccess, resourceNotFound } from './access.js';
-import type { FhirContext, ResourceDefinition, ResourceStore, Row } from './registry.js';
-import { plainRow } from './search.js';
+import { Invalid, MethodNotAllowed, NotFound, PreconditionFailed, Unprocessable } from '../http/errors.js';
+import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess, resourceNotFound } from './access.js';
+import { assertFitsColumns } from './column-fit.js';
+import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
+import { findMatches, plainRow, type SearchQuery } from './search.js';
+import { fieldsOf, validateIncoming } from './validate.js';
 
 /** A resource as stored: the resource itself plus what the HTTP layer turns into ETag, Location, Last-Modified. */
 export interface Stored {
@@ -17,16 +21,9 @@ export interface Stored {
 
 type WriteContext = FhirContext & { tx: Transaction };
 
-/**
- * Every interaction goes to the FHIR repository (server/fhir/repository/), which stores every resource whole,
- * domain types included. The one type it does not store is AuditEvent, read-only and unversioned, read here
- * from its own table.
- */
-function storeOf(definition: ResourceDefinition): ResourceStore | undefined {
-  return definition.store;
+function storedOf(resource: Resource, status = 200): Stored {
+  return { resource, versionId: resource.meta?.versionId ?? '1', lastUpdated: resource.meta?.lastUpdated ?? new Date().toISOString(), status };
 }
-
-const readOnly = (definition: ResourceDefinition) => new MethodNotAllowed(['GET'], `${definition.type} is read-only.`);
 
 function patientOf(definition: ResourceDefinition, row: Row): string | null {
   if (!definition.patientColumn) return null;
@@ -34,65 +31,207 @@ function patientOf(definition: ResourceDefinition, row: Row): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-/** A row of a table-only type (AuditEvent, integer keys) by its FHIR id; an id the key cannot hold is no row. */
-async function loadTableRow(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Row> {
+/**
+ * A row by its FHIR id, or null. An id that a numeric key cannot hold is no row: MySQL would compare
+ * `'7fcd…'` with an integer key as 7 and answer AuditEvent/7.
+ */
+function findById(ctx: FhirContext, definition: ResourceDefinition, id: string, options: { attributes?: string[] } = {}) {
   const Model = definition.model(ctx.db);
   const keyType = Model.getAttributes()[Model.primaryKeyAttribute]?.type as { key?: string } | undefined;
-  const fits = !(keyType?.key === 'INTEGER' || keyType?.key === 'BIGINT') || /^\d{1,18}$/.test(id);
-  const instance = fits ? await Model.findByPk(id, { transaction: ctx.tx }) : null;
+  if ((keyType?.key === 'INTEGER' || keyType?.key === 'BIGINT') && !/^\d{1,18}$/.test(id)) return Promise.resolve(null);
+  return Model.findByPk(id, { transaction: ctx.tx, ...options });
+}
+
+async function loadRow(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Row> {
+  const instance = await findById(ctx, definition, id);
   if (!instance) throw resourceNotFound(definition.type, id);
   return plainRow(instance);
 }
 
+function audit(ctx: FhirContext, definition: ResourceDefinition, action: 'C' | 'R' | 'U' | 'D', activity: string, id: string, patientId: string | null) {
+  return recordAudit(ctx.db, ctx.caller, { action, activity, resourceType: definition.type, resourceId: id, patientId }, ctx.tx);
+}
+
 export async function read(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Stored> {
-  const store = storeOf(definition);
-  if (store) return store.read(ctx, id);
+  if (definition.store) return definition.store.read(ctx, id);
   assertTypeAccess(ctx, definition, 'read'); // a type the caller may never read is refused before any lookup
-  const row = await loadTableRow(ctx, definition, id);
+  const row = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, row), 'read', id);
-  await recordAudit(ctx.db, ctx.caller, { action: 'R', activity: 'read', resourceType: definition.type, resourceId: id, patientId: patientOf(definition, row) }, ctx.tx);
-  const resource = definition.toResource(row);
-  return { resource, versionId: resource.meta?.versionId ?? '1', lastUpdated: resource.meta?.lastUpdated ?? new Date().toISOString(), status: 200 };
+  await audit(ctx, definition, 'R', 'read', id, patientOf(definition, row));
+  return storedOf(definition.toResource(row));
+}
+
+/** The row as it was at a version: the live row for the current one, resource_versions for earlier ones. */
+async function rowAtVersion(ctx: FhirContext, definition: ResourceDefinition, current: Row, versionId: number): Promise<Row | null> {
+  if (Number(current.versionId ?? 1) === versionId) return current;
+  const version = await ctx.db.models.ResourceVersion.findOne({
+    where: { resourceType: definition.versionsOf ?? definition.type, resourceId: String(current.id), versionId },
+    transaction: ctx.tx,
+  });
+  return version ? (JSON.parse(version.content) as Row) : null;
 }
 
 export async function vread(ctx: FhirContext, definition: ResourceDefinition, id: string, version: string): Promise<Stored> {
-  const store = storeOf(definition);
-  if (!store) throw new NotFound('version-not-found', `${definition.type}/${id} has no version ${version}.`);
-  return store.vread(ctx, id, version);
+  if (definition.store) return definition.store.vread(ctx, id, version);
+  assertTypeAccess(ctx, definition, 'read');
+  const current = await loadRow(ctx, definition, id);
+  await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
+  const row = /^\d+$/.test(version) ? await rowAtVersion(ctx, definition, current, Number(version)) : null;
+  if (!row) throw new NotFound('version-not-found', `${definition.type}/${id} has no version ${version}.`);
+  await audit(ctx, definition, 'R', 'vread', id, patientOf(definition, current));
+  return storedOf(definition.toResource(row));
 }
 
+/** Instance history, newest first (http.html#history); seeded rows may have no earlier versions stored. */
 export async function history(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Bundle> {
-  const store = storeOf(definition);
-  if (!store) throw readOnly(definition);
-  return store.history(ctx, id);
+  if (definition.store) return definition.store.history(ctx, id);
+  assertTypeAccess(ctx, definition, 'read');
+  const current = await loadRow(ctx, definition, id);
+  await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
+  const older = await ctx.db.models.ResourceVersion.findAll({
+    where: { resourceType: definition.versionsOf ?? definition.type, resourceId: id },
+    order: [['versionId', 'DESC']], transaction: ctx.tx,
+  });
+  const rows = [current, ...older.filter((v) => v.versionId < Number(current.versionId)).map((v) => JSON.parse(v.content) as Row)];
+  await audit(ctx, definition, 'R', 'history', id, patientOf(definition, current));
+  const entry = rows.map((row): BundleEntry => {
+    const resource = definition.toResource(row);
+    const first = resource.meta?.versionId === '1';
+    return {
+      fullUrl: `${ctx.baseUrl}/${definition.type}/${id}`,
+      resource,
+      request: { method: first ? 'POST' : 'PUT', url: first ? definition.type : `${definition.type}/${id}` },
+      response: { status: first ? '201' : '200', etag: `W/"${resource.meta?.versionId}"`, lastModified: resource.meta?.lastUpdated },
+    };
+  });
+  return { resourceType: 'Bundle', type: 'history', total: entry.length, entry };
 }
 
+/**
+ * Local references must point at something that exists (no dangling Patient/123): checked for every reference
+ * search parameter whose target type this server serves. 422 `unknown-reference` otherwise.
+ */
+async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefinition, fields: Record<string, unknown>): Promise<void> {
+  const checked = new Set<string>();
+  for (const param of definition.searchParams) {
+    const column = param.columns[0];
+    const value = fields[column];
+    const target = param.type === 'reference' && param.target?.length === 1 ? definitionOf(param.target[0]) : undefined;
+    if (!target || target.store || checked.has(column) || typeof value !== 'string' || ctx.pendingReferences?.has(`${target.type}/${value}`)) continue;
+    checked.add(column);
+    if (!(await findById(ctx, target, value, { attributes: ['id'] }))) {
+      throw new Unprocessable('unknown-reference', `${target.type}/${value} does not exist on this server.`, [
+        { expression: `${definition.type}.${param.name}`, message: `${target.type}/${value} does not exist` },
+      ]);
+    }
+  }
+}
+
+/**
+ * The checks of a create or update that need no transaction, run before the write takes the writer (SQLite)
+ * or its locks: access first, then the R4 validation, which can take half a second for a large resource and
+ * is remembered for the same body (validate.ts), so the transaction that follows only repeats cheap checks.
+ */
 export async function checkBeforeWriting(ctx: FhirContext, definition: ResourceDefinition, body: unknown, existingId?: string): Promise<void> {
-  const store = storeOf(definition);
-  if (!store) throw readOnly(definition);
-  return store.checkBeforeWriting(ctx, body, existingId);
+  if (definition.store) return definition.store.checkBeforeWriting(ctx, body, existingId);
+  assertTypeAccess(ctx, definition, 'write');
+  const existing = existingId === undefined ? null : await findById(ctx, definition, existingId);
+  if (existing) await assertRowAccess(ctx, definition, patientOf(definition, plainRow(existing)), 'write', existingId);
+  await assertNamedPatientAccess(ctx, definition, body);
+  await validateIncoming(body, definition.type, ctx.config.fhirLimits);
 }
 
-export async function create(ctx: WriteContext, definition: ResourceDefinition, body: unknown, id?: string): Promise<Stored> {
-  const store = storeOf(definition);
-  if (!store) throw readOnly(definition);
-  return store.create(ctx, body, id);
+/** Create (http.html#create); `id` is chosen by the caller only for transaction entries with urn:uuid fullUrls. */
+export async function create(ctx: WriteContext, definition: ResourceDefinition, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
+  if (definition.store) return definition.store.create(ctx, body, id);
+  assertTypeAccess(ctx, definition, 'write');
+  await assertNamedPatientAccess(ctx, definition, body);
+  const resource = await validateIncoming(body, definition.type, ctx.config.fhirLimits);
+  if (definition.create) {
+    const row = await definition.create(ctx, resource, id);
+    return storedOf(definition.toResource(row), 201);
+  }
+  const fields = fieldsOf(definition, resource, new Date());
+  const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
+  await assertRowAccess(ctx, definition, patientId, 'write');
+  assertFitsColumns(definition.type, definition.model(ctx.db), fields);
+  await assertReferencesExist(ctx, definition, fields);
+  const instance = await definition.model(ctx.db).create({ ...fields, id }, { transaction: ctx.tx });
+  await definition.afterWrite?.(ctx, plainRow(instance));
+  await recordVersion(ctx.db, definition.type, instance, ctx.tx);
+  await audit(ctx, definition, 'C', 'create', id, patientId);
+  return storedOf(definition.toResource(plainRow(instance)), 201);
 }
 
+/**
+ * Conditional create (http.html#ccreate): no match → create; one match → that resource, nothing written;
+ * several → 412.
+ */
 export async function createIfNoneExist(ctx: WriteContext, definition: ResourceDefinition, body: unknown, criteria: string, id?: string): Promise<Stored> {
-  const store = storeOf(definition);
-  if (!store) throw readOnly(definition);
-  return store.createIfNoneExist(ctx, body, criteria, id);
+  if (definition.store) return definition.store.createIfNoneExist(ctx, body, criteria, id);
+  assertTypeAccess(ctx, definition, 'write');
+  const query: SearchQuery = {};
+  for (const [key, value] of new URLSearchParams(criteria.replace(/^.*\?/, ''))) {
+    const existing = query[key];
+    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  const { rows } = await findMatches(ctx, definition, query, { strict: true, limit: 2 });
+  if (rows.length > 1) throw new PreconditionFailed('multiple-matches', `If-None-Exist matches more than one ${definition.type}; be more specific.`);
+  if (rows.length === 1) return storedOf(definition.toResource(rows[0]), 200);
+  return create(ctx, definition, body, id);
 }
 
+/** Update (http.html#update) of an existing resource; `If-Match` must name the current version. */
 export async function update(ctx: WriteContext, definition: ResourceDefinition, id: string, body: unknown, ifMatch?: string): Promise<Stored> {
-  const store = storeOf(definition);
-  if (!store) throw readOnly(definition);
-  return store.update(ctx, id, body, ifMatch);
+  if (definition.store) return definition.store.update(ctx, id, body, ifMatch);
+  assertTypeAccess(ctx, definition, 'write');
+  const expected = ifMatch === undefined ? undefined : /^(?:W\/)?"?(\d+)"?$/.exec(ifMatch.trim())?.[1];
+  if (ifMatch !== undefined && expected === undefined) throw new Invalid('invalid-if-match', 'If-Match must be a version ETag such as W/"3".');
+  // Who may change this row, and for whom, is decided before the body is validated (access.ts).
+  const existing = await loadRow(ctx, definition, id);
+  await assertRowAccess(ctx, definition, patientOf(definition, existing), 'write', id);
+  await assertNamedPatientAccess(ctx, definition, body);
+  const resource = await validateIncoming(body, definition.type, ctx.config.fhirLimits);
+  if (resource.id !== id) {
+    throw new Invalid('id-mismatch', `The body's id must be ${id}, the id in the URL.`, [{ expression: `${definition.type}.id`, message: `must be ${id}` }]);
+  }
+  const fields = fieldsOf(definition, resource, new Date());
+  const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
+  if (patientId !== patientOf(definition, existing)) await assertRowAccess(ctx, definition, patientId, 'write');
+  assertFitsColumns(definition.type, definition.model(ctx.db), fields);
+  await assertReferencesExist(ctx, definition, fields);
+  return writeVersion(ctx, definition, id, fields, expected, 'U', 'update', patientId);
 }
 
+/** The one place a new version of an existing row is written: conditional on the version the writer saw. */
+async function writeVersion(
+  ctx: WriteContext, definition: ResourceDefinition, id: string, fields: Record<string, unknown>, expectedVersion: string | undefined,
+  action: 'U' | 'D', activity: string, patientId: string | null,
+): Promise<Stored> {
+  const Model = definition.model(ctx.db);
+  const [count] = await Model.update({ ...fields, versionId: nextVersion(ctx.db) }, {
+    where: { id, ...(expectedVersion ? { versionId: Number(expectedVersion) } : {}) }, transaction: ctx.tx,
+  });
+  if (count === 0) {
+    throw expectedVersion
+      ? new PreconditionFailed('version-conflict', `${definition.type}/${id} has changed since version ${expectedVersion}; read it again.`)
+      : resourceNotFound(definition.type, id);
+  }
+  const instance = await Model.findByPk(id, { transaction: ctx.tx, rejectOnEmpty: true });
+  if (action === 'U') await definition.afterWrite?.(ctx, plainRow(instance));
+  await recordVersion(ctx.db, definition.type, instance, ctx.tx);
+  await audit(ctx, definition, action, activity, id, patientId);
+  return storedOf(definition.toResource(plainRow(instance)));
+}
+
+/** Clinical records are never hard-deleted: a delete writes an entered-in-error version. */
 export async function remove(ctx: WriteContext, definition: ResourceDefinition, id: string, ifMatch?: string): Promise<Stored> {
-  const store = storeOf(definition);
-  if (!store) throw readOnly(definition);
-  return store.remove(ctx, id, ifMatch);
+  if (definition.store) return definition.store.remove(ctx, id, ifMatch);
+  if (!definition.enteredInError) throw new MethodNotAllowed(['GET', 'PUT'], `${definition.type} records cannot be deleted.`);
+  assertTypeAccess(ctx, definition, 'write');
+  const existing = await loadRow(ctx, definition, id);
+  const patientId = patientOf(definition, existing);
+  await assertRowAccess(ctx, definition, patientId, 'write', id);
+  const expected = ifMatch === undefined ? undefined : /(\d+)/.exec(ifMatch)?.[1];
+  return writeVersion(ctx, definition, id, definition.enteredInError, expected, 'D', 'delete', patientId);
 }

@@ -54,10 +54,9 @@ export interface FhirContext {
 
 /**
  * A custom write, for a capability whose creation is a domain act (booking on POST /fhir/Appointment): it
- * gets the validated resource and writes the record through records.add (repository/records.ts) under `id`,
- * passing the resource on so that it is stored whole (with the type's ruledElements set by the rule).
+ * gets the validated resource and must return the stored row (versioned and audited by the handler itself).
  */
-export type CustomWrite = (ctx: FhirContext & { tx: Transaction }, resource: Resource, id: string) => Promise<unknown>;
+export type CustomWrite = (ctx: FhirContext & { tx: Transaction }, resource: Resource, id: string) => Promise<Row>;
 
 /** A FHIR operation (`$name`), declared beside its handler and listed in the CapabilityStatement. */
 export interface OperationDefinition {
@@ -92,35 +91,12 @@ export interface ResourceStore {
 
 export interface ResourceDefinition {
   type: string;
-  /**
-   * Where every interaction goes: the FHIR repository (server/fhir/repository/), which stores every resource
-   * whole, for a domain type too (registerRepositoryTypes sets it). Absent only for AuditEvent, read from its table.
-   */
+  /** Set for a type the FHIR repository stores whole (no domain table): it serves every interaction. */
   store?: ResourceStore;
-  /**
-   * The projection of a domain type: its table (the columns its use cases query), `toResource` (row → resource)
-   * and `fromResource` (resource → columns). records.ts writes the row and the stored resource together.
-   */
   model(db: Database): ModelStatic<Model>;
   toResource(row: Row): Resource;
   /** Resource → model attributes; throws InvalidResource (fhir-mappings/common.ts). Absent for read-only types. */
   fromResource?(resource: Resource, now: Date): Record<string, unknown>;
-  /** True for a type stored whole by the repository with no table of its own (set by registerRepositoryTypes). */
-  repositoryOnly?: boolean;
-  /**
-   * Top-level elements a domain rule decides (a booking's `status`): on a /fhir write, taken from the row the
-   * rule wrote rather than from what the client sent.
-   */
-  ruledElements?: string[];
-  /**
-   * A record of a Patient-compartment type that names no patient is readable by every signed-in caller whose
-   * scope allows it (a doctor's Schedule is the hospital's public calendar), not only by the care team.
-   */
-  sharedWithoutPatient?: boolean;
-  /** A type derived from another type's row (PractitionerRole from Practitioner): written whenever that row is. */
-  projectionOf?: string;
-  /** Reference columns a /fhir write must point at an existing resource (column → type), from the declaration. */
-  referenceColumns?: Record<string, string>;
   interactions: Interaction[];
   searchParams: SearchParamDefinition[];
   /**
@@ -143,6 +119,8 @@ export interface ResourceDefinition {
   enteredInError?: Record<string, unknown>;
   /** Attribute for meta.lastUpdated and `_lastUpdated` (default `updatedAt`). */
   lastUpdatedColumn?: string;
+  /** The type whose resource_versions rows hold this type's history (PractitionerRole → Practitioner). */
+  versionsOf?: string;
   /** false for types with no versions (AuditEvent): every row is version 1 forever. */
   versioned?: boolean;
   /** A create with its own use case (Appointment: booking rules); it must store the row under the `id` it is given. */
@@ -152,7 +130,7 @@ export interface ResourceDefinition {
    * is recorded), for what the row implies elsewhere (a DiagnosticReport links its result Observations). It may
    * refuse with a DomainError: the whole write rolls back.
    */
-  afterWrite?(ctx: { db: Database; tx: Transaction }, row: Row): Promise<void>;
+  afterWrite?(ctx: FhirContext & { tx: Transaction }, row: Row): Promise<void>;
   operations?: OperationDefinition[];
 }
 
@@ -187,19 +165,11 @@ const displaced = new Map<string, ResourceDefinition>();
  * definition takes a type over from the repository, which serves every R4 type nothing else declares.
  */
 export function registerResource(definition: ResourceDefinition): void {
-  adoptDomainType?.(definition);
   if (routedTypes.has(definition.type)) throw new Error(`FHIR type ${definition.type} is served by its own router`);
   const existing = registry.get(definition.type);
-  if (existing && !(existing.repositoryOnly && !definition.repositoryOnly)) throw new Error(`FHIR type ${definition.type} is registered twice`);
+  if (existing && !(existing.store && !definition.store)) throw new Error(`FHIR type ${definition.type} is registered twice`);
   if (existing) displaced.set(definition.type, existing);
   registry.set(definition.type, definition);
-}
-
-let adoptDomainType: ((definition: ResourceDefinition) => void) | undefined;
-
-/** Once the repository serves the registry, a domain type registered later (a plug-in) is handed to it too. */
-export function onDomainTypeRegistered(adopt: (definition: ResourceDefinition) => void): void {
-  adoptDomainType = adopt;
 }
 
 /** Removes a type (tests that plug a throwaway type in take it out again); the repository serves it again. */

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Observation } from '../../db/models/observation.js';
+import { recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
@@ -10,7 +11,6 @@ import { alertView, raiseAlertsFor } from './alerts.js';
 import { effectiveCarePlan } from './care-plan.js';
 import { LOINC } from '../../fhir-mappings/observation.js';
 import { distinctMeasurements } from './same-measurement.js';
-import * as records from '../fhir/repository/records.js';
 import { READINGS, readingDefinition, valueProblems, type ReadingDefinition } from './reading-codes.js';
 
 export interface ReadingInput {
@@ -95,12 +95,14 @@ export async function submitReading(db: Database, caller: Caller, patientId: str
       const sent = input.components!.find((s) => s.code === c.code)!;
       return { code: c.code, display: c.display, value: sent.value, unit: sent.unit };
     });
-    const reading = await records.add<InstanceType<typeof db.models.Observation>>({ db, caller, tx }, 'Observation', {
+    const reading = await db.models.Observation.create({
       id: crypto.randomUUID(), patientId, encounterId: null, status: 'final', category: definition.category, codeSystem: LOINC,
       code: definition.code, display: definition.display, effectiveAt, valueNumber: input.value ?? null, valueUnit: input.unit ?? null,
       components: components ? JSON.stringify(components) : null, entryMethod: input.entryMethod, deviceName: input.deviceName ?? null,
       diagnosticReportId: null, source: null,
-    }, { activity: 'reading-recorded' });
+    }, { transaction: tx });
+    await recordVersion(db, 'Observation', reading, tx);
+    await recordAudit(db, caller, { action: 'C', activity: 'reading-recorded', resourceType: 'Observation', resourceId: reading.id, patientId }, tx);
     const alerts = await raiseAlertsFor(db, reading, await effectiveCarePlan(db, patientId, tx), escalationMinutes, tx);
     return { reading: readingView(reading), alerts: alerts.map(alertView) };
   });

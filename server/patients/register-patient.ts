@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Gender } from '../../db/models/people.js';
+import { recordAudit } from '../audit/audit-log.js';
 import type { Origin } from '../auth/caller.js';
 import { hashPassword } from '../auth/passwords.js';
 import { Conflict } from '../http/errors.js';
-import * as records from '../fhir/repository/records.js';
 
 export interface PatientRegistration {
   email: string;
@@ -26,15 +26,17 @@ export async function registerPatient(db: Database, input: PatientRegistration, 
   const userId = crypto.randomUUID();
   try {
     await db.transaction(async (tx) => {
-      // The patient record, its resource version 1 and the audit event of the registration, through the repository.
-      await records.add({ db, caller: origin, tx }, 'Patient', {
+      await db.models.Patient.create({
         id: patientId, familyName: input.familyName, givenName: input.givenName, birthDate: input.birthDate ?? null,
         gender: input.gender ?? 'unknown', phone: input.phone ?? null, email, timeZone: input.timeZone ?? 'UTC',
-      }, { activity: 'register', userId });
+      }, { transaction: tx });
       await db.models.User.create({
         id: userId, email, passwordHash, role: 'patient', displayName: `${input.givenName} ${input.familyName}`,
         patientId, practitionerId: null, organizationId: null,
       }, { transaction: tx });
+      await recordAudit(db, origin, {
+        action: 'C', activity: 'register', resourceType: 'Patient', resourceId: patientId, patientId, userId,
+      }, tx);
     });
   } catch (error) {
     if (error instanceof UniqueConstraintError) {

@@ -8,7 +8,6 @@ import { registeredTypes } from '../../server/fhir/registry.js';
 import { isInPatientCompartment } from '../../server/fhir/repository/r4-search-parameters.js';
 import { adminToken, PDF_BYTES } from '../support/consultations.js';
 import { issuePrescription, openFollowUpVisit, PHARMACIST } from '../support/prescriptions.js';
-import { addRecord } from '../support/factories.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
 /**
@@ -193,9 +192,9 @@ async function buildWorld(hospital: TestNode): Promise<World> {
   const alice = await openFollowUpVisit(hospital);
   const other = await openFollowUpVisit(hospital);
   const insurer = await db.models.User.findOne({ where: { email: 'insurer@demo.test' }, rejectOnEmpty: true });
-  await addRecord(db, 'Coverage', {
+  await db.models.Coverage.create({
     id: crypto.randomUUID(), patientId: alice.patient.patientId, payorId: insurer.organizationId!, memberId: 'M-1', status: 'active',
-  });
+  } as never);
   const records = async (setup: typeof alice) => {
     const prescription = await issuePrescription(hospital, setup);
     await request(app).post(`/api/prescriptions/${prescription.body.id as string}/review`).auth(await hospital.tokenFor(PHARMACIST), { type: 'bearer' })
@@ -277,7 +276,7 @@ describeOnEachDatabase('the access matrix: every route × role × record', (hosp
     const cells: { route: string; rule: Rule; fhirType?: string }[] = routesOf(hospital().app)
       .filter((route) => !GENERIC_FHIR.test(route)).map((route) => ({ route, rule: RULES[route] }));
     for (const definition of registeredTypes()) {
-      const rule = fhirRule(definition.type, definition.patientColumn, definition.repositoryOnly === true);
+      const rule = fhirRule(definition.type, definition.patientColumn, definition.store !== undefined);
       if (definition.interactions.includes('read')) cells.push({ route: `GET /fhir/${definition.type}/:id`, rule, fhirType: definition.type });
     }
     const wrong: string[] = [];

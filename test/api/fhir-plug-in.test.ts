@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { recordVersion } from '../../db/versions.js';
 import { registerResource, unregisterResource, type Row } from '../../server/fhir/registry.js';
-import * as records from '../../server/fhir/repository/records.js';
 import { expectValidR4 } from '../support/fhir-validator.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
@@ -20,16 +20,15 @@ describeOnEachDatabase('FHIR registry: a capability plugs in its own type, creat
         code: { text: String(row.name) },
       }),
       interactions: ['read', 'create'],
-      writeRoles: ['doctor'],
-      // The handler decides the code (a domain rule): stored from its row, not as sent.
-      ruledElements: ['code'],
+      writeRoles: ['admin'],
       searchParams: [],
       async create(ctx, resource, id) {
         created.push(id);
-        // Through the repository, as every domain write: the row, the stored resource, its version and audit event.
-        await records.add(ctx, 'Basic', {
+        const row = await ctx.db.models.Organization.create({
           id, name: `made by the plug-in: ${(resource as { code?: { text?: string } }).code?.text ?? ''}`, kind: 'hospital', identifier: null,
-        }, { resource });
+        }, { transaction: ctx.tx });
+        await recordVersion(ctx.db, 'Organization', row, ctx.tx);
+        return row.get({ plain: true }) as Row;
       },
       operations: [{
         name: 'ping', level: 'instance', definition: 'urn:internet-hospital:operation:ping', documentation: 'Answers pong',
@@ -42,7 +41,7 @@ describeOnEachDatabase('FHIR registry: a capability plugs in its own type, creat
   after(() => unregisterResource('Basic'));
 
   it('when the type is registered, then metadata lists it and its operation, and POST uses its own create handler', async () => {
-    const token = await hospital().tokenFor('dr.chen@demo.test');
+    const token = await hospital().tokenFor('admin@demo.test');
     const metadata = await request(hospital().app).get('/fhir/metadata').expect(200);
     const basic = metadata.body.rest[0].resource.find((r: { type: string }) => r.type === 'Basic');
     expect(basic.interaction.map((i: { code: string }) => i.code)).to.deep.equal(['read', 'create']);

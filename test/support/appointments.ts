@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { Op } from 'sequelize';
 import type { Slot, VisitType } from '../../db/models/scheduling.js';
-import { addRecord, diagnoseHypertensionInPerson, newDoctor, uniqueEmail } from './factories.js';
+import { diagnoseHypertensionInPerson, newDoctor, uniqueEmail } from './factories.js';
 import type { TestNode } from './test-node.js';
 
 /**
@@ -62,9 +62,9 @@ export async function freeSlotsOf(hospital: TestNode, practitionerId: string): P
 
 /** A free slot inserted directly (e.g. starting soon or already past), on the doctor's schedule. */
 export async function slotAt(hospital: TestNode, practitionerId: string, start: Date, minutes = 30, visitTypes: VisitType[] = ['video-follow-up', 'in-person']) {
-  const { Schedule } = hospital.db.models;
+  const { Schedule, Slot: Slots } = hospital.db.models;
   const schedule = await Schedule.findOne({ where: { practitionerId }, rejectOnEmpty: true });
-  return addRecord<Slot>(hospital.db, 'Slot', {
+  return Slots.create({
     id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId, start, end: new Date(start.getTime() + minutes * 60_000),
     visitTypes: visitTypes.join(','), status: 'free',
   });

@@ -1,8 +1,4 @@
 import crypto from 'node:crypto';
-import type { Model } from 'sequelize';
-import type { Database } from '../../db/connection.js';
-import type { Appointment as AppointmentRow, Schedule as ScheduleRow, Slot as SlotRow } from '../../db/models/scheduling.js';
-import * as records from '../../server/fhir/repository/records.js';
 import type { Caller } from '../../server/auth/caller.js';
 import { createStaffAccount } from '../../server/auth/staff-accounts.js';
 import { registerPatient } from '../../server/patients/register-patient.js';
@@ -43,7 +39,7 @@ export async function newDoctor(hospital: TestNode, familyName = 'House') {
 
 /** A pharmacist of a new community pharmacy (its own Organization) on this node, with an access token. */
 export async function newCommunityPharmacist(hospital: TestNode, name = 'Corner Pharmacy') {
-  const pharmacy = await addRecord<InstanceType<typeof hospital.db.models.Organization>>(hospital.db, 'Organization', { id: crypto.randomUUID(), name, kind: 'pharmacy', identifier: `pharmacy-${crypto.randomBytes(4).toString('hex')}` });
+  const pharmacy = await hospital.db.models.Organization.create({ id: crypto.randomUUID(), name, kind: 'pharmacy', identifier: `pharmacy-${crypto.randomBytes(4).toString('hex')}` });
   const email = uniqueEmail('pharmacist');
   const account = await createStaffAccount(hospital.db, await adminCaller(hospital), {
     email, password: ACCOUNT_PASSWORD, role: 'pharmacist', givenName: 'Paula', familyName: 'Counter', organizationId: pharmacy.id,
@@ -53,7 +49,7 @@ export async function newCommunityPharmacist(hospital: TestNode, name = 'Corner 
 
 /** Records a finished in-person visit between doctor and patient: the care relationship. */
 export async function recordInPersonVisit(hospital: TestNode, patientId: string, practitionerId: string) {
-  return addRecord<InstanceType<typeof hospital.db.models.Encounter>>(hospital.db, 'Encounter', {
+  return hospital.db.models.Encounter.create({
     id: crypto.randomUUID(), patientId, practitionerId, organizationId: null, encounterClass: 'AMB',
     status: 'finished', periodStart: new Date(Date.now() - 86_400_000), periodEnd: new Date(), source: null,
   });
@@ -62,7 +58,7 @@ export async function recordInPersonVisit(hospital: TestNode, patientId: string,
 /** A finished in-person visit at which the doctor confirmed hypertension (I10): what makes a patient eligible for video follow-ups. */
 export async function diagnoseHypertensionInPerson(hospital: TestNode, patientId: string, practitionerId: string) {
   const visit = await recordInPersonVisit(hospital, patientId, practitionerId);
-  return addRecord<InstanceType<typeof hospital.db.models.Condition>>(hospital.db, 'Condition', {
+  return hospital.db.models.Condition.create({
     id: crypto.randomUUID(), patientId, encounterId: visit.id, recorderId: practitionerId,
     codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
     clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: new Date(Date.now() - 86_400_000), source: null,
@@ -76,25 +72,21 @@ export async function diagnoseHypertensionInPerson(hospital: TestNode, patientId
 export async function bookedAppointment(hospital: TestNode, opts: {
   patientId: string; practitionerId: string; start?: Date; minutes?: number; visitType?: 'video-follow-up' | 'in-person';
 }) {
+  const { Schedule, Slot, Appointment } = hospital.db.models;
   const start = opts.start ?? new Date(Date.now() + 5 * 60_000);
   const end = new Date(start.getTime() + (opts.minutes ?? 20) * 60_000);
   const visitType = opts.visitType ?? 'video-follow-up';
-  const schedule = await addRecord<ScheduleRow>(hospital.db, 'Schedule', {
+  const schedule = await Schedule.create({
     id: crypto.randomUUID(), practitionerId: opts.practitionerId, timeZone: 'UTC', slotMinutes: opts.minutes ?? 20,
     bufferMinutes: 0, horizonDays: 14,
   });
-  const slot = await addRecord<SlotRow>(hospital.db, 'Slot', {
+  const slot = await Slot.create({
     id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: opts.practitionerId, start, end, visitTypes: visitType,
     status: 'busy',
   });
-  return addRecord<AppointmentRow>(hospital.db, 'Appointment', {
+  return Appointment.create({
     id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId: opts.patientId,
     practitionerId: opts.practitionerId, visitType, status: 'booked', start, end, reasonConditionId: null,
     cancellationReason: null, cancelledAt: null,
   });
-}
-
-/** Writes a domain record as the use cases do (records.ts): its row, its stored resource, version 1, an audit event. */
-export function addRecord<M extends Model = Model>(db: Database, type: string, fields: Record<string, unknown>): Promise<M> {
-  return db.transaction((tx) => records.add<M>({ db, caller: records.SYSTEM, tx }, type, fields));
 }

@@ -4,7 +4,7 @@ import { roleRefusal, scopeRefusal } from '../../auth/patient-access.js';
 import type { AccessMode } from '../../auth/scopes.js';
 import { Forbidden } from '../../http/errors.js';
 import { AccessRefused, auditOf, resourceNotFound } from '../access.js';
-import { definitionOf, type FhirContext } from '../registry.js';
+import type { FhirContext } from '../registry.js';
 import { patientsOf } from './index-rows.js';
 import { isInPatientCompartment } from './r4-search-parameters.js';
 
@@ -32,14 +32,7 @@ function refuse(type: string, mode: AccessMode, error: Forbidden | ReturnType<ty
 /** The checks that need no resource: role and scope. Run before anything is looked up or validated. */
 export function assertTypeReach(ctx: FhirContext, type: string, mode: AccessMode): void {
   const { caller } = ctx;
-  // A domain type may narrow the roles further (Coverage is written by insurers and admins, AuditEvent read by …).
-  const definition = definitionOf(type);
-  const roles = mode === 'read' ? definition?.readRoles : definition?.writeRoles ?? definition?.readRoles;
-  if (roles && !roles.includes(caller.role)) {
-    refuse(type, mode, new Forbidden('wrong-role', `${type} ${mode} is only for ${roles.join(' or ')} accounts.`), `role ${caller.role} may not ${mode} ${type}`);
-  }
-  // A type shared without a patient (a doctor's Schedule) is read like reference data: scope only.
-  if (isInPatientCompartment(type) && !(mode === 'read' && definition?.sharedWithoutPatient)) {
+  if (isInPatientCompartment(type)) {
     const reached = readsOnlyAsClaimEvidence(caller.role, type, mode);
     const refusal = (reached ? undefined : roleRefusal(caller, type, mode)) ?? scopeRefusal(caller, type, mode);
     if (refusal) refuse(type, mode, refusal.error, refusal.why);
@@ -64,7 +57,7 @@ export async function assertResourceAccess(ctx: FhirContext, resource: Resource,
     refuse(type, mode, id !== undefined ? resourceNotFound(type, id) : error, why, patientId);
   const named = patientsOf(resource);
   if (named.length === 0) {
-    if (TEAM_ROLES.has(ctx.caller.role) || (mode === 'read' && definitionOf(type)?.sharedWithoutPatient)) return;
+    if (TEAM_ROLES.has(ctx.caller.role)) return;
     hidden('a record about no patient is the care team\'s', null,
       new Forbidden('names-no-patient', `A ${type} that names no patient is written by doctors and admins; name the patient it is about.`));
   }
@@ -89,6 +82,6 @@ export function searchAccessSql(ctx: FhirContext, type: string): string | undefi
   const escapedType = ctx.db.sequelize.escape(type);
   const ofAPatientInCare = `r.id IN (SELECT c.resourceId FROM fhir_compartments c WHERE c.resourceType = ${escapedType} AND ${inCare})`;
   if (readsOnlyAsClaimEvidence(ctx.caller.role, type)) return `${ofAPatientInCare} AND r.id IN (${claimEvidenceSql(ctx.db, ctx.caller, type)})`;
-  if (!TEAM_ROLES.has(ctx.caller.role) && !definitionOf(type)?.sharedWithoutPatient) return ofAPatientInCare;
+  if (!TEAM_ROLES.has(ctx.caller.role)) return ofAPatientInCare;
   return `(${ofAPatientInCare} OR NOT EXISTS (SELECT 1 FROM fhir_compartments n WHERE n.resourceType = r.resourceType AND n.resourceId = r.id))`;
 }

@@ -1,7 +1,4 @@
-import {
-  declaredRoutedTypes, definitionOf, onDomainTypeRegistered, registeredTypes, registerResource, type ResourceDefinition, type ResourceStore,
-  type SearchParamDefinition,
-} from '../registry.js';
+import { declaredRoutedTypes, definitionOf, registerResource, type ResourceStore, type SearchParamDefinition } from '../registry.js';
 import { indexedParametersOf, R4_RESOURCE_TYPES } from './r4-search-parameters.js';
 import * as repository from './repository.js';
 import { search } from './search.js';
@@ -44,34 +41,15 @@ export function searchParamsOf(type: string): SearchParamDefinition[] {
 
 let registered = false;
 
-/**
- * A domain type (resources/) is stored by the repository too: every interaction goes to it, searched by the
- * official parameters; its declaration keeps its projection (model, toResource, fromResource), its rules, and
- * the reference columns its hand-written parameters named (a /fhir write must point at resources that exist).
- * AuditEvent (read-only, unversioned) stays on its table.
- */
-function storeDomainType(definition: ResourceDefinition): void {
-  if (definition.store || definition.versioned === false) return;
-  definition.referenceColumns = Object.fromEntries(definition.searchParams
-      .filter((p) => p.type === 'reference' && p.target?.length === 1 && p.columns[0] !== 'id')
-      .map((p) => [p.columns[0], p.target![0]]));
-  definition.store = storeOf(definition.type);
-  definition.searchParams = searchParamsOf(definition.type);
-  definition.lastUpdatedColumn ??= 'updatedAt';
-}
-
 export function registerRepositoryTypes(): void {
   if (registered) return;
   registered = true;
-  registeredTypes().forEach(storeDomainType);
-  onDomainTypeRegistered(storeDomainType);
   const routed = new Set(declaredRoutedTypes().map((d) => d.type));
   for (const type of R4_RESOURCE_TYPES) {
     if (definitionOf(type) || routed.has(type) || REFUSED_TYPES[type]) continue;
     registerResource({
       type,
       store: storeOf(type),
-      repositoryOnly: true,
       model: (db) => db.models.FhirResource,
       toResource: (row) => JSON.parse(String(row.content)) as never,
       interactions: [...ALL_INTERACTIONS],

@@ -174,8 +174,6 @@ export function patientsOf(resource: Resource): string[] {
   const ids = indexedParametersOf(resource.resourceType).filter((p) => params.has(p.code))
     .flatMap((p) => valuesOf(p, resource).map(referenceOf))
     .filter((ref) => ref?.targetType === 'Patient').map((ref) => ref!.targetId);
-  // A Patient is in its own compartment (compartmentdefinition-patient: "the patient itself").
-  if (resource.resourceType === 'Patient' && resource.id) ids.unshift(resource.id);
   return [...new Set(ids)];
 }
 

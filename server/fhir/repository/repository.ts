@@ -3,13 +3,11 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
 import { recordAudit } from '../../audit/audit-log.js';
 import type { AuditAction } from '../../../db/models/audit-event.js';
-import { Conflict, Gone, Invalid, MethodNotAllowed, NotFound, PreconditionFailed, Unprocessable } from '../../http/errors.js';
+import { Conflict, Gone, Invalid, NotFound, PreconditionFailed } from '../../http/errors.js';
 import { resourceNotFound } from '../access.js';
-import { assertFitsColumns } from '../column-fit.js';
 import type { Stored } from '../interactions.js';
-import { definitionOf, type FhirContext, type ResourceDefinition } from '../registry.js';
-import { fieldsOf, validateIncoming } from '../validate.js';
-import * as records from './records.js';
+import type { FhirContext } from '../registry.js';
+import { validateIncoming } from '../validate.js';
 import { assertResourceAccess, assertTypeReach } from './access-rule.js';
 import { lookupRowsOf, patientsOf } from './index-rows.js';
 import { findMatches } from './search.js';
@@ -107,17 +105,13 @@ export async function checkBeforeWriting(ctx: FhirContext, type: string, body: u
     if (row) await assertResourceAccess(ctx, JSON.parse(row.content) as Json, 'write', existingId);
   }
   const resource = await validateIncoming(body, type, ctx.config.fhirLimits);
-  assertMappable(type, resource);
   await assertResourceAccess(ctx, resource, 'write');
 }
 
 export async function create(ctx: FhirContext, type: string, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
   assertTypeReach(ctx, type, 'write');
   const resource = await validateIncoming(body, type, ctx.config.fhirLimits);
-  assertMappable(type, resource);
   await assertResourceAccess(ctx, resource, 'write');
-  const domain = domainOf(type);
-  if (domain) return inTransaction(ctx, (c) => createRecord(c, domain, resource, id));
   const now = new Date();
   const stored = stamped(resource, id, 1, now);
   const content = JSON.stringify(stored);
@@ -165,11 +159,8 @@ export async function update(ctx: FhirContext, type: string, id: string, body: u
     if (resource.id !== id) {
       throw new Invalid('id-mismatch', `The body's id must be ${id}, the id in the URL.`, [{ expression: `${type}.id`, message: `must be ${id}` }]);
     }
-    assertMappable(type, resource);
     await assertResourceAccess(c, resource, 'write');
     assertVersion(type, id, row, expected);
-    const domain = domainOf(type);
-    if (domain) return updateRecord(c, domain, id, resource, row.versionId);
     const now = new Date();
     const stored = stamped(resource, id, row.versionId + 1, now);
     await writeVersion(c, type, id, row, stored, now);
@@ -181,16 +172,10 @@ export async function update(ctx: FhirContext, type: string, id: string, body: u
 /** Delete (http.html#delete): a new version that is a deletion, never a hard delete; deleting it again changes nothing. */
 export async function remove(ctx: FhirContext, type: string, id: string, ifMatch?: string): Promise<Stored> {
   const expected = expectedVersion(ifMatch);
-  const domain = domainOf(type);
-  if (domain && !domain.enteredInError) throw new MethodNotAllowed(['GET', 'PUT'], `${type} records cannot be deleted.`);
   return inTransaction(ctx, async (c) => {
     const { row, current } = await accessibleRow(c, type, id, 'write');
     if (row.deleted) return storedOf(current);
     assertVersion(type, id, row, expected);
-    if (domain) {
-      await records.change(c, type, id, domain.enteredInError!, { action: 'D', activity: 'delete', expectedVersion: row.versionId });
-      return storedOf(await currentOf(c, type, id));
-    }
     const now = new Date();
     await writeVersion(c, type, id, row, undefined, now);
     await audit(c, 'D', 'delete', current);
@@ -206,76 +191,4 @@ export async function createIfNoneExist(ctx: FhirContext, type: string, body: un
   if (resources.length > 1) throw new PreconditionFailed('multiple-matches', `If-None-Exist matches more than one ${type}; be more specific.`);
   if (resources.length === 1) return storedOf(resources[0] as Json);
   return create(ctx, type, body, id);
-}
-
-/**
- * A domain type's mapping must be able to hold the resource (the references and codes its columns take): its
- * 422 comes before the access rule, which reads the patients from the same references.
- */
-function assertMappable(type: string, resource: Resource): void {
-  const domain = domainOf(type);
-  if (domain?.fromResource && !domain.create) fieldsOf(domain, resource, new Date());
-}
-
-/** The definition of a domain type (its own table, its rules), or undefined for a type stored only here. */
-function domainOf(type: string): ResourceDefinition | undefined {
-  const definition = definitionOf(type);
-  return definition && !definition.repositoryOnly ? definition : undefined;
-}
-
-async function currentOf(ctx: WriteContext, type: string, id: string): Promise<Json> {
-  const row = await loadRow(ctx.db, type, id, ctx.tx);
-  if (!row) throw resourceNotFound(type, id);
-  return JSON.parse(row.content) as Json;
-}
-
-/**
- * The references of a domain record's columns point at resources stored here (no dangling Patient/123): 422
- * `unknown-reference` otherwise. A resource the same transaction Bundle creates counts.
- */
-async function assertReferencesExist(ctx: WriteContext, definition: ResourceDefinition, fields: Record<string, unknown>): Promise<void> {
-  for (const [column, target] of Object.entries(definition.referenceColumns ?? {})) {
-    const value = fields[column];
-    if (typeof value !== 'string' || ctx.pendingReferences?.has(`${target}/${value}`)) continue;
-    const row = await loadRow(ctx.db, target, value, ctx.tx);
-    if (!row || row.deleted) {
-      const param = definition.type;
-      throw new Unprocessable('unknown-reference', `${target}/${value} does not exist on this server.`, [
-        { expression: `${param} (${column})`, message: `${target}/${value} does not exist` },
-      ]);
-    }
-  }
-}
-
-/** The columns a domain type's mapping takes from a resource, checked against what its table holds. */
-async function columnsOf(ctx: WriteContext, definition: ResourceDefinition, resource: Resource): Promise<Record<string, unknown>> {
-  const fields = fieldsOf(definition, resource, new Date());
-  assertFitsColumns(definition.type, definition.model(ctx.db), fields);
-  await assertReferencesExist(ctx, definition, fields);
-  return fields;
-}
-
-/**
- * Create of a domain type: its domain rule (a booking) or its mapping writes the row, and records.ts stores the
- * resource as sent (plus id, meta and the elements the rule sets), its version and its audit event.
- */
-async function createRecord(ctx: WriteContext, definition: ResourceDefinition, resource: Resource, id: string): Promise<Stored> {
-  const type = definition.type;
-  if (await loadRow(ctx.db, type, id, ctx.tx)) throw new Conflict('duplicate-id', `${type}/${id} already exists.`);
-  if (definition.create) {
-    await definition.create(ctx, resource, id);
-  } else {
-    const fields = await columnsOf(ctx, definition, resource);
-    await records.add(ctx, type, { ...fields, id }, { resource });
-  }
-  return storedOf(await currentOf(ctx, type, id), 201);
-}
-
-/** Update of a domain type: the new columns from the mapping, the resource stored as sent. */
-async function updateRecord(ctx: WriteContext, definition: ResourceDefinition, id: string, resource: Resource, versionId: number): Promise<Stored> {
-  if (!definition.fromResource) throw new MethodNotAllowed(['GET'], `${definition.type} is read-only here.`);
-  const fields = await columnsOf(ctx, definition, resource);
-  const changed = await records.change(ctx, definition.type, id, fields, { resource, expectedVersion: versionId });
-  if (!changed) throw new Conflict('concurrent-update', `${definition.type}/${id} was changed by another request at the same moment; read it again.`);
-  return storedOf(await currentOf(ctx, definition.type, id));
 }

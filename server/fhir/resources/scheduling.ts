@@ -4,13 +4,12 @@ import { scheduleToFhir } from '../../../fhir-mappings/schedule.js';
 import { slotToFhir } from '../../../fhir-mappings/slot.js';
 import { bookAppointment, appointmentSettings } from '../../appointments/book-appointment.js';
 import { Unprocessable } from '../../http/errors.js';
-import { registerResource } from '../registry.js';
+import { registerResource, type Row } from '../registry.js';
 
 // Schedules and slots are the hospital's public calendar: any signed-in caller whose scope allows it may read
 // them. Changing them is a domain act (availability rules), done through /api/availability, not FHIR writes.
 registerResource({
   type: 'Schedule',
-  sharedWithoutPatient: true,
   model: (db) => db.models.Schedule,
   // The visit types a schedule offers live in its weekly rules; its slots carry them (Slot.serviceType).
   toResource: (row) => scheduleToFhir(row as unknown as Schedule, { visitTypes: [] }),
@@ -40,9 +39,6 @@ registerResource({
   patientColumn: 'patientId',
   patientReference: 'participant.actor',
   writeRoles: ['patient', 'admin'],
-  // The booking decides these, whatever the client sent: the status, who takes part (the slot's doctor), the
-  // visit type and the condition a follow-up is about.
-  ruledElements: ['status', 'participant', 'serviceType', 'reasonReference'],
   searchParams: [
     { name: 'patient', type: 'reference', columns: ['patientId'], target: ['Patient'], documentation: 'Who is booked' },
     { name: 'practitioner', type: 'reference', columns: ['practitionerId'], target: ['Practitioner'], documentation: 'The doctor' },
@@ -61,8 +57,9 @@ registerResource({
       throw new Unprocessable('slot-times-mismatch', `Appointment.start and end must be the slot's: ${slot.start.toISOString()} to ${slot.end.toISOString()}.`,
         [{ expression: 'Appointment.start', message: 'not the start of the referenced slot' }]);
     }
-    await bookAppointment(ctx.db, ctx.caller, {
-      id, slotId: input.slotId, visitType: input.visitType, patientId: input.patientId, conditionCode: input.conditionCode, resource,
+    const booked = await bookAppointment(ctx.db, ctx.caller, {
+      id, slotId: input.slotId, visitType: input.visitType, patientId: input.patientId, conditionCode: input.conditionCode,
     }, appointmentSettings(ctx.config), ctx.tx);
+    return booked.get({ plain: true }) as unknown as Row;
   },
 });
