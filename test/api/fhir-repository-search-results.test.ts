@@ -50,8 +50,10 @@ describeOnEachDatabase('FHIR repository: _include, _revinclude, _sort, _total, _
     it('when prescriptions include their medication, then it comes once as an include, with _include=* too, and the read is audited', async () => {
       expect(await entries(`MedicationRequest?_id=${prescription}&_include=MedicationRequest:medication`, 'include')).to.deep.equal([`Medication/${medication}`]);
       expect(await entries(`MedicationRequest?_id=${prescription}&_include=MedicationRequest:medication:Medication`, 'include')).to.deep.equal([`Medication/${medication}`]);
-      expect(await entries(`MedicationRequest?_id=${prescription}&_include=*`, 'include')).to.deep.equal([`Medication/${medication}`]);
-      expect(await entries(`MedicationRequest?_id=${prescription}&_include=MedicationRequest:*`, 'include')).to.deep.equal([`Medication/${medication}`]);
+      // `*` follows every reference: the medication, and the patient and doctor (read from their own tables).
+      const everything = [`Medication/${medication}`, `Patient/${patientId}`, `Practitioner/${doctor.practitionerId}`];
+      expect(await entries(`MedicationRequest?_id=${prescription}&_include=*`, 'include')).to.have.members(everything);
+      expect(await entries(`MedicationRequest?_id=${prescription}&_include=MedicationRequest:*`, 'include')).to.have.members(everything);
       const audits = await hospital().db.models.AuditEvent.count({ where: { resourceType: 'Medication', resourceId: medication, action: 'R', detail: 'included in a search' } });
       expect(audits).to.equal(4);
     });
@@ -74,9 +76,9 @@ describeOnEachDatabase('FHIR repository: _include, _revinclude, _sort, _total, _
       expect(await entries(`Location?_id=${campus}&_revinclude:iterate=Location:partof`, 'include')).to.have.members([`Location/${building}`, `Location/${ward}`]);
     });
 
-    it('when an include names a type served from its own table or no reference parameter, then the Bundle warns', async () => {
-      const domain = await bundle(`MedicationRequest?_id=${prescription}&_include=MedicationRequest:requester`);
-      expect(JSON.stringify(domain)).to.contain('Practitioner is served from its own table');
+    it('when an include names a type served from its own table, then it is read as a read would be; with no reference parameter, the Bundle warns', async () => {
+      expect(await entries(`MedicationRequest?_id=${prescription}&_include=MedicationRequest:requester`, 'include')).to.deep.equal([`Practitioner/${doctor.practitionerId}`]);
+      expect(await entries(`MedicationRequest?_id=${prescription}&_include=MedicationRequest:subject`, 'include', stranger.token)).to.deep.equal([]);
       const unknown = await bundle(`MedicationRequest?_id=${prescription}&_include=MedicationRequest:colour`);
       expect(JSON.stringify(unknown)).to.contain('no reference parameter colour');
     });

@@ -1,7 +1,10 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { QueryTypes } from 'sequelize';
 import { recordAudit } from '../../audit/audit-log.js';
-import type { FhirContext } from '../registry.js';
+import { DomainError } from '../../http/errors.js';
+import { AccessRefused } from '../access.js';
+import * as interactions from '../interactions.js';
+import { definitionOf, type FhirContext } from '../registry.js';
 import type { SearchQuery } from '../search.js';
 import { patientsOf } from './index-rows.js';
 import { indexedParametersOf } from './r4-search-parameters.js';
@@ -66,8 +69,26 @@ async function readable(ctx: FhirContext, type: string, idsSql: { sql: string; b
   return rows.map((row) => JSON.parse(row.content) as Stored);
 }
 
+/**
+ * A type served from its own table (Patient, Coverage …) is included through its read interaction: the same
+ * access rule and audit as a read of it; one the caller may not read, or that is gone, is left out.
+ */
+async function readFromTable(ctx: FhirContext, type: string, ids: string[]): Promise<Stored[]> {
+  const definition = definitionOf(type);
+  if (!definition) return [];
+  const found: Stored[] = [];
+  for (const id of ids) {
+    try {
+      found.push((await interactions.read(ctx, definition, id)).resource as Stored);
+    } catch (error) {
+      if (!(error instanceof DomainError) && !(error instanceof AccessRefused)) throw error;
+    }
+  }
+  return found;
+}
+
 /** `_include`: what the references of `from` (of one type) name, by target type. */
-async function forward(ctx: FhirContext, spec: IncludeSpec, type: string, from: Stored[], limit: number, warnings: Set<string>): Promise<Stored[]> {
+async function forward(ctx: FhirContext, spec: IncludeSpec, type: string, from: Stored[], limit: number): Promise<Stored[]> {
   const codes = referenceCodes(type, spec.code);
   if (!codes.length) return [];
   const ids = from.map((r) => r.id);
@@ -81,7 +102,7 @@ async function forward(ctx: FhirContext, spec: IncludeSpec, type: string, from: 
   const found: Stored[] = [];
   for (const [targetType, targetIds] of byType) {
     if (!isStoredInRepository(targetType)) {
-      warnings.add(`_include=${spec.text}: ${targetType} is served from its own table and is not included yet.`);
+      found.push(...await readFromTable(ctx, targetType, targetIds.slice(0, limit - found.length)));
       continue;
     }
     found.push(...await readable(ctx, targetType, { sql: placeholders(targetIds), binds: targetIds }, limit - found.length));
@@ -120,7 +141,7 @@ export async function includedResources(ctx: FhirContext, matches: Stored[], spe
         const ofType = frontier.filter((r) => r.resourceType === type);
         const left = MAX_INCLUDED - included.length - added.length;
         if (left <= 0) break;
-        const found = spec.reverse ? await reverse(ctx, spec, type, ofType, left) : await forward(ctx, spec, type, ofType, left, notes);
+        const found = spec.reverse ? await reverse(ctx, spec, type, ofType, left) : await forward(ctx, spec, type, ofType, left);
         for (const resource of found) {
           if (seen.has(keyOf(resource))) continue;
           seen.add(keyOf(resource));
