@@ -57,7 +57,8 @@ describeOnEachDatabase('FHIR repository: every R4 type round trips losslessly', 
     const as = <T extends request.Test>(call: T) => call.auth(doctor.token, { type: 'bearer' });
     const wrong: string[] = [];
     let searched = 0;
-    for (const type of types()) {
+    // A ClaimResponse is the payer's answer to a claim, posted only by that insurer (test/api/billing-claims.test.ts).
+    for (const type of types().filter((t) => t !== 'ClaimResponse')) {
       const sent = minimalResource(type);
       const created = await as(request(app).post(`/fhir/${type}`)).send(sent);
       if (created.status !== 201) { wrong.push(`${type}: create ${created.status} ${JSON.stringify(created.body).slice(0, 300)}`); continue; }
@@ -84,6 +85,6 @@ describeOnEachDatabase('FHIR repository: every R4 type round trips losslessly', 
     }
     expect(wrong, wrong.join('\n')).to.deep.equal([]);
     // Most types have a status, an identifier or a name to be found by; the round trip must have searched by them.
-    expect(searched).to.be.greaterThan(types().length);
+    expect(searched).to.be.greaterThan(types().length - 1);
   });
 });
