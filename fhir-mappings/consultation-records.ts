@@ -143,6 +143,12 @@ function noteExtensions(row: VisitNoteRow) {
   return extensions.length ? extensions : undefined;
 }
 
+function sectionsOf(row: VisitNoteRow) {
+  const sections = NOTE_SECTIONS.filter(({ key }) => row[key])
+    .map(({ key, title, code }) => ({ title, code: { coding: [{ system: LOINC, code }] }, text: narrative(row[key]) }));
+  return sections.length ? sections : undefined;
+}
+
 /** The doctor's note of a visit: subjective, assessment, plan; signed notes carry a legal attester. */
 export function toVisitNoteResource(row: VisitNoteRow): FhirComposition {
   return compact({
@@ -159,11 +165,8 @@ export function toVisitNoteResource(row: VisitNoteRow): FhirComposition {
     attester: row.signedAt && row.signedBy
       ? [{ mode: 'legal' as const, time: instant(row.signedAt), party: reference('Practitioner', row.signedBy)! }] : undefined,
     extension: noteExtensions(row),
-    // An empty section says so (emptyReason) rather than carrying an empty narrative, which FHIR forbids.
-    section: NOTE_SECTIONS.map(({ key, title, code }) => ({
-      title, code: { coding: [{ system: LOINC, code }] },
-      ...(row[key] ? { text: narrative(row[key]) } : { emptyReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason', code: 'nilknown' }] } }),
-    })),
+    // An empty section is left out: FHIR forbids a section with no text (cmp-1), and visitNoteOf reads it back as ''.
+    section: sectionsOf(row),
   });
 }
 

@@ -98,7 +98,9 @@ async function run(hospital: TestNode, base: string, options: SoakOptions, log: 
   const pharmacist = await hospital.tokenFor(PHARMACIST);
   const insurer = await hospital.tokenFor('insurer@demo.test');
   const admin = await adminToken(hospital);
-  const members = await db.models.Coverage.findAll({ attributes: ['patientId'] });
+  // The demo insurer's own members: other payers' (other suites share this node) are not its to read.
+  const insurerAccount = await db.models.User.findOne({ where: { email: 'insurer@demo.test' }, rejectOnEmpty: true });
+  const members = await db.models.Coverage.findAll({ where: { payorId: insurerAccount.organizationId! }, attributes: ['patientId'] });
   log(`soak: ${patients.length} patients, ${slots.length} slots, ${visits.length} visits in progress, ${options.ratePerSecond} operations/s for ${options.seconds} s`);
 
   const statuses = {} as SoakReport['statuses'];
