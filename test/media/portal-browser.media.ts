@@ -82,7 +82,7 @@ describe('the portal in Chinese and English, on a laptop and a phone (headless C
     const { givenName, familyName } = await hospital.db.models.Practitioner.findByPk(doctor.practitionerId, { rejectOnEmpty: true });
     const page = await suite.signIn(patient.email, ACCOUNT_PASSWORD, { locale: 'zh-CN', viewport: VIEWPORTS.phone });
     const booking = page.locator('#book-follow-up');
-    await booking.getByLabel('医生').selectOption({ label: `${givenName} ${familyName} 医生` });
+    await booking.locator('select[name="practitioner"]').selectOption({ label: `${givenName} ${familyName} 医生` });
     await booking.getByRole('button', { name: '查询号源' }).click();
     const card = booking.locator(`.doctor-card[data-practitioner="${doctor.practitionerId}"]`);
     await card.waitFor();
