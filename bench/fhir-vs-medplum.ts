@@ -23,9 +23,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const LARGE = process.env.BENCH_LARGE !== '0';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-// The project's own copy when it has one (test/fixtures/synthea), else the shared folder beside the checkout.
-const SYNTHEA_DIR = process.env.SYNTHEA_DIR
-  ?? [path.join(root, 'test/fixtures/synthea'), path.join(root, '../shared/fixtures/synthea')].find((dir) => fs.existsSync(dir))!;
+// The project's own copy of the Synthea records (test/fixtures/synthea, with their provenance).
+const SYNTHEA_DIR = process.env.SYNTHEA_DIR ?? path.join(root, 'test/fixtures/synthea');
 
 const ours = await startChildServer('hospital.ts');
 const medplum = await startChildServer('medplum.ts');
