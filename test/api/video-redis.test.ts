@@ -1,8 +1,7 @@
-import { expect } from 'chai';
 import { redisRoomBus } from '../../server/video/room-bus.js';
 import { startRedis } from '../support/redis-server.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
-import { listeningNode, roomToken, SignalClient, videoVisit } from '../support/video.js';
+import { expectSignallingBetween, listeningNode, roomToken, SignalClient, videoVisit } from '../support/video.js';
 
 describeOnEachDatabase('video rooms across two instances (Redis)', (hospital) => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -26,16 +25,6 @@ describeOnEachDatabase('video rooms across two instances (Redis)', (hospital) =>
     const { doctor, patient, appointmentId } = await videoVisit(hospital());
     const p = await SignalClient.join(instanceA.wsUrl, await roomToken(hospital(), appointmentId, patient.token));
     const d = await SignalClient.join(instanceB.wsUrl, await roomToken(hospital(), appointmentId, doctor.token));
-    expect(await d.client.nextOfType('peer-joined')).to.include({ side: 'patient' });
-    expect(await p.client.nextOfType('peer-joined')).to.include({ side: 'doctor' });
-    d.client.send({ type: 'admit' });
-    await Promise.all([p.client.nextOfType('admitted'), d.client.nextOfType('admitted')]);
-    d.client.send({ type: 'signal', gen: 1, data: { type: 'offer', sdp: 'v=0\r\n' } });
-    expect(await p.client.nextOfType('signal')).to.deep.include({ gen: 1, data: { type: 'offer', sdp: 'v=0\r\n' } });
-    p.client.send({ type: 'signal', gen: 1, data: { type: 'answer', sdp: 'v=0\r\n' } });
-    expect(await d.client.nextOfType('signal')).to.deep.include({ data: { type: 'answer', sdp: 'v=0\r\n' } });
-    await p.client.close();
-    expect(await d.client.nextOfType('peer-left')).to.include({ side: 'patient' });
-    await d.client.close();
+    await expectSignallingBetween(p, d);
   });
 });

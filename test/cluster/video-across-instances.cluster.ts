@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { roomToken, SignalClient, videoVisit } from '../support/video.js';
+import { expectSignallingBetween, roomToken, SignalClient, videoVisit } from '../support/video.js';
 import { describeOnCluster } from './hospital-on-cluster.js';
 
 describeOnCluster('video signalling across the two instances', (hospital) => {
@@ -11,16 +11,6 @@ describeOnCluster('video signalling across the two instances', (hospital) => {
     const d = await SignalClient.join(b.wsUrl, await roomToken(b, appointmentId, doctor.token));
     expect(p.answer.type).to.equal('joined');
     expect(d.answer.type).to.equal('joined');
-    expect(await d.client.nextOfType('peer-joined')).to.include({ side: 'patient' });
-    expect(await p.client.nextOfType('peer-joined')).to.include({ side: 'doctor' });
-    d.client.send({ type: 'admit' });
-    await Promise.all([p.client.nextOfType('admitted'), d.client.nextOfType('admitted')]);
-    d.client.send({ type: 'signal', gen: 1, data: { type: 'offer', sdp: 'v=0\r\n' } });
-    expect(await p.client.nextOfType('signal')).to.deep.include({ gen: 1, data: { type: 'offer', sdp: 'v=0\r\n' } });
-    p.client.send({ type: 'signal', gen: 1, data: { type: 'answer', sdp: 'v=0\r\n' } });
-    expect(await d.client.nextOfType('signal')).to.deep.include({ data: { type: 'answer', sdp: 'v=0\r\n' } });
-    await p.client.close();
-    expect(await d.client.nextOfType('peer-left')).to.include({ side: 'patient' });
-    await d.client.close();
+    await expectSignallingBetween(p, d);
   });
 });

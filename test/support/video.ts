@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -117,4 +118,24 @@ export async function eventually<T>(check: () => Promise<T>, tries = 100): Promi
     }
   }
   throw last;
+}
+
+type Joined = Awaited<ReturnType<typeof SignalClient.join>>;
+
+/**
+ * The patient and the doctor, each joined to the visit's room (through any instances): each sees the other join,
+ * the doctor admits, an offer and an answer cross, and the doctor sees the patient leave.
+ */
+export async function expectSignallingBetween(p: Joined, d: Joined): Promise<void> {
+  expect(await d.client.nextOfType('peer-joined')).to.include({ side: 'patient' });
+  expect(await p.client.nextOfType('peer-joined')).to.include({ side: 'doctor' });
+  d.client.send({ type: 'admit' });
+  await Promise.all([p.client.nextOfType('admitted'), d.client.nextOfType('admitted')]);
+  d.client.send({ type: 'signal', gen: 1, data: { type: 'offer', sdp: 'v=0\r\n' } });
+  expect(await p.client.nextOfType('signal')).to.deep.include({ gen: 1, data: { type: 'offer', sdp: 'v=0\r\n' } });
+  p.client.send({ type: 'signal', gen: 1, data: { type: 'answer', sdp: 'v=0\r\n' } });
+  expect(await d.client.nextOfType('signal')).to.deep.include({ data: { type: 'answer', sdp: 'v=0\r\n' } });
+  await p.client.close();
+  expect(await d.client.nextOfType('peer-left')).to.include({ side: 'patient' });
+  await d.client.close();
 }
