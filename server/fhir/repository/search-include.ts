@@ -154,7 +154,8 @@ export async function includedResources(ctx: FhirContext, matches: Stored[], spe
   }
   if (included.length >= MAX_INCLUDED) notes.add(`The includes were cut off at ${MAX_INCLUDED} resources.`);
   warnings.push(...notes);
-  await Promise.all(included.map((resource) => recordAudit(ctx.db, ctx.caller, {
+  // A type served from its own table was audited by the read that fetched it (readFromTable): not a second time.
+  await Promise.all(included.filter((resource) => isStoredInRepository(resource.resourceType)).map((resource) => recordAudit(ctx.db, ctx.caller, {
     action: 'R', activity: 'read', resourceType: resource.resourceType, resourceId: resource.id,
     patientId: patientsOf(resource)[0] ?? null, detail: 'included in a search',
   }, ctx.tx)));
