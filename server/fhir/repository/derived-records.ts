@@ -6,6 +6,7 @@ import type { AuditAction } from '../../../db/models/audit-event.js';
 import { recordAudit } from '../../audit/audit-log.js';
 import type { Caller, Origin } from '../../auth/caller.js';
 import { lookupRowsOf, patientsOf } from './index-rows.js';
+import { stamped } from './repository.js';
 import { appendVersion, insertRow, loadRow, replaceLookups, replaceRow } from './store.js';
 
 /**
@@ -37,10 +38,6 @@ type Json = Resource & { id: string };
 
 const withoutMeta = (resource: Resource) => ({ ...resource, meta: undefined });
 
-function stamped(resource: Json, versionId: number, lastUpdated: Date): Json {
-  return { ...resource, meta: { ...resource.meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } } as Json;
-}
-
 /** Stores each resource as the current state of its record; returns them as stored (with meta). */
 export async function storeDerived(ctx: DerivedContext, resources: Resource[], act: DerivedAct): Promise<Json[]> {
   const now = new Date();
@@ -55,7 +52,7 @@ export async function storeDerived(ctx: DerivedContext, resources: Resource[], a
       continue;
     }
     const versionId = row ? row.versionId + 1 : 1;
-    const stored = stamped(resource, versionId, now);
+    const stored = stamped(resource, id, versionId, now);
     const content = JSON.stringify(stored);
     if (!row) await insertRow(ctx.db, ctx.tx, type, id, now, content);
     else if (!(await replaceRow(ctx.db, ctx.tx, type, id, { versionId, lastUpdated: now, deleted: false, content }))) {

@@ -39,7 +39,7 @@ const storedOf = (resource: Json, status = 200): Stored => ({
 });
 
 /** The resource as stored: the given one with our id and version stamped on it, nothing else changed. */
-function stamped(resource: Resource, id: string, versionId: number, lastUpdated: Date): Json {
+export function stamped(resource: Resource, id: string, versionId: number, lastUpdated: Date): Json {
   return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } } as Json;
 }
 
