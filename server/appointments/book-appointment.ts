@@ -89,7 +89,7 @@ export async function bookAppointment(
       if (error instanceof UniqueConstraintError) throw slotTaken(slot.id);
       throw error;
     }
-    await records.created({ db, caller, tx }, 'Appointment', appointment, { action: 'C', activity: 'book' }, input.resource);
+    await records.created({ db, caller, tx }, 'Appointment', appointment, { action: 'C', activity: 'book' }, input.resource, true);
     await queueBooked(db, tx, appointment, options, now);
     return appointment;
   };

@@ -121,12 +121,17 @@ async function recordCompanions(ctx: RecordContext, type: string, row: Row, at: 
 
 /**
  * A row a use case has just created: its resource is stored as version 1, the row's mapping, or `given`, the
- * resource a FHIR client sent for it (POST /fhir/Patient, a booking by POST /fhir/Appointment), stored as sent.
+ * resource a FHIR client sent for it (POST /fhir/Patient), stored as sent. With `actAdds`, a domain act that
+ * decides more than the client said (a booking by POST /fhir/Appointment finds the condition it is for) adds the
+ * elements of its mapping the client left out.
  */
-export async function created(ctx: RecordContext, type: string, instance: RowLike, act?: RecordAct, given?: Resource): Promise<Json> {
+export async function created(
+  ctx: RecordContext, type: string, instance: RowLike, act?: RecordAct, given?: Resource, actAdds = false,
+): Promise<Json> {
   const definition = await domainDefinition(type);
   const row = plainOf(instance);
-  const resource = (given ? { ...given, id: String(row.id) } : definition.toResource(row)) as Json;
+  const projected = definition.toResource(row) as Json;
+  const resource = given ? (Object.assign(actAdds ? { ...projected } : {}, given, { id: projected.id, meta: given.meta }) as Json) : projected;
   const at = changedAt(row);
   const stored = await writeRecord(ctx, resource, { act, patientId: patientOf(definition, row), at, force: true });
   await alignRowVersion(ctx, definition, row, stored);
