@@ -19,6 +19,7 @@ Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, 
 const DAY = 86_400_000;
 export const CHART_RANGES = [7, 30, 90] as const;
 type Range = (typeof CHART_RANGES)[number];
+const TICK_DAYS: Record<Range, number> = { 7: 1, 30: 7, 90: 14 };
 
 /** A line of the chart: one value of each reading of the kind (a blood pressure gives two lines). */
 interface Series { label: string; colour: string; valueOf(reading: ReadingView): number | null }
@@ -151,7 +152,7 @@ export function readingsChart({ patientId, timeZone, idPrefix, title }: Readings
     if (shownReadings.length === 0) return t.charts.none(kindLabel(kind), range);
     const first = kind.series[0]!;
     const values = shownReadings.map(first.valueOf).filter((v): v is number => v !== null);
-    const extreme = (pick: (a: number, b: number) => number) => shownReadings.find((r) => first.valueOf(r) === values.reduce(pick))!;
+    const extreme = (pick: (...numbers: number[]) => number) => shownReadings.find((r) => first.valueOf(r) === pick(...values))!;
     return t.charts.summary(kindLabel(kind), range, shownReadings.length, `${valueWords(shownReadings.at(-1)!)} (${momentWords(shownReadings.at(-1)!.effectiveAt, timeZone)})`,
       valueWords(extreme(Math.min)), valueWords(extreme(Math.max)));
   }
@@ -171,7 +172,11 @@ export function readingsChart({ patientId, timeZone, idPrefix, title }: Readings
       options: {
         responsive: true, maintainAspectRatio: false, animation: false, parsing: false,
         scales: {
-          x: { type: 'linear', min: from, max: to, ticks: { maxTicksLimit: 6, callback: (value) => shortDayWords(new Date(Number(value)).toISOString(), timeZone) } },
+          // Ticks on whole days (multiples of a day from the epoch), a week or two apart on the longer ranges.
+          x: {
+            type: 'linear', min: from, max: to,
+            ticks: { stepSize: DAY * TICK_DAYS[range], maxTicksLimit: 8, callback: (value) => shortDayWords(new Date(Number(value)).toISOString(), timeZone) },
+          },
           y: { title: { display: true, text: unitLabel(kind.unit) }, ticks: { callback: (value) => numberWords(Number(value)) } },
         },
         plugins: {
