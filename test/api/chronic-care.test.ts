@@ -71,7 +71,7 @@ describeOnEachDatabase('the doctor\'s chronic-care view: conditions with origin,
     expect(body.adherence).to.deep.equal({ windowDays: 30, expectedDays: 30, daysWithReadings: 3, measurements: 3, byCode: { '85354-9': 3 } });
   });
 
-  it('when a doctor outside the patient\'s care or a pharmacist asks, then 404 and 403, audited; the treating doctor\'s read is audited', async () => {
+  it('when a doctor outside the patient\'s care or a pharmacist asks, then 404 and 403, audited; the treating doctor\'s read (and the patient\'s own) is audited', async () => {
     const { patient, doctor } = await followedPatient();
     const stranger = await newDoctor(hospital(), 'Stranger');
     expect((await read(stranger.token, patient.patientId).expect(404)).body.code).to.equal('patient-not-found');
@@ -79,6 +79,7 @@ describeOnEachDatabase('the doctor\'s chronic-care view: conditions with origin,
     expect(await hospital().db.models.AuditEvent.count({ where: { actorUserId: stranger.userId, patientId: patient.patientId, outcome: '4' } })).to.be.greaterThan(0);
 
     await read(doctor.token, patient.patientId).expect(200);
+    expect((await read(patient.token, patient.patientId).expect(200)).body.conditions).to.have.length(3);
     const audited = await hospital().db.models.AuditEvent.findAll({ where: { actorUserId: doctor.userId, patientId: patient.patientId, activity: 'chronic-care-read' } });
     expect(audited.map((a) => a.resourceType).sort()).to.deep.equal(['Condition', 'MedicationRequest', 'Observation']);
   });
