@@ -12,6 +12,7 @@ import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory, PatientSummary } from '../patients/patient-directory.js';
 import { prescribingForm, type Drug } from '../prescriptions/prescribing.js';
 import type { PrescriptionSummary } from '../prescriptions/types.js';
+import { chronicCare } from './chronic-care.js';
 import { examResults } from './exam-results.js';
 import { visitMessages } from './visit-messages.js';
 
@@ -142,7 +143,8 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
     return el('article', { 'aria-labelledby': 'visit-title', 'data-visit': visit.id },
       el('h3', { id: 'visit-title' }, `${patientName}, `, timeOf(appointment.start)),
       patient?.birthDate ? el('p', {}, `Born ${patient.birthDate}`) : null,
-      state, el('div', { class: 'controls' }, room, finish), messages.element, examResults(visit.id).element, note.form, prescribing);
+      state, el('div', { class: 'controls' }, room, finish), messages.element, chronicCare(visit.patientId).element, examResults(visit.id).element,
+      note.form, prescribing);
   }
 
   return { section, open };
