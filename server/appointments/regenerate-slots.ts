@@ -3,9 +3,10 @@ import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Schedule, VisitType } from '../../db/models/scheduling.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
+import type { SlotRegeneration } from './contract.js';
 import { planSlots, type SlotPlan } from './slot-generation.js';
 
-export interface Regeneration { created: number; removed: number; retired: number; kept: number; booked: number }
+export type Regeneration = SlotRegeneration;
 
 export async function slotPlanOf(db: Database, schedule: Schedule, tx: Transaction): Promise<SlotPlan> {
   const [rules, exceptions] = await Promise.all([

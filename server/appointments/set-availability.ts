@@ -7,17 +7,11 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Forbidden, Invalid } from '../http/errors.js';
 import { lockPractitioner } from './locks.js';
-import { regenerateSlots, type Regeneration } from './regenerate-slots.js';
-import { overlappingRules, type WeeklyRule } from './slot-generation.js';
+import { regenerateSlots } from './regenerate-slots.js';
+import type { AvailabilityInput, AvailabilitySaved, AvailabilityView } from './contract.js';
+import { overlappingRules } from './slot-generation.js';
 
-export interface Availability {
-  timeZone: string;
-  slotMinutes: number;
-  bufferMinutes: number;
-  horizonDays: number;
-  rules: WeeklyRule[];
-  exceptions: Array<{ date: string; reason?: string | null }>;
-}
+export type Availability = AvailabilityInput;
 
 /** A doctor sets their own availability; an admin anyone's. */
 export function assertMayManageSchedule(caller: Caller, practitionerId: string): void {
@@ -26,7 +20,8 @@ export function assertMayManageSchedule(caller: Caller, practitionerId: string):
   throw new Forbidden('not-your-schedule', 'Only the doctor (or an admin) may change this availability.');
 }
 
-function assertRulesConsistent(input: Availability): void {
+/** The checks a schema cannot make: each opening ends after it starts, none overlaps another, a day off once. */
+export function assertAvailabilityConsistent(input: Availability): void {
   for (const [i, rule] of input.rules.entries()) {
     if (rule.end <= rule.start) {
       throw new Invalid('opening-ends-before-start', `Opening ${i + 1} ends (${rule.end}) before it starts (${rule.start}).`,
@@ -37,6 +32,8 @@ function assertRulesConsistent(input: Availability): void {
   if (clash) {
     throw new Invalid('overlapping-openings', `Two openings on weekday ${clash[0].weekday} overlap (${clash[0].start}–${clash[0].end} and ${clash[1].start}–${clash[1].end}).`);
   }
+  const exceptionDates = input.exceptions.map((e) => e.date);
+  if (new Set(exceptionDates).size !== exceptionDates.length) throw new Invalid('duplicate-exception', 'An exception date is listed twice.');
 }
 
 /** The practitioner's schedule (the oldest, when several exist), or null. */
@@ -72,11 +69,9 @@ export async function writeAvailability(db: Database, practitionerId: string, in
 
 /** Use case: a doctor or admin publishes availability; slots follow at once, booked ones untouched. */
 export async function setAvailability(db: Database, caller: Caller, practitionerId: string, input: Availability, now = new Date()):
-  Promise<{ scheduleId: string; slots: Regeneration }> {
+  Promise<AvailabilitySaved> {
   assertMayManageSchedule(caller, practitionerId);
-  assertRulesConsistent(input);
-  const exceptionDates = input.exceptions.map((e) => e.date);
-  if (new Set(exceptionDates).size !== exceptionDates.length) throw new Invalid('duplicate-exception', 'An exception date is listed twice.');
+  assertAvailabilityConsistent(input);
   return db.transaction(async (tx) => {
     const { schedule, slots } = await writeAvailability(db, practitionerId, input, tx, now);
     await recordAudit(db, caller, { action: 'U', activity: 'set-availability', resourceType: 'Schedule', resourceId: schedule.id }, tx);
@@ -85,7 +80,7 @@ export async function setAvailability(db: Database, caller: Caller, practitioner
 }
 
 /** The availability as set, for the doctor's settings page. */
-export async function readAvailability(db: Database, practitionerId: string) {
+export async function readAvailability(db: Database, practitionerId: string): Promise<AvailabilityView | null> {
   const schedule = await scheduleOf(db, practitionerId);
   if (!schedule) return null;
   const [rules, exceptions] = await Promise.all([
@@ -95,7 +90,7 @@ export async function readAvailability(db: Database, practitionerId: string) {
   return {
     scheduleId: schedule.id, practitionerId, timeZone: schedule.timeZone, slotMinutes: schedule.slotMinutes,
     bufferMinutes: schedule.bufferMinutes, horizonDays: schedule.horizonDays, versionId: schedule.versionId,
-    rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') })),
+    rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] })),
     exceptions: exceptions.map((e) => ({ date: e.date, reason: e.reason })),
   };
 }
