@@ -1,13 +1,14 @@
 /**
  * The fields of the doctor's availability (client/appointments/doctor-availability.ts): visit length, pause, time
- * zone and how far ahead; hours per weekday (several a day, each offered as video and/or in person); days off.
+ * zone and how far ahead; hours per weekday (several a day, each offered as video and/or in person); extra hours
+ * on a date; days off.
  * It only reads and writes the form: every check is the server's, and a refusal's `errors[].expression`
  * (`body.rules.2.end`) is traced back to the field it names.
  */
 import type { ProblemDetail } from '../api.js';
 import { el } from '../dom.js';
 import { t } from '../i18n/index.js';
-import type { AvailabilityInput, AvailabilityView, DayOff, VisitType, WeeklyOpening } from '../../server/appointments/contract.js';
+import type { AvailabilityInput, AvailabilityView, DayOff, ExtraHours, VisitType, WeeklyOpening } from '../../server/appointments/contract.js';
 
 const VISIT_TYPES: VisitType[] = ['video-follow-up', 'in-person'];
 /** What a doctor who never set hours starts from: a form to fill in, not a rule (the server checks what is sent). */
@@ -38,11 +39,12 @@ function zoneChoice(current: string): HTMLSelectElement {
 export function availabilityForm(onChange: () => void): AvailabilityForm {
   const settings = el('fieldset', {}, el('legend', {}, t.availability.visits));
   const weekly = el('fieldset', {}, el('legend', {}, t.availability.weekly));
-  const daysOffList = el('div', { class: 'days-off' });
-  const addDayOff = el('button', { type: 'button', class: 'secondary' }, t.availability.addDayOff);
-  const daysOff = el('fieldset', {}, el('legend', {}, t.availability.daysOff), daysOffList, addDayOff);
-  const element = el('form', { 'aria-label': t.availability.title, novalidate: true, class: 'availability' }, settings, weekly, daysOff);
   const dayLists = t.availability.weekdays.map(() => el('div', { class: 'openings' }));
+  const extras = datedList(t.availability.extraHours, t.availability.noExtraHours, t.availability.addExtraHours, () => extraRow(),
+    t.availability.extraHoursHelp);
+  const daysOff = datedList(t.availability.daysOff, t.availability.noDaysOff, t.availability.addDayOff, () => dayOffRow());
+  const element = el('form', { 'aria-label': t.availability.title, novalidate: true, class: 'availability' },
+    settings, weekly, extras.fieldset, daysOff.fieldset);
   /** The fields a refusal may name, by the path of the value they hold in the body sent last. */
   let fieldsByPath = new Map<string, { field: HTMLElement; words: string }>();
 
@@ -51,51 +53,68 @@ export function availabilityForm(onChange: () => void): AvailabilityForm {
     onChange();
   };
 
-  function openingRow(weekday: number, opening?: WeeklyOpening): HTMLElement {
+  /** A fieldset of rows (days off, extra hours): "none" while empty, and a button that adds a row and focuses it. */
+  function datedList(legend: string, none: string, addWords: string, newRow: () => HTMLElement, help?: string) {
+    const list = el('div', {});
+    const add = el('button', { type: 'button', class: 'secondary' }, addWords);
+    add.addEventListener('click', () => {
+      const row = newRow();
+      list.append(row);
+      changed();
+      row.querySelector('input')?.focus();
+    });
+    return {
+      fieldset: el('fieldset', {}, el('legend', {}, legend), help ? el('p', {}, help) : null, list, add),
+      fill: (rows: HTMLElement[]) => list.replaceChildren(el('p', { class: 'none' }, none), ...rows),
+      rows: () => [...list.querySelectorAll<HTMLElement>(':scope > [role="group"]')],
+      showNone: () => list.querySelector('.none')?.toggleAttribute('hidden', list.querySelector('[role="group"]') !== null),
+    };
+  }
+
+  /** A group of fields with its Remove button; removing it is a change like any other. */
+  function removableRow(className: string, ...fields: HTMLElement[]): HTMLElement {
+    const remove = el('button', { type: 'button', class: 'secondary' }, t.availability.remove);
+    const row = el('div', { role: 'group', class: className }, ...fields, remove);
+    remove.addEventListener('click', () => {
+      row.remove();
+      changed();
+    });
+    return row;
+  }
+
+  /** From, To and the kinds of visit offered: a weekly opening's fields, and extra hours' after their date. */
+  function hoursFields(hours?: { start: string; end: string; visitTypes: VisitType[] }): HTMLElement[] {
     const types = VISIT_TYPES.map((type) => el('label', { class: 'choice' },
-      el('input', { type: 'checkbox', name: 'visitType', value: type, checked: opening ? opening.visitTypes.includes(type) : true }), ` ${t.visitTypeTitle[type]}`));
-    const remove = el('button', { type: 'button', class: 'secondary' }, t.availability.remove);
-    const row = el('div', { role: 'group', class: 'opening', 'data-weekday': weekday },
-      el('label', {}, t.availability.from, el('input', { type: 'time', name: 'start', value: opening?.start ?? '09:00' })),
-      el('label', {}, t.availability.to, el('input', { type: 'time', name: 'end', value: opening?.end ?? '12:00' })),
-      el('fieldset', { class: 'offered' }, el('legend', {}, t.availability.offered), ...types), remove);
-    remove.addEventListener('click', () => {
-      row.remove();
-      changed();
-    });
-    return row;
+      el('input', { type: 'checkbox', name: 'visitType', value: type, checked: hours ? hours.visitTypes.includes(type) : true }), ` ${t.visitTypeTitle[type]}`));
+    return [
+      el('label', {}, t.availability.from, el('input', { type: 'time', name: 'start', value: hours?.start ?? '09:00' })),
+      el('label', {}, t.availability.to, el('input', { type: 'time', name: 'end', value: hours?.end ?? '12:00' })),
+      el('fieldset', { class: 'offered' }, el('legend', {}, t.availability.offered), ...types),
+    ];
   }
 
-  function dayOffRow(dayOff?: DayOff): HTMLElement {
-    const remove = el('button', { type: 'button', class: 'secondary' }, t.availability.remove);
-    const row = el('div', { role: 'group', class: 'day-off' },
-      el('label', {}, t.availability.date, el('input', { type: 'date', name: 'date', value: dayOff?.date ?? '' })),
-      el('label', {}, t.availability.reason, el('input', { type: 'text', name: 'reason', maxlength: 200, value: dayOff?.reason ?? '' })), remove);
-    remove.addEventListener('click', () => {
-      row.remove();
-      changed();
-    });
-    return row;
-  }
+  const dateField = (date?: string) => el('label', {}, t.availability.date, el('input', { type: 'date', name: 'date', value: date ?? '' }));
+  const openingRow = (opening?: WeeklyOpening) => removableRow('opening', ...hoursFields(opening));
+  const extraRow = (extra?: ExtraHours) => removableRow('opening', dateField(extra?.date), ...hoursFields(extra));
+  const dayOffRow = (dayOff?: DayOff) => removableRow('day-off', dateField(dayOff?.date),
+    el('label', {}, t.availability.reason, el('input', { type: 'text', name: 'reason', maxlength: 200, value: dayOff?.reason ?? '' })));
 
-  /** Each group's name says which day and which hours it is ("Monday, hours 2"), for the buttons and for a screen reader. */
+  /** Names a group and its Remove button ("Monday, hours 2"), for the buttons and for a screen reader. */
+  const nameRow = (row: HTMLElement, name: string) => {
+    row.setAttribute('aria-label', name);
+    row.querySelector(':scope > button')!.setAttribute('aria-label', t.availability.removeGroup(name));
+  };
+
   function renumber() {
     dayLists.forEach((list, i) => {
-      const day = t.availability.weekdays[i]!;
       const rows = [...list.querySelectorAll<HTMLElement>('.opening')];
-      rows.forEach((row, n) => {
-        const name = t.availability.hours(day, n + 1);
-        row.setAttribute('aria-label', name);
-        row.querySelector('button')!.setAttribute('aria-label', t.availability.removeHours(name));
-      });
+      rows.forEach((row, n) => nameRow(row, t.availability.hours(t.availability.weekdays[i]!, n + 1)));
       list.querySelector('.not-working')?.toggleAttribute('hidden', rows.length > 0);
     });
-    [...daysOffList.querySelectorAll<HTMLElement>('.day-off')].forEach((row, n) => {
-      const name = t.availability.dayOff(n + 1);
-      row.setAttribute('aria-label', name);
-      row.querySelector('button')!.setAttribute('aria-label', t.availability.removeDayOff(name));
-    });
-    daysOffList.querySelector('.none')?.toggleAttribute('hidden', daysOffList.querySelector('.day-off') !== null);
+    extras.rows().forEach((row, n) => nameRow(row, t.availability.extra(n + 1)));
+    daysOff.rows().forEach((row, n) => nameRow(row, t.availability.dayOff(n + 1)));
+    extras.showNone();
+    daysOff.showNone();
   }
 
   function show(availability: AvailabilityView) {
@@ -111,52 +130,55 @@ export function availabilityForm(onChange: () => void): AvailabilityForm {
       const weekday = i + 1;
       const add = el('button', { type: 'button', class: 'secondary', 'aria-label': t.availability.addHoursOn(day) }, t.availability.addHours);
       add.addEventListener('click', () => {
-        dayLists[i]!.append(openingRow(weekday));
+        const row = openingRow();
+        dayLists[i]!.append(row);
         changed();
-        dayLists[i]!.querySelector<HTMLInputElement>('.opening:last-of-type input')?.focus();
+        row.querySelector('input')?.focus();
       });
       dayLists[i]!.replaceChildren(el('p', { class: 'not-working' }, t.availability.notWorking),
-        ...availability.rules.filter((r) => r.weekday === weekday).map((r) => openingRow(weekday, r)));
+        ...availability.rules.filter((r) => r.weekday === weekday).map((r) => openingRow(r)));
       return el('div', { class: 'weekday', role: 'group', 'aria-labelledby': `weekday-${weekday}` },
         el('h3', { id: `weekday-${weekday}` }, day), dayLists[i]!, add);
     }));
-    daysOffList.replaceChildren(el('p', { class: 'none' }, t.availability.noDaysOff), ...availability.exceptions.map((e) => dayOffRow(e)));
+    extras.fill((availability.extraHours ?? []).map((e) => extraRow(e)));
+    daysOff.fill(availability.exceptions.map((e) => dayOffRow(e)));
     renumber();
+  }
+
+  /** The value of the field `name` in `row`, remembered under `path` for a refusal that names it. */
+  function field(row: ParentNode, name: string, path: string, words: string): string {
+    const input = row.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`)!;
+    fieldsByPath.set(path, { field: input, words });
+    return input.value;
+  }
+
+  function hoursOf(row: HTMLElement, path: string) {
+    const name = row.getAttribute('aria-label')!;
+    fieldsByPath.set(`${path}.visitTypes`, { field: row.querySelector('.offered')!, words: `${name}: ${t.availability.offered}` });
+    return {
+      start: field(row, 'start', `${path}.start`, `${name}: ${t.availability.from}`),
+      end: field(row, 'end', `${path}.end`, `${name}: ${t.availability.to}`),
+      visitTypes: [...row.querySelectorAll<HTMLInputElement>('[name="visitType"]:checked')].map((box) => box.value as VisitType),
+    };
   }
 
   function read(): AvailabilityInput {
     fieldsByPath = new Map();
-    const value = (name: string) => element.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`)!;
     const number = (name: string, words: string) => {
-      fieldsByPath.set(`body.${name}`, { field: value(name), words });
-      return value(name).value === '' ? Number.NaN : Number(value(name).value);
+      const value = field(element, name, `body.${name}`, words);
+      return value === '' ? Number.NaN : Number(value);
     };
-    fieldsByPath.set('body.timeZone', { field: value('timeZone'), words: t.availability.fieldTimeZone });
-    const rules = dayLists.flatMap((list, i) => [...list.querySelectorAll<HTMLElement>('.opening')].map((row) => ({ row, weekday: i + 1 })));
-    const exceptionRows = [...daysOffList.querySelectorAll<HTMLElement>('.day-off')];
-    rules.forEach(({ row }, n) => {
-      const name = row.getAttribute('aria-label')!;
-      for (const part of ['start', 'end'] as const) {
-        fieldsByPath.set(`body.rules.${n}.${part}`, { field: row.querySelector(`[name="${part}"]`)!, words: `${name}: ${part === 'start' ? t.availability.from : t.availability.to}` });
-      }
-      fieldsByPath.set(`body.rules.${n}.visitTypes`, { field: row.querySelector('.offered')!, words: `${name}: ${t.availability.offered}` });
-    });
-    exceptionRows.forEach((row, n) => {
-      fieldsByPath.set(`body.exceptions.${n}.date`, { field: row.querySelector('[name="date"]')!, words: `${row.getAttribute('aria-label')}: ${t.availability.date}` });
-    });
+    const weeklyRows = dayLists.flatMap((list, i) => [...list.querySelectorAll<HTMLElement>('.opening')].map((row) => ({ row, weekday: i + 1 })));
+    const dateOf = (row: HTMLElement, path: string) => field(row, 'date', `${path}.date`, `${row.getAttribute('aria-label')}: ${t.availability.date}`);
     return {
-      timeZone: value('timeZone').value,
+      timeZone: field(element, 'timeZone', 'body.timeZone', t.availability.fieldTimeZone),
       slotMinutes: number('slotMinutes', t.availability.slotMinutes),
       bufferMinutes: number('bufferMinutes', t.availability.bufferMinutes),
       horizonDays: number('horizonDays', t.availability.horizonDays),
-      rules: rules.map(({ row, weekday }) => ({
-        weekday,
-        start: row.querySelector<HTMLInputElement>('[name="start"]')!.value,
-        end: row.querySelector<HTMLInputElement>('[name="end"]')!.value,
-        visitTypes: [...row.querySelectorAll<HTMLInputElement>('[name="visitType"]:checked')].map((box) => box.value as VisitType),
-      })),
-      exceptions: exceptionRows.map((row) => ({
-        date: row.querySelector<HTMLInputElement>('[name="date"]')!.value,
+      rules: weeklyRows.map(({ row, weekday }, n) => ({ weekday, ...hoursOf(row, `body.rules.${n}`) })),
+      extraHours: extras.rows().map((row, n) => ({ date: dateOf(row, `body.extraHours.${n}`), ...hoursOf(row, `body.extraHours.${n}`) })),
+      exceptions: daysOff.rows().map((row, n) => ({
+        date: dateOf(row, `body.exceptions.${n}`),
         reason: row.querySelector<HTMLInputElement>('[name="reason"]')!.value || null,
       })),
     };
@@ -180,11 +202,6 @@ export function availabilityForm(onChange: () => void): AvailabilityForm {
     return [...words];
   }
 
-  addDayOff.addEventListener('click', () => {
-    daysOffList.append(dayOffRow());
-    changed();
-    daysOffList.querySelector<HTMLInputElement>('.day-off:last-of-type input')?.focus();
-  });
   element.addEventListener('change', onChange);
   return { element, show, read, markInvalid, clearMarks };
 }

@@ -47,6 +47,9 @@ export interface WeeklyOpening { weekday: number; start: string; end: string; vi
 /** A date (YYYY-MM-DD, in the schedule's zone) on which the weekly openings do not apply: a day off. */
 export interface DayOff { date: string; reason?: string | null }
 
+/** Extra hours on one date (YYYY-MM-DD in the schedule's zone), besides the weekly ones, or instead of them on a day off. */
+export interface ExtraHours { date: string; start: string; end: string; visitTypes: VisitType[] }
+
 /** What `PUT /api/practitioners/:id/availability` (and `…/availability/preview`) takes. */
 export interface AvailabilityInput {
   timeZone: string;
@@ -57,15 +60,18 @@ export interface AvailabilityInput {
   horizonDays: number;
   rules: WeeklyOpening[];
   exceptions: DayOff[];
+  /** None when left out. */
+  extraHours?: ExtraHours[];
 }
 
 /** `GET /api/practitioners/:id/availability`: the availability as set, or only `practitionerId` and empty lists before the first. */
-export interface AvailabilityView extends Partial<Omit<AvailabilityInput, 'rules' | 'exceptions'>> {
+export interface AvailabilityView extends Partial<Omit<AvailabilityInput, 'rules' | 'exceptions' | 'extraHours'>> {
   practitionerId: string;
   scheduleId?: string;
   versionId?: number;
   rules: WeeklyOpening[];
   exceptions: DayOff[];
+  extraHours: ExtraHours[];
 }
 
 /** What saving did to the future slots: booked ones are never touched (docs/appointments.md). */

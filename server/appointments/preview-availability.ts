@@ -13,7 +13,7 @@ const DAY_MS = 86_400_000;
 
 const planOf = (input: Availability): SlotPlan => ({
   timeZone: input.timeZone, slotMinutes: input.slotMinutes, bufferMinutes: input.bufferMinutes,
-  rules: input.rules, exceptionDates: input.exceptions.map((e) => e.date),
+  rules: input.rules, exceptionDates: input.exceptions.map((e) => e.date), datedOpenings: input.extraHours ?? [],
 });
 
 /**

@@ -15,8 +15,9 @@ export async function slotPlanOf(db: Database, schedule: Schedule, tx: Transacti
   ]);
   return {
     timeZone: schedule.timeZone, slotMinutes: schedule.slotMinutes, bufferMinutes: schedule.bufferMinutes,
-    rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] })),
+    rules: rules.filter((r) => !r.date).map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] })),
     exceptionDates: exceptions.map((e) => e.date),
+    datedOpenings: rules.filter((r) => r.date).map((r) => ({ date: r.date!, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] })),
   };
 }
 

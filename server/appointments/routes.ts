@@ -28,6 +28,7 @@ const availability = z.object({
   horizonDays: z.number().int().min(1).max(90).default(14),
   rules: z.array(z.object({ weekday: z.number().int().min(1).max(7), start: hhmm, end: hhmm, visitTypes: z.array(visitType).min(1) })).max(100),
   exceptions: z.array(z.object({ date: z.iso.date(), reason: z.string().max(200).nullish() })).max(400).default([]),
+  extraHours: z.array(z.object({ date: z.iso.date(), start: hhmm, end: hhmm, visitTypes: z.array(visitType).min(1) })).max(400).default([]),
 });
 const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const slotQuery = z.object({

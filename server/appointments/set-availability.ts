@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import type { Schedule, VisitType } from '../../db/models/scheduling.js';
+import type { AvailabilityRule, Schedule, VisitType } from '../../db/models/scheduling.js';
 import { nextVersion, recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
@@ -10,6 +10,7 @@ import { lockPractitioner } from './locks.js';
 import { regenerateSlots } from './regenerate-slots.js';
 import type { AvailabilityInput, AvailabilitySaved, AvailabilityView } from './contract.js';
 import { overlappingRules } from './slot-generation.js';
+import { isoWeekday } from './time-zone.js';
 
 export type Availability = AvailabilityInput;
 
@@ -34,6 +35,24 @@ export function assertAvailabilityConsistent(input: Availability): void {
   }
   const exceptionDates = input.exceptions.map((e) => e.date);
   if (new Set(exceptionDates).size !== exceptionDates.length) throw new Invalid('duplicate-exception', 'An exception date is listed twice.');
+  assertExtraHoursConsistent(input, new Set(exceptionDates));
+}
+
+/** Extra hours end after they start and overlap nothing else on their date (the weekly hours, unless it is a day off). */
+function assertExtraHoursConsistent(input: Availability, daysOff: Set<string>): void {
+  const extras = input.extraHours ?? [];
+  for (const [i, extra] of extras.entries()) {
+    if (extra.end <= extra.start) {
+      throw new Invalid('opening-ends-before-start', `The extra hours on ${extra.date} end (${extra.end}) before they start (${extra.start}).`,
+        [{ expression: `body.extraHours.${i}.end`, message: 'must be after start' }]);
+    }
+  }
+  for (const date of new Set(extras.map((e) => e.date))) {
+    const weekday = isoWeekday(date);
+    const clash = overlappingRules([...daysOff.has(date) ? [] : input.rules.filter((r) => r.weekday === weekday),
+      ...extras.filter((e) => e.date === date).map((e) => ({ ...e, weekday }))]);
+    if (clash) throw new Invalid('overlapping-openings', `Two openings on ${date} overlap (${clash[0].start}–${clash[0].end} and ${clash[1].start}–${clash[1].end}).`);
+  }
 }
 
 /** The practitioner's schedule (the oldest, when several exist), or null. */
@@ -56,9 +75,10 @@ export async function writeAvailability(db: Database, practitionerId: string, in
   await recordVersion(db, 'Schedule', schedule, tx);
   await AvailabilityRule.destroy({ where: { scheduleId: schedule.id }, transaction: tx });
   await ScheduleException.destroy({ where: { scheduleId: schedule.id }, transaction: tx });
-  await AvailabilityRule.bulkCreate(input.rules.map((r) => ({
+  const openings = [...input.rules.map((r) => ({ ...r, date: null })), ...(input.extraHours ?? []).map((e) => ({ ...e, weekday: isoWeekday(e.date) }))];
+  await AvailabilityRule.bulkCreate(openings.map((r) => ({
     id: crypto.randomUUID(), scheduleId: schedule.id, weekday: r.weekday, startTime: r.start, endTime: r.end,
-    visitTypes: [...new Set<VisitType>(r.visitTypes)].join(','),
+    visitTypes: [...new Set<VisitType>(r.visitTypes)].join(','), date: r.date,
   })), { transaction: tx });
   await ScheduleException.bulkCreate(input.exceptions.map((e) => ({
     id: crypto.randomUUID(), scheduleId: schedule.id, date: e.date, reason: e.reason ?? null,
@@ -87,11 +107,14 @@ export async function readAvailability(db: Database, practitionerId: string): Pr
     db.models.AvailabilityRule.findAll({ where: { scheduleId: schedule.id }, order: [['weekday', 'ASC'], ['startTime', 'ASC']] }),
     db.models.ScheduleException.findAll({ where: { scheduleId: schedule.id }, order: [['date', 'ASC']] }),
   ]);
+  const hours = (r: AvailabilityRule) => ({ start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] });
   return {
     scheduleId: schedule.id, practitionerId, timeZone: schedule.timeZone, slotMinutes: schedule.slotMinutes,
     bufferMinutes: schedule.bufferMinutes, horizonDays: schedule.horizonDays, versionId: schedule.versionId,
-    rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] })),
+    rules: rules.filter((r) => !r.date).map((r) => ({ weekday: r.weekday, ...hours(r) })),
     exceptions: exceptions.map((e) => ({ date: e.date, reason: e.reason })),
+    extraHours: rules.filter((r) => r.date).map((r) => ({ date: r.date!, ...hours(r) }))
+      .sort((a, b) => a.date.localeCompare(b.date) || a.start.localeCompare(b.start)),
   };
 }
 

@@ -15,8 +15,18 @@ export interface SlotPlan {
   slotMinutes: number;
   bufferMinutes: number;
   rules: WeeklyRule[];
-  /** YYYY-MM-DD dates (in the schedule's zone) on which no slot is offered. */
+  /** YYYY-MM-DD dates (in the schedule's zone) on which the weekly rules offer no slot. */
   exceptionDates: string[];
+  /** Openings on one date only (extra hours), which hold on an exception date too. */
+  datedOpenings?: DatedRule[];
+}
+
+/** An opening on one date (YYYY-MM-DD in the schedule's zone). */
+export interface DatedRule {
+  date: string;
+  start: string;
+  end: string;
+  visitTypes: VisitType[];
 }
 
 export interface PlannedSlot {
@@ -35,7 +45,7 @@ export interface DatedOpening {
 /**
  * The openings a plan holds on `days` calendar days of the schedule's zone from the one `from` falls on, in rule
  * order: each between its two wall-clock ends, so an opening of 00:00–04:00 lasts 3 hours on a spring-forward day
- * and 5 on a fall-back day (see docs/appointments.md). Exception dates have none.
+ * and 5 on a fall-back day (see docs/appointments.md). Exception dates have only their extra hours.
  */
 export function planOpenings(plan: SlotPlan, from: Date, days: number): DatedOpening[] {
   const exceptions = new Set(plan.exceptionDates);
@@ -43,9 +53,9 @@ export function planOpenings(plan: SlotPlan, from: Date, days: number): DatedOpe
   const openings: DatedOpening[] = [];
   for (let i = 0; i < days; i++) {
     const date = addDays(firstDate, i);
-    if (exceptions.has(date)) continue;
     const weekday = isoWeekday(date);
-    for (const rule of plan.rules.filter((r) => r.weekday === weekday)) {
+    const rules = [...exceptions.has(date) ? [] : plan.rules.filter((r) => r.weekday === weekday), ...(plan.datedOpenings ?? []).filter((r) => r.date === date)];
+    for (const rule of rules) {
       openings.push({ start: zonedToUtc(date, rule.start, plan.timeZone), end: zonedToUtc(date, rule.end, plan.timeZone), visitTypes: rule.visitTypes });
     }
   }

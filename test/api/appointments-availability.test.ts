@@ -4,6 +4,7 @@ import type { AvailabilityInput, AvailabilityPreview } from '../../server/appoin
 import { book, doctorWithSlots, freeSlotsOf, quickPatient } from '../support/appointments.js';
 import { adminToken } from '../support/consultations.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
+import { addDays, localDate } from '../../server/appointments/time-zone.js';
 
 /** Every day 08:00–12:00 UTC, 30-minute slots, both visit types, three days ahead (as doctorWithSlots sets it). */
 const MORNINGS: AvailabilityInput = {
@@ -74,6 +75,31 @@ describeOnEachDatabase('a doctor\'s availability page: who may change it, and it
     const { Slot, Appointment } = hospital().db.models;
     expect((await Slot.findByPk(slot.id, { rejectOnEmpty: true })).status).to.equal('busy');
     expect((await Appointment.findByPk(booked.id, { rejectOnEmpty: true })).status).to.equal('booked');
+  });
+
+  it('when a doctor adds extra hours on a date, then that date alone gets their slots, on a day off too, and they read back as set', async () => {
+    const doctor = await doctorWithSlots(hospital());
+    const inTwoDays = addDays(localDate('UTC', new Date()), 2);
+    const tomorrow = addDays(localDate('UTC', new Date()), 1);
+    const body = { ...MORNINGS, exceptions: [{ date: inTwoDays, reason: 'conference' }], extraHours: [
+      { date: tomorrow, start: '14:00', end: '15:00', visitTypes: ['video-follow-up'] },
+      { date: inTwoDays, start: '16:00', end: '17:00', visitTypes: ['in-person'] },
+    ] };
+    await put(doctor.practitionerId, doctor.token, body).expect(200);
+    const starts = (await freeSlotsOf(hospital(), doctor.practitionerId)).map((s) => `${s.start.toISOString().slice(0, 16)} ${s.visitTypes}`);
+    expect(starts.filter((s) => s.startsWith(inTwoDays))).to.deep.equal([`${inTwoDays}T16:00 in-person`, `${inTwoDays}T16:30 in-person`]);
+    expect(starts.filter((s) => s.startsWith(tomorrow))).to.include.members([`${tomorrow}T08:00 video-follow-up,in-person`,
+      `${tomorrow}T14:00 video-follow-up`, `${tomorrow}T14:30 video-follow-up`]).and.to.have.length(10);
+    const read = await request(hospital().app).get(availability(doctor.practitionerId)).auth(doctor.token, { type: 'bearer' }).expect(200);
+    expect(read.body.extraHours).to.deep.equal(body.extraHours);
+    expect(read.body.rules).to.deep.equal(MORNINGS.rules);
+    const previewed: AvailabilityPreview = (await preview(doctor.practitionerId, doctor.token, body).expect(200)).body;
+    expect(previewed.slots.filter((s) => s.start.startsWith(inTwoDays)).map((s) => s.start.slice(11, 16))).to.deep.equal(['16:00', '16:30']);
+
+    // Extra hours that overlap the weekly ones of their date are refused; on a day off they do not.
+    const clash = { ...MORNINGS, extraHours: [{ date: tomorrow, start: '11:00', end: '13:00', visitTypes: ['in-person'] }] };
+    expect((await put(doctor.practitionerId, doctor.token, clash).expect(400)).body.code).to.equal('overlapping-openings');
+    await put(doctor.practitionerId, doctor.token, { ...clash, exceptions: [{ date: tomorrow }] }).expect(200);
   });
 
   it('when the hours are wrong, then 400 with a stable code and the field, for the preview and the save alike, and nothing changes', async () => {

@@ -11,13 +11,13 @@ import { addDays, isoWeekday, localDate } from '../../server/appointments/time-z
 const WORDS = {
   en: {
     nav: 'My availability', weekdays: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
-    addHoursOn: (day: string) => `Add hours on ${day}`, hours: (day: string, n: number) => `${day}, hours ${n}`, from: 'From', to: 'To',
+    addHoursOn: (day: string) => `Add hours on ${day}`, addExtra: 'Add extra hours', extra: 'Extra hours 1', date: 'Date', hours: (day: string, n: number) => `${day}, hours ${n}`, from: 'From', to: 'To',
     save: 'Save availability', saved: /^Saved\. 2 new slots/, outside: 'Booked visits outside these hours',
     doctor: (name: string) => `Dr ${name}`, search: 'Search free slots', booked: /^Booked: /,
   },
   'zh-CN': {
     nav: '我的出诊时间', weekdays: ['星期一', '星期二', '星期三', '星期四', '星期五', '星期六', '星期日'],
-    addHoursOn: (day: string) => `为${day}添加时段`, hours: (day: string, n: number) => `${day}第 ${n} 段`, from: '开始', to: '结束',
+    addHoursOn: (day: string) => `为${day}添加时段`, addExtra: '添加临时加诊', extra: '临时加诊 1', date: '日期', hours: (day: string, n: number) => `${day}第 ${n} 段`, from: '开始', to: '结束',
     save: '保存出诊时间', saved: /^已保存。新增 2 个号源/, outside: '不在新出诊时间内的已预约就诊',
     doctor: (name: string) => `${name} 医生`, search: '查询号源', booked: /^已预约/,
   },
@@ -28,8 +28,9 @@ describe('a doctor sets availability and a patient books the new slot (headless 
   let hospital: TestNode;
   before(() => { hospital = suite.hospital; });
 
-  for (const [locale, viewport] of [['en', 'desktop'], ['zh-CN', 'phone']] as const) {
-    it(`when a doctor (${locale}, ${VIEWPORTS[viewport].width} px) adds afternoon hours tomorrow and saves, then a patient finds the new slot in the week calendar and books it`, async () => {
+  // Tomorrow's afternoon is added as weekly hours on its weekday in one run, as extra hours on its date in the other.
+  for (const [locale, viewport, added] of [['en', 'desktop', 'on tomorrow\'s date'], ['zh-CN', 'phone', 'on tomorrow\'s weekday']] as const) {
+    it(`when a doctor (${locale}, ${VIEWPORTS[viewport].width} px) adds afternoon hours ${added} and saves, then a patient finds the new slot in the week calendar and books it`, async () => {
       const words = WORDS[locale];
       const doctor = await doctorWithSlots(hospital);
       const { givenName, familyName } = await hospital.db.models.Practitioner.findByPk(doctor.practitionerId, { rejectOnEmpty: true });
@@ -45,8 +46,15 @@ describe('a doctor sets availability and a patient books the new slot (headless 
       const morning = page.getByRole('group', { name: words.hours(day, 1) });
       await morning.getByLabel(words.to).fill('10:00');
       await morning.getByLabel(words.to).blur();
-      await page.getByRole('button', { name: words.addHoursOn(day) }).click();
-      const afternoon = page.getByRole('group', { name: words.hours(day, 2) });
+      let afternoon;
+      if (added === 'on tomorrow\'s date') {
+        await page.getByRole('button', { name: words.addExtra }).click();
+        afternoon = page.getByRole('group', { name: words.extra });
+        await afternoon.getByLabel(words.date).fill(tomorrow);
+      } else {
+        await page.getByRole('button', { name: words.addHoursOn(day) }).click();
+        afternoon = page.getByRole('group', { name: words.hours(day, 2) });
+      }
       await afternoon.getByLabel(words.from).fill('14:00');
       await afternoon.getByLabel(words.to).fill('15:00');
       await afternoon.getByLabel(words.to).blur();
