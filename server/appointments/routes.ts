@@ -14,6 +14,7 @@ import { markArrived, markNoShow } from './mark-attendance.js';
 import { readAppointment } from './read-appointment.js';
 import { rescheduleAppointment } from './reschedule-appointment.js';
 import { searchFreeSlots } from './search-slots.js';
+import { previewAvailability } from './preview-availability.js';
 import { readAvailability, setAvailability } from './set-availability.js';
 import { isTimeZone } from './time-zone.js';
 import { appointmentView, slotView, viewerTimeZone } from './views.js';
@@ -27,6 +28,7 @@ const availability = z.object({
   horizonDays: z.number().int().min(1).max(90).default(14),
   rules: z.array(z.object({ weekday: z.number().int().min(1).max(7), start: hhmm, end: hhmm, visitTypes: z.array(visitType).min(1) })).max(100),
   exceptions: z.array(z.object({ date: z.iso.date(), reason: z.string().max(200).nullish() })).max(400).default([]),
+  extraHours: z.array(z.object({ date: z.iso.date(), start: hhmm, end: hhmm, visitTypes: z.array(visitType).min(1) })).max(400).default([]),
 });
 const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const slotQuery = z.object({
@@ -61,6 +63,11 @@ export function appointmentRoutes(node: HospitalNode): Router {
       res.json(await setAvailability(db, callerOf(req), req.params.practitionerId as string, parseInput(availability, req.body)));
     })
     .all(methodNotAllowed);
+
+  // What the availability in the body would offer, and the booked visits it would leave outside its hours; nothing is saved.
+  router.route('/api/practitioners/:practitionerId/availability/preview').post(signedIn, requireRole('doctor', 'admin'), async (req, res) => {
+    res.json(await previewAvailability(db, callerOf(req), req.params.practitionerId as string, parseInput(availability, req.body)));
+  }).all(methodNotAllowed);
 
   router.route('/api/slots').get(signedIn, async (req, res) => {
     const q = parseInput(slotQuery, req.query, 'query');

@@ -47,6 +47,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/audit-events': { who: { patient: 'any', admin: 'any' } },
   'GET /api/practitioners/:practitionerId/availability': { who: SIGNED_IN },
   'PUT /api/practitioners/:practitionerId/availability': { who: { doctor: 'any', admin: 'any' } },
+  'POST /api/practitioners/:practitionerId/availability/preview': { who: { doctor: 'any', admin: 'any' } },
   'GET /api/slots': { who: SIGNED_IN },
   'GET /api/appointments': { who: { patient: 'any', doctor: 'any', admin: 'any' } },
   'POST /api/appointments': { who: { patient: 'any', admin: 'any' }, body: { slotId: 'x', visitType: 'in-person' } },
