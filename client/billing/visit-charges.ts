@@ -7,6 +7,7 @@
 import type { Bundle, ChargeItem, Patient } from '@medplum/fhirtypes';
 import { api, messageOf } from '../api.js';
 import { alertLine, el, whileBusy } from '../dom.js';
+import { dateWords } from '../i18n/format.js';
 import { t, wordOf } from '../i18n/index.js';
 import { patientName } from './coverage-form.js';
 
@@ -69,7 +70,8 @@ export function visitCharges(): HTMLElement {
       }
       list.replaceChildren(visits.size ? el('ul', { class: 'visit-charges' }, ...[...visits].map(([visit, charges]) => {
         const subject = idOf(charges[0]!.subject.reference);
-        return visitBlock(visit, (charges[0]!.occurrenceDateTime ?? '').slice(0, 10), people.get(subject) || subject, charges.map(viewOf));
+        const date = charges[0]!.occurrenceDateTime;
+        return visitBlock(visit, date ? dateWords(date) : '', people.get(subject) || subject, charges.map(viewOf));
       })) : el('p', {}, t.billing.noCharges));
     } catch (error) {
       problem.textContent = messageOf(error);
