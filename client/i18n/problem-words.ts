@@ -19,6 +19,8 @@ export const PROBLEMS_EN: ProblemWords = {
   'prescription-cancelled': 'This prescription has been cancelled.',
   'file-too-large': 'The file is too large.',
   'alert-already-acknowledged': 'This alert was already acknowledged.',
+  'level-above-minutes': 'That level is higher than the minutes of this visit reach. You may bill a lower level, never a higher one. The visit is still open.',
+  'level-not-in-family': 'That level is not one of this visit\'s codes. The visit is still open.',
 };
 
 export const PROBLEMS_ZH: ProblemWords = {
@@ -43,4 +45,6 @@ export const PROBLEMS_ZH: ProblemWords = {
   'overlapping-appointment': '您在该时间已有预约，请选择其他时间。',
   'cancellation-cutoff-passed': '已超过可在线取消的时间，请致电医院。',
   'appointment-not-active': '该预约已不能取消。',
+  'level-above-minutes': '所选级别高于本次就诊分钟数能达到的级别。您只能选择更低的级别，不能选择更高的级别。就诊尚未结束。',
+  'level-not-in-family': '所选级别不属于本次就诊的编码。就诊尚未结束。',
 };

@@ -124,6 +124,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/billing/catalogue': { who: { admin: 'any' } },
   'POST /api/billing/catalogue': { who: { admin: 'any' }, body: { version: 'x', entries: [] } },
   'GET /api/visits/:visitId/charges': { record: 'visit', who: { doctor: 'related', admin: 'any' } },
+  'GET /api/visits/:visitId/billing-level': { record: 'visit', who: { doctor: 'related', admin: 'any' } },
   'POST /api/visits/:visitId/charges/recompute': { record: 'visit', who: { admin: 'any' } },
   'GET /api/billing/payers': { who: { admin: 'any' } },
   'PUT /api/billing/payers/:payerId/agreement': { who: { admin: 'any' }, body: { internetCareAgreement: true } },

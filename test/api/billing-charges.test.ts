@@ -135,6 +135,26 @@ describeOnEachDatabase('charges that explain themselves, created when a visit fi
     expect(lower.reasons.map((r) => r.display).join(' ')).to.match(/The doctor chose 99212, below the 99213/);
   });
 
+  it('when the doctor asks before finishing, then the level the minutes reach is the one finishing bills, with the bands below it', async () => {
+    const visit = await visitReadyToFinish({ minutes: 25 });
+    const level = (await get(`/api/visits/${visit.visitId}/billing-level`, visit.doctor.token).expect(200)).body;
+    expect(level).to.deep.include({ jurisdiction: 'US', contactMode: 'video', minutesSource: 'video-session', minutes: 25, connectedMinutes: 25,
+      establishedPatient: true, reached: '99213' });
+    expect(level.levels.map((l: { code: string; minMinutes: number }) => [l.code, l.minMinutes]))
+      .to.deep.equal([['99212', 10], ['99213', 20], ['99214', 30], ['99215', 40]]);
+    expect(await hospital().db.models.AuditEvent.count({ where: { activity: 'visit-level-read', resourceId: visit.visitId } })).to.equal(1);
+    expect(em(await finish(visit)).code).to.equal(level.reached);
+
+    const audio = await visitReadyToFinish({ minutes: 0, note: { contactMode: 'audio-only', documentedMinutes: 31 } });
+    expect((await get(`/api/visits/${audio.visitId}/billing-level`, audio.doctor.token).expect(200)).body)
+      .to.deep.include({ contactMode: 'audio-only', minutesSource: 'signed-note', minutes: 31, documentedMinutes: 31, reached: '99214' });
+    // Only the visit's doctor (and admins) see it: another doctor is told the visit does not exist, a patient may not ask.
+    const other = await newVisit(hospital(), 'OtherDoctor');
+    expect((await get(`/api/visits/${audio.visitId}/billing-level`, other.doctor.token).expect(404)).body.code).to.equal('visit-not-found');
+    await get(`/api/visits/${audio.visitId}/billing-level`, audio.patient.token).expect(403);
+    await get(`/api/visits/${audio.visitId}/billing-level`, await adminToken(hospital())).expect(200);
+  });
+
   it('when the same patient, doctor, code and modifiers are billed twice on one day, then the second is a duplicate', async () => {
     const first = await visitReadyToFinish({ minutes: 20 });
     expect(em(await finish(first)).status).to.equal('billable');
