@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { registerPartner } from '../support/exchange.js';
-import { issuePrescription, openFollowUpVisit, PHARMACIST, RAMIPRIL } from '../support/prescriptions.js';
+import { allergyTo, issuePrescription, medicineFrom, openFollowUpVisit, PHARMACIST, RAMIPRIL, recordThroughFhir } from '../support/prescriptions.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
 const ENALAPRIL = { ...RAMIPRIL, drugCode: 'C09AA02' };
@@ -27,14 +27,6 @@ async function queueItem(hospital: TestNode, prescriptionId: string): Promise<Qu
   return item!;
 }
 
-/** A resource the treating doctor records through /fhir (a partner's medicine, an allergy). */
-async function recordByDoctor(hospital: TestNode, token: string, resource: Record<string, unknown>) {
-  const res = await request(hospital.app).post(`/fhir/${String(resource.resourceType)}`).auth(token, { type: 'bearer' })
-    .set('Content-Type', 'application/fhir+json').send(resource);
-  expect(res.status, JSON.stringify(res.body)).to.equal(201);
-  return res.body as { id: string };
-}
-
 describeOnEachDatabase('e-prescriptions: what the pharmacist sees to review (issue 14)', (hospital) => {
   it('when a patient on ramipril here and amlodipine from a partner, allergic to penicillin, is prescribed enalapril, then the queue item shows who, why, what they take, the allergy and the duplicate ACE inhibitor', async () => {
     const setup = await openFollowUpVisit(hospital());
@@ -42,16 +34,10 @@ describeOnEachDatabase('e-prescriptions: what the pharmacist sees to review (iss
     await hospital().db.models.Patient.update({ birthDate: born, gender: 'female' }, { where: { id: setup.patient.patientId } });
     const partnerBase = 'https://partner-b.example';
     await registerPartner(hospital(), { url: partnerBase }, 'Hospital B');
-    await recordByDoctor(hospital(), setup.doctor.token, {
-      resourceType: 'MedicationRequest', status: 'active', intent: 'order', meta: { source: `${partnerBase}/fhir` },
-      medicationCodeableConcept: { coding: [{ system: 'http://www.whocc.no/atc', code: 'C08CA01', display: 'Amlodipine' }] },
-      subject: { reference: `Patient/${setup.patient.patientId}` }, authoredOn: '2026-10-01', dosageInstruction: [{ text: '5 mg once daily' }],
+    await recordThroughFhir(hospital(), setup.doctor.token, {
+      ...medicineFrom(setup.patient.patientId, 'C08CA01', 'Amlodipine', `${partnerBase}/fhir`), authoredOn: '2026-10-01', dosageInstruction: [{ text: '5 mg once daily' }],
     });
-    await recordByDoctor(hospital(), setup.doctor.token, {
-      resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${setup.patient.patientId}` }, criticality: 'high',
-      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
-      code: { text: 'Penicillin' }, reaction: [{ manifestation: [{ text: 'Hives' }] }],
-    });
+    await recordThroughFhir(hospital(), setup.doctor.token, allergyTo(setup.patient.patientId, 'Penicillin', 'Hives'));
     const earlier = await issuePrescription(hospital(), setup);
     expect(earlier.status).to.equal(201);
     const approved = await request(hospital().app).post(`/api/prescriptions/${earlier.body.id}/review`)
@@ -78,11 +64,7 @@ describeOnEachDatabase('e-prescriptions: what the pharmacist sees to review (iss
 
   it('when the partner\'s medicine is of the same class, or two lines of one prescription are, then each is flagged; other classes are not', async () => {
     const setup = await openFollowUpVisit(hospital());
-    await recordByDoctor(hospital(), setup.doctor.token, {
-      resourceType: 'MedicationRequest', status: 'active', intent: 'order', meta: { source: 'https://unregistered.example/fhir' },
-      medicationCodeableConcept: { coding: [{ system: 'http://www.whocc.no/atc', code: 'C08CA05', display: 'Nifedipine' }] },
-      subject: { reference: `Patient/${setup.patient.patientId}` },
-    });
+    await recordThroughFhir(hospital(), setup.doctor.token, medicineFrom(setup.patient.patientId, 'C08CA05', 'Nifedipine', 'https://unregistered.example/fhir'));
     const issued = await issuePrescription(hospital(), setup, { lines: [AMLODIPINE, RAMIPRIL, ENALAPRIL] });
     expect(issued.status).to.equal(201);
     const { context } = await queueItem(hospital(), issued.body.id);
@@ -102,11 +84,7 @@ describeOnEachDatabase('e-prescriptions: what the pharmacist sees to review (iss
     await request(hospital().app).post(`/api/prescriptions/${cancelled.body.id}/cancel`).auth(setup.doctor.token, { type: 'bearer' }).expect(200);
     // Handed over 8 days ago: the 7-day supply is used up.
     await hospital().db.models.Prescription.update({ status: 'completed', completedAt: new Date(Date.now() - 8 * 86_400_000) }, { where: { id: taken.body.id } });
-    await recordByDoctor(hospital(), setup.doctor.token, {
-      resourceType: 'MedicationRequest', status: 'stopped', intent: 'order',
-      medicationCodeableConcept: { coding: [{ system: 'http://www.whocc.no/atc', code: 'C09AA03', display: 'Lisinopril' }] },
-      subject: { reference: `Patient/${setup.patient.patientId}` },
-    });
+    await recordThroughFhir(hospital(), setup.doctor.token, medicineFrom(setup.patient.patientId, 'C09AA03', 'Lisinopril', undefined, 'stopped'));
     const issued = await issuePrescription(hospital(), setup, { lines: [ENALAPRIL] });
     const { context } = await queueItem(hospital(), issued.body.id);
     expect(context.currentMedicines).to.deep.equal([]);
