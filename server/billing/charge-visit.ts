@@ -131,10 +131,13 @@ export interface ClosingBilling { config: Config }
 /**
  * A cancelled or no-show appointment gets its not-billable charges at that moment, in the caller's transaction
  * (docs/billing.md "When charges are written"): its visit's, or, when it never became a visit, the appointment's
- * own. Called by the cancellation and no-show use cases once the appointment (and an open visit) has moved.
+ * own. Online follow-ups only. Called by the cancellation and no-show use cases once the appointment (and an open visit) has moved.
  */
 export async function chargeClosedAppointment(db: Database, billing: ClosingBilling | undefined, caller: Caller, appointmentId: string): Promise<void> {
   if (!billing) return;
+  // Billing charges online care; an in-person appointment is billed at the desk, not by these rules.
+  const appointment = await db.models.Appointment.findByPk(appointmentId, { attributes: ['visitType'] });
+  if (!appointment || appointment.visitType === 'in-person') return;
   const visit = await db.models.Encounter.findOne({ where: { appointmentId }, attributes: ['id'] });
   await chargeService({ db, config: billing.config }, billingRulesFor(caller), visit ? { encounterId: visit.id } : { appointmentId });
 }

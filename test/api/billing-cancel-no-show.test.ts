@@ -56,6 +56,14 @@ describeOnEachDatabase('cancelled and no-show visits are charged not billable wh
     expect(charges[0].reasons[0]).to.equal('cancelled');
   });
 
+  it('when an in-person appointment is cancelled, then billing writes nothing: online care only', async () => {
+    const patient = await newPatient(hospital(), 'InPerson');
+    const doctor = await newDoctor(hospital(), 'Clinic');
+    const appointment = await bookedAppointment(hospital(), { patientId: patient.patientId, practitionerId: doctor.practitionerId, start: new Date(Date.now() + 86_400_000), visitType: 'in-person' });
+    await post(`/api/appointments/${appointment.id}/cancel`, doctor.token, { reason: 'Clinic closed' }).expect(200);
+    expect(await chargesOf(patient.patientId)).to.deep.equal([]);
+  });
+
   it('when the doctor marks a no-show, then the charge is not billable: no-show, and the doctor is not flagged for it', async () => {
     const { patient, doctor, appointment } = await appointmentAt(new Date(Date.now() - 30 * 60_000));
     await post(`/api/appointments/${appointment.id}/no-show`, doctor.token).expect(200);
