@@ -96,7 +96,8 @@ export async function visitFacts(
   return {
     encounterId, patientId, practitionerId: practitionerId!, appointmentId: appointmentId ?? null,
     // An appointment that never became a visit was never held: its visit counts as cancelled.
-    visitStatus: visit?.status ?? 'cancelled', appointmentStatus: appointment?.status ?? null, // Read from the appointment's charges by chargeService (charge-visit.ts), which sets it.
+    visitStatus: visit?.status ?? 'cancelled', appointmentStatus: appointment?.status ?? null,
+    // Read from the appointment's charges by chargeService (charge-visit.ts), which sets it.
     markedNoShow: false,
     occurredAt: occurredAt.toISOString(), serviceDate: occurredAt.toISOString().slice(0, 10),
     contactMode,
