@@ -97,7 +97,7 @@ export function appointmentRoutes(node: HospitalNode): Router {
 
   router.route('/api/appointments/:id/cancel').post(signedIn, async (req, res) => {
     const { reason } = parseInput(cancellationInput, req.body);
-    res.json(await respond(req, await cancelAppointment(db, callerOf(req), req.params.id as string, reason, settings)));
+    res.json(await respond(req, await cancelAppointment(db, callerOf(req), req.params.id as string, reason, { ...settings, billing: { config } })));
   }).all(methodNotAllowed);
 
   router.route('/api/appointments/:id/reschedule').post(signedIn, async (req, res) => {
@@ -110,7 +110,7 @@ export function appointmentRoutes(node: HospitalNode): Router {
   }).all(methodNotAllowed);
 
   router.route('/api/appointments/:id/no-show').post(signedIn, async (req, res) => {
-    res.json(await respond(req, await markNoShow(db, callerOf(req), req.params.id as string)));
+    res.json(await respond(req, await markNoShow(db, callerOf(req), req.params.id as string, new Date(), { config })));
   }).all(methodNotAllowed);
 
   return router;

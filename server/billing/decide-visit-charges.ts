@@ -6,6 +6,7 @@ import { followUpEligibility } from './rules/follow-up-eligibility.js';
 import { minutesMinimum } from './rules/minutes-minimum.js';
 import { mutuallyExclusive } from './rules/mutually-exclusive.js';
 import { payerAgreement } from './rules/payer-agreement.js';
+import { realTimeContact } from './rules/real-time-contact.js';
 import { isBillable, qualifies, type RuleResult, type VisitRule } from './rules/rule-result.js';
 import { signedNote } from './rules/signed-note.js';
 import { levelOf, withinABand } from './rules/time-band.js';
@@ -24,7 +25,7 @@ export interface ChargeDecision {
 
 /** The rules every visit code goes through, in the order their reasons are listed. */
 const VISIT_RULES: VisitRule[] = [
-  visitStatus, signedNote, followUpEligibility, establishedPatient, minutesMinimum, claimedMinutes, consent, payerAgreement,
+  visitStatus, signedNote, followUpEligibility, establishedPatient, realTimeContact, minutesMinimum, claimedMinutes, consent, payerAgreement,
 ];
 
 /** Whether an entry applies on a date in this node's jurisdiction (an entry for CN-GD applies in CN). */

@@ -3,8 +3,7 @@ import { Op } from 'sequelize';
 import request from 'supertest';
 import { adminToken, newVisit, sessionLogWriter, startVisit } from '../support/consultations.js';
 import { bookedAppointment, diagnoseHypertensionInPerson } from '../support/factories.js';
-import { seedDemoStory } from '../../db/seeds/demo-story.js';
-import { describeOnEachDatabase, startTestNode, type TestNode } from '../support/test-node.js';
+import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
 interface Charge { id: string; code: string; status: string; minutes: number; reasons: Array<{ code: string; display: string }>; versionId: string }
 
@@ -254,17 +253,5 @@ describeOnEachDatabase('charges that explain themselves, created when a visit fi
     const bad = await post('/api/billing/catalogue', admin, { version: 'bad', entries: [{ system: 'not a url', code: '99212' }] }).expect(400);
     expect(bad.body.code).to.equal('invalid-input');
     await get('/api/billing/catalogue', (await visitReadyToFinish()).doctor.token).expect(403);
-  });
-});
-
-describeOnEachDatabase('the demo seed is billed', (hospital) => {
-  it('when a demo node starts, then Alice\'s finished video visit has one billable charge and one not billable with its reason', async () => {
-    const node = await startTestNode(hospital().dialect);
-    await seedDemoStory(node.db, node.node.keys, node.config);
-    const chen = await node.db.models.User.findOne({ where: { email: 'dr.chen@demo.test' }, rejectOnEmpty: true });
-    const visit = await node.db.models.Encounter.findOne({ where: { practitionerId: chen.practitionerId!, encounterClass: 'VR', status: 'finished' }, rejectOnEmpty: true });
-    const res = await request(node.app).get(`/api/visits/${visit.id}/charges`).auth(await node.tokenFor('dr.chen@demo.test'), { type: 'bearer' }).expect(200);
-    const charges = (res.body as Charge[]).map((c) => [c.code, c.status, c.reasons.filter((r) => r.code !== 'qualifies').map((r) => r.code)]);
-    expect(charges).to.have.deep.members([['99212', 'billable', []], ['G2252', 'not-billable', ['mutually-exclusive']]]);
   });
 });
