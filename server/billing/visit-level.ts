@@ -21,7 +21,7 @@ export async function readVisitLevel(node: { db: Database; config: Config }, cal
   if (!visit || (caller.role !== 'admin' && visit.practitionerId !== caller.practitionerId)) {
     throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
   }
-  const facts = await visitFacts(db, config, encounterId);
+  const facts = await visitFacts(db, config, { encounterId });
   const minutes = billedMinutes(facts);
   const jurisdiction = config.billing.jurisdiction;
   const family = jurisdiction === 'CN' ? [] : emFamilyOf(facts, await currentCatalogue(db, config), jurisdiction);
