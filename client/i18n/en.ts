@@ -2,6 +2,7 @@
  * The English catalogue: every word the pages show. `Messages` is its type, so the Chinese catalogue
  * (./zh-CN.ts) misses no key and takes the same arguments. Add a key here first, then translate it there.
  */
+import { PAGES_EN } from './page-words-en.js';
 import { PROBLEMS_EN } from './problem-words.js';
 
 export const en = {
@@ -254,6 +255,7 @@ export const en = {
     reason: 'Reason: ',
     opened: 'Opened ',
   },
+  pages: PAGES_EN,
   problems: PROBLEMS_EN,
 };
 

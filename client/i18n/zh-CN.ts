@@ -1,5 +1,6 @@
 /** The Simplified Chinese catalogue: the same keys and arguments as ./en.ts (the type says so). */
 import type { Messages } from './en.js';
+import { PAGES_ZH } from './page-words-zh.js';
 import { PROBLEMS_ZH } from './problem-words.js';
 
 export const zhCN: Messages = {
@@ -242,5 +243,6 @@ export const zhCN: Messages = {
     reason: '原因：',
     opened: '提出于 ',
   },
+  pages: PAGES_ZH,
   problems: PROBLEMS_ZH,
 };
