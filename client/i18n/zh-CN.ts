@@ -239,7 +239,7 @@ export const zhCN: Messages = {
     noOpen: '暂无待处理投诉。',
     noResolved: '暂无已处理投诉。',
     review: '查看证据',
-    reviewLabel: (patient, opened) => `查看 ${patient} 于 ${opened} 提出的投诉证据`,
+    reviewLabel: (patient, opened) => `查看证据：${patient}于 ${opened} 提出的投诉`,
     reason: '原因：',
     opened: '提出于 ',
   },
