@@ -3,6 +3,7 @@
  * (./zh-CN.ts) misses no key and takes the same arguments. Add a key here first, then translate it there.
  */
 import { PROBLEMS_EN } from './problem-words.js';
+import { PAGES_EN } from './page-words-en.js';
 
 export const en = {
   app: {
@@ -504,6 +505,7 @@ export const en = {
     dispensedUnverified: 'Dispensed: the issuer\'s receipt signature could NOT be verified.',
     givenBack: 'Given back: the prescription is ready again for any pharmacy.',
   },
+  pages: PAGES_EN,
   problems: PROBLEMS_EN,
 };
 

@@ -1,6 +1,7 @@
 /** The Simplified Chinese catalogue: the same keys and arguments as ./en.ts (the type says so). */
 import type { Messages } from './en.js';
 import { PROBLEMS_ZH } from './problem-words.js';
+import { PAGES_ZH } from './page-words-zh.js';
 
 export const zhCN: Messages = {
   app: {
@@ -238,7 +239,7 @@ export const zhCN: Messages = {
     noOpen: '暂无待处理投诉。',
     noResolved: '暂无已处理投诉。',
     review: '查看证据',
-    reviewLabel: (patient, opened) => `查看 ${patient} 于 ${opened} 提出的投诉证据`,
+    reviewLabel: (patient, opened) => `查看证据：${patient}于 ${opened} 提出的投诉`,
     reason: '原因：',
     opened: '提出于 ',
   },
@@ -483,5 +484,6 @@ export const zhCN: Messages = {
     dispensedUnverified: '已发药：开方医院的回执签名未能验证。',
     givenBack: '已退回：该处方可由任一药房重新接单。',
   },
+  pages: PAGES_ZH,
   problems: PROBLEMS_ZH,
 };
