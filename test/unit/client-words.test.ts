@@ -21,8 +21,7 @@ const HAS_WORDS = /\p{L}/u;
  * list when its rewrite lands with its words in the catalogue.
  */
 const BEING_REWRITTEN = new Set([
-  'visits/visit-workspace.ts', 'prescriptions/review-queue.ts', 'prescriptions/pharmacy-desk.ts',
-  'billing/admin-billing.ts', 'billing/insurer-billing.ts', 'billing/patient-billing.ts',
+  'visits/visit-workspace.ts', 'billing/insurer-billing.ts',
 ]);
 
 function clientModules(folder = CLIENT): string[] {
