@@ -93,6 +93,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/patients/:patientId/readings': CLINICAL,
   'POST /api/patients/:patientId/readings': { ...CLINICAL, body: { code: '29463-7', value: 70, unit: 'kg', effectiveAt: '2026-01-01T00:00:00Z', entryMethod: 'typed' } },
   'GET /api/patients/:patientId/care-plan': CLINICAL,
+  'GET /api/patients/:patientId/chronic-care': CLINICAL,
   'PUT /api/patients/:patientId/care-plan': { record: 'patient', who: { doctor: 'related' } },
   'GET /api/patients/:patientId/alerts': CLINICAL,
   'GET /api/alerts': { who: { doctor: 'any', admin: 'any' } },
