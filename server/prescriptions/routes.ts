@@ -46,7 +46,7 @@ const review = z.object({
   note: z.string().trim().max(500).optional(),
 });
 
-/** The web client's prescription routes (docs/prescriptions.md). Dispensing is FHIR: see fhir-routes.ts. */
+/** The web client's prescription routes (docs/prescriptions.md). Dispensing is FHIR: see fhir-task.ts. */
 export function prescriptionRoutes(node: HospitalNode): Router {
   const router = Router();
   const { db, keys, config } = node;

@@ -120,6 +120,7 @@ const RULES: Record<string, Rule> = {
   'POST /fhir/Task/:id/$reject': { who: { pharmacist: 'any' } },
   'POST /fhir/Task/:id/$close': { who: { pharmacist: 'any' } },
   'POST /fhir/Task/:id/$abort': { who: { doctor: 'any' } },
+  'POST /fhir/Patient/:id/$everything': { record: 'patient', who: PATIENT_SIDE },
   // The generic FHIR routes are expanded per type below (fhirRules); the batch/transaction endpoint itself:
   'POST /fhir': { who: SIGNED_IN },
   'GET /api/billing/catalogue': { who: { admin: 'any' } },
@@ -184,6 +185,10 @@ function routesOf(app: Express): string[] {
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
   return [...new Set(found)];
 }
+
+/** The instance operations of the registry's types (Task $accept, Patient $everything), each a route of the table. */
+const operationRoutes = () => registeredTypes().flatMap((definition) => (definition.operations ?? [])
+  .filter((op) => op.level === 'instance').map((op) => `POST /fhir/${definition.type}/:id/$${op.name}`));
 
 /** The generic /fhir/:type routes: replaced by one rule per registered type and read/search interaction. */
 const GENERIC_FHIR = /^(GET|POST|PUT|DELETE) \/fhir\/:type/;
@@ -271,7 +276,7 @@ describeOnEachDatabase('the access matrix: every route × role × record', (hosp
   });
 
   it('when the app has a route, then the table has a rule for it', () => {
-    const missing = routesOf(hospital().app).filter((route) => !GENERIC_FHIR.test(route) && !RULES[route]);
+    const missing = [...routesOf(hospital().app), ...operationRoutes()].filter((route) => !GENERIC_FHIR.test(route) && !RULES[route]);
     expect(missing, 'routes without an access rule in test/api/access-matrix.test.ts').to.deep.equal([]);
   });
 
@@ -279,9 +284,12 @@ describeOnEachDatabase('the access matrix: every route × role × record', (hosp
     const cells: { route: string; rule: Rule; fhirType?: string }[] = routesOf(hospital().app)
       .filter((route) => !GENERIC_FHIR.test(route)).map((route) => ({ route, rule: RULES[route] }));
     for (const definition of registeredTypes()) {
-      const rule = fhirRule(definition.type, definition.patientColumn, definition.store !== undefined);
-      if (definition.interactions.includes('read')) cells.push({ route: `GET /fhir/${definition.type}/:id`, rule, fhirType: definition.type });
+      // A type with its own reader rule (Task: a prescription's pharmacists) has it in the table.
+      const own = RULES[`GET /fhir/${definition.type}/:id`];
+      const rule = own ?? fhirRule(definition.type, definition.patientColumn, definition.store !== undefined);
+      if (definition.interactions.includes('read')) cells.push({ route: `GET /fhir/${definition.type}/:id`, rule, fhirType: own ? undefined : definition.type });
     }
+    cells.push(...operationRoutes().map((route) => ({ route, rule: RULES[route] })));
     const wrong: string[] = [];
     for (const { route, rule, fhirType } of cells) {
       const [method, path] = route.split(' ');
