@@ -4,6 +4,7 @@
  */
 import { api } from './api.js';
 import { bookFollowUp } from './appointments/book-follow-up.js';
+import { doctorAvailability } from './appointments/doctor-availability.js';
 import { adminBilling } from './billing/admin-billing.js';
 import { insurerBilling } from './billing/insurer-billing.js';
 import { patientBilling } from './billing/patient-billing.js';
@@ -57,7 +58,7 @@ function doctorHome(): HTMLElement[] {
   const issued = issuedPrescriptions(patients);
   const workspace = visitWorkspace({ patients, onPrescribed: () => void issued.refresh() });
   return [doctorSummary(patients), notificationList('doctor'), doctorVisits({ patients, openVisit: workspace.open }), doctorAlerts(patients),
-    workspace.section, issued.section];
+    workspace.section, issued.section, doctorAvailability()];
 }
 
 /** The admin's desk: disputes to review and resolve, and the critical alerts escalated to the hospital. */

@@ -23,7 +23,7 @@ import { nodeMetrics } from './operations/metrics.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { operationsRoutes } from './operations/routes.js';
 import { patientRoutes } from './patients/routes.js';
-import { prescriptionFhirRoutes } from './prescriptions/fhir-routes.js';
+import './prescriptions/fhir-task.js'; // Task and its dispensing operations, in the FHIR registry
 import { prescriptionRoutes } from './prescriptions/routes.js';
 import { videoRoutes } from './video/routes.js';
 import { billingRoutes } from './billing/routes.js';
@@ -68,7 +68,6 @@ export function buildApp({ config, db, keys, log = createLogger(config.logLevel)
   app.use(['/api', '/fhir', '/auth'], noStore);
   app.use(wellFormedInput());
 
-  app.use(prescriptionFhirRoutes(node)); // before any other /fhir router: the Task operations are ours
   app.use(operationsRoutes(node));
   app.use(authRoutes(node));
   app.use(patientRoutes(node));

@@ -8,7 +8,7 @@ import { t } from '../i18n/index.js';
 import { withMyPatientRecord, type PatientRecord } from '../patient-record.js';
 import { announceAppointmentsChanged, bookingRefusal, bookSlot, reloadOnAppointmentsChanged, showBookingRefusal } from './booking.js';
 import type { SlotSearch, SlotView, VisitType } from './appointment-view.js';
-import { shortDayWords } from '../i18n/format.js';
+import { shortDayWords, zoneWords } from '../i18n/format.js';
 import { clockWords, dateRange, dayOf, dayWords, daysFrom, instantsOfDays } from './local-time.js';
 
 /** A search of up to two weeks is drawn as a calendar with its empty days. */
@@ -89,7 +89,7 @@ export function bookFollowUp(): HTMLElement {
     try {
       const answer = await api<SlotSearch>(`/api/slots?${query}`);
       rememberDoctors(answer.slots);
-      zoneNote.textContent = t.booking.zoneNote(answer.timeZone);
+      zoneNote.textContent = t.booking.zoneNote(zoneWords(answer.timeZone));
       results.replaceChildren(...slotList(answer.slots, answer.timeZone, from.value, to.value));
     } catch (error) {
       problem.textContent = messageOf(error);

@@ -1,9 +1,12 @@
 /**
- * The patient's "My insurance and bills": her coverages and, per visit, what it cost and what the insurer paid
- * (GET /api/patients/{id}/billing). docs/billing.md "Claims and payment".
+ * The patient's "My insurance and bills": her insurance (the coverages an admin recorded: payer, member number,
+ * period) and, per visit, what it cost and what the insurer paid (GET /api/patients/{id}/billing).
+ * docs/billing.md "Claims and payment".
  */
 import { api, messageOf } from '../api.js';
 import { alertLine, el } from '../dom.js';
+import { dateWords } from '../i18n/format.js';
+import { t, wordOf } from '../i18n/index.js';
 import { withMyPatientRecord } from '../patient-record.js';
 
 interface Money { value: number; currency: string }
@@ -13,30 +16,30 @@ interface Billing {
 }
 
 const money = (m: Money | undefined) => (m ? `${m.value.toFixed(2)} ${m.currency}` : '—');
-const STATUS: Record<string, string> = {
-  'not-billable': 'not billed', 'not-claimed': 'not yet sent to your insurer', claimed: 'sent to your insurer', paid: 'paid by your insurer',
-  denied: 'refused by your insurer',
-};
+/** A day of the records (yyyy-mm-dd) in the page's language, as it is written: no time zone moves it. */
+const day = (date: string | undefined) => (date ? dateWords(date, 'UTC') : '');
 
 export function patientBilling(): HTMLElement {
   const problem = alertLine();
-  const body = el('div');
+  const insurance = el('div', { id: 'patient-insurance' });
+  const visits = el('div', { id: 'patient-bills' });
   const section = el('section', { id: 'patient-billing', 'aria-labelledby': 'patient-billing-title' },
-    el('h2', { id: 'patient-billing-title' }, 'My insurance and bills'), problem, body);
+    el('h2', { id: 'patient-billing-title' }, t.billing.patientTitle), problem,
+    el('h3', {}, t.billing.yourInsurance), insurance, el('h3', {}, t.billing.yourVisits), visits);
   withMyPatientRecord(problem, async (patient) => {
     try {
       const billing = await api<Billing>(`/api/patients/${encodeURIComponent(patient.id)}/billing`);
-      body.replaceChildren(
-        billing.coverages.length
-          ? el('ul', { class: 'coverages' }, ...billing.coverages.map((c) => el('li', {}, `${c.payer}, member ${c.memberId} (${c.status})`)))
-          : el('p', {}, 'No insurance is recorded for you.'),
-        billing.visits.length
-          ? el('table', {}, el('thead', {}, el('tr', {}, ...['Date', 'Services', 'Cost', 'Insurer paid', 'Status'].map((h) => el('th', {}, h)))),
-            el('tbody', {}, ...billing.visits.map((v) => el('tr', { 'data-visit': v.visit },
-              el('td', {}, v.date), el('td', {}, v.charges.map((c) => `${c.code}${c.status === 'billable' ? '' : ` (not billed: ${c.reasons.join('; ')})`}`).join(', ')),
-              el('td', {}, money(v.cost)), el('td', {}, money(v.insurerPaid)), el('td', {}, STATUS[v.status] ?? v.status)))))
-          : el('p', {}, 'No visit has been billed yet.'),
-      );
+      insurance.replaceChildren(billing.coverages.length
+        ? el('ul', { class: 'coverages' }, ...billing.coverages.map((c) => el('li', { 'data-coverage': c.id },
+          el('strong', {}, t.billing.insuranceLine(c.payer, c.memberId)), el('br'),
+          t.billing.insurancePeriod(t.billing.period(day(c.start), day(c.end)), wordOf(t.billing.coverageStatus, c.status)))))
+        : el('p', {}, t.billing.noInsurance));
+      visits.replaceChildren(billing.visits.length
+        ? el('table', {}, el('thead', {}, el('tr', {}, ...[t.billing.date, t.billing.services, t.billing.cost, t.billing.insurerPaid, t.billing.status].map((h) => el('th', {}, h)))),
+          el('tbody', {}, ...billing.visits.map((v) => el('tr', { 'data-visit': v.visit },
+            el('td', {}, day(v.date)), el('td', {}, v.charges.map((c) => `${c.code}${c.status === 'billable' ? '' : ` (${t.billing.notBilled(c.reasons.join('; '))})`}`).join(', ')),
+            el('td', {}, money(v.cost)), el('td', {}, money(v.insurerPaid)), el('td', {}, wordOf(t.billing.visitStatus, v.status))))))
+        : el('p', {}, t.billing.noVisits));
     } catch (error) {
       problem.textContent = messageOf(error);
     }

@@ -5,7 +5,8 @@
  */
 import { api, ApiError, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
-import { OUTCOME_WORDS, visitWords, type DisputeOutcome, type DisputeView } from './dispute-view.js';
+import { t } from '../i18n/index.js';
+import { OUTCOME_WORDS, OUTCOMES, visitWords, type DisputeOutcome, type DisputeView } from './dispute-view.js';
 import { evidenceTimeline, type TimelineEntry } from './evidence-timeline.js';
 
 export interface DisputeReviewOptions {
@@ -13,20 +14,22 @@ export interface DisputeReviewOptions {
   onResolved(): void;
 }
 
+const words = t.pages.disputes;
+
 const resolutionWords = (dispute: DisputeView) => {
   const { resolution } = dispute;
   if (!resolution) return null;
   return el('div', { class: 'resolution', 'data-outcome': resolution.outcome },
-    el('p', {}, el('strong', {}, `Resolved: ${OUTCOME_WORDS[resolution.outcome] ?? resolution.outcome}`),
-      resolution.resolvedAt ? el('span', {}, ' on ', timeOf(resolution.resolvedAt)) : null),
-    el('p', {}, 'The patient reads: ', el('q', {}, resolution.text)));
+    el('p', {}, el('strong', {}, words.resolved(OUTCOME_WORDS[resolution.outcome] ?? resolution.outcome)),
+      resolution.resolvedAt ? el('span', {}, ...words.resolvedOn(timeOf(resolution.resolvedAt))) : null),
+    el('p', {}, words.patientReads, el('q', {}, resolution.text)));
 };
 
 export function disputeReview({ onResolved }: DisputeReviewOptions) {
-  const title = el('h2', { id: 'dispute-review-title', tabindex: -1 }, 'Dispute under review');
+  const title = el('h2', { id: 'dispute-review-title', tabindex: -1 }, words.reviewTitle);
   const problem = alertLine();
   const done = el('p', { role: 'status' });
-  const body = el('div', {}, el('p', {}, 'Choose a dispute above ("Review the evidence") to read the visit\'s evidence and resolve it.'));
+  const body = el('div', {}, el('p', {}, words.chooseAbove));
   const section = el('section', { id: 'dispute-review', 'aria-labelledby': 'dispute-review-title' }, title, problem, done, body);
   let opened = 0;
 
@@ -35,7 +38,7 @@ export function disputeReview({ onResolved }: DisputeReviewOptions) {
     const ticket = ++opened;
     problem.textContent = '';
     done.textContent = '';
-    body.replaceChildren(el('p', {}, 'Reading the evidence…'));
+    body.replaceChildren(el('p', {}, words.readingEvidence));
     section.scrollIntoView();
     title.focus();
     try {
@@ -46,37 +49,37 @@ export function disputeReview({ onResolved }: DisputeReviewOptions) {
       const outcome = el('div', {}, resolutionWords(dispute) ?? resolutionForm(dispute, (resolved) => outcome.replaceChildren(resolutionWords(resolved)!)));
       body.replaceChildren(
         el('dl', { 'data-dispute': dispute.id },
-          el('dt', {}, 'Patient'), el('dd', { class: 'patient' }, patientName),
-          el('dt', {}, 'Visit'), el('dd', {}, ...visitWords(dispute.visit, timeOf)),
-          el('dt', {}, 'Reason'), el('dd', {}, el('q', {}, dispute.reason)),
-          el('dt', {}, 'Opened'), el('dd', {}, timeOf(dispute.openedAt))),
-        el('h3', {}, 'Evidence'), evidenceTimeline(answer.timeline),
-        el('h3', {}, 'Resolution'), outcome);
+          el('dt', {}, words.patient), el('dd', { class: 'patient' }, patientName),
+          el('dt', {}, words.visitHeading), el('dd', {}, ...visitWords(dispute.visit, timeOf)),
+          el('dt', {}, words.reason), el('dd', {}, el('q', {}, dispute.reason)),
+          el('dt', {}, words.opened), el('dd', {}, timeOf(dispute.openedAt))),
+        el('h3', {}, words.evidence), evidenceTimeline(answer.timeline),
+        el('h3', {}, words.resolution), outcome);
     } catch (error) {
       if (ticket === opened) body.replaceChildren(el('p', {}, messageOf(error)));
     }
   }
 
   function resolutionForm(dispute: DisputeView, showResolved: (dispute: DisputeView) => void): HTMLElement {
-    const choices = (Object.keys(OUTCOME_WORDS) as DisputeOutcome[]).map((outcome) =>
+    const choices = OUTCOMES.map((outcome) =>
       el('label', { class: 'choice' }, el('input', { type: 'radio', name: 'outcome', value: outcome, required: true }), ` ${OUTCOME_WORDS[outcome]}`));
     const text = el('textarea', { name: 'resolution', rows: 4, maxlength: 2000, required: true });
     const formProblem = alertLine();
-    const resolve = el('button', { type: 'submit' }, 'Resolve the dispute');
-    const form = el('form', { 'aria-label': 'Resolve the dispute', novalidate: true },
-      el('fieldset', {}, el('legend', {}, 'Outcome'), ...choices),
-      el('label', {}, 'Resolution (the patient reads this) ', text), formProblem, resolve);
+    const resolve = el('button', { type: 'submit' }, words.resolve);
+    const form = el('form', { 'aria-label': words.resolve, novalidate: true },
+      el('fieldset', {}, el('legend', {}, words.outcomeLegend), ...choices),
+      el('label', {}, words.resolutionLabel, text), formProblem, resolve);
 
     async function submit() {
       formProblem.textContent = '';
       const outcome = form.querySelector<HTMLInputElement>('input[name="outcome"]:checked')?.value as DisputeOutcome | undefined;
       if (!outcome || !text.value.trim()) {
-        formProblem.textContent = !outcome ? 'Choose an outcome: upheld, partially upheld or rejected.' : 'Write the resolution: the patient reads it with the outcome.';
+        formProblem.textContent = !outcome ? words.chooseOutcome : words.writeResolution;
         return;
       }
       try {
         const resolved = await api<DisputeView>(`/api/disputes/${encodeURIComponent(dispute.id)}/resolution`, { body: { outcome, resolution: text.value.trim() } });
-        done.textContent = `Resolved as ${OUTCOME_WORDS[outcome]}. The patient sees the outcome under My disputes.`;
+        done.textContent = words.resolvedAs(OUTCOME_WORDS[outcome]);
         showResolved(resolved);
         onResolved();
       } catch (error) {
@@ -84,8 +87,7 @@ export function disputeReview({ onResolved }: DisputeReviewOptions) {
           formProblem.textContent = messageOf(error);
           return;
         }
-        problem.textContent = 'This dispute had already been resolved (by another admin, or in another window), so your resolution was not '
-          + 'recorded. The resolution on record is shown below.';
+        problem.textContent = words.alreadyResolved;
         onResolved();
         try {
           showResolved(await api<DisputeView>(`/api/disputes/${encodeURIComponent(dispute.id)}`));

@@ -4,6 +4,7 @@
  */
 import { visitTypeWords } from '../appointments/appointment-view.js';
 import { announce, reloadOn } from '../dom.js';
+import { t } from '../i18n/index.js';
 
 export type DisputeOutcome = 'upheld' | 'partially-upheld' | 'rejected';
 
@@ -27,18 +28,16 @@ export interface DisputeView {
 }
 
 /** The outcomes an admin chooses from, in the words both sides read. */
-export const OUTCOME_WORDS: Record<DisputeOutcome, string> = {
-  upheld: 'Upheld',
-  'partially-upheld': 'Partially upheld',
-  rejected: 'Rejected',
-};
+export const OUTCOME_WORDS = t.pages.disputes.outcome as Record<DisputeOutcome, string>;
+
+/** The outcomes, in the order the admin is offered them. */
+export const OUTCOMES: DisputeOutcome[] = ['upheld', 'partially-upheld', 'rejected'];
 
 /** "Video follow-up on <time> with Dr Greg House", the time drawn by `time` (the reader's zone or the patient's). */
 export function visitWords(visit: DisputedVisit | null | undefined, time: (iso: string) => HTMLElement): Array<Node | string> {
-  if (!visit) return ['A visit'];
-  const kind = visit.visitType ? visitTypeWords(visit.visitType) : 'visit';
-  return [`${kind[0]!.toUpperCase()}${kind.slice(1)}`, ...(visit.start ? [' on ', time(visit.start)] : []),
-    visit.doctorName ? ` with Dr ${visit.doctorName}` : ''];
+  if (!visit) return [t.pages.disputes.aVisit];
+  const kind = visit.visitType ? visitTypeWords(visit.visitType) : t.pages.disputes.visit;
+  return t.pages.disputes.visitWords(kind, visit.start ? time(visit.start) : null, visit.doctorName);
 }
 
 const DISPUTES_CHANGED = 'disputes-changed';

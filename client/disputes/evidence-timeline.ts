@@ -4,6 +4,7 @@
  * sources chosen with checkboxes, and the audit trail (who read or changed each record) folded away until opened.
  */
 import { el, timeOf } from '../dom.js';
+import { t, wordOf } from '../i18n/index.js';
 
 /** One entry as server/consultations/dispute-timeline.ts gives it. */
 export interface TimelineEntry {
@@ -14,19 +15,10 @@ export interface TimelineEntry {
   data?: Record<string, unknown>;
 }
 
-/** The registered sources (dispute-timeline.ts, video/session-log.ts, prescriptions/read-prescriptions.ts) in words. */
-const SOURCE_WORDS: Record<string, string> = {
-  appointment: 'Appointment',
-  visit: 'Visit',
-  'video-session': 'Video session',
-  messages: 'Messages',
-  note: 'Note',
-  prescriptions: 'Prescriptions',
-  outcome: 'Outcome',
-  audit: 'Audit trail',
-};
+const words = t.pages.disputes;
 
-const sourceWords = (source: string) => SOURCE_WORDS[source] ?? source.replaceAll('-', ' ');
+/** The registered sources (dispute-timeline.ts, video/session-log.ts, prescriptions/read-prescriptions.ts) in words. */
+const sourceWords = (source: string) => wordOf(words.source, source);
 
 const CONNECTED_TIME = 'video-connected-time';
 
@@ -34,8 +26,8 @@ const CONNECTED_TIME = 'video-connected-time';
 function connectedTime(entries: TimelineEntry[]): HTMLElement {
   const connected = entries.find((e) => e.kind === CONNECTED_TIME);
   return el('p', { class: 'connected-time', 'data-kind': CONNECTED_TIME },
-    el('strong', {}, 'Video connected time: '),
-    connected ? connected.summary : 'no video session was logged for this visit.');
+    el('strong', {}, words.connectedTime),
+    connected ? connected.summary : words.noVideoSession);
 }
 
 /** The note's sections as they stood in that version, for an entry of the note. */
@@ -43,8 +35,8 @@ function noteSections(entry: TimelineEntry): HTMLElement | null {
   if (entry.source !== 'note' || !entry.data) return null;
   const sections = (['subjective', 'assessment', 'plan'] as const).filter((key) => typeof entry.data?.[key] === 'string' && entry.data[key]);
   if (!sections.length) return null;
-  return el('details', {}, el('summary', {}, 'The note as it was'),
-    el('dl', {}, ...sections.flatMap((key) => [el('dt', {}, `${key[0]!.toUpperCase()}${key.slice(1)}`), el('dd', {}, String(entry.data![key]))])));
+  return el('details', {}, el('summary', {}, words.noteAsItWas),
+    el('dl', {}, ...sections.flatMap((key) => [el('dt', {}, wordOf(words.noteSection, key)), el('dd', {}, String(entry.data![key]))])));
 }
 
 function entryRow(entry: TimelineEntry): HTMLTableRowElement {
@@ -55,13 +47,13 @@ function entryRow(entry: TimelineEntry): HTMLTableRowElement {
 
 const entryTable = (caption: string, entries: TimelineEntry[]) => el('table', {},
   el('caption', {}, caption),
-  el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Time'), el('th', { scope: 'col' }, 'Source'), el('th', { scope: 'col' }, 'What happened'))),
+  el('thead', {}, el('tr', {}, ...words.timelineColumns.map((heading) => el('th', { scope: 'col' }, heading)))),
   el('tbody', {}, ...entries.map(entryRow)));
 
 export function evidenceTimeline(timeline: TimelineEntry[]): HTMLElement {
   const evidence = timeline.filter((e) => e.source !== 'audit');
   const audit = timeline.filter((e) => e.source === 'audit');
-  const table = entryTable('Evidence in time order', evidence);
+  const table = entryTable(words.evidenceCaption, evidence);
   const sources = [...new Set(evidence.map((e) => e.source))];
   const choices = sources.map((source) => {
     const box = el('input', { type: 'checkbox', name: 'source', value: source, checked: true });
@@ -73,9 +65,9 @@ export function evidenceTimeline(timeline: TimelineEntry[]): HTMLElement {
   });
   return el('div', { class: 'evidence-timeline' },
     connectedTime(timeline),
-    evidence.length ? el('fieldset', {}, el('legend', {}, 'Show evidence from'), ...choices) : null,
-    evidence.length ? table : el('p', {}, 'No evidence was recorded for this visit.'),
+    evidence.length ? el('fieldset', {}, el('legend', {}, words.showFrom), ...choices) : null,
+    evidence.length ? table : el('p', {}, words.noEvidence),
     el('details', { class: 'audit-trail' },
-      el('summary', {}, `Audit trail: who read or changed these records (${audit.length} entries)`),
-      audit.length ? entryTable('Audit trail in time order', audit) : el('p', {}, 'No audit events.')));
+      el('summary', {}, words.auditSummary(audit.length)),
+      audit.length ? entryTable(words.auditCaption, audit) : el('p', {}, words.noAudit)));
 }

@@ -6,6 +6,7 @@
 import { api, messageOf } from '../api.js';
 import type { AppointmentView } from '../appointments/appointment-view.js';
 import { alertLine, el, whileBusy } from '../dom.js';
+import { t } from '../i18n/index.js';
 import { announceDisputesChanged } from './dispute-view.js';
 
 /** Appointments whose visit is over and can be disputed: it took place, or it was marked a no-show once opened. */
@@ -16,14 +17,14 @@ export const isDisputable = (a: AppointmentView) =>
 export function disputeThisVisit(appointment: AppointmentView, when: string): HTMLElement {
   const formId = `dispute-form-${appointment.id}`;
   const toggle = el('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-controls': formId,
-    'aria-label': `Dispute this visit on ${when}` }, 'Dispute this visit');
+    'aria-label': t.pages.disputes.disputeLabel(when) }, t.pages.disputes.dispute);
   const reason = el('textarea', { name: 'reason', rows: 3, maxlength: 2000, required: true, 'aria-describedby': `${formId}-problem` });
   const problem = alertLine();
   problem.id = `${formId}-problem`;
-  const send = el('button', { type: 'submit' }, 'Open the dispute');
-  const close = el('button', { type: 'button', class: 'secondary' }, 'Close without disputing');
-  const form = el('form', { id: formId, 'aria-label': `Dispute the visit on ${when}`, hidden: true, novalidate: true },
-    el('label', {}, 'What went wrong? ', reason), problem, el('div', { class: 'controls' }, send, close));
+  const send = el('button', { type: 'submit' }, t.pages.disputes.send);
+  const close = el('button', { type: 'button', class: 'secondary' }, t.pages.disputes.close);
+  const form = el('form', { id: formId, 'aria-label': t.pages.disputes.formLabel(when), hidden: true, novalidate: true },
+    el('label', {}, t.pages.disputes.whatWentWrong, reason), problem, el('div', { class: 'controls' }, send, close));
   const opened = el('p', { role: 'status' });
 
   const show = (open: boolean) => {
@@ -42,7 +43,7 @@ export function disputeThisVisit(appointment: AppointmentView, when: string): HT
       problem.textContent = '';
       reason.removeAttribute('aria-invalid');
       if (!reason.value.trim()) {
-        problem.textContent = 'Say what went wrong with the visit: the hospital reads it with the visit\'s records.';
+        problem.textContent = t.pages.disputes.sayWhatWentWrong;
         reason.setAttribute('aria-invalid', 'true');
         return;
       }
@@ -50,7 +51,7 @@ export function disputeThisVisit(appointment: AppointmentView, when: string): HT
         await api(`/api/visits/${encodeURIComponent(appointment.visitId!)}/disputes`, { body: { reason: reason.value.trim() } });
         reason.value = '';
         show(false);
-        opened.textContent = `Dispute opened about the visit on ${when}. The hospital's answer will be under My disputes.`;
+        opened.textContent = t.pages.disputes.disputeOpened(when);
         announceDisputesChanged();
       } catch (error) {
         problem.textContent = messageOf(error);

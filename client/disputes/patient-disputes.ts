@@ -7,23 +7,19 @@
 import { api, messageOf } from '../api.js';
 import { zonedTime } from '../appointments/local-time.js';
 import { alertLine, el, whileBusy } from '../dom.js';
+import { t } from '../i18n/index.js';
 import { myPatientRecord } from '../patient-record.js';
 import { OUTCOME_WORDS, reloadOnDisputesChanged, visitWords, type DisputeView } from './dispute-view.js';
 
-/** What each outcome means for the patient who complained. */
-const OUTCOME_MEANING: Record<string, string> = {
-  upheld: 'the hospital agrees with you.',
-  'partially-upheld': 'the hospital agrees with part of what you said.',
-  rejected: 'the hospital does not agree.',
-};
+const words = t.pages.disputes;
 
 export function patientDisputes(): HTMLElement {
   const problem = alertLine();
   const checked = el('p', { role: 'status' });
   const list = el('div');
   const section = el('section', { id: 'my-disputes', 'aria-labelledby': 'my-disputes-title' },
-    el('h2', { id: 'my-disputes-title' }, 'My disputes'),
-    el('p', {}, 'To dispute a visit you had, use "Dispute this visit" under My appointments.'), problem, checked, list);
+    el('h2', { id: 'my-disputes-title' }, words.mine),
+    el('p', {}, words.howToDispute), problem, checked, list);
   let time = (iso: string) => zonedTime(iso, 'UTC');
 
   async function load() {
@@ -33,7 +29,7 @@ export function patientDisputes(): HTMLElement {
       time = (iso) => zonedTime(iso, timeZone);
       list.replaceChildren(disputes.length
         ? el('ul', {}, ...[...disputes].reverse().map(item))
-        : el('p', {}, 'You have not disputed any visit.'));
+        : el('p', {}, words.noneOfMine));
     } catch (error) {
       problem.textContent = messageOf(error);
     }
@@ -42,29 +38,29 @@ export function patientDisputes(): HTMLElement {
   function item(dispute: DisputeView): HTMLElement {
     const row = el('li', { 'data-dispute': dispute.id, 'data-status': dispute.status },
       el('strong', {}, ...visitWords(dispute.visit, time)),
-      el('p', {}, 'You wrote on ', time(dispute.openedAt), ': ', el('q', {}, dispute.reason)));
+      el('p', {}, ...words.youWrote(time(dispute.openedAt)), el('q', {}, dispute.reason)));
     const { resolution } = dispute;
     if (resolution) {
       row.append(el('div', { class: 'resolution' },
-        el('p', {}, el('strong', { class: 'outcome' }, `Resolved: ${OUTCOME_WORDS[resolution.outcome] ?? resolution.outcome}`),
-          ` — ${OUTCOME_MEANING[resolution.outcome] ?? ''}`, resolution.resolvedAt ? el('span', {}, ' (', time(resolution.resolvedAt), ')') : null),
-        el('p', {}, 'The hospital\'s answer: ', el('q', { class: 'answer' }, resolution.text))));
+        el('p', {}, el('strong', { class: 'outcome' }, words.resolved(OUTCOME_WORDS[resolution.outcome] ?? resolution.outcome)),
+          words.meaning(words.outcomeMeaning[resolution.outcome] ?? ''), resolution.resolvedAt ? el('span', {}, ...words.resolvedAt(time(resolution.resolvedAt))) : null),
+        el('p', {}, words.hospitalAnswer, el('q', { class: 'answer' }, resolution.text))));
       return row;
     }
     const opened = time(dispute.openedAt).textContent;
-    const check = el('button', { type: 'button', class: 'secondary', 'aria-label': `Check for an answer to the dispute you opened on ${opened}` }, 'Check for an answer');
+    const check = el('button', { type: 'button', class: 'secondary', 'aria-label': words.checkLabel(opened ?? '') }, words.check);
     check.addEventListener('click', () => whileBusy([check], async () => {
       problem.textContent = '';
       checked.textContent = '';
       try {
         const now = await api<DisputeView>(`/api/disputes/${encodeURIComponent(dispute.id)}`);
         row.replaceWith(item(now));
-        checked.textContent = now.resolution ? `Your dispute of ${opened} has been answered.` : `No answer yet to your dispute of ${opened}.`;
+        checked.textContent = now.resolution ? words.answered(opened ?? '') : words.notAnswered(opened ?? '');
       } catch (error) {
         problem.textContent = messageOf(error);
       }
     }));
-    row.append(el('p', {}, 'Open: the hospital is reviewing the visit\'s records. ', check));
+    row.append(el('p', {}, words.reviewing, check));
     return row;
   }
 

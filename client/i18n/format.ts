@@ -34,3 +34,20 @@ export const dateWords = (iso: string, zone?: string) => formatted(iso, zone, DA
 /** A number as the page's language writes it ("1,234.5"). */
 export const numberWords = (value: number, options: Intl.NumberFormatOptions = {}) =>
   new Intl.NumberFormat(locale, { maximumFractionDigits: 1, ...options }).format(value);
+
+/**
+ * A time zone as the reader says it: in Chinese its name ("中国时间", "协调世界时"), as an elderly reader would not
+ * read "Asia/Shanghai"; in English the zone's own name ("Asia/Shanghai"), as the English pages have always said it.
+ */
+export function zoneWords(zone: string): string {
+  if (locale === 'en') return zone;
+  const named = (timeZoneName: 'longGeneric' | 'long') => new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName })
+    .formatToParts(new Date()).find((part) => part.type === 'timeZoneName')?.value ?? zone;
+  try {
+    // The generic name ("英国时间") unless it has none but an offset ("GMT+00:00" for UTC, which is "协调世界时").
+    const generic = named('longGeneric');
+    return generic.startsWith('GMT') ? named('long') : generic;
+  } catch {
+    return zone; // a zone this browser does not know
+  }
+}

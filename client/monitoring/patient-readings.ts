@@ -1,6 +1,7 @@
 /**
  * The patient's "My home readings": the form to send one, the open alerts readings raised (with follow-up
- * slots to book), and the last readings, newest first (`GET /api/patients/{id}/readings`).
+ * slots to book), the readings as a chart over time (./readings-chart.ts), and the last readings, newest first
+ * (`GET /api/patients/{id}/readings`).
  */
 import { api, messageOf } from '../api.js';
 import { alertLine, el } from '../dom.js';
@@ -9,14 +10,13 @@ import { t } from '../i18n/index.js';
 import { withMyPatientRecord, type PatientRecord } from '../patient-record.js';
 import { openAlerts } from './patient-alerts.js';
 import { readingForm } from './reading-form.js';
-import { readingName, valueWords, type ReadingView } from './reading-kinds.js';
+import { readingsChart } from './readings-chart.js';
+import { hospitalWords, readingName, valueWords, type ReadingView } from './reading-kinds.js';
 
 const SHOWN_READINGS = 20;
 
 const methodWords = (r: ReadingView) => (r.entryMethod === 'device' ? t.readings.fromDevice(r.deviceName)
   : r.entryMethod === 'typed' ? t.readings.typedIn : t.readings.methodUnknown);
-const hospitalWords = (origin: ReadingView['origin']) =>
-  (origin.kind === 'partner' ? origin.partnerName ?? t.readings.partnerHospital : t.readings.thisHospital);
 /** How and where it was recorded: a partner's reading says so, and a copy sent by a partner too is named, not listed again. */
 const howWords = (r: ReadingView) => [methodWords(r), r.origin.kind === 'partner' ? t.readings.at(hospitalWords(r.origin)) : '',
   r.alsoFrom.length ? t.readings.alsoFrom(r.alsoFrom.map(hospitalWords).join(', ')) : ''].filter(Boolean).join(' ');
@@ -51,8 +51,9 @@ export function patientReadings(): HTMLElement {
   withMyPatientRecord(problem, async (patient) => {
     const alerts = openAlerts(patient);
     const history = lastReadings(patient);
-    const reloadBoth = async () => { await Promise.all([alerts.reload(), history.reload()]); };
-    section.append(readingForm(patient, reloadBoth), alerts.element, history.element);
+    const chart = readingsChart({ patientId: patient.id, timeZone: patient.timeZone, idPrefix: 'my', title: t.charts.title });
+    const reloadBoth = async () => { await Promise.all([alerts.reload(), history.reload(), chart.reload()]); };
+    section.append(readingForm(patient, reloadBoth), alerts.element, chart.element, history.element);
     await reloadBoth();
   });
   return section;

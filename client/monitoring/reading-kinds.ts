@@ -68,6 +68,10 @@ export interface ReadingView {
 
 type ReadingOrigin = { kind: 'this-hospital' } | { kind: 'partner'; partnerName: string | null; fhirBaseUrl: string };
 
+/** Where a reading was recorded, in words: "this hospital", or the partner by its registered name. */
+export const hospitalWords = (origin: ReadingOrigin) =>
+  (origin.kind === 'partner' ? origin.partnerName ?? t.readings.partnerHospital : t.readings.thisHospital);
+
 /** "Blood pressure", "Blood glucose" …, or the server's display for a code the form does not offer. */
 export const readingName = (reading: Pick<ReadingView, 'code' | 'display'>) =>
   Object.values(READING_KINDS).find((k) => k.code === reading.code)?.label ?? reading.display;

@@ -9,6 +9,7 @@ import { reloadOnAppointmentsChanged } from '../appointments/booking.js';
 import { zonedTime } from '../appointments/local-time.js';
 import { OUTCOME_WORDS, type DisputeOutcome } from '../disputes/dispute-view.js';
 import { alertLine, el, whileBusy } from '../dom.js';
+import { zoneWords } from '../i18n/format.js';
 import { t } from '../i18n/index.js';
 import { alertKindWords } from '../monitoring/alert-kinds.js';
 import type { NotificationView } from '../../server/notifications/inbox.js';
@@ -70,7 +71,7 @@ export function notificationList(role: 'patient' | 'doctor'): HTMLElement {
     problem.textContent = '';
     try {
       const { timeZone, unread, notifications } = await api<NotificationList>('/api/notifications');
-      summary.textContent = notifications.length ? t.notifications.summary(unread, timeZone) : '';
+      summary.textContent = notifications.length ? t.notifications.summary(unread, zoneWords(timeZone)) : '';
       list.replaceChildren(notifications.length
         ? el('ul', {}, ...notifications.map((n) => item(n, timeZone))) : el('p', {}, t.notifications.none));
     } catch (error) {

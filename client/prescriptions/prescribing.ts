@@ -8,6 +8,7 @@
 import { prescriptionLimits } from '../../server/prescriptions/limits.js';
 import { api, ApiError, messageOf, type ProblemDetail } from '../api.js';
 import { el, whileBusy } from '../dom.js';
+import { t, wordOf } from '../i18n/index.js';
 import type { PatientCondition } from '../patients/patient-directory.js';
 import type { PrescriptionSummary } from './types.js';
 
@@ -24,18 +25,16 @@ export interface PrescribingOptions {
 type LineField = 'drugCode' | 'dose' | 'frequency' | 'quantity' | 'supplyDays';
 interface LineForm { fieldset: HTMLFieldSetElement; legend: HTMLLegendElement; remove: HTMLButtonElement; fields: Record<LineField, HTMLInputElement | HTMLSelectElement> }
 
-const FIELD_WORDS: Record<string, string> = {
-  drugCode: 'medicine', dose: 'dose', frequency: 'frequency', quantity: 'quantity', supplyDays: 'supply (days)',
-  chronicConditionCode: 'Chronic condition', validityDays: 'Valid for', validityReason: 'Reason for the longer validity', encounterId: 'The visit',
-};
+const words = t.pages.prescribing;
+const FIELD_WORDS = words.fieldWords;
 
 /** What to do about a refusal, where the server's words say only what is wrong. */
 const HINTS: Record<string, string> = {
-  'supply-too-long': `Choose the chronic condition the medicine treats (a supply up to 12 weeks), or prescribe at most ${prescriptionLimits.maxSupplyDays} days.`,
-  'controlled-drug-not-online': 'Narcotic and psychotropic medicines are prescribed in person only.',
+  'supply-too-long': words.supplyTooLong(prescriptionLimits.maxSupplyDays),
+  'controlled-drug-not-online': words.controlledNotOnline,
 };
 
-const drugLabel = (drug: Drug) => `${drug.name} ${drug.strength} ${drug.form}`;
+const drugLabel = (drug: Drug) => `${drug.name} ${drug.strength} ${wordOf(words.drugForm, drug.form)}`;
 const controlled = (drug: Drug) => drug.narcotic || drug.psychotropic;
 
 /** `lines[2].supplyDays` (the rules) or `body.lines.2.dose` (the schema) → line index 2 and its field. */
@@ -49,24 +48,24 @@ let nextLineId = 1;
 export function prescribingForm({ encounterId, drugs, conditions, onIssued }: PrescribingOptions): HTMLElement {
   const lines: LineForm[] = [];
   const lineBox = el('div', { class: 'lines' });
-  const addLine = el('button', { type: 'button', class: 'secondary' }, 'Add a medicine');
-  const limitNote = el('p', { class: 'hint', hidden: true }, `A prescription holds at most ${prescriptionLimits.maxLines} medicines.`);
+  const addLine = el('button', { type: 'button', class: 'secondary' }, words.addLine);
+  const limitNote = el('p', { class: 'hint', hidden: true }, words.maxLines(prescriptionLimits.maxLines));
   const chronic = el('select', { id: 'rx-chronic', name: 'chronicConditionCode' },
-    el('option', { value: '' }, `None: a supply of at most ${prescriptionLimits.maxSupplyDays} days`),
+    el('option', { value: '' }, words.noChronic(prescriptionLimits.maxSupplyDays)),
     ...[...new Map(conditions.filter((c) => c.clinicalStatus === 'active').map((c) => [c.code, c])).values()]
       .map((c) => el('option', { value: c.code }, `${c.code} ${c.display ?? ''}`.trim())));
   const validity = el('select', { id: 'rx-validity', name: 'validityDays' },
-    ...Array.from({ length: prescriptionLimits.maxValidityDays }, (_, i) => el('option', { value: i + 1 }, i === 0 ? '1 day' : `${i + 1} days`)));
+    ...Array.from({ length: prescriptionLimits.maxValidityDays }, (_, i) => el('option', { value: i + 1 }, words.validityDays(i + 1))));
   const validityReason = el('input', { id: 'rx-validity-reason', name: 'validityReason', maxlength: 500, autocomplete: 'off' });
-  const issue = el('button', { type: 'submit' }, 'Issue prescription');
+  const issue = el('button', { type: 'submit' }, words.issue);
   const problem = el('div', { role: 'alert', class: 'problem', id: 'prescribing-problem' });
   const outcome = el('p', { role: 'status' });
   const form = el('form', { id: 'prescribing', 'aria-labelledby': 'prescribing-title' },
-    el('h3', { id: 'prescribing-title' }, 'Prescribe'),
+    el('h3', { id: 'prescribing-title' }, words.title),
     lineBox, el('div', { class: 'controls' }, addLine), limitNote,
-    el('label', { for: 'rx-chronic' }, 'Chronic condition treated (allows a supply up to 12 weeks)'), chronic,
-    el('label', { for: 'rx-validity' }, 'Valid for'), validity,
-    el('label', { for: 'rx-validity-reason' }, 'Reason for the longer validity (needed over 1 day)'), validityReason,
+    el('label', { for: 'rx-chronic' }, words.chronicLabel), chronic,
+    el('label', { for: 'rx-validity' }, words.validityLabel), validity,
+    el('label', { for: 'rx-validity-reason' }, words.validityReasonLabel), validityReason,
     el('div', { class: 'controls' }, issue), problem, outcome);
 
   function newLine(): LineForm {
@@ -77,12 +76,12 @@ export function prescribingForm({ encounterId, drugs, conditions, onIssued }: Pr
       return [el('label', { for: control.id }, label), control] as const;
     };
     const drug = el('select', { required: true },
-      el('option', { value: '' }, 'Choose a medicine'),
-      ...drugs.map((d) => el('option', { value: d.code, disabled: controlled(d) }, controlled(d) ? `${drugLabel(d)} (not prescribed online)` : drugLabel(d))));
+      el('option', { value: '' }, words.chooseDrug),
+      ...drugs.map((d) => el('option', { value: d.code, disabled: controlled(d) }, controlled(d) ? words.notOnline(drugLabel(d)) : drugLabel(d))));
     const fields = {
       drugCode: drug,
-      dose: el('input', { required: true, maxlength: 100, placeholder: '1 tablet', autocomplete: 'off' }),
-      frequency: el('input', { required: true, maxlength: 100, placeholder: 'once daily', autocomplete: 'off' }),
+      dose: el('input', { required: true, maxlength: 100, placeholder: words.dosePlaceholder, autocomplete: 'off' }),
+      frequency: el('input', { required: true, maxlength: 100, placeholder: words.frequencyPlaceholder, autocomplete: 'off' }),
       quantity: el('input', { type: 'number', required: true, min: 1, max: 10_000, step: 1 }),
       supplyDays: el('input', { type: 'number', required: true, min: 1, max: prescriptionLimits.maxChronicSupplyDays, step: 1 }),
     };
@@ -91,9 +90,9 @@ export function prescribingForm({ encounterId, drugs, conditions, onIssued }: Pr
     const line: LineForm = {
       legend, remove, fields,
       fieldset: el('fieldset', { class: 'line' }, legend,
-        ...field('drugCode', 'Medicine', fields.drugCode), ...field('dose', 'Dose', fields.dose),
-        ...field('frequency', 'Frequency', fields.frequency), ...field('quantity', 'Quantity', fields.quantity),
-        ...field('supplyDays', 'Supply (days)', fields.supplyDays), remove),
+        ...field('drugCode', words.medicine, fields.drugCode), ...field('dose', words.dose, fields.dose),
+        ...field('frequency', words.frequency, fields.frequency), ...field('quantity', words.quantity, fields.quantity),
+        ...field('supplyDays', words.supplyDays, fields.supplyDays), remove),
     };
     remove.addEventListener('click', () => {
       lines.splice(lines.indexOf(line), 1);
@@ -106,8 +105,8 @@ export function prescribingForm({ encounterId, drugs, conditions, onIssued }: Pr
 
   function renumber() {
     lines.forEach((line, i) => {
-      line.legend.textContent = `Line ${i + 1}`;
-      line.remove.textContent = `Remove line ${i + 1}`;
+      line.legend.textContent = words.line(i + 1);
+      line.remove.textContent = words.removeLine(i + 1);
       line.remove.hidden = lines.length === 1;
     });
     const full = lines.length >= prescriptionLimits.maxLines;
@@ -150,7 +149,7 @@ export function prescribingForm({ encounterId, drugs, conditions, onIssued }: Pr
     const line = lineOf(expression);
     if (!line) return FIELD_WORDS[expression.replace(/^body\./, '')];
     const drug = drugs.find((d) => d.code === lines[line.index]?.fields.drugCode.value);
-    return `Line ${line.index + 1}${drug ? ` (${drugLabel(drug)})` : ''}${line.field ? `, ${FIELD_WORDS[line.field] ?? line.field}` : ''}`;
+    return words.where(line.index + 1, drug ? drugLabel(drug) : null, line.field ? FIELD_WORDS[line.field] ?? line.field : null);
   }
 
   function showRefusal(error: unknown) {
@@ -163,8 +162,8 @@ export function prescribingForm({ encounterId, drugs, conditions, onIssued }: Pr
       problem.replaceChildren(el('p', {}, messageOf(error)), ...advice);
       return;
     }
-    problem.replaceChildren(el('p', {}, 'The prescription was not issued:'),
-      el('ul', {}, ...items.map((i) => el('li', {}, `${i.where}: ${i.message}`))), ...advice);
+    problem.replaceChildren(el('p', {}, words.notIssued),
+      el('ul', {}, ...items.map((i) => el('li', {}, words.problem(i.where!, i.message)))), ...advice);
   }
 
   form.addEventListener('submit', (event) => {
@@ -185,7 +184,7 @@ export function prescribingForm({ encounterId, drugs, conditions, onIssued }: Pr
       try {
         const issued = await api<PrescriptionSummary>('/api/prescriptions', { body, idempotent: true });
         reset();
-        outcome.textContent = `Prescription ${issued.number} issued: waiting for a pharmacist's review.`;
+        outcome.textContent = words.issued(issued.number);
         onIssued(issued);
       } catch (error) {
         showRefusal(error);

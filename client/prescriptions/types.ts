@@ -36,14 +36,9 @@ export interface Dispensation {
 }
 
 /** Review rejection reasons the server accepts (POST /api/prescriptions/{id}/review). */
-export const REJECTION_REASONS: Array<[code: string, words: string]> = [
-  ['drug-interaction', 'Drug interaction'],
-  ['dose-out-of-range', 'Dose out of range'],
-  ['contraindication', 'Contraindication'],
-  ['duplicate-therapy', 'Duplicate therapy'],
-  ['incomplete-instructions', 'Incomplete instructions'],
-  ['other', 'Other'],
-];
+export const REJECTION_REASONS: Array<[code: string, words: string]> = (
+  ['drug-interaction', 'dose-out-of-range', 'contraindication', 'duplicate-therapy', 'incomplete-instructions', 'other']
+).map((code) => [code, t.pages.rejectionReason[code] ?? code]);
 
 /** "Ramipril 5 mg: 1 tablet once daily, 7 for 7 days" */
 export const lineWords = (line: PrescriptionLine) =>

@@ -1,7 +1,8 @@
 /**
  * The one place that owns simple-peer: a participant's side of a video visit, in the browser or (for tests)
  * in Node with @roamhq/wrtc. It gets a room token, joins the signalling room, waits to be admitted, runs the
- * peer connection, notices when it dies and negotiates a fresh one, and says what is happening in plain words.
+ * peer connection, notices when it dies and negotiates a fresh one, and says what is happening by its state and by
+ * the code of what went wrong (the page puts them in words from the catalogue: client/video/visit-page.ts).
  */
 import SimplePeer from 'simple-peer';
 import type { ServerMessage as SignallingMessage, Side } from '../../server/video/protocol.js';
@@ -11,41 +12,14 @@ export type SessionState =
   | 'idle' | 'joining' | 'waiting' | 'patient-waiting' | 'connecting' | 'connected' | 'reconnecting' | 'peer-left'
   | 'ended' | 'failed';
 
-/** What the person sees for each state. */
-export const STATE_WORDS: Record<SessionState, string> = {
-  idle: 'Not in the visit yet.',
-  joining: 'Joining the visit…',
-  waiting: 'You are in the waiting room. The doctor will let you in.',
-  'patient-waiting': 'Your patient is in the waiting room.',
-  connecting: 'Connecting…',
-  connected: 'Connected.',
-  reconnecting: 'The network was lost. Reconnecting…',
-  'peer-left': 'The other person left the call. Waiting for them to come back…',
-  ended: 'The visit has ended.',
-  failed: 'The call could not continue.',
-};
-
+/**
+ * What went wrong: `code` from the server, getUserMedia (`camera-denied`, `no-camera`) or simple-peer (`ERR_…`);
+ * `message` is the server's or the library's own text (English, for logs), never what the page shows.
+ */
 export interface SessionError { code: string; message: string }
 
-/** Plain words for what went wrong; codes come from the server, getUserMedia and simple-peer. */
-export function plainWords(code: string, fallback = 'Something went wrong.'): string {
-  const words: Record<string, string> = {
-    'camera-denied': 'Your camera or microphone is blocked. Allow them in the browser and try again.',
-    'no-camera': 'No camera or microphone was found.',
-    'network-lost': 'The network was lost.',
-    'peer-left': 'The other person left the call.',
-    'video-room-not-open': 'The video room is not open yet: it opens 15 minutes before the visit.',
-    'video-visit-over': 'This visit is over.',
-    'appointment-not-found': 'This visit could not be found, or it is not yours.',
-    'room-token-expired': 'Your link to the visit expired. Reload the page.',
-    'room-token-invalid': 'Your link to the visit is not valid.',
-    replaced: 'You joined this visit from another window.',
-    ERR_ICE_CONNECTION_FAILURE: 'The network was lost.',
-    ERR_CONNECTION_FAILURE: 'The network was lost.',
-    ERR_WEBRTC_SUPPORT: 'This browser cannot make video calls.',
-  };
-  return words[code] ?? fallback;
-}
+/** An Error that carries the code of what went wrong, for the page to put in words. */
+const failure = (code: string, message?: string) => Object.assign(new Error(message || code), { code });
 
 type Listener<T> = (value: T) => void;
 interface Events {
@@ -89,7 +63,7 @@ export async function getLocalMedia(constraints: MediaStreamConstraints = { vide
   } catch (error) {
     const name = (error as DOMException).name;
     const code = name === 'NotAllowedError' || name === 'SecurityError' ? 'camera-denied' : name === 'NotFoundError' ? 'no-camera' : 'camera-denied';
-    throw Object.assign(new Error(plainWords(code)), { code });
+    throw failure(code);
   }
 }
 
@@ -125,7 +99,7 @@ export class PeerSession {
   }
 
   private fail(code: string, message?: string) {
-    this.emit('error', { code, message: plainWords(code, message) });
+    this.emit('error', { code, message: message || code });
   }
 
   /** The underlying RTCPeerConnection (for getStats). */
@@ -144,7 +118,7 @@ export class PeerSession {
     if (!response.ok) {
       this.setState('failed');
       this.fail(grant.code ?? 'token-refused', grant.title);
-      throw Object.assign(new Error(plainWords(grant.code ?? '', grant.title)), { code: grant.code });
+      throw failure(grant.code ?? 'token-refused', grant.title);
     }
     this.side = grant.side;
     this.iceServers = grant.iceServers;
@@ -154,8 +128,8 @@ export class PeerSession {
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
       socket.onopen = () => socket.send(JSON.stringify({ type: 'join', token: grant.token }));
-      socket.onerror = () => reject(Object.assign(new Error(plainWords('network-lost')), { code: 'network-lost' }));
-      socket.onclose = () => reject(Object.assign(new Error(plainWords('network-lost')), { code: 'network-lost' }));
+      socket.onerror = () => reject(failure('network-lost'));
+      socket.onclose = () => reject(failure('network-lost'));
       socket.onmessage = (ev) => {
         const message = JSON.parse(String(ev.data)) as ServerMessage;
         if (message.type === 'joined') {
@@ -164,7 +138,7 @@ export class PeerSession {
           resolve();
         } else if (message.type === 'error') {
           this.fail(message.code, message.message);
-          reject(Object.assign(new Error(plainWords(message.code, message.message)), { code: message.code }));
+          reject(failure(message.code, message.message));
         }
         this.onServerMessage(message);
       };

@@ -6,11 +6,13 @@
  * It follows the visit's state: once the visit is over (the doctor finished it here or in the workspace) the call
  * ends, the camera and microphone are released, and the page shows the note and the prescriptions.
  */
+import { t } from '../i18n/index.js';
+import { applyLanguage } from '../i18n/language-choice.js';
 import { askToSignInWhenSessionEnds } from '../session/session-lost-dialog.js';
 import { freshAccessToken, resumeSession, useLinkToken } from '../session/session.js';
 import { signInForm } from '../session/sign-in-form.js';
 import { appointmentMessages } from '../visits/visit-messages.js';
-import { getLocalMedia, PeerSession, plainWords, STATE_WORDS } from './peer-session.js';
+import { getLocalMedia, PeerSession, type SessionState } from './peer-session.js';
 import { visitEnded, type EndedVisit } from './visit-ended.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -18,6 +20,34 @@ const stateLine = $<HTMLParagraphElement>('state');
 const problemLine = $<HTMLParagraphElement>('problem');
 const admit = $<HTMLButtonElement>('admit');
 const end = $<HTMLButtonElement>('end');
+const words = t.pages.call;
+
+const stateWords = (state: SessionState) => words.state[state] ?? state;
+
+/**
+ * What went wrong, in the page's words by its code (`otherwise` when it has none, such as a failed fetch); the
+ * server's own words only for a code the catalogue lacks.
+ */
+function problemWords(error: unknown, otherwise?: string): string {
+  const { message, code = otherwise } = (error ?? {}) as { code?: string; message?: string };
+  return (code && (words.problem[code] ?? t.problems[code])) || message || t.app.somethingWrong;
+}
+
+/** The page's own words (visit.html carries the English ones until this runs), in the page's language. */
+function wordThePage(): void {
+  applyLanguage(`${words.title} · ${t.app.name}`);
+  $('visit-title').textContent = words.title;
+  stateLine.textContent = words.starting;
+  $('videos').setAttribute('aria-label', words.videos);
+  $('remote').setAttribute('aria-label', words.remote);
+  $('local').setAttribute('aria-label', words.local);
+  $('call-controls').setAttribute('aria-label', words.controls);
+  admit.textContent = words.admit;
+  $('toggle-audio').textContent = words.mute;
+  $('toggle-video').textContent = words.cameraOff;
+  $('hang-up').textContent = words.hangUp;
+  end.textContent = words.endForBoth;
+}
 
 /** Resolves once there is a session: this browser's, the link's token, or a sign-in on this page. */
 async function signedIn(): Promise<void> {
@@ -29,18 +59,19 @@ async function signedIn(): Promise<void> {
     return;
   }
   if (await resumeSession().catch(() => false)) return;
-  stateLine.textContent = 'Sign in to join your video visit.';
+  stateLine.textContent = words.signInToJoin;
   const place = $('visit-sign-in');
   await new Promise<void>((resolve) => {
-    place.replaceChildren(signInForm({ title: 'Sign in to your visit', onSignedIn: () => resolve() }));
+    place.replaceChildren(signInForm({ title: words.signInTitle, onSignedIn: () => resolve() }));
     place.hidden = false;
   });
   place.hidden = true;
   place.replaceChildren();
-  stateLine.textContent = STATE_WORDS.idle;
+  stateLine.textContent = stateWords('idle');
 }
 
 async function start() {
+  wordThePage();
   askToSignInWhenSessionEnds();
   const appointmentId = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() ?? '');
   await signedIn();
@@ -57,7 +88,7 @@ async function start() {
     $('call-controls').hidden = true;
     $('videos').hidden = true;
     problemLine.textContent = '';
-    stateLine.textContent = STATE_WORDS.ended;
+    stateLine.textContent = stateWords('ended');
     stateLine.dataset.state = 'ended';
     const panel = visitEnded({ ...visit, appointmentId });
     $('visit-ended-panel').replaceChildren(panel);
@@ -70,8 +101,8 @@ async function start() {
     stream = await getLocalMedia();
   } catch (error) {
     if (over) return;
-    problemLine.textContent = (error as Error).message;
-    stateLine.textContent = STATE_WORDS.failed;
+    problemLine.textContent = problemWords(error);
+    stateLine.textContent = stateWords('failed');
     return;
   }
   // The visit may have ended while the browser asked for the camera.
@@ -85,7 +116,7 @@ async function start() {
 
   call.on('state', (state) => {
     if (over) return;
-    stateLine.textContent = STATE_WORDS[state];
+    stateLine.textContent = stateWords(state);
     stateLine.dataset.state = state;
     admit.hidden = state !== 'patient-waiting';
     end.hidden = call.side !== 'doctor' || state === 'ended';
@@ -93,7 +124,7 @@ async function start() {
     // Ended here (hang up, or the doctor ended it for both): the visit's status says whether the visit is over.
     if (state === 'ended') void talk.refresh();
   });
-  call.on('error', (error) => { if (!over) problemLine.textContent = error.message; });
+  call.on('error', (error) => { if (!over) problemLine.textContent = problemWords(error); });
   call.on('remote-stream', (remote) => {
     const video = $<HTMLVideoElement>('remote');
     video.srcObject = remote;
@@ -114,21 +145,21 @@ async function start() {
     audioOn = !audioOn;
     call.setAudioEnabled(audioOn);
     const button = event.currentTarget as HTMLButtonElement;
-    button.textContent = audioOn ? 'Mute microphone' : 'Unmute microphone';
+    button.textContent = audioOn ? words.mute : words.unmute;
     button.setAttribute('aria-pressed', String(!audioOn));
   });
   $<HTMLButtonElement>('toggle-video').addEventListener('click', (event) => {
     videoOn = !videoOn;
     call.setVideoEnabled(videoOn);
     const button = event.currentTarget as HTMLButtonElement;
-    button.textContent = videoOn ? 'Turn camera off' : 'Turn camera on';
+    button.textContent = videoOn ? words.cameraOff : words.cameraOn;
     button.setAttribute('aria-pressed', String(!videoOn));
   });
 
   try {
     await call.join();
   } catch (error) {
-    if (!over) problemLine.textContent = (error as Error).message || plainWords('network-lost');
+    if (!over) problemLine.textContent = problemWords(error, 'network-lost');
   }
 }
 

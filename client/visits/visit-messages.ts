@@ -6,6 +6,8 @@
  */
 import { api, apiAnswer, apiFile, ApiError, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import { numberWords } from '../i18n/format.js';
+import { t } from '../i18n/index.js';
 
 export type VisitSide = 'patient' | 'doctor';
 
@@ -18,13 +20,13 @@ const CLOSED = new Set(['finished', 'cancelled']);
 /** The server's limit on a file name (server/consultations/routes.ts `attachmentQuery`). */
 const MAX_NAME = 200;
 
-const TYPE_WORDS: Record<string, string> = { 'application/pdf': 'a PDF document', 'image/png': 'a PNG image', 'image/jpeg': 'a JPEG image' };
-const typeWords = (type: unknown) => (typeof type === 'string' && type ? TYPE_WORDS[type] ?? `"${type}"` : 'no type');
+const words = t.pages.messages;
+const typeWords = (type: unknown) => (typeof type === 'string' && type ? words.fileType[type] ?? `"${type}"` : words.noType);
 
 export function sizeWords(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} kB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+  if (bytes < 1024) return words.bytes(numberWords(bytes));
+  if (bytes < 1024 * 1024) return words.kilobytes(numberWords(Math.round(bytes / 1024)));
+  return words.megabytes(numberWords(bytes / (1024 * 1024)));
 }
 
 /** A refused file in plain words (docs/consultations.md "Error codes": 400, 413, 415). */
@@ -33,13 +35,13 @@ function fileRefusal(name: string, error: unknown): string {
   const { problem } = error;
   switch (error.code) {
     case 'file-too-large':
-      return `${name} is too large to send: files up to ${typeof problem.maxBytes === 'number' ? sizeWords(problem.maxBytes) : 'the limit'} are accepted.`;
+      return words.tooLarge(name, typeof problem.maxBytes === 'number' ? sizeWords(problem.maxBytes) : words.theLimit);
     case 'file-type-not-accepted':
-      return `${name} cannot be sent: only PDF documents and PNG or JPEG images are accepted.`;
+      return words.typeNotAccepted(name);
     case 'file-type-mismatch':
-      return `${name} cannot be sent: it is labelled as ${typeWords(problem.declared)} but its content is ${typeWords(problem.actual)}.`;
+      return words.typeMismatch(name, typeWords(problem.declared), typeWords(problem.actual));
     case 'empty-file':
-      return `${name} is empty: there is nothing to send.`;
+      return words.emptyFile(name);
     default:
       return error.message;
   }
@@ -76,21 +78,21 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
   /** The polling's own line: a failed read is cleared by the next good one without hiding a refusal above. */
   const readProblem = alertLine();
   const done = el('p', { role: 'status' });
-  const conversation = el('ol', { class: 'conversation', 'aria-label': 'Conversation', 'aria-live': 'polite' });
-  const empty = el('p', {}, 'No messages yet.');
+  const conversation = el('ol', { class: 'conversation', 'aria-label': words.conversation, 'aria-live': 'polite' });
+  const empty = el('p', {}, words.none);
 
   const text = el('textarea', { id: `message-text-${visitId}`, name: 'text', rows: 2, maxlength: 4000, required: true });
-  const sendText = el('button', { type: 'submit' }, 'Send message');
+  const sendText = el('button', { type: 'submit' }, words.send);
   const textForm = el('form', { class: 'message-form' },
-    el('label', { for: text.id }, 'Your message'), text, el('div', { class: 'controls' }, sendText));
+    el('label', { for: text.id }, words.yourMessage), text, el('div', { class: 'controls' }, sendText));
   const file = el('input', { id: `message-file-${visitId}`, name: 'file', type: 'file', accept: 'application/pdf,image/png,image/jpeg' });
-  const sendFile = el('button', { type: 'submit' }, 'Send file');
+  const sendFile = el('button', { type: 'submit' }, words.sendFile);
   const fileForm = el('form', { class: 'message-form' },
-    el('label', { for: file.id }, 'File to send (PDF, PNG or JPEG)'), file, el('div', { class: 'controls' }, sendFile));
-  const closedLine = el('p', { class: 'visit-over', hidden: true }, 'The visit is over: no more messages can be sent in it.');
+    el('label', { for: file.id }, words.fileLabel), file, el('div', { class: 'controls' }, sendFile));
+  const closedLine = el('p', { class: 'visit-over', hidden: true }, words.over);
 
   const element = el('section', { class: 'visit-messages', 'aria-labelledby': titleId, 'data-visit': visitId },
-    el(heading, { id: titleId }, 'Messages'), problem, readProblem, empty, conversation, closedLine, textForm, fileForm, done);
+    el(heading, { id: titleId }, words.title), problem, readProblem, empty, conversation, closedLine, textForm, fileForm, done);
 
   const shown = new Set<string>();
   let closed = false;
@@ -100,7 +102,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
   let timer: ReturnType<typeof setTimeout> | undefined;
   let wasOnPage = false;
 
-  const senderWords = (m: VisitMessage) => (m.sender.role === side ? 'You' : otherName);
+  const senderWords = (m: VisitMessage) => (m.sender.role === side ? words.you : otherName);
 
   function item(m: VisitMessage): HTMLLIElement {
     const body = m.attachment ? attachmentButton(m.attachment) : el('p', { class: 'message-text' }, m.text ?? '');
@@ -109,16 +111,16 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
   }
 
   function attachmentButton(a: Attachment): HTMLElement {
-    const button = el('button', { type: 'button', class: 'secondary' }, `Download ${a.fileName}`);
+    const button = el('button', { type: 'button', class: 'secondary' }, words.download(a.fileName));
     button.addEventListener('click', () => whileBusy([button], async () => {
       problem.textContent = '';
       try {
         save(await apiFile(a.url), a.fileName);
       } catch (error) {
-        problem.textContent = `${a.fileName} could not be downloaded: ${messageOf(error)}`;
+        problem.textContent = words.notDownloaded(a.fileName, messageOf(error));
       }
     }));
-    return el('p', { class: 'message-file' }, button, ` ${typeWords(a.contentType)}, ${sizeWords(a.size)}`);
+    return el('p', { class: 'message-file' }, button, words.fileMeta(typeWords(a.contentType), sizeWords(a.size)));
   }
 
   /**
@@ -167,20 +169,20 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
       await reload();
       readProblem.textContent = '';
     } catch (error) {
-      readProblem.textContent = `The conversation could not be brought up to date: ${messageOf(error)}`;
+      readProblem.textContent = words.notUpToDate(messageOf(error));
     }
     if (!closed) timer = setTimeout(() => void poll(), POLL_MS);
   }
 
   /** A refusal because the visit closed meanwhile says so and closes the panel; others are shown as they are. */
-  function refused(error: unknown, words: string) {
+  function refused(error: unknown, why: string) {
     if (error instanceof ApiError && error.code === 'visit-closed') {
       // The status comes with the read below; until then the panel only knows the visit is closed.
       close();
       void reload().catch(() => undefined);
-      problem.textContent = 'The visit is over: your message was not sent.';
+      problem.textContent = words.overNotSent;
     } else {
-      problem.textContent = words;
+      problem.textContent = why;
     }
   }
 
@@ -192,7 +194,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
       try {
         show([await api<VisitMessage>(`${base}/messages`, { body: { text: text.value } })]);
         text.value = '';
-        done.textContent = 'Message sent.';
+        done.textContent = words.sent;
       } catch (error) {
         refused(error, messageOf(error));
       }
@@ -205,7 +207,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
     problem.textContent = '';
     done.textContent = '';
     if (!chosen) {
-      problem.textContent = 'Choose a file to send first.';
+      problem.textContent = words.chooseFile;
       return;
     }
     void whileBusy([sendFile], async () => {
@@ -213,7 +215,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
       try {
         show([await api<VisitMessage>(`${base}/attachments?${new URLSearchParams({ name })}`, { file: chosen })]);
         file.value = '';
-        done.textContent = `${chosen.name} sent.`;
+        done.textContent = words.fileSent(chosen.name);
       } catch (error) {
         refused(error, fileRefusal(chosen.name, error));
       }
@@ -231,7 +233,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
         await reload();
         readProblem.textContent = '';
       } catch (error) {
-        readProblem.textContent = `The conversation could not be brought up to date: ${messageOf(error)}`;
+        readProblem.textContent = words.notUpToDate(messageOf(error));
       }
     },
   };
@@ -243,7 +245,7 @@ export function visitMessages({ visitId, side, otherName, status, heading = 'h3'
  */
 export function appointmentMessages(appointmentId: string, onClosed?: (visit: { visitId: string; status: string; side: VisitSide }) => void) {
   const problem = alertLine();
-  const element = el('div', { class: 'visit-talk' }, el('p', {}, 'Opening the messages…'), problem);
+  const element = el('div', { class: 'visit-talk' }, el('p', {}, words.opening), problem);
   let panel: ReturnType<typeof visitMessages> | undefined;
   void (async () => {
     try {
@@ -253,13 +255,13 @@ export function appointmentMessages(appointmentId: string, onClosed?: (visit: { 
       ]);
       const side: VisitSide = me.role === 'doctor' ? 'doctor' : 'patient';
       panel = visitMessages({
-        visitId: visit.id, side, otherName: side === 'doctor' ? 'The patient' : 'The doctor', status: visit.status, heading: 'h2',
+        visitId: visit.id, side, otherName: side === 'doctor' ? words.thePatient : words.theDoctor, status: visit.status, heading: 'h2',
         onClosed: (status) => onClosed?.({ visitId: visit.id, status, side }),
       });
       element.replaceChildren(panel.element);
     } catch (error) {
       element.replaceChildren(problem);
-      problem.textContent = `The messages could not be opened: ${messageOf(error)}`;
+      problem.textContent = words.notOpened(messageOf(error));
     }
   })();
   return {

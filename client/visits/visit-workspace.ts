@@ -7,11 +7,13 @@
  */
 import { api, ApiError, messageOf } from '../api.js';
 import { ROOM_OPEN, visitPath, type AppointmentView } from '../appointments/appointment-view.js';
+import { finishLevel } from '../billing/finish-level.js';
 import { followDeepLinks } from '../deep-link.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory, PatientSummary } from '../patients/patient-directory.js';
 import { prescribingForm, type Drug } from '../prescriptions/prescribing.js';
 import type { PrescriptionSummary } from '../prescriptions/types.js';
+import { chronicCare } from './chronic-care.js';
 import { examResults } from './exam-results.js';
 import { visitMessages } from './visit-messages.js';
 
@@ -107,6 +109,7 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
     const state = el('p', { id: 'visit-state' });
     const room = appointment.joinUrl ? el('a', { href: visitPath(appointment.joinUrl) }, 'Open video room') : null;
     const finish = el('button', { type: 'button' }, 'Finish the visit');
+    const level = finishLevel(visit.id, finish);
     const note = noteForm(visit.id, opening.note, visit.status === 'finished' || visit.status === 'cancelled');
     const prescribing = el('div', { id: 'visit-prescribing' });
     const messages = visitMessages({ visitId: visit.id, side: 'doctor', otherName: patientName || 'The patient', status: visit.status });
@@ -129,7 +132,7 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
       try {
         // Finishing signs the note as stored: an edit not yet saved is saved first, never lost.
         await note.saveIfChanged();
-        visit = await api<Visit>(`/api/visits/${encodeURIComponent(visit.id)}/finish`, { body: {} });
+        visit = await api<Visit>(`/api/visits/${encodeURIComponent(visit.id)}/finish`, { body: level.choice() });
         note.signed(await readNote(visit.id));
         showState();
         void messages.refresh();
@@ -142,7 +145,8 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
     return el('article', { 'aria-labelledby': 'visit-title', 'data-visit': visit.id },
       el('h3', { id: 'visit-title' }, `${patientName}, `, timeOf(appointment.start)),
       patient?.birthDate ? el('p', {}, `Born ${patient.birthDate}`) : null,
-      state, el('div', { class: 'controls' }, room, finish), messages.element, examResults(visit.id).element, note.form, prescribing);
+      state, level.element, el('div', { class: 'controls' }, room, finish), messages.element, chronicCare(visit.patientId).element,
+      examResults(visit.id).element, note.form, prescribing);
   }
 
   return { section, open };

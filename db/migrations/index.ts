@@ -21,6 +21,7 @@ import { billingCharges } from './0200-billing-charges.js';
 import { payers } from './0210-payers.js';
 import { domainActRecords } from './0220-domain-act-records.js';
 import { bookingLocks } from './0240-booking-locks.js';
+import { datedOpenings } from './0290-dated-openings.js';
 
 export interface Migration {
   name: string;
@@ -41,4 +42,5 @@ export const migrations: Migration[] = [
   payers,
   domainActRecords,
   bookingLocks,
+  datedOpenings,
 ];

@@ -33,6 +33,8 @@ export class AvailabilityRule extends Model<InferAttributes<AvailabilityRule>, I
   declare endTime: string;
   /** Comma-separated VisitType values offered in this opening. */
   declare visitTypes: string;
+  /** Null for a weekly opening; YYYY-MM-DD (schedule's zone) for extra hours on that date only (`weekday` is its weekday). */
+  declare date: CreationOptional<string | null>;
 }
 
 /** A date on which the weekly rules do not apply (holiday, day off). */
@@ -109,6 +111,7 @@ export function defineScheduling(sequelize: Sequelize) {
     startTime: { type: DataTypes.STRING(5), allowNull: false },
     endTime: { type: DataTypes.STRING(5), allowNull: false },
     visitTypes: { type: DataTypes.STRING(100), allowNull: false },
+    date: { type: DataTypes.DATEONLY, allowNull: true },
   }, { sequelize, tableName: 'availability_rules', timestamps: false });
 
   const ScheduleExceptionModel = fresh(ScheduleException);

@@ -13,6 +13,7 @@ import { prescribe } from '../../server/prescriptions/prescribe.js';
 import { recordSessionEvent } from '../../server/video/session-log.js';
 import { reviewPrescription } from '../../server/prescriptions/review.js';
 import type { Database } from '../connection.js';
+import { seedDemoBillingAfterVisit, seedDemoBillingBeforeVisit } from './demo-billing.js';
 
 const MINUTE = 60_000;
 const DEMO_SESSION_LOG: Array<['patient' | 'doctor', 'join' | 'connect' | 'leave', number]> = [
@@ -29,16 +30,20 @@ async function callerFor(db: Database, email: string): Promise<Caller> {
 
 /**
  * What a new demo node shows beyond its records: Alice's video follow-up with Dr Chen an hour ago, with a signed
- * note, its charges (one billable, one not billable with its reason) and a prescription that pharmacist Li approved (so Alice has a prescription code to show and any
+ * note, its charges (one billable, one not billable with its reason; claimed and paid, with its EOB: demo-billing.ts,
+ * which also bills her home monitoring and this morning's no-show) and a prescription that pharmacist Li approved (so Alice has a prescription code to show and any
  * pharmacy desk can dispense it), and her next video follow-up booked. Written through the same functions the
  * API uses (booking, visit lifecycle, prescribing and signing, review), right after the first seed.
  */
 export async function seedDemoStory(db: Database, keys: KeyRing, config: Config, now = new Date()): Promise<void> {
-  const [alice, chen, li] = await Promise.all([
+  const [alice, chen, li, admin, insurer] = await Promise.all([
     callerFor(db, 'alice@demo.test'), callerFor(db, 'dr.chen@demo.test'), callerFor(db, 'pharm.li@demo.test'),
+    callerFor(db, 'admin@demo.test'), callerFor(db, 'insurer@demo.test'),
   ]);
   const { Schedule, Slot, Appointment } = db.models;
   const schedule = await Schedule.findOne({ where: { practitionerId: chen.practitionerId! }, rejectOnEmpty: true });
+  const billing = { alice, chen, admin, insurer };
+  await seedDemoBillingBeforeVisit(db, config, billing, schedule.id, now);
 
   // Today's visit, an hour ago: its slot is history, so it is written directly, then goes through the visit's life.
   const start = new Date(now.getTime() - 60 * MINUTE);
@@ -76,6 +81,7 @@ export async function seedDemoStory(db: Database, keys: KeyRing, config: Config,
   // Finished as the doctor's own "Finish the visit" does it, which signs the note.
   await moveVisitAs(db, chen, visit.id, 'finished', { config });
   await reviewPrescription(db, li, prescription.id, { decision: 'approve' });
+  await seedDemoBillingAfterVisit(db, config, billing, now);
 
   // The next follow-up: the first free video slot of Dr Chen's schedule, booked as Alice would.
   const next = await Slot.findOne({

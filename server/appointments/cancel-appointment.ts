@@ -4,6 +4,7 @@ import type { Database } from '../../db/connection.js';
 import type { Appointment } from '../../db/models/scheduling.js';
 import { nextVersion } from '../../db/versions.js';
 import type { Caller } from '../auth/caller.js';
+import { chargeClosedAppointment, prepareCharging, type ClosingBilling } from '../billing/charge-visit.js';
 import { moveVisit } from '../consultations/visit-lifecycle.js';
 import * as records from '../fhir/repository/records.js';
 import { Conflict, Invalid } from '../http/errors.js';
@@ -15,7 +16,7 @@ import { releaseSlot } from './slot-hold.js';
 /** The body of a cancellation, of an appointment or of its visit: the reason is required of a doctor. */
 export const cancellationInput = z.object({ reason: z.string().max(500).optional() });
 
-export interface CancelOptions { cancellationCutoffMinutes: number; now?: Date }
+export interface CancelOptions { cancellationCutoffMinutes: number; now?: Date; billing?: ClosingBilling }
 
 export const notActive = (appointment: Appointment, wanted: string) =>
   new Conflict('appointment-not-active', `This appointment is ${appointment.status}; it cannot be ${wanted}.`, [], { current: appointment.status });
@@ -41,6 +42,7 @@ export async function cancelAppointment(db: Database, caller: Caller, appointmen
   }
   assertBeforeCutoff(appointment, caller, options.cancellationCutoffMinutes, now, 'cancel');
   const cancellable = caller.role === 'patient' ? ['booked'] : ['booked', 'arrived'];
+  if (options.billing) await prepareCharging();
   return db.transaction(async (tx) => {
     const { Appointment: Appointments } = db.models;
     const current = await records.change({ db, caller, tx }, 'Appointment', appointmentId, { action: 'U', activity: 'cancel' }, async () => {
@@ -54,6 +56,7 @@ export async function cancelAppointment(db: Database, caller: Caller, appointmen
     await current.reload({ transaction: tx });
     await releaseSlot(db, current.slotId, tx, now);
     await cancelOpenVisit(db, caller, appointmentId, tx);
+    await chargeClosedAppointment(db, options.billing, caller, appointmentId);
     await queueCancelled(db, tx, current, caller.role, current.cancellationReason, now);
     return current;
   });

@@ -3,6 +3,7 @@ import type { Database } from '../../db/connection.js';
 import { nextVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
+import { chargeClosedAppointment, prepareCharging, type ClosingBilling } from '../billing/charge-visit.js';
 import { moveVisit } from '../consultations/visit-lifecycle.js';
 import * as records from '../fhir/repository/records.js';
 import { Conflict, Forbidden } from '../http/errors.js';
@@ -38,10 +39,14 @@ export async function markArrived(db: Database, caller: Caller, appointmentId: s
   });
 }
 
-/** Use case: the patient did not come. Only once the start has passed; the slot stays busy (it is history). */
-export async function markNoShow(db: Database, caller: Caller, appointmentId: string, now = new Date()) {
+/**
+ * Use case: the patient did not come. Only once the start has passed; the slot stays busy (it is history). Given
+ * `billing`, the visit's not-billable charge (reason no-show) is written in the same transaction.
+ */
+export async function markNoShow(db: Database, caller: Caller, appointmentId: string, now = new Date(), billing?: ClosingBilling) {
   assertStaff(caller);
   await appointmentFor(db, caller, appointmentId, 'write');
+  if (billing) await prepareCharging();
   return db.transaction(async (tx) => {
     const { Appointment } = db.models;
     await records.change({ db, caller, tx }, 'Appointment', appointmentId, { action: 'U', activity: 'no-show' }, async () => {
@@ -53,6 +58,7 @@ export async function markNoShow(db: Database, caller: Caller, appointmentId: st
       throw new Conflict('appointment-not-started', `The appointment starts at ${current.start.toISOString()}; mark a no-show after that.`);
     });
     await cancelOpenVisit(db, caller, appointmentId, tx);
+    await chargeClosedAppointment(db, billing, caller, appointmentId);
     return Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
   });
 }

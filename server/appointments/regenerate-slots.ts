@@ -4,9 +4,10 @@ import type { Database } from '../../db/connection.js';
 import type { Schedule, VisitType } from '../../db/models/scheduling.js';
 import { nextVersion } from '../../db/versions.js';
 import * as records from '../fhir/repository/records.js';
+import type { SlotRegeneration } from './contract.js';
 import { planSlots, type SlotPlan } from './slot-generation.js';
 
-export interface Regeneration { created: number; removed: number; retired: number; kept: number; booked: number }
+export type Regeneration = SlotRegeneration;
 
 export async function slotPlanOf(db: Database, schedule: Schedule, tx: Transaction): Promise<SlotPlan> {
   const [rules, exceptions] = await Promise.all([
@@ -15,8 +16,9 @@ export async function slotPlanOf(db: Database, schedule: Schedule, tx: Transacti
   ]);
   return {
     timeZone: schedule.timeZone, slotMinutes: schedule.slotMinutes, bufferMinutes: schedule.bufferMinutes,
-    rules: rules.map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] })),
+    rules: rules.filter((r) => !r.date).map((r) => ({ weekday: r.weekday, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] })),
     exceptionDates: exceptions.map((e) => e.date),
+    datedOpenings: rules.filter((r) => r.date).map((r) => ({ date: r.date!, start: r.startTime, end: r.endTime, visitTypes: r.visitTypes.split(',') as VisitType[] })),
   };
 }
 

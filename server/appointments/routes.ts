@@ -14,6 +14,7 @@ import { markArrived, markNoShow } from './mark-attendance.js';
 import { readAppointment } from './read-appointment.js';
 import { rescheduleAppointment } from './reschedule-appointment.js';
 import { searchFreeSlots } from './search-slots.js';
+import { previewAvailability } from './preview-availability.js';
 import { readAvailability, setAvailability } from './set-availability.js';
 import { isTimeZone } from './time-zone.js';
 import { appointmentView, slotView, viewerTimeZone } from './views.js';
@@ -27,6 +28,7 @@ const availability = z.object({
   horizonDays: z.number().int().min(1).max(90).default(14),
   rules: z.array(z.object({ weekday: z.number().int().min(1).max(7), start: hhmm, end: hhmm, visitTypes: z.array(visitType).min(1) })).max(100),
   exceptions: z.array(z.object({ date: z.iso.date(), reason: z.string().max(200).nullish() })).max(400).default([]),
+  extraHours: z.array(z.object({ date: z.iso.date(), start: hhmm, end: hhmm, visitTypes: z.array(visitType).min(1) })).max(400).default([]),
 });
 const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const slotQuery = z.object({
@@ -62,6 +64,11 @@ export function appointmentRoutes(node: HospitalNode): Router {
     })
     .all(methodNotAllowed);
 
+  // What the availability in the body would offer, and the booked visits it would leave outside its hours; nothing is saved.
+  router.route('/api/practitioners/:practitionerId/availability/preview').post(signedIn, requireRole('doctor', 'admin'), async (req, res) => {
+    res.json(await previewAvailability(db, callerOf(req), req.params.practitionerId as string, parseInput(availability, req.body)));
+  }).all(methodNotAllowed);
+
   router.route('/api/slots').get(signedIn, async (req, res) => {
     const q = parseInput(slotQuery, req.query, 'query');
     const found = await searchFreeSlots(db, { ...q, practitionerId: q.practitioner });
@@ -90,7 +97,7 @@ export function appointmentRoutes(node: HospitalNode): Router {
 
   router.route('/api/appointments/:id/cancel').post(signedIn, async (req, res) => {
     const { reason } = parseInput(cancellationInput, req.body);
-    res.json(await respond(req, await cancelAppointment(db, callerOf(req), req.params.id as string, reason, settings)));
+    res.json(await respond(req, await cancelAppointment(db, callerOf(req), req.params.id as string, reason, { ...settings, billing: { config } })));
   }).all(methodNotAllowed);
 
   router.route('/api/appointments/:id/reschedule').post(signedIn, async (req, res) => {
@@ -103,7 +110,7 @@ export function appointmentRoutes(node: HospitalNode): Router {
   }).all(methodNotAllowed);
 
   router.route('/api/appointments/:id/no-show').post(signedIn, async (req, res) => {
-    res.json(await respond(req, await markNoShow(db, callerOf(req), req.params.id as string)));
+    res.json(await respond(req, await markNoShow(db, callerOf(req), req.params.id as string, new Date(), { config })));
   }).all(methodNotAllowed);
 
   return router;

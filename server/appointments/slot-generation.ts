@@ -15,8 +15,18 @@ export interface SlotPlan {
   slotMinutes: number;
   bufferMinutes: number;
   rules: WeeklyRule[];
-  /** YYYY-MM-DD dates (in the schedule's zone) on which no slot is offered. */
+  /** YYYY-MM-DD dates (in the schedule's zone) on which the weekly rules offer no slot. */
   exceptionDates: string[];
+  /** Openings on one date only (extra hours), which hold on an exception date too. */
+  datedOpenings?: DatedRule[];
+}
+
+/** An opening on one date (YYYY-MM-DD in the schedule's zone). */
+export interface DatedRule {
+  date: string;
+  start: string;
+  end: string;
+  visitTypes: VisitType[];
 }
 
 export interface PlannedSlot {
@@ -25,29 +35,46 @@ export interface PlannedSlot {
   visitTypes: VisitType[];
 }
 
+/** One opening on one calendar day, as instants. */
+export interface DatedOpening {
+  start: Date;
+  end: Date;
+  visitTypes: VisitType[];
+}
+
 /**
- * The slots a plan offers from `from` for `days` calendar days of the schedule's zone, in time order.
- * Each opening is cut in elapsed time between its two wall-clock ends: an opening of 00:00–04:00 lasts 3 hours
- * on a spring-forward day and 5 on a fall-back day, and holds that many hours of slots (see docs/appointments.md).
- * Slots that start before `from` are left out.
+ * The openings a plan holds on `days` calendar days of the schedule's zone from the one `from` falls on, in rule
+ * order: each between its two wall-clock ends, so an opening of 00:00–04:00 lasts 3 hours on a spring-forward day
+ * and 5 on a fall-back day (see docs/appointments.md). Exception dates have only their extra hours.
  */
-export function planSlots(plan: SlotPlan, from: Date, days: number): PlannedSlot[] {
+export function planOpenings(plan: SlotPlan, from: Date, days: number): DatedOpening[] {
   const exceptions = new Set(plan.exceptionDates);
   const firstDate = localDate(plan.timeZone, from);
+  const openings: DatedOpening[] = [];
+  for (let i = 0; i < days; i++) {
+    const date = addDays(firstDate, i);
+    const weekday = isoWeekday(date);
+    const rules = [...exceptions.has(date) ? [] : plan.rules.filter((r) => r.weekday === weekday), ...(plan.datedOpenings ?? []).filter((r) => r.date === date)];
+    for (const rule of rules) {
+      openings.push({ start: zonedToUtc(date, rule.start, plan.timeZone), end: zonedToUtc(date, rule.end, plan.timeZone), visitTypes: rule.visitTypes });
+    }
+  }
+  return openings;
+}
+
+/**
+ * The slots a plan offers from `from` for `days` calendar days of the schedule's zone, in time order: each
+ * opening (above) holds as many slots as fit in its elapsed time. Slots that start before `from` are left out.
+ */
+export function planSlots(plan: SlotPlan, from: Date, days: number): PlannedSlot[] {
   const slotMs = plan.slotMinutes * 60_000;
   const stepMs = (plan.slotMinutes + plan.bufferMinutes) * 60_000;
   const slots: PlannedSlot[] = [];
-  for (let i = 0; i < days; i++) {
-    const date = addDays(firstDate, i);
-    if (exceptions.has(date)) continue;
-    const weekday = isoWeekday(date);
-    for (const rule of plan.rules.filter((r) => r.weekday === weekday)) {
-      const open = zonedToUtc(date, rule.start, plan.timeZone).getTime();
-      const close = zonedToUtc(date, rule.end, plan.timeZone).getTime();
-      for (let t = open; t + slotMs <= close; t += stepMs) {
-        if (t < from.getTime()) continue;
-        slots.push({ start: new Date(t), end: new Date(t + slotMs), visitTypes: [...rule.visitTypes] });
-      }
+  for (const opening of planOpenings(plan, from, days)) {
+    const close = opening.end.getTime();
+    for (let t = opening.start.getTime(); t + slotMs <= close; t += stepMs) {
+      if (t < from.getTime()) continue;
+      slots.push({ start: new Date(t), end: new Date(t + slotMs), visitTypes: [...opening.visitTypes] });
     }
   }
   return slots.sort((a, b) => a.start.getTime() - b.start.getTime());

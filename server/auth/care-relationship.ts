@@ -1,12 +1,13 @@
-import { literal, Op, QueryTypes, type WhereOptions } from 'sequelize';
+import { QueryTypes } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Role } from '../../db/models/access.js';
 import type { Caller } from './caller.js';
 import type { AccessMode } from './scopes.js';
 
 /**
- * The one definition of "a patient in the caller's care" (DESIGN.md "Identity and access"). Both the row check
- * (isInCare) and the search filter (careFilter) are built from patientsInCare, so the two cannot drift:
+ * The one definition of "a patient in the caller's care" (DESIGN.md "Identity and access"). The row check
+ * (isInCare) and the search filters of the one access rule (access-rule.ts) are built from patientsInCare, so
+ * they cannot drift:
  * - a patient: themself;
  * - a doctor: the patients they have a visit (Encounter) or an appointment with;
  * - an insurer: its members (a Coverage whose payor is the insurer);
@@ -58,28 +59,6 @@ export async function isInCare(db: Database, caller: Caller, patientId: string):
         { replacements: { patientId }, type: QueryTypes.SELECT });
       return hits.length > 0;
     }
-  }
-}
-
-/** The search filter on `column` (the row's patient) that keeps a search inside the caller's care. */
-export function careFilter(db: Database, caller: Caller, column: string): WhereOptions | undefined {
-  const care = patientsInCare(db, caller);
-  switch (care.kind) {
-    case 'all': return undefined;
-    case 'none': return { [column]: { [Op.in]: [] } };
-    case 'one': return { [column]: care.patientId };
-    case 'subquery': return { [column]: { [Op.in]: literal(`(${care.sql})`) } };
-  }
-}
-
-/** The same filter as an SQL condition on `column`, for queries written without models (the FHIR repository). */
-export function careCondition(db: Database, caller: Caller, column: string): string | undefined {
-  const care = patientsInCare(db, caller);
-  switch (care.kind) {
-    case 'all': return undefined;
-    case 'none': return '1 = 0';
-    case 'one': return `${column} = ${db.sequelize.escape(care.patientId)}`;
-    case 'subquery': return `${column} IN (${care.sql})`;
   }
 }
 

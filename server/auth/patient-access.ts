@@ -2,7 +2,8 @@ import type { Database } from '../../db/connection.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { Forbidden, NotFound, type DomainError } from '../http/errors.js';
 import type { Caller } from './caller.js';
-import { isInCare, roleReachesType } from './care-relationship.js';
+import { accessRule } from './access-rule.js';
+import { roleReachesType } from './care-relationship.js';
 import { scopeAllows, type AccessMode } from './scopes.js';
 
 /** What a patient the caller may not see answers: exactly what a patient who does not exist answers. */
@@ -58,7 +59,9 @@ export async function assertPatientAccess(
   db: Database, caller: Caller, patientId: string, resourceType: string, mode: AccessMode, hidden: DomainError = patientNotFound(patientId),
 ): Promise<void> {
   await assertTypeAllowed(db, caller, resourceType, mode, patientId);
-  if (!(await isInCare(db, caller, patientId))) {
+  // The one access rule (access-rule.ts), on a record of this patient: the same rule /fhir searches with.
+  const decision = await accessRule(db, caller, resourceType, mode, { compartment: true, unattached: false }).allows({ patients: [patientId] });
+  if (!decision.allowed) {
     await recordAudit(db, caller, {
       action: auditAction(mode), activity: 'refused', outcome: '4', resourceType, patientId, detail: 'no care relationship with this patient',
     });

@@ -13,6 +13,13 @@ export const chargeItemIdOf = (identifierValue: string) => `charge-${crypto.crea
 
 export const visitChargeIdentifier = (encounterId: string, code: string) => `${encounterId}:${code}`;
 
+/** An appointment that never became a visit (cancelled, no-show) is charged under its own identifier. */
+export const appointmentChargeIdentifier = (appointmentId: string, code: string) => `Appointment/${appointmentId}:${code}`;
+
+/** The identifier of a charge decided from these facts: the visit's, else the appointment's. */
+export const chargeIdentifierOf = (facts: Pick<VisitFacts, 'encounterId' | 'appointmentId'>, code: string) =>
+  (facts.encounterId ? visitChargeIdentifier(facts.encounterId, code) : appointmentChargeIdentifier(facts.appointmentId!, code));
+
 const codingOf = (entry: CatalogueEntry): Coding => ({ system: entry.system, code: entry.code, display: entry.description });
 
 export interface ChargeContent {
@@ -49,6 +56,7 @@ function decisionExtension(charge: ChargeContent): Extension {
  * (MedicationRequest) and the readings taken in the visit (Observation).
  */
 function evidenceOf(facts: VisitFacts): Reference[] {
+  if (!facts.encounterId) return [{ reference: `Appointment/${facts.appointmentId}`, display: 'The appointment, never held as a visit' }];
   return [
     { reference: `Encounter/${facts.encounterId}`, display: 'The visit and its video session log' },
     ...(facts.note ? [{ reference: `Composition/${facts.note.id}`, display: 'The visit note' }] : []),
@@ -61,11 +69,11 @@ function evidenceOf(facts: VisitFacts): Reference[] {
 export function visitChargeItem(facts: VisitFacts, charge: ChargeContent, enteredDate: Date): ChargeItem {
   return {
     resourceType: 'ChargeItem',
-    identifier: [{ system: CHARGE_IDENTIFIER_SYSTEM, value: visitChargeIdentifier(facts.encounterId, charge.entry.code) }],
+    identifier: [{ system: CHARGE_IDENTIFIER_SYSTEM, value: chargeIdentifierOf(facts, charge.entry.code) }],
     status: charge.billable ? 'billable' : 'not-billable',
     code: { coding: [codingOf(charge.entry)] },
     subject: { reference: `Patient/${facts.patientId}` },
-    context: { reference: `Encounter/${facts.encounterId}` },
+    ...(facts.encounterId ? { context: { reference: `Encounter/${facts.encounterId}` } } : {}),
     occurrenceDateTime: facts.occurredAt,
     performer: [{ actor: { reference: `Practitioner/${facts.practitionerId}` } }],
     quantity: { value: 1 },

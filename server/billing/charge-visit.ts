@@ -11,11 +11,11 @@ import * as repository from '../fhir/repository/repository.js';
 import { findMatches } from '../fhir/repository/search.js';
 import { loadRow } from '../fhir/repository/store.js';
 import { currentCatalogue } from './catalogue.js';
-import { chargeItemIdOf, visitChargeIdentifier, visitChargeItem, BILLING_DECISION_EXTENSION } from './charge-item.js';
+import { chargeIdentifierOf, chargeItemIdOf, visitChargeItem, BILLING_DECISION_EXTENSION } from './charge-item.js';
 import { claimChargeKey, codesBilledOn, releaseChargeKey } from './charge-keys.js';
 import { decideVisitCharges } from './decide-visit-charges.js';
 import { fails } from './rules/rule-result.js';
-import { visitFacts } from './visit-facts.js';
+import { visitFacts, type BilledService } from './visit-facts.js';
 
 type BillingNode = { db: Database; config: Config };
 
@@ -52,25 +52,43 @@ async function chargesOfVisit(ctx: FhirContext, encounterId: string): Promise<Ch
   return resources as ChargeItem[];
 }
 
+/** The ChargeItems written for an appointment before it became a visit (it was cancelled or marked a no-show). */
+async function chargesOfAppointment(ctx: FhirContext, appointmentId: string): Promise<ChargeItem[]> {
+  const { resources } = await findMatches(ctx, 'ChargeItem', { 'supporting-information': [`Appointment/${appointmentId}`] }, { strict: true, limit: 100 });
+  return resources as ChargeItem[];
+}
+
+const saysNoShow = (charge: ChargeItem) => chargeView({ ...charge, id: charge.id ?? '' }).reasons.some((r) => r.code === 'no-show');
+
 /**
  * Turns a visit into its ChargeItems, inside the caller's transaction (the finish's, so a visit is never finished
  * without its charges): facts → rules → the database's duplicate key → one ChargeItem per code, written through
  * the FHIR repository (versioned and audited there). Run again (recompute), it writes a new version of each
  * charge, and marks entered-in-error a charge whose code no longer applies; earlier versions are kept.
  */
-export async function chargeVisit(node: BillingNode, caller: Caller, encounterId: string, chosenCode?: string): Promise<ChargeView[]> {
+export const chargeVisit = (node: BillingNode, caller: Caller, encounterId: string, chosenCode?: string): Promise<ChargeView[]> =>
+  chargeService(node, caller, { encounterId }, chosenCode);
+
+/**
+ * The charges of a visit, or of an appointment that never became one. A visit held after its appointment was charged
+ * as a no-show stays a no-show (the appointment's charge says so), and the appointment's charges give way to the
+ * visit's (entered-in-error, their versions kept).
+ */
+async function chargeService(node: BillingNode, caller: Caller, service: BilledService, chosenCode?: string): Promise<ChargeView[]> {
   const { db, config } = node;
   return db.transaction(async (tx) => {
     const ctx = { ...fhirContext(node, caller), tx };
-    const facts = await visitFacts(db, config, encounterId);
+    const base = await visitFacts(db, config, service);
+    const ofAppointment = base.appointmentId ? await chargesOfAppointment(ctx, base.appointmentId) : [];
+    const facts = { ...base, markedNoShow: base.encounterId !== '' && ofAppointment.some(saysNoShow) };
+    const earlier = facts.encounterId ? [...await chargesOfVisit(ctx, facts.encounterId), ...ofAppointment] : ofAppointment;
     const catalogue = await currentCatalogue(db, config);
-    const earlier = await chargesOfVisit(ctx, encounterId);
     const billableThatDay = await codesBilledOn(db, facts, earlier.map((c) => c.id!));
     const decisions = decideVisitCharges(facts, catalogue, { jurisdiction: config.billing.jurisdiction, chosenCode, billableThatDay });
     const now = new Date();
     const written: ChargeView[] = [];
     for (const decision of decisions) {
-      const id = chargeItemIdOf(visitChargeIdentifier(encounterId, decision.entry.code));
+      const id = chargeItemIdOf(chargeIdentifierOf(facts, decision.entry.code));
       let { billable, reasons } = decision;
       if (billable) {
         const key = { patientId: facts.patientId, practitionerId: facts.practitionerId, code: decision.entry.code,
@@ -99,6 +117,29 @@ export async function chargeVisit(node: BillingNode, caller: Caller, encounterId
     }
     return written;
   });
+}
+
+/** The hospital's billing rules write the charges of a cancellation or a no-show, on behalf of whoever made it (audited under this id). */
+const billingRulesFor = (caller: Caller): Caller => ({
+  userId: 'billing-rules', role: 'admin', patientId: null, practitionerId: null, organizationId: null,
+  scopes: ['user/ChargeItem.write', 'user/ChargeItem.read'], ip: caller.ip, requestId: caller.requestId,
+});
+
+/** How a cancellation or a no-show bills (server/billing/): the node's config. */
+export interface ClosingBilling { config: Config }
+
+/**
+ * A cancelled or no-show appointment gets its not-billable charges at that moment, in the caller's transaction
+ * (docs/billing.md "When charges are written"): its visit's, or, when it never became a visit, the appointment's
+ * own. Online follow-ups only. Called by the cancellation and no-show use cases once the appointment (and an open visit) has moved.
+ */
+export async function chargeClosedAppointment(db: Database, billing: ClosingBilling | undefined, caller: Caller, appointmentId: string): Promise<void> {
+  if (!billing) return;
+  // Billing charges online care; an in-person appointment is billed at the desk, not by these rules.
+  const appointment = await db.models.Appointment.findByPk(appointmentId, { attributes: ['visitType'] });
+  if (!appointment || appointment.visitType === 'in-person') return;
+  const visit = await db.models.Encounter.findOne({ where: { appointmentId }, attributes: ['id'] });
+  await chargeService({ db, config: billing.config }, billingRulesFor(caller), visit ? { encounterId: visit.id } : { appointmentId });
 }
 
 /**

@@ -6,6 +6,7 @@ import { followUpEligibility } from './rules/follow-up-eligibility.js';
 import { minutesMinimum } from './rules/minutes-minimum.js';
 import { mutuallyExclusive } from './rules/mutually-exclusive.js';
 import { payerAgreement } from './rules/payer-agreement.js';
+import { realTimeContact } from './rules/real-time-contact.js';
 import { isBillable, qualifies, type RuleResult, type VisitRule } from './rules/rule-result.js';
 import { signedNote } from './rules/signed-note.js';
 import { levelOf, withinABand } from './rules/time-band.js';
@@ -24,7 +25,7 @@ export interface ChargeDecision {
 
 /** The rules every visit code goes through, in the order their reasons are listed. */
 const VISIT_RULES: VisitRule[] = [
-  visitStatus, signedNote, followUpEligibility, establishedPatient, minutesMinimum, claimedMinutes, consent, payerAgreement,
+  visitStatus, signedNote, followUpEligibility, establishedPatient, realTimeContact, minutesMinimum, claimedMinutes, consent, payerAgreement,
 ];
 
 /** Whether an entry applies on a date in this node's jurisdiction (an entry for CN-GD applies in CN). */
@@ -34,6 +35,12 @@ export const appliesOn = (entry: CatalogueEntry, jurisdiction: string, date: str
 
 const familyOf = (catalogue: Catalogue, category: Category, jurisdiction: string, date: string) =>
   catalogue.entries.filter((e) => e.category === category && appliesOn(e, jurisdiction, date));
+
+/** The E/M levels a visit is billed from (US): new or established by the patient's history, as the catalogue has them. */
+export function emFamilyOf(facts: VisitFacts, catalogue: Catalogue, jurisdiction: string): CatalogueEntry[] {
+  const preferred = familyOf(catalogue, facts.establishedPatient ? 'em-established' : 'em-new', jurisdiction, facts.serviceDate);
+  return preferred.length ? preferred : familyOf(catalogue, 'em-established', jurisdiction, facts.serviceDate);
+}
 
 const MODIFIER_OF = { video: '95', 'audio-only': '93', chat: null } as const;
 /** The patient joins from home in this service (CMS place of service 10; 02 is telehealth elsewhere). */
@@ -55,8 +62,7 @@ export function decideVisitCharges(facts: VisitFacts, catalogue: Catalogue, opti
   if (jurisdiction === 'CN') {
     for (const entry of familyOf(catalogue, 'internet-follow-up', jurisdiction, date)) candidates.push({ entry });
   } else {
-    const preferred = familyOf(catalogue, facts.establishedPatient ? 'em-established' : 'em-new', jurisdiction, date);
-    const emFamily = preferred.length ? preferred : familyOf(catalogue, 'em-established', jurisdiction, date);
+    const emFamily = emFamilyOf(facts, catalogue, jurisdiction);
     if (emFamily.length) {
       const reached = levelOf(emFamily, minutes);
       const entry = levelOf(emFamily, minutes, chosenCode);

@@ -10,54 +10,30 @@ import { connectedMinutes } from '../video/session-log.js';
 import { currentCatalogue, type Catalogue, type CatalogueEntry } from './catalogue.js';
 import { BILLING_DECISION_EXTENSION, CHARGE_IDENTIFIER_SYSTEM, chargeItemIdOf } from './charge-item.js';
 import { claimChargeKey, releaseChargeKey } from './charge-keys.js';
-import { appliesOn } from './decide-visit-charges.js';
+import { prepareCharging } from './charge-visit.js';
+import { eVisitDecisions } from './e-visits.js';
+import { DAY, family, isoDate, periodChargeIdentifier, periodFacts, type PeriodDecision } from './period-decision.js';
+import { addOnWithPrimary } from './rules/add-on.js';
 import { consent } from './rules/consent.js';
 import { minutesMinimum } from './rules/minutes-minimum.js';
 import { payerAgreement } from './rules/payer-agreement.js';
 import { fails, isBillable, qualifies, REASON_SYSTEM, RULE_VERSION, type RuleResult } from './rules/rule-result.js';
-import { prepareCharging } from './charge-visit.js';
-import { payerOf, type VisitFacts } from './visit-facts.js';
+import { payerOf } from './visit-facts.js';
 
 /**
- * Period codes (docs/billing.md "Period codes"): remote monitoring, computed over completed windows by the
- * housekeeping loop. Device supply (99454 / 99445) per 30-day window counted from the patient's first device
- * reading, by the days with device readings in it; treatment management (99457) per completed calendar month, by the
- * minutes the monitoring doctor and the patient were connected in video visits that month. A window's charge is
- * written once it is over; a later run writes a new version only when the decision changed.
+ * Period codes (docs/billing.md "Period codes"), computed over completed windows by the housekeeping loop:
+ * remote monitoring — set-up (99453) in the first 30-day window of device data, device supply (99454 / 99445) per
+ * 30-day window counted from the patient's first device reading, by the days with device readings in it, treatment
+ * management (99457, and 99458 for each further 20 minutes) per completed calendar month, by the minutes the
+ * monitoring doctor and the patient were connected in video visits that month — and e-visits (e-visits.ts). A
+ * window's charge is written once it is over; a later run writes a new version only when the decision changed.
  */
-const DAY = 86_400_000;
 
 /** The loop writes as the hospital's billing, an admin that is no one's account (audited under this id). */
 const PERIOD_LOOP: Caller = {
   userId: 'billing-period-loop', role: 'admin', patientId: null, practitionerId: null, organizationId: null,
   scopes: ['user/ChargeItem.write', 'user/ChargeItem.read'], ip: null, requestId: 'billing-period-loop',
 };
-
-interface PeriodDecision {
-  patientId: string;
-  practitionerId: string;
-  entry: CatalogueEntry;
-  start: Date;
-  end: Date;
-  reasons: RuleResult[];
-  inputs: Record<string, unknown>;
-  minutes: number | null;
-  evidence: string[];
-}
-
-const isoDate = (d: Date) => d.toISOString().slice(0, 10);
-
-function family(catalogue: Catalogue, category: CatalogueEntry['category'], config: Pick<Config, 'billing'>, date: string) {
-  return catalogue.entries.filter((e) => e.category === category && appliesOn(e, config.billing.jurisdiction, date));
-}
-
-/** The facts the shared rules read, for a patient outside any visit. */
-const periodFacts = (patientId: string, practitionerId: string, consentOnFile: boolean, payer: VisitFacts['payer']): VisitFacts => ({
-  encounterId: '', patientId, practitionerId, appointmentId: null, visitStatus: 'finished', appointmentStatus: null, occurredAt: '',
-  serviceDate: '', contactMode: 'video', connectedMinutes: 0, documentedMinutes: null, minutesSource: 'video-session', note: null,
-  eligibility: { eligible: true, reason: null, conditionId: null }, establishedPatient: true, consentOnFile, payer,
-  prescriptionLineIds: [], readingIds: [],
-});
 
 /** 99454 with ≥ 16 days of device data in the window, 99445 with 2–15 (CMS RPM; 99445 from 2026). */
 function deviceDecision(entries: CatalogueEntry[], days: number): { entry: CatalogueEntry; reason: RuleResult } | undefined {
@@ -68,17 +44,50 @@ function deviceDecision(entries: CatalogueEntry[], days: number): { entry: Catal
   return { entry: lowest, reason: fails('data-days', 'minutes-below-minimum', `${days} day(s) with device readings are fewer than the ${lowest.minDataDays} that ${lowest.code} needs.`) };
 }
 
+/** 99453, once per episode of monitoring: the device was set up and the patient taught, shown by ≥ 16 days of data in the first window (CMS RPM). */
+function setUpReason(entry: CatalogueEntry, days: number): RuleResult {
+  const needed = entry.minDataDays ?? 0;
+  return days >= needed
+    ? qualifies('data-days', `${days} days with device readings in the first 30-day window of monitoring reach the ${needed} that ${entry.code} needs.`)
+    : fails('data-days', 'minutes-below-minimum', `${days} day(s) with device readings in the first 30-day window of monitoring are fewer than the ${needed} that ${entry.code} needs.`);
+}
+
+type Reading = { id: string; effectiveAt: Date };
+
+async function deviceReadings(db: Database, patientId: string, start: Date, end: Date): Promise<Reading[]> {
+  return db.models.Observation.findAll({
+    where: { patientId, entryMethod: 'device', effectiveAt: { [Op.gte]: start, [Op.lt]: end } }, attributes: ['id', 'effectiveAt'], order: [['effectiveAt', 'ASC']],
+  });
+}
+const dataDays = (readings: Reading[]) => new Set(readings.map((r) => isoDate(r.effectiveAt))).size;
+
+/**
+ * 99458, the add-on of 99457: one unit for each further full 20 minutes beyond 99457's first 20 in the month
+ * (CMS RPM). Decided when the month has more minutes than 99457 needs; billable only beside a billable 99457.
+ */
+function furtherManagement(catalogue: Catalogue, config: Pick<Config, 'billing'>, primary: CatalogueEntry, start: Date, minutes: number) {
+  const addOn = family(catalogue, 'rpm-management', config, isoDate(start)).find((e) => e.addOnTo.includes(primary.code));
+  const further = minutes - (primary.minMinutes ?? 0);
+  if (!addOn || further <= 0) return undefined;
+  const each = addOn.minMinutes ?? 20;
+  const units = Math.floor(further / each);
+  const reason = units >= 1
+    ? qualifies('minutes-minimum', `${further} min beyond the first ${primary.minMinutes} of ${primary.code} make ${units} × ${each} min of ${addOn.code}.`)
+    : fails('minutes-minimum', 'minutes-below-minimum', `${further} min beyond the first ${primary.minMinutes} of ${primary.code} are below the ${each} min that ${addOn.code} needs.`);
+  return { addOn, units: Math.max(units, 1), further, reason };
+}
+
 async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>, catalogue: Catalogue, now: Date): Promise<PeriodDecision[]> {
   const { CarePlan, Observation, Encounter } = db.models;
   const decisions: PeriodDecision[] = [];
   for (const plan of await CarePlan.findAll({ where: { practitionerId: { [Op.ne]: null } }, limit: 1000 })) {
     const { patientId } = plan;
     const practitionerId = plan.practitionerId!;
-    const payer = await payerOf(db, patientId);
-    const facts = periodFacts(patientId, practitionerId, true, payer);
+    const facts = periodFacts(patientId, practitionerId, true, await payerOf(db, patientId));
     const shared = (entry: CatalogueEntry) => [consent(facts, entry, 0), payerAgreement(facts, entry, 0)];
+    const base = { patientId, practitionerId, minutes: null };
 
-    // Device supply: 30-day windows from the first device reading; the last completed one.
+    // Device supply: 30-day windows from the first device reading; the last completed one. Set-up: the first one.
     const first = await Observation.findOne({ where: { patientId, entryMethod: 'device' }, order: [['effectiveAt', 'ASC']] });
     if (first) {
       const origin = Date.UTC(first.effectiveAt.getUTCFullYear(), first.effectiveAt.getUTCMonth(), first.effectiveAt.getUTCDate());
@@ -86,15 +95,25 @@ async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>
       if (completed >= 1) {
         const start = new Date(origin + (completed - 1) * 30 * DAY);
         const end = new Date(start.getTime() + 30 * DAY);
-        const readings = await Observation.findAll({
-          where: { patientId, entryMethod: 'device', effectiveAt: { [Op.gte]: start, [Op.lt]: end } }, attributes: ['id', 'effectiveAt'], order: [['effectiveAt', 'ASC']],
-        });
-        const days = new Set(readings.map((r) => isoDate(r.effectiveAt))).size;
+        const readings = await deviceReadings(db, patientId, start, end);
+        const days = dataDays(readings);
         const decided = deviceDecision(family(catalogue, 'rpm-device', config, isoDate(start)), days);
         if (decided) {
           decisions.push({
-            patientId, practitionerId, entry: decided.entry, start, end, reasons: [decided.reason, ...shared(decided.entry)],
-            inputs: { dataDays: days, readings: readings.length }, minutes: null, evidence: readings.slice(0, 30).map((r) => `Observation/${r.id}`),
+            ...base, entry: decided.entry, start, end, reasons: [decided.reason, ...shared(decided.entry)],
+            inputs: { dataDays: days, readings: readings.length }, evidence: readings.slice(0, 30).map((r) => `Observation/${r.id}`),
+          });
+        }
+        const setUp = family(catalogue, 'rpm-setup', config, new Date(origin).toISOString().slice(0, 10))[0];
+        if (setUp) {
+          const firstStart = new Date(origin);
+          const firstEnd = new Date(origin + 30 * DAY);
+          const firstReadings = completed === 1 ? readings : await deviceReadings(db, patientId, firstStart, firstEnd);
+          const firstDays = dataDays(firstReadings);
+          decisions.push({
+            ...base, entry: setUp, start: firstStart, end: firstEnd, reasons: [setUpReason(setUp, firstDays), ...shared(setUp)],
+            inputs: { dataDays: firstDays, readings: firstReadings.length, episodeStart: isoDate(firstStart) },
+            evidence: firstReadings.slice(0, 30).map((r) => `Observation/${r.id}`),
           });
         }
       }
@@ -111,10 +130,18 @@ async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>
     const management = family(catalogue, 'rpm-management', config, isoDate(start)).find((e) => e.addOnTo.length === 0);
     if (management && minutes > 0) {
       const monthFacts = { ...facts, connectedMinutes: minutes };
+      const month = { patientId, practitionerId, start, end, minutes, evidence: visits.map((v) => `Encounter/${v.id}`) };
       decisions.push({
-        patientId, practitionerId, entry: management, start, end, reasons: [minutesMinimum(monthFacts, management, minutes), ...shared(management)],
-        inputs: { interactiveMinutes: minutes, visits: visits.map((v) => v.id) }, minutes, evidence: visits.map((v) => `Encounter/${v.id}`),
+        ...month, entry: management, reasons: [minutesMinimum(monthFacts, management, minutes), ...shared(management)],
+        inputs: { interactiveMinutes: minutes, visits: visits.map((v) => v.id) },
       });
+      const further = furtherManagement(catalogue, config, management, start, minutes);
+      if (further) {
+        decisions.push({
+          ...month, entry: further.addOn, quantity: further.units, addOnTo: management.code, reasons: [further.reason, ...shared(further.addOn)],
+          inputs: { interactiveMinutes: minutes, furtherMinutes: further.further, visits: visits.map((v) => v.id) },
+        });
+      }
     }
   }
   return decisions;
@@ -124,13 +151,13 @@ function periodChargeItem(decision: PeriodDecision, billable: boolean, reasons: 
   const { entry } = decision;
   return {
     resourceType: 'ChargeItem',
-    identifier: [{ system: CHARGE_IDENTIFIER_SYSTEM, value: `${decision.patientId}:${entry.code}:${isoDate(decision.start)}` }],
+    identifier: [{ system: CHARGE_IDENTIFIER_SYSTEM, value: periodChargeIdentifier(decision.patientId, entry.code, decision.start) }],
     status: billable ? 'billable' : 'not-billable',
     code: { coding: [{ system: entry.system, code: entry.code, display: entry.description }] },
     subject: { reference: `Patient/${decision.patientId}` },
     occurrencePeriod: { start: decision.start.toISOString(), end: decision.end.toISOString() },
     performer: [{ actor: { reference: `Practitioner/${decision.practitionerId}` } }],
-    quantity: { value: 1 },
+    quantity: { value: decision.quantity ?? 1 },
     ...(entry.price ? { priceOverride: { value: entry.price.value, currency: entry.price.currency as 'USD' } } : {}),
     enteredDate: now.toISOString(),
     ...(decision.evidence.length ? { supportingInformation: decision.evidence.map((reference) => ({ reference })) } : {}),
@@ -139,7 +166,9 @@ function periodChargeItem(decision: PeriodDecision, billable: boolean, reasons: 
       extension: [
         { url: 'ruleVersion', valueString: RULE_VERSION },
         { url: 'catalogueVersion', valueString: catalogueVersion },
-        ...(decision.minutes === null ? [] : [{ url: 'minutes', valueInteger: decision.minutes }, { url: 'minutesSource', valueCode: 'video-session' }]),
+        ...(decision.minutes === null ? [] : [
+          { url: 'minutes', valueInteger: decision.minutes }, { url: 'minutesSource', valueCode: decision.minutesSource ?? 'video-session' },
+        ]),
         ...reasons.map((r) => ({ url: 'reason', valueCoding: { system: REASON_SYSTEM, code: r.code, display: `${r.rule}: ${r.display}` } })),
         { url: 'inputs', valueString: JSON.stringify(decision.inputs) },
       ],
@@ -151,16 +180,23 @@ const sameDecision = (a: ChargeItem, b: ChargeItem) => a.status === b.status
   && JSON.stringify(a.extension?.[0]?.extension?.filter((e) => e.url !== 'ruleVersion')) === JSON.stringify(b.extension?.[0]?.extension?.filter((e) => e.url !== 'ruleVersion'));
 
 /** One run of the loop: every completed window's period charges, each in its own transaction. Returns the ids written. */
-export async function chargeMonitoringPeriods(node: { db: Database; config: Config }, now = new Date()): Promise<string[]> {
+export async function chargePeriods(node: { db: Database; config: Config }, now = new Date()): Promise<string[]> {
   const { db, config } = node;
   await prepareCharging();
   const catalogue = await currentCatalogue(db, config);
   const written: string[] = [];
-  for (const decision of await monitoringDecisions(db, config, catalogue, now)) {
-    const id = chargeItemIdOf(`${decision.patientId}:${decision.entry.code}:${isoDate(decision.start)}`);
+  const decisions = [...await monitoringDecisions(db, config, catalogue, now), ...await eVisitDecisions(db, config, catalogue, now)];
+  for (const decision of decisions) {
+    const id = chargeItemIdOf(periodChargeIdentifier(decision.patientId, decision.entry.code, decision.start));
     await db.transaction(async (tx) => {
       const ctx = { db, caller: PERIOD_LOOP, config, baseUrl: `${config.publicBaseUrl}/fhir`, tx };
       let reasons = decision.reasons;
+      if (decision.addOnTo) {
+        // The primary was decided just before (same run), so its stored status is this run's.
+        const primary = await loadRow(db, 'ChargeItem', chargeItemIdOf(periodChargeIdentifier(decision.patientId, decision.addOnTo, decision.start)), tx);
+        const primaryBillable = !!primary && (JSON.parse(primary.content) as ChargeItem).status === 'billable';
+        reasons = [...reasons, addOnWithPrimary(decision.entry, { code: decision.addOnTo, billable: primaryBillable })];
+      }
       let billable = isBillable(reasons);
       if (billable) {
         const key = { patientId: decision.patientId, practitionerId: decision.practitionerId, code: decision.entry.code, modifiers: [], serviceDate: isoDate(decision.start) };
@@ -186,5 +222,5 @@ export async function chargeMonitoringPeriods(node: { db: Database; config: Conf
 export function startPeriodChargesLoop(node: { db: Database; config: Config }, onError: (error: unknown) => void): BackgroundWorker {
   const seconds = node.config.billing.periodLoopSeconds;
   if (seconds === 0) return { stop: async () => undefined };
-  return everyInterval(seconds * 1000, () => chargeMonitoringPeriods(node), onError);
+  return everyInterval(seconds * 1000, () => chargePeriods(node), onError);
 }

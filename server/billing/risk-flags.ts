@@ -36,6 +36,19 @@ export interface RiskReport { period: ClaimPeriod; nodeTopLevelShare: number; do
 const decision = (charge: ChargeItem) => charge.extension?.find((e) => e.url === BILLING_DECISION)?.extension ?? [];
 const reasonCodes = (charge: ChargeItem) => decision(charge).filter((e) => e.url === 'reason').map((e) => e.valueCoding?.code);
 const minutesOf = (charge: ChargeItem) => decision(charge).find((e) => e.url === 'minutes')?.valueInteger ?? 0;
+/**
+ * A no-show that was billed anyway: a charge refused for a no-show whose visit was nevertheless held and finished
+ * (its inputs say so). A plain no-show, charged not billable when it was marked, is the doctor doing it right.
+ */
+function billedAfterNoShow(charge: ChargeItem): boolean {
+  if (!reasonCodes(charge).includes('no-show')) return false;
+  const inputs = decision(charge).find((e) => e.url === 'inputs')?.valueString;
+  try {
+    return (JSON.parse(inputs ?? '{}') as { visitStatus?: string }).visitStatus === 'finished';
+  } catch {
+    return false;
+  }
+}
 
 export async function riskFlags(db: Database, config: Config, caller: Caller, period: ClaimPeriod): Promise<RiskReport> {
   if (caller.role !== 'insurer' && caller.role !== 'admin') throw new Forbidden('wrong-role', 'Risk flags are for insurers and admins.');
@@ -61,7 +74,7 @@ export async function riskFlags(db: Database, config: Config, caller: Caller, pe
     const impossibleDays = [...perDay.entries()].filter(([, m]) => m > MINUTES_NO_ONE_COULD_WORK).map(([date, minutes]) => ({ date, minutes }));
     const risk = {
       practitionerId, charges: own.length, emCharges: em.length, topLevelShare: Math.round(topLevelShare * 1000) / 1000,
-      claimedMinutesAboveConnected: count('claimed-minutes-above-connected'), duplicates: count('duplicate'), billedAfterNoShow: count('no-show'),
+      claimedMinutesAboveConnected: count('claimed-minutes-above-connected'), duplicates: count('duplicate'), billedAfterNoShow: own.filter(billedAfterNoShow).length,
       impossibleDays,
     };
     const flags = [

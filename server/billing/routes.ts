@@ -8,6 +8,7 @@ import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { catalogueFromCsv, catalogueInput, loadCatalogue, readCatalogue } from './catalogue.js';
 import { listVisitCharges, recomputeVisitCharges } from './charge-visit.js';
+import { readVisitLevel } from './visit-level.js';
 
 const csvQuery = z.object({ version: z.string().max(64) });
 
@@ -31,6 +32,9 @@ export function billingRoutes(node: HospitalNode): Router {
     .all(methodNotAllowed);
   router.route('/api/visits/:visitId/charges').get(signedIn, requireRole('doctor', 'admin'), async (req, res) => {
     res.json(await listVisitCharges(node, callerOf(req), req.params.visitId));
+  }).all(methodNotAllowed);
+  router.route('/api/visits/:visitId/billing-level').get(signedIn, requireRole('doctor', 'admin'), async (req, res) => {
+    res.json(await readVisitLevel(node, callerOf(req), req.params.visitId));
   }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/charges/recompute').post(signedIn, requireRole('admin'), async (req, res) => {
     res.json(await recomputeVisitCharges(node, callerOf(req), req.params.visitId));

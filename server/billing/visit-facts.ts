@@ -19,6 +19,8 @@ export interface VisitFacts {
   appointmentId: string | null;
   visitStatus: EncounterStatus;
   appointmentStatus: AppointmentStatus | null;
+  /** The appointment was marked a no-show before this visit was held (billing's own charge of the appointment says so). */
+  markedNoShow: boolean;
   /** When the service was given (the visit's start, else its booking), and its date in UTC (yyyy-mm-dd). */
   occurredAt: string;
   serviceDate: string;
@@ -67,35 +69,48 @@ export async function payerOf(db: Database, patientId: string): Promise<VisitFac
   return { id: coverage.payorId, name: payer?.name ?? `Organization/${coverage.payorId}`, agreement };
 }
 
-export async function visitFacts(db: Database, config: Pick<Config, 'billing' | 'followUp'>, encounterId: string, now = new Date()): Promise<VisitFacts> {
+/** What is billed: a visit (Encounter), or an appointment that never became one (cancelled, no-show). */
+export type BilledService = { encounterId: string } | { appointmentId: string };
+
+export async function visitFacts(
+  db: Database, config: Pick<Config, 'billing' | 'followUp'>, service: BilledService, now = new Date(),
+): Promise<VisitFacts> {
   const { Encounter, Appointment, VisitNote, CarePlan, Prescription, PrescriptionLine, Observation } = db.models;
-  const visit = await Encounter.findByPk(encounterId);
-  if (!visit || !visit.practitionerId) throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
-  const appointment = visit.appointmentId ? await Appointment.findByPk(visit.appointmentId) : null;
-  const note = await VisitNote.findOne({ where: { encounterId } });
-  const occurredAt = visit.periodStart ?? appointment?.start ?? visit.createdAt;
+  const visit = 'encounterId' in service ? await Encounter.findByPk(service.encounterId) : await Encounter.findOne({ where: { appointmentId: service.appointmentId } });
+  if ('encounterId' in service && (!visit || !visit.practitionerId)) throw new NotFound('visit-not-found', `No visit with id ${service.encounterId}.`);
+  const appointmentId = visit ? visit.appointmentId : (service as { appointmentId: string }).appointmentId;
+  const appointment = appointmentId ? await Appointment.findByPk(appointmentId) : null;
+  if (!visit && !appointment) throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
+  const patientId = visit?.patientId ?? appointment!.patientId;
+  const practitionerId = visit?.practitionerId ?? appointment!.practitionerId;
+  const encounterId = visit?.id ?? '';
+  const note = visit ? await VisitNote.findOne({ where: { encounterId } }) : null;
+  const occurredAt = visit?.periodStart ?? appointment?.start ?? visit!.createdAt;
   const contactMode: NoteContactMode = note?.contactMode ?? 'video';
-  const eligibility = await followUpEligibility(db, visit.patientId, { ...eligibilityPolicy(config), now: occurredAt });
-  const prescriptions = await Prescription.findAll({ where: { encounterId }, attributes: ['id'] });
+  const eligibility = await followUpEligibility(db, patientId, { ...eligibilityPolicy(config), now: occurredAt });
+  const prescriptions = visit ? await Prescription.findAll({ where: { encounterId }, attributes: ['id'] }) : [];
   const lines = prescriptions.length
     ? await PrescriptionLine.findAll({ where: { prescriptionId: prescriptions.map((p) => p.id) }, attributes: ['id'], order: [['id', 'ASC']] })
     : [];
-  const readings = await Observation.findAll({ where: { encounterId }, attributes: ['id'], order: [['id', 'ASC']], limit: 50 });
+  const readings = visit ? await Observation.findAll({ where: { encounterId }, attributes: ['id'], order: [['id', 'ASC']], limit: 50 }) : [];
   return {
-    encounterId, patientId: visit.patientId, practitionerId: visit.practitionerId, appointmentId: visit.appointmentId ?? null,
-    visitStatus: visit.status, appointmentStatus: appointment?.status ?? null,
+    encounterId, patientId, practitionerId: practitionerId!, appointmentId: appointmentId ?? null,
+    // An appointment that never became a visit was never held: its visit counts as cancelled.
+    visitStatus: visit?.status ?? 'cancelled', appointmentStatus: appointment?.status ?? null,
+    // Read from the appointment's charges by chargeService (charge-visit.ts), which sets it.
+    markedNoShow: false,
     occurredAt: occurredAt.toISOString(), serviceDate: occurredAt.toISOString().slice(0, 10),
     contactMode,
-    connectedMinutes: visit.appointmentId ? await connectedMinutes(db, visit.appointmentId, now) : 0,
+    connectedMinutes: appointmentId ? await connectedMinutes(db, appointmentId, now) : 0,
     documentedMinutes: note?.documentedMinutes ?? null,
     minutesSource: contactMode === 'video' ? 'video-session' : 'signed-note',
     note: note ? { id: note.id, status: note.status } : null,
     eligibility: eligibility.eligible
       ? { eligible: true, reason: null, conditionId: eligibility.evidence.conditionId }
       : { eligible: false, reason: eligibility.reason, conditionId: null },
-    establishedPatient: await isEstablished(db, visit.patientId, encounterId, occurredAt),
-    consentOnFile: (await CarePlan.count({ where: { patientId: visit.patientId } })) > 0,
-    payer: await payerOf(db, visit.patientId),
+    establishedPatient: await isEstablished(db, patientId, encounterId, occurredAt),
+    consentOnFile: (await CarePlan.count({ where: { patientId } })) > 0,
+    payer: await payerOf(db, patientId),
     prescriptionLineIds: lines.map((l) => l.id),
     readingIds: readings.map((r) => r.id),
   };

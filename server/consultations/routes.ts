@@ -78,7 +78,7 @@ export function consultationRoutes(node: HospitalNode): Router {
     res.json(await moveVisitAs(db, callerOf(req), req.params.visitId, 'finished', { config, level: parseInput(finishInput, req.body ?? {}).level }));
   }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/cancel').post(signedIn, async (req, res) => {
-    res.json(await cancelVisit(db, callerOf(req), req.params.visitId, parseInput(cancellationInput, req.body ?? {}).reason, appointmentSettings(config)));
+    res.json(await cancelVisit(db, callerOf(req), req.params.visitId, parseInput(cancellationInput, req.body ?? {}).reason, { ...appointmentSettings(config), billing: { config } }));
   }).all(methodNotAllowed);
   router.route('/api/visits/:visitId/needs-in-person-care').post(signedIn, async (req, res) => { res.json(await endForInPersonCare(db, callerOf(req), req.params.visitId, parseInput(reason, req.body).reason, { config })); }).all(methodNotAllowed);
 

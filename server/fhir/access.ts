@@ -1,6 +1,7 @@
-import { literal, Op, type WhereOptions } from 'sequelize';
+import type { WhereOptions } from 'sequelize';
 import { recordAudit, type AuditEntry } from '../audit/audit-log.js';
-import { careFilter, claimEvidenceSql, isClaimEvidence, isInCare, readsOnlyAsClaimEvidence } from '../auth/care-relationship.js';
+import { accessRule } from '../auth/access-rule.js';
+import { readsOnlyAsClaimEvidence } from '../auth/care-relationship.js';
 import { roleRefusal, scopeRefusal } from '../auth/patient-access.js';
 import type { AccessMode } from '../auth/scopes.js';
 import { DomainError, Forbidden, NotFound } from '../http/errors.js';
@@ -40,22 +41,26 @@ export function assertTypeAccess(ctx: FhirContext, definition: ResourceDefinitio
 }
 
 /**
+ * The one access rule (auth/access-rule.ts) on a domain type's rows: a row's patient is its `patientColumn`; a row
+ * about no patient (a login's audit event) is outside every compartment but the admin's.
+ */
+const ruleOf = (ctx: FhirContext, definition: ResourceDefinition, mode: AccessMode) => accessRule(ctx.db, ctx.caller, definition.type, mode, {
+  compartment: definition.patientColumn !== undefined, unattached: ctx.caller.role === 'admin', pending: ctx.pendingReferences,
+});
+
+/**
  * Type checks plus, for a row in the Patient compartment, the care relationship (DESIGN.md "Identity and access").
  * A row outside the caller's care answers as a row that does not exist (404) when `id` names it; a new row
  * (create) for a patient outside the caller's care is refused 403, as for a patient that does not exist.
+ * A patient this very transaction creates (urn:uuid) is in the care of whoever registers it, for that transaction;
+ * an insurer's clinical read is the evidence of an open claim only.
  */
 export async function assertRowAccess(
   ctx: FhirContext, definition: ResourceDefinition, patientId: string | null, mode: AccessMode, id?: string,
 ): Promise<void> {
   assertTypeAccess(ctx, definition, mode);
-  if (!definition.patientColumn) return;
-  // A row about no patient (a login's audit event) is outside every compartment but the admin's, as in search.
-  // A patient this very transaction creates (urn:uuid) is in the care of whoever registers it, for that transaction.
-  const allowed = patientId === null ? ctx.caller.role === 'admin'
-    : ctx.pendingReferences?.has(`Patient/${patientId}`) || await isInCare(ctx.db, ctx.caller, patientId);
-  // An insurer's clinical read: the evidence of an open claim only (auth/care-relationship.ts claimEvidenceSql).
-  const evidence = !readsOnlyAsClaimEvidence(ctx.caller.role, definition.type, mode) || (id !== undefined && await isClaimEvidence(ctx.db, ctx.caller, definition.type, id));
-  if (allowed && evidence) return;
+  const decision = await ruleOf(ctx, definition, mode).allows({ patients: patientId === null ? [] : [patientId], id });
+  if (decision.allowed) return;
   const refusal = id !== undefined ? resourceNotFound(definition.type, id)
     : new Forbidden('not-your-patient', 'You may only write records of patients in your care.');
   throw new AccessRefused(refusal, auditOf(mode, definition.type, patientId, 'no care relationship with this patient'));
@@ -91,11 +96,9 @@ export async function assertNamedPatientAccess(ctx: FhirContext, definition: Res
   }
 }
 
-/** The search constraint that keeps a caller inside their own patients' records (auth/care-relationship.ts). */
+/** The search constraint of the same rule, which keeps a caller inside their own patients' records. */
 export function compartmentWhere(ctx: FhirContext, definition: ResourceDefinition): WhereOptions | undefined {
-  const inCare = definition.patientColumn ? careFilter(ctx.db, ctx.caller, definition.patientColumn) : undefined;
-  if (!inCare || !readsOnlyAsClaimEvidence(ctx.caller.role, definition.type)) return inCare;
-  return { [Op.and]: [inCare, { id: { [Op.in]: literal(`(${claimEvidenceSql(ctx.db, ctx.caller, definition.type)})`) } }] };
+  return definition.patientColumn ? ruleOf(ctx, definition, 'read').whereOptions(definition.patientColumn) : undefined;
 }
 
 /** Writes the audit event of a refusal (outside any transaction). */

@@ -1,5 +1,5 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
-import { declaredRoutedTypes, registeredTypes, type ResourceDefinition, type RoutedTypeDeclaration } from './registry.js';
+import { registeredTypes, type ResourceDefinition } from './registry.js';
 import { REFUSED_TYPES } from './repository/generic-types.js';
 import { includesOf, searchParamsOf } from './search.js';
 
@@ -35,22 +35,9 @@ function resourceCapability(definition: ResourceDefinition): CapabilityStatement
   };
 }
 
-const operationsOf = (operations: RoutedTypeDeclaration['operations'] | undefined) => (operations?.length
+const operationsOf = (operations: ResourceDefinition['operations']) => (operations?.length
   ? { operation: operations.map((op) => ({ name: op.name, definition: op.definition, documentation: op.documentation })) }
   : {});
-
-function routedCapability(declaration: RoutedTypeDeclaration): CapabilityStatementRestResource {
-  return {
-    type: declaration.type as CapabilityStatementRestResource['type'],
-    interaction: declaration.interactions.map((code) => ({ code })),
-    versioning: 'versioned',
-    conditionalCreate: false,
-    conditionalRead: 'not-supported',
-    conditionalUpdate: false,
-    conditionalDelete: 'not-supported',
-    ...operationsOf(declaration.operations),
-  };
-}
 
 /** GET /fhir/metadata: exactly what this node serves, built from the registry so it cannot drift. */
 export function capabilityStatement(baseUrl: string, publishedAt: string): CapabilityStatement {
@@ -72,8 +59,7 @@ export function capabilityStatement(baseUrl: string, publishedAt: string): Capab
         service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
         description: 'OAuth 2 Bearer tokens from /auth/token with SMART v1 scopes (patient/*.read, user/Observation.write, …).',
       },
-      resource: [...registeredTypes().map(resourceCapability), ...declaredRoutedTypes().map(routedCapability)]
-        .sort((a, b) => a.type.localeCompare(b.type)),
+      resource: registeredTypes().map(resourceCapability),
       interaction: [{ code: 'transaction' }, { code: 'batch' }],
       documentation: `Every R4 resource type is served but these, refused on purpose: ${
         Object.entries(REFUSED_TYPES).map(([type, why]) => `${type} (${why})`).join('; ')}.`,

@@ -36,7 +36,7 @@ export function baseUrlOf(config: Pick<Config, 'publicBaseUrl'>): string {
 }
 
 export function contextOf(node: HospitalNode, req: Request): FhirContext {
-  return { db: node.db, caller: callerOf(req), config: node.config, baseUrl: baseUrlOf(node.config) };
+  return { db: node.db, caller: callerOf(req), config: node.config, baseUrl: baseUrlOf(node.config), keys: node.keys };
 }
 
 /** The registered type named in the path, if it supports the interaction (404 / 405 otherwise). */

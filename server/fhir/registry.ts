@@ -4,6 +4,7 @@ import type { Model, ModelStatic, Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Role } from '../../db/models/access.js';
 import type { Caller } from '../auth/caller.js';
+import type { KeyRing } from '../auth/keys.js';
 import type { Stored } from './interactions.js';
 import type { SearchOptions, SearchQuery } from './search.js';
 
@@ -48,6 +49,8 @@ export interface FhirContext {
   config: Config;
   /** The base URL of this server's FHIR endpoint, e.g. http://host/fhir (for Location and links). */
   baseUrl: string;
+  /** The node's signing keys, for an operation whose answer the hospital signs (Task $close's receipt). */
+  keys?: KeyRing;
   /** Inside a transaction Bundle: `Type/id` of every resource the Bundle creates (references to them are fine). */
   pendingReferences?: Set<string>;
 }
@@ -68,9 +71,24 @@ export interface OperationDefinition {
   documentation: string;
   /** false: the operation changes nothing, so it may also be invoked with GET (operations.html#invoking). */
   affectsState?: boolean;
+  /**
+   * Who may invoke it, checked by the router before the Idempotency-Key and the handler (403 `wrong-role`
+   * otherwise); absent: every signed-in caller, the handler deciding the rest.
+   */
+  callers?: OperationCallers;
+  /** It accepts an `Idempotency-Key`: the first answer is stored and replayed to retries (http/idempotency.ts). */
+  idempotent?: boolean;
   /** Answers a resource (often Parameters or the changed resource) with the status to send. */
   handler(ctx: FhirContext, input: { id?: string; parameters: Resource | undefined; query: Record<string, unknown> })
     : Promise<{ status: number; resource?: Resource }>;
+}
+
+export interface OperationCallers {
+  roles: Role[];
+  /** A partner node (role `system`) must also hold this scope (e.g. system/Task.write to dispense). */
+  systemScope?: string;
+  /** The refusal's message, in the words of the domain. */
+  refusal: string;
 }
 
 /**
@@ -136,27 +154,6 @@ export interface ResourceDefinition {
 
 const registry = new Map<string, ResourceDefinition>();
 
-/**
- * A type served by its own router instead of the generic one (Task: the dispensing state machine needs keys,
- * idempotency and partner callers), declared here so the CapabilityStatement lists it like the rest.
- */
-export interface RoutedTypeDeclaration {
-  type: string;
-  interactions: Interaction[];
-  operations: Pick<OperationDefinition, 'name' | 'level' | 'definition' | 'documentation' | 'affectsState'>[];
-}
-
-const routedTypes = new Map<string, RoutedTypeDeclaration>();
-
-export function declareRoutedType(declaration: RoutedTypeDeclaration): void {
-  if (registry.has(declaration.type)) throw new Error(`FHIR type ${declaration.type} is already served by the generic router`);
-  routedTypes.set(declaration.type, declaration);
-}
-
-export function declaredRoutedTypes(): RoutedTypeDeclaration[] {
-  return [...routedTypes.values()].sort((a, b) => a.type.localeCompare(b.type));
-}
-
 /** The repository's definitions of types a domain definition took over (restored when that one is removed). */
 const displaced = new Map<string, ResourceDefinition>();
 
@@ -165,7 +162,6 @@ const displaced = new Map<string, ResourceDefinition>();
  * definition takes a type over from the repository, which serves every R4 type nothing else declares.
  */
 export function registerResource(definition: ResourceDefinition): void {
-  if (routedTypes.has(definition.type)) throw new Error(`FHIR type ${definition.type} is served by its own router`);
   const existing = registry.get(definition.type);
   if (existing && !(existing.store && !definition.store)) throw new Error(`FHIR type ${definition.type} is registered twice`);
   if (existing) displaced.set(definition.type, existing);

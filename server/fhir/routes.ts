@@ -1,9 +1,12 @@
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { Router } from 'express';
+import type { Caller } from '../auth/caller.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { authenticate } from '../http/authenticate.js';
 import { methodNotAllowed } from '../http/error-handler.js';
-import { MethodNotAllowed, NotFound } from '../http/errors.js';
+import { Forbidden, MethodNotAllowed, NotFound } from '../http/errors.js';
+import { idempotent } from '../http/idempotency.js';
+import { callerOf } from '../http/request-context.js';
 import { processBundle } from './bundle.js';
 import { carryOut, decide, withDecidedId } from './conditional.js';
 import { capabilityStatement, smartConfiguration } from './capability-statement.js';
@@ -13,6 +16,7 @@ import {
 import * as interactions from './interactions.js';
 import './resources/index.js';
 import { registerRepositoryTypes } from './repository/generic-types.js';
+import type { OperationDefinition } from './registry.js';
 import { search, searchQueryOf, type SearchQuery } from './search.js';
 
 /** The search URL as a GET (POST _search parameters moved into the query), for self and next links. */
@@ -35,10 +39,20 @@ function criteriaOf(req: Request): string {
   return at < 0 ? '' : req.originalUrl.slice(at + 1);
 }
 
-function operationFor(req: Request, segment: string, level: 'instance' | 'type') {
+/** Who may invoke an operation, as its declaration says (OperationDefinition.callers): 403 `wrong-role` otherwise. */
+function assertMayInvoke(caller: Caller, operation: OperationDefinition): void {
+  const { callers } = operation;
+  if (!callers) return;
+  const scoped = caller.role !== 'system' || callers.systemScope === undefined || caller.scopes.includes(callers.systemScope);
+  if (!callers.roles.includes(caller.role) || !scoped) throw new Forbidden('wrong-role', callers.refusal);
+}
+
+/** The operation a request names, once its caller may invoke it. */
+function operationFor(req: Request, segment: string, level: 'instance' | 'type'): OperationDefinition {
   const definition = definitionFor(req, 'read');
   const operation = definition.operations?.find((op) => `$${op.name}` === segment && op.level === level);
   if (!operation) throw new NotFound('unknown-operation', `${definition.type} has no ${level} operation ${segment}.`);
+  assertMayInvoke(callerOf(req), operation);
   return operation;
 }
 
@@ -49,6 +63,13 @@ export function fhirRoutes(node: HospitalNode): Router {
   const signedIn = authenticate(node.tokens);
   const publishedAt = new Date().toISOString();
   const base = baseUrlOf(node.config);
+  const replayable = idempotent(node.db);
+  /** An instance operation's declaration, checked, then its Idempotency-Key (after the caller is known). */
+  const invoking = (req: Request, res: Response, next: NextFunction) => {
+    const operation = operationFor(req, String(req.params.operation), 'instance');
+    res.locals.operation = operation;
+    return operation.idempotent ? replayable(req, res, next) : next();
+  };
   router.use('/fhir', fhirFormat);
 
   router.route('/fhir/metadata').get((_req, res) => sendResource(res, 200, capabilityStatement(base, publishedAt))).all(methodNotAllowed);
@@ -127,8 +148,8 @@ export function fhirRoutes(node: HospitalNode): Router {
     if (operation.affectsState !== false) throw new MethodNotAllowed(['POST'], `$${operation.name} changes data: invoke it with POST.`);
     const answer = await reading(contextOf(node, req), (c) => operation.handler(c, { id: req.params.id, parameters: undefined, query: req.query }));
     sendResource(res, answer.status, answer.resource ?? {});
-  }).post(signedIn, async (req, res) => {
-    const operation = operationFor(req, req.params.operation, 'instance');
+  }).post(signedIn, invoking, async (req, res) => {
+    const operation = res.locals.operation as OperationDefinition;
     const answer = await reading(contextOf(node, req), (c) => operation.handler(c, { id: req.params.id, parameters: req.body, query: req.query }));
     sendResource(res, answer.status, answer.resource ?? {});
   }).all(methodNotAllowed);

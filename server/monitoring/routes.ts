@@ -7,6 +7,7 @@ import { parseInput } from '../http/validate.js';
 import type { HospitalNode } from '../hospital-node.js';
 import { acknowledgeAlert, listAlerts, listPatientAlerts } from './alerts.js';
 import { readCarePlan, setCarePlan } from './care-plan.js';
+import { readChronicCare } from './chronic-care.js';
 import { searchReadings, submitReading } from './readings.js';
 
 const ucum = z.string().min(1).max(32);
@@ -54,6 +55,7 @@ export function monitoringRoutes(node: HospitalNode): Router {
     .put(signedIn, async (req, res) => { res.json(await setCarePlan(db, callerOf(req), req.params.patientId, parseInput(carePlan, req.body))); })
     .all(methodNotAllowed);
   router.route('/api/patients/:patientId/alerts').get(signedIn, async (req, res) => { res.json(await listPatientAlerts(db, callerOf(req), req.params.patientId)); }).all(methodNotAllowed);
+  router.route('/api/patients/:patientId/chronic-care').get(signedIn, async (req, res) => { res.json(await readChronicCare(db, callerOf(req), req.params.patientId)); }).all(methodNotAllowed);
   router.route('/api/alerts').get(signedIn, async (req, res) => { res.json(await listAlerts(db, callerOf(req), parseInput(alertQuery, req.query, 'query').status)); }).all(methodNotAllowed);
   router.route('/api/alerts/:alertId/acknowledge').post(signedIn, async (req, res) => { res.json(await acknowledgeAlert(db, callerOf(req), req.params.alertId)); }).all(methodNotAllowed);
   return router;

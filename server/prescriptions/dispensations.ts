@@ -7,7 +7,9 @@ import { recordAudit, type AuditEntry } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Conflict, Invalid, NotFound, Unprocessable } from '../http/errors.js';
 import { activePartnerAt, findPartner, trimSlash } from '../exchange/partners.js';
+import { storeDerived } from '../fhir/repository/derived-records.js';
 import { assertAcceptable, pharmacyOf } from './dispense.js';
+import { partnerMedicationDispense } from './fhir-views.js';
 import { ownIssuer, partnerIssuer, type ConnectionDeps, type IssuerConnection } from './issuer-connection.js';
 import { parsePrescriptionCode } from './patient-code.js';
 import { kidOf, verifyDetached, type Jwks } from './signing.js';
@@ -167,7 +169,7 @@ export async function handOverPrescription(
     if (h.quantity > line.quantity) {
       throw new Invalid('quantity-exceeds-prescribed', `Line ${h.lineNo}: ${h.quantity} is more than the prescribed ${line.quantity}.`, [{ expression: `dispenses[${i}].quantity`, message: `at most ${line.quantity}` }]);
     }
-    return { lineId: line.id, lineNo: line.lineNo, drugCode: line.drug.code, quantity: h.quantity };
+    return { lineId: line.id, lineNo: line.lineNo, drugCode: line.drug.code, drugName: line.drug.name, quantity: h.quantity };
   });
   const { receipt } = await connection.close(row.prescriptionId, secret, lines, `${id}:close`);
   const verified = verifyDetached(receipt.jws, receipt.content, await connection.jwks(kidOf(receipt.jws)));
@@ -181,6 +183,12 @@ export async function handOverPrescription(
       action: 'U', activity: 'dispensation-completed', resourceId: id,
       detail: `${row.issuer} Task/${row.prescriptionId}; receipt signature ${verified.valid ? 'verified' : `NOT verified (${verified.reason})`}`,
     }, tx);
+    // A partner's prescription: this pharmacy's handover is also a MedicationDispense here (the issuer stored its own).
+    if (row.partnerId !== null) {
+      await storeDerived({ db, caller, tx }, lines.map((line) => partnerMedicationDispense(
+        row.id, row.issuer, row.pharmacy, now, content.patient, { ...line, id: line.lineId },
+      )) as never[], { action: 'C', activity: 'dispensation-completed' });
+    }
   });
   return dispensationView(row, connection.partner, verified.valid);
 }

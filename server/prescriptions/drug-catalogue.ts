@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/connection.js';
 import type { Transaction } from 'sequelize';
 
-/** ATC codes (WHO ATC/DDD index) as the catalogue's code system. */
+/** ATC codes (WHO ATC/DDD index) as the catalogue's code system: the first five characters are the drug class (drug-class.ts). */
 export const ATC = 'http://www.whocc.no/atc';
 
 const drugEntry = z.object({
@@ -20,6 +20,7 @@ export type DrugEntry = z.infer<typeof drugEntry>;
 /** A starter catalogue for the demo hospital; a real one is loaded from the formulary file. */
 export const DEMO_DRUGS: DrugEntry[] = [
   { code: 'C09AA05', name: 'Ramipril', form: 'tablet', strength: '5 mg', route: 'oral', narcotic: false, psychotropic: false },
+  { code: 'C09AA02', name: 'Enalapril', form: 'tablet', strength: '10 mg', route: 'oral', narcotic: false, psychotropic: false },
   { code: 'C08CA01', name: 'Amlodipine', form: 'tablet', strength: '5 mg', route: 'oral', narcotic: false, psychotropic: false },
   { code: 'C03AA03', name: 'Hydrochlorothiazide', form: 'tablet', strength: '25 mg', route: 'oral', narcotic: false, psychotropic: false },
   { code: 'A10BA02', name: 'Metformin', form: 'tablet', strength: '500 mg', route: 'oral', narcotic: false, psychotropic: false },

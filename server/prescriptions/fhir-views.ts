@@ -87,3 +87,25 @@ export function medicationDispense(row: Prescription, dispense: MedicationDispen
     performer: [{ actor: { display: dispense.pharmacy } }],
   };
 }
+
+/**
+ * The MedicationDispense a pharmacy keeps of its own handover of another hospital's prescription (one per line):
+ * the patient, the prescription and its lines are the issuer's, so they are absolute references to the issuer's
+ * FHIR base (`issuer`), and the record names none of this node's patients.
+ */
+export function partnerMedicationDispense(
+  dispensationId: string, issuer: string, pharmacy: string, handedOverAt: Date,
+  patient: { id: string; name: string }, line: { id: string; lineNo: number; drugCode: string; drugName: string; quantity: number },
+) {
+  return {
+    resourceType: 'MedicationDispense',
+    id: `${dispensationId}-${line.lineNo}`,
+    status: 'completed',
+    medicationCodeableConcept: { coding: [{ system: ATC, code: line.drugCode, display: line.drugName }] },
+    subject: { reference: `${issuer}/Patient/${patient.id}`, display: patient.name },
+    authorizingPrescription: [{ reference: `${issuer}/MedicationRequest/${line.id}` }],
+    quantity: { value: line.quantity },
+    whenHandedOver: handedOverAt.toISOString(),
+    performer: [{ actor: { display: pharmacy } }],
+  };
+}

@@ -1,8 +1,10 @@
+import type { Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { MedicationDispense, Prescription } from '../../db/models/prescription.js';
 import type { Caller } from '../auth/caller.js';
 import { storeDerived, type DerivedAct } from '../fhir/repository/derived-records.js';
+import { loadRow } from '../fhir/repository/store.js';
 import { medicationDispense, medicationRequest, prescriptionProvenance, prescriptionTask } from './fhir-views.js';
 
 /** The FHIR base URL of the hospital that signed the prescription, as its signed content names it. */
@@ -24,4 +26,16 @@ export async function storePrescriptionRecords(
     prescriptionProvenance(row, lines),
     ...dispenses.map((d) => medicationDispense(row, d, lines.find((line) => line.lineNo === d.lineNo))),
   ] as never[], act);
+}
+
+/**
+ * Records of a prescription as the repository stores them, for the answer of the act that just stored them (the
+ * act audited them): what a dispensing operation answers is what /fhir reads back.
+ */
+export async function storedRecords(db: Database, records: { type: string; id: string }[], tx?: Transaction): Promise<Resource[]> {
+  return Promise.all(records.map(async ({ type, id }) => {
+    const row = await loadRow(db, type, id, tx);
+    if (!row) throw new Error(`${type}/${id} was not stored by its prescription's act`);
+    return JSON.parse(row.content) as Resource;
+  }));
 }

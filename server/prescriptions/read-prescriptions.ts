@@ -28,6 +28,13 @@ export const linesOf = (db: Database, prescriptionId: string) =>
  * does not exist, audited.
  */
 export async function readablePrescription(db: Database, caller: Caller, id: string) {
+  const row = await prescriptionReadBy(db, caller, id);
+  await recordAudit(db, caller, { action: 'R', activity: 'prescription-read', resourceType: 'Task', resourceId: id, patientId: row.patientId });
+  return { row, lines: await linesOf(db, id) };
+}
+
+/** The check of readablePrescription alone (a refusal audited): the prescription, for a read the caller audits. */
+export async function prescriptionReadBy(db: Database, caller: Caller, id: string) {
   if (caller.role === 'insurer' || caller.role === 'admin') {
     throw new Forbidden('wrong-role', `${caller.role} accounts do not have access to prescriptions.`);
   }
@@ -39,8 +46,7 @@ export async function readablePrescription(db: Database, caller: Caller, id: str
     await recordAudit(db, caller, { action: 'R', activity: 'refused', outcome: '4', resourceType: 'Task', resourceId: id, patientId: row.patientId });
     throw prescriptionNotFound(id);
   }
-  await recordAudit(db, caller, { action: 'R', activity: 'prescription-read', resourceType: 'Task', resourceId: id, patientId: row.patientId });
-  return { row, lines: await linesOf(db, id) };
+  return row;
 }
 
 /** A patient's own prescriptions, or those a doctor issued, newest first. */

@@ -16,8 +16,9 @@ import {
 import { prescriptionProvenance } from './fhir-views.js';
 import { prescriptionCodeFor } from './patient-code.js';
 import { prescribe } from './prescribe.js';
-import { linesOf, listPrescriptions, prescriptionSummary, readablePrescription, summariesOf } from './read-prescriptions.js';
+import { linesOf, listPrescriptions, prescriptionSummary, readablePrescription } from './read-prescriptions.js';
 import { REVIEW_REJECTION_REASONS, reviewPrescription, reviewQueue } from './review.js';
+import { reviewQueueItems } from './review-context.js';
 
 const line = z.object({
   drugCode: z.string().trim().min(1).max(32),
@@ -45,7 +46,7 @@ const review = z.object({
   note: z.string().trim().max(500).optional(),
 });
 
-/** The web client's prescription routes (docs/prescriptions.md). Dispensing is FHIR: see fhir-routes.ts. */
+/** The web client's prescription routes (docs/prescriptions.md). Dispensing is FHIR: see fhir-task.ts. */
 export function prescriptionRoutes(node: HospitalNode): Router {
   const router = Router();
   const { db, keys, config } = node;
@@ -62,7 +63,8 @@ export function prescriptionRoutes(node: HospitalNode): Router {
     res.status(201).location(`/api/prescriptions/${row.id}`).json(prescriptionSummary(row, await linesOf(db, row.id)));
   }).all(methodNotAllowed);
   router.route('/api/prescriptions/review-queue').get(signedIn, requireRole('pharmacist'), async (req, res) => {
-    res.json(await summariesOf(db, await reviewQueue(db, callerOf(req))));
+    const caller = callerOf(req);
+    res.json(await reviewQueueItems(db, caller, await reviewQueue(db, caller), eligibilityPolicy(config)));
   }).all(methodNotAllowed);
   router.route('/api/prescriptions/:id').get(signedIn, async (req, res) => {
     const { row, lines } = await readablePrescription(db, callerOf(req), req.params.id);

@@ -47,6 +47,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/audit-events': { who: { patient: 'any', admin: 'any' } },
   'GET /api/practitioners/:practitionerId/availability': { who: SIGNED_IN },
   'PUT /api/practitioners/:practitionerId/availability': { who: { doctor: 'any', admin: 'any' } },
+  'POST /api/practitioners/:practitionerId/availability/preview': { who: { doctor: 'any', admin: 'any' } },
   'GET /api/slots': { who: SIGNED_IN },
   'GET /api/appointments': { who: { patient: 'any', doctor: 'any', admin: 'any' } },
   'POST /api/appointments': { who: { patient: 'any', admin: 'any' }, body: { slotId: 'x', visitType: 'in-person' } },
@@ -92,6 +93,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/patients/:patientId/readings': CLINICAL,
   'POST /api/patients/:patientId/readings': { ...CLINICAL, body: { code: '29463-7', value: 70, unit: 'kg', effectiveAt: '2026-01-01T00:00:00Z', entryMethod: 'typed' } },
   'GET /api/patients/:patientId/care-plan': CLINICAL,
+  'GET /api/patients/:patientId/chronic-care': CLINICAL,
   'PUT /api/patients/:patientId/care-plan': { record: 'patient', who: { doctor: 'related' } },
   'GET /api/patients/:patientId/alerts': CLINICAL,
   'GET /api/alerts': { who: { doctor: 'any', admin: 'any' } },
@@ -118,11 +120,13 @@ const RULES: Record<string, Rule> = {
   'POST /fhir/Task/:id/$reject': { who: { pharmacist: 'any' } },
   'POST /fhir/Task/:id/$close': { who: { pharmacist: 'any' } },
   'POST /fhir/Task/:id/$abort': { who: { doctor: 'any' } },
+  'POST /fhir/Patient/:id/$everything': { record: 'patient', who: PATIENT_SIDE },
   // The generic FHIR routes are expanded per type below (fhirRules); the batch/transaction endpoint itself:
   'POST /fhir': { who: SIGNED_IN },
   'GET /api/billing/catalogue': { who: { admin: 'any' } },
   'POST /api/billing/catalogue': { who: { admin: 'any' }, body: { version: 'x', entries: [] } },
   'GET /api/visits/:visitId/charges': { record: 'visit', who: { doctor: 'related', admin: 'any' } },
+  'GET /api/visits/:visitId/billing-level': { record: 'visit', who: { doctor: 'related', admin: 'any' } },
   'POST /api/visits/:visitId/charges/recompute': { record: 'visit', who: { admin: 'any' } },
   'GET /api/billing/payers': { who: { admin: 'any' } },
   'PUT /api/billing/payers/:payerId/agreement': { who: { admin: 'any' }, body: { internetCareAgreement: true } },
@@ -181,6 +185,10 @@ function routesOf(app: Express): string[] {
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
   return [...new Set(found)];
 }
+
+/** The instance operations of the registry's types (Task $accept, Patient $everything), each a route of the table. */
+const operationRoutes = () => registeredTypes().flatMap((definition) => (definition.operations ?? [])
+  .filter((op) => op.level === 'instance').map((op) => `POST /fhir/${definition.type}/:id/$${op.name}`));
 
 /** The generic /fhir/:type routes: replaced by one rule per registered type and read/search interaction. */
 const GENERIC_FHIR = /^(GET|POST|PUT|DELETE) \/fhir\/:type/;
@@ -268,7 +276,7 @@ describeOnEachDatabase('the access matrix: every route × role × record', (hosp
   });
 
   it('when the app has a route, then the table has a rule for it', () => {
-    const missing = routesOf(hospital().app).filter((route) => !GENERIC_FHIR.test(route) && !RULES[route]);
+    const missing = [...routesOf(hospital().app), ...operationRoutes()].filter((route) => !GENERIC_FHIR.test(route) && !RULES[route]);
     expect(missing, 'routes without an access rule in test/api/access-matrix.test.ts').to.deep.equal([]);
   });
 
@@ -276,9 +284,12 @@ describeOnEachDatabase('the access matrix: every route × role × record', (hosp
     const cells: { route: string; rule: Rule; fhirType?: string }[] = routesOf(hospital().app)
       .filter((route) => !GENERIC_FHIR.test(route)).map((route) => ({ route, rule: RULES[route] }));
     for (const definition of registeredTypes()) {
-      const rule = fhirRule(definition.type, definition.patientColumn, definition.store !== undefined);
-      if (definition.interactions.includes('read')) cells.push({ route: `GET /fhir/${definition.type}/:id`, rule, fhirType: definition.type });
+      // A type with its own reader rule (Task: a prescription's pharmacists) has it in the table.
+      const own = RULES[`GET /fhir/${definition.type}/:id`];
+      const rule = own ?? fhirRule(definition.type, definition.patientColumn, definition.store !== undefined);
+      if (definition.interactions.includes('read')) cells.push({ route: `GET /fhir/${definition.type}/:id`, rule, fhirType: own ? undefined : definition.type });
     }
+    cells.push(...operationRoutes().map((route) => ({ route, rule: RULES[route] })));
     const wrong: string[] = [];
     for (const { route, rule, fhirType } of cells) {
       const [method, path] = route.split(' ');

@@ -3,8 +3,7 @@ import { Op } from 'sequelize';
 import request from 'supertest';
 import { adminToken, newVisit, sessionLogWriter, startVisit } from '../support/consultations.js';
 import { bookedAppointment, diagnoseHypertensionInPerson } from '../support/factories.js';
-import { seedDemoStory } from '../../db/seeds/demo-story.js';
-import { describeOnEachDatabase, startTestNode, type TestNode } from '../support/test-node.js';
+import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
 interface Charge { id: string; code: string; status: string; minutes: number; reasons: Array<{ code: string; display: string }>; versionId: string }
 
@@ -135,6 +134,26 @@ describeOnEachDatabase('charges that explain themselves, created when a visit fi
     expect(lower.reasons.map((r) => r.display).join(' ')).to.match(/The doctor chose 99212, below the 99213/);
   });
 
+  it('when the doctor asks before finishing, then the level the minutes reach is the one finishing bills, with the bands below it', async () => {
+    const visit = await visitReadyToFinish({ minutes: 25 });
+    const level = (await get(`/api/visits/${visit.visitId}/billing-level`, visit.doctor.token).expect(200)).body;
+    expect(level).to.deep.include({ jurisdiction: 'US', contactMode: 'video', minutesSource: 'video-session', minutes: 25, connectedMinutes: 25,
+      establishedPatient: true, reached: '99213' });
+    expect(level.levels.map((l: { code: string; minMinutes: number }) => [l.code, l.minMinutes]))
+      .to.deep.equal([['99212', 10], ['99213', 20], ['99214', 30], ['99215', 40]]);
+    expect(await hospital().db.models.AuditEvent.count({ where: { activity: 'visit-level-read', resourceId: visit.visitId } })).to.equal(1);
+    expect(em(await finish(visit)).code).to.equal(level.reached);
+
+    const audio = await visitReadyToFinish({ minutes: 0, note: { contactMode: 'audio-only', documentedMinutes: 31 } });
+    expect((await get(`/api/visits/${audio.visitId}/billing-level`, audio.doctor.token).expect(200)).body)
+      .to.deep.include({ contactMode: 'audio-only', minutesSource: 'signed-note', minutes: 31, documentedMinutes: 31, reached: '99214' });
+    // Only the visit's doctor (and admins) see it: another doctor is told the visit does not exist, a patient may not ask.
+    const other = await newVisit(hospital(), 'OtherDoctor');
+    expect((await get(`/api/visits/${audio.visitId}/billing-level`, other.doctor.token).expect(404)).body.code).to.equal('visit-not-found');
+    await get(`/api/visits/${audio.visitId}/billing-level`, audio.patient.token).expect(403);
+    await get(`/api/visits/${audio.visitId}/billing-level`, await adminToken(hospital())).expect(200);
+  });
+
   it('when the same patient, doctor, code and modifiers are billed twice on one day, then the second is a duplicate', async () => {
     const first = await visitReadyToFinish({ minutes: 20 });
     expect(em(await finish(first)).status).to.equal('billable');
@@ -234,17 +253,5 @@ describeOnEachDatabase('charges that explain themselves, created when a visit fi
     const bad = await post('/api/billing/catalogue', admin, { version: 'bad', entries: [{ system: 'not a url', code: '99212' }] }).expect(400);
     expect(bad.body.code).to.equal('invalid-input');
     await get('/api/billing/catalogue', (await visitReadyToFinish()).doctor.token).expect(403);
-  });
-});
-
-describeOnEachDatabase('the demo seed is billed', (hospital) => {
-  it('when a demo node starts, then Alice\'s finished video visit has one billable charge and one not billable with its reason', async () => {
-    const node = await startTestNode(hospital().dialect);
-    await seedDemoStory(node.db, node.node.keys, node.config);
-    const chen = await node.db.models.User.findOne({ where: { email: 'dr.chen@demo.test' }, rejectOnEmpty: true });
-    const visit = await node.db.models.Encounter.findOne({ where: { practitionerId: chen.practitionerId!, encounterClass: 'VR', status: 'finished' }, rejectOnEmpty: true });
-    const res = await request(node.app).get(`/api/visits/${visit.id}/charges`).auth(await node.tokenFor('dr.chen@demo.test'), { type: 'bearer' }).expect(200);
-    const charges = (res.body as Charge[]).map((c) => [c.code, c.status, c.reasons.filter((r) => r.code !== 'qualifies').map((r) => r.code)]);
-    expect(charges).to.have.deep.members([['99212', 'billable', []], ['G2252', 'not-billable', ['mutually-exclusive']]]);
   });
 });

@@ -6,7 +6,7 @@ import { DIALECTS } from '../support/databases.js';
 import {
   clientAssertion, clientCredentials, closePartnerPair, closeServer, fakeIssuer, registerPartner, startPartnerPair, type ListeningNode,
 } from '../support/exchange.js';
-import { newCommunityPharmacist } from '../support/factories.js';
+import { newCommunityPharmacist, newPatient } from '../support/factories.js';
 import { outcomeCode, param, parameters, PHARMACIST, readyPrescription } from '../support/prescriptions.js';
 
 for (const dialect of DIALECTS) {
@@ -67,6 +67,36 @@ for (const dialect of DIALECTS) {
       expect(audit.map((e) => e.activity)).to.include.members(['prescription-looked-up', 'prescription-accepted', 'prescription-dispensed']);
       const ours = await b.hospital.db.models.AuditEvent.findAll({ where: { resourceId: taken.body.id } });
       expect(ours.map((e) => e.activity)).to.include.members(['dispensation-accepted', 'dispensation-completed']);
+    });
+
+    it('when B hands over A\'s prescription, then each keeps a MedicationDispense under the access rules: A\'s patient reads A\'s, B stores its own', async () => {
+      const rx = await readyPrescription(a.hospital);
+      const taken = await take(rx.code).expect(201);
+      await handOver(taken.body.id, [{ lineNo: 1, quantity: 7 }]).expect(200);
+      const fhirAt = (node: ListeningNode, token: string, path: string) => request(node.hospital.app).get(`/fhir/${path}`).auth(token, { type: 'bearer' });
+
+      // At the issuer: the handover is the patient's record, read through /fhir by them and by no other patient.
+      const atA = (await fhirAt(a, rx.patient.token, `MedicationDispense?subject=Patient/${rx.patient.patientId}`).expect(200)).body;
+      expect(atA.entry).to.have.length(1);
+      expect(atA.entry[0].resource).to.deep.include({ status: 'completed', quantity: { value: 7 } });
+      expect(atA.entry[0].resource.performer[0].actor.display).to.contain('Hospital B');
+      await fhirAt(a, rx.patient.token, `MedicationDispense/${atA.entry[0].resource.id as string}`).expect(200);
+      const strangerAtA = await newPatient(a.hospital, 'Stranger');
+      await fhirAt(a, strangerAtA.token, `MedicationDispense/${atA.entry[0].resource.id as string}`).expect(404);
+
+      // At the pharmacy's node: its own MedicationDispense, stored by the repository (version 1, audited), naming A's
+      // patient and prescription by absolute reference; it is no patient of B's, so B's patients and pharmacists do not read it.
+      const id = `${taken.body.id as string}-1`;
+      const { FhirResource, ResourceVersion, AuditEvent } = b.hospital.db.models;
+      const stored = JSON.parse((await FhirResource.findOne({ where: { resourceType: 'MedicationDispense', id }, rejectOnEmpty: true })).content);
+      expect(stored.subject.reference).to.equal(`${rx.code.split('/Task/')[0]}/Patient/${rx.patient.patientId}`);
+      expect(stored.authorizingPrescription[0].reference).to.equal(`${rx.code.split('/Task/')[0]}/MedicationRequest/${rx.lines[0].id}`);
+      expect(stored).to.deep.include({ status: 'completed', quantity: { value: 7 } });
+      expect(await ResourceVersion.count({ where: { resourceType: 'MedicationDispense', resourceId: id } })).to.equal(1);
+      expect(await AuditEvent.count({ where: { resourceType: 'MedicationDispense', resourceId: id, action: 'C', activity: 'dispensation-completed' } })).to.equal(1);
+      const patientAtB = await newPatient(b.hospital, 'Local');
+      await fhirAt(b, patientAtB.token, `MedicationDispense/${id}`).expect(404);
+      await fhirAt(b, pharmacistB, `MedicationDispense/${id}`).expect(403);
     });
 
     it('when B\'s pharmacy and A\'s own pharmacy race for the same code, then exactly one of the 20 holds it', async () => {

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
-import { Op } from 'sequelize';
+import { Op, QueryTypes } from 'sequelize';
 import request from 'supertest';
+import type { Caller } from '../../server/auth/caller.js';
+import { assertRowAccess, assertTypeAccess, compartmentWhere } from '../../server/fhir/access.js';
+import { definitionOf, type FhirContext } from '../../server/fhir/registry.js';
+import { assertResourceAccess, assertTypeReach, searchAccessSql } from '../../server/fhir/repository/access-rule.js';
 import { newCommunityPharmacist, newDoctor, newPatient, recordInPersonVisit } from '../support/factories.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
@@ -160,5 +164,82 @@ describeOnEachDatabase('FHIR repository: one access rule for a row and a search'
     expect(await hospital().db.models.AuditEvent.count({ where: { action: 'C' } })).to.equal(creationsBefore);
     const drug = await hospital().db.models.FhirResource.count({ where: { content: { [Op.like]: '%Bundle-only drug%' } } });
     expect(drug).to.equal(0);
+  });
+
+  /**
+   * The one access rule (server/auth/access-rule.ts) yields the row check and the search filter. For each role and
+   * each kind of record, what the row check allows is exactly what the search finds: in the repository (a
+   * compartment type, one naming no patient, a type outside the compartment) and on a domain table (Observation),
+   * and /api answers the same as the domain row check.
+   */
+  it('when the one access rule decides, then for every role the row check and the search agree, and say what the table below says', async () => {
+    const { db, app } = hospital();
+    const users = db.models.User;
+    const userOf = async (role: string) => (await users.findOne({ where: { role }, order: [['createdAt', 'ASC']], rejectOnEmpty: true }));
+    const caller = (role: Caller['role'], ids: Partial<Caller> = {}): Caller => ({
+      ip: null, requestId: 'access-rule', userId: `u-${role}`, role, patientId: null, practitionerId: null, organizationId: null,
+      scopes: ['user/*.read', 'user/*.write'], ...ids,
+    });
+    const strangerDoctor = await newDoctor(hospital(), 'NoCare');
+    const callers: Record<string, Caller> = {
+      patient: caller('patient', { patientId: patient.patientId, scopes: ['patient/*.read', 'patient/*.write'] }),
+      'doctor in care': caller('doctor', { practitionerId: doctor.practitionerId }),
+      'doctor without care': caller('doctor', { practitionerId: strangerDoctor.practitionerId }),
+      pharmacist: caller('pharmacist', { organizationId: (await userOf('pharmacist')).organizationId }),
+      insurer: caller('insurer', { organizationId: (await userOf('insurer')).organizationId }),
+      admin: caller('admin', { organizationId: (await userOf('admin')).organizationId }),
+    };
+    const noSubject = { ...documentFor(patient.patientId) };
+    delete noSubject.subject;
+    const stored = {
+      'own document': (await call(doctor.token).post('/fhir/DocumentReference', documentFor(patient.patientId)).expect(201)).body as Json,
+      "another's document": (await call(other.token).post('/fhir/DocumentReference', documentFor(other.patientId)).expect(201)).body as Json,
+      'document about no patient': (await call(doctor.token).post('/fhir/DocumentReference', noSubject).expect(201)).body as Json,
+      medication: (await call(doctor.token).post('/fhir/Medication', medication).expect(201)).body as Json,
+    };
+    const reading = { code: '29463-7', value: 70, unit: 'kg', effectiveAt: new Date().toISOString(), entryMethod: 'typed' };
+    for (const who of [patient, other]) {
+      await request(app).post(`/api/patients/${who.patientId}/readings`).auth(who.token, { type: 'bearer' }).send(reading).expect(201);
+    }
+    const observationOf = async (patientId: string) => (await db.models.Observation.findOne({ where: { patientId }, rejectOnEmpty: true })).get('id') as string;
+    const observations = { 'own reading': [patient.patientId, await observationOf(patient.patientId)], "another's reading": [other.patientId, await observationOf(other.patientId)] };
+
+    const passes = async (check: () => unknown) => { try { await check(); return true; } catch { return false; } };
+    const seen: Record<string, string[]> = {};
+    const disagreements: string[] = [];
+    for (const [who, c] of Object.entries(callers)) {
+      const ctx: FhirContext = { db, caller: c, config: hospital().config, baseUrl: `${hospital().config.publicBaseUrl}/fhir` };
+      seen[who] = [];
+      for (const [what, resource] of Object.entries(stored)) {
+        const type = String(resource.resourceType);
+        const row = await passes(() => assertResourceAccess(ctx, resource as never, 'read', String(resource.id)));
+        const search = await passes(() => assertTypeReach(ctx, type, 'read')) && (await db.sequelize.query(
+          `SELECT r.id FROM fhir_resources r WHERE r.resourceType = ? AND r.id = ?${searchAccessSql(ctx, type) ? ` AND ${searchAccessSql(ctx, type)}` : ''}`,
+          { replacements: [type, String(resource.id)], type: QueryTypes.SELECT },
+        )).length === 1;
+        if (row !== search) disagreements.push(`${who} on ${what}: row ${row}, search ${search}`);
+        if (row) seen[who].push(what);
+      }
+      const definition = definitionOf('Observation')!;
+      for (const [what, [patientId, id]] of Object.entries(observations)) {
+        const row = await passes(() => assertRowAccess(ctx, definition, patientId, 'read', id));
+        const where = await passes(() => assertTypeAccess(ctx, definition, 'read')) ? compartmentWhere(ctx, definition) : { id: null };
+        const search = (await db.models.Observation.count({ where: { [Op.and]: [{ id }, ...(where ? [where] : [])] } })) === 1;
+        if (row !== search) disagreements.push(`${who} on ${what}: row ${row}, search ${search}`);
+        if (row) seen[who].push(what);
+      }
+    }
+    expect(disagreements).to.deep.equal([]);
+    expect(seen).to.deep.equal({
+      patient: ['own document', 'medication', 'own reading'],
+      'doctor in care': ['own document', 'document about no patient', 'medication', 'own reading'],
+      'doctor without care': ['document about no patient', 'medication'],
+      pharmacist: ['medication'],
+      insurer: ['medication'],
+      admin: ['medication'],
+    });
+    // /api asks the same rule: the readings of a patient in care are read, others' are not.
+    await request(app).get(`/api/patients/${patient.patientId}/readings`).auth(doctor.token, { type: 'bearer' }).expect(200);
+    await request(app).get(`/api/patients/${other.patientId}/readings`).auth(doctor.token, { type: 'bearer' }).expect(404);
   });
 });

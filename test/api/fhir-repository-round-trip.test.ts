@@ -32,7 +32,8 @@ function searchesFor(resource: Json): string[] {
 }
 
 describeOnEachDatabase('FHIR repository: every R4 type round trips losslessly', (hospital) => {
-  const types = () => registeredTypes().filter((d) => d.store).map((d) => d.type);
+  // Task is stored by the repository too, but written only by its acts (prescriptions/fhir-task.ts): not created here.
+  const types = () => registeredTypes().filter((d) => d.store && d.interactions.includes('create')).map((d) => d.type);
 
   it('when the repository serves its types, then they are every R4 type but the 14 domain ones and the 4 refused', () => {
     expect(types()).to.have.length(129);

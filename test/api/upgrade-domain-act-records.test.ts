@@ -67,7 +67,9 @@ for (const dialect of DIALECTS) {
     });
     after(async () => db?.close());
 
-    it('when a database of the previous release is upgraded, then every prescription, note, message, consent and care plan is a stored resource equal to what this release writes, searchable, with its versions', async () => {
+    it('when a database of the previous release is upgraded, then every prescription, note, message, consent and care plan is a stored resource equal to what this release writes, searchable, with its versions', async function () {
+      // The demo story also bills its visits (claims, the insurer's answer): more than the default minute on a busy machine.
+      this.timeout(180_000);
       const databaseUrl = await createEmptyDatabase(dialect);
       db = await openDatabase(databaseUrl);
       await migrate(db);

@@ -61,10 +61,11 @@ describe('npm start on a fresh machine', function () {
       expect(first.banner).to.include(email);
     }
     // The demo story: Alice's video follow-up of an hour ago left an approved prescription, one starts in about ten
-    // minutes (its room is open: Alice gets a room token at once), and the next one is booked.
+    // minutes (its room is open: Alice gets a room token at once), the next one is booked, and the one she missed
+    // this morning is a no-show (billed: docs/billing.md "The demo").
     expect(story.prescriptions?.map((p) => p.status)).to.deep.equal(['ready']);
     expect(story.prescriptions?.[0].lines[0].drugName).to.equal('Ramipril');
-    expect(story.appointments?.map((a) => a.status).sort()).to.deep.equal(['booked', 'booked', 'fulfilled']);
+    expect(story.appointments?.map((a) => a.status).sort()).to.deep.equal(['booked', 'booked', 'fulfilled', 'noshow']);
     expect(story.roomToken, 'a room token for the visit starting now').to.equal(201);
     const videoLine = /Alice's video follow-up with Dr Chen starts at \S+ \(its room opens 15 minutes before\): \S+\/visit\/(\S+)/;
     expect(first.banner).to.match(videoLine);

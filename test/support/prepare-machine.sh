@@ -21,5 +21,13 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
+# A Chinese font, so the zh-CN pages render as a patient sees them (glyph widths count in the 360-px checks, and
+# the screenshots under test-results/ are readable) instead of as boxes.
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+  echo "No Chinese font; installing fonts-wqy-microhei with apt-get"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei
+fi
+
 # The media tests run in a network namespace with only loopback (unshare -n), so no packet leaves the machine.
 command -v unshare >/dev/null || { echo "unshare (util-linux) is needed for the media tests" >&2; exit 1; }

@@ -58,3 +58,25 @@ export const param = (body: { parameter?: { name: string; valueString?: string; 
 
 /** The machine-readable error code of an OperationOutcome. */
 export const outcomeCode = (body: { issue?: { details?: { coding?: { code: string }[] } }[] }) => body.issue?.[0]?.details?.coding?.[0]?.code;
+
+/** A resource a doctor in the patient's care records through /fhir (a partner's medicine, an allergy); its id. */
+export async function recordThroughFhir(hospital: TestNode, token: string, resource: Record<string, unknown>): Promise<string> {
+  const res = await request(hospital.app).post(`/fhir/${String(resource.resourceType)}`).auth(token, { type: 'bearer' })
+    .set('Content-Type', 'application/fhir+json').send(resource);
+  if (res.status !== 201) throw new Error(`recording the ${String(resource.resourceType)} failed: ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+/** An active MedicationRequest of an ATC-coded drug for the patient, as a partner hospital (`source`) sent it. */
+export const medicineFrom = (patientId: string, atc: string, display: string, source?: string, status = 'active') => ({
+  resourceType: 'MedicationRequest', status, intent: 'order', ...(source ? { meta: { source } } : {}),
+  medicationCodeableConcept: { coding: [{ system: 'http://www.whocc.no/atc', code: atc, display }] },
+  subject: { reference: `Patient/${patientId}` },
+});
+
+/** An active allergy of the patient to `substance`. */
+export const allergyTo = (patientId: string, substance: string, reaction: string) => ({
+  resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${patientId}` }, criticality: 'high',
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+  code: { text: substance }, reaction: [{ manifestation: [{ text: reaction }] }],
+});

@@ -9,7 +9,7 @@ import { Invalid, Unprocessable } from '../../server/http/errors.js';
 /** An eligible established patient's finished video visit, with a signed note, no coverage. */
 function facts(overrides: Partial<VisitFacts> = {}): VisitFacts {
   return {
-    encounterId: 'e1', patientId: 'p1', practitionerId: 'd1', appointmentId: 'a1', visitStatus: 'finished', appointmentStatus: 'fulfilled',
+    encounterId: 'e1', patientId: 'p1', practitionerId: 'd1', appointmentId: 'a1', visitStatus: 'finished', appointmentStatus: 'fulfilled', markedNoShow: false,
     occurredAt: '2026-11-30T10:00:00.000Z', serviceDate: '2026-11-30', contactMode: 'video', connectedMinutes: 20, documentedMinutes: null,
     minutesSource: 'video-session', note: { id: 'n1', status: 'final' }, eligibility: { eligible: true, reason: null, conditionId: 'c1' },
     establishedPatient: true, consentOnFile: false, payer: null, prescriptionLineIds: [], readingIds: [], ...overrides,

@@ -37,6 +37,17 @@ describe('slot generation in the doctor\'s time zone', () => {
     expect(dates).to.deep.equal(['2026-11-30', '2026-12-01', '2026-12-03', '2026-12-04']);
   });
 
+  it('when a date has extra hours, then they add to its weekly hours, and on an exception date they are its only hours', () => {
+    const weekdaysOnly = everyDay('09:00', '10:00').filter((r) => r.weekday <= 5);
+    const datedOpenings = [{ date: '2026-12-02', start: '15:00', end: '16:00', visitTypes: ['video-follow-up' as const] },
+      { date: '2026-12-03', start: '15:00', end: '15:30', visitTypes: ['in-person' as const] }];
+    const slots = planSlots(plan('UTC', { rules: weekdaysOnly, exceptionDates: ['2026-12-02'], datedOpenings }), new Date('2026-12-02T00:00:00Z'), 2);
+    expect(slots.map((s) => `${s.start.toISOString().slice(0, 16)} ${s.visitTypes.join(',')}`)).to.deep.equal([
+      '2026-12-02T15:00 video-follow-up', '2026-12-02T15:30 video-follow-up',
+      '2026-12-03T09:00 in-person', '2026-12-03T09:30 in-person', '2026-12-03T15:00 in-person',
+    ]);
+  });
+
   it('when a wall time falls in the spring-forward gap, then it moves forward by the gap; an ambiguous one takes the earlier instant', () => {
     expect(zonedToUtc('2027-03-14', '02:30', 'America/New_York').toISOString()).to.equal('2027-03-14T07:30:00.000Z');
     expect(zonedToUtc('2027-11-07', '01:30', 'America/New_York').toISOString()).to.equal('2027-11-07T05:30:00.000Z');

@@ -2,13 +2,14 @@ import type { CatalogueEntry } from '../catalogue.js';
 import type { VisitFacts } from '../visit-facts.js';
 
 /** The version of the rules below; a charge records the one that decided it (bump it when a rule changes). */
-export const RULE_VERSION = '2026.11.1';
+export const RULE_VERSION = '2026.12.1';
 
 export const REASON_SYSTEM = 'https://internet-hospital.dev/fhir/CodeSystem/billing-reason';
 
 export type ReasonCode =
   | 'qualifies' | 'minutes-below-minimum' | 'cancelled' | 'no-show' | 'no-signed-note' | 'not-eligible' | 'duplicate'
-  | 'consent-missing' | 'mutually-exclusive' | 'claimed-minutes-above-connected' | 'payer-no-agreement';
+  | 'consent-missing' | 'mutually-exclusive' | 'claimed-minutes-above-connected' | 'payer-no-agreement'
+  | 'not-real-time' | 'not-patient-initiated' | 'add-on-without-primary';
 
 /** What one rule decided about one charge: `qualifies`, or the reason it is not billable, in a plain sentence. */
 export interface RuleResult {

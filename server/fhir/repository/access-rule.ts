@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { careCondition, claimEvidenceSql, isClaimEvidence, isInCare, readsOnlyAsClaimEvidence } from '../../auth/care-relationship.js';
+import { accessRule } from '../../auth/access-rule.js';
+import { readsOnlyAsClaimEvidence } from '../../auth/care-relationship.js';
 import { roleRefusal, scopeRefusal } from '../../auth/patient-access.js';
 import type { AccessMode } from '../../auth/scopes.js';
 import { Forbidden } from '../../http/errors.js';
@@ -10,8 +11,9 @@ import { isInPatientCompartment } from './r4-search-parameters.js';
 
 /**
  * Who may read and write a resource the repository stores (docs/fhir.md "Who may see what in the repository"):
- * one rule, from the Patient CompartmentDefinition and the care relationships of auth/care-relationship.ts, giving
- * both the check on one resource (assertResourceAccess) and the filter of a search (searchAccessSql).
+ * one rule (auth/access-rule.ts), from the Patient CompartmentDefinition and the care relationships of
+ * auth/care-relationship.ts, giving both the check on one resource (assertResourceAccess) and the filter of a
+ * search (searchAccessSql).
  * - A type in the compartment: its resource belongs to the patients its compartment parameters reference.
  *   The role must reach the type (roleReachesType, minimum necessary) and the token's scope allow it; a reader
  *   needs one of those patients in their care, a writer every one of them. One that names no patient is the
@@ -45,6 +47,11 @@ export function assertTypeReach(ctx: FhirContext, type: string, mode: AccessMode
   if (refusal) refuse(type, mode, refusal.error, refusal.why);
 }
 
+/** The repository's access rule on a type: its records' patients are those its compartment parameters name. */
+const ruleOf = (ctx: FhirContext, type: string, mode: AccessMode) => accessRule(ctx.db, ctx.caller, type, mode, {
+  compartment: isInPatientCompartment(type), unattached: TEAM_ROLES.has(ctx.caller.role), pending: ctx.pendingReferences,
+});
+
 /**
  * Role, scope, and the patients the resource belongs to. `id` names a stored resource: a refusal then answers
  * as if it did not exist. Without it (a new resource), a refusal is a 403.
@@ -52,23 +59,13 @@ export function assertTypeReach(ctx: FhirContext, type: string, mode: AccessMode
 export async function assertResourceAccess(ctx: FhirContext, resource: Resource, mode: AccessMode, id?: string): Promise<void> {
   const type = resource.resourceType;
   assertTypeReach(ctx, type, mode);
-  if (!isInPatientCompartment(type)) return;
-  const hidden = (why: string, patientId: string | null, error = new Forbidden('not-your-patient', 'You may only write records of patients in your care.')) =>
-    refuse(type, mode, id !== undefined ? resourceNotFound(type, id) : error, why, patientId);
-  const named = patientsOf(resource);
-  if (named.length === 0) {
-    if (TEAM_ROLES.has(ctx.caller.role)) return;
-    hidden('a record about no patient is the care team\'s', null,
-      new Forbidden('names-no-patient', `A ${type} that names no patient is written by doctors and admins; name the patient it is about.`));
-  }
-  // A patient the same transaction Bundle creates is the writer's own new record.
-  const patients = named.filter((patientId) => !ctx.pendingReferences?.has(`Patient/${patientId}`));
-  const inCare = await Promise.all(patients.map((patientId) => isInCare(ctx.db, ctx.caller, patientId)));
-  const allowed = mode === 'read' ? inCare.some(Boolean) : inCare.every(Boolean);
-  if (!allowed) hidden('no care relationship with this patient', patients[inCare.indexOf(false)] ?? patients[0]);
-  if (readsOnlyAsClaimEvidence(ctx.caller.role, type, mode) && !(resource.id && await isClaimEvidence(ctx.db, ctx.caller, type, resource.id))) {
-    hidden('not the evidence of an open claim to this payer', patients[0] ?? null);
-  }
+  const patients = patientsOf(resource);
+  const decision = await ruleOf(ctx, type, mode).allows({ patients, id: resource.id });
+  if (decision.allowed) return;
+  const error = id !== undefined ? resourceNotFound(type, id) : patients.length === 0
+    ? new Forbidden('names-no-patient', `A ${type} that names no patient is written by doctors and admins; name the patient it is about.`)
+    : new Forbidden('not-your-patient', 'You may only write records of patients in your care.');
+  refuse(type, mode, error, decision.why, decision.patientId);
 }
 
 /**
@@ -76,12 +73,10 @@ export async function assertResourceAccess(ctx: FhirContext, resource: Resource,
  * or undefined when the caller reads every resource of the type. Call after assertTypeReach.
  */
 export function searchAccessSql(ctx: FhirContext, type: string): string | undefined {
-  if (!isInPatientCompartment(type)) return undefined;
-  const inCare = careCondition(ctx.db, ctx.caller, 'c.patientId');
-  if (inCare === undefined) return undefined;
   const escapedType = ctx.db.sequelize.escape(type);
-  const ofAPatientInCare = `r.id IN (SELECT c.resourceId FROM fhir_compartments c WHERE c.resourceType = ${escapedType} AND ${inCare})`;
-  if (readsOnlyAsClaimEvidence(ctx.caller.role, type)) return `${ofAPatientInCare} AND r.id IN (${claimEvidenceSql(ctx.db, ctx.caller, type)})`;
-  if (!TEAM_ROLES.has(ctx.caller.role)) return ofAPatientInCare;
-  return `(${ofAPatientInCare} OR NOT EXISTS (SELECT 1 FROM fhir_compartments n WHERE n.resourceType = r.resourceType AND n.resourceId = r.id))`;
+  return ruleOf(ctx, type, 'read').whereSql({
+    id: 'r.id',
+    hasPatientWhere: (inCare) => `r.id IN (SELECT c.resourceId FROM fhir_compartments c WHERE c.resourceType = ${escapedType} AND ${inCare('c.patientId')})`,
+    hasNoPatient: 'NOT EXISTS (SELECT 1 FROM fhir_compartments n WHERE n.resourceType = r.resourceType AND n.resourceId = r.id)',
+  });
 }

@@ -1,4 +1,4 @@
-import { declaredRoutedTypes, definitionOf, registerResource, type ResourceStore, type SearchParamDefinition } from '../registry.js';
+import { definitionOf, registerResource, type ResourceStore, type SearchParamDefinition } from '../registry.js';
 import { indexedParametersOf, R4_RESOURCE_TYPES } from './r4-search-parameters.js';
 import * as repository from './repository.js';
 import { search } from './search.js';
@@ -6,7 +6,7 @@ import { search } from './search.js';
 /**
  * Every R4 resource type without a domain definition in the registry is served by the repository: stored
  * whole, versioned, audited, and searched by the official parameters. Registered when the FHIR router is built,
- * after every domain type (resources/) and routed type (Task) has declared itself.
+ * after every domain type (resources/, and Task with its dispensing operations) has declared itself.
  */
 export const REFUSED_TYPES: Readonly<Record<string, string>> = {
   Parameters: 'the input or output of an operation, never a record: the specification says it is not persisted',
@@ -44,9 +44,8 @@ let registered = false;
 export function registerRepositoryTypes(): void {
   if (registered) return;
   registered = true;
-  const routed = new Set(declaredRoutedTypes().map((d) => d.type));
   for (const type of R4_RESOURCE_TYPES) {
-    if (definitionOf(type) || routed.has(type) || REFUSED_TYPES[type]) continue;
+    if (definitionOf(type) || REFUSED_TYPES[type]) continue;
     registerResource({
       type,
       store: storeOf(type),

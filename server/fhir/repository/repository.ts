@@ -115,10 +115,13 @@ export async function create(ctx: FhirContext, type: string, body: unknown, id: 
   const now = new Date();
   const stored = stamped(resource, id, 1, now);
   const content = JSON.stringify(stored);
+  // The FHIRPath of every search parameter (about a millisecond a resource) runs before the writer is taken: on
+  // SQLite every other write waits while a transaction is open.
+  const lookups = lookupRowsOf(stored);
   return inTransaction(ctx, async (c) => {
     if (await loadRow(c.db, type, id, c.tx)) throw new Conflict('duplicate-id', `${type}/${id} already exists.`);
     await insertRow(c.db, c.tx, type, id, now, content);
-    await replaceLookups(c.db, c.tx, type, id, lookupRowsOf(stored), true);
+    await replaceLookups(c.db, c.tx, type, id, lookups, true);
     await appendVersion(c.db, c.tx, type, id, 1, now, content);
     await audit(c, 'C', 'create', stored);
     return storedOf(stored, 201);

@@ -1,0 +1,125 @@
+import type { ChargeItem } from '@medplum/fhirtypes';
+import { Op } from 'sequelize';
+import type { Database } from '../../db/connection.js';
+import type { Config } from '../config.js';
+import { loadRow } from '../fhir/repository/store.js';
+import type { Catalogue } from './catalogue.js';
+import { DAY, family, isoDate, periodFacts, type PeriodDecision } from './period-decision.js';
+import { minutesMinimum } from './rules/minutes-minimum.js';
+import { patientInitiated } from './rules/patient-initiated.js';
+import { payerAgreement } from './rules/payer-agreement.js';
+import { fails, qualifies, type RuleResult } from './rules/rule-result.js';
+import { levelOf } from './rules/time-band.js';
+import { payerOf } from './visit-facts.js';
+
+/**
+ * E-visits (99421–99423; docs/billing.md "Period codes"). An online conversation is a visit held by messages: its
+ * signed note says `contactMode: chat`. Its thread starts with its first message, whose sender says who initiated
+ * it. The minutes are the doctor's own: the time she documents on the thread in the signed note
+ * (`documentedMinutes`), never a guess from message timestamps. A 7-day window opens at the first message of a
+ * patient's conversation with a doctor; every conversation of theirs that starts inside it adds its minutes; the
+ * next conversation after it opens the next window. A window is charged once it is over.
+ */
+const E_VISIT_DAYS = 7;
+const EM_CATEGORIES = ['em-new', 'em-established'] as const;
+
+interface Conversation {
+  encounterId: string;
+  noteId: string;
+  patientId: string;
+  practitionerId: string;
+  startedAt: Date;
+  firstSender: string | null;
+  minutes: number;
+  /** The problem it is about: the condition its appointment was booked for (null when none was named). */
+  conditionId: string | null;
+}
+
+async function problemOf(db: Database, encounterId: string): Promise<string | null> {
+  const visit = await db.models.Encounter.findByPk(encounterId, { attributes: ['appointmentId'] });
+  if (!visit?.appointmentId) return null;
+  return (await db.models.Appointment.findByPk(visit.appointmentId, { attributes: ['reasonConditionId'] }))?.reasonConditionId ?? null;
+}
+
+async function conversations(db: Database): Promise<Conversation[]> {
+  const { VisitNote, Encounter, VisitMessage } = db.models;
+  const notes = await VisitNote.findAll({ where: { contactMode: 'chat', status: { [Op.ne]: 'preliminary' } }, order: [['createdAt', 'ASC']], limit: 5000 });
+  const found: Conversation[] = [];
+  for (const note of notes) {
+    const visit = await Encounter.findByPk(note.encounterId);
+    if (!visit?.practitionerId || visit.status !== 'finished') continue;
+    const first = await VisitMessage.findOne({ where: { encounterId: visit.id }, order: [['sentAt', 'ASC'], ['id', 'ASC']] });
+    found.push({
+      encounterId: visit.id, noteId: note.id, patientId: visit.patientId, practitionerId: visit.practitionerId,
+      startedAt: first?.sentAt ?? visit.periodStart ?? visit.createdAt, firstSender: first?.senderRole ?? null,
+      minutes: note.documentedMinutes ?? 0, conditionId: await problemOf(db, visit.id),
+    });
+  }
+  return found;
+}
+
+/** The 7-day windows of one patient's conversations with one doctor, each opened by the first conversation outside the previous one. */
+function windowsOf(threads: Conversation[]): Conversation[][] {
+  const windows: Conversation[][] = [];
+  for (const thread of [...threads].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())) {
+    const open = windows.at(-1);
+    if (open && thread.startedAt.getTime() < open[0].startedAt.getTime() + E_VISIT_DAYS * DAY) open.push(thread);
+    else windows.push([thread]);
+  }
+  return windows;
+}
+
+/**
+ * CMS: an e-visit that relates to an E/M visit of the same problem within its 7 days is part of that visit's work. The
+ * E/M visits are the billable E/M charges (their keys) of this patient and doctor in the window.
+ */
+async function emVisitOnSameProblem(db: Database, window: Conversation[], start: Date, end: Date, emCodes: string[]): Promise<RuleResult> {
+  const { patientId, practitionerId } = window[0];
+  const keys = await db.models.BillingChargeKey.findAll({
+    where: { patientId, practitionerId, code: emCodes, serviceDate: { [Op.gte]: isoDate(start), [Op.lte]: isoDate(end) } }, order: [['serviceDate', 'ASC']],
+  });
+  const problems = new Set(window.map((t) => t.conditionId));
+  for (const key of keys) {
+    const row = await loadRow(db, 'ChargeItem', key.chargeItemId);
+    const encounterId = row ? (JSON.parse(row.content) as ChargeItem).context?.reference?.split('/')[1] : undefined;
+    const problem = encounterId ? await problemOf(db, encounterId) : null;
+    if (problem === null || problems.has(null) || problems.has(problem)) {
+      return fails('e-visit-em-overlap', 'mutually-exclusive',
+        `The E/M visit ${key.code} of ${key.serviceDate}, on the same problem within these 7 days, includes this online care.`);
+    }
+  }
+  return qualifies('e-visit-em-overlap', 'No E/M visit on the same problem within these 7 days.');
+}
+
+export async function eVisitDecisions(db: Database, config: Pick<Config, 'billing'>, catalogue: Catalogue, now: Date): Promise<PeriodDecision[]> {
+  const byPair = new Map<string, Conversation[]>();
+  for (const thread of await conversations(db)) {
+    const pair = `${thread.patientId}|${thread.practitionerId}`;
+    byPair.set(pair, [...(byPair.get(pair) ?? []), thread]);
+  }
+  const decisions: PeriodDecision[] = [];
+  for (const threads of byPair.values()) {
+    for (const window of windowsOf(threads)) {
+      const start = window[0].startedAt;
+      const end = new Date(start.getTime() + E_VISIT_DAYS * DAY);
+      if (end > now) continue;
+      const bands = family(catalogue, 'e-visit', config, isoDate(start));
+      if (!bands.length) continue;
+      const { patientId, practitionerId } = window[0];
+      const minutes = window.reduce((sum, t) => sum + t.minutes, 0);
+      const entry = levelOf(bands, minutes);
+      const facts = { ...periodFacts(patientId, practitionerId, true, await payerOf(db, patientId)), minutesSource: 'signed-note' as const, documentedMinutes: minutes };
+      const emCodes = EM_CATEGORIES.flatMap((c) => family(catalogue, c, config, isoDate(start)).map((e) => e.code));
+      decisions.push({
+        patientId, practitionerId, entry, start, end, minutes, minutesSource: 'signed-note',
+        reasons: [
+          patientInitiated(entry.code, window[0].firstSender), minutesMinimum(facts, entry, minutes),
+          await emVisitOnSameProblem(db, window, start, end, emCodes), payerAgreement(facts, entry, minutes),
+        ],
+        inputs: { documentedMinutes: minutes, conversations: window.map((t) => ({ encounterId: t.encounterId, startedAt: t.startedAt.toISOString(), firstSender: t.firstSender, minutes: t.minutes })) },
+        evidence: window.flatMap((t) => [`Encounter/${t.encounterId}`, `Composition/${t.noteId}`]),
+      });
+    }
+  }
+  return decisions;
+}
