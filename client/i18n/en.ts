@@ -21,7 +21,7 @@ export const en = {
     refresh: 'Refresh',
     notAPatient: 'This account has no patient record.',
   },
-  roles: { patient: 'patient', doctor: 'doctor', pharmacist: 'pharmacist', admin: 'administrator' } as Record<string, string>,
+  roles: { patient: 'patient', doctor: 'doctor', pharmacist: 'pharmacist', admin: 'administrator', insurer: 'insurer' } as Record<string, string>,
   nav: {
     home: 'Home', notifications: 'Notifications', prescriptions: 'Prescriptions', appointments: 'Appointments',
     book: 'Book a visit', readings: 'Home readings', partners: 'Other hospitals', disputes: 'Complaints',
