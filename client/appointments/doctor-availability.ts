@@ -6,7 +6,7 @@
  */
 import { api, ApiError, messageOf } from '../api.js';
 import { alertLine, el, whileBusy } from '../dom.js';
-import { momentWords, shortDayWords } from '../i18n/format.js';
+import { momentWords, shortDayWords, zoneWords } from '../i18n/format.js';
 import { t, wordOf } from '../i18n/index.js';
 import type { AvailabilityInput, AvailabilityPreview, AvailabilitySaved, AvailabilityView } from '../../server/appointments/contract.js';
 import { availabilityForm } from './availability-form.js';
@@ -70,7 +70,7 @@ export function doctorAvailability(): HTMLElement {
 
   function drawPreview(answer: AvailabilityPreview) {
     const zone = answer.timeZone;
-    previewNote.textContent = t.availability.previewHelp(answer.days, zone);
+    previewNote.textContent = t.availability.previewHelp(answer.days, zoneWords(zone));
     outside.hidden = answer.outsideHours.length === 0;
     outside.replaceChildren(el('h4', {}, t.availability.outsideHours), el('p', {}, t.availability.outsideHoursHelp(answer.outsideHours.length)),
       el('ul', {}, ...answer.outsideHours.map((visit) => el('li', { 'data-appointment': visit.appointmentId },

@@ -5,6 +5,8 @@
 import { PROBLEMS_EN } from './problem-words.js';
 import { PAGES_EN } from './page-words-en.js';
 
+type Part = Node | string;
+
 export const en = {
   app: {
     name: 'Internet hospital',
@@ -19,7 +21,7 @@ export const en = {
     refresh: 'Refresh',
     notAPatient: 'This account has no patient record.',
   },
-  roles: { patient: 'patient', doctor: 'doctor', pharmacist: 'pharmacist', admin: 'administrator' } as Record<string, string>,
+  roles: { patient: 'patient', doctor: 'doctor', pharmacist: 'pharmacist', admin: 'administrator', insurer: 'insurer' } as Record<string, string>,
   nav: {
     home: 'Home', notifications: 'Notifications', prescriptions: 'Prescriptions', appointments: 'Appointments',
     book: 'Book a visit', readings: 'Home readings', partners: 'Other hospitals', disputes: 'Complaints',
@@ -506,6 +508,59 @@ export const en = {
     givenBack: 'Given back: the prescription is ready again for any pharmacy.',
   },
   pages: PAGES_EN,
+  lastPages: {
+    // The doctor's visit workspace (client/visits/visit-workspace.ts).
+    visitState: {
+      planned: 'Planned: the patient has not come in yet.',
+      arrived: 'The patient is in the waiting room: admit them in the video room.',
+      'in-progress': 'In progress.',
+      finished: 'Finished.',
+      cancelled: 'Cancelled.',
+    } as Record<string, string>,
+    inPersonOnly: 'The visit ended as needing in-person care: no prescription can be issued online for it.',
+    prescribingWindowClosed: 'Prescribing closed 24 hours after the visit finished.',
+    visitCancelled: 'The visit was cancelled.',
+    prescribingNotYet: 'Prescribing opens once the visit is in progress.',
+    workspaceTitle: 'Visit workspace',
+    chooseVisit: 'Choose a visit above ("Open the visit workspace") to write its note and prescribe.',
+    openingVisit: 'Opening the visit…',
+    openVideoRoom: 'Open video room',
+    finishVisit: 'Finish the visit',
+    thePatient: 'The patient',
+    /** "Visit: In progress. Ended <time>." */
+    state: (words: string) => `Visit: ${words}`,
+    ended: (at: Part): Part[] => [' Ended ', at, '.'],
+    /** The heading: "Li Wei, <time>". */
+    visitHeading: (patient: string, at: Part): Part[] => [`${patient}, `, at],
+    born: (date: string) => `Born ${date}`,
+    noteTitle: 'Note',
+    saveNote: 'Save note',
+    noteSaved: (at: Part): Part[] => ['Note saved at ', at, '.'],
+    noteSigned: (at: Part): Part[] => ['The note was signed when the visit finished, at ', at, '.'],
+    noteNotSigned: 'The visit is closed; this note was not signed.',
+    noNote: 'The visit closed without a note.',
+    // The insurer's billing page (client/billing/insurer-billing.ts).
+    insurerTitle: 'Billable visits of our members',
+    anyStatus: 'any',
+    practitionerId: 'Practitioner id',
+    showCharges: 'Show charges',
+    exportCsv: 'Export CSV',
+    downloadCsv: 'Download charges.csv',
+    from: 'From ',
+    to: ' to ',
+    code: ' Code ',
+    status: ' Status ',
+    doctor: ' Doctor ',
+    riskTitle: 'Risk flags per doctor',
+    why: 'Why',
+    minutesUsed: (minutes: number) => `Minutes used: ${minutes}`,
+    evidence: 'Evidence:',
+    columns: ['Date', 'Code', 'Status', 'Doctor', 'Price', 'Explanation'],
+    noMatch: 'No charges match.',
+    doctorRisk: (doctor: string, charges: number, share: number) => `${doctor}: ${charges} charges, top-level share ${share} %`,
+    flags: (flags: string) => ` — flags: ${flags}`,
+    noFlags: ' — no flags',
+  },
   problems: PROBLEMS_EN,
 };
 

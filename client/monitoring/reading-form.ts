@@ -6,6 +6,7 @@
 import { api, ApiError, messageOf } from '../api.js';
 import { el, whileBusy } from '../dom.js';
 import { instantOfLocal, nowInZone } from '../appointments/local-time.js';
+import { zoneWords } from '../i18n/format.js';
 import { t } from '../i18n/index.js';
 import type { PatientRecord } from '../patient-record.js';
 import { READING_KINDS, readingValue, unitWords, type ReadingField } from './reading-kinds.js';
@@ -41,7 +42,7 @@ export function readingForm(patient: PatientRecord, onSent: () => Promise<void>)
   const kind = el('select', { id: 'reading-kind' }, ...Object.entries(READING_KINDS).map(([key, k]) => el('option', { value: key }, k.label)));
   const valueRows = el('div');
   let values: Array<{ definition: ReadingField; field: Field }> = [];
-  const measuredAt = field('reading-time', t.readings.measuredAt(patient.timeZone), el('input', { type: 'datetime-local', value: nowInZone(patient.timeZone) }));
+  const measuredAt = field('reading-time', t.readings.measuredAt(zoneWords(patient.timeZone)), el('input', { type: 'datetime-local', value: nowInZone(patient.timeZone) }));
   const typed = el('input', { type: 'radio', name: 'entryMethod', value: 'typed', id: 'reading-typed', checked: true });
   const device = el('input', { type: 'radio', name: 'entryMethod', value: 'device', id: 'reading-device' });
   const deviceName = field('reading-device-name', t.readings.deviceName, el('input', { type: 'text', maxlength: 100 }));

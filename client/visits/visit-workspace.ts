@@ -10,6 +10,7 @@ import { ROOM_OPEN, visitPath, type AppointmentView } from '../appointments/appo
 import { finishLevel } from '../billing/finish-level.js';
 import { followDeepLinks } from '../deep-link.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
+import { t, wordOf } from '../i18n/index.js';
 import type { PatientDirectory, PatientSummary } from '../patients/patient-directory.js';
 import { prescribingForm, type Drug } from '../prescriptions/prescribing.js';
 import type { PrescriptionSummary } from '../prescriptions/types.js';
@@ -27,24 +28,16 @@ interface Note extends NoteSections { status: 'preliminary' | 'final' | 'amended
 /** How long after it finished a visit stays open for prescribing (server/prescriptions/prescribe.ts). */
 const PRESCRIBING_WINDOW_MS = 24 * 3600_000;
 
-const STATE_WORDS: Record<string, string> = {
-  planned: 'Planned: the patient has not come in yet.',
-  arrived: 'The patient is in the waiting room: admit them in the video room.',
-  'in-progress': 'In progress.',
-  finished: 'Finished.',
-  cancelled: 'Cancelled.',
-};
-
 /** Why there is no prescribing form, or undefined when there is one. */
 function prescribingClosed(visit: Visit, now = Date.now()): string | undefined {
-  if (visit.outcome?.code === 'needs-in-person-care') return 'The visit ended as needing in-person care: no prescription can be issued online for it.';
+  if (visit.outcome?.code === 'needs-in-person-care') return t.lastPages.inPersonOnly;
   if (visit.status === 'in-progress') return undefined;
   if (visit.status === 'finished') {
     return visit.periodEnd && now - Date.parse(visit.periodEnd) <= PRESCRIBING_WINDOW_MS ? undefined
-      : 'Prescribing closed 24 hours after the visit finished.';
+      : t.lastPages.prescribingWindowClosed;
   }
-  if (visit.status === 'cancelled') return 'The visit was cancelled.';
-  return 'Prescribing opens once the visit is in progress.';
+  if (visit.status === 'cancelled') return t.lastPages.visitCancelled;
+  return t.lastPages.prescribingNotYet;
 }
 
 async function readNote(visitId: string): Promise<Note | undefined> {
@@ -62,9 +55,9 @@ export interface VisitWorkspaceOptions {
 }
 
 export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions) {
-  const title = el('h2', { id: 'visit-workspace-title', tabindex: -1 }, 'Visit workspace');
+  const title = el('h2', { id: 'visit-workspace-title', tabindex: -1 }, t.lastPages.workspaceTitle);
   const problem = alertLine();
-  const body = el('div', {}, el('p', {}, 'Choose a visit above ("Open the visit workspace") to write its note and prescribe.'));
+  const body = el('div', {}, el('p', {}, t.lastPages.chooseVisit));
   const section = el('section', { id: 'visit-workspace', 'aria-labelledby': 'visit-workspace-title' }, title, problem, body);
   let catalogue: Promise<Drug[]> | undefined;
   let opened = 0;
@@ -74,7 +67,7 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
   async function open(appointment: AppointmentView, patientName: string) {
     const ticket = ++opened;
     problem.textContent = '';
-    body.replaceChildren(el('p', {}, 'Opening the visit…'));
+    body.replaceChildren(el('p', {}, t.lastPages.openingVisit));
     section.scrollIntoView();
     title.focus();
     try {
@@ -107,16 +100,16 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
     const { appointment, patientName, patient } = opening;
     let visit = opening.visit;
     const state = el('p', { id: 'visit-state' });
-    const room = appointment.joinUrl ? el('a', { href: visitPath(appointment.joinUrl) }, 'Open video room') : null;
-    const finish = el('button', { type: 'button' }, 'Finish the visit');
+    const room = appointment.joinUrl ? el('a', { href: visitPath(appointment.joinUrl) }, t.lastPages.openVideoRoom) : null;
+    const finish = el('button', { type: 'button' }, t.lastPages.finishVisit);
     const level = finishLevel(visit.id, finish);
     const note = noteForm(visit.id, opening.note, visit.status === 'finished' || visit.status === 'cancelled');
     const prescribing = el('div', { id: 'visit-prescribing' });
-    const messages = visitMessages({ visitId: visit.id, side: 'doctor', otherName: patientName || 'The patient', status: visit.status });
+    const messages = visitMessages({ visitId: visit.id, side: 'doctor', otherName: patientName || t.lastPages.thePatient, status: visit.status });
     const showState = () => {
       state.dataset.status = visit.status;
-      state.replaceChildren(`Visit: ${STATE_WORDS[visit.status] ?? visit.status}`,
-        visit.periodEnd ? el('span', {}, ' Ended ', timeOf(visit.periodEnd), '.') : '');
+      state.replaceChildren(t.lastPages.state(t.lastPages.visitState[visit.status] ?? visit.status),
+        visit.periodEnd ? el('span', {}, ...t.lastPages.ended(timeOf(visit.periodEnd))) : '');
       finish.hidden = visit.status !== 'in-progress';
       if (room) room.hidden = !ROOM_OPEN.has(appointment.status) || visit.status === 'finished' || visit.status === 'cancelled';
       const closed = prescribingClosed(visit);
@@ -143,8 +136,8 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
 
     showState();
     return el('article', { 'aria-labelledby': 'visit-title', 'data-visit': visit.id },
-      el('h3', { id: 'visit-title' }, `${patientName}, `, timeOf(appointment.start)),
-      patient?.birthDate ? el('p', {}, `Born ${patient.birthDate}`) : null,
+      el('h3', { id: 'visit-title' }, ...t.lastPages.visitHeading(patientName, timeOf(appointment.start))),
+      patient?.birthDate ? el('p', {}, t.lastPages.born(patient.birthDate)) : null,
       state, level.element, el('div', { class: 'controls' }, room, finish), messages.element, chronicCare(visit.patientId).element,
       examResults(visit.id).element, note.form, prescribing);
   }
@@ -154,17 +147,18 @@ export function visitWorkspace({ patients, onPrescribed }: VisitWorkspaceOptions
 
 /** The S/A/P note: editable while it is a draft of an open visit; signed (read only) once the visit finished. */
 function noteForm(visitId: string, stored: Note | undefined, visitClosed: boolean) {
-  const field = (name: keyof NoteSections, label: string) => {
+  // The sections are named as the dispute's evidence names them (t.pages.disputes), so the note reads the same there.
+  const field = (name: keyof NoteSections) => {
     const area = el('textarea', { id: `note-${name}`, name, rows: 3, maxlength: 20_000 });
     area.value = stored?.[name] ?? '';
-    return { area, parts: [el('label', { for: area.id }, label), area] };
+    return { area, parts: [el('label', { for: area.id }, wordOf(t.pages.disputes.noteSection, name)), area] };
   };
-  const sections = { subjective: field('subjective', 'Subjective'), assessment: field('assessment', 'Assessment'), plan: field('plan', 'Plan') };
-  const save = el('button', { type: 'submit' }, 'Save note');
+  const sections = { subjective: field('subjective'), assessment: field('assessment'), plan: field('plan') };
+  const save = el('button', { type: 'submit' }, t.lastPages.saveNote);
   const saved = el('p', { role: 'status' });
   const problem = alertLine();
   const form = el('form', { id: 'visit-note', 'aria-labelledby': 'visit-note-title' },
-    el('h3', { id: 'visit-note-title' }, 'Note'),
+    el('h3', { id: 'visit-note-title' }, t.lastPages.noteTitle),
     ...sections.subjective.parts, ...sections.assessment.parts, ...sections.plan.parts,
     el('div', { class: 'controls' }, save), saved, problem);
   const current = (): NoteSections => ({ subjective: sections.subjective.area.value, assessment: sections.assessment.area.value, plan: sections.plan.area.value });
@@ -174,15 +168,15 @@ function noteForm(visitId: string, stored: Note | undefined, visitClosed: boolea
     const text = current();
     await api(`/api/visits/${encodeURIComponent(visitId)}/note`, { method: 'PUT', body: text });
     last = JSON.stringify(text);
-    saved.replaceChildren('Note saved at ', timeOf(new Date().toISOString()), '.');
+    saved.replaceChildren(...t.lastPages.noteSaved(timeOf(new Date().toISOString())));
   }
 
   /** Read only from now on: the visit closed (finishing signed the note, if there was one). */
   function signed(note: Note | undefined) {
     for (const { area } of Object.values(sections)) area.readOnly = true;
     save.hidden = true;
-    saved.replaceChildren(...(note?.signedAt ? ['The note was signed when the visit finished, at ', timeOf(note.signedAt), '.']
-      : note ? ['The visit is closed; this note was not signed.'] : ['The visit closed without a note.']));
+    saved.replaceChildren(...(note?.signedAt ? t.lastPages.noteSigned(timeOf(note.signedAt))
+      : [note ? t.lastPages.noteNotSigned : t.lastPages.noNote]));
   }
 
   form.addEventListener('submit', (event) => {

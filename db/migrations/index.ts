@@ -22,6 +22,7 @@ import { payers } from './0210-payers.js';
 import { domainActRecords } from './0220-domain-act-records.js';
 import { bookingLocks } from './0240-booking-locks.js';
 import { datedOpenings } from './0290-dated-openings.js';
+import { alertMinutes } from './0300-alert-minutes.js';
 
 export interface Migration {
   name: string;
@@ -43,4 +44,5 @@ export const migrations: Migration[] = [
   domainActRecords,
   bookingLocks,
   datedOpenings,
+  alertMinutes,
 ];

@@ -157,6 +157,8 @@ export class MonitoringAlert extends Model<InferAttributes<MonitoringAlert>, Inf
   declare raisedAt: Date;
   declare acknowledgedAt: Date | null;
   declare acknowledgedBy: string | null;
+  /** Minutes the doctor documented on acknowledging (interactive time for 99457/99458); null when none. */
+  declare acknowledgedMinutes: CreationOptional<number | null>;
   /** When an unacknowledged alert escalates (crisis alerts only); the escalation sweep reads it. */
   declare escalateAt: Date | null;
   declare escalatedAt: Date | null;
@@ -250,7 +252,8 @@ export function defineConsultations(sequelize: Sequelize) {
   MonitoringAlertModel.init({
     id, patientId: ref(false), practitionerId: ref(true), observationId: ref(true), kind: text(32), severity: text(16),
     message: text(500), status: text(16), openKey: { ...text(100, true), unique: true }, raisedAt: time(false),
-    acknowledgedAt: time(true), acknowledgedBy: ref(true), escalateAt: time(true), escalatedAt: time(true), ...timestamps,
+    acknowledgedAt: time(true), acknowledgedBy: ref(true), escalateAt: time(true), escalatedAt: time(true),
+    acknowledgedMinutes: { type: DataTypes.INTEGER, allowNull: true }, ...timestamps,
   }, { sequelize, tableName: 'monitoring_alerts' });
 
   const DisputeModel = fresh(Dispute);

@@ -4,6 +4,8 @@ import { hashPassword } from '../../server/auth/passwords.js';
 import { seedDemoSchedule } from './demo-schedule.js';
 import { seedConsultationsDemo } from './demo-consultations.js';
 import { seedDrugCatalogue } from './drug-catalogue.js';
+// The seed stores its records through the FHIR repository, which needs the domain types declared.
+import '../../server/fhir/resources/index.js';
 
 export const DEMO_ACCOUNTS = [
   { email: 'admin@demo.test', role: 'admin', who: 'hospital admin' },

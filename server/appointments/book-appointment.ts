@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
+import type { Appointment as FhirAppointment } from '@medplum/fhirtypes';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Appointment, VisitType } from '../../db/models/scheduling.js';
-import { recordVersion } from '../../db/versions.js';
-import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { patientNotFound } from '../auth/patient-access.js';
 import { scopeAllows } from '../auth/scopes.js';
+import * as records from '../fhir/repository/records.js';
 import { Forbidden, Invalid } from '../http/errors.js';
 import { eligibilityPolicy, type EligibilityPolicy } from '../consultations/eligibility.js';
 import type { Config } from '../config.js';
@@ -26,6 +26,8 @@ export interface BookingInput {
   patientId?: string;
   /** ICD-10 code of the chronic condition a video follow-up is about; any eligible one when absent. */
   conditionCode?: string;
+  /** The Appointment a FHIR client posted (POST /fhir/Appointment): stored as sent, the booking its projection. */
+  resource?: FhirAppointment;
 }
 
 export interface BookingOptions extends NotificationSettings {
@@ -87,8 +89,7 @@ export async function bookAppointment(
       if (error instanceof UniqueConstraintError) throw slotTaken(slot.id);
       throw error;
     }
-    await recordVersion(db, 'Appointment', appointment, tx);
-    await recordAudit(db, caller, { action: 'C', activity: 'book', resourceType: 'Appointment', resourceId: appointment.id, patientId }, tx);
+    await records.created({ db, caller, tx }, 'Appointment', appointment, { action: 'C', activity: 'book' }, input.resource, true);
     await queueBooked(db, tx, appointment, options, now);
     return appointment;
   };

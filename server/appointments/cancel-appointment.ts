@@ -2,11 +2,11 @@ import { Op, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import type { Database } from '../../db/connection.js';
 import type { Appointment } from '../../db/models/scheduling.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { nextVersion } from '../../db/versions.js';
 import type { Caller } from '../auth/caller.js';
 import { chargeClosedAppointment, prepareCharging, type ClosingBilling } from '../billing/charge-visit.js';
 import { moveVisit } from '../consultations/visit-lifecycle.js';
+import * as records from '../fhir/repository/records.js';
 import { Conflict, Invalid } from '../http/errors.js';
 import { appointmentFor } from './appointment-access.js';
 import { queueCancelled } from './notifications.js';
@@ -45,16 +45,18 @@ export async function cancelAppointment(db: Database, caller: Caller, appointmen
   if (options.billing) await prepareCharging();
   return db.transaction(async (tx) => {
     const { Appointment: Appointments } = db.models;
-    const [cancelled] = await Appointments.update({
-      status: 'cancelled', heldSlotId: null, cancelledAt: now, cancellationReason: reason?.trim() || null, versionId: nextVersion(db),
-    }, { where: { id: appointmentId, status: { [Op.in]: cancellable } }, transaction: tx });
-    const current = await Appointments.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
-    if (cancelled !== 1) throw notActive(current, 'cancelled');
-    await recordVersion(db, 'Appointment', current, tx);
+    const current = await records.change({ db, caller, tx }, 'Appointment', appointmentId, { action: 'U', activity: 'cancel' }, async () => {
+      const [cancelled] = await Appointments.update({
+        status: 'cancelled', heldSlotId: null, cancelledAt: now, cancellationReason: reason?.trim() || null, versionId: nextVersion(db),
+      }, { where: { id: appointmentId, status: { [Op.in]: cancellable } }, transaction: tx });
+      const cancelling = await Appointments.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
+      if (cancelled !== 1) throw notActive(cancelling, 'cancelled');
+      return cancelling;
+    });
+    await current.reload({ transaction: tx });
     await releaseSlot(db, current.slotId, tx, now);
     await cancelOpenVisit(db, caller, appointmentId, tx);
     await chargeClosedAppointment(db, options.billing, caller, appointmentId);
-    await recordAudit(db, caller, { action: 'U', activity: 'cancel', resourceType: 'Appointment', resourceId: appointmentId, patientId: current.patientId }, tx);
     await queueCancelled(db, tx, current, caller.role, current.cancellationReason, now);
     return current;
   });

@@ -1,10 +1,11 @@
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { chargeClosedAppointment, prepareCharging, type ClosingBilling } from '../billing/charge-visit.js';
 import { moveVisit } from '../consultations/visit-lifecycle.js';
+import * as records from '../fhir/repository/records.js';
 import { Conflict, Forbidden } from '../http/errors.js';
 import { appointmentFor } from './appointment-access.js';
 import { cancelOpenVisit, notActive } from './cancel-appointment.js';
@@ -27,12 +28,13 @@ export async function markArrived(db: Database, caller: Caller, appointmentId: s
     if (appointment.status !== 'booked') throw notActive(appointment, 'marked arrived');
     const visit = await Encounter.findOne({ where: { appointmentId, status: 'planned' }, transaction: tx });
     if (visit) {
+      // The visit's move changes the appointment with it (visit-lifecycle.ts), audited there as the visit's.
       await moveVisit(db, caller, visit.id, 'arrived', tx);
+      await recordAudit(db, caller, { action: 'U', activity: 'arrived', resourceType: 'Appointment', resourceId: appointmentId, patientId: appointment.patientId }, tx);
     } else {
-      await Appointment.update({ status: 'arrived', versionId: nextVersion(db) }, { where: { id: appointmentId, status: 'booked' }, transaction: tx });
-      await recordVersion(db, 'Appointment', await appointment.reload({ transaction: tx }), tx);
+      await records.change({ db, caller, tx }, 'Appointment', appointmentId, { action: 'U', activity: 'arrived' }, () =>
+        Appointment.update({ status: 'arrived', versionId: nextVersion(db) }, { where: { id: appointmentId, status: 'booked' }, transaction: tx }));
     }
-    await recordAudit(db, caller, { action: 'U', activity: 'arrived', resourceType: 'Appointment', resourceId: appointmentId, patientId: appointment.patientId }, tx);
     return Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
   });
 }
@@ -47,17 +49,16 @@ export async function markNoShow(db: Database, caller: Caller, appointmentId: st
   if (billing) await prepareCharging();
   return db.transaction(async (tx) => {
     const { Appointment } = db.models;
-    const [marked] = await Appointment.update({ status: 'noshow', versionId: nextVersion(db) },
-      { where: { id: appointmentId, status: 'booked', start: { [Op.lte]: now } }, transaction: tx });
-    const current = await Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
-    if (marked !== 1) {
+    await records.change({ db, caller, tx }, 'Appointment', appointmentId, { action: 'U', activity: 'no-show' }, async () => {
+      const [marked] = await Appointment.update({ status: 'noshow', versionId: nextVersion(db) },
+        { where: { id: appointmentId, status: 'booked', start: { [Op.lte]: now } }, transaction: tx });
+      const current = await Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
+      if (marked === 1) return;
       if (current.status !== 'booked') throw notActive(current, 'marked no-show');
       throw new Conflict('appointment-not-started', `The appointment starts at ${current.start.toISOString()}; mark a no-show after that.`);
-    }
-    await recordVersion(db, 'Appointment', current, tx);
+    });
     await cancelOpenVisit(db, caller, appointmentId, tx);
     await chargeClosedAppointment(db, billing, caller, appointmentId);
-    await recordAudit(db, caller, { action: 'U', activity: 'no-show', resourceType: 'Appointment', resourceId: appointmentId, patientId: current.patientId }, tx);
-    return current;
+    return Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
   });
 }

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Schedule, VisitType } from '../../db/models/scheduling.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
+import * as records from '../fhir/repository/records.js';
 import type { SlotRegeneration } from './contract.js';
 import { planSlots, type SlotPlan } from './slot-generation.js';
 
@@ -32,6 +33,7 @@ const overlaps = (a: { start: Date; end: Date }, b: { start: Date; end: Date }) 
  */
 export async function regenerateSlots(db: Database, schedule: Schedule, tx: Transaction, now = new Date()): Promise<Regeneration> {
   const { Slot, Appointment } = db.models;
+  const ctx = { db, caller: records.CALENDAR, tx };
   const wanted = schedule.active ? planSlots(await slotPlanOf(db, schedule, tx), now, schedule.horizonDays) : [];
   const existing = await Slot.findAll({ where: { scheduleId: schedule.id, start: { [Op.gte]: now } }, transaction: tx });
   const wantedByStart = new Map(wanted.map((w) => [w.start.getTime(), w]));
@@ -39,9 +41,8 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
   for (const slot of existing.filter((s) => s.status === 'busy-unavailable')) {
     const match = wantedByStart.get(slot.start.getTime());
     if (!match || match.end.getTime() !== slot.end.getTime()) continue;
-    const [revived] = await Slot.update({ status: 'free', visitTypes: match.visitTypes.join(','), versionId: nextVersion(db) },
-      { where: { id: slot.id, status: 'busy-unavailable' }, transaction: tx });
-    if (revived) await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
+    await records.change(ctx, 'Slot', slot.id, undefined, () => Slot.update({ status: 'free', visitTypes: match.visitTypes.join(','), versionId: nextVersion(db) },
+      { where: { id: slot.id, status: 'busy-unavailable' }, transaction: tx }));
   }
   const unavailable = existing.filter((s) => s.status !== 'free');
   const result: Regeneration = { created: 0, removed: 0, retired: 0, kept: 0, booked: unavailable.length };
@@ -57,8 +58,8 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
     result.kept++;
     const visitTypes = match.visitTypes.join(',');
     if (visitTypes !== slot.visitTypes) {
-      const [changed] = await Slot.update({ visitTypes, versionId: nextVersion(db) }, { where: { id: slot.id, status: 'free' }, transaction: tx });
-      if (changed) await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
+      await records.change(ctx, 'Slot', slot.id, undefined, () =>
+        Slot.update({ visitTypes, versionId: nextVersion(db) }, { where: { id: slot.id, status: 'free' }, transaction: tx }));
     }
   }
   if (stale.length) {
@@ -67,11 +68,11 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
     })).map((a) => a.slotId));
     for (const slot of stale) {
       if (referenced.has(slot.id)) {
-        const [retired] = await Slot.update({ status: 'busy-unavailable', versionId: nextVersion(db) }, { where: { id: slot.id, status: 'free' }, transaction: tx });
+        const [retired] = await records.change(ctx, 'Slot', slot.id, undefined, () =>
+          Slot.update({ status: 'busy-unavailable', versionId: nextVersion(db) }, { where: { id: slot.id, status: 'free' }, transaction: tx }));
         if (retired) {
           result.retired++;
           unavailable.push(slot);
-          await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
         }
       } else {
         const removed = await Slot.destroy({ where: { id: slot.id, status: 'free' }, transaction: tx });
@@ -81,14 +82,15 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
       }
     }
   }
+  const opened = [];
   for (const slot of wanted) {
     if (taken.has(slot.start.getTime()) || unavailable.some((u) => overlaps(u, slot))) continue;
-    const created = await Slot.create({
+    opened.push(await Slot.create({
       id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: schedule.practitionerId,
       start: slot.start, end: slot.end, visitTypes: slot.visitTypes.join(','), status: 'free',
-    }, { transaction: tx });
-    await recordVersion(db, 'Slot', created, tx);
+    }, { transaction: tx }));
     result.created++;
   }
+  await records.createdAll(ctx, 'Slot', opened);
   return result;
 }

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/connection.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { nextVersion } from '../../db/versions.js';
 import type { Caller } from '../auth/caller.js';
+import * as records from '../fhir/repository/records.js';
 import { Forbidden } from '../http/errors.js';
 import { appointmentFor } from './appointment-access.js';
 import { notActive } from './cancel-appointment.js';
@@ -37,18 +37,18 @@ export async function rescheduleAppointment(db: Database, caller: Caller, appoin
     await lockPatient(db, appointment.patientId, tx);
     await assertNoOverlappingAppointment(db, tx, appointment.patientId, slot, appointment.id);
     if (!(await holdSlot(db, slot, tx, now))) throw slotTaken(slot.id);
-    const [moved] = await Appointment.update({
-      slotId: slot.id, heldSlotId: slot.id, practitionerId: slot.practitionerId, start: slot.start, end: slot.end,
-      versionId: nextVersion(db),
-    }, { where: { id: appointmentId, status: 'booked', heldSlotId: previous.slotId }, transaction: tx });
-    const current = await Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
-    if (moved !== 1) throw notActive(current, 'rescheduled');
-    await recordVersion(db, 'Appointment', current, tx);
+    const act = { action: 'U' as const, activity: 'reschedule', detail: `from slot ${previous.slotId} to ${slot.id}` };
+    const current = await records.change({ db, caller, tx }, 'Appointment', appointmentId, act, async () => {
+      const [moved] = await Appointment.update({
+        slotId: slot.id, heldSlotId: slot.id, practitionerId: slot.practitionerId, start: slot.start, end: slot.end,
+        versionId: nextVersion(db),
+      }, { where: { id: appointmentId, status: 'booked', heldSlotId: previous.slotId }, transaction: tx });
+      const moving = await Appointment.findByPk(appointmentId, { transaction: tx, rejectOnEmpty: true });
+      if (moved !== 1) throw notActive(moving, 'rescheduled');
+      return moving;
+    });
+    await current.reload({ transaction: tx });
     await releaseSlot(db, previous.slotId, tx, now);
-    await recordAudit(db, caller, {
-      action: 'U', activity: 'reschedule', resourceType: 'Appointment', resourceId: appointmentId, patientId: current.patientId,
-      detail: `from slot ${previous.slotId} to ${slot.id}`,
-    }, tx);
     await queueRescheduled(db, tx, current, previous.start, options, now);
     return current;
   });

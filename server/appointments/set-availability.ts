@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { AvailabilityRule, Schedule, VisitType } from '../../db/models/scheduling.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
+import * as records from '../fhir/repository/records.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Forbidden, Invalid } from '../http/errors.js';
@@ -66,13 +67,15 @@ export async function writeAvailability(db: Database, practitionerId: string, in
   await lockPractitioner(db, practitionerId, tx);
   const settings = { timeZone: input.timeZone, slotMinutes: input.slotMinutes, bufferMinutes: input.bufferMinutes, horizonDays: input.horizonDays, active: true };
   let schedule: Schedule | null = await scheduleOf(db, practitionerId, tx);
+  const ctx = { db, caller: records.CALENDAR, tx };
   if (schedule) {
-    await Schedules.update({ ...settings, versionId: nextVersion(db) }, { where: { id: schedule.id }, transaction: tx });
+    const id = schedule.id;
+    await records.change(ctx, 'Schedule', id, undefined, () => Schedules.update({ ...settings, versionId: nextVersion(db) }, { where: { id }, transaction: tx }));
     await schedule.reload({ transaction: tx });
   } else {
     schedule = await Schedules.create({ id: crypto.randomUUID(), practitionerId, ...settings }, { transaction: tx });
+    await records.created(ctx, 'Schedule', schedule);
   }
-  await recordVersion(db, 'Schedule', schedule, tx);
   await AvailabilityRule.destroy({ where: { scheduleId: schedule.id }, transaction: tx });
   await ScheduleException.destroy({ where: { scheduleId: schedule.id }, transaction: tx });
   const openings = [...input.rules.map((r) => ({ ...r, date: null })), ...(input.extraHours ?? []).map((e) => ({ ...e, weekday: isoWeekday(e.date) }))];

@@ -1,7 +1,8 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Slot } from '../../db/models/scheduling.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
+import * as records from '../fhir/repository/records.js';
 
 /**
  * Takes a free future slot: `UPDATE slots SET status='busy' WHERE id=? AND status='free' AND start>?`.
@@ -9,20 +10,19 @@ import { nextVersion, recordVersion } from '../../db/versions.js';
  * unique heldSlotId is the second guard.) Returns false when the slot was not free.
  */
 export async function holdSlot(db: Database, slot: Slot, tx: Transaction, now: Date): Promise<boolean> {
-  const [held] = await db.models.Slot.update(
+  const [held] = await records.change({ db, caller: records.CALENDAR, tx }, 'Slot', slot.id, undefined, () => db.models.Slot.update(
     { status: 'busy', versionId: nextVersion(db) },
     { where: { id: slot.id, status: 'free', start: { [Op.gt]: now } }, transaction: tx },
-  );
+  ));
   if (held !== 1) return false;
-  await recordVersion(db, 'Slot', await slot.reload({ transaction: tx }), tx);
+  await slot.reload({ transaction: tx });
   return true;
 }
 
 /** Gives a slot back to other patients, unless it has already started (then it stays busy, as history). */
 export async function releaseSlot(db: Database, slotId: string, tx: Transaction, now: Date): Promise<void> {
-  const [released] = await db.models.Slot.update(
+  await records.change({ db, caller: records.CALENDAR, tx }, 'Slot', slotId, undefined, () => db.models.Slot.update(
     { status: 'free', versionId: nextVersion(db) },
     { where: { id: slotId, status: 'busy', start: { [Op.gt]: now } }, transaction: tx },
-  );
-  if (released === 1) await recordVersion(db, 'Slot', await db.models.Slot.findByPk(slotId, { transaction: tx, rejectOnEmpty: true }), tx);
+  ));
 }

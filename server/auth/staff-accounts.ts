@@ -3,6 +3,7 @@ import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Role } from '../../db/models/access.js';
 import { recordAudit } from '../audit/audit-log.js';
+import * as records from '../fhir/repository/records.js';
 import { Conflict, Invalid, Unauthorized } from '../http/errors.js';
 import type { Caller } from './caller.js';
 import { hashPassword } from './passwords.js';
@@ -36,20 +37,20 @@ export async function createStaffAccount(db: Database, caller: Caller, input: St
   const practitionerId = clinician ? crypto.randomUUID() : null;
   try {
     await db.transaction(async (tx) => {
+      const act = { action: 'C' as const, activity: 'create-account', detail: `${input.role} account ${userId}` };
       if (practitionerId) {
-        await db.models.Practitioner.create({
+        const practitioner = await db.models.Practitioner.create({
           id: practitionerId, givenName: input.givenName, familyName: input.familyName, organizationId: organization.id,
           specialtyCode: input.specialtyCode ?? null, specialtyDisplay: input.specialtyDisplay ?? null,
         }, { transaction: tx });
+        await records.created({ db, caller, tx }, 'Practitioner', practitioner, act);
       }
       await db.models.User.create({
         id: userId, email, passwordHash, role: input.role, displayName: `${input.givenName} ${input.familyName}`,
         patientId: null, practitionerId, organizationId: organization.id,
       }, { transaction: tx });
-      await recordAudit(db, caller, {
-        action: 'C', activity: 'create-account', resourceType: practitionerId ? 'Practitioner' : undefined,
-        resourceId: practitionerId ?? undefined, detail: `${input.role} account ${userId}`,
-      }, tx);
+      // An account with no Practitioner (an admin, an insurer) is audited as an account alone.
+      if (!practitionerId) await recordAudit(db, caller, act, tx);
     });
   } catch (error) {
     if (error instanceof UniqueConstraintError) {

@@ -5,12 +5,13 @@ import type { Config } from '../config.js';
 import { loadRow } from '../fhir/repository/store.js';
 import type { Catalogue } from './catalogue.js';
 import { DAY, family, isoDate, periodFacts, type PeriodDecision } from './period-decision.js';
+import { establishedPatient } from './rules/established-patient.js';
 import { minutesMinimum } from './rules/minutes-minimum.js';
 import { patientInitiated } from './rules/patient-initiated.js';
 import { payerAgreement } from './rules/payer-agreement.js';
 import { fails, qualifies, type RuleResult } from './rules/rule-result.js';
 import { levelOf } from './rules/time-band.js';
-import { payerOf } from './visit-facts.js';
+import { isEstablished, payerOf } from './visit-facts.js';
 
 /**
  * E-visits (99421–99423; docs/billing.md "Period codes"). An online conversation is a visit held by messages: its
@@ -18,7 +19,9 @@ import { payerOf } from './visit-facts.js';
  * it. The minutes are the doctor's own: the time she documents on the thread in the signed note
  * (`documentedMinutes`), never a guess from message timestamps. A 7-day window opens at the first message of a
  * patient's conversation with a doctor; every conversation of theirs that starts inside it adds its minutes; the
- * next conversation after it opens the next window. A window is charged once it is over.
+ * next conversation after it opens the next window. A window is charged once it is over. Like E/M, an e-visit is
+ * for an established patient only; a conversation with the patient's monitoring doctor is no e-visit but interactive
+ * time of remote monitoring (interactive-time.ts).
  */
 const E_VISIT_DAYS = 7;
 const EM_CATEGORIES = ['em-new', 'em-established'] as const;
@@ -48,6 +51,9 @@ async function conversations(db: Database): Promise<Conversation[]> {
   for (const note of notes) {
     const visit = await Encounter.findByPk(note.encounterId);
     if (!visit?.practitionerId || visit.status !== 'finished') continue;
+    // With the patient's monitoring doctor the conversation is interactive time of 99457/99458 instead (interactive-time.ts):
+    // the same minutes are never billed twice.
+    if (await db.models.CarePlan.count({ where: { patientId: visit.patientId, practitionerId: visit.practitionerId } })) continue;
     const first = await VisitMessage.findOne({ where: { encounterId: visit.id }, order: [['sentAt', 'ASC'], ['id', 'ASC']] });
     found.push({
       encounterId: visit.id, noteId: note.id, patientId: visit.patientId, practitionerId: visit.practitionerId,
@@ -108,15 +114,20 @@ export async function eVisitDecisions(db: Database, config: Pick<Config, 'billin
       const { patientId, practitionerId } = window[0];
       const minutes = window.reduce((sum, t) => sum + t.minutes, 0);
       const entry = levelOf(bands, minutes);
-      const facts = { ...periodFacts(patientId, practitionerId, true, await payerOf(db, patientId)), minutesSource: 'signed-note' as const, documentedMinutes: minutes };
+      // Established as for E/M: another finished visit here in the three years before the first conversation.
+      const established = await isEstablished(db, patientId, window[0].encounterId, start);
+      const facts = {
+        ...periodFacts(patientId, practitionerId, true, await payerOf(db, patientId)), minutesSource: 'signed-note' as const, documentedMinutes: minutes,
+        establishedPatient: established,
+      };
       const emCodes = EM_CATEGORIES.flatMap((c) => family(catalogue, c, config, isoDate(start)).map((e) => e.code));
       decisions.push({
         patientId, practitionerId, entry, start, end, minutes, minutesSource: 'signed-note',
         reasons: [
-          patientInitiated(entry.code, window[0].firstSender), minutesMinimum(facts, entry, minutes),
+          patientInitiated(entry.code, window[0].firstSender), establishedPatient(facts, entry, minutes), minutesMinimum(facts, entry, minutes),
           await emVisitOnSameProblem(db, window, start, end, emCodes), payerAgreement(facts, entry, minutes),
         ],
-        inputs: { documentedMinutes: minutes, conversations: window.map((t) => ({ encounterId: t.encounterId, startedAt: t.startedAt.toISOString(), firstSender: t.firstSender, minutes: t.minutes })) },
+        inputs: { documentedMinutes: minutes, establishedPatient: established, conversations: window.map((t) => ({ encounterId: t.encounterId, startedAt: t.startedAt.toISOString(), firstSender: t.firstSender, minutes: t.minutes })) },
         evidence: window.flatMap((t) => [`Encounter/${t.encounterId}`, `Composition/${t.noteId}`]),
       });
     }

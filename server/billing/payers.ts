@@ -1,7 +1,7 @@
 import type { Database } from '../../db/connection.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { nextVersion } from '../../db/versions.js';
 import type { Caller } from '../auth/caller.js';
+import * as records from '../fhir/repository/records.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 
 /**
@@ -33,11 +33,10 @@ export async function setInternetCareAgreement(db: Database, caller: Caller, pay
     const payer = await db.models.Organization.findOne({ where: { id: payerId, kind: 'payer' }, transaction: tx, lock: tx.LOCK.UPDATE });
     if (!payer) throw new NotFound('payer-not-found', `No payer Organization with id ${payerId}.`);
     if (Boolean(payer.internetCareAgreement) !== agreement) {
-      await payer.update({ internetCareAgreement: agreement, versionId: nextVersion(db) }, { transaction: tx });
-      await recordVersion(db, 'Organization', payer, tx);
-      await recordAudit(db, caller, {
-        action: 'U', activity: agreement ? 'payer-agreement-recorded' : 'payer-agreement-ended', resourceType: 'Organization', resourceId: payer.id,
-      }, tx);
+      const act = { action: 'U' as const, activity: agreement ? 'payer-agreement-recorded' : 'payer-agreement-ended' };
+      await records.change({ db, caller, tx }, 'Organization', payer.id, act, () =>
+        payer.update({ internetCareAgreement: agreement, versionId: nextVersion(db) }, { transaction: tx }));
+      await payer.reload({ transaction: tx });
     }
     return payerView(payer);
   });

@@ -6,16 +6,15 @@ import type { Config } from '../config.js';
 import * as repository from '../fhir/repository/repository.js';
 import { loadRow } from '../fhir/repository/store.js';
 import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
-import { connectedMinutes } from '../video/session-log.js';
 import { currentCatalogue, type Catalogue, type CatalogueEntry } from './catalogue.js';
 import { BILLING_DECISION_EXTENSION, CHARGE_IDENTIFIER_SYSTEM, chargeItemIdOf } from './charge-item.js';
 import { claimChargeKey, releaseChargeKey } from './charge-keys.js';
 import { prepareCharging } from './charge-visit.js';
 import { eVisitDecisions } from './e-visits.js';
+import { interactiveMinimum, interactiveTime } from './interactive-time.js';
 import { DAY, family, isoDate, periodChargeIdentifier, periodFacts, type PeriodDecision } from './period-decision.js';
 import { addOnWithPrimary } from './rules/add-on.js';
 import { consent } from './rules/consent.js';
-import { minutesMinimum } from './rules/minutes-minimum.js';
 import { payerAgreement } from './rules/payer-agreement.js';
 import { fails, isBillable, qualifies, REASON_SYSTEM, RULE_VERSION, type RuleResult } from './rules/rule-result.js';
 import { payerOf } from './visit-facts.js';
@@ -24,8 +23,9 @@ import { payerOf } from './visit-facts.js';
  * Period codes (docs/billing.md "Period codes"), computed over completed windows by the housekeeping loop:
  * remote monitoring — set-up (99453) in the first 30-day window of device data, device supply (99454 / 99445) per
  * 30-day window counted from the patient's first device reading, by the days with device readings in it, treatment
- * management (99457, and 99458 for each further 20 minutes) per completed calendar month, by the minutes the
- * monitoring doctor and the patient were connected in video visits that month — and e-visits (e-visits.ts). A
+ * management (99457, and 99458 for each further 20 minutes) per completed calendar month, by that month's interactive
+ * time of the monitoring doctor with the patient (video, audio-only and chat visits, acknowledged alerts;
+ * interactive-time.ts) — and e-visits (e-visits.ts). A
  * window's charge is written once it is over; a later run writes a new version only when the decision changed.
  */
 
@@ -78,7 +78,7 @@ function furtherManagement(catalogue: Catalogue, config: Pick<Config, 'billing'>
 }
 
 async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>, catalogue: Catalogue, now: Date): Promise<PeriodDecision[]> {
-  const { CarePlan, Observation, Encounter } = db.models;
+  const { CarePlan, Observation } = db.models;
   const decisions: PeriodDecision[] = [];
   for (const plan of await CarePlan.findAll({ where: { practitionerId: { [Op.ne]: null } }, limit: 1000 })) {
     const { patientId } = plan;
@@ -119,27 +119,26 @@ async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>
       }
     }
 
-    // Treatment management: the previous calendar month's connected minutes with the monitoring doctor.
+    // Treatment management: the previous calendar month's interactive time with the monitoring doctor (interactive-time.ts).
     const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
     const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    const visits = await Encounter.findAll({
-      where: { patientId, practitionerId, encounterClass: 'VR', status: 'finished', periodStart: { [Op.gte]: start, [Op.lt]: end }, appointmentId: { [Op.ne]: null } },
-    });
-    let minutes = 0;
-    for (const visit of visits) minutes += await connectedMinutes(db, visit.appointmentId!, now);
+    const time = await interactiveTime(db, patientId, practitionerId, start, end, now);
+    const { minutes } = time;
     const management = family(catalogue, 'rpm-management', config, isoDate(start)).find((e) => e.addOnTo.length === 0);
     if (management && minutes > 0) {
-      const monthFacts = { ...facts, connectedMinutes: minutes };
-      const month = { patientId, practitionerId, start, end, minutes, evidence: visits.map((v) => `Encounter/${v.id}`) };
-      decisions.push({
-        ...month, entry: management, reasons: [minutesMinimum(monthFacts, management, minutes), ...shared(management)],
-        inputs: { interactiveMinutes: minutes, visits: visits.map((v) => v.id) },
-      });
+      // Only video minutes keep the source the month always had; any other source makes it interactive time.
+      const minutesSource = minutes === time.videoMinutes ? 'video-session' as const : 'interactive-time' as const;
+      const month = { patientId, practitionerId, start, end, minutes, minutesSource, evidence: time.evidence };
+      const sources = {
+        interactiveMinutes: minutes, videoMinutes: time.videoMinutes, documentedMinutes: time.documentedMinutes, alertMinutes: time.alertMinutes,
+        visits: time.visits, alerts: time.alerts,
+      };
+      decisions.push({ ...month, entry: management, reasons: [interactiveMinimum(management, time), ...shared(management)], inputs: sources });
       const further = furtherManagement(catalogue, config, management, start, minutes);
       if (further) {
         decisions.push({
           ...month, entry: further.addOn, quantity: further.units, addOnTo: management.code, reasons: [further.reason, ...shared(further.addOn)],
-          inputs: { interactiveMinutes: minutes, furtherMinutes: further.further, visits: visits.map((v) => v.id) },
+          inputs: { ...sources, furtherMinutes: further.further },
         });
       }
     }

@@ -14,7 +14,8 @@ export interface PeriodDecision {
   reasons: RuleResult[];
   inputs: Record<string, unknown>;
   minutes: number | null;
-  minutesSource?: VisitFacts['minutesSource'];
+  /** Period codes add a third: 'interactive-time', a month's minutes from more than video (interactive-time.ts). */
+  minutesSource?: VisitFacts['minutesSource'] | 'interactive-time';
   /** Units billed (99458: one per further 20 minutes); 1 when absent. */
   quantity?: number;
   /** An add-on's primary code, decided in the same run and written before it. */

@@ -46,7 +46,7 @@ export const billedMinutes = (facts: VisitFacts): number =>
 const THREE_YEARS_MS = 3 * 365.25 * 86_400_000;
 
 /** CMS: established = a professional service from this practice in the three years before (another finished visit of ours). */
-async function isEstablished(db: Database, patientId: string, encounterId: string, at: Date): Promise<boolean> {
+export async function isEstablished(db: Database, patientId: string, encounterId: string, at: Date): Promise<boolean> {
   const earlier = await db.models.Encounter.count({
     where: {
       patientId, id: { [Op.ne]: encounterId }, status: 'finished', source: null,

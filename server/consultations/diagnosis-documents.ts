@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import type { Database } from '../../db/connection.js';
 import type { DiagnosisDocument } from '../../db/models/consultations.js';
 import { toDiagnosisDocumentResource } from '../../fhir-mappings/consultation-records.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess, assertTypeAllowed } from '../auth/patient-access.js';
 import { storeDerived } from '../fhir/repository/derived-records.js';
+import * as records from '../fhir/repository/records.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { ICD10 } from './eligibility.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
@@ -95,8 +96,7 @@ export async function reviewDiagnosisDocument(db: Database, caller: Caller, docu
         code: review.code!.toUpperCase(), display: review.display ?? review.code!.toUpperCase(), clinicalStatus: 'active',
         verificationStatus: 'confirmed', onsetDate: document.diagnosedOn, recordedAt: now, source: null,
       }, { transaction: tx });
-      await recordVersion(db, 'Condition', condition, tx);
-      await recordAudit(db, caller, { action: 'C', activity: 'condition-from-document', resourceType: 'Condition', resourceId: conditionId, patientId: document.patientId }, tx);
+      await records.created({ db, caller, tx }, 'Condition', condition, { action: 'C', activity: 'condition-from-document' });
     }
     const updated = await DiagnosisDocument.findByPk(documentId, { transaction: tx, rejectOnEmpty: true });
     await storeDerived({ db, caller, tx }, [toDiagnosisDocumentResource(updated.get({ plain: true }))], { action: 'U', activity: `diagnosis-document-${updated.reviewStatus}` });

@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { EncounterStatus } from '../../db/models/clinical.js';
-import { nextVersion, recordVersion } from '../../db/versions.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { nextVersion } from '../../db/versions.js';
 import type { Caller } from '../auth/caller.js';
+import * as records from '../fhir/repository/records.js';
 import { Conflict, NotFound } from '../http/errors.js';
 
 /**
@@ -26,6 +26,8 @@ const APPOINTMENT_STATUS_FOR: Partial<Record<EncounterStatus, 'arrived' | 'fulfi
   finished: 'fulfilled',
 };
 
+const VISIT_OPENER = { ip: null, requestId: 'visit-opened' };
+
 /** The visit of a booked appointment, created (planned) on first use; safe when two requests race. */
 export async function visitForAppointment(db: Database, appointmentId: string) {
   const { Appointment, Encounter } = db.models;
@@ -34,10 +36,15 @@ export async function visitForAppointment(db: Database, appointmentId: string) {
   const appointment = await Appointment.findByPk(appointmentId);
   if (!appointment) throw new NotFound('appointment-not-found', `No appointment with id ${appointmentId}.`);
   try {
-    return await Encounter.create({
-      id: crypto.randomUUID(), patientId: appointment.patientId, practitionerId: appointment.practitionerId,
-      organizationId: null, encounterClass: appointment.visitType === 'in-person' ? 'AMB' : 'VR', status: 'planned',
-      periodStart: null, periodEnd: null, source: null, appointmentId,
+    return await db.transaction(async (tx) => {
+      const visit = await Encounter.create({
+        id: crypto.randomUUID(), patientId: appointment.patientId, practitionerId: appointment.practitionerId,
+        organizationId: null, encounterClass: appointment.visitType === 'in-person' ? 'AMB' : 'VR', status: 'planned',
+        periodStart: null, periodEnd: null, source: null, appointmentId,
+      }, { transaction: tx });
+      // Opened by whoever first uses the appointment; the act that follows (join, admit) is the audited one.
+      await records.created({ db, caller: VISIT_OPENER, tx }, 'Encounter', visit);
+      return visit;
     });
   } catch (error) {
     // The unique appointmentId lost a race to a concurrent first use: the other request's visit is the visit.
@@ -70,23 +77,22 @@ export async function moveVisit(db: Database, caller: Caller, encounterId: strin
     const { Encounter, Appointment } = db.models;
     const now = new Date();
     const times = to === 'in-progress' ? { periodStart: now } : to === 'finished' || to === 'cancelled' ? { periodEnd: now } : {};
-    const [moved] = await Encounter.update(
-      { status: to, ...times, versionId: nextVersion(db) },
-      { where: { id: encounterId, status: { [Op.in]: allowedFrom } }, transaction: tx },
-    );
-    const visit = await Encounter.findByPk(encounterId, { transaction: tx });
-    if (!visit) throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
-    if (moved !== 1) throw illegalMove(visit.status, to);
+    const ctx = { db, caller, tx };
+    await records.change(ctx, 'Encounter', encounterId, { action: 'U', activity: `visit-${to}` }, async () => {
+      const [moved] = await Encounter.update(
+        { status: to, ...times, versionId: nextVersion(db) },
+        { where: { id: encounterId, status: { [Op.in]: allowedFrom } }, transaction: tx },
+      );
+      const current = await Encounter.findByPk(encounterId, { transaction: tx });
+      if (!current) throw new NotFound('visit-not-found', `No visit with id ${encounterId}.`);
+      if (moved !== 1) throw illegalMove(current.status, to);
+    });
+    const visit = await Encounter.findByPk(encounterId, { transaction: tx, rejectOnEmpty: true });
     const appointmentStatus = APPOINTMENT_STATUS_FOR[to];
-    await recordVersion(db, 'Encounter', visit, tx);
     if (visit.appointmentId && appointmentStatus) {
-      await Appointment.update({ status: appointmentStatus, versionId: nextVersion(db) }, { where: { id: visit.appointmentId }, transaction: tx });
-      const appointment = await Appointment.findByPk(visit.appointmentId, { transaction: tx, rejectOnEmpty: true });
-      await recordVersion(db, 'Appointment', appointment, tx);
+      await records.change(ctx, 'Appointment', visit.appointmentId, undefined, () =>
+        Appointment.update({ status: appointmentStatus, versionId: nextVersion(db) }, { where: { id: visit.appointmentId! }, transaction: tx }));
     }
-    await recordAudit(db, caller, {
-      action: 'U', activity: `visit-${to}`, resourceType: 'Encounter', resourceId: encounterId, patientId: visit.patientId,
-    }, tx);
     return visit;
   };
   return outerTx ? work(outerTx) : db.transaction(work);

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
-import { recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
@@ -44,7 +43,6 @@ export async function registerPartner(db: Database, caller: Caller, input: Partn
       const partner = await db.models.Partner.create({
         id: crypto.randomUUID(), name: input.name, fhirBaseUrl: trimSlash(input.fhirBaseUrl), jwksUrl: input.jwksUrl, payorId: input.payorId ?? null,
       }, { transaction: tx });
-      await recordVersion(db, 'Organization', partner, tx);
       await recordAudit(db, caller, { action: 'C', activity: 'partner-registered', resourceType: 'Organization', resourceId: partner.id }, tx);
       return partnerView(partner);
     });

@@ -6,7 +6,6 @@ import type { Client } from 'fhir-kit-client';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Partner } from '../../db/models/consultations.js';
-import { recordVersion } from '../../db/versions.js';
 import { fromConditionResource } from '../../fhir-mappings/condition.js';
 import { fromDiagnosticReportResource, resultIdsOf } from '../../fhir-mappings/diagnostic-report.js';
 import { fromEncounterResource } from '../../fhir-mappings/encounter.js';
@@ -15,6 +14,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
 import { linkReportResults } from '../consultations/report-results.js';
+import * as domainRecords from '../fhir/repository/records.js';
 import { Forbidden } from '../http/errors.js';
 import { withPartner, type PartnerCallDeps } from './partner-client.js';
 import { trimSlash } from './partners.js';
@@ -161,7 +161,8 @@ async function importRecords(
       await m.bulkCreate(fresh, { ignoreDuplicates: true, transaction: tx });
       for (const row of await m.findAll({ where: { id: { [Op.in]: fresh.map((r) => r.id) } }, transaction: tx })) {
         if (type === 'DiagnosticReport') await linkReportResults(db, row, tx);
-        await recordVersion(db, type, row, tx);
+        // Stored as mapped (the partner's references point at its own ids); the pull is audited once, below.
+        await domainRecords.created({ db, caller, tx }, type, row);
       }
       counts[key] = fresh.length;
     }

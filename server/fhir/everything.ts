@@ -9,7 +9,7 @@ import { parameterList } from './parameters.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition } from './registry.js';
 import { isInPatientCompartment } from './repository/r4-search-parameters.js';
 import { boundValue } from './repository/search.js';
-import { entryOf, plainRow } from './search.js';
+import { entriesOf, plainRow } from './search.js';
 
 /** http://hl7.org/fhir/OperationDefinition/Patient-everything */
 export const PATIENT_EVERYTHING = 'http://hl7.org/fhir/OperationDefinition/Patient-everything';
@@ -114,7 +114,7 @@ export async function patientEverything(ctx: FhirContext, id: string, query: Rec
     const where: WhereOptions[] = [{ [definition.patientColumn!]: id }];
     if (since) where.push({ [definition.lastUpdatedColumn ?? 'updatedAt']: { [Op.gte]: since } });
     const rows = await definition.model(ctx.db).findAll({ where: { [Op.and]: where }, order: [['id', 'ASC']], transaction: ctx.tx });
-    entries.push(...rows.map((row) => entryOf(ctx, definition, plainRow(row), 'match')));
+    entries.push(...await entriesOf(ctx, definition, rows.map(plainRow), 'match'));
   }
   // The Patient first, as the operation's examples show it, then type by type (each in id order).
   const typeOf = (entry: BundleEntry) => entry.resource?.resourceType ?? '';

@@ -1,13 +1,15 @@
 import crypto from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
-import { nextVersion, recordVersion } from '../../db/versions.js';
+import { nextVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { Invalid, MethodNotAllowed, NotFound, PreconditionFailed, Unprocessable } from '../http/errors.js';
 import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess, resourceNotFound } from './access.js';
 import { assertFitsColumns } from './column-fit.js';
 import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
+import { changeRecord, created, resourceOfVersion, resourcesOfRows } from './repository/records.js';
+import { versionsOf } from './repository/store.js';
 import { fieldsOf, validateIncoming } from './validate.js';
 
 /** A resource as stored: the resource itself plus what the HTTP layer turns into ETag, Location, Last-Modified. */
@@ -58,17 +60,30 @@ export async function read(ctx: FhirContext, definition: ResourceDefinition, id:
   const row = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, row), 'read', id);
   await audit(ctx, definition, 'R', 'read', id, patientOf(definition, row));
-  return storedOf(definition.toResource(row));
+  return storedOf(await storedResourceOf(ctx, definition, row));
 }
 
-/** The row as it was at a version: the live row for the current one, resource_versions for earlier ones. */
-async function rowAtVersion(ctx: FhirContext, definition: ResourceDefinition, current: Row, versionId: number): Promise<Row | null> {
-  if (Number(current.versionId ?? 1) === versionId) return current;
-  const version = await ctx.db.models.ResourceVersion.findOne({
-    where: { resourceType: definition.versionsOf ?? definition.type, resourceId: String(current.id), versionId },
-    transaction: ctx.tx,
-  });
-  return version ? (JSON.parse(version.content) as Row) : null;
+/** The stored resource of a domain row (repository/records.ts), its mapping while it has none. */
+async function storedResourceOf(ctx: FhirContext, definition: ResourceDefinition, row: Row): Promise<Resource> {
+  return (await resourcesOfRows(ctx.db, definition, [row], ctx.tx))[0];
+}
+
+/**
+ * Every stored version of a domain record, newest first: its own, and those its type shares with another
+ * (PractitionerRole's, stored before the records were whole, are the Practitioner row's). A row with no version
+ * stored (seeded before versions were) has its current state as its one version.
+ */
+async function versionsOfRecord(ctx: FhirContext, definition: ResourceDefinition, current: Row): Promise<Resource[]> {
+  const id = String(current.id);
+  const found = [...await versionsOf(ctx.db, definition.type, id, ctx.tx),
+    ...(definition.versionsOf ? await versionsOf(ctx.db, definition.versionsOf, id, ctx.tx) : [])];
+  const byVersion = new Map<number, Resource>();
+  for (const version of found) {
+    if (version.content !== '' && !byVersion.has(Number(version.versionId))) byVersion.set(Number(version.versionId), resourceOfVersion(definition, version.content));
+  }
+  const latest = await storedResourceOf(ctx, definition, current);
+  byVersion.set(Number(latest.meta?.versionId ?? current.versionId ?? 1), latest);
+  return [...byVersion.entries()].sort(([a], [b]) => b - a).map(([, resource]) => resource);
 }
 
 export async function vread(ctx: FhirContext, definition: ResourceDefinition, id: string, version: string): Promise<Stored> {
@@ -76,10 +91,12 @@ export async function vread(ctx: FhirContext, definition: ResourceDefinition, id
   assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
-  const row = /^\d+$/.test(version) ? await rowAtVersion(ctx, definition, current, Number(version)) : null;
-  if (!row) throw new NotFound('version-not-found', `${definition.type}/${id} has no version ${version}.`);
+  const found = /^\d{1,9}$/.test(version)
+    ? (await versionsOfRecord(ctx, definition, current)).find((resource) => resource.meta?.versionId === String(Number(version)))
+    : undefined;
+  if (!found) throw new NotFound('version-not-found', `${definition.type}/${id} has no version ${version}.`);
   await audit(ctx, definition, 'R', 'vread', id, patientOf(definition, current));
-  return storedOf(definition.toResource(row));
+  return storedOf(found);
 }
 
 /** Instance history, newest first (http.html#history); seeded rows may have no earlier versions stored. */
@@ -88,14 +105,9 @@ export async function history(ctx: FhirContext, definition: ResourceDefinition, 
   assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
-  const older = await ctx.db.models.ResourceVersion.findAll({
-    where: { resourceType: definition.versionsOf ?? definition.type, resourceId: id },
-    order: [['versionId', 'DESC']], transaction: ctx.tx,
-  });
-  const rows = [current, ...older.filter((v) => v.versionId < Number(current.versionId)).map((v) => JSON.parse(v.content) as Row)];
+  const versions = await versionsOfRecord(ctx, definition, current);
   await audit(ctx, definition, 'R', 'history', id, patientOf(definition, current));
-  const entry = rows.map((row): BundleEntry => {
-    const resource = definition.toResource(row);
+  const entry = versions.map((resource): BundleEntry => {
     const first = resource.meta?.versionId === '1';
     return {
       fullUrl: `${ctx.baseUrl}/${definition.type}/${id}`,
@@ -149,7 +161,7 @@ export async function create(ctx: WriteContext, definition: ResourceDefinition, 
   const resource = await validateIncoming(body, definition.type, ctx.config.fhirLimits);
   if (definition.create) {
     const row = await definition.create(ctx, resource, id);
-    return storedOf(definition.toResource(row), 201);
+    return storedOf(await storedResourceOf(ctx, definition, row), 201);
   }
   const fields = fieldsOf(definition, resource, new Date());
   const patientId = definition.patientColumn === 'id' ? id : patientOf(definition, { id, ...fields });
@@ -158,9 +170,7 @@ export async function create(ctx: WriteContext, definition: ResourceDefinition, 
   await assertReferencesExist(ctx, definition, fields);
   const instance = await definition.model(ctx.db).create({ ...fields, id }, { transaction: ctx.tx });
   await definition.afterWrite?.(ctx, plainRow(instance));
-  await recordVersion(ctx.db, definition.type, instance, ctx.tx);
-  await audit(ctx, definition, 'C', 'create', id, patientId);
-  return storedOf(definition.toResource(plainRow(instance)), 201);
+  return storedOf(await created(ctx, definition.type, instance, { action: 'C', activity: 'create' }, resource), 201);
 }
 
 /**
@@ -177,7 +187,7 @@ export async function createIfNoneExist(ctx: WriteContext, definition: ResourceD
   }
   const { rows } = await findMatches(ctx, definition, query, { strict: true, limit: 2 });
   if (rows.length > 1) throw new PreconditionFailed('multiple-matches', `If-None-Exist matches more than one ${definition.type}; be more specific.`);
-  if (rows.length === 1) return storedOf(definition.toResource(rows[0]), 200);
+  if (rows.length === 1) return storedOf(await storedResourceOf(ctx, definition, rows[0]), 200);
   return create(ctx, definition, body, id);
 }
 
@@ -200,28 +210,31 @@ export async function update(ctx: WriteContext, definition: ResourceDefinition, 
   if (patientId !== patientOf(definition, existing)) await assertRowAccess(ctx, definition, patientId, 'write');
   assertFitsColumns(definition.type, definition.model(ctx.db), fields);
   await assertReferencesExist(ctx, definition, fields);
-  return writeVersion(ctx, definition, id, fields, expected, 'U', 'update', patientId);
+  return writeVersion(ctx, definition, id, fields, expected, 'U', 'update', resource);
 }
 
-/** The one place a new version of an existing row is written: conditional on the version the writer saw. */
+/**
+ * The one place a new version of an existing record is written: the row's projection conditional on the version
+ * the writer saw, and the stored resource through the records (repository/records.ts): the resource sent by an
+ * update, or the stored one with the projection's changes (a delete's entered-in-error status).
+ */
 async function writeVersion(
   ctx: WriteContext, definition: ResourceDefinition, id: string, fields: Record<string, unknown>, expectedVersion: string | undefined,
-  action: 'U' | 'D', activity: string, patientId: string | null,
+  action: 'U' | 'D', activity: string, given?: Resource,
 ): Promise<Stored> {
   const Model = definition.model(ctx.db);
-  const [count] = await Model.update({ ...fields, versionId: nextVersion(ctx.db) }, {
-    where: { id, ...(expectedVersion ? { versionId: Number(expectedVersion) } : {}) }, transaction: ctx.tx,
-  });
-  if (count === 0) {
-    throw expectedVersion
-      ? new PreconditionFailed('version-conflict', `${definition.type}/${id} has changed since version ${expectedVersion}; read it again.`)
-      : resourceNotFound(definition.type, id);
-  }
-  const instance = await Model.findByPk(id, { transaction: ctx.tx, rejectOnEmpty: true });
-  if (action === 'U') await definition.afterWrite?.(ctx, plainRow(instance));
-  await recordVersion(ctx.db, definition.type, instance, ctx.tx);
-  await audit(ctx, definition, action, activity, id, patientId);
-  return storedOf(definition.toResource(plainRow(instance)));
+  const { stored } = await changeRecord(ctx, definition.type, id, { action, activity }, async () => {
+    const [count] = await Model.update({ ...fields, versionId: nextVersion(ctx.db) }, {
+      where: { id, ...(expectedVersion ? { versionId: Number(expectedVersion) } : {}) }, transaction: ctx.tx,
+    });
+    if (count === 0) {
+      throw expectedVersion
+        ? new PreconditionFailed('version-conflict', `${definition.type}/${id} has changed since version ${expectedVersion}; read it again.`)
+        : resourceNotFound(definition.type, id);
+    }
+    if (action === 'U') await definition.afterWrite?.(ctx, plainRow(await Model.findByPk(id, { transaction: ctx.tx, rejectOnEmpty: true })));
+  }, given);
+  return storedOf(stored!);
 }
 
 /** Clinical records are never hard-deleted: a delete writes an entered-in-error version. */
@@ -233,5 +246,5 @@ export async function remove(ctx: WriteContext, definition: ResourceDefinition, 
   const patientId = patientOf(definition, existing);
   await assertRowAccess(ctx, definition, patientId, 'write', id);
   const expected = ifMatch === undefined ? undefined : /(\d+)/.exec(ifMatch)?.[1];
-  return writeVersion(ctx, definition, id, definition.enteredInError, expected, 'D', 'delete', patientId);
+  return writeVersion(ctx, definition, id, definition.enteredInError, expected, 'D', 'delete');
 }

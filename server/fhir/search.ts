@@ -5,6 +5,7 @@ import { Invalid } from '../http/errors.js';
 import { FHIR_ID, isWellFormedText } from '../http/input-rules.js';
 import { assertTypeAccess, compartmentWhere } from './access.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition, type Row, type SearchParamDefinition } from './registry.js';
+import { resourcesOfRows } from './repository/records.js';
 import { repositoryIncludesOf } from './repository/search-include.js';
 import { conditionFor } from './search-params.js';
 
@@ -153,9 +154,10 @@ export function outcomeEntry(warnings: string[]): BundleEntry {
   return { resource: outcome, search: { mode: 'outcome' } };
 }
 
-export function entryOf(ctx: FhirContext, definition: ResourceDefinition, row: Row, mode: 'match' | 'include'): BundleEntry {
-  const resource = definition.toResource(row);
-  return { fullUrl: `${ctx.baseUrl}/${definition.type}/${resource.id}`, resource, search: { mode } };
+/** The entries of rows: each its stored resource (repository/records.ts), read in one query. */
+export async function entriesOf(ctx: FhirContext, definition: ResourceDefinition, rows: Row[], mode: 'match' | 'include'): Promise<BundleEntry[]> {
+  const resources = await resourcesOfRows(ctx.db, definition, rows, ctx.tx);
+  return resources.map((resource) => ({ fullUrl: `${ctx.baseUrl}/${definition.type}/${resource.id}`, resource, search: { mode } }));
 }
 
 /** `Type:param[:Target]` → the reference parameter and the type it points at. */
@@ -184,13 +186,12 @@ export function includesOf(definition: ResourceDefinition): { include: string[];
 async function included(ctx: FhirContext, definition: ResourceDefinition, rows: Row[], query: SearchQuery, warnings: string[]): Promise<BundleEntry[]> {
   const entries: BundleEntry[] = [];
   const seen = new Set<string>();
-  const add = (target: ResourceDefinition, found: Row[]) => {
-    for (const row of found) {
+  const add = async (target: ResourceDefinition, found: Row[]) => {
+    const unseen = found.filter((row) => {
       const key = `${target.type}/${row.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      entries.push(entryOf(ctx, target, row, 'include'));
-    }
+      return !seen.has(key) && !!seen.add(key);
+    });
+    entries.push(...await entriesOf(ctx, target, unseen, 'include'));
   };
   for (const spec of asList(query._include)) {
     const found = referenceParam(spec, definition.type);
@@ -199,7 +200,7 @@ async function included(ctx: FhirContext, definition: ResourceDefinition, rows: 
     if (!ids.length) continue;
     assertTypeAccess(ctx, found.target, 'read');
     const compartment = compartmentWhere(ctx, found.target);
-    add(found.target, await rowsWhere(ctx, found.target, [{ id: { [Op.in]: ids } }, ...(compartment ? [compartment] : [])], ids.length));
+    await add(found.target, await rowsWhere(ctx, found.target, [{ id: { [Op.in]: ids } }, ...(compartment ? [compartment] : [])], ids.length));
   }
   for (const spec of asList(query._revinclude)) {
     const found = referenceParam(spec);
@@ -208,7 +209,7 @@ async function included(ctx: FhirContext, definition: ResourceDefinition, rows: 
     assertTypeAccess(ctx, found.source, 'read');
     const compartment = compartmentWhere(ctx, found.source);
     const where = [{ [found.param.columns[0]]: { [Op.in]: rows.map((r) => r.id) } }, ...(compartment ? [compartment] : [])];
-    add(found.source, await rowsWhere(ctx, found.source, where, MAX_REVINCLUDED));
+    await add(found.source, await rowsWhere(ctx, found.source, where, MAX_REVINCLUDED));
   }
   return entries;
 }
@@ -259,7 +260,7 @@ export async function search(ctx: FhirContext, definition: ResourceDefinition, q
     detail: new URL(options.selfUrl).search,
   }, ctx.tx);
   const entry: BundleEntry[] = [
-    ...rows.map((row) => entryOf(ctx, definition, row, 'match')),
+    ...await entriesOf(ctx, definition, rows, 'match'),
     ...includes,
     ...(warnings.length ? [outcomeEntry(warnings)] : []),
   ];

@@ -164,8 +164,11 @@ export async function listPatientAlerts(db: Database, caller: Caller, patientId:
   return withSlots(db, alerts);
 }
 
-/** The treating doctor acknowledges an open alert once; that stops its escalation. */
-export async function acknowledgeAlert(db: Database, caller: Caller, alertId: string) {
+/**
+ * The treating doctor acknowledges an open alert once; that stops its escalation. The minutes she documents on it
+ * are interactive time of remote monitoring treatment management (server/billing/period-charges.ts).
+ */
+export async function acknowledgeAlert(db: Database, caller: Caller, alertId: string, minutes?: number) {
   if (caller.role !== 'doctor') throw new Forbidden('wrong-role', 'Only a doctor acknowledges alerts.');
   const notFound = new NotFound('alert-not-found', `No alert with id ${alertId}.`);
   const alert = await db.models.MonitoringAlert.findByPk(alertId);
@@ -173,7 +176,7 @@ export async function acknowledgeAlert(db: Database, caller: Caller, alertId: st
   await assertPatientAccess(db, caller, alert.patientId, 'Flag', 'write', notFound);
   return db.transaction(async (tx) => {
     const [acknowledged] = await db.models.MonitoringAlert.update(
-      { status: 'acknowledged', openKey: null, acknowledgedAt: new Date(), acknowledgedBy: caller.userId },
+      { status: 'acknowledged', openKey: null, acknowledgedAt: new Date(), acknowledgedBy: caller.userId, acknowledgedMinutes: minutes ?? null },
       { where: { id: alertId, status: 'open' }, transaction: tx },
     );
     if (acknowledged !== 1) throw new Conflict('alert-already-acknowledged', 'This alert has already been acknowledged.');

@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Observation } from '../../db/models/observation.js';
-import { recordVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
+import * as records from '../fhir/repository/records.js';
 import { Forbidden, Unprocessable, type ErrorDetail } from '../http/errors.js';
 import { alertView, raiseAlertsFor } from './alerts.js';
 import { effectiveCarePlan } from './care-plan.js';
@@ -101,8 +101,7 @@ export async function submitReading(db: Database, caller: Caller, patientId: str
       components: components ? JSON.stringify(components) : null, entryMethod: input.entryMethod, deviceName: input.deviceName ?? null,
       diagnosticReportId: null, source: null,
     }, { transaction: tx });
-    await recordVersion(db, 'Observation', reading, tx);
-    await recordAudit(db, caller, { action: 'C', activity: 'reading-recorded', resourceType: 'Observation', resourceId: reading.id, patientId }, tx);
+    await records.created({ db, caller, tx }, 'Observation', reading, { action: 'C', activity: 'reading-recorded' });
     const alerts = await raiseAlertsFor(db, reading, await effectiveCarePlan(db, patientId, tx), escalationMinutes, tx);
     return { reading: readingView(reading), alerts: alerts.map(alertView) };
   });

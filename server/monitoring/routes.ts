@@ -36,6 +36,8 @@ const carePlan = z.object({
   glucose: z.object({ lowMgDl: mgDl, veryLowMgDl: mgDl, veryHighMgDl: mgDl, highMgDl: mgDl.nullable() }).partial().optional(),
 });
 const alertQuery = z.object({ status: z.enum(['open', 'acknowledged']).optional() });
+/** Minutes the doctor spent on the alert (interactive time of 99457/99458, docs/billing.md); a whole 0–60. */
+const acknowledgement = z.object({ minutes: z.number().int().min(0).max(60).optional() });
 
 /** Home monitoring: readings (Observation), the care plan's targets, and the alerts they raise. */
 export function monitoringRoutes(node: HospitalNode): Router {
@@ -57,6 +59,6 @@ export function monitoringRoutes(node: HospitalNode): Router {
   router.route('/api/patients/:patientId/alerts').get(signedIn, async (req, res) => { res.json(await listPatientAlerts(db, callerOf(req), req.params.patientId)); }).all(methodNotAllowed);
   router.route('/api/patients/:patientId/chronic-care').get(signedIn, async (req, res) => { res.json(await readChronicCare(db, callerOf(req), req.params.patientId)); }).all(methodNotAllowed);
   router.route('/api/alerts').get(signedIn, async (req, res) => { res.json(await listAlerts(db, callerOf(req), parseInput(alertQuery, req.query, 'query').status)); }).all(methodNotAllowed);
-  router.route('/api/alerts/:alertId/acknowledge').post(signedIn, async (req, res) => { res.json(await acknowledgeAlert(db, callerOf(req), req.params.alertId)); }).all(methodNotAllowed);
+  router.route('/api/alerts/:alertId/acknowledge').post(signedIn, async (req, res) => { res.json(await acknowledgeAlert(db, callerOf(req), req.params.alertId, parseInput(acknowledgement, req.body ?? {}).minutes)); }).all(methodNotAllowed);
   return router;
 }

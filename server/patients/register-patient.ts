@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Gender } from '../../db/models/people.js';
-import { recordAudit } from '../audit/audit-log.js';
 import type { Origin } from '../auth/caller.js';
 import { hashPassword } from '../auth/passwords.js';
+import * as records from '../fhir/repository/records.js';
 import { Conflict } from '../http/errors.js';
 
 export interface PatientRegistration {
@@ -26,7 +26,7 @@ export async function registerPatient(db: Database, input: PatientRegistration, 
   const userId = crypto.randomUUID();
   try {
     await db.transaction(async (tx) => {
-      await db.models.Patient.create({
+      const patient = await db.models.Patient.create({
         id: patientId, familyName: input.familyName, givenName: input.givenName, birthDate: input.birthDate ?? null,
         gender: input.gender ?? 'unknown', phone: input.phone ?? null, email, timeZone: input.timeZone ?? 'UTC',
       }, { transaction: tx });
@@ -34,9 +34,7 @@ export async function registerPatient(db: Database, input: PatientRegistration, 
         id: userId, email, passwordHash, role: 'patient', displayName: `${input.givenName} ${input.familyName}`,
         patientId, practitionerId: null, organizationId: null,
       }, { transaction: tx });
-      await recordAudit(db, origin, {
-        action: 'C', activity: 'register', resourceType: 'Patient', resourceId: patientId, patientId, userId,
-      }, tx);
+      await records.created({ db, caller: origin, tx }, 'Patient', patient, { action: 'C', activity: 'register', userId });
     });
   } catch (error) {
     if (error instanceof UniqueConstraintError) {

@@ -270,6 +270,8 @@ async function pathFor(hospital: TestNode, route: string, rule: Rule, id: string
 }
 
 describeOnEachDatabase('the access matrix: every route × role × record', (hospital) => {
+  // Hundreds of requests, every route × role × record: on a busy 2-core machine MariaDB takes longer than mocha's 30 s.
+  beforeEach(function () { this.currentTest?.timeout(300_000); });
   let world: World;
   before(async () => {
     world = await buildWorld(hospital());

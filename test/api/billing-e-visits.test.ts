@@ -16,10 +16,10 @@ describeOnEachDatabase('e-visits: the doctor\'s documented time on the patient\'
   type Visit = Awaited<ReturnType<typeof newVisit>>;
 
   /** A conversation by messages: the first message from `firstSender`, the doctor's time documented in the signed note. */
-  async function conversation(minutes: number, options: { firstSender?: 'patient' | 'doctor'; visit?: Visit } = {}): Promise<Visit> {
+  async function conversation(minutes: number, options: { firstSender?: 'patient' | 'doctor'; visit?: Visit; firstEverContact?: boolean } = {}): Promise<Visit> {
     const node = hospital();
     const visit = options.visit ?? await newVisit(node, 'Online');
-    if (!options.visit) await diagnoseHypertensionInPerson(node, visit.patient.patientId, visit.doctor.practitionerId);
+    if (!options.visit && !options.firstEverContact) await diagnoseHypertensionInPerson(node, visit.patient.patientId, visit.doctor.practitionerId);
     const first = options.firstSender === 'doctor' ? visit.doctor.token : visit.patient.token;
     const second = options.firstSender === 'doctor' ? visit.patient.token : visit.doctor.token;
     await request(node.app).post(`/api/visits/${visit.visitId}/messages`).auth(first, { type: 'bearer' }).send({ text: 'A question about my tablets' }).expect(201);
@@ -109,5 +109,15 @@ describeOnEachDatabase('e-visits: the doctor\'s documented time on the patient\'
     expect(finished.body.charges.find((c: { code: string }) => c.code === '99213')).to.include({ status: 'billable' });
     await chargePeriods(hospital().node, AFTER_THE_WINDOW());
     expect((await eVisitsOf(online.patient.patientId)).map((c) => [c.code, c.status, c.reasons])).to.deep.equal([['99422', 'not-billable', ['mutually-exclusive']]]);
+  });
+
+  it('when the conversation is the patient\'s first-ever contact here, then it is no e-visit: for established patients only, as E/M decides', async () => {
+    const established = await conversation(12);
+    const firstEver = await conversation(12, { firstEverContact: true });
+    await chargePeriods(hospital().node, AFTER_THE_WINDOW());
+    const [seen] = await eVisitsOf(established.patient.patientId);
+    const [unseen] = await eVisitsOf(firstEver.patient.patientId);
+    expect([[seen.code, seen.status, seen.reasons], [unseen.code, unseen.status, unseen.reasons]])
+      .to.deep.equal([['99422', 'billable', []], ['99422', 'not-billable', ['not-eligible']]]);
   });
 });

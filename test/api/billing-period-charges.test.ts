@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { chargePeriods } from '../../server/billing/period-charges.js';
-import { adminToken, sessionLogWriter } from '../support/consultations.js';
+import { adminToken, sessionLogWriter, startVisit } from '../support/consultations.js';
 import { bookedAppointment, diagnoseHypertensionInPerson, newDoctor, newPatient } from '../support/factories.js';
 import { cover } from '../support/billing.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
@@ -40,6 +40,18 @@ describeOnEachDatabase('period charges of remote monitoring, computed by the hou
       code: e.resource.code.coding[0].code, status: e.resource.status, identifier: e.resource.identifier[0].value, quantity: e.resource.quantity.value,
       reasons: e.resource.extension[0].extension.filter((x) => x.url === 'reason' && x.valueCoding!.code !== 'qualifies').map((x) => x.valueCoding!.code),
     }));
+  }
+
+  /** A charge's decision inputs and its evidence (supportingInformation references). */
+  async function explanationOf(patientId: string, code: string): Promise<{ inputs: Record<string, unknown>; evidence: string[] }> {
+    const admin = await adminToken(hospital());
+    const res = await request(hospital().app).get(`/fhir/ChargeItem?subject=Patient/${patientId}`).auth(admin, { type: 'bearer' }).expect(200);
+    type Resource = { code: { coding: Array<{ code: string }> }; supportingInformation?: Array<{ reference: string }>; extension: Array<{ extension: Array<{ url: string; valueString?: string }> }> };
+    const charge = (res.body.entry as Array<{ resource: Resource }>).map((e) => e.resource).find((r) => r.code.coding[0].code === code)!;
+    return {
+      inputs: JSON.parse(charge.extension[0].extension.find((x) => x.url === 'inputs')!.valueString!),
+      evidence: (charge.supportingInformation ?? []).map((r) => r.reference),
+    };
   }
 
   const deviceSupply = (charges: Charge[]) => charges.filter((c) => c.code === '99454' || c.code === '99445');
@@ -134,5 +146,88 @@ describeOnEachDatabase('period charges of remote monitoring, computed by the hou
     expect(after.find((c) => c.code === '99457')).to.include({ status: 'not-billable' });
     const addOn = after.find((c) => c.code === '99458')!;
     expect([addOn.status, addOn.reasons]).to.deep.equal(['not-billable', ['payer-no-agreement', 'add-on-without-primary']]);
+  });
+
+  /** The first day of the month after this one: the loop then decides this month's treatment management. */
+  const NEXT_MONTH = () => new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 2));
+  const note = { subjective: 'Home readings reviewed', assessment: 'Hypertension', plan: 'Continue' };
+
+  /**
+   * A monitored patient this month: a video visit with the monitoring doctor of `video` connected minutes, and one crisis
+   * alert per entry of `alerts` the doctor acknowledged documenting that many minutes.
+   */
+  async function interactiveThisMonth(video: number, alerts: number[]) {
+    const node = hospital();
+    const { patient, doctor } = await monitoredPatient();
+    const monthStart = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1, 0, 1));
+    const appointment = await bookedAppointment(node, { patientId: patient.patientId, practitionerId: doctor.practitionerId, start: monthStart, minutes: 90 });
+    const visit = await node.db.models.Encounter.create({
+      id: crypto.randomUUID(), patientId: patient.patientId, practitionerId: doctor.practitionerId, organizationId: null, encounterClass: 'VR',
+      status: 'finished', periodStart: monthStart, periodEnd: new Date(monthStart.getTime() + 90 * 60_000), source: null, appointmentId: appointment.id,
+    });
+    const line = sessionLogWriter(node, { appointmentId: appointment.id, encounterId: visit.id, patientUserId: patient.userId, doctorUserId: doctor.userId }, monthStart.getTime());
+    await line('patient', 'connect', 0);
+    await line('doctor', 'connect', 0);
+    await line('patient', 'leave', video * 60_000 + 10_000);
+    await line('doctor', 'leave', video * 60_000 + 10_000);
+    const alertIds: string[] = [];
+    for (const minutes of alerts) {
+      const crisis = {
+        code: '85354-9', effectiveAt: new Date().toISOString(), entryMethod: 'device', deviceName: 'Omron M7',
+        components: [{ code: '8480-6', value: 200, unit: 'mm[Hg]' }, { code: '8462-4', value: 110, unit: 'mm[Hg]' }],
+      };
+      const raised = (await request(node.app).post(`/api/patients/${patient.patientId}/readings`).auth(patient.token, { type: 'bearer' }).send(crisis).expect(201)).body.alerts;
+      await request(node.app).post(`/api/alerts/${raised[0].id}/acknowledge`).auth(doctor.token, { type: 'bearer' }).send({ minutes }).expect(200);
+      alertIds.push(raised[0].id as string);
+    }
+    return { patient, doctor, visitId: visit.id, alertIds };
+  }
+
+  it('when acknowledged alerts\' minutes take the month from 19 to 20 minutes of interactive time, then 99457 becomes billable, the alert in its inputs and evidence', async () => {
+    const results: Array<[number, string, string[]]> = [];
+    for (const alertMinutes of [4, 5]) {
+      const { patient, visitId, alertIds } = await interactiveThisMonth(15, [alertMinutes]);
+      await chargePeriods(hospital().node, NEXT_MONTH());
+      const charge = (await chargesOf(patient.patientId)).find((c) => c.code === '99457')!;
+      results.push([15 + alertMinutes, charge.status, charge.reasons]);
+      const { inputs, evidence } = await explanationOf(patient.patientId, '99457');
+      expect(inputs).to.deep.include({ interactiveMinutes: 15 + alertMinutes, videoMinutes: 15, alertMinutes, alerts: [{ alertId: alertIds[0], minutes: alertMinutes }] });
+      expect(evidence).to.include.members([`Encounter/${visitId}`, `Flag/${alertIds[0]}`]);
+    }
+    expect(results).to.deep.equal([[19, 'not-billable', ['minutes-below-minimum']], [20, 'billable', []]]);
+  });
+
+  it('when acknowledged alerts\' minutes take the month from 39 to 40 minutes, then the add-on 99458 becomes billable', async () => {
+    const results: Array<[number, string, string[]]> = [];
+    for (const alerts of [[5, 4], [5, 5]]) {
+      const { patient } = await interactiveThisMonth(30, alerts);
+      await chargePeriods(hospital().node, NEXT_MONTH());
+      const charges = await chargesOf(patient.patientId);
+      expect(charges.find((c) => c.code === '99457')?.status).to.equal('billable');
+      const addOn = charges.find((c) => c.code === '99458')!;
+      results.push([30 + alerts[0] + alerts[1], addOn.status, addOn.reasons]);
+    }
+    expect(results).to.deep.equal([[39, 'not-billable', ['minutes-below-minimum']], [40, 'billable', []]]);
+  });
+
+  it('when the monitoring doctor documents minutes on audio-only and chat visits, then they count toward 99457 once, and the chat visit is no e-visit', async () => {
+    const node = hospital();
+    const { patient, doctor } = await interactiveThisMonth(5, []);
+    const held: string[] = [];
+    for (const [contactMode, documentedMinutes] of [['audio-only', 8], ['chat', 7]] as const) {
+      const appointment = await bookedAppointment(node, { patientId: patient.patientId, practitionerId: doctor.practitionerId });
+      const visitId = (await request(node.app).post(`/api/appointments/${appointment.id}/visit`).auth(patient.token, { type: 'bearer' }).expect(200)).body.id as string;
+      await request(node.app).post(`/api/visits/${visitId}/messages`).auth(patient.token, { type: 'bearer' }).send({ text: 'My readings are high' }).expect(201);
+      await startVisit(node, { patient, doctor, appointment, visitId });
+      await request(node.app).put(`/api/visits/${visitId}/note`).auth(doctor.token, { type: 'bearer' }).send({ ...note, contactMode, documentedMinutes }).expect(200);
+      await request(node.app).post(`/api/visits/${visitId}/finish`).auth(doctor.token, { type: 'bearer' }).send({}).expect(200);
+      held.push(visitId);
+    }
+    await chargePeriods(node, NEXT_MONTH());
+    const charges = await chargesOf(patient.patientId);
+    const { inputs, evidence } = await explanationOf(patient.patientId, '99457');
+    expect([charges.find((c) => c.code === '99457')?.status, inputs.interactiveMinutes, inputs.documentedMinutes]).to.deep.equal(['billable', 20, 15]);
+    expect(evidence).to.include.members(held.map((id) => `Encounter/${id}`));
+    expect(charges.filter((c) => /^9942[123]$/.test(c.code)), 'the chat visit is interactive time, not also an e-visit').to.deep.equal([]);
   });
 });

@@ -43,8 +43,8 @@ describeOnEachDatabase('FHIR DiagnosticReport: exam results with their result Ob
     expect(report.meta?.versionId).to.equal('1');
     const read = await valid<Json>(client.read({ resourceType: 'DiagnosticReport', id: report.id }));
     expect(read).to.deep.include({
-      status: 'final', subject: { reference: `Patient/${patient.patientId}` }, effectiveDateTime: '2026-09-01T08:00:00.000Z',
-      issued: '2026-09-02T10:00:00.000Z', performer: [{ display: 'Central laboratory' }], conclusion: 'LDL above target.',
+      status: 'final', subject: { reference: `Patient/${patient.patientId}` }, effectiveDateTime: '2026-09-01T08:00:00Z',
+      issued: '2026-09-02T10:00:00Z', performer: [{ display: 'Central laboratory' }], conclusion: 'LDL above target.',
       result: [{ reference: `Observation/${ldl.id}` }, { reference: `Observation/${hdl.id}` }],
     });
     const linked = await hospital().db.models.Observation.findAll({ where: { diagnosticReportId: report.id } });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { recordVersion } from '../../db/versions.js';
 import { registerResource, unregisterResource, type Row } from '../../server/fhir/registry.js';
+import * as records from '../../server/fhir/repository/records.js';
 import { expectValidR4 } from '../support/fhir-validator.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
@@ -27,7 +27,7 @@ describeOnEachDatabase('FHIR registry: a capability plugs in its own type, creat
         const row = await ctx.db.models.Organization.create({
           id, name: `made by the plug-in: ${(resource as { code?: { text?: string } }).code?.text ?? ''}`, kind: 'hospital', identifier: null,
         }, { transaction: ctx.tx });
-        await recordVersion(ctx.db, 'Organization', row, ctx.tx);
+        await records.created(ctx, 'Organization', row);
         return row.get({ plain: true }) as Row;
       },
       operations: [{

@@ -5,21 +5,11 @@ import { registeredTypes } from '../../server/fhir/registry.js';
 import { indexedParametersOf } from '../../server/fhir/repository/r4-search-parameters.js';
 import { newDoctor } from '../support/factories.js';
 import { minimalResource } from '../support/minimal-resources.js';
+import { withoutServerElements } from '../support/server-elements.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
-
-/** The resource without what the server sets (id, meta.versionId, meta.lastUpdated), for an element-by-element comparison. */
-function withoutServerElements(resource: Json): Json {
-  const rest: Json = { ...resource };
-  const ownMeta: Json = { ...(resource.meta as Json | undefined) };
-  delete rest.id;
-  delete rest.meta;
-  delete ownMeta.versionId;
-  delete ownMeta.lastUpdated;
-  return Object.keys(ownMeta).length ? { ...rest, meta: ownMeta } : rest;
-}
 
 /**
  * The search queries that must find a resource, worked out here from the official expressions and the values the

@@ -121,6 +121,19 @@ describeOnEachDatabase('home monitoring readings and alerts', (hospital) => {
     expect(await hospital().db.models.AuditEvent.count({ where: { resourceId: crisis.id, activity: 'alert-escalated' } })).to.equal(1);
   });
 
+  it('when the doctor acknowledges an alert with minutes outside 0–60 or not whole, then 400 names the field and the alert stays open; 15 are stored', async () => {
+    const visit = await newVisit(hospital(), 'Minutes');
+    const alert = (await send(visit.patient.token, visit.patient.patientId, bp(200, 110)).expect(201)).body.alerts[0];
+    const acknowledge = (body: object) => request(hospital().app).post(`/api/alerts/${alert.id}/acknowledge`).auth(visit.doctor.token, { type: 'bearer' }).send(body);
+    for (const minutes of [61, -1, 2.5, 'ten']) {
+      const res = await acknowledge({ minutes }).expect(400);
+      expect([res.body.code, res.body.errors.map((d: { expression: string }) => d.expression)], String(minutes)).to.deep.equal(['invalid-input', ['body.minutes']]);
+    }
+    expect(await hospital().db.models.MonitoringAlert.findByPk(alert.id, { rejectOnEmpty: true })).to.include({ status: 'open', acknowledgedMinutes: null });
+    await acknowledge({ minutes: 15 }).expect(200);
+    expect(await hospital().db.models.MonitoringAlert.findByPk(alert.id, { rejectOnEmpty: true })).to.include({ status: 'acknowledged', acknowledgedMinutes: 15 });
+  });
+
   it('when 100 crisis readings arrive at once, then exactly one crisis alert is open, and 100 acknowledgements give one 200', async () => {
     const visit = await newVisit(hospital(), 'Burst');
     const server = hospital().app.listen(0);

@@ -13,6 +13,8 @@ const BASE = 'https://hospital.test';
 describeOnEachDatabase('notifications by e-mail (a real SMTP server in the test)', (hospital) => {
   let inbox: Awaited<ReturnType<typeof startSmtpInbox>>;
   let transport: ReturnType<typeof emailTransport>;
+  // A real SMTP delivery per test: on a busy 2-core machine one can take longer than mocha's 30 s.
+  beforeEach(function () { this.currentTest?.timeout(120_000); });
   before(async () => {
     inbox = await startSmtpInbox();
     transport = emailTransport(hospital().db, { smtpUrl: inbox.url, from: 'Internet Hospital <noreply@hospital.test>' }, BASE);

@@ -35,7 +35,7 @@ describeOnEachDatabase('visit lifecycle', (hospital) => {
     expect(finished.periodEnd).to.be.instanceOf(Date);
     expect((await Appointment.findByPk(appointment.id, { rejectOnEmpty: true })).status).to.equal('fulfilled');
     const versions = await ResourceVersion.findAll({ where: { resourceType: 'Encounter', resourceId: visit.id }, order: [['versionId', 'ASC']] });
-    expect(versions.map((v) => [v.versionId, JSON.parse(v.content).status])).to.deep.equal([[2, 'arrived'], [3, 'in-progress'], [4, 'finished']]);
+    expect(versions.map((v) => [v.versionId, JSON.parse(v.content).status])).to.deep.equal([[1, 'planned'], [2, 'arrived'], [3, 'in-progress'], [4, 'finished']]);
   });
 
   it('when a move is illegal, then 409 names the current status and nothing changes', async () => {

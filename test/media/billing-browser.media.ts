@@ -101,13 +101,13 @@ describe('the insurer\'s billing page in the browser: filter, explanation, CSV e
         select.append(higher);
         (select as HTMLSelectElement).value = '99214';
       });
-      await page.getByRole('button', { name: 'Finish the visit' }).click();
+      await page.getByRole('button', { name: (locale === 'en-US' ? en : zhCN).lastPages.finishVisit }).click();
       const refusal = page.locator('#visit-workspace > .problem');
       await refusal.filter({ hasText: locale === 'en-US' ? 'You may bill a lower level, never a higher one. The visit is still open.' : '不能选择更高的级别。就诊尚未结束。' }).waitFor();
       expect((await hospital.db.models.Encounter.findByPk(visit.visitId, { rejectOnEmpty: true })).status).to.equal('in-progress');
 
       await choice.selectOption('99212');
-      await page.getByRole('button', { name: 'Finish the visit' }).click();
+      await page.getByRole('button', { name: (locale === 'en-US' ? en : zhCN).lastPages.finishVisit }).click();
       await page.waitForSelector('#visit-state[data-status="finished"]');
       expect(await level.isHidden()).to.equal(true);
       const em = (await visitCharges(visit.visitId)).find((c) => /^992/.test(c.code))!;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { Op } from 'sequelize';
 import type { Slot, VisitType } from '../../db/models/scheduling.js';
-import { diagnoseHypertensionInPerson, newDoctor, uniqueEmail } from './factories.js';
+import { diagnoseHypertensionInPerson, newDoctor, recorded, uniqueEmail } from './factories.js';
 import type { TestNode } from './test-node.js';
 
 /**
@@ -14,9 +14,9 @@ export async function quickPatients(hospital: TestNode, count: number, timeZone 
   const rows = Array.from({ length: count }, (_, i) => ({
     patientId: crypto.randomUUID(), userId: crypto.randomUUID(), email: uniqueEmail(`quick${i}`),
   }));
-  await Patient.bulkCreate(rows.map((r) => ({
+  await recorded(hospital, 'Patient', await Patient.bulkCreate(rows.map((r) => ({
     id: r.patientId, givenName: 'Quick', familyName: 'Patient', birthDate: null, gender: 'unknown' as const, phone: null, email: r.email, timeZone,
-  })));
+  }))));
   await User.bulkCreate(rows.map((r) => ({
     id: r.userId, email: r.email, passwordHash: 'not-a-password', role: 'patient' as const, displayName: 'Quick Patient',
     patientId: r.patientId, practitionerId: null, organizationId: null,
@@ -64,10 +64,10 @@ export async function freeSlotsOf(hospital: TestNode, practitionerId: string): P
 export async function slotAt(hospital: TestNode, practitionerId: string, start: Date, minutes = 30, visitTypes: VisitType[] = ['video-follow-up', 'in-person']) {
   const { Schedule, Slot: Slots } = hospital.db.models;
   const schedule = await Schedule.findOne({ where: { practitionerId }, rejectOnEmpty: true });
-  return Slots.create({
+  return recorded(hospital, 'Slot', await Slots.create({
     id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId, start, end: new Date(start.getTime() + minutes * 60_000),
     visitTypes: visitTypes.join(','), status: 'free',
-  });
+  }));
 }
 
 export const book = (hospital: TestNode, token: string, slotId: string, visitType: VisitType = 'in-person') =>

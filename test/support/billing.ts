@@ -6,7 +6,7 @@ import { BILLING_DECISION } from '../../server/billing/claim-documents.js';
 import * as repository from '../../server/fhir/repository/repository.js';
 import { createStaffAccount } from '../../server/auth/staff-accounts.js';
 import { adminToken } from './consultations.js';
-import { diagnoseHypertensionInPerson, newDoctor, newPatient, uniqueEmail, ACCOUNT_PASSWORD } from './factories.js';
+import { diagnoseHypertensionInPerson, newDoctor, newPatient, recorded, uniqueEmail, ACCOUNT_PASSWORD } from './factories.js';
 import type { TestNode } from './test-node.js';
 
 /**
@@ -65,9 +65,9 @@ export async function demoPayerId(hospital: TestNode): Promise<string> {
 
 /** Another payer with its own insurer account. */
 export async function otherPayer(hospital: TestNode) {
-  const payer = await hospital.db.models.Organization.create({
+  const payer = await recorded(hospital, 'Organization', await hospital.db.models.Organization.create({
     id: crypto.randomUUID(), name: 'Other Mutual', kind: 'payer', identifier: `payer-${crypto.randomBytes(4).toString('hex')}`,
-  });
+  }));
   const admin = await hospital.db.models.User.findOne({ where: { email: 'admin@demo.test' }, rejectOnEmpty: true });
   const email = uniqueEmail('insurer');
   await createStaffAccount(hospital.db, {

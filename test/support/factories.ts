@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
+import type { Model } from 'sequelize';
 import type { Caller } from '../../server/auth/caller.js';
 import { createStaffAccount } from '../../server/auth/staff-accounts.js';
 import { registerPatient } from '../../server/patients/register-patient.js';
+import * as records from '../../server/fhir/repository/records.js';
 import type { TestNode } from './test-node.js';
 
 const origin = { ip: '127.0.0.1', requestId: 'test-setup' };
@@ -10,6 +12,16 @@ export const uniqueEmail = (who: string) => `${who}.${crypto.randomBytes(5).toSt
 
 /** The password of every account these factories register (patients, doctors, pharmacists). */
 export const ACCOUNT_PASSWORD = 'correct horse battery';
+
+/**
+ * Rows a fixture made straight in the database, given their stored records as a use case would give them
+ * (server/fhir/repository/records.ts): version 1 of each resource, its lookups, no audit (the set-up is no one's act).
+ */
+export async function recorded<T extends Model>(hospital: TestNode, type: string, rows: T | T[]): Promise<T> {
+  const list = Array.isArray(rows) ? rows : [rows];
+  await hospital.db.transaction((tx) => records.createdAll({ db: hospital.db, caller: origin, tx }, type, list));
+  return list[0];
+}
 
 /** A newly registered patient with an access token. */
 export async function newPatient(hospital: TestNode, givenName = 'Pat') {
@@ -39,7 +51,7 @@ export async function newDoctor(hospital: TestNode, familyName = 'House') {
 
 /** A pharmacist of a new community pharmacy (its own Organization) on this node, with an access token. */
 export async function newCommunityPharmacist(hospital: TestNode, name = 'Corner Pharmacy') {
-  const pharmacy = await hospital.db.models.Organization.create({ id: crypto.randomUUID(), name, kind: 'pharmacy', identifier: `pharmacy-${crypto.randomBytes(4).toString('hex')}` });
+  const pharmacy = await recorded(hospital, 'Organization', await hospital.db.models.Organization.create({ id: crypto.randomUUID(), name, kind: 'pharmacy', identifier: `pharmacy-${crypto.randomBytes(4).toString('hex')}` }));
   const email = uniqueEmail('pharmacist');
   const account = await createStaffAccount(hospital.db, await adminCaller(hospital), {
     email, password: ACCOUNT_PASSWORD, role: 'pharmacist', givenName: 'Paula', familyName: 'Counter', organizationId: pharmacy.id,
@@ -49,20 +61,20 @@ export async function newCommunityPharmacist(hospital: TestNode, name = 'Corner 
 
 /** Records a finished in-person visit between doctor and patient: the care relationship. */
 export async function recordInPersonVisit(hospital: TestNode, patientId: string, practitionerId: string) {
-  return hospital.db.models.Encounter.create({
+  return recorded(hospital, 'Encounter', await hospital.db.models.Encounter.create({
     id: crypto.randomUUID(), patientId, practitionerId, organizationId: null, encounterClass: 'AMB',
     status: 'finished', periodStart: new Date(Date.now() - 86_400_000), periodEnd: new Date(), source: null,
-  });
+  }));
 }
 
 /** A finished in-person visit at which the doctor confirmed hypertension (I10): what makes a patient eligible for video follow-ups. */
 export async function diagnoseHypertensionInPerson(hospital: TestNode, patientId: string, practitionerId: string) {
   const visit = await recordInPersonVisit(hospital, patientId, practitionerId);
-  return hospital.db.models.Condition.create({
+  return recorded(hospital, 'Condition', await hospital.db.models.Condition.create({
     id: crypto.randomUUID(), patientId, encounterId: visit.id, recorderId: practitionerId,
     codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
     clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: new Date(Date.now() - 86_400_000), source: null,
-  });
+  }));
 }
 
 /**
@@ -76,17 +88,17 @@ export async function bookedAppointment(hospital: TestNode, opts: {
   const start = opts.start ?? new Date(Date.now() + 5 * 60_000);
   const end = new Date(start.getTime() + (opts.minutes ?? 20) * 60_000);
   const visitType = opts.visitType ?? 'video-follow-up';
-  const schedule = await Schedule.create({
+  const schedule = await recorded(hospital, 'Schedule', await Schedule.create({
     id: crypto.randomUUID(), practitionerId: opts.practitionerId, timeZone: 'UTC', slotMinutes: opts.minutes ?? 20,
     bufferMinutes: 0, horizonDays: 14,
-  });
-  const slot = await Slot.create({
+  }));
+  const slot = await recorded(hospital, 'Slot', await Slot.create({
     id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: opts.practitionerId, start, end, visitTypes: visitType,
     status: 'busy',
-  });
-  return Appointment.create({
+  }));
+  return recorded(hospital, 'Appointment', await Appointment.create({
     id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId: opts.patientId,
     practitionerId: opts.practitionerId, visitType, status: 'booked', start, end, reasonConditionId: null,
     cancellationReason: null, cancelledAt: null,
-  });
+  }));
 }

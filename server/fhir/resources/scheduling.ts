@@ -1,3 +1,4 @@
+import type { Appointment as FhirAppointment } from '@medplum/fhirtypes';
 import type { Appointment, Schedule, Slot } from '../../../db/models/scheduling.js';
 import { appointmentToFhir, bookingInputFromFhir } from '../../../fhir-mappings/appointment.js';
 import { scheduleToFhir } from '../../../fhir-mappings/schedule.js';
@@ -59,6 +60,7 @@ registerResource({
     }
     const booked = await bookAppointment(ctx.db, ctx.caller, {
       id, slotId: input.slotId, visitType: input.visitType, patientId: input.patientId, conditionCode: input.conditionCode,
+      resource: resource as FhirAppointment,
     }, appointmentSettings(ctx.config), ctx.tx);
     return booked.get({ plain: true }) as unknown as Row;
   },

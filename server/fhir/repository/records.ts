@@ -1,0 +1,275 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Model, Transaction } from 'sequelize';
+import type { Database } from '../../../db/connection.js';
+import type { AuditAction } from '../../../db/models/audit-event.js';
+import { recordAudit } from '../../audit/audit-log.js';
+import type { Caller, Origin } from '../../auth/caller.js';
+import { Conflict } from '../../http/errors.js';
+import { definitionOf, type ResourceDefinition, type Row } from '../registry.js';
+import { appendRows } from '../../../db/insert.js';
+import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
+import { stamped } from './repository.js';
+import { appendVersion, insertRow, loadRow, replaceLookups, replaceRow } from './store.js';
+
+/**
+ * The records of the domain types (Patient, Practitioner, Observation, Appointment …): the one writer use cases
+ * call when they create or change one (docs/fhir.md "Domain records"). The resource is the record, stored whole in
+ * fhir_resources with its lookup rows, a version in resource_versions and an audit event; the domain table's row
+ * (bookings, readings …) is its projection, for the rules and the /api views, written in the same transaction.
+ *
+ * A use case keeps deciding races in SQL (a conditional UPDATE of its row); `change` wraps that UPDATE, maps the
+ * row before and after it, and replaces in the stored resource only the elements whose mapping changed, so an
+ * element the mapping does not know (a second given name, a note) survives every use case.
+ */
+export interface RecordContext {
+  db: Database;
+  caller: Caller | Origin;
+  tx: Transaction;
+}
+
+/** The audit event of a write. None for the hospital's calendar (Slot, Schedule), which no one audits. */
+export interface RecordAct {
+  action: AuditAction;
+  activity: string;
+  detail?: string;
+  /** Before authentication (a registration), the account concerned. */
+  userId?: string;
+}
+
+/** Who changes the hospital's calendar (slots opening, taken, freed): the node itself; these writes are not audited. */
+export const CALENDAR: Origin = { ip: null, requestId: 'calendar' };
+
+type Json = Resource & { id: string };
+type RowLike = Model | Row;
+
+/** Types whose rows hold another type's resource too: a practitioner's row is also its PractitionerRole. */
+const COMPANIONS: Readonly<Record<string, string[]>> = { Practitioner: ['PractitionerRole'] };
+
+let declarations: Promise<unknown> | undefined;
+
+/** The registry's declaration of a domain type (loaded on first use: use cases may run before the FHIR router is built). */
+async function domainDefinition(type: string): Promise<ResourceDefinition> {
+  declarations ??= import('../resources/index.js');
+  await declarations;
+  const definition = definitionOf(type);
+  if (!definition || definition.store) throw new Error(`${type} is not a domain type with a table`);
+  return definition;
+}
+
+const plainOf = (row: RowLike): Row => ('get' in row && typeof row.get === 'function' ? (row as Model).get({ plain: true }) : row) as Row;
+
+function patientOf(definition: ResourceDefinition, row: Row): string | null {
+  const value = definition.patientColumn ? row[definition.patientColumn] : undefined;
+  return value === null || value === undefined ? null : String(value);
+}
+
+const withoutMeta = (resource: Resource) => ({ ...resource, meta: undefined });
+
+/** When the projection changed: the row's own timestamp, so `_lastUpdated` (a column) and meta.lastUpdated agree. */
+const changedAt = (row: Row) => (row.updatedAt instanceof Date ? row.updatedAt : new Date());
+
+interface WriteOptions {
+  act?: RecordAct;
+  patientId: string | null;
+  at: Date;
+  /** Write a version even when the resource is unchanged (the row was versioned, or a FHIR update asked for one). */
+  force?: boolean;
+}
+
+/**
+ * Writes `next` as the next version of its stored resource (version 1 when none is stored): the resource row, its
+ * lookup rows, the version row and the audit event. Returns the stored resource and its version number.
+ */
+async function writeRecord(ctx: RecordContext, next: Json, options: WriteOptions): Promise<Json> {
+  const { resourceType: type, id } = next;
+  const row = await loadRow(ctx.db, type, id, ctx.tx, true);
+  const current = row && !row.deleted ? (JSON.parse(row.content) as Json) : undefined;
+  if (!options.force && current && isDeepStrictEqual(withoutMeta(current), withoutMeta(next))) return current;
+  const versionId = row ? row.versionId + 1 : 1;
+  const stored = stamped(next, id, versionId, options.at);
+  const content = JSON.stringify(stored);
+  if (!row) await insertRow(ctx.db, ctx.tx, type, id, options.at, content);
+  else if (!(await replaceRow(ctx.db, ctx.tx, type, id, { versionId, lastUpdated: options.at, deleted: false, content }))) {
+    throw new Conflict('concurrent-update', `${type}/${id} was changed by another request at the same moment; try again.`);
+  }
+  await replaceLookups(ctx.db, ctx.tx, type, id, lookupRowsOf(stored), !row);
+  await appendVersion(ctx.db, ctx.tx, type, id, versionId, options.at, content);
+  if (options.act) {
+    await recordAudit(ctx.db, ctx.caller, {
+      action: row && options.act.action === 'C' ? 'U' : options.act.action, activity: options.act.activity, detail: options.act.detail, userId: options.act.userId,
+      resourceType: type, resourceId: id, patientId: options.patientId ?? patientsOf(stored)[0] ?? null,
+    }, ctx.tx);
+  }
+  return stored;
+}
+
+/** The row's versionId follows the stored resource's, so an ETag read from either names the same version. */
+async function alignRowVersion(ctx: RecordContext, definition: ResourceDefinition, row: Row, stored: Json): Promise<void> {
+  const versionId = Number(stored.meta?.versionId);
+  if (!('versionId' in row) || Number(row.versionId) === versionId) return;
+  await definition.model(ctx.db).update({ versionId }, { where: { id: row.id }, transaction: ctx.tx, silent: true });
+  row.versionId = versionId;
+}
+
+async function recordCompanions(ctx: RecordContext, type: string, row: Row, at: Date, force: boolean): Promise<void> {
+  for (const companion of COMPANIONS[type] ?? []) {
+    const definition = await domainDefinition(companion);
+    await writeRecord(ctx, definition.toResource(row) as Json, { patientId: null, at, force });
+  }
+}
+
+/**
+ * A row a use case has just created: its resource is stored as version 1, the row's mapping, or `given`, the
+ * resource a FHIR client sent for it (POST /fhir/Patient), stored as sent. With `actAdds`, a domain act that
+ * decides more than the client said (a booking by POST /fhir/Appointment finds the condition it is for) adds the
+ * elements of its mapping the client left out.
+ */
+export async function created(
+  ctx: RecordContext, type: string, instance: RowLike, act?: RecordAct, given?: Resource, actAdds = false,
+): Promise<Json> {
+  const definition = await domainDefinition(type);
+  const row = plainOf(instance);
+  const projected = definition.toResource(row) as Json;
+  const resource = given ? (Object.assign(actAdds ? { ...projected } : {}, given, { id: projected.id, meta: given.meta }) as Json) : projected;
+  const at = changedAt(row);
+  const stored = await writeRecord(ctx, resource, { act, patientId: patientOf(definition, row), at, force: true });
+  await alignRowVersion(ctx, definition, row, stored);
+  await recordCompanions(ctx, type, row, at, true);
+  return stored;
+}
+
+/**
+ * Many rows a use case has just created at once (a schedule's slots): their resources stored as version 1 in one
+ * INSERT per table, as `created` stores one. Rows new to the records only (none may have a stored resource yet).
+ */
+export async function createdAll(ctx: RecordContext, type: string, instances: RowLike[], act?: RecordAct): Promise<void> {
+  if (instances.length === 0) return;
+  const definition = await domainDefinition(type);
+  const rows = instances.map(plainOf);
+  const stored = rows.map((row) => stamped(definition.toResource(row), String(row.id), 1, changedAt(row)));
+  const lookups = stored.map(lookupRowsOf);
+  const { models } = ctx.db;
+  await appendRows(ctx.db, models.FhirResource, stored.map((resource) => ({
+    resourceType: type, id: resource.id, versionId: 1, lastUpdated: new Date(resource.meta!.lastUpdated!), deleted: false, content: JSON.stringify(resource),
+  })), ctx.tx);
+  for (const name of Object.keys(lookups[0]) as Array<keyof LookupRows>) {
+    await appendRows(ctx.db, models[name], lookups.flatMap((rowsOf) => rowsOf[name]), ctx.tx);
+  }
+  await appendRows(ctx.db, models.ResourceVersion, stored.map((resource) => ({
+    resourceType: type, resourceId: resource.id, versionId: 1, recordedAt: new Date(resource.meta!.lastUpdated!), content: JSON.stringify(resource),
+  })), ctx.tx);
+  for (const [i, row] of rows.entries()) {
+    await alignRowVersion(ctx, definition, row, stored[i]);
+    if (act) {
+      await recordAudit(ctx.db, ctx.caller, {
+        ...act, resourceType: type, resourceId: String(row.id), patientId: patientOf(definition, row) ?? patientsOf(stored[i])[0] ?? null,
+      }, ctx.tx);
+    }
+  }
+}
+
+/** The stored resource of a row, storing the row's mapping as version 1 first when it has none (a row older than its record). */
+async function storedOrAdopted(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<Json> {
+  const found = await loadRow(ctx.db, definition.type, String(row.id), ctx.tx, true);
+  if (found && !found.deleted) return JSON.parse(found.content) as Json;
+  return writeRecord(ctx, definition.toResource(row) as Json, { patientId: patientOf(definition, row), at: changedAt(row), force: true });
+}
+
+/** `current` with every element whose mapping changed from `before` to `after` replaced by the new mapping. */
+function merged(current: Json, before: Resource, after: Resource): Json {
+  const next: Record<string, unknown> = { ...current };
+  const was = before as unknown as Record<string, unknown>;
+  const now = after as unknown as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(was), ...Object.keys(now)])) {
+    if (key === 'meta' || key === 'id' || key === 'resourceType' || isDeepStrictEqual(was[key], now[key])) continue;
+    if (now[key] === undefined) delete next[key];
+    else next[key] = now[key];
+  }
+  return next as unknown as Json;
+}
+
+/**
+ * A use case's change of a domain row: `change` runs its UPDATE(s) in the caller's transaction; when the row's
+ * version moved, the stored resource gets the next version, the mapping's changed elements replacing its own
+ * (or, with `given`, the whole resource a FHIR client sent). Nothing changed (a conditional UPDATE that lost its
+ * race), nothing is written.
+ */
+export async function change<T>(ctx: RecordContext, type: string, id: string, act: RecordAct | undefined, changeRow: () => Promise<T>): Promise<T> {
+  return (await changeRecord(ctx, type, id, act, changeRow)).result;
+}
+
+/** `change`, answering the stored resource too (undefined when nothing changed). */
+export async function changeRecord<T>(
+  ctx: RecordContext, type: string, id: string, act: RecordAct | undefined, changeRow: () => Promise<T>, given?: Resource,
+): Promise<{ result: T; stored?: Json }> {
+  const definition = await domainDefinition(type);
+  const Rows = definition.model(ctx.db);
+  const beforeRow = await Rows.findByPk(id, { transaction: ctx.tx });
+  const result = await changeRow();
+  const afterRow = beforeRow && await Rows.findByPk(id, { transaction: ctx.tx });
+  if (!beforeRow || !afterRow) return { result };
+  const before = plainOf(beforeRow);
+  const after = plainOf(afterRow);
+  const versioned = Number(before.versionId) !== Number(after.versionId);
+  if (!versioned && !given && isDeepStrictEqual(before, after)) return { result };
+  return { result, stored: await recordProjection(ctx, definition, before, after, { act, given, force: versioned || !!given }) };
+}
+
+async function recordProjection(
+  ctx: RecordContext, definition: ResourceDefinition, before: Row, after: Row, options: { act?: RecordAct; given?: Resource; force: boolean },
+): Promise<Json> {
+  const current = await storedOrAdopted(ctx, definition, before);
+  const next = options.given
+    ? ({ ...options.given, id: current.id } as Json)
+    : merged(current, definition.toResource(before), definition.toResource(after));
+  const at = changedAt(after);
+  const stored = await writeRecord(ctx, next, { act: options.act, patientId: patientOf(definition, after), at, force: options.force });
+  await alignRowVersion(ctx, definition, after, stored);
+  for (const companion of COMPANIONS[definition.type] ?? []) {
+    const other = await domainDefinition(companion);
+    const mine = await storedOrAdopted(ctx, other, before);
+    await writeRecord(ctx, merged(mine, other.toResource(before), other.toResource(after)), { patientId: null, at, force: options.force });
+  }
+  return stored;
+}
+
+/**
+ * Several rows changed by one statement (a schedule's slots regenerated): each row's change recorded as `change`
+ * records one. `before` are the rows as they were; the rows are read again after.
+ */
+export async function changedRows(ctx: RecordContext, type: string, before: RowLike[], act?: RecordAct): Promise<void> {
+  const definition = await domainDefinition(type);
+  for (const instance of before) {
+    const was = plainOf(instance);
+    const now = await definition.model(ctx.db).findByPk(String(was.id), { transaction: ctx.tx });
+    if (!now) continue;
+    const after = plainOf(now);
+    if (Number(was.versionId) === Number(after.versionId) && isDeepStrictEqual(was, after)) continue;
+    await recordProjection(ctx, definition, was, after, { act, force: true });
+  }
+}
+
+
+/** The stored resources of domain rows (one query), in their order; a row without one yet answers its mapping. */
+export async function resourcesOfRows(db: Database, definition: ResourceDefinition, rows: Row[], tx?: Transaction): Promise<Resource[]> {
+  if (rows.length === 0) return [];
+  const found = await db.models.FhirResource.findAll({
+    where: { resourceType: definition.type, id: rows.map((row) => String(row.id)), deleted: false },
+    attributes: ['id', 'content'], raw: true, transaction: tx,
+  }) as unknown as Array<{ id: string; content: string }>;
+  const contents = new Map(found.map((stored) => [stored.id, stored.content]));
+  return rows.map((row) => {
+    const content = contents.get(String(row.id));
+    return content ? (JSON.parse(content) as Resource) : definition.toResource(row);
+  });
+}
+
+/**
+ * A version of a domain record as resource_versions holds it: the resource, or, written before the records were
+ * stored whole (an upgrade not yet migrated), the row, which the mapping turns into its resource.
+ */
+export function resourceOfVersion(definition: ResourceDefinition, content: string): Resource {
+  const parsed = JSON.parse(content) as Record<string, unknown>;
+  return typeof parsed.resourceType === 'string' ? (parsed as unknown as Resource) : definition.toResource(parsed as Row);
+}
