@@ -27,7 +27,7 @@ const DEMO_FEES: Record<string, number> = {
 /** The share of a fee the demo insurer pays (the rest is Alice's co-insurance). */
 const DEMO_INSURER_SHARE = 0.8;
 
-export function demoFeeSchedule(): Catalogue {
+function demoFeeSchedule(): Catalogue {
   const shipped = shippedCatalogue();
   return {
     version: `${shipped.version}-demo-fees`,
@@ -35,7 +35,7 @@ export function demoFeeSchedule(): Catalogue {
   };
 }
 
-export interface DemoPeople { alice: Caller; chen: Caller; admin: Caller; insurer: Caller }
+interface DemoPeople { alice: Caller; chen: Caller; admin: Caller; insurer: Caller }
 
 /**
  * Before the demo's visit: the fee schedule; Alice's home blood pressure cuff readings on 18 days of the 30-day

@@ -14,7 +14,7 @@ export const chargeItemIdOf = (identifierValue: string) => `charge-${crypto.crea
 export const visitChargeIdentifier = (encounterId: string, code: string) => `${encounterId}:${code}`;
 
 /** An appointment that never became a visit (cancelled, no-show) is charged under its own identifier. */
-export const appointmentChargeIdentifier = (appointmentId: string, code: string) => `Appointment/${appointmentId}:${code}`;
+const appointmentChargeIdentifier = (appointmentId: string, code: string) => `Appointment/${appointmentId}:${code}`;
 
 /** The identifier of a charge decided from these facts: the visit's, else the appointment's. */
 export const chargeIdentifierOf = (facts: Pick<VisitFacts, 'encounterId' | 'appointmentId'>, code: string) =>

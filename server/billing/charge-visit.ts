@@ -119,11 +119,14 @@ async function chargeService(node: BillingNode, caller: Caller, service: BilledS
   });
 }
 
-/** The hospital's billing rules write the charges of a cancellation or a no-show, on behalf of whoever made it (audited under this id). */
-const billingRulesFor = (caller: Caller): Caller => ({
-  userId: 'billing-rules', role: 'admin', patientId: null, practitionerId: null, organizationId: null,
-  scopes: ['user/ChargeItem.write', 'user/ChargeItem.read'], ip: caller.ip, requestId: caller.requestId,
+/** The hospital's billing as a caller: an admin that is no one's account, allowed only ChargeItems (audited under `userId`). */
+export const billingCaller = (userId: string, origin: Pick<Caller, 'ip' | 'requestId'>): Caller => ({
+  userId, role: 'admin', patientId: null, practitionerId: null, organizationId: null,
+  scopes: ['user/ChargeItem.write', 'user/ChargeItem.read'], ip: origin.ip, requestId: origin.requestId,
 });
+
+/** The billing rules write the charges of a cancellation or a no-show on behalf of whoever made it. */
+const billingRulesFor = (caller: Caller): Caller => billingCaller('billing-rules', caller);
 
 /** How a cancellation or a no-show bills (server/billing/): the node's config. */
 export interface ClosingBilling { config: Config }

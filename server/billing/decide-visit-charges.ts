@@ -33,7 +33,7 @@ export const appliesOn = (entry: CatalogueEntry, jurisdiction: string, date: str
   (entry.jurisdiction === jurisdiction || entry.jurisdiction.startsWith(`${jurisdiction}-`))
   && entry.validFrom <= date && (entry.validTo === null || date <= entry.validTo);
 
-const familyOf = (catalogue: Catalogue, category: Category, jurisdiction: string, date: string) =>
+export const familyOf = (catalogue: Catalogue, category: Category, jurisdiction: string, date: string) =>
   catalogue.entries.filter((e) => e.category === category && appliesOn(e, jurisdiction, date));
 
 /** The E/M levels a visit is billed from (US): new or established by the patient's history, as the catalogue has them. */

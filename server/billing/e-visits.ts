@@ -38,27 +38,31 @@ interface Conversation {
   conditionId: string | null;
 }
 
-async function problemOf(db: Database, encounterId: string): Promise<string | null> {
-  const visit = await db.models.Encounter.findByPk(encounterId, { attributes: ['appointmentId'] });
-  if (!visit?.appointmentId) return null;
-  return (await db.models.Appointment.findByPk(visit.appointmentId, { attributes: ['reasonConditionId'] }))?.reasonConditionId ?? null;
+/** The condition an appointment was booked for (null when none was named). */
+async function problemOf(db: Database, appointmentId: string | null): Promise<string | null> {
+  if (!appointmentId) return null;
+  return (await db.models.Appointment.findByPk(appointmentId, { attributes: ['reasonConditionId'] }))?.reasonConditionId ?? null;
 }
 
 async function conversations(db: Database): Promise<Conversation[]> {
-  const { VisitNote, Encounter, VisitMessage } = db.models;
+  const { VisitNote, Encounter, VisitMessage, CarePlan } = db.models;
   const notes = await VisitNote.findAll({ where: { contactMode: 'chat', status: { [Op.ne]: 'preliminary' } }, order: [['createdAt', 'ASC']], limit: 5000 });
+  const visits = new Map((await Encounter.findAll({ where: { id: notes.map((n) => n.encounterId), status: 'finished' } })).map((v) => [v.id, v]));
+  const pair = (patientId: string, practitionerId: string | null) => `${patientId}|${practitionerId}`;
+  const plans = await CarePlan.findAll({ where: { patientId: [...new Set([...visits.values()].map((v) => v.patientId))] }, attributes: ['patientId', 'practitionerId'] });
+  const monitored = new Set(plans.map((plan) => pair(plan.patientId, plan.practitionerId)));
   const found: Conversation[] = [];
   for (const note of notes) {
-    const visit = await Encounter.findByPk(note.encounterId);
-    if (!visit?.practitionerId || visit.status !== 'finished') continue;
+    const visit = visits.get(note.encounterId);
+    if (!visit?.practitionerId) continue;
     // With the patient's monitoring doctor the conversation is interactive time of 99457/99458 instead (interactive-time.ts):
     // the same minutes are never billed twice.
-    if (await db.models.CarePlan.count({ where: { patientId: visit.patientId, practitionerId: visit.practitionerId } })) continue;
+    if (monitored.has(pair(visit.patientId, visit.practitionerId))) continue;
     const first = await VisitMessage.findOne({ where: { encounterId: visit.id }, order: [['sentAt', 'ASC'], ['id', 'ASC']] });
     found.push({
       encounterId: visit.id, noteId: note.id, patientId: visit.patientId, practitionerId: visit.practitionerId,
       startedAt: first?.sentAt ?? visit.periodStart ?? visit.createdAt, firstSender: first?.senderRole ?? null,
-      minutes: note.documentedMinutes ?? 0, conditionId: await problemOf(db, visit.id),
+      minutes: note.documentedMinutes ?? 0, conditionId: await problemOf(db, visit.appointmentId),
     });
   }
   return found;
@@ -88,7 +92,8 @@ async function emVisitOnSameProblem(db: Database, window: Conversation[], start:
   for (const key of keys) {
     const row = await loadRow(db, 'ChargeItem', key.chargeItemId);
     const encounterId = row ? (JSON.parse(row.content) as ChargeItem).context?.reference?.split('/')[1] : undefined;
-    const problem = encounterId ? await problemOf(db, encounterId) : null;
+    const visit = encounterId ? await db.models.Encounter.findByPk(encounterId, { attributes: ['appointmentId'] }) : null;
+    const problem = await problemOf(db, visit?.appointmentId ?? null);
     if (problem === null || problems.has(null) || problems.has(problem)) {
       return fails('e-visit-em-overlap', 'mutually-exclusive',
         `The E/M visit ${key.code} of ${key.serviceDate}, on the same problem within these 7 days, includes this online care.`);

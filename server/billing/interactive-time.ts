@@ -31,8 +31,9 @@ export async function interactiveTime(db: Database, patientId: string, practitio
   const visits = await Encounter.findAll({
     where: { patientId, practitionerId, status: 'finished', periodStart: { [Op.gte]: start, [Op.lt]: end } }, order: [['periodStart', 'ASC'], ['id', 'ASC']],
   });
+  const notes = new Map((await VisitNote.findAll({ where: { encounterId: visits.map((v) => v.id) } })).map((n) => [n.encounterId, n]));
   for (const visit of visits) {
-    const note = await VisitNote.findOne({ where: { encounterId: visit.id } });
+    const note = notes.get(visit.id);
     if (note && note.contactMode !== 'video') {
       if (note.status === 'preliminary' || !note.documentedMinutes) continue;
       time.documentedMinutes += note.documentedMinutes;
@@ -59,7 +60,7 @@ export async function interactiveTime(db: Database, patientId: string, practitio
 }
 
 /** Where the month's minutes came from, in words, for the reasons a biller reads. */
-export const sourcesOf = (time: InteractiveTime) =>
+const sourcesOf = (time: InteractiveTime) =>
   `${time.videoMinutes} connected by video, ${time.documentedMinutes} documented on audio-only and chat visits, ${time.alertMinutes} documented on acknowledged alerts`;
 
 /** 99457 needs its minimum of interactive time in the month (CMS RPM). */

@@ -9,7 +9,7 @@ import { everyInterval, type BackgroundWorker } from '../operations/background-l
 import { currentCatalogue, type Catalogue, type CatalogueEntry } from './catalogue.js';
 import { BILLING_DECISION_EXTENSION, CHARGE_IDENTIFIER_SYSTEM, chargeItemIdOf } from './charge-item.js';
 import { claimChargeKey, releaseChargeKey } from './charge-keys.js';
-import { prepareCharging } from './charge-visit.js';
+import { billingCaller, prepareCharging } from './charge-visit.js';
 import { eVisitDecisions } from './e-visits.js';
 import { interactiveMinimum, interactiveTime } from './interactive-time.js';
 import { DAY, family, isoDate, periodChargeIdentifier, periodFacts, type PeriodDecision } from './period-decision.js';
@@ -30,10 +30,7 @@ import { payerOf } from './visit-facts.js';
  */
 
 /** The loop writes as the hospital's billing, an admin that is no one's account (audited under this id). */
-const PERIOD_LOOP: Caller = {
-  userId: 'billing-period-loop', role: 'admin', patientId: null, practitionerId: null, organizationId: null,
-  scopes: ['user/ChargeItem.write', 'user/ChargeItem.read'], ip: null, requestId: 'billing-period-loop',
-};
+const PERIOD_LOOP: Caller = billingCaller('billing-period-loop', { ip: null, requestId: 'billing-period-loop' });
 
 /** 99454 with ≥ 16 days of device data in the window, 99445 with 2–15 (CMS RPM; 99445 from 2026). */
 function deviceDecision(entries: CatalogueEntry[], days: number): { entry: CatalogueEntry; reason: RuleResult } | undefined {
@@ -104,7 +101,7 @@ async function monitoringDecisions(db: Database, config: Pick<Config, 'billing'>
             inputs: { dataDays: days, readings: readings.length }, evidence: readings.slice(0, 30).map((r) => `Observation/${r.id}`),
           });
         }
-        const setUp = family(catalogue, 'rpm-setup', config, new Date(origin).toISOString().slice(0, 10))[0];
+        const setUp = family(catalogue, 'rpm-setup', config, isoDate(new Date(origin)))[0];
         if (setUp) {
           const firstStart = new Date(origin);
           const firstEnd = new Date(origin + 30 * DAY);

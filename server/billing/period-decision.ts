@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Catalogue, CatalogueEntry } from './catalogue.js';
-import { appliesOn } from './decide-visit-charges.js';
+import { familyOf } from './decide-visit-charges.js';
 import type { RuleResult } from './rules/rule-result.js';
 import type { VisitFacts } from './visit-facts.js';
 
@@ -29,9 +29,8 @@ export const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 /** The identifier value of a period charge (docs/billing.md "The contract"). */
 export const periodChargeIdentifier = (patientId: string, code: string, start: Date) => `${patientId}:${code}:${isoDate(start)}`;
 
-export function family(catalogue: Catalogue, category: CatalogueEntry['category'], config: Pick<Config, 'billing'>, date: string) {
-  return catalogue.entries.filter((e) => e.category === category && appliesOn(e, config.billing.jurisdiction, date));
-}
+export const family = (catalogue: Catalogue, category: CatalogueEntry['category'], config: Pick<Config, 'billing'>, date: string) =>
+  familyOf(catalogue, category, config.billing.jurisdiction, date);
 
 /** The facts the shared rules read, for a patient outside any visit. */
 export const periodFacts = (patientId: string, practitionerId: string, consentOnFile: boolean, payer: VisitFacts['payer']): VisitFacts => ({

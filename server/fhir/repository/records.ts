@@ -234,23 +234,6 @@ async function recordProjection(
   return stored;
 }
 
-/**
- * Several rows changed by one statement (a schedule's slots regenerated): each row's change recorded as `change`
- * records one. `before` are the rows as they were; the rows are read again after.
- */
-export async function changedRows(ctx: RecordContext, type: string, before: RowLike[], act?: RecordAct): Promise<void> {
-  const definition = await domainDefinition(type);
-  for (const instance of before) {
-    const was = plainOf(instance);
-    const now = await definition.model(ctx.db).findByPk(String(was.id), { transaction: ctx.tx });
-    if (!now) continue;
-    const after = plainOf(now);
-    if (Number(was.versionId) === Number(after.versionId) && isDeepStrictEqual(was, after)) continue;
-    await recordProjection(ctx, definition, was, after, { act, force: true });
-  }
-}
-
-
 /** The stored resources of domain rows (one query), in their order; a row without one yet answers its mapping. */
 export async function resourcesOfRows(db: Database, definition: ResourceDefinition, rows: Row[], tx?: Transaction): Promise<Resource[]> {
   if (rows.length === 0) return [];
