@@ -31,8 +31,8 @@ type Json = Resource & { id: string; meta: { versionId: string; lastUpdated: str
  * The domain types and the model holding their rows, in the order they are upgraded: PractitionerRole before
  * Practitioner, because its history is in the Practitioner's row-shaped versions (one row, two resources).
  */
-const DOMAIN_TYPES: Array<[type: string, model: keyof Models]> = [
-  ['PractitionerRole', 'Practitioner'], ['Practitioner', 'Practitioner'], ['Organization', 'Organization'], ['Patient', 'Patient'],
+const DOMAIN_TYPES: Array<[type: string, model: keyof Models, versionsKeptUnder?: string]> = [
+  ['PractitionerRole', 'Practitioner', 'Practitioner'], ['Practitioner', 'Practitioner'], ['Organization', 'Organization'], ['Patient', 'Patient'],
   ['Coverage', 'Coverage'], ['Condition', 'Condition'], ['Encounter', 'Encounter'], ['Observation', 'Observation'],
   ['DiagnosticReport', 'DiagnosticReport'], ['Schedule', 'Schedule'], ['Slot', 'Slot'], ['Appointment', 'Appointment'],
 ];
@@ -52,6 +52,8 @@ interface Upgrade {
   models: Models;
   definition: ResourceDefinition;
   Rows: ModelStatic<Model>;
+  /** The type the previous release kept this type's versions under, when not its own. */
+  versionsKeptUnder?: string;
   tx: Transaction;
 }
 
@@ -129,7 +131,7 @@ async function pageWithoutRecords(up: Upgrade, after: string | undefined): Promi
 }
 
 async function versionsOfPage(up: Upgrade, rows: Row[]): Promise<Map<string, VersionRow[]>> {
-  const types = [up.definition.type, ...(up.definition.versionsOf ? [up.definition.versionsOf] : [])];
+  const types = [up.definition.type, ...(up.versionsKeptUnder ? [up.versionsKeptUnder] : [])];
   const found = await up.q.sequelize.query<VersionRow>(
     `SELECT id, resourceType, resourceId, versionId, recordedAt, content FROM resource_versions WHERE resourceType IN (${types.map(() => '?').join(', ')}) `
       + `AND resourceId IN (${rows.map(() => '?').join(', ')}) ORDER BY versionId`,
@@ -144,7 +146,7 @@ async function versionsOfPage(up: Upgrade, rows: Row[]): Promise<Map<string, Ver
 }
 
 async function write(up: Upgrade, writes: PageWrites): Promise<void> {
-  const { q, models, definition, tx } = up;
+  const { q, models, definition, versionsKeptUnder, tx } = up;
   const db = { sequelize: q.sequelize };
   if (writes.rewritten.length) {
     await q.sequelize.query(
@@ -164,17 +166,17 @@ async function write(up: Upgrade, writes: PageWrites): Promise<void> {
     await appendRows(db, models[name], lookups.flatMap((rows) => rows[name]), tx);
   }
   // Not for PractitionerRole: the Practitioner's own upgrade (after it) aligns the row they share.
-  if (definition.versionsOf) return;
+  if (versionsKeptUnder) return;
   for (const { id, versionId } of writes.realigned) {
     await up.Rows.update({ versionId }, { where: { id }, transaction: tx, silent: true });
   }
 }
 
-async function upgradeType(q: QueryInterface, models: Models, definition: ResourceDefinition, Rows: ModelStatic<Model>): Promise<void> {
+async function upgradeType(upgrade: Omit<Upgrade, 'tx'>): Promise<void> {
   let after: string | undefined;
   for (;;) {
-    const rows = await q.sequelize.transaction(async (tx) => {
-      const up: Upgrade = { q, models, definition, Rows, tx };
+    const rows = await upgrade.q.sequelize.transaction(async (tx) => {
+      const up: Upgrade = { ...upgrade, tx };
       const page = await pageWithoutRecords(up, after);
       if (!page.length) return page;
       const versions = await versionsOfPage(up, page);
@@ -193,8 +195,8 @@ export const domainRecords: Migration = {
   async up({ context: q }) {
     // The models of this release over the migration's connection, so rows are read typed as the records read them.
     const models = defineModels(q.sequelize);
-    for (const [type, model] of DOMAIN_TYPES) {
-      await upgradeType(q, models, definitionOf(type)!, models[model] as unknown as ModelStatic<Model>);
+    for (const [type, model, versionsKeptUnder] of DOMAIN_TYPES) {
+      await upgradeType({ q, models, definition: definitionOf(type)!, Rows: models[model] as unknown as ModelStatic<Model>, versionsKeptUnder });
     }
   },
   async down() {

@@ -169,11 +169,17 @@ export async function createdAll(ctx: RecordContext, type: string, instances: Ro
   }
 }
 
-/** The stored resource of a row, storing the row's mapping as version 1 first when it has none (a row older than its record). */
-async function storedOrAdopted(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<Json> {
+/**
+ * A row written behind the records (straight into its table) has no stored resource: a broken invariant, not a
+ * state to serve. Rows of an older release are given theirs by migration 0310 (docs/fhir.md).
+ */
+const notRecorded = (type: string, id: unknown) => new Error(`${type}/${String(id)} has no stored resource: its row was written behind the records`);
+
+/** The stored resource of a row. */
+async function storedResource(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<Json> {
   const found = await loadRow(ctx.db, definition.type, String(row.id), ctx.tx, true);
-  if (found && !found.deleted) return JSON.parse(found.content) as Json;
-  return writeRecord(ctx, definition.toResource(row) as Json, { patientId: patientOf(definition, row), at: changedAt(row), force: true });
+  if (!found || found.deleted) throw notRecorded(definition.type, row.id);
+  return JSON.parse(found.content) as Json;
 }
 
 /** `current` with every element whose mapping changed from `before` to `after` replaced by the new mapping. */
@@ -219,7 +225,7 @@ export async function changeRecord<T>(
 async function recordProjection(
   ctx: RecordContext, definition: ResourceDefinition, before: Row, after: Row, options: { act?: RecordAct; given?: Resource; force: boolean },
 ): Promise<Json> {
-  const current = await storedOrAdopted(ctx, definition, before);
+  const current = await storedResource(ctx, definition, before);
   const next = options.given
     ? ({ ...options.given, id: current.id } as Json)
     : merged(current, definition.toResource(before), definition.toResource(after));
@@ -228,13 +234,17 @@ async function recordProjection(
   await alignRowVersion(ctx, definition, after, stored);
   for (const companion of COMPANIONS[definition.type] ?? []) {
     const other = await domainDefinition(companion);
-    const mine = await storedOrAdopted(ctx, other, before);
+    const mine = await storedResource(ctx, other, before);
     await writeRecord(ctx, merged(mine, other.toResource(before), other.toResource(after)), { patientId: null, at, force: options.force });
   }
   return stored;
 }
 
-/** The stored resources of domain rows (one query), in their order; a row without one yet answers its mapping. */
+/**
+ * The stored resources of domain rows (one query), in their order. A type whose rows the records never store
+ * answers its mapping: AuditEvent (written by the audit log, never versioned) and a read-only type plugged in with a
+ * mapping alone; every row of a type the records write has its stored resource (migration 0310 for older rows).
+ */
 export async function resourcesOfRows(db: Database, definition: ResourceDefinition, rows: Row[], tx?: Transaction): Promise<Resource[]> {
   if (rows.length === 0) return [];
   const found = await db.models.FhirResource.findAll({
@@ -246,13 +256,4 @@ export async function resourcesOfRows(db: Database, definition: ResourceDefiniti
     const content = contents.get(String(row.id));
     return content ? (JSON.parse(content) as Resource) : definition.toResource(row);
   });
-}
-
-/**
- * A version of a domain record as resource_versions holds it: the resource, or, written before the records were
- * stored whole (an upgrade not yet migrated), the row, which the mapping turns into its resource.
- */
-export function resourceOfVersion(definition: ResourceDefinition, content: string): Resource {
-  const parsed = JSON.parse(content) as Record<string, unknown>;
-  return typeof parsed.resourceType === 'string' ? (parsed as unknown as Resource) : definition.toResource(parsed as Row);
 }
