@@ -101,20 +101,18 @@ function upgradeRow(up: Upgrade, row: Row, versions: VersionRow[], writes: PageW
   const numbers = [...history.keys()].sort((a, b) => a - b);
   const last = numbers.length ? history.get(numbers[numbers.length - 1]) : undefined;
   const rowVersion = Number(row.versionId ?? 1);
-  let stored = last;
-  if (!last || versionOf(last) < rowVersion || !isDeepStrictEqual(withoutMeta(last), withoutMeta(current))) {
-    const versionId = last ? Math.max(versionOf(last) + 1, rowVersion) : rowVersion;
-    const at = last && changedAt(row) <= new Date(last.meta.lastUpdated) ? new Date() : changedAt(row);
-    stored = stamped(current, id, versionId, at) as Json;
-    writes.added.push(stored);
-  }
-  if (!history.has(1) && versionOf(stored!) !== 1) {
+  const stored = last && versionOf(last) >= rowVersion && isDeepStrictEqual(withoutMeta(last), withoutMeta(current))
+    ? last
+    : stamped(current, id, last ? Math.max(versionOf(last) + 1, rowVersion) : rowVersion,
+      last && changedAt(row) <= new Date(last.meta.lastUpdated) ? new Date() : changedAt(row)) as Json;
+  if (stored !== last) writes.added.push(stored);
+  if (!history.has(1) && versionOf(stored) !== 1) {
     // Never stored (a row seeded, or versioned only from its second change on): its first known state stands for it.
-    const createdAt = row.createdAt instanceof Date ? row.createdAt : new Date(stored!.meta.lastUpdated);
+    const createdAt = row.createdAt instanceof Date ? row.createdAt : new Date(stored.meta.lastUpdated);
     writes.added.push(stamped(numbers.length ? history.get(numbers[0])! : current, id, 1, createdAt) as Json);
   }
-  writes.stored.push(stored!);
-  if (versionOf(stored!) !== rowVersion) writes.realigned.push({ id, versionId: versionOf(stored!) });
+  writes.stored.push(stored);
+  if (versionOf(stored) !== rowVersion) writes.realigned.push({ id, versionId: versionOf(stored) });
 }
 
 /** The ids of the next page of rows with no stored resource of `type`, after `after` in id order. */
