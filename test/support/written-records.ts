@@ -11,6 +11,7 @@ export interface RecordsBefore {
   resources: Map<string, string>;
   rows: Map<string, number>;
   lastAuditId: number;
+  lastVersionId: number;
 }
 
 /** Types whose writes no one audits: the hospital's calendar (server/fhir/repository/records.ts CALENDAR). */
@@ -52,7 +53,8 @@ async function domainRowVersions(hospital: TestNode): Promise<Map<string, number
 
 export async function recordsBefore(hospital: TestNode): Promise<RecordsBefore> {
   const lastAuditId = Number(await hospital.db.models.AuditEvent.max('id') ?? 0);
-  return { resources: await storedResources(hospital), rows: await domainRowVersions(hospital), lastAuditId };
+  const lastVersionId = Number(await hospital.db.models.ResourceVersion.max('id') ?? 0);
+  return { resources: await storedResources(hospital), rows: await domainRowVersions(hospital), lastAuditId, lastVersionId };
 }
 
 const changedKeys = <T>(before: Map<string, T>, after: Map<string, T>) =>
@@ -76,34 +78,55 @@ async function unversioned(hospital: TestNode, name: string, before: RecordsBefo
   return problems;
 }
 
-/**
- * The stored resources the request created or changed, what it left unrecorded, and the audit events of writes
- * that name no resource it stored (`strayAudits`). Unrecorded: each stored resource it created or changed needs its versions in
- * resource_versions (the last with the same content) and an audit event naming it; each domain row whose version
- * moved needs its stored resource at that version.
- */
-export async function writtenRecords(hospital: TestNode, before: RecordsBefore): Promise<{ resources: string[]; problems: string[]; strayAudits: string[] }> {
-  const resources = changedKeys(before.resources, await storedResources(hospital));
-  const events = await hospital.db.models.AuditEvent.findAll({
-    where: { id: { [Op.gt]: before.lastAuditId } }, attributes: ['action', 'activity', 'outcome', 'resourceType', 'resourceId'], raw: true,
-  });
-  const audited = new Set(events.map((event) => key(String(event.resourceType), String(event.resourceId))));
-  const problems: string[] = [];
-  // An audited create, update or delete names a resource the request stored, not a row kept behind the repository.
-  const strayAudits = events.filter((e) => WRITES.has(e.action) && e.resourceId && e.outcome === '0')
-    .filter((e) => !resources.includes(key(String(e.resourceType), String(e.resourceId))))
-    .map((e) => `the audit event ${e.activity} names ${String(e.resourceType)}/${String(e.resourceId)}, which the request did not store`);
-  for (const name of resources) {
-    problems.push(...await unversioned(hospital, name, before));
+type Event = { action: string; activity: string; outcome: string; resourceType: string | null; resourceId: string | null };
+const named = (event: Event) => key(String(event.resourceType), String(event.resourceId));
+
+/** Each resource written needs an audit event naming it (a companion type's names its row's own type). */
+function unaudited(resources: string[], events: Event[]): string[] {
+  const audited = new Set(events.map(named));
+  return resources.filter((name) => {
     const [type, id] = name.split('/');
-    if (!UNAUDITED.has(type) && !audited.has(key(AUDITED_AS[type] ?? type, id))) problems.push(`${name} changed without an audit event naming it`);
-  }
+    return !UNAUDITED.has(type) && !audited.has(key(AUDITED_AS[type] ?? type, id));
+  }).map((name) => `${name} changed without an audit event naming it`);
+}
+
+/** A version row is appended with its resource, never on its own. */
+async function strayVersions(hospital: TestNode, resources: string[], before: RecordsBefore): Promise<string[]> {
+  const versions = await hospital.db.models.ResourceVersion.findAll({
+    where: { id: { [Op.gt]: before.lastVersionId } }, attributes: ['resourceType', 'resourceId', 'versionId'], raw: true,
+  });
+  return versions.filter((v) => !resources.includes(key(v.resourceType, v.resourceId)))
+    .map((v) => `version ${v.versionId} of ${v.resourceType}/${v.resourceId} was added without its stored resource changing`);
+}
+
+/** Each domain row whose version moved has its stored resource at that version. */
+async function rowsAhead(hospital: TestNode, before: RecordsBefore): Promise<string[]> {
   const rows = await domainRowVersions(hospital);
+  const problems: string[] = [];
   for (const name of changedKeys(before.rows, rows)) {
     const [type, id] = name.split('/');
     const stored = await hospital.db.models.FhirResource.findOne({ where: { resourceType: type, id }, attributes: ['versionId'], raw: true });
     if (!stored) problems.push(`${name}: its row is at version ${rows.get(name)} but no resource is stored`);
     else if (stored.versionId !== rows.get(name)) problems.push(`${name}: its row is at version ${rows.get(name)}, its stored resource at ${stored.versionId}`);
   }
+  return problems;
+}
+
+/**
+ * What the request wrote: the stored resources it created or changed; `problems`, what it left unrecorded (a
+ * resource without its versions or an audit event naming it, a version row without its resource, a domain row
+ * ahead of its resource); `strayAudits`, its audit events of a write that name no resource it stored (a row kept
+ * behind the repository).
+ */
+export async function writtenRecords(hospital: TestNode, before: RecordsBefore): Promise<{ resources: string[]; problems: string[]; strayAudits: string[] }> {
+  const resources = changedKeys(before.resources, await storedResources(hospital));
+  const events = await hospital.db.models.AuditEvent.findAll({
+    where: { id: { [Op.gt]: before.lastAuditId } }, attributes: ['action', 'activity', 'outcome', 'resourceType', 'resourceId'], raw: true,
+  }) as Event[];
+  const problems: string[] = [];
+  for (const name of resources) problems.push(...await unversioned(hospital, name, before));
+  problems.push(...unaudited(resources, events), ...await strayVersions(hospital, resources, before), ...await rowsAhead(hospital, before));
+  const strayAudits = events.filter((e) => WRITES.has(e.action) && e.resourceId && e.outcome === '0' && !resources.includes(named(e)))
+    .map((e) => `the audit event ${e.activity} names ${named(e)}, which the request did not store`);
   return { resources, problems, strayAudits };
 }
