@@ -161,8 +161,9 @@ async function importRecords(
       await m.bulkCreate(fresh, { ignoreDuplicates: true, transaction: tx });
       for (const row of await m.findAll({ where: { id: { [Op.in]: fresh.map((r) => r.id) } }, transaction: tx })) {
         if (type === 'DiagnosticReport') await linkReportResults(db, row, tx);
-        // Stored as mapped (the partner's references point at its own ids); the pull is audited once, below.
-        await domainRecords.created({ db, caller, tx }, type, row);
+        // Stored as mapped (the partner's references point at its own ids), each audited as imported from the
+        // partner, and the pull as a whole once, below.
+        await domainRecords.created({ db, caller, tx }, type, row, { action: 'C', activity: 'partner-record-imported', detail: source });
       }
       counts[key] = fresh.length;
     }

@@ -3,12 +3,14 @@ import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { AlertKind, AlertSeverity, MonitoringAlert } from '../../db/models/consultations.js';
 import type { Observation } from '../../db/models/observation.js';
+import { toAlertFlagResource } from '../../fhir-mappings/consultation-records.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller, Origin } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
 import { doctorNames } from '../auth/staff-accounts.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { queueNotice } from '../appointments/notifications.js';
+import { storeDerived, type DerivedContext } from '../fhir/repository/derived-records.js';
 import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 import type { MonitoringTargets } from './care-plan.js';
 import { GLUCOSE_MG_DL_PER_MMOL_L } from './reading-codes.js';
@@ -80,12 +82,17 @@ async function treatingDoctor(db: Database, patientId: string, planDoctor: strin
   return latest?.practitionerId ?? null;
 }
 
+/** An alert as the Flag the repository stores (docs/fhir.md "Records of the domain acts"), audited with the act. */
+const storeFlag = (ctx: DerivedContext, alert: MonitoringAlert, activity: string) =>
+  storeDerived(ctx, [toAlertFlagResource(alert.get({ plain: true }))], { action: activity === 'alert-raised' ? 'C' : 'U', activity });
+
 /**
  * Raises the alerts a new reading calls for, in the reading's transaction. At most one open alert of a kind per
  * patient (the unique `openKey` decides, even for concurrent readings); critical alerts get an escalation time.
  */
-export async function raiseAlertsFor(db: Database, reading: Observation, plan: { targets: MonitoringTargets; practitionerId: string | null },
-  escalationMinutes: number, tx: Transaction): Promise<MonitoringAlert[]> {
+export async function raiseAlertsFor(ctx: DerivedContext, reading: Observation, plan: { targets: MonitoringTargets; practitionerId: string | null },
+  escalationMinutes: number): Promise<MonitoringAlert[]> {
+  const { db, tx } = ctx;
   const found = reading.code === BP_PANEL ? await bloodPressureAlerts(db, reading, plan.targets.bloodPressure, tx)
     : reading.code === '2339-0' || reading.code === '15074-8' ? glucoseAlerts(reading, plan.targets.glucose) : [];
   if (found.length === 0) return [];
@@ -101,6 +108,7 @@ export async function raiseAlertsFor(db: Database, reading: Observation, plan: {
         raisedAt, acknowledgedAt: null, acknowledgedBy: null, escalatedAt: null,
         escalateAt: alert.severity === 'critical' ? new Date(raisedAt.getTime() + escalationMinutes * 60_000) : null,
       }, { transaction: tx });
+      await storeFlag(ctx, created, 'alert-raised');
       raised.push(created);
       // A crisis is the doctor's to act on now: e-mailed, committed with the alert or not at all.
       if (alert.severity === 'critical' && practitionerId) {
@@ -180,8 +188,9 @@ export async function acknowledgeAlert(db: Database, caller: Caller, alertId: st
       { where: { id: alertId, status: 'open' }, transaction: tx },
     );
     if (acknowledged !== 1) throw new Conflict('alert-already-acknowledged', 'This alert has already been acknowledged.');
-    await recordAudit(db, caller, { action: 'U', activity: 'alert-acknowledged', resourceType: 'Flag', resourceId: alertId, patientId: alert.patientId }, tx);
-    return alertView(await db.models.MonitoringAlert.findByPk(alertId, { transaction: tx, rejectOnEmpty: true }));
+    const current = await db.models.MonitoringAlert.findByPk(alertId, { transaction: tx, rejectOnEmpty: true });
+    await storeFlag({ db, caller, tx }, current, 'alert-acknowledged');
+    return alertView(current);
   });
 }
 

@@ -102,7 +102,7 @@ export async function submitReading(db: Database, caller: Caller, patientId: str
       diagnosticReportId: null, source: null,
     }, { transaction: tx });
     await records.created({ db, caller, tx }, 'Observation', reading, { action: 'C', activity: 'reading-recorded' });
-    const alerts = await raiseAlertsFor(db, reading, await effectiveCarePlan(db, patientId, tx), escalationMinutes, tx);
+    const alerts = await raiseAlertsFor({ db, caller, tx }, reading, await effectiveCarePlan(db, patientId, tx), escalationMinutes);
     return { reading: readingView(reading), alerts: alerts.map(alertView) };
   });
 }
