@@ -346,14 +346,6 @@ export const en = {
       `Saved. ${created} new slot${created === 1 ? '' : 's'}, ${removed} removed; ${booked} booked visit${booked === 1 ? '' : 's'} kept as booked.`,
     notSaved: 'Not saved. Please correct:',
     fieldTimeZone: 'Time zone',
-    problems: {
-      'opening-ends-before-start': 'Some hours end before they start.',
-      'overlapping-openings': 'Two hours on the same day overlap. Join them or change one.',
-      'duplicate-exception': 'The same day off is listed twice.',
-      'not-your-schedule': 'You can change only your own availability.',
-      'invalid-input': 'Some values are missing or not valid.',
-      'unknown-time-zone': 'Choose a time zone from the list.',
-    } as Record<string, string>,
   },
   billing: {
     // The doctor's level at Finish (client/billing/finish-level.ts).
@@ -454,10 +446,6 @@ export const en = {
     reject: 'Reject',
     approved: (number: string) => `Prescription ${number} approved.`,
     rejected: (number: string) => `Prescription ${number} rejected.`,
-    rejectionReasons: {
-      'drug-interaction': 'Drug interaction', 'dose-out-of-range': 'Dose out of range', contraindication: 'Contraindication',
-      'duplicate-therapy': 'Duplicate therapy', 'incomplete-instructions': 'Incomplete instructions', other: 'Other',
-    } as Record<string, string>,
     patient: 'Patient',
     age: (years: number) => `${years} years old`,
     ageUnknown: 'age not recorded',

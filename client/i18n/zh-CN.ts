@@ -329,14 +329,6 @@ export const zhCN: Messages = {
     saved: (created, removed, booked) => `已保存。新增 ${created} 个号源，移除 ${removed} 个；${booked} 个已预约就诊保持不变。`,
     notSaved: '未保存，请修改：',
     fieldTimeZone: '时区',
-    problems: {
-      'opening-ends-before-start': '有时段的结束时间早于开始时间。',
-      'overlapping-openings': '同一天的两个时段有重叠，请合并或修改。',
-      'duplicate-exception': '同一停诊日填写了两次。',
-      'not-your-schedule': '您只能修改自己的出诊时间。',
-      'invalid-input': '有内容未填写或格式不正确。',
-      'unknown-time-zone': '请从列表中选择时区。',
-    },
   },
   billing: {
     levelTitle: '计费级别',
@@ -432,10 +424,6 @@ export const zhCN: Messages = {
     reject: '驳回',
     approved: (number) => `处方 ${number} 已审核通过。`,
     rejected: (number) => `处方 ${number} 已驳回。`,
-    rejectionReasons: {
-      'drug-interaction': '药物相互作用', 'dose-out-of-range': '剂量超出常规范围', contraindication: '存在禁忌证',
-      'duplicate-therapy': '重复用药', 'incomplete-instructions': '用法用量不明确', other: '其他',
-    },
     patient: '患者',
     age: (years) => `${years} 岁`,
     ageUnknown: '年龄未记录',
