@@ -136,6 +136,20 @@ export const en = {
     'glucose-very-high': 'Severely high glucose',
     'glucose-high': 'Glucose above target',
   } as Record<string, string>,
+  /**
+   * What a reading showed that raised an alert (server/monitoring/contract.ts `AlertFinding`): the values come
+   * already written with their unit ("190/125 mmHg", "3.1 mmol/L", "70 mg/dL").
+   */
+  alertFinding: {
+    'bp-crisis': (pressure: string, systolic: string, diastolic: string) =>
+      `Blood pressure ${pressure}, above the crisis threshold (systolic over ${systolic} or diastolic over ${diastolic}).`,
+    'bp-stage-2': (pressure: string, readings: string, days: string, threshold: string) =>
+      `Average blood pressure ${pressure} over ${readings} readings on ${days} days: stage 2 (${threshold} or more).`,
+    'glucose-very-low': (value: string, threshold: string) => `Glucose ${value}, very low (below ${threshold}).`,
+    'glucose-low': (value: string, threshold: string) => `Glucose ${value}, low (below ${threshold}).`,
+    'glucose-very-high': (value: string, threshold: string) => `Glucose ${value}, severely high (${threshold} or more).`,
+    'glucose-high': (value: string, threshold: string) => `Glucose ${value}, above the personal target (over ${threshold}).`,
+  },
   severity: { critical: 'critical', high: 'high', warning: 'warning', info: 'information' } as Record<string, string>,
   patientAlerts: {
     title: 'Alerts about my readings',
@@ -188,7 +202,7 @@ export const en = {
     fieldName: {
       systolic: 'systolic', diastolic: 'diastolic', glucose: 'glucose', 'heart-rate': 'heart rate', weight: 'body weight',
     } as Record<string, string>,
-    units: { 'mm[Hg]': 'mmHg', '/min': 'beats per minute', '[lb_av]': 'lb', 'mg/dL': 'mg/dL', kg: 'kg' } as Record<string, string>,
+    units: { 'mm[Hg]': 'mmHg', '/min': 'beats per minute', '[lb_av]': 'lb', 'mg/dL': 'mg/dL', 'mmol/L': 'mmol/L', kg: 'kg' } as Record<string, string>,
     form: 'Send a reading',
     reading: 'Reading',
     measuredAt: (zone: string) => `Measured at (${zone} time)`,

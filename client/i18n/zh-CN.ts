@@ -119,6 +119,14 @@ export const zhCN: Messages = {
     disputeAnswered: (outcome) => `您的投诉已有答复：${outcome}。`,
     crisis: (kind) => `紧急：您负责的一位患者上传了危急的居家监测数据（${kind}）。请查看“居家监测提醒”。`,
   },
+  alertFinding: {
+    'bp-crisis': (pressure, systolic, diastolic) => `血压 ${pressure}，超过危象阈值（收缩压高于 ${systolic} 或舒张压高于 ${diastolic}）。`,
+    'bp-stage-2': (pressure, readings, days, threshold) => `${days} 天内 ${readings} 次测量的平均血压为 ${pressure}，达到 2 级高血压（${threshold} 及以上）。`,
+    'glucose-very-low': (value, threshold) => `血糖 ${value}，严重偏低（低于 ${threshold}）。`,
+    'glucose-low': (value, threshold) => `血糖 ${value}，偏低（低于 ${threshold}）。`,
+    'glucose-very-high': (value, threshold) => `血糖 ${value}，严重偏高（${threshold} 及以上）。`,
+    'glucose-high': (value, threshold) => `血糖 ${value}，高于个人目标（高于 ${threshold}）。`,
+  },
   alertKind: {
     'bp-crisis': '高血压危象',
     'bp-stage-2': '2 级高血压',
@@ -175,7 +183,7 @@ export const zhCN: Messages = {
       'heart-rate': '心率（次/分）', weight: '体重（kg）',
     },
     fieldName: { systolic: '收缩压', diastolic: '舒张压', glucose: '血糖', 'heart-rate': '心率', weight: '体重' },
-    units: { 'mm[Hg]': 'mmHg', '/min': '次/分', '[lb_av]': '磅', 'mg/dL': 'mg/dL', kg: 'kg' },
+    units: { 'mm[Hg]': 'mmHg', '/min': '次/分', '[lb_av]': '磅', 'mg/dL': 'mg/dL', 'mmol/L': 'mmol/L', kg: 'kg' },
     form: '上传测量数据',
     reading: '测量项目',
     measuredAt: (zone) => `测量时间（${zone}）`,

@@ -49,6 +49,9 @@ export const unitWords = (text: string) => text.replace(/mm\[Hg\]|\/min|\[lb_av\
 /** One unit in words ("mmHg", "beats per minute"/"次/分"). */
 const unitWord = (unit: string | null | undefined) => (unit ? t.readings.units[unit] ?? unit : '');
 
+/** A number already in the page's format with its UCUM unit in words: "190/125 mmHg", "72 次/分". */
+export const quantityWords = (value: string, unit: string | null | undefined) => `${value} ${unitWord(unit)}`.trim();
+
 export interface ReadingView {
   id: string;
   code: string;
@@ -78,8 +81,6 @@ export const readingName = (reading: Pick<ReadingView, 'code' | 'display'>) =>
 
 /** "190/125 mmHg", "110 mg/dL", "72 beats per minute". */
 export function valueWords(reading: ReadingView): string {
-  if (reading.components) {
-    return `${reading.components.map((c) => numberWords(c.value)).join('/')} ${unitWord(reading.components[0]?.unit)}`.trim();
-  }
-  return `${reading.value === null ? '' : numberWords(reading.value)} ${unitWord(reading.unit)}`.trim();
+  if (reading.components) return quantityWords(reading.components.map((c) => numberWords(c.value)).join('/'), reading.components[0]?.unit);
+  return quantityWords(reading.value === null ? '' : numberWords(reading.value), reading.unit);
 }

@@ -20,11 +20,10 @@ describe('every page in Simplified Chinese shows no English word but names, bran
   let entered: string[];
 
   /**
-   * The page's data: what was entered, the seeded names, specialties, organisations and drugs, the prescription numbers,
-   * and the alerts' messages, which the server writes in English (server/monitoring/alerts.ts; see docs/web-client.md).
+   * The page's data: what was entered, the seeded names, specialties, organisations and drugs, the prescription numbers.
    */
   async function data(): Promise<string[]> {
-    const { Drug, Practitioner, User, Organization, Prescription, MonitoringAlert, Coverage } = hospital.db.models;
+    const { Drug, Practitioner, User, Organization, Prescription, Coverage } = hospital.db.models;
     const practitioners = await Practitioner.findAll();
     return [
       ...entered,
@@ -33,8 +32,6 @@ describe('every page in Simplified Chinese shows no English word but names, bran
       ...(await Organization.findAll()).map((o) => o.name),
       ...(await Drug.findAll()).flatMap((d) => [d.name, d.strength]),
       ...(await Prescription.findAll()).map((p) => p.number),
-      // The readings' section shows the alert's message with its unit as people write it (mmHg).
-      ...(await MonitoringAlert.findAll()).flatMap((a) => [a.message, a.message.replaceAll('mm[Hg]', 'mmHg')]),
       ...(await Coverage.findAll()).map((c) => c.memberId),
     ];
   }
@@ -105,6 +102,8 @@ describe('every page in Simplified Chinese shows no English word but names, bran
     const home = await signIn(visit.patient.email);
     await home.locator('#my-prescriptions tbody tr').first().waitFor();
     await inChinese(home, 'patient-home', { data: await chargeReasons(visit.patient) });
+    // The alert's finding is worded by the page from the server's numbers, with the unit as people write it.
+    expect(await home.locator('#my-alerts [data-kind="bp-crisis"]').textContent()).to.contain('血压 190/125 mmHg，超过危象阈值（收缩压高于 180 mmHg 或舒张压高于 120 mmHg）。');
     const room = suite.watch(await home.context().newPage());
     await room.goto(`${suite.node.web.base}/visit/${visit.appointment.id}`);
     await room.locator('.visit-messages [data-message]').first().waitFor();
