@@ -36,12 +36,6 @@ describe('every page in Simplified Chinese shows no English word but names, bran
     ];
   }
 
-  /** The reasons of a patient's charges, which the billing rules write in English (server/billing/): data here. */
-  async function chargeReasons(patient: { patientId: string; token: string }): Promise<string[]> {
-    const { body } = await request(hospital.app).get(`/api/patients/${patient.patientId}/billing`).auth(patient.token, { type: 'bearer' }).expect(200);
-    return (body as { visits: Array<{ charges: Array<{ reasons: string[] }> }> }).visits.flatMap((v) => v.charges.flatMap((c) => c.reasons));
-  }
-
   before(async () => {
     hospital = suite.hospital;
     const post = (path: string, token: string, body: object = {}) => request(hospital.app).post(path).auth(token, { type: 'bearer' }).send(body);
@@ -91,17 +85,16 @@ describe('every page in Simplified Chinese shows no English word but names, bran
     await appointment.getByRole('button').filter({ hasText: '投诉本次就诊' }).click();
     await appointment.getByRole('form').getByRole('button', { name: '提交投诉' }).click();
     await appointment.getByRole('alert').filter({ hasText: '请说明本次就诊出了什么问题' }).waitFor();
-    const disputedReasons = await chargeReasons(disputed.patient);
-    await inChinese(page, 'patient-dispute-form', { data: disputedReasons });
+    await inChinese(page, 'patient-dispute-form');
     await appointment.getByRole('form').getByLabel('遇到了什么问题？').fill('The picture froze');
     await appointment.getByRole('form').getByRole('button', { name: '提交投诉' }).click();
     await page.locator('#my-disputes li[data-status="open"]').waitFor();
-    await inChinese(page, 'patient-disputes', { data: ['The picture froze', ...disputedReasons] });
+    await inChinese(page, 'patient-disputes', { data: ['The picture froze'] });
     await page.context().close();
 
     const home = await signIn(visit.patient.email);
     await home.locator('#my-prescriptions tbody tr').first().waitFor();
-    await inChinese(home, 'patient-home', { data: await chargeReasons(visit.patient) });
+    await inChinese(home, 'patient-home');
     // The alert's finding is worded by the page from the server's numbers, with the unit as people write it.
     expect(await home.locator('#my-alerts [data-kind="bp-crisis"]').textContent()).to.contain('血压 190/125 mmHg，超过危象阈值（收缩压高于 180 mmHg 或舒张压高于 120 mmHg）。');
     const room = suite.watch(await home.context().newPage());
