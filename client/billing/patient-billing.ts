@@ -8,15 +8,19 @@ import { alertLine, el } from '../dom.js';
 import { dateWords } from '../i18n/format.js';
 import { t, wordOf } from '../i18n/index.js';
 import { withMyPatientRecord } from '../patient-record.js';
+import { serviceCodeWords } from './service-codes.js';
 import type { ChargeView, PatientBilling as Billing, VisitBilling } from '../../server/billing/contract.js';
 
 type Money = NonNullable<VisitBilling['cost']>;
 
 const money = (m: Money | undefined) => (m?.value !== undefined ? `${m.value.toFixed(2)} ${m.currency ?? ''}`.trim() : '—');
 
-/** "99213", or "99215 (not billed: the visit was shorter than this service needs)". */
-const chargeWords = (c: ChargeView) =>
-  (c.status === 'billable' ? c.code : `${c.code} (${t.billing.notBilled(c.reasons.map((r) => wordOf(t.billing.notBilledReason, r)).join(t.billing.reasonSeparator))})`);
+/** "99213 Telehealth visit, …", or "99215 … (not billed: the visit was shorter than this service needs)". */
+function chargeWords(c: ChargeView): string {
+  const service = `${c.code} ${serviceCodeWords(c.code, c.display)}`.trim();
+  if (c.status === 'billable') return service;
+  return `${service} (${t.billing.notBilled(c.reasons.map((r) => wordOf(t.billing.notBilledReason, r)).join(t.billing.reasonSeparator))})`;
+}
 /** A day of the records (yyyy-mm-dd) in the page's language, as it is written: no time zone moves it. */
 const day = (date: string | undefined) => (date ? dateWords(date, 'UTC') : '');
 

@@ -4,6 +4,7 @@
  */
 import { PROBLEMS_EN } from './problem-words.js';
 import { PAGES_EN } from './page-words-en.js';
+import { SERVICE_CODES_EN } from './service-code-words.js';
 
 type Part = Node | string;
 
@@ -360,6 +361,16 @@ export const en = {
       `Saved. ${created} new slot${created === 1 ? '' : 's'}, ${removed} removed; ${booked} booked visit${booked === 1 ? '' : 's'} kept as booked.`,
     notSaved: 'Not saved. Please correct:',
     fieldTimeZone: 'Time zone',
+    /** The time zone list (client/appointments/zone-choices.ts): the zones by their names, grouped by region. */
+    zones: {
+      suggested: 'Suggested',
+      other: 'Other',
+      region: {
+        Asia: 'Asia', Australia: 'Australia', Pacific: 'Pacific', Europe: 'Europe', Africa: 'Africa', America: 'Americas',
+        Atlantic: 'Atlantic', Indian: 'Indian Ocean', Antarctica: 'Antarctica', Arctic: 'Arctic',
+      } as Record<string, string>,
+      option: (name: string, offset: string) => `${name} (${offset})`,
+    },
   },
   billing: {
     // The doctor's level at Finish (client/billing/finish-level.ts).
@@ -442,7 +453,7 @@ export const en = {
     insurerPaid: 'Insurer paid',
     notBilled: (reasons: string) => `not billed: ${reasons}`,
     reasonSeparator: '; ',
-    chargeSeparator: ', ',
+    chargeSeparator: '; ',
     /** Why a charge is not billed, for the patient, by the billing rules' reason code (server/billing/contract.ts). */
     notBilledReason: {
       'minutes-below-minimum': 'the visit was shorter than this service needs',
@@ -582,6 +593,7 @@ export const en = {
     noFlags: ' — no flags',
   },
   problems: PROBLEMS_EN,
+  serviceCodes: SERVICE_CODES_EN,
 };
 
 export type Messages = typeof en;

@@ -2,6 +2,7 @@
 import type { Messages } from './en.js';
 import { PROBLEMS_ZH } from './problem-words.js';
 import { PAGES_ZH } from './page-words-zh.js';
+import { SERVICE_CODES_ZH } from './service-code-words.js';
 
 export const zhCN: Messages = {
   app: {
@@ -337,6 +338,15 @@ export const zhCN: Messages = {
     saved: (created, removed, booked) => `已保存。新增 ${created} 个号源，移除 ${removed} 个；${booked} 个已预约就诊保持不变。`,
     notSaved: '未保存，请修改：',
     fieldTimeZone: '时区',
+    zones: {
+      suggested: '常用',
+      other: '其他',
+      region: {
+        Asia: '亚洲', Australia: '澳大利亚', Pacific: '太平洋', Europe: '欧洲', Africa: '非洲', America: '美洲',
+        Atlantic: '大西洋', Indian: '印度洋', Antarctica: '南极洲', Arctic: '北极',
+      },
+      option: (name, offset) => `${name}（${offset}）`,
+    },
   },
   billing: {
     levelTitle: '计费级别',
@@ -414,7 +424,7 @@ export const zhCN: Messages = {
     insurerPaid: '保险已付',
     notBilled: (reasons) => `未计费：${reasons}`,
     reasonSeparator: '；',
-    chargeSeparator: '，',
+    chargeSeparator: '；',
     notBilledReason: {
       'minutes-below-minimum': '就诊时长未达到该项目的要求',
       cancelled: '就诊已取消',
@@ -548,4 +558,5 @@ export const zhCN: Messages = {
     noFlags: ' — 无风险提示',
   },
   problems: PROBLEMS_ZH,
+  serviceCodes: SERVICE_CODES_ZH,
 };

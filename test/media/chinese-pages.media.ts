@@ -107,15 +107,16 @@ describe('every page in Simplified Chinese shows no English word but names, bran
   it('when the doctor opens his home and the visit\'s workspace, then his pages, the workspace (chronic care, billing level, note, prescribing) and his availability are Chinese', async () => {
     const page = await signIn(visit.doctor.email);
     await page.locator('#issued-prescriptions tbody tr').first().waitFor();
-    // The time zones are listed by their IANA names ("Asia/Shanghai"), as the server takes them.
-    await inChinese(page, 'doctor-home', { skip: ['#my-availability select[name="timeZone"] option'] });
+    await inChinese(page, 'doctor-home');
+    // The time zones are named in Chinese, the hospital's own first.
+    expect(await page.locator('#my-availability select[name="timeZone"] optgroup').first().locator('option').first().textContent()).to.equal('中国标准时间（UTC+8）');
     await page.goto(`${suite.node.web.base}/#visit/${visit.appointment.id}`);
     await page.locator('#visit-workspace .visit-messages [data-message]').first().waitFor();
     await page.locator('#visit-workspace #prescribing').waitFor();
     await page.locator('#visit-workspace #finish-level .level-explanation p').first().waitFor();
     await page.locator('#my-availability h3').first().waitFor();
-    // The levels' options carry the billing codes' official descriptors (CPT, in English) as the code system writes them.
-    await inChinese(page, 'doctor-workspace', { skip: ['#my-availability select[name="timeZone"] option', '#finish-level-choice option'] });
+    // The levels' options name the billing codes in Chinese beside the code.
+    await inChinese(page, 'doctor-workspace');
     await page.context().close();
   });
 
