@@ -47,7 +47,7 @@ export function readingValue(kind: ReadingKind, values: number[]) {
 export const unitWords = (text: string) => text.replace(/mm\[Hg\]|\/min|\[lb_av\]/g, (unit) => t.readings.units[unit]!);
 
 /** One unit in words ("mmHg", "beats per minute"/"次/分"). */
-const unitWord = (unit: string | null | undefined) => (unit ? t.readings.units[unit] ?? unit : '');
+export const unitWord = (unit: string | null | undefined) => (unit ? t.readings.units[unit] ?? unit : '');
 
 /** A number already in the page's format with its UCUM unit in words: "190/125 mmHg", "72 次/分". */
 export const quantityWords = (value: string, unit: string | null | undefined) => `${value} ${unitWord(unit)}`.trim();
@@ -74,6 +74,10 @@ type ReadingOrigin = { kind: 'this-hospital' } | { kind: 'partner'; partnerName:
 /** Where a reading was recorded, in words: "this hospital", or the partner by its registered name. */
 export const hospitalWords = (origin: ReadingOrigin) =>
   (origin.kind === 'partner' ? origin.partnerName ?? t.readings.partnerHospital : t.readings.thisHospital);
+
+/** Where the measurement was taken, and which partner also sent it. */
+export const whereWords = (r: Pick<ReadingView, 'origin' | 'alsoFrom'>) =>
+  [hospitalWords(r.origin), r.alsoFrom.length ? t.readings.alsoFrom(r.alsoFrom.map(hospitalWords).join(', ')) : ''].filter(Boolean).join(' ');
 
 /** "Blood pressure", "Blood glucose" …, or the server's display for a code the form does not offer. */
 export const readingName = (reading: Pick<ReadingView, 'code' | 'display'>) =>
