@@ -15,6 +15,8 @@ export interface ZoneWords {
   other: string;
   region: Record<string, string>;
   option: (name: string, offset: string) => string;
+  /** A zone the browser names only with a Latin place name on a Chinese page: said by its offset alone. */
+  unnamed: (offset: string) => string;
 }
 
 /** Regions in the order they are listed; the first ones depend on where the reader most likely is. */
@@ -48,6 +50,8 @@ function describe(locale: Locale, zone: string, at: Date, words: ZoneWords): Des
   try {
     const name = nameOf(locale, zone, at);
     const offset = offsetOf(zone, at);
+    // Some browsers name a few zones by their place in Latin letters ("Urumqi时间"): the offset says it in any language.
+    if (locale === 'zh-CN' && /[A-Za-z]/.test(name.replace(/GMT|UTC/g, ''))) return { zone, name, offset: offset.minutes, words: words.unnamed(offset.words) };
     return { zone, name, offset: offset.minutes, words: words.option(name, offset.words) };
   } catch {
     return null; // a zone this browser does not know

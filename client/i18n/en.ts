@@ -5,6 +5,7 @@
 import { PROBLEMS_EN } from './problem-words.js';
 import { PAGES_EN } from './page-words-en.js';
 import { SERVICE_CODES_EN } from './service-code-words.js';
+import { TIMELINE_EN } from './timeline-words-en.js';
 
 type Part = Node | string;
 
@@ -370,6 +371,7 @@ export const en = {
         Atlantic: 'Atlantic', Indian: 'Indian Ocean', Antarctica: 'Antarctica', Arctic: 'Arctic',
       } as Record<string, string>,
       option: (name: string, offset: string) => `${name} (${offset})`,
+      unnamed: (offset: string) => `Time zone ${offset}`,
     },
   },
   billing: {
@@ -594,6 +596,7 @@ export const en = {
   },
   problems: PROBLEMS_EN,
   serviceCodes: SERVICE_CODES_EN,
+  timeline: TIMELINE_EN,
 };
 
 export type Messages = typeof en;

@@ -3,6 +3,7 @@ import type { Messages } from './en.js';
 import { PROBLEMS_ZH } from './problem-words.js';
 import { PAGES_ZH } from './page-words-zh.js';
 import { SERVICE_CODES_ZH } from './service-code-words.js';
+import { TIMELINE_ZH } from './timeline-words-zh.js';
 
 export const zhCN: Messages = {
   app: {
@@ -346,6 +347,7 @@ export const zhCN: Messages = {
         Atlantic: '大西洋', Indian: '印度洋', Antarctica: '南极洲', Arctic: '北极',
       },
       option: (name, offset) => `${name}（${offset}）`,
+      unnamed: (offset) => `${offset} 时区`,
     },
   },
   billing: {
@@ -559,4 +561,5 @@ export const zhCN: Messages = {
   },
   problems: PROBLEMS_ZH,
   serviceCodes: SERVICE_CODES_ZH,
+  timeline: TIMELINE_ZH,
 };
