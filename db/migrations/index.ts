@@ -23,6 +23,7 @@ import { domainActRecords } from './0220-domain-act-records.js';
 import { bookingLocks } from './0240-booking-locks.js';
 import { datedOpenings } from './0290-dated-openings.js';
 import { alertMinutes } from './0300-alert-minutes.js';
+import { alertFindings } from './0310-alert-findings.js';
 
 export interface Migration {
   name: string;
@@ -45,4 +46,5 @@ export const migrations: Migration[] = [
   bookingLocks,
   datedOpenings,
   alertMinutes,
+  alertFindings,
 ];
