@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, CodeableConcept, Coding, Encounter, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, CodeableConcept, Coding, Condition, Encounter, Resource } from '@medplum/fhirtypes';
 import { expect } from 'chai';
 import request from 'supertest';
 import { newDoctor } from '../support/factories.js';
@@ -165,6 +165,17 @@ describeOnEachDatabase('FHIR: Synthea records imported whole as transactions (is
         const found = await get<Bundle>(`/fhir/Encounter?type=${encodeURIComponent(`${SNOMED}|${code}`)}&patient=${patient}&_count=100`, reader);
         expect((found.entry ?? []).filter((e) => e.search?.mode === 'match'), `${record.file} SNOMED ${code}`).to.have.length(count);
       }
+    }
+  });
+
+  it('then Condition?onset-date=ge…&patient=… (a date the domain Condition leaves to the lookup rows) finds the conditions from then on', async () => {
+    for (const { record, patient, reader } of imported) {
+      const onsets = record.bundle.entry!.map((e) => e.resource).filter((r): r is Condition => r?.resourceType === 'Condition')
+        .map((c) => c.onsetDateTime!).sort((a, b) => Date.parse(a) - Date.parse(b));
+      const from = onsets[Math.floor(onsets.length / 2)];
+      const found = await get<Bundle>(`/fhir/Condition?onset-date=ge${encodeURIComponent(from)}&patient=${patient}&_count=100`, reader);
+      const expected = onsets.filter((onset) => Date.parse(onset) >= Date.parse(from)).length;
+      expect((found.entry ?? []).filter((e) => e.search?.mode === 'match'), `${record.file} onset ≥ ${from}`).to.have.length(expected);
     }
   });
 }, { transactionTimeoutMs: IMPORT_TRANSACTION_TIMEOUT_MS });
