@@ -5,6 +5,7 @@ import { localDate } from '../appointments/time-zone.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess, patientNotFound } from '../auth/patient-access.js';
+import { partnerNamesOf } from '../exchange/partners.js';
 import { Forbidden } from '../http/errors.js';
 import { prescriptionLimits } from '../prescriptions/limits.js';
 import { summariesOf } from '../prescriptions/read-prescriptions.js';
@@ -24,21 +25,13 @@ export type RecordOrigin =
   | { kind: 'partner'; partnerName: string | null; fhirBaseUrl: string }
   | { kind: 'uploaded-document'; documentId: string; title: string };
 
-/** The registered names of partner hospitals, by FHIR base URL (one query). */
-async function partnerNames(db: Database, sources: Array<string | null>): Promise<Map<string, string>> {
-  const urls = [...new Set(sources.filter((s): s is string => s !== null))];
-  if (urls.length === 0) return new Map();
-  const partners = await db.models.Partner.findAll({ where: { fhirBaseUrl: urls }, attributes: ['name', 'fhirBaseUrl'] });
-  return new Map(partners.map((p) => [p.fhirBaseUrl, p.name]));
-}
-
 /** The patient's conditions, each with where it was diagnosed: an accepted upload names its document. */
 async function conditionsWithOrigin(db: Database, patientId: string) {
   const conditions = await db.models.Condition.findAll({ where: { patientId }, order: [['recordedAt', 'DESC']] });
   const documents = conditions.length === 0 ? [] : await db.models.DiagnosisDocument.findAll({
     where: { patientId, reviewStatus: 'accepted', conditionId: conditions.map((c) => c.id) }, attributes: ['id', 'title', 'conditionId'],
   });
-  const names = await partnerNames(db, conditions.map((c) => c.source));
+  const names = await partnerNamesOf(db, conditions.map((c) => c.source));
   const originOf = (c: Condition): RecordOrigin => {
     const document = documents.find((d) => d.conditionId === c.id);
     if (document) return { kind: 'uploaded-document', documentId: document.id, title: document.title };

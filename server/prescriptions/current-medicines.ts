@@ -1,8 +1,9 @@
-import type { MedicationRequest, Resource } from '@medplum/fhirtypes';
-import { Op, QueryTypes } from 'sequelize';
+import type { MedicationRequest } from '@medplum/fhirtypes';
+import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { PrescriptionStatus } from '../../db/models/prescription.js';
-import { trimSlash } from '../exchange/partners.js';
+import { partnerNamesOf } from '../exchange/partners.js';
+import { compartmentResources } from '../fhir/repository/compartment.js';
 import { ATC } from './drug-catalogue.js';
 
 const DAY = 86_400_000;
@@ -56,33 +57,24 @@ async function prescribedHere(db: Database, patientId: string, except: string | 
     })));
 }
 
-/** A type's current resources in the patient's compartment, read on the repository's compartment index. */
-export async function patientResourcesOf<T extends Resource>(db: Database, patientId: string, type: T['resourceType']): Promise<T[]> {
-  const rows = await db.sequelize.query<{ content: string }>(
-    `SELECT r.content FROM fhir_compartments c JOIN fhir_resources r ON r.resourceType = c.resourceType AND r.id = c.resourceId
-     WHERE c.patientId = ? AND c.resourceType = ? AND r.deleted = 0 ORDER BY r.lastUpdated, r.id`,
-    { replacements: [patientId, type], type: QueryTypes.SELECT },
-  );
-  return rows.map(({ content }) => JSON.parse(content) as T);
-}
-
 async function recordedElsewhere(db: Database, patientId: string): Promise<CurrentMedicine[]> {
-  const active = (await patientResourcesOf<MedicationRequest>(db, patientId, 'MedicationRequest')).filter((r) => r.status === 'active');
+  const active = (await compartmentResources<MedicationRequest>(db, patientId, ['MedicationRequest'])).filter((r) => r.status === 'active');
   if (!active.length) return [];
   // This hospital's prescriptions are stored as MedicationRequests too (one per line, same id): counted above.
   const ours = new Set((await db.models.PrescriptionLine.findAll({ where: { id: active.map((r) => r.id!) }, attributes: ['id'] })).map((l) => l.id));
-  const partners = await db.models.Partner.findAll({ where: { active: true } });
-  return active.filter((r) => !ours.has(r.id!)).map((r): CurrentMedicine => {
+  const others = active.filter((r) => !ours.has(r.id!));
+  const partners = await partnerNamesOf(db, others.map((r) => r.meta?.source));
+  return others.map((r): CurrentMedicine => {
     const concept = r.medicationCodeableConcept;
     const atc = concept?.coding?.find((c) => c.system === ATC)?.code;
     const source = r.meta?.source ?? null;
-    const partner = source ? partners.find((p) => trimSlash(p.fhirBaseUrl) === trimSlash(source)) : undefined;
+    const hospital = source ? partners.get(source) : undefined;
     return {
       drugCode: atc ?? null,
       drugName: concept?.text ?? concept?.coding?.find((c) => c.display)?.display ?? r.medicationReference?.display ?? atc ?? '?',
       instructions: r.dosageInstruction?.map((d) => d.text).filter(Boolean).join('; ') || null,
       since: r.authoredOn ?? null,
-      origin: partner ? { kind: 'partner', hospital: partner.name, fhirBaseUrl: partner.fhirBaseUrl } : { kind: 'other-record', source },
+      origin: source && hospital !== undefined ? { kind: 'partner', hospital, fhirBaseUrl: source } : { kind: 'other-record', source },
     };
   });
 }

@@ -6,7 +6,8 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { chronicConditionOf } from '../consultations/chronic-conditions.js';
 import { followUpEligibility, type EligibilityPolicy } from '../consultations/eligibility.js';
-import { currentMedicines, patientResourcesOf, type CurrentMedicine } from './current-medicines.js';
+import { compartmentResources } from '../fhir/repository/compartment.js';
+import { currentMedicines, type CurrentMedicine } from './current-medicines.js';
 import { duplicateClasses, type DuplicateClass } from './drug-class.js';
 import { summariesOf } from './read-prescriptions.js';
 
@@ -37,7 +38,7 @@ const wordsOf = (concept: CodeableConcept | undefined) => concept?.text ?? conce
 
 /** Allergies that hold: not resolved or inactive, not refuted or entered in error. */
 async function allergiesOf(db: Database, patientId: string): Promise<ReviewContext['allergies']> {
-  const stored = await patientResourcesOf<AllergyIntolerance>(db, patientId, 'AllergyIntolerance');
+  const stored = await compartmentResources<AllergyIntolerance>(db, patientId, ['AllergyIntolerance']);
   return stored.filter((a) => !['inactive', 'resolved'].includes(a.clinicalStatus?.coding?.[0]?.code ?? '')
     && !['refuted', 'entered-in-error'].includes(a.verificationStatus?.coding?.[0]?.code ?? ''))
     .map((a) => ({
