@@ -7,8 +7,7 @@ import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess, patientNotFound } from '../auth/patient-access.js';
 import { partnerNamesOf } from '../exchange/partners.js';
 import { Forbidden } from '../http/errors.js';
-import { prescriptionLimits } from '../prescriptions/limits.js';
-import { summariesOf } from '../prescriptions/read-prescriptions.js';
+import { currentMedicines } from '../prescriptions/current-medicines.js';
 import { READINGS } from './reading-codes.js';
 import { distinctMeasurements } from './same-measurement.js';
 
@@ -43,25 +42,6 @@ async function conditionsWithOrigin(db: Database, patientId: string) {
   }));
 }
 
-/**
- * The medicines the patient is taking by this hospital's prescriptions: a prescription that was not cancelled or
- * rejected and whose supply is still running (issued + the longest line's supply days), newest first.
- */
-async function activeMedications(db: Database, patientId: string, now: Date) {
-  // No prescription supplies longer than a chronic-disease one: older ones have all run out.
-  const longestSupply = prescriptionLimits.maxChronicSupplyDays;
-  const rows = await db.models.Prescription.findAll({
-    where: { patientId, status: { [Op.notIn]: ['cancelled', 'rejected'] }, issuedAt: { [Op.gte]: new Date(now.getTime() - longestSupply * DAY) } },
-    order: [['issuedAt', 'DESC']], limit: 100,
-  });
-  const running = (issuedAt: string, supplyDays: number) => Date.parse(issuedAt) + supplyDays * DAY > now.getTime();
-  return (await summariesOf(db, rows)).flatMap((p) => p.lines.filter((l) => running(p.issuedAt, l.supplyDays)).map((l) => ({
-    prescriptionId: p.id, number: p.number, status: p.status, issuedAt: p.issuedAt, prescriberId: p.prescriberId,
-    drugCode: l.drugCode, drugName: l.drugName, dose: l.dose, frequency: l.frequency, supplyDays: l.supplyDays,
-    supplyEnds: new Date(Date.parse(p.issuedAt) + l.supplyDays * DAY).toISOString(), origin: { kind: 'this-hospital' } as RecordOrigin,
-  })));
-}
-
 /** On how many of the last 30 days (the patient's days) at least one home measurement was taken, each counted once. */
 async function readingAdherence(db: Database, patientId: string, zone: string, now: Date) {
   const since = new Date(now.getTime() - ADHERENCE_DAYS * DAY);
@@ -80,7 +60,8 @@ async function readingAdherence(db: Database, patientId: string, zone: string, n
 
 /**
  * The doctor's view of a patient's chronic care (a patient may read their own): conditions with their origin,
- * the medicines being taken, and how regularly home readings come in. Each clinical type read is audited.
+ * the medicines being taken (the pharmacist's review lists the same: current-medicines.ts, here and from partners),
+ * and how regularly home readings come in. Each clinical type read is audited.
  */
 export async function readChronicCare(db: Database, caller: Caller, patientId: string, now = new Date()) {
   if (caller.role !== 'doctor' && caller.role !== 'patient') throw new Forbidden('wrong-role', 'The chronic-care view is for the patient\'s doctors and the patient.');
@@ -88,10 +69,10 @@ export async function readChronicCare(db: Database, caller: Caller, patientId: s
   const patient = await db.models.Patient.findByPk(patientId, { attributes: ['id', 'timeZone'] });
   if (!patient) throw patientNotFound(patientId);
   const [conditions, medications, adherence] = await Promise.all([
-    conditionsWithOrigin(db, patientId), activeMedications(db, patientId, now), readingAdherence(db, patientId, patient.timeZone, now),
+    conditionsWithOrigin(db, patientId), currentMedicines(db, patientId, now), readingAdherence(db, patientId, patient.timeZone, now),
   ]);
   await db.transaction(async (tx) => {
-    for (const [resourceType, detail] of [['Condition', `${conditions.length} conditions`], ['MedicationRequest', `${medications.length} active lines`],
+    for (const [resourceType, detail] of [['Condition', `${conditions.length} conditions`], ['MedicationRequest', `${medications.length} current medicines`],
       ['Observation', `adherence over ${ADHERENCE_DAYS} days`]] as const) {
       await recordAudit(db, caller, { action: 'R', activity: 'chronic-care-read', resourceType, patientId, detail }, tx);
     }
