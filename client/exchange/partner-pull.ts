@@ -11,7 +11,8 @@ export interface Partner { id: string; name: string; fhirBaseUrl: string; active
 
 export interface PullResult {
   imported: Array<{
-    partnerId: string; fhirBaseUrl: string; encounters: number; conditions: number; observations: number; diagnosticReports: number; medicationRequests: number;
+    partnerId: string; fhirBaseUrl: string;
+    encounters: number; conditions: number; observations: number; diagnosticReports: number; medicationRequests: number;
   }>;
   unavailable: Array<{ partnerId: string; fhirBaseUrl: string; reason: string }>;
 }

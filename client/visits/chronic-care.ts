@@ -1,8 +1,8 @@
 /**
  * The doctor's view of a patient's chronic care in the visit workspace (`GET /api/patients/{id}/chronic-care`):
  * the home readings chart (../monitoring/readings-chart.ts) and how regularly readings come in, the medicines
- * being taken (prescribed here or at a partner hospital, named), and the conditions, each with where it was diagnosed (here, at a partner hospital, or from an
- * uploaded document a doctor accepted).
+ * being taken (prescribed here or at a partner hospital, named), and the conditions, each with where it was
+ * diagnosed (here, at a partner hospital, or from an uploaded document a doctor accepted).
  */
 import type { readChronicCare, RecordOrigin } from '../../server/monitoring/chronic-care.js';
 import { api, messageOf } from '../api.js';
@@ -35,7 +35,9 @@ type Medicine = ChronicCare['medications'][number];
 function medicineSource(m: Medicine, timeZone: string): Array<string | HTMLElement> {
   const { origin } = m;
   if (origin.kind === 'prescription') {
-    const until = m.supplyEnds ? [words.supplyUntil, dateWords(m.supplyEnds, timeZone)] : [words.notDispensedUntil, dateWords(origin.validUntil, timeZone)];
+    const until = m.supplyEnds
+      ? [words.supplyUntil, dateWords(m.supplyEnds, timeZone)]
+      : [words.notDispensedUntil, dateWords(origin.validUntil, timeZone)];
     return [...until, ' · ', words.prescription(origin.prescriptionNumber), ' · ', words.prescribedHere];
   }
   const since = m.since ? [words.prescribedOn, dateWords(m.since, timeZone), ' · '] : [];
@@ -47,7 +49,8 @@ function medicines(care: ChronicCare) {
   return el('div', { id: 'care-medicines' },
     el('h4', {}, words.medicines),
     care.medications.length ? el('ul', {}, ...care.medications.map((m) => el('li', {
-      'data-origin': m.origin.kind, 'data-drug': m.drugCode ?? undefined, 'data-prescription': m.origin.kind === 'prescription' ? m.origin.prescriptionId : undefined,
+      'data-origin': m.origin.kind, 'data-drug': m.drugCode ?? undefined,
+      'data-prescription': m.origin.kind === 'prescription' ? m.origin.prescriptionId : undefined,
     }, el('strong', {}, words.medicine(m.drugName, m.instructions)), el('br'), ...medicineSource(m, care.timeZone))))
       : el('p', {}, words.noMedicines));
 }

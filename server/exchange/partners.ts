@@ -73,7 +73,8 @@ export async function findPartner(db: Database, partnerId: string): Promise<Part
 export async function partnerNamesOf(db: Database, sources: Iterable<string | null | undefined>): Promise<Map<string, string>> {
   const given = [...new Set([...sources].filter((s): s is string => Boolean(s)))];
   if (given.length === 0) return new Map();
-  const partners = await db.models.Partner.findAll({ where: { fhirBaseUrl: [...new Set(given.map(trimSlash))] }, attributes: ['name', 'fhirBaseUrl'] });
+  const urls = [...new Set(given.map(trimSlash))];
+  const partners = await db.models.Partner.findAll({ where: { fhirBaseUrl: urls }, attributes: ['name', 'fhirBaseUrl'] });
   const byUrl = new Map(partners.map((p) => [p.fhirBaseUrl, p.name]));
   return new Map(given.flatMap((source) => {
     const name = byUrl.get(trimSlash(source));

@@ -26,7 +26,8 @@ export type PullDeps = PartnerCallDeps;
 
 export interface PullResult {
   imported: {
-    partnerId: string; fhirBaseUrl: string; encounters: number; conditions: number; observations: number; diagnosticReports: number; medicationRequests: number;
+    partnerId: string; fhirBaseUrl: string;
+    encounters: number; conditions: number; observations: number; diagnosticReports: number; medicationRequests: number;
   }[];
   unavailable: { partnerId: string; fhirBaseUrl: string; reason: string }[];
 }
@@ -112,7 +113,8 @@ export async function pullPartnerRecords(deps: PullDeps, caller: Caller, patient
 }
 
 /** The partner's own record, not one it imported from another hospital (perhaps this one): that hospital's to give. */
-const writtenBy = (resource: Resource, partnerBase: string) => !resource.meta?.source || trimSlash(resource.meta.source) === trimSlash(partnerBase);
+const writtenBy = (resource: Resource, partnerBase: string) =>
+  !resource.meta?.source || trimSlash(resource.meta.source) === trimSlash(partnerBase);
 
 /** The id at the partner of the visit a record belongs to (`Encounter/123`), when it names one there. */
 const encounterIdOf = (resource: MedicationRequest) => /^Encounter\/([^/]+)$/.exec(resource.encounter?.reference ?? '')?.[1] ?? null;
@@ -124,7 +126,9 @@ const encounterIdOf = (resource: MedicationRequest) => /^Encounter\/([^/]+)$/.ex
  */
 async function storeMedicationRequests(ctx: DerivedContext, requests: Array<MedicationRequest & { id: string }>): Promise<number> {
   if (requests.length === 0) return 0;
-  const known = await ctx.db.models.FhirResource.count({ where: { resourceType: 'MedicationRequest', id: requests.map((r) => r.id) }, transaction: ctx.tx });
+  const known = await ctx.db.models.FhirResource.count({
+    where: { resourceType: 'MedicationRequest', id: requests.map((r) => r.id) }, transaction: ctx.tx,
+  });
   await storeDerived(ctx, requests, { action: 'C', activity: 'partner-medicine-imported' });
   return requests.length - known;
 }

@@ -22,7 +22,10 @@ export interface CurrentMedicine {
   instructions: string | null;
   /** When it was prescribed. */
   since: string | null;
-  /** When the supply handed over runs out (a dispensed line: handed over + its supply days); null before the handover, or when the record does not say. */
+  /**
+   * When the supply handed over runs out (a dispensed line: handed over + its supply days); null before the
+   * handover, or when the record does not say.
+   */
   supplyEnds: string | null;
   origin: MedicineOrigin;
 }
@@ -65,7 +68,9 @@ async function prescribedHere(db: Database, patientId: string, now: Date): Promi
     return [{
       drugCode: line.drugCode, drugName: line.drugName, instructions: `${line.dose}, ${line.frequency}`, since: row.issuedAt.toISOString(),
       supplyEnds: supplyEnds?.toISOString() ?? null,
-      origin: { kind: 'prescription', prescriptionId: row.id, prescriptionNumber: row.number, status: row.status, validUntil: row.validUntil.toISOString() },
+      origin: {
+        kind: 'prescription', prescriptionId: row.id, prescriptionNumber: row.number, status: row.status, validUntil: row.validUntil.toISOString(),
+      },
     }];
   }));
 }
