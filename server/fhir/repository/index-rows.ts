@@ -2,7 +2,9 @@ import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core'
 import type { Resource } from '@medplum/fhirtypes';
 import type { LookupModelName } from '../../../db/models/fhir-repository.js';
 import { dateRange } from '../search-params.js';
-import { compartmentParamsOf, indexedParametersOf, type Component, type ComponentKind, type IndexedParameter } from './r4-search-parameters.js';
+import {
+  compartmentParamsOf, indexedParametersOf, type Component, type ComponentKind, type ElementPath, type IndexedParameter,
+} from './r4-search-parameters.js';
 
 /**
  * The lookup rows of a resource (search.html): what each of its type's official search parameters selects,
@@ -116,9 +118,9 @@ function secondColumns(kind: ComponentKind, values: unknown[]): CompositeColumns
 }
 
 /** A composite parameter: for each item its expression selects, every pair of its two components' values. */
-function compositeRows(param: IndexedParameter, resource: Resource, rows: LookupRows, key: Json): void {
+function compositeRows(param: IndexedParameter, focus: TypedValue, rows: LookupRows, key: Json): void {
   const [first, second] = param.components!;
-  for (const item of evalFhirPathTyped(param.expression, [toTypedValue(resource)])) {
+  for (const item of evalFhirPathTyped(param.expression, [focus])) {
     const of = (component: Component) => evalFhirPathTyped(component.expression, [item]).map((typed: TypedValue) => typed.value as unknown);
     const codes = of(first).flatMap(tokens).filter((t) => t.value !== null);
     const seconds = secondColumns(second.kind, of(second));
@@ -160,10 +162,67 @@ function rowsOf(param: IndexedParameter, values: unknown[], rows: LookupRows, ke
   }
 }
 
-/** What one parameter selects in a resource (plain JSON values, as stored). */
-export function valuesOf(param: IndexedParameter, resource: Resource): unknown[] {
-  return evalFhirPathTyped(param.expression, [toTypedValue(resource)]).map((typed: TypedValue) => typed.value as unknown);
+/** What one parameter selects in a resource (plain JSON values, as stored), the resource wrapped once by the caller. */
+function valuesOf(param: IndexedParameter, focus: TypedValue): unknown[] {
+  return evalFhirPathTyped(param.expression, [focus]).map((typed: TypedValue) => typed.value as unknown);
 }
+
+/** The rows one parameter adds for what it selects in `focus` (the resource, wrapped by `toTypedValue`). */
+export function addParameterRows(param: IndexedParameter, focus: TypedValue, rows: LookupRows, key: Json): void {
+  if (param.components) compositeRows(param, focus, rows, key);
+  else rowsOf(param, valuesOf(param, focus), rows, key);
+}
+
+export const emptyLookupRows = (): LookupRows => ({
+  FhirToken: [], FhirString: [], FhirDate: [], FhirReference: [], FhirQuantity: [], FhirUri: [], FhirComposite: [], FhirCompartment: [],
+});
+
+/**
+ * The names an element may be found by: `valueQuantity` and `_valueQuantity` (a primitive's extension) answer to
+ * `valueQuantity` and to the choice `value` alike. @medplum/core finds `value` in `valueString` and, once the type
+ * schemas are loaded, `valueQuantity` in `valueString` too (both are `value[x]`): an element and a path's step
+ * match when any of their names do.
+ */
+function namesOf(element: string): string[] {
+  const name = element.startsWith('_') ? element.slice(1) : element;
+  const names = [name];
+  for (let i = 1; i < name.length; i++) if (name[i] >= 'A' && name[i] <= 'Z') names.push(name.slice(0, i));
+  return names;
+}
+
+const stepNames = new Map<string, string[]>();
+const namesOfStep = (step: string): string[] => {
+  let names = stepNames.get(step);
+  if (!names) stepNames.set(step, names = namesOf(step));
+  return names;
+};
+
+/**
+ * Whether an element of this name may be the path's step: a name of each is the same and, where the step is cast
+ * (`value as Quantity`), the element is of that type (`valueQuantity`) or named as the step itself.
+ */
+function mayBe(element: string, step: string, cast: string | undefined): boolean {
+  const names = namesOf(element);
+  if (!names.some((name) => namesOfStep(step).includes(name))) return false;
+  return !cast || names[0] === step || names[0].endsWith(cast[0].toUpperCase() + cast.slice(1));
+}
+
+/** Whether `value` (an element, or a list of them) holds the elements of `path` from `at` on, any of them at each step. */
+function holds(value: unknown, path: ElementPath, at: number): boolean {
+  if (at === path.elements.length) return true;
+  if (Array.isArray(value)) return value.some((item) => holds(item, path, at));
+  if (!isObject(value)) return false;
+  const cast = at === path.elements.length - 1 ? path.cast : undefined;
+  return Object.keys(value).some((key) => mayBe(key, path.elements[at], cast) && holds(value[key], path, at + 1));
+}
+
+/** The parameters that may select something in the resource: those with a path it holds, and those whose paths are unknown. */
+function parametersThatMaySelect(resource: Resource): IndexedParameter[] {
+  return indexedParametersOf(resource.resourceType).filter((param) => !param.paths || param.paths.some((path) => holds(resource, path, 0)));
+}
+
+const patientIdsOf = (references: Array<{ targetType: string | null; targetId: string } | undefined>): string[] =>
+  [...new Set(references.filter((ref) => ref?.targetType === 'Patient').map((ref) => ref!.targetId))];
 
 /**
  * The patients a resource belongs to: the Patient references of its compartment parameters
@@ -171,21 +230,23 @@ export function valuesOf(param: IndexedParameter, resource: Resource): unknown[]
  */
 export function patientsOf(resource: Resource): string[] {
   const params = new Set(compartmentParamsOf(resource.resourceType));
-  const ids = indexedParametersOf(resource.resourceType).filter((p) => params.has(p.code))
-    .flatMap((p) => valuesOf(p, resource).map(referenceOf))
-    .filter((ref) => ref?.targetType === 'Patient').map((ref) => ref!.targetId);
-  return [...new Set(ids)];
+  const focus = toTypedValue(resource);
+  return patientIdsOf(parametersThatMaySelect(resource).filter((p) => params.has(p.code)).flatMap((p) => valuesOf(p, focus).map(referenceOf)));
 }
 
+/**
+ * Each parameter's expression is parsed once per type (r4-search-parameters.ts), the resource wrapped once, and a
+ * parameter none of whose element paths the resource holds is not evaluated: FHIRPath evaluation is what a write
+ * spent its time on (docs/performance.md "Lookup rows"). The compartment is read from the reference rows, since every
+ * compartment parameter of R4 is a reference parameter (test/unit/lookup-rows.test.ts holds that).
+ */
 export function lookupRowsOf(resource: Resource & { id: string }): LookupRows {
   const key = { resourceType: resource.resourceType, resourceId: resource.id };
-  const rows: LookupRows = {
-    FhirToken: [], FhirString: [], FhirDate: [], FhirReference: [], FhirQuantity: [], FhirUri: [], FhirComposite: [], FhirCompartment: [],
-  };
-  for (const param of indexedParametersOf(resource.resourceType)) {
-    if (param.components) compositeRows(param, resource, rows, key);
-    else rowsOf(param, valuesOf(param, resource), rows, key);
-  }
-  rows.FhirCompartment = patientsOf(resource).map((patientId) => ({ ...key, patientId }));
+  const rows = emptyLookupRows();
+  const focus = toTypedValue(resource);
+  for (const param of parametersThatMaySelect(resource)) addParameterRows(param, focus, rows, key);
+  const compartment = new Set(compartmentParamsOf(resource.resourceType));
+  const references = rows.FhirReference.filter((row) => compartment.has(row.code as string)) as Array<{ targetType: string | null; targetId: string }>;
+  rows.FhirCompartment = patientIdsOf(references).map((patientId) => ({ ...key, patientId }));
   return rows;
 }

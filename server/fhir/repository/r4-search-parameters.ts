@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parseFhirPath, type FhirPathAtom } from '@medplum/core';
+import { AsAtom, DotAtom, FhirPathAtom, FunctionAtom, IndexerAtom, parseFhirPath, SymbolAtom, UnionAtom, type Atom } from '@medplum/core';
 import type { Bundle, CompartmentDefinition, SearchParameter } from '@medplum/fhirtypes';
 import { HOSPITAL_SEARCH_PARAMETERS } from './hospital-search-parameters.js';
 
@@ -33,6 +33,12 @@ export interface IndexedParameter {
   expression: FhirPathAtom;
   /** composite (search.html#composite): its two components, evaluated on each item the expression selects. */
   components?: [Component, Component];
+  /**
+   * The element paths the expression starts from (`Observation.meta.source` → meta.source, `Observation.value as
+   * Quantity` → value cast to Quantity): a resource that holds none of them gives this parameter nothing.
+   * Undefined where that cannot be told from the expression.
+   */
+  paths?: ElementPath[];
 }
 
 export interface Component { kind: ComponentKind; expression: FhirPathAtom }
@@ -63,6 +69,58 @@ function partsFor(expression: string, type: string): string[] {
     if (/^(Resource|DomainResource)\./.test(bare)) return [part.replace(/(Resource|DomainResource)\./, `${type}.`)];
     return [];
   });
+}
+
+/** Functions that give nothing when given nothing, so a path through them selects nothing without its start. */
+const EMPTY_STAYS_EMPTY = new Set(['where', 'as', 'ofType', 'resolve', 'first', 'last', 'extension', 'select']);
+
+/**
+ * A path of elements an expression reads, and the type its last one is cast to (`Observation.value as Quantity`:
+ * only a `valueQuantity` passes, as @medplum/core's `as` keeps the values of exactly that type).
+ */
+export interface ElementPath { elements: string[]; cast?: string }
+/** `open` while the path may go on: a function or a cast ends what can be told from the expression. */
+interface Path extends ElementPath { open: boolean }
+/** Where a path starts from a symbol: the resource (`Observation`), or for a composite's component an element. */
+type Start = (symbol: string) => Path | undefined;
+const ELEMENT = /^[a-z][A-Za-z0-9]*$/;
+const fromResource = (type: string): Start => (symbol) => (symbol === type ? { elements: [], open: true } : undefined);
+const fromItem: Start = (symbol) => (ELEMENT.test(symbol) ? { elements: [symbol], open: true } : undefined);
+
+/**
+ * The element paths an expression starts from: `T.a.b.where(…)` → a.b; `(T.a as X).c` → a as X; `T.a | T.b.c`
+ * → a and b.c; `T` alone → the resource itself. Undefined for anything else (`T.a.exists() and …` gives `false` on
+ * a resource without `a`), which is then always evaluated.
+ */
+function pathsOf(atom: Atom, start: Start): Path[] | undefined {
+  if (atom instanceof FhirPathAtom) return pathsOf(atom.child, start);
+  if (atom instanceof SymbolAtom) {
+    const path = start(atom.name);
+    return path && [path];
+  }
+  if (atom instanceof UnionAtom) {
+    const [left, right] = [pathsOf(atom.left, start), pathsOf(atom.right, start)];
+    return left && right ? [...left, ...right] : undefined;
+  }
+  if (atom instanceof AsAtom && atom.right instanceof SymbolAtom) {
+    const cast = atom.right.name;
+    return pathsOf(atom.left, start)?.map((path) => (path.open ? { ...path, open: false, cast } : path));
+  }
+  if (atom instanceof AsAtom || atom instanceof IndexerAtom) return pathsOf(atom.left, start)?.map((path) => ({ ...path, open: false }));
+  if (!(atom instanceof DotAtom)) return undefined;
+  const element = atom.right instanceof SymbolAtom && ELEMENT.test(atom.right.name) ? atom.right.name : undefined;
+  if (!element && !(atom.right instanceof FunctionAtom && EMPTY_STAYS_EMPTY.has(atom.right.name))) return undefined;
+  return pathsOf(atom.left, start)?.map((path) => (element && path.open ? { elements: [...path.elements, element], open: true } : { ...path, open: false }));
+}
+
+/**
+ * A composite gives rows only for an item with a value of its second component (`value-quantity` of
+ * `code-value-quantity`): its paths are the item's followed by that component's.
+ */
+function compositePaths(items: Path[] | undefined, second: Component): Path[] | undefined {
+  const within = pathsOf(second.expression, fromItem);
+  if (!items || !within) return items;
+  return items.flatMap((item) => (item.open ? within.map((path) => ({ ...path, elements: [...item.elements, ...path.elements] })) : [item]));
 }
 
 const compartment = loadJson<CompartmentDefinition>('compartmentdefinition-patient.json');
@@ -104,9 +162,12 @@ export function indexedParametersOf(type: string): IndexedParameter[] {
     if (!parts.length) continue;
     const components = sp.type === 'composite' ? componentsOf(sp) : undefined;
     if (sp.type === 'composite' && !components) continue;
+    const expression = parseFhirPath(parts.join(' | '));
+    const items = pathsOf(expression, fromResource(type));
+    const paths = (components ? compositePaths(items, components[1]) : items)?.map(({ elements, cast }) => (cast ? { elements, cast } : { elements }));
     found.push({
       code: sp.code as string, kind: sp.type as IndexedKind, url: sp.url ?? '', description: sp.description ?? '',
-      targets: sp.target ?? [], expression: parseFhirPath(parts.join(' | ')), ...(components ? { components } : {}),
+      targets: sp.target ?? [], expression, ...(components ? { components } : {}), ...(paths ? { paths } : {}),
     });
   }
   byType.set(type, found);
