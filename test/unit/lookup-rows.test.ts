@@ -11,6 +11,8 @@ const unusual = [
   { resourceType: 'Patient', id: 'p2', deceasedDateTime: '2020-01-01', link: [{ other: { reference: 'Patient/p1' }, type: 'seealso' }] },
   { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'mood' }, valueString: 'good', _valueString: { id: 'v' }, effectivePeriod: { start: '2024-01-01' }, subject: { reference: 'Patient/p1' } },
   { resourceType: 'Observation', id: 'o2', status: 'final', code: { text: 'x' }, valueCodeableConcept: { coding: [{ system: 's', code: 'c' }] }, focus: [{ reference: 'Patient/p2' }] },
+  // Of `Observation.code | Observation.component.code` only the components' part: a union drops their duplicate.
+  { resourceType: 'Observation', id: 'o3', status: 'final', component: [{ code: { text: 'pulse' } }, { code: { text: 'pulse' } }] },
   { resourceType: 'Condition', id: 'c1', subject: { reference: 'Patient/p1' }, onsetAge: { value: 40, unit: 'a' }, abatementString: 'gone', recordedDate: '2024-02-01' },
   { resourceType: 'MedicationRequest', id: 'm1', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' }, medicationReference: { reference: '#med' },
     contained: [{ resourceType: 'Medication', id: 'med', code: { text: 'aspirin' } }] },
@@ -90,6 +92,13 @@ describe('lookup rows: skipping parameters a resource cannot match changes no ro
     // A composite: its items' paths, then its second component's (Observation | Observation.component, then value.as(Quantity)).
     expect(paths('Observation', 'code-value-quantity')).to.deep.equal([{ elements: ['value'] }]);
     expect(paths('Observation', 'combo-code-value-quantity')).to.deep.equal([{ elements: ['value'] }, { elements: ['component', 'value'] }]);
+  });
+
+  it('when an expression is a union, then its parts carry their own paths, so that only those a resource holds are evaluated', () => {
+    const param = (type: string, code: string) => indexedParametersOf(type).find((p) => p.code === code)!;
+    expect(param('Observation', 'combo-code').parts!.map((part) => part.paths)).to.deep.equal([[{ elements: ['code'] }], [{ elements: ['component', 'code'] }]]);
+    expect(param('Observation', 'combo-value-quantity').parts).to.have.length(4);
+    expect(param('Patient', 'name').parts).to.equal(undefined);
   });
 
   it('when an expression can select something from a resource without its elements, then its paths are unknown and it is always evaluated', () => {

@@ -1,4 +1,4 @@
-import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core';
+import { EmptySetAtom, evalFhirPathTyped, FhirPathAtom, toTypedValue, UnionAtom, type TypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { LookupModelName } from '../../../db/models/fhir-repository.js';
 import { dateRange } from '../search-params.js';
@@ -118,9 +118,9 @@ function secondColumns(kind: ComponentKind, values: unknown[]): CompositeColumns
 }
 
 /** A composite parameter: for each item its expression selects, every pair of its two components' values. */
-function compositeRows(param: IndexedParameter, focus: TypedValue, rows: LookupRows, key: Json): void {
+function compositeRows(param: IndexedParameter, expression: FhirPathAtom, focus: TypedValue, rows: LookupRows, key: Json): void {
   const [first, second] = param.components!;
-  for (const item of evalFhirPathTyped(param.expression, [focus])) {
+  for (const item of evalFhirPathTyped(expression, [focus])) {
     const of = (component: Component) => evalFhirPathTyped(component.expression, [item]).map((typed: TypedValue) => typed.value as unknown);
     const codes = of(first).flatMap(tokens).filter((t) => t.value !== null);
     const seconds = secondColumns(second.kind, of(second));
@@ -162,15 +162,18 @@ function rowsOf(param: IndexedParameter, values: unknown[], rows: LookupRows, ke
   }
 }
 
-/** What one parameter selects in a resource (plain JSON values, as stored), the resource wrapped once by the caller. */
-function valuesOf(param: IndexedParameter, focus: TypedValue): unknown[] {
-  return evalFhirPathTyped(param.expression, [focus]).map((typed: TypedValue) => typed.value as unknown);
+/** What an expression selects in a resource (plain JSON values, as stored), the resource wrapped once by the caller. */
+function valuesOf(expression: FhirPathAtom, focus: TypedValue): unknown[] {
+  return evalFhirPathTyped(expression, [focus]).map((typed: TypedValue) => typed.value as unknown);
 }
 
-/** The rows one parameter adds for what it selects in `focus` (the resource, wrapped by `toTypedValue`). */
-export function addParameterRows(param: IndexedParameter, focus: TypedValue, rows: LookupRows, key: Json): void {
-  if (param.components) compositeRows(param, focus, rows, key);
-  else rowsOf(param, valuesOf(param, focus), rows, key);
+/**
+ * The rows one parameter adds for what it selects in `focus` (the resource, wrapped by `toTypedValue`): by its
+ * expression, or by the parts of it the resource holds (`expressionFor`).
+ */
+export function addParameterRows(param: IndexedParameter, focus: TypedValue, rows: LookupRows, key: Json, expression = param.expression): void {
+  if (param.components) compositeRows(param, expression, focus, rows, key);
+  else rowsOf(param, valuesOf(expression, focus), rows, key);
 }
 
 export const emptyLookupRows = (): LookupRows => ({
@@ -216,9 +219,46 @@ function holds(value: unknown, path: ElementPath, at: number): boolean {
   return Object.keys(value).some((key) => mayBe(key, path.elements[at], cast) && holds(value[key], path, at + 1));
 }
 
-/** The parameters that may select something in the resource: those with a path it holds, and those whose paths are unknown. */
-function parametersThatMaySelect(resource: Resource): IndexedParameter[] {
-  return indexedParametersOf(resource.resourceType).filter((param) => !param.paths || param.paths.some((path) => holds(resource, path, 0)));
+const holdsAny = (resource: Resource, paths: ElementPath[]): boolean => paths.some((path) => holds(resource, path, 0));
+
+/** A union of some of a parameter's parts, by which of them (`'101'`), built once. */
+const unionsOfParts = new WeakMap<IndexedParameter, Map<string, FhirPathAtom>>();
+
+/**
+ * The union of the parts a resource holds. A union drops duplicates even of one operand, so a single part stays
+ * a union (with the empty set), and the values come in the order the whole expression gives them.
+ */
+function unionOfParts(param: IndexedParameter, held: boolean[]): FhirPathAtom {
+  const key = held.map((h) => (h ? '1' : '0')).join('');
+  let unions = unionsOfParts.get(param);
+  if (!unions) unionsOfParts.set(param, unions = new Map());
+  let union = unions.get(key);
+  if (!union) {
+    const atoms = param.parts!.filter((_, i) => held[i]).map((part) => part.atom);
+    const child = atoms.length === 1 ? new UnionAtom(atoms[0], new EmptySetAtom()) : atoms.reduce((left, right) => new UnionAtom(left, right));
+    unions.set(key, union = new FhirPathAtom(param.expression.original, child));
+  }
+  return union;
+}
+
+/**
+ * What to evaluate for a parameter on this resource: its expression; the union of the parts of it the resource
+ * holds; or nothing when it holds none of the element paths the expression starts from (the parameter would
+ * select nothing). Expressions whose paths are unknown are always evaluated.
+ */
+function expressionFor(param: IndexedParameter, resource: Resource): FhirPathAtom | undefined {
+  if (!param.parts) return !param.paths || holdsAny(resource, param.paths) ? param.expression : undefined;
+  const held = param.parts.map((part) => holdsAny(resource, part.paths));
+  if (held.every(Boolean)) return param.expression;
+  return held.some(Boolean) ? unionOfParts(param, held) : undefined;
+}
+
+/** The parameters that may select something in the resource, each with what to evaluate. */
+function parametersToEvaluate(resource: Resource): Array<[IndexedParameter, FhirPathAtom]> {
+  return indexedParametersOf(resource.resourceType).flatMap((param): Array<[IndexedParameter, FhirPathAtom]> => {
+    const expression = expressionFor(param, resource);
+    return expression ? [[param, expression]] : [];
+  });
 }
 
 const patientIdsOf = (references: Array<{ targetType: string | null; targetId: string } | undefined>): string[] =>
@@ -231,20 +271,21 @@ const patientIdsOf = (references: Array<{ targetType: string | null; targetId: s
 export function patientsOf(resource: Resource): string[] {
   const params = new Set(compartmentParamsOf(resource.resourceType));
   const focus = toTypedValue(resource);
-  return patientIdsOf(parametersThatMaySelect(resource).filter((p) => params.has(p.code)).flatMap((p) => valuesOf(p, focus).map(referenceOf)));
+  return patientIdsOf(parametersToEvaluate(resource).filter(([param]) => params.has(param.code))
+    .flatMap(([, expression]) => valuesOf(expression, focus).map(referenceOf)));
 }
 
 /**
- * Each parameter's expression is parsed once per type (r4-search-parameters.ts), the resource wrapped once, and a
- * parameter none of whose element paths the resource holds is not evaluated: FHIRPath evaluation is what a write
- * spent its time on (docs/performance.md "Lookup rows"). The compartment is read from the reference rows, since every
+ * Each parameter's expression is parsed once per type (r4-search-parameters.ts), the resource wrapped once, a
+ * parameter none of whose element paths the resource holds is not evaluated, and of a union only the parts it
+ * holds: FHIRPath evaluation is what a write spent its time on (docs/performance.md "Lookup rows"). The compartment is read from the reference rows, since every
  * compartment parameter of R4 is a reference parameter (test/unit/lookup-rows.test.ts holds that).
  */
 export function lookupRowsOf(resource: Resource & { id: string }): LookupRows {
   const key = { resourceType: resource.resourceType, resourceId: resource.id };
   const rows = emptyLookupRows();
   const focus = toTypedValue(resource);
-  for (const param of parametersThatMaySelect(resource)) addParameterRows(param, focus, rows, key);
+  for (const [param, expression] of parametersToEvaluate(resource)) addParameterRows(param, focus, rows, key, expression);
   const compartment = new Set(compartmentParamsOf(resource.resourceType));
   const references = rows.FhirReference.filter((row) => compartment.has(row.code as string)) as Array<{ targetType: string | null; targetId: string }>;
   rows.FhirCompartment = patientIdsOf(references).map((patientId) => ({ ...key, patientId }));

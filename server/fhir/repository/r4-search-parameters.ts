@@ -39,7 +39,14 @@ export interface IndexedParameter {
    * Undefined where that cannot be told from the expression.
    */
   paths?: ElementPath[];
+  /**
+   * A union's parts (`Observation.code | Observation.component.code`), each with its paths, when every part's are
+   * known: only the parts a resource holds need evaluating.
+   */
+  parts?: ExpressionPart[];
 }
+
+export interface ExpressionPart { atom: Atom; paths: ElementPath[] }
 
 export interface Component { kind: ComponentKind; expression: FhirPathAtom }
 
@@ -123,6 +130,28 @@ function compositePaths(items: Path[] | undefined, second: Component): Path[] | 
   return items.flatMap((item) => (item.open ? within.map((path) => ({ ...path, elements: [...item.elements, ...path.elements] })) : [item]));
 }
 
+/** The operands of a top-level union, left to right (`a | b | c` parses as `(a | b) | c`). */
+function unionOperands(atom: Atom): Atom[] {
+  const inner = atom instanceof FhirPathAtom ? atom.child : atom;
+  return inner instanceof UnionAtom ? [...unionOperands(inner.left), ...unionOperands(inner.right)] : [inner];
+}
+
+const asElementPaths = (paths: Path[]): ElementPath[] => paths.map(({ elements, cast }) => (cast ? { elements, cast } : { elements }));
+
+/** The paths of an expression, or of a composite's items followed by its second component's. */
+function pathsWithin(atom: Atom, type: string, components: [Component, Component] | undefined): ElementPath[] | undefined {
+  const items = pathsOf(atom, fromResource(type));
+  const paths = components ? compositePaths(items, components[1]) : items;
+  return paths && asElementPaths(paths);
+}
+
+/** A union's parts with their paths; undefined for a single expression or when a part's paths are unknown. */
+function unionPartsOf(expression: FhirPathAtom, type: string, components: [Component, Component] | undefined): ExpressionPart[] | undefined {
+  const operands = unionOperands(expression);
+  const parts = operands.map((atom) => ({ atom, paths: pathsWithin(atom, type, components) }));
+  return operands.length > 1 && parts.every((part) => part.paths) ? (parts as ExpressionPart[]) : undefined;
+}
+
 const compartment = loadJson<CompartmentDefinition>('compartmentdefinition-patient.json');
 const searchParameters = (loadJson<Bundle<SearchParameter>>('search-parameters.json').entry ?? [])
   .map((entry) => entry.resource)
@@ -158,16 +187,17 @@ export function indexedParametersOf(type: string): IndexedParameter[] {
   for (const sp of searchParameters) {
     if (!INDEXED.has(sp.type ?? '') || NOT_INDEXED.has(sp.code ?? '') || !sp.expression) continue;
     if (!(sp.base as string[] | undefined)?.some((base) => base === type || base === 'Resource' || base === 'DomainResource')) continue;
-    const parts = partsFor(sp.expression, type);
-    if (!parts.length) continue;
+    const texts = partsFor(sp.expression, type);
+    if (!texts.length) continue;
     const components = sp.type === 'composite' ? componentsOf(sp) : undefined;
     if (sp.type === 'composite' && !components) continue;
-    const expression = parseFhirPath(parts.join(' | '));
-    const items = pathsOf(expression, fromResource(type));
-    const paths = (components ? compositePaths(items, components[1]) : items)?.map(({ elements, cast }) => (cast ? { elements, cast } : { elements }));
+    const expression = parseFhirPath(texts.join(' | '));
+    const paths = pathsWithin(expression, type, components);
+    const parts = unionPartsOf(expression, type, components);
     found.push({
       code: sp.code as string, kind: sp.type as IndexedKind, url: sp.url ?? '', description: sp.description ?? '',
       targets: sp.target ?? [], expression, ...(components ? { components } : {}), ...(paths ? { paths } : {}),
+      ...(parts ? { parts } : {}),
     });
   }
   byType.set(type, found);
