@@ -8,8 +8,7 @@ import type { Origin } from '../../auth/caller.js';
 import { definitionOf, type ResourceDefinition, type Row } from '../registry.js';
 import { appendRows } from '../../../db/insert.js';
 import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
-import { loadRow } from './store.js';
-import { stamped, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
+import { currentVersion, stamped, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
 
 /**
  * The records of the domain types (Patient, Practitioner, Observation, Appointment …): the one writer use cases
@@ -144,11 +143,17 @@ export async function createdAll(ctx: RecordContext, type: string, instances: Ro
   }
 }
 
-/** The stored resource of a row, storing the row's mapping as version 1 first when it has none (a row older than its record). */
-async function storedOrAdopted(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<Json> {
-  const found = await loadRow(ctx.db, definition.type, String(row.id), ctx.tx, true);
-  if (found && !found.deleted) return JSON.parse(found.content) as Json;
-  return writeRecord(ctx, definition.toResource(row) as Json, 'load', { patientId: patientOf(definition, row), at: changedAt(row), force: true });
+type StoredVersion = CurrentVersion & { resource: Json };
+
+/**
+ * The stored version of a row's resource, read once FOR UPDATE; the row's mapping stored as its version 1 first
+ * when it has none (a row older than its record). The change that follows writes over exactly this version.
+ */
+async function storedOrAdopted(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<StoredVersion> {
+  const found = await currentVersion(ctx.db, ctx.tx, definition.type, String(row.id));
+  if (found?.resource) return found as StoredVersion;
+  const adopted = await writeRecord(ctx, definition.toResource(row) as Json, found, { patientId: patientOf(definition, row), at: changedAt(row), force: true });
+  return { versionId: Number(adopted.meta!.versionId), resource: adopted };
 }
 
 /** `current` with every element whose mapping changed from `before` to `after` replaced by the new mapping. */
@@ -196,15 +201,15 @@ async function recordProjection(
 ): Promise<Json> {
   const current = await storedOrAdopted(ctx, definition, before);
   const next = options.given
-    ? ({ ...options.given, id: current.id } as Json)
-    : merged(current, definition.toResource(before), definition.toResource(after));
+    ? ({ ...options.given, id: current.resource.id } as Json)
+    : merged(current.resource, definition.toResource(before), definition.toResource(after));
   const at = changedAt(after);
-  const stored = await writeRecord(ctx, next, 'load', { act: options.act, patientId: patientOf(definition, after), at, force: options.force });
+  const stored = await writeRecord(ctx, next, current, { act: options.act, patientId: patientOf(definition, after), at, force: options.force });
   await alignRowVersion(ctx, definition, after, stored);
   for (const companion of COMPANIONS[definition.type] ?? []) {
     const other = await domainDefinition(companion);
     const mine = await storedOrAdopted(ctx, other, before);
-    await writeRecord(ctx, merged(mine, other.toResource(before), other.toResource(after)), 'load', { patientId: null, at, force: options.force });
+    await writeRecord(ctx, merged(mine.resource, other.toResource(before), other.toResource(after)), mine, { patientId: null, at, force: options.force });
   }
   return stored;
 }
