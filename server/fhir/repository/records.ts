@@ -156,6 +156,11 @@ async function storedOrAdopted(ctx: RecordContext, definition: ResourceDefinitio
   return { versionId: Number(adopted.meta!.versionId), resource: adopted };
 }
 
+async function rowOf(Rows: ReturnType<ResourceDefinition['model']>, id: string, tx: Transaction): Promise<Row | undefined> {
+  const found = await Rows.findByPk(id, { transaction: tx });
+  return found ? plainOf(found) : undefined;
+}
+
 /** `current` with every element whose mapping changed from `before` to `after` replaced by the new mapping. */
 function merged(current: Json, before: Resource, after: Resource): Json {
   const next: Record<string, unknown> = { ...current };
@@ -179,18 +184,28 @@ export async function change<T>(ctx: RecordContext, type: string, id: string, ac
   return (await changeRecord(ctx, type, id, act, changeRow)).result;
 }
 
+/** What a FHIR update adds to a use case's change. */
+export interface RecordChange {
+  /** The whole resource the client sent, stored as sent. */
+  given?: Resource;
+  /** The row as the caller already read it in this transaction, before the change (not read again). */
+  before?: Row;
+  /** Runs on the changed row before its record is written (a DiagnosticReport links its results). */
+  afterChange?: (row: Row) => Promise<void>;
+}
+
 /** `change`, answering the stored resource too (undefined when nothing changed). */
 export async function changeRecord<T>(
-  ctx: RecordContext, type: string, id: string, act: RecordAct | undefined, changeRow: () => Promise<T>, given?: Resource,
+  ctx: RecordContext, type: string, id: string, act: RecordAct | undefined, changeRow: () => Promise<T>, options: RecordChange = {},
 ): Promise<{ result: T; stored?: Json }> {
+  const { given } = options;
   const definition = await domainDefinition(type);
   const Rows = definition.model(ctx.db);
-  const beforeRow = await Rows.findByPk(id, { transaction: ctx.tx });
+  const before = options.before ?? await rowOf(Rows, id, ctx.tx);
   const result = await changeRow();
-  const afterRow = beforeRow && await Rows.findByPk(id, { transaction: ctx.tx });
-  if (!beforeRow || !afterRow) return { result };
-  const before = plainOf(beforeRow);
-  const after = plainOf(afterRow);
+  const after = before && await rowOf(Rows, id, ctx.tx);
+  if (!before || !after) return { result };
+  await options.afterChange?.(after);
   const versioned = Number(before.versionId) !== Number(after.versionId);
   if (!versioned && !given && isDeepStrictEqual(before, after)) return { result };
   return { result, stored: await recordProjection(ctx, definition, before, after, { act, given, force: versioned || !!given }) };
