@@ -10,11 +10,9 @@
  * BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_LARGE=0 skips the 100,000 step, SYNTHEA_DIR where the Bundles are)
  */
 import './support/as-in-production.js';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import {
+  createDirectory, directoryEntriesOf, directoryResource, SYNTHEA_DIR as PROJECT_SYNTHEA_DIR, syntheaRecords, type AdminCall,
+} from '../test/support/synthea.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
 import { namePaths, patientOf, relatedPersonOf, type WorkloadType } from './support/fhir-workload.js';
 import { load, recordFigure, recordRatio, type Figure, type LoadRequest } from './support/results.js';
@@ -22,9 +20,8 @@ import { load, recordFigure, recordRatio, type Figure, type LoadRequest } from '
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const LARGE = process.env.BENCH_LARGE !== '0';
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 // The project's own copy of the Synthea records (test/fixtures/synthea, with their provenance).
-const SYNTHEA_DIR = process.env.SYNTHEA_DIR ?? path.join(root, 'test/fixtures/synthea');
+const SYNTHEA_DIR = process.env.SYNTHEA_DIR ?? PROJECT_SYNTHEA_DIR;
 
 const ours = await startChildServer('hospital.ts');
 const medplum = await startChildServer('medplum.ts');
@@ -93,24 +90,25 @@ for (const type of types) {
   }
 }
 
-/** Both Synthea Bundles, POSTed to /fhir one after the other, after the directory entries they reference exist. */
+/** Both Synthea Bundles, POSTed to /fhir one after the other, after the directory entries they reference exist (test/support/synthea.ts). */
 async function importSynthea(server: ChildServer): Promise<Figure> {
   tokens = await ours.call<{ admin: string; doctor: string }>('tokens');
-  const files = fs.readdirSync(SYNTHEA_DIR).filter((f) => f.endsWith('.json.gz')).sort();
-  const bundles = files.map((f) => zlib.gunzipSync(fs.readFileSync(path.join(SYNTHEA_DIR, f))).toString());
-  const references = new Set(bundles.flatMap((text) => [...text.matchAll(/"((?:Practitioner|Organization|Location)\?identifier=[^"|]+\|[^"]+)"/g)].map((m) => m[1])));
-  for (const reference of references) {
-    const [type, query] = reference.split('?identifier=');
-    const [system, value] = query.split('|');
-    const resource = { resourceType: type, identifier: [{ system, value }], ...(type === 'Practitioner' ? { name: [{ family: 'Synthea', given: [value] }] } : { name: `Synthea ${value}` }) } as Resource;
-    if (server === medplum) await medplum.call('createResource', resource);
-    else {
-      const res = await fetch(`${server.url}/fhir/${type}`, { method: 'POST', body: JSON.stringify(resource), headers: { ...fhirJson, authorization: `Bearer ${tokens.admin}` } });
-      // Reported, not fatal: the import then answers for itself (a reference that resolves to nothing is refused).
-      if (res.status !== 201) console.log(`  ${type} for the Synthea Bundles answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-    }
+  const records = syntheaRecords(SYNTHEA_DIR);
+  const files = records.map((r) => r.file);
+  const bundles = records.map((r) => r.text);
+  const directory = directoryEntriesOf(records);
+  if (server === medplum) {
+    for (const entry of directory) await medplum.call('createResource', directoryResource(entry));
+  } else {
+    const asAdmin: AdminCall = async (method, url, body) => {
+      const contentType = url.startsWith('/fhir') ? fhirJson['content-type'] : 'application/json';
+      const headers = { ...fhirJson, 'content-type': contentType, authorization: `Bearer ${tokens.admin}` };
+      const res = await fetch(`${server.url}${url}`, { method, body: JSON.stringify(body), headers });
+      return { status: res.status, body: await res.json() as Record<string, unknown> };
+    };
+    await createDirectory(asAdmin, directory);
   }
-  const entries = bundles.reduce((sum, text) => sum + (JSON.parse(text) as Bundle).entry!.length, 0);
+  const entries = records.reduce((sum, record) => sum + record.bundle.entry!.length, 0);
   const started = process.hrtime.bigint();
   const statuses: number[] = [];
   for (const body of bundles) {

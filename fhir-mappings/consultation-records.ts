@@ -1,9 +1,9 @@
 import type {
   CarePlan as FhirCarePlan, Communication as FhirCommunication, Composition as FhirComposition, Consent as FhirConsent,
-  DocumentReference as FhirDocumentReference, Task as FhirTask,
+  DocumentReference as FhirDocumentReference, Flag as FhirFlag, Task as FhirTask,
 } from '@medplum/fhirtypes';
 import type { InferAttributes } from 'sequelize';
-import type { CarePlan, Consent, DiagnosisDocument, Dispute, VisitMessage, VisitNote } from '../db/models/consultations.js';
+import type { CarePlan, Consent, DiagnosisDocument, Dispute, MonitoringAlert, VisitMessage, VisitNote } from '../db/models/consultations.js';
 import { compact, instant, metaOf, optionalInstant, reference } from './common.js';
 
 /**
@@ -20,6 +20,7 @@ export type CarePlanRow = InferAttributes<CarePlan>;
 export type DiagnosisDocumentRow = InferAttributes<DiagnosisDocument>;
 export type VisitNoteRow = InferAttributes<VisitNote>;
 export type DisputeRow = InferAttributes<Dispute>;
+export type MonitoringAlertRow = InferAttributes<MonitoringAlert>;
 
 /** The patient allows this node to fetch their records from a partner hospital (an opt-in for that one access). */
 export function toConsentResource(row: ConsentRow): FhirConsent {
@@ -85,6 +86,27 @@ export function toCarePlanResource(row: CarePlanRow): FhirCarePlan {
     subject: reference('Patient', row.patientId)!,
     author: reference('Practitioner', row.practitionerId),
     extension: [{ url: `${OURS}/StructureDefinition/monitoring-targets`, valueString: row.targets }],
+  });
+}
+
+/**
+ * A home reading past its care plan's threshold (server/monitoring/alerts.ts): active on the treating doctor's list
+ * until acknowledged. The alert's kind is the code, its wording the text; the reading that raised it and the
+ * severity are extensions, as Flag has no element for either.
+ */
+export function toAlertFlagResource(row: MonitoringAlertRow): FhirFlag {
+  return compact({
+    resourceType: 'Flag' as const,
+    id: row.id,
+    status: row.status === 'open' ? 'active' as const : 'inactive' as const,
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'clinical', display: 'Clinical' }] }],
+    code: { coding: [{ system: `${OURS}/CodeSystem/monitoring-alert`, code: row.kind }], text: row.message },
+    subject: reference('Patient', row.patientId)!,
+    period: compact({ start: instant(row.raisedAt), end: optionalInstant(row.acknowledgedAt) }),
+    extension: [
+      { url: `${OURS}/StructureDefinition/alert-severity`, valueCode: row.severity },
+      ...(row.observationId ? [{ url: `${OURS}/StructureDefinition/alert-reading`, valueReference: reference('Observation', row.observationId) }] : []),
+    ],
   });
 }
 

@@ -9,8 +9,11 @@ export type EncounterRow = InferAttributes<Encounter>;
 export type EncounterFields = Omit<EncounterRow, 'id' | 'versionId' | 'createdAt' | 'updatedAt' | 'source' | 'sourceId' | 'appointmentId'>;
 
 export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
-const CLASSES: EncounterClass[] = ['AMB', 'VR'];
-const CLASS_DISPLAY: Record<EncounterClass, string> = { AMB: 'ambulatory', VR: 'virtual' };
+const CLASS_DISPLAY: Record<EncounterClass, string> = {
+  AMB: 'ambulatory', EMER: 'emergency', FLD: 'field', HH: 'home health', IMP: 'inpatient encounter', ACUTE: 'inpatient acute',
+  NONAC: 'inpatient non-acute', OBSENC: 'observation encounter', PRENC: 'pre-admission', SS: 'short stay', VR: 'virtual',
+};
+const CLASSES = Object.keys(CLASS_DISPLAY) as EncounterClass[];
 const STATUSES: EncounterStatus[] = ['planned', 'arrived', 'in-progress', 'finished', 'cancelled', 'entered-in-error'];
 
 export function toEncounterResource(row: EncounterRow): FhirEncounter {

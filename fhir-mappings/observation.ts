@@ -41,18 +41,21 @@ export function toObservationResource(row: ObservationRow): FhirObservation {
   });
 }
 
+/**
+ * The measured components (a blood pressure's systolic and diastolic), for the thresholds and the /api views. A
+ * component valued otherwise (a survey's coded answer, a text) is the stored resource's alone.
+ */
 function componentsOf(resource: FhirObservation, issues: IssueCollector): ObservationComponent[] {
-  return (resource.component ?? []).map((c, i) => {
-    const at = `Observation.component[${i}]`;
+  return (resource.component ?? []).flatMap((c, i) => {
     const value = c.valueQuantity?.value;
-    if (typeof value !== 'number') issues.add(`${at}.valueQuantity.value`, 'a component needs a numeric valueQuantity');
+    if (typeof value !== 'number') return [];
     const coding = c.code?.coding?.[0];
-    return {
-      code: requiredString(coding?.code, `${at}.code.coding[0].code`, issues, 32),
+    return [{
+      code: requiredString(coding?.code, `Observation.component[${i}].code.coding[0].code`, issues, 32),
       display: coding?.display ?? c.code?.text ?? coding?.code ?? '',
-      value: value ?? 0,
+      value,
       unit: c.valueQuantity?.code ?? c.valueQuantity?.unit ?? '',
-    };
+    }];
   });
 }
 

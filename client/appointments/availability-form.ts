@@ -7,7 +7,8 @@
  */
 import type { ProblemDetail } from '../api.js';
 import { el } from '../dom.js';
-import { t } from '../i18n/index.js';
+import { locale, t } from '../i18n/index.js';
+import { zoneGroups } from './zone-choices.js';
 import type { AvailabilityInput, AvailabilityView, DayOff, ExtraHours, VisitType, WeeklyOpening } from '../../server/appointments/contract.js';
 
 const VISIT_TYPES: VisitType[] = ['video-follow-up', 'in-person'];
@@ -27,11 +28,11 @@ export interface AvailabilityForm {
 
 const numberField = (name: string, words: string) => el('label', {}, words, el('input', { type: 'number', name, inputmode: 'numeric' }));
 
-/** The IANA zones the browser knows, with `current` among them even where the list leaves it out (UTC). */
+/** The zones the browser knows, by their names in the page's language (./zone-choices.ts); the value is the IANA zone. */
 function zoneChoice(current: string): HTMLSelectElement {
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-  const all = [...new Set([current, 'UTC', ...zones])].sort();
-  const select = el('select', { name: 'timeZone' }, ...all.map((zone) => el('option', { value: zone }, zone)));
+  const select = el('select', { name: 'timeZone' }, ...zoneGroups(locale, current, zones, t.availability.zones).map((group) =>
+    el('optgroup', { label: group.label }, ...group.choices.map((choice) => el('option', { value: choice.zone }, choice.words)))));
   select.value = current;
   return select;
 }

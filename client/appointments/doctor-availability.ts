@@ -16,10 +16,6 @@ import { addDays } from '../../server/appointments/time-zone.js';
 /** Waits this long after the last change before asking for a preview, so typing a time is one request. */
 const PREVIEW_DELAY_MS = 300;
 
-/** A refusal in the page's words: this page's own codes first, then the app's (../api-error.ts). */
-const refusalWords = (error: unknown) =>
-  (error instanceof ApiError && error.code && t.availability.problems[error.code]) || messageOf(error);
-
 export function doctorAvailability(): HTMLElement {
   const problem = alertLine();
   const saved = el('p', { role: 'status' });
@@ -47,7 +43,7 @@ export function doctorAvailability(): HTMLElement {
   /** A refusal of what the form says: its words, and which fields it is about (marked on the form). */
   function showRefusal(error: unknown, target: HTMLElement) {
     const fields = error instanceof ApiError ? form.markInvalid(error.details) : [];
-    target.replaceChildren(el('p', {}, refusalWords(error)), ...(fields.length ? [el('ul', {}, ...fields.map((f) => el('li', {}, f)))] : []));
+    target.replaceChildren(el('p', {}, messageOf(error)), ...(fields.length ? [el('ul', {}, ...fields.map((f) => el('li', {}, f)))] : []));
   }
 
   async function preview() {

@@ -7,6 +7,7 @@
 import { api } from '../api.js';
 import { el, whileBusy } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { serviceCodeWords } from './service-codes.js';
 import type { VisitLevel } from '../../server/billing/level-contract.js';
 
 /** The sentences that explain the level, one a line. */
@@ -48,7 +49,7 @@ export function finishLevel(visitId: string, finish: HTMLButtonElement) {
       // Only the reached level and those below it are offered: a higher one is never the doctor's to choose.
       const allowed = level.levels.slice(0, level.levels.findIndex((b) => b.code === level.reached) + 1).reverse();
       select.replaceChildren(...allowed.map((b) => el('option', { value: b.code },
-        `${t.billing.levelOption(b.code, b.display, b.minMinutes)}${b.code === level.reached ? t.billing.reachedMark : ''}`)));
+        `${t.billing.levelOption(b.code, serviceCodeWords(b.code, b.display), b.minMinutes)}${b.code === level.reached ? t.billing.reachedMark : ''}`)));
       select.value = allowed.some((b) => b.code === kept) ? kept : level.reached ?? '';
       choose.hidden = !allowed.length;
     } catch {

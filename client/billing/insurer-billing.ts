@@ -7,6 +7,7 @@
 import { api, apiFile, messageOf } from '../api.js';
 import { alertLine, el, whileBusy } from '../dom.js';
 import { t, wordOf } from '../i18n/index.js';
+import { serviceCodeWords } from './service-codes.js';
 
 interface Coding { system?: string; code?: string; display?: string }
 interface Extension { url: string; valueCoding?: Coding; valueInteger?: number; valueString?: string; extension?: Extension[] }
@@ -74,7 +75,7 @@ export function insurerBilling(): HTMLElement {
     const date = (charge.occurrenceDateTime ?? charge.occurrencePeriod?.start ?? '').slice(0, 10);
     const price = charge.priceOverride?.value !== undefined ? `${charge.priceOverride.value} ${charge.priceOverride.currency ?? ''}` : '';
     return el('tr', { 'data-charge': charge.id },
-      el('td', {}, date), el('td', {}, `${coding?.code ?? ''} ${coding?.display ?? ''}`), el('td', {}, wordOf(t.billing.chargeStatus, charge.status)),
+      el('td', {}, date), el('td', {}, `${coding?.code ?? ''} ${serviceCodeWords(coding?.code, coding?.display)}`), el('td', {}, wordOf(t.billing.chargeStatus, charge.status)),
       el('td', {}, (charge.performer?.[0]?.actor.reference ?? '').replace('Practitioner/', '')), el('td', {}, price), el('td', {}, explanation(charge)));
   }
 

@@ -8,14 +8,19 @@ import { alertLine, el } from '../dom.js';
 import { dateWords } from '../i18n/format.js';
 import { t, wordOf } from '../i18n/index.js';
 import { withMyPatientRecord } from '../patient-record.js';
+import { serviceCodeWords } from './service-codes.js';
+import type { ChargeView, PatientBilling as Billing, VisitBilling } from '../../server/billing/contract.js';
 
-interface Money { value: number; currency: string }
-interface Billing {
-  coverages: Array<{ id: string; payer: string; memberId: string; status: string; start?: string; end?: string }>;
-  visits: Array<{ visit: string; date: string; cost?: Money; insurerPaid?: Money; status: string; charges: Array<{ code: string; display?: string; status: string; reasons: string[] }> }>;
+type Money = NonNullable<VisitBilling['cost']>;
+
+const money = (m: Money | undefined) => (m?.value !== undefined ? `${m.value.toFixed(2)} ${m.currency ?? ''}`.trim() : '—');
+
+/** "99213 Telehealth visit, …", or "99215 … (not billed: the visit was shorter than this service needs)". */
+function chargeWords(c: ChargeView): string {
+  const service = `${c.code} ${serviceCodeWords(c.code, c.display)}`.trim();
+  if (c.status === 'billable') return service;
+  return `${service} (${t.billing.notBilled(c.reasons.map((r) => wordOf(t.billing.notBilledReason, r)).join(t.billing.reasonSeparator))})`;
 }
-
-const money = (m: Money | undefined) => (m ? `${m.value.toFixed(2)} ${m.currency}` : '—');
 /** A day of the records (yyyy-mm-dd) in the page's language, as it is written: no time zone moves it. */
 const day = (date: string | undefined) => (date ? dateWords(date, 'UTC') : '');
 
@@ -37,7 +42,7 @@ export function patientBilling(): HTMLElement {
       visits.replaceChildren(billing.visits.length
         ? el('table', {}, el('thead', {}, el('tr', {}, ...[t.billing.date, t.billing.services, t.billing.cost, t.billing.insurerPaid, t.billing.status].map((h) => el('th', {}, h)))),
           el('tbody', {}, ...billing.visits.map((v) => el('tr', { 'data-visit': v.visit },
-            el('td', {}, day(v.date)), el('td', {}, v.charges.map((c) => `${c.code}${c.status === 'billable' ? '' : ` (${t.billing.notBilled(c.reasons.join('; '))})`}`).join(', ')),
+            el('td', {}, day(v.date)), el('td', {}, v.charges.map(chargeWords).join(t.billing.chargeSeparator)),
             el('td', {}, money(v.cost)), el('td', {}, money(v.insurerPaid)), el('td', {}, wordOf(t.billing.visitStatus, v.status))))))
         : el('p', {}, t.billing.noVisits));
     } catch (error) {

@@ -3,17 +3,12 @@
  * the video session's connected time first and prominent, then every entry in time order with its source, the
  * sources chosen with checkboxes, and the audit trail (who read or changed each record) folded away until opened.
  */
+import type { TimelineEntry } from '../../server/consultations/timeline-contract.js';
 import { el, timeOf } from '../dom.js';
 import { t, wordOf } from '../i18n/index.js';
+import { factWords } from './timeline-facts.js';
 
-/** One entry as server/consultations/dispute-timeline.ts gives it. */
-export interface TimelineEntry {
-  at: string;
-  source: string;
-  kind: string;
-  summary: string;
-  data?: Record<string, unknown>;
-}
+export type { TimelineEntry } from '../../server/consultations/timeline-contract.js';
 
 const words = t.pages.disputes;
 
@@ -27,7 +22,7 @@ function connectedTime(entries: TimelineEntry[]): HTMLElement {
   const connected = entries.find((e) => e.kind === CONNECTED_TIME);
   return el('p', { class: 'connected-time', 'data-kind': CONNECTED_TIME },
     el('strong', {}, words.connectedTime),
-    connected ? connected.summary : words.noVideoSession);
+    connected ? factWords(connected.said) : words.noVideoSession);
 }
 
 /** The note's sections as they stood in that version, for an entry of the note. */
@@ -40,7 +35,7 @@ function noteSections(entry: TimelineEntry): HTMLElement | null {
 }
 
 function entryRow(entry: TimelineEntry): HTMLTableRowElement {
-  const what = entry.kind === CONNECTED_TIME ? el('strong', {}, entry.summary) : entry.summary;
+  const what = entry.kind === CONNECTED_TIME ? el('strong', {}, factWords(entry.said)) : factWords(entry.said);
   return el('tr', { 'data-source': entry.source, 'data-kind': entry.kind },
     el('td', {}, timeOf(entry.at)), el('td', {}, sourceWords(entry.source)), el('td', {}, what, noteSections(entry)));
 }

@@ -10,7 +10,10 @@ import { t } from '../i18n/index.js';
 export interface Partner { id: string; name: string; fhirBaseUrl: string; active: boolean }
 
 export interface PullResult {
-  imported: Array<{ partnerId: string; fhirBaseUrl: string; encounters: number; conditions: number; observations: number; diagnosticReports: number }>;
+  imported: Array<{
+    partnerId: string; fhirBaseUrl: string;
+    encounters: number; conditions: number; observations: number; diagnosticReports: number; medicationRequests: number;
+  }>;
   unavailable: Array<{ partnerId: string; fhirBaseUrl: string; reason: string }>;
 }
 
@@ -18,12 +21,13 @@ export const listPartners = () => api<Partner[]>('/api/partners');
 
 const words = t.pages.partners;
 
-/** What one partner sent that was new here, e.g. "1 exam report, 2 test results and measurements". */
+/** What one partner sent that was new here, e.g. "1 exam report, 2 test results and measurements, 1 prescribed medicine". */
 function importedWords(row: PullResult['imported'][number]): string {
   const parts = [
     row.diagnosticReports ? words.examReports(row.diagnosticReports) : '',
     row.observations ? words.observations(row.observations) : '',
     row.conditions ? words.diagnoses(row.conditions) : '',
+    row.medicationRequests ? words.medicines(row.medicationRequests) : '',
     row.encounters ? words.visits(row.encounters) : '',
   ].filter(Boolean);
   return parts.length ? words.newHere(parts) : words.nothingNew;

@@ -4,6 +4,8 @@
  */
 import { PROBLEMS_EN } from './problem-words.js';
 import { PAGES_EN } from './page-words-en.js';
+import { SERVICE_CODES_EN } from './service-code-words.js';
+import { TIMELINE_EN } from './timeline-words-en.js';
 
 type Part = Node | string;
 
@@ -136,6 +138,20 @@ export const en = {
     'glucose-very-high': 'Severely high glucose',
     'glucose-high': 'Glucose above target',
   } as Record<string, string>,
+  /**
+   * What a reading showed that raised an alert (server/monitoring/contract.ts `AlertFinding`): the values come
+   * already written with their unit ("190/125 mmHg", "3.1 mmol/L", "70 mg/dL").
+   */
+  alertFinding: {
+    'bp-crisis': (pressure: string, systolic: string, diastolic: string) =>
+      `Blood pressure ${pressure}, above the crisis threshold (systolic over ${systolic} or diastolic over ${diastolic}).`,
+    'bp-stage-2': (pressure: string, readings: string, days: string, threshold: string) =>
+      `Average blood pressure ${pressure} over ${readings} readings on ${days} days: stage 2 (${threshold} or more).`,
+    'glucose-very-low': (value: string, threshold: string) => `Glucose ${value}, very low (below ${threshold}).`,
+    'glucose-low': (value: string, threshold: string) => `Glucose ${value}, low (below ${threshold}).`,
+    'glucose-very-high': (value: string, threshold: string) => `Glucose ${value}, severely high (${threshold} or more).`,
+    'glucose-high': (value: string, threshold: string) => `Glucose ${value}, above the personal target (over ${threshold}).`,
+  },
   severity: { critical: 'critical', high: 'high', warning: 'warning', info: 'information' } as Record<string, string>,
   patientAlerts: {
     title: 'Alerts about my readings',
@@ -188,7 +204,7 @@ export const en = {
     fieldName: {
       systolic: 'systolic', diastolic: 'diastolic', glucose: 'glucose', 'heart-rate': 'heart rate', weight: 'body weight',
     } as Record<string, string>,
-    units: { 'mm[Hg]': 'mmHg', '/min': 'beats per minute', '[lb_av]': 'lb', 'mg/dL': 'mg/dL', kg: 'kg' } as Record<string, string>,
+    units: { 'mm[Hg]': 'mmHg', '/min': 'beats per minute', '[lb_av]': 'lb', 'mg/dL': 'mg/dL', 'mmol/L': 'mmol/L', kg: 'kg' } as Record<string, string>,
     form: 'Send a reading',
     reading: 'Reading',
     measuredAt: (zone: string) => `Measured at (${zone} time)`,
@@ -290,11 +306,15 @@ export const en = {
       adherenceExpected: 'The care plan asks for a reading every day.',
       adherenceByKind: (kind: string, days: number) => `${kind}: ${days} ${days === 1 ? 'day' : 'days'}`,
       medicines: 'Medicines being taken',
-      noMedicines: 'No medicine with a supply still running.',
-      medicine: (name: string, dose: string, frequency: string) => `${name}: ${dose}, ${frequency}`,
+      noMedicines: 'No current medicine: no prescription waiting to be dispensed, no supply still running, none from a partner hospital.',
+      medicine: (name: string, instructions: string | null) => (instructions ? `${name}: ${instructions}` : name),
       supplyUntil: 'supply until ',
+      notDispensedUntil: 'not dispensed yet, valid until ',
       prescription: (number: string) => `prescription ${number}`,
       prescribedHere: 'prescribed at this hospital',
+      prescribedAt: (hospital: string) => `prescribed at ${hospital}`,
+      prescribedOn: 'prescribed ',
+      otherRecord: 'recorded by another system',
       conditions: 'Conditions',
       noConditions: 'No conditions recorded.',
       diagnosedHere: 'diagnosed at this hospital',
@@ -346,14 +366,17 @@ export const en = {
       `Saved. ${created} new slot${created === 1 ? '' : 's'}, ${removed} removed; ${booked} booked visit${booked === 1 ? '' : 's'} kept as booked.`,
     notSaved: 'Not saved. Please correct:',
     fieldTimeZone: 'Time zone',
-    problems: {
-      'opening-ends-before-start': 'Some hours end before they start.',
-      'overlapping-openings': 'Two hours on the same day overlap. Join them or change one.',
-      'duplicate-exception': 'The same day off is listed twice.',
-      'not-your-schedule': 'You can change only your own availability.',
-      'invalid-input': 'Some values are missing or not valid.',
-      'unknown-time-zone': 'Choose a time zone from the list.',
-    } as Record<string, string>,
+    /** The time zone list (client/appointments/zone-choices.ts): the zones by their names, grouped by region. */
+    zones: {
+      suggested: 'Suggested',
+      other: 'Other',
+      region: {
+        Asia: 'Asia', Australia: 'Australia', Pacific: 'Pacific', Europe: 'Europe', Africa: 'Africa', America: 'Americas',
+        Atlantic: 'Atlantic', Indian: 'Indian Ocean', Antarctica: 'Antarctica', Arctic: 'Arctic',
+      } as Record<string, string>,
+      option: (name: string, offset: string) => `${name} (${offset})`,
+      unnamed: (offset: string) => `Time zone ${offset}`,
+    },
   },
   billing: {
     // The doctor's level at Finish (client/billing/finish-level.ts).
@@ -435,6 +458,24 @@ export const en = {
     cost: 'Cost',
     insurerPaid: 'Insurer paid',
     notBilled: (reasons: string) => `not billed: ${reasons}`,
+    reasonSeparator: '; ',
+    chargeSeparator: '; ',
+    /** Why a charge is not billed, for the patient, by the billing rules' reason code (server/billing/contract.ts). */
+    notBilledReason: {
+      'minutes-below-minimum': 'the visit was shorter than this service needs',
+      cancelled: 'the visit was cancelled',
+      'no-show': 'the visit was missed',
+      'no-signed-note': 'the doctor\'s note of the visit was not signed',
+      'not-eligible': 'this service does not apply to this visit',
+      duplicate: 'it was already billed once',
+      'consent-missing': 'your consent is not on file',
+      'mutually-exclusive': 'another service was billed instead',
+      'claimed-minutes-above-connected': 'the minutes noted are more than the video call lasted',
+      'payer-no-agreement': 'your insurer has no online-care agreement with this hospital',
+      'not-real-time': 'the visit was by messages, not a live call',
+      'not-patient-initiated': 'the conversation was not started by you',
+      'add-on-without-primary': 'the main service it adds to was not billed',
+    } as Record<string, string>,
     visitStatus: {
       'not-billable': 'not billed', 'not-claimed': 'not yet sent to your insurer', claimed: 'sent to your insurer', paid: 'paid by your insurer',
       denied: 'refused by your insurer',
@@ -454,10 +495,6 @@ export const en = {
     reject: 'Reject',
     approved: (number: string) => `Prescription ${number} approved.`,
     rejected: (number: string) => `Prescription ${number} rejected.`,
-    rejectionReasons: {
-      'drug-interaction': 'Drug interaction', 'dose-out-of-range': 'Dose out of range', contraindication: 'Contraindication',
-      'duplicate-therapy': 'Duplicate therapy', 'incomplete-instructions': 'Incomplete instructions', other: 'Other',
-    } as Record<string, string>,
     patient: 'Patient',
     age: (years: number) => `${years} years old`,
     ageUnknown: 'age not recorded',
@@ -562,6 +599,8 @@ export const en = {
     noFlags: ' — no flags',
   },
   problems: PROBLEMS_EN,
+  serviceCodes: SERVICE_CODES_EN,
+  timeline: TIMELINE_EN,
 };
 
 export type Messages = typeof en;

@@ -99,6 +99,7 @@ export const PAGES_EN = {
     observations: (n: number) => (n === 1 ? '1 test result or measurement' : `${n} test results and measurements`),
     diagnoses: (n: number) => `${n} ${n === 1 ? 'diagnosis' : 'diagnoses'}`,
     visits: (n: number) => `${n} visit${n === 1 ? '' : 's'}`,
+    medicines: (n: number) => `${n} prescribed ${n === 1 ? 'medicine' : 'medicines'}`,
     newHere: (parts: string[]) => `${parts.join(', ')} new here.`,
     nothingNew: 'nothing new since the last time.',
     sent: (partner: string, words: string) => `${partner}: ${words}`,

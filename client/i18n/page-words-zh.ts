@@ -89,6 +89,7 @@ export const PAGES_ZH: PageWords = {
     observations: (n) => `${n} 项检验结果或测量值`,
     diagnoses: (n) => `${n} 条诊断`,
     visits: (n) => `${n} 次就诊`,
+    medicines: (n) => `${n} 条用药处方`,
     newHere: (parts) => `新增${parts.join('、')}。`,
     nothingNew: '自上次查询以来没有新记录。',
     sent: (partner, words) => `${partner}：${words}`,

@@ -2,6 +2,8 @@
 import type { Messages } from './en.js';
 import { PROBLEMS_ZH } from './problem-words.js';
 import { PAGES_ZH } from './page-words-zh.js';
+import { SERVICE_CODES_ZH } from './service-code-words.js';
+import { TIMELINE_ZH } from './timeline-words-zh.js';
 
 export const zhCN: Messages = {
   app: {
@@ -119,6 +121,14 @@ export const zhCN: Messages = {
     disputeAnswered: (outcome) => `您的投诉已有答复：${outcome}。`,
     crisis: (kind) => `紧急：您负责的一位患者上传了危急的居家监测数据（${kind}）。请查看“居家监测提醒”。`,
   },
+  alertFinding: {
+    'bp-crisis': (pressure, systolic, diastolic) => `血压 ${pressure}，超过危象阈值（收缩压高于 ${systolic} 或舒张压高于 ${diastolic}）。`,
+    'bp-stage-2': (pressure, readings, days, threshold) => `${days} 天内 ${readings} 次测量的平均血压为 ${pressure}，达到 2 级高血压（${threshold} 及以上）。`,
+    'glucose-very-low': (value, threshold) => `血糖 ${value}，严重偏低（低于 ${threshold}）。`,
+    'glucose-low': (value, threshold) => `血糖 ${value}，偏低（低于 ${threshold}）。`,
+    'glucose-very-high': (value, threshold) => `血糖 ${value}，严重偏高（${threshold} 及以上）。`,
+    'glucose-high': (value, threshold) => `血糖 ${value}，高于个人目标（高于 ${threshold}）。`,
+  },
   alertKind: {
     'bp-crisis': '高血压危象',
     'bp-stage-2': '2 级高血压',
@@ -175,7 +185,7 @@ export const zhCN: Messages = {
       'heart-rate': '心率（次/分）', weight: '体重（kg）',
     },
     fieldName: { systolic: '收缩压', diastolic: '舒张压', glucose: '血糖', 'heart-rate': '心率', weight: '体重' },
-    units: { 'mm[Hg]': 'mmHg', '/min': '次/分', '[lb_av]': '磅', 'mg/dL': 'mg/dL', kg: 'kg' },
+    units: { 'mm[Hg]': 'mmHg', '/min': '次/分', '[lb_av]': '磅', 'mg/dL': 'mg/dL', 'mmol/L': 'mmol/L', kg: 'kg' },
     form: '上传测量数据',
     reading: '测量项目',
     measuredAt: (zone) => `测量时间（${zone}）`,
@@ -275,11 +285,15 @@ export const zhCN: Messages = {
       adherenceExpected: '护理计划要求每天测量一次。',
       adherenceByKind: (kind, days) => `${kind}：${days} 天`,
       medicines: '正在服用的药物',
-      noMedicines: '没有仍在供药期内的药物。',
-      medicine: (name, dose, frequency) => `${name}：${dose}，${frequency}`,
+      noMedicines: '暂无正在使用的药物：没有待取药的处方，没有仍在供药期内的药物，也没有合作医院开具的药物。',
+      medicine: (name, instructions) => (instructions ? `${name}：${instructions}` : name),
       supplyUntil: '供药至 ',
+      notDispensedUntil: '尚未取药，有效期至 ',
       prescription: (number) => `处方 ${number}`,
       prescribedHere: '本院开具',
+      prescribedAt: (hospital) => `${hospital}开具`,
+      prescribedOn: '开具于 ',
+      otherRecord: '其他系统记录',
       conditions: '诊断',
       noConditions: '暂无诊断记录。',
       diagnosedHere: '本院诊断',
@@ -329,13 +343,15 @@ export const zhCN: Messages = {
     saved: (created, removed, booked) => `已保存。新增 ${created} 个号源，移除 ${removed} 个；${booked} 个已预约就诊保持不变。`,
     notSaved: '未保存，请修改：',
     fieldTimeZone: '时区',
-    problems: {
-      'opening-ends-before-start': '有时段的结束时间早于开始时间。',
-      'overlapping-openings': '同一天的两个时段有重叠，请合并或修改。',
-      'duplicate-exception': '同一停诊日填写了两次。',
-      'not-your-schedule': '您只能修改自己的出诊时间。',
-      'invalid-input': '有内容未填写或格式不正确。',
-      'unknown-time-zone': '请从列表中选择时区。',
+    zones: {
+      suggested: '常用',
+      other: '其他',
+      region: {
+        Asia: '亚洲', Australia: '澳大利亚', Pacific: '太平洋', Europe: '欧洲', Africa: '非洲', America: '美洲',
+        Atlantic: '大西洋', Indian: '印度洋', Antarctica: '南极洲', Arctic: '北极',
+      },
+      option: (name, offset) => `${name}（${offset}）`,
+      unnamed: (offset) => `${offset} 时区`,
     },
   },
   billing: {
@@ -413,6 +429,23 @@ export const zhCN: Messages = {
     cost: '费用',
     insurerPaid: '保险已付',
     notBilled: (reasons) => `未计费：${reasons}`,
+    reasonSeparator: '；',
+    chargeSeparator: '；',
+    notBilledReason: {
+      'minutes-below-minimum': '就诊时长未达到该项目的要求',
+      cancelled: '就诊已取消',
+      'no-show': '未按时就诊',
+      'no-signed-note': '医生的病历未签署',
+      'not-eligible': '该项目不适用于本次就诊',
+      duplicate: '已计费过一次',
+      'consent-missing': '没有您的知情同意记录',
+      'mutually-exclusive': '已按其他项目计费',
+      'claimed-minutes-above-connected': '记录的时长超过实际视频通话时长',
+      'payer-no-agreement': '您的保险机构与本院没有互联网诊疗协议',
+      'not-real-time': '本次为图文问诊，并非实时音视频',
+      'not-patient-initiated': '该图文问诊并非由您发起',
+      'add-on-without-primary': '所附加的主项目未计费',
+    },
     visitStatus: {
       'not-billable': '未计费', 'not-claimed': '尚未提交给您的保险', claimed: '已提交给您的保险', paid: '保险已支付',
       denied: '保险已拒付',
@@ -432,10 +465,6 @@ export const zhCN: Messages = {
     reject: '驳回',
     approved: (number) => `处方 ${number} 已审核通过。`,
     rejected: (number) => `处方 ${number} 已驳回。`,
-    rejectionReasons: {
-      'drug-interaction': '药物相互作用', 'dose-out-of-range': '剂量超出常规范围', contraindication: '存在禁忌证',
-      'duplicate-therapy': '重复用药', 'incomplete-instructions': '用法用量不明确', other: '其他',
-    },
     patient: '患者',
     age: (years) => `${years} 岁`,
     ageUnknown: '年龄未记录',
@@ -535,4 +564,6 @@ export const zhCN: Messages = {
     noFlags: ' — 无风险提示',
   },
   problems: PROBLEMS_ZH,
+  serviceCodes: SERVICE_CODES_ZH,
+  timeline: TIMELINE_ZH,
 };

@@ -7,11 +7,10 @@ import { api, ApiError, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory } from '../patients/patient-directory.js';
 import { t } from '../i18n/index.js';
+import type { AlertView as MonitoringAlert } from '../../server/monitoring/contract.js';
 import { alertKindWords, severityWords } from './alert-kinds.js';
+import { findingWords } from './alert-findings.js';
 
-interface MonitoringAlert {
-  id: string; patientId: string; kind: string; severity: string; message: string; raisedAt: string; escalated: boolean;
-}
 
 export function doctorAlerts(patients: PatientDirectory): HTMLElement {
   const problem = alertLine();
@@ -38,7 +37,7 @@ export function doctorAlerts(patients: PatientDirectory): HTMLElement {
     const acknowledge = el('button', { type: 'button' }, t.doctorAlerts.acknowledge);
     const row = el('li', { 'data-alert': alert.id, 'data-severity': alert.severity },
       el('strong', {}, t.doctorAlerts.heading(kind, severityWords(alert.severity))), ' — ', el('span', { class: 'patient' }, patientName),
-      el('br'), el('span', { class: 'reading' }, alert.message),
+      el('br'), el('span', { class: 'reading' }, findingWords(alert.finding)),
       el('br'), t.doctorAlerts.raised, timeOf(alert.raisedAt), alert.escalated ? t.doctorAlerts.escalated : '',
       el('div', { class: 'controls' }, acknowledge));
     const gone = (words: string) => {

@@ -8,12 +8,10 @@ import { api, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import type { PatientDirectory } from '../patients/patient-directory.js';
 import { t } from '../i18n/index.js';
+import type { EscalatedAlertView as EscalatedAlert } from '../../server/monitoring/contract.js';
 import { alertKindWords, severityWords } from './alert-kinds.js';
+import { findingWords } from './alert-findings.js';
 
-interface EscalatedAlert {
-  id: string; patientId: string; kind: string; severity: string; message: string; raisedAt: string; escalatedAt: string | null;
-  doctorName: string | null;
-}
 
 export function escalatedAlerts(patients: PatientDirectory): HTMLElement {
   const problem = alertLine();
@@ -37,7 +35,7 @@ export function escalatedAlerts(patients: PatientDirectory): HTMLElement {
 
   const item = (alert: EscalatedAlert, patientName: string) => el('li', { 'data-alert': alert.id, 'data-severity': alert.severity },
     el('strong', {}, t.doctorAlerts.heading(alertKindWords(alert.kind), severityWords(alert.severity))), ' — ', el('span', { class: 'patient' }, patientName),
-    el('br'), el('span', { class: 'reading' }, alert.message),
+    el('br'), el('span', { class: 'reading' }, findingWords(alert.finding)),
     alert.doctorName ? el('span', {}, t.escalated.treatingDoctor, el('span', { class: 'doctor' }, t.booking.doctorName(alert.doctorName))) : null,
     el('br'), t.escalated.raised, timeOf(alert.raisedAt), alert.escalatedAt ? el('span', {}, t.escalated.escalated, timeOf(alert.escalatedAt)) : null);
 

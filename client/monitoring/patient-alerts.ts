@@ -8,19 +8,10 @@ import { announceAppointmentsChanged, bookingRefusal, bookSlot, reloadOnAppointm
 import { clockWords, dayWords, zonedTime } from '../appointments/local-time.js';
 import { t } from '../i18n/index.js';
 import type { PatientRecord } from '../patient-record.js';
-import { unitWords } from './reading-kinds.js';
+import type { PatientAlertView as AlertView } from '../../server/monitoring/contract.js';
+import { alertKindWords } from './alert-kinds.js';
+import { findingWords } from './alert-findings.js';
 
-interface AlertView {
-  id: string;
-  kind: string;
-  severity: string;
-  message: string;
-  status: string;
-  /** The treating doctor the alert went to, if the patient has one. */
-  practitionerId: string | null;
-  raisedAt: string;
-  followUpSlots: Array<{ slotId: string; start: string; end: string }>;
-}
 
 /** What each kind of alert means for the patient (server/monitoring/alerts.ts raises them). */
 const ALERT_WORDS = t.patientAlerts.advice;
@@ -48,8 +39,8 @@ export function openAlerts(patient: PatientRecord): OpenAlerts {
 
   function item(alert: AlertView): HTMLElement {
     return el('li', { 'data-alert': alert.id, 'data-kind': alert.kind },
-      el('p', {}, el('strong', {}, ALERT_WORDS[alert.kind] ?? alert.message), alert.practitionerId ? t.patientAlerts.doctorTold : null),
-      el('p', {}, t.patientAlerts.raised, zonedTime(alert.raisedAt, zone), ': ', unitWords(alert.message)),
+      el('p', {}, el('strong', {}, ALERT_WORDS[alert.kind] ?? alertKindWords(alert.kind)), alert.practitionerId ? t.patientAlerts.doctorTold : null),
+      el('p', {}, t.patientAlerts.raised, zonedTime(alert.raisedAt, zone), alert.finding ? ': ' : '', findingWords(alert.finding)),
       alert.followUpSlots.length
         ? el('div', {}, el('p', {}, t.patientAlerts.bookWithDoctor), el('div', { class: 'controls' }, ...alert.followUpSlots.map(slotButton)))
         : el('p', {}, t.patientAlerts.noSlotsSoon));

@@ -47,7 +47,10 @@ export function readingValue(kind: ReadingKind, values: number[]) {
 export const unitWords = (text: string) => text.replace(/mm\[Hg\]|\/min|\[lb_av\]/g, (unit) => t.readings.units[unit]!);
 
 /** One unit in words ("mmHg", "beats per minute"/"次/分"). */
-const unitWord = (unit: string | null | undefined) => (unit ? t.readings.units[unit] ?? unit : '');
+export const unitWord = (unit: string | null | undefined) => (unit ? t.readings.units[unit] ?? unit : '');
+
+/** A number already in the page's format with its UCUM unit in words: "190/125 mmHg", "72 次/分". */
+export const quantityWords = (value: string, unit: string | null | undefined) => `${value} ${unitWord(unit)}`.trim();
 
 export interface ReadingView {
   id: string;
@@ -72,14 +75,16 @@ type ReadingOrigin = { kind: 'this-hospital' } | { kind: 'partner'; partnerName:
 export const hospitalWords = (origin: ReadingOrigin) =>
   (origin.kind === 'partner' ? origin.partnerName ?? t.readings.partnerHospital : t.readings.thisHospital);
 
+/** Where the measurement was taken, and which partner also sent it. */
+export const whereWords = (r: Pick<ReadingView, 'origin' | 'alsoFrom'>) =>
+  [hospitalWords(r.origin), r.alsoFrom.length ? t.readings.alsoFrom(r.alsoFrom.map(hospitalWords).join(', ')) : ''].filter(Boolean).join(' ');
+
 /** "Blood pressure", "Blood glucose" …, or the server's display for a code the form does not offer. */
 export const readingName = (reading: Pick<ReadingView, 'code' | 'display'>) =>
   Object.values(READING_KINDS).find((k) => k.code === reading.code)?.label ?? reading.display;
 
 /** "190/125 mmHg", "110 mg/dL", "72 beats per minute". */
 export function valueWords(reading: ReadingView): string {
-  if (reading.components) {
-    return `${reading.components.map((c) => numberWords(c.value)).join('/')} ${unitWord(reading.components[0]?.unit)}`.trim();
-  }
-  return `${reading.value === null ? '' : numberWords(reading.value)} ${unitWord(reading.unit)}`.trim();
+  if (reading.components) return quantityWords(reading.components.map((c) => numberWords(c.value)).join('/'), reading.components[0]?.unit);
+  return quantityWords(reading.value === null ? '' : numberWords(reading.value), reading.unit);
 }

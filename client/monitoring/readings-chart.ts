@@ -1,7 +1,8 @@
 /**
  * Home readings as a chart over time (Chart.js, only the pieces a line chart needs are registered, so esbuild
  * bundles no more): blood pressure with the care plan's thresholds as dashed lines, glucose, weight and heart
- * rate, over 7, 30 or 90 days. The server lists each measurement once (a partner's copy of a local reading is
+ * rate, over 7, 30 or 90 days (read once for 90 days with the care plan; a period is cut from them). Glucose sent in
+ * mmol/L is drawn in mg/dL, the axis and the thresholds' unit (./chart-values.ts). The server lists each measurement once (a partner's copy of a local reading is
  * named under `alsoFrom`), so each is one point; a partner's reading is drawn as a triangle and named in the
  * tooltip. A sentence and a table under the canvas say the same for screen readers and for anyone who prefers it.
  */
@@ -9,16 +10,19 @@ import { Chart, Legend, LinearScale, LineController, LineElement, PointElement, 
 import type { MonitoringTargets } from '../../server/monitoring/care-plan.js';
 import { api, messageOf } from '../api.js';
 import { zonedTime } from '../appointments/local-time.js';
-import { alertLine, el, whileBusy } from '../dom.js';
+import { alertLine, el } from '../dom.js';
 import { momentWords, numberWords, shortDayWords } from '../i18n/format.js';
 import { t } from '../i18n/index.js';
-import { hospitalWords, READING_KINDS, valueWords, type ReadingView } from './reading-kinds.js';
+import { glucoseMgDl, readingsOfPeriod } from './chart-values.js';
+import { hospitalWords, READING_KINDS, unitWord, valueWords, whereWords, type ReadingView } from './reading-kinds.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
 
 const DAY = 86_400_000;
 export const CHART_RANGES = [7, 30, 90] as const;
 type Range = (typeof CHART_RANGES)[number];
+/** The longest period: what the chart reads, once. */
+const READ_DAYS = Math.max(...CHART_RANGES);
 const TICK_DAYS: Record<Range, number> = { 7: 1, 30: 7, 90: 14 };
 
 /** A line of the chart: one value of each reading of the kind (a blood pressure gives two lines). */
@@ -55,7 +59,7 @@ const KINDS: ChartKind[] = [
   },
   {
     key: 'glucose', codes: [READING_KINDS.glucose!.code, '15074-8'], unit: 'mg/dL',
-    series: [{ label: READING_KINDS.glucose!.label, colour: COLOURS.first, valueOf: single }],
+    series: [{ label: READING_KINDS.glucose!.label, colour: COLOURS.first, valueOf: glucoseMgDl }],
     thresholds: ({ glucose }) => [
       { label: t.charts.threshold.glucoseVeryHigh(shown(glucose.veryHighMgDl)), value: glucose.veryHighMgDl },
       ...(glucose.highMgDl === null ? [] : [{ label: t.charts.threshold.glucoseHigh(shown(glucose.highMgDl)), value: glucose.highMgDl }]),
@@ -73,11 +77,7 @@ const KINDS: ChartKind[] = [
 ];
 
 const kindLabel = (kind: ChartKind) => READING_KINDS[kind.key]!.label;
-const unitLabel = (unit: string) => t.readings.units[unit] ?? unit;
 const fromPartner = (r: ReadingView) => r.origin.kind === 'partner';
-/** Where the measurement was taken, and which partner also sent it. */
-const whereWords = (r: ReadingView) => [hospitalWords(r.origin), r.alsoFrom.length ? t.readings.alsoFrom(r.alsoFrom.map(hospitalWords).join(', ')) : '']
-  .filter(Boolean).join(' ');
 
 export interface ReadingsChartOptions {
   patientId: string;
@@ -160,7 +160,7 @@ export function readingsChart({ patientId, timeZone, idPrefix, title }: Readings
   function draw() {
     const to = loadedAt;
     const from = to - range * DAY;
-    const shownReadings = readings.filter((r) => kind.codes.includes(r.code));
+    const shownReadings = readingsOfPeriod(readings, kind.codes, range, to);
     summary.textContent = summaryWords(shownReadings);
     canvas.setAttribute('aria-label', summary.textContent);
     canvas.dataset.points = String(shownReadings.length);
@@ -177,7 +177,7 @@ export function readingsChart({ patientId, timeZone, idPrefix, title }: Readings
             type: 'linear', min: from, max: to,
             ticks: { stepSize: DAY * TICK_DAYS[range], maxTicksLimit: 8, callback: (value) => shortDayWords(new Date(Number(value)).toISOString(), timeZone) },
           },
-          y: { title: { display: true, text: unitLabel(kind.unit) }, ticks: { callback: (value) => numberWords(Number(value)) } },
+          y: { title: { display: true, text: unitWord(kind.unit) }, ticks: { callback: (value) => numberWords(Number(value)) } },
         },
         plugins: {
           legend: { labels: { usePointStyle: true, font: { size: 14 } } },
@@ -185,7 +185,7 @@ export function readingsChart({ patientId, timeZone, idPrefix, title }: Readings
             callbacks: {
               title: (items) => (items[0] ? momentWords(new Date(items[0].parsed.x ?? 0).toISOString(), timeZone) : ''),
               label: (item) => {
-                const value = `${item.dataset.label}: ${numberWords(item.parsed.y ?? 0)} ${unitLabel(kind.unit)}`;
+                const value = `${item.dataset.label}: ${numberWords(item.parsed.y ?? 0)} ${unitWord(kind.unit)}`;
                 const reading = item.datasetIndex < kind.series.length ? pointsOf(kind.series[item.datasetIndex]!, shownReadings)[item.dataIndex]?.reading : undefined;
                 return reading && fromPartner(reading) ? `${value} (${t.charts.pointWhere(hospitalWords(reading.origin))})` : value;
               },
@@ -200,14 +200,14 @@ export function readingsChart({ patientId, timeZone, idPrefix, title }: Readings
     problem.textContent = '';
     summary.textContent = t.charts.loading;
     loadedAt = Date.now();
-    const from = new Date(loadedAt - range * DAY).toISOString();
+    const from = new Date(loadedAt - READ_DAYS * DAY).toISOString();
     const base = `/api/patients/${encodeURIComponent(patientId)}`;
     try {
       const [listed, plan] = await Promise.all([
         api<ReadingView[]>(`${base}/readings?from=${encodeURIComponent(from)}&limit=1000`),
         api<{ targets: MonitoringTargets }>(`${base}/care-plan`).catch(() => undefined),
       ]);
-      readings = [...listed].sort((a, b) => Date.parse(a.effectiveAt) - Date.parse(b.effectiveAt));
+      readings = listed;
       targets = plan?.targets;
       draw();
       if (!plan) problem.textContent = t.charts.thresholdsMissing;
@@ -222,10 +222,10 @@ export function readingsChart({ patientId, timeZone, idPrefix, title }: Readings
     pressed(kindButtons, button);
     draw();
   }));
-  rangeButtons.forEach((button, i) => button.addEventListener('click', () => whileBusy(rangeButtons, async () => {
+  rangeButtons.forEach((button, i) => button.addEventListener('click', () => {
     range = CHART_RANGES[i]!;
     pressed(rangeButtons, button);
-    await reload();
-  })));
+    draw();
+  }));
   return { element, reload };
 }

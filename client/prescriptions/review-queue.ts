@@ -34,7 +34,7 @@ export function reviewQueue(): HTMLElement {
     const noteId = `note-${prescription.id}`;
     const reason = el('select', { id: reasonId },
       el('option', { value: '' }, t.pharmacy.chooseReason),
-      ...REJECTION_REASONS.map(([code]) => el('option', { value: code }, wordOf(t.pharmacy.rejectionReasons, code))));
+      ...REJECTION_REASONS.map(([code, words]) => el('option', { value: code }, words)));
     const note = el('input', { id: noteId, maxlength: 500 });
     const approve = el('button', { type: 'button' }, t.pharmacy.approve);
     const reject = el('button', { type: 'button' }, t.pharmacy.reject);

@@ -1,8 +1,8 @@
 /**
  * The doctor's view of a patient's chronic care in the visit workspace (`GET /api/patients/{id}/chronic-care`):
  * the home readings chart (../monitoring/readings-chart.ts) and how regularly readings come in, the medicines
- * being taken, and the conditions, each with where it was diagnosed (here, at a partner hospital, or from an
- * uploaded document a doctor accepted).
+ * being taken (prescribed here or at a partner hospital, named), and the conditions, each with where it was
+ * diagnosed (here, at a partner hospital, or from an uploaded document a doctor accepted).
  */
 import type { readChronicCare, RecordOrigin } from '../../server/monitoring/chronic-care.js';
 import { api, messageOf } from '../api.js';
@@ -29,13 +29,29 @@ function adherence(care: ChronicCare) {
       : null);
 }
 
+type Medicine = ChronicCare['medications'][number];
+
+/** Where a medicine comes from and until when: a prescription here (dispensed or still to be), a partner hospital, another record. */
+function medicineSource(m: Medicine, timeZone: string): Array<string | HTMLElement> {
+  const { origin } = m;
+  if (origin.kind === 'prescription') {
+    const until = m.supplyEnds
+      ? [words.supplyUntil, dateWords(m.supplyEnds, timeZone)]
+      : [words.notDispensedUntil, dateWords(origin.validUntil, timeZone)];
+    return [...until, ' · ', words.prescription(origin.prescriptionNumber), ' · ', words.prescribedHere];
+  }
+  const since = m.since ? [words.prescribedOn, dateWords(m.since, timeZone), ' · '] : [];
+  return [...since, el('span', { class: 'origin' }, origin.kind === 'partner' ? words.prescribedAt(origin.hospital) : words.otherRecord)];
+}
+
+/** The medicines being taken: the same list the pharmacist's review shows (server/prescriptions/current-medicines.ts). */
 function medicines(care: ChronicCare) {
   return el('div', { id: 'care-medicines' },
     el('h4', {}, words.medicines),
-    care.medications.length ? el('ul', {}, ...care.medications.map((m) => el('li', { 'data-prescription': m.prescriptionId, 'data-drug': m.drugCode },
-      el('strong', {}, words.medicine(m.drugName, m.dose, m.frequency)), el('br'),
-      words.supplyUntil, dateWords(m.supplyEnds, care.timeZone), ' · ', words.prescription(m.number), ' · ',
-      m.origin.kind === 'partner' ? words.diagnosedAt(m.origin.partnerName ?? t.readings.partnerHospital) : words.prescribedHere)))
+    care.medications.length ? el('ul', {}, ...care.medications.map((m) => el('li', {
+      'data-origin': m.origin.kind, 'data-drug': m.drugCode ?? undefined,
+      'data-prescription': m.origin.kind === 'prescription' ? m.origin.prescriptionId : undefined,
+    }, el('strong', {}, words.medicine(m.drugName, m.instructions)), el('br'), ...medicineSource(m, care.timeZone))))
       : el('p', {}, words.noMedicines));
 }
 

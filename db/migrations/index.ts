@@ -23,7 +23,8 @@ import { domainActRecords } from './0220-domain-act-records.js';
 import { bookingLocks } from './0240-booking-locks.js';
 import { datedOpenings } from './0290-dated-openings.js';
 import { alertMinutes } from './0300-alert-minutes.js';
-import { domainRecords } from './0310-domain-records.js';
+import { alertFindings } from './0310-alert-findings.js';
+import { domainRecords } from './0320-domain-records.js';
 
 export interface Migration {
   name: string;
@@ -46,5 +47,6 @@ export const migrations: Migration[] = [
   bookingLocks,
   datedOpenings,
   alertMinutes,
+  alertFindings,
   domainRecords,
 ];

@@ -5,7 +5,11 @@ import { fresh } from './fresh.js';
 import { idColumn, versionColumn, timestampColumns } from '../columns.js';
 
 /** v3-ActCode: AMB is an in-person ambulatory visit, VR a virtual (video) visit. */
-export type EncounterClass = 'AMB' | 'VR';
+/**
+ * The R4 encounter classes (v3 ActEncounterCode, Encounter.class's binding): this hospital's own visits are AMB
+ * (in person) or VR (video); the others come with imported records (a Synthea history's EMER).
+ */
+export type EncounterClass = 'AMB' | 'EMER' | 'FLD' | 'HH' | 'IMP' | 'ACUTE' | 'NONAC' | 'OBSENC' | 'PRENC' | 'SS' | 'VR';
 export type EncounterStatus = 'planned' | 'arrived' | 'in-progress' | 'finished' | 'cancelled' | 'entered-in-error';
 
 export class Encounter extends Model<InferAttributes<Encounter>, InferCreationAttributes<Encounter>> {

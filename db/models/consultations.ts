@@ -151,7 +151,10 @@ export class MonitoringAlert extends Model<InferAttributes<MonitoringAlert>, Inf
   declare observationId: string | null;
   declare kind: AlertKind;
   declare severity: AlertSeverity;
+  /** The finding in English, for whoever reads the table itself; the pages word `finding` instead. */
   declare message: string;
+  /** What the reading showed (server/monitoring/contract.ts `AlertFinding`, JSON); null on alerts from before 0310. */
+  declare finding: CreationOptional<string | null>;
   declare status: AlertStatus;
   declare openKey: string | null;
   declare raisedAt: Date;
@@ -251,7 +254,7 @@ export function defineConsultations(sequelize: Sequelize) {
   const MonitoringAlertModel = fresh(MonitoringAlert);
   MonitoringAlertModel.init({
     id, patientId: ref(false), practitionerId: ref(true), observationId: ref(true), kind: text(32), severity: text(16),
-    message: text(500), status: text(16), openKey: { ...text(100, true), unique: true }, raisedAt: time(false),
+    message: text(500), finding: { type: DataTypes.TEXT, allowNull: true }, status: text(16), openKey: { ...text(100, true), unique: true }, raisedAt: time(false),
     acknowledgedAt: time(true), acknowledgedBy: ref(true), escalateAt: time(true), escalatedAt: time(true),
     acknowledgedMinutes: { type: DataTypes.INTEGER, allowNull: true }, ...timestamps,
   }, { sequelize, tableName: 'monitoring_alerts' });

@@ -17,6 +17,8 @@ import type { AccessMode } from './scopes.js';
  *   of them (care-relationship.ts patientsInCare). A patient the same transaction Bundle creates counts as in care.
  * - A record that names no patient is `unattached`: allowed only to the roles the caller of the rule names.
  * - An insurer reads a clinical record only as the evidence of an open claim made to it (claimEvidenceSql).
+ * Every patient is in care (`all`) only for an admin, whom every caller of the rule lets reach unattached records
+ * too: the filters need no case for "every patient but no unattached record".
  */
 export interface AccessRulePlan {
   type: string;
@@ -63,7 +65,7 @@ export class AccessRule {
       return { allowed: plan.unattached, patientId: null, why: 'a record about no patient is the care team\'s' };
     }
     const inCare = await Promise.all(record.patients.map((patientId) => this.options.pending?.has(`Patient/${patientId}`)
-      || isInCare(this.db, this.caller, patientId)));
+      || isInCare(this.db, plan.care, patientId)));
     const cared = plan.mode === 'read' ? inCare.some(Boolean) : inCare.every(Boolean);
     const refusedPatient = record.patients[inCare.indexOf(false)] ?? record.patients[0];
     if (!cared) return { allowed: false, patientId: refusedPatient, why: 'no care relationship with this patient' };
@@ -82,23 +84,21 @@ export class AccessRule {
     if (plan.open) return undefined;
     const inCare = careSql(this.db, plan.care);
     const ofAPatientInCare = inCare === undefined ? undefined : row.hasPatientWhere(inCare);
-    const patients = ofAPatientInCare === undefined ? (plan.unattached ? undefined : `NOT (${row.hasNoPatient})`)
-      : plan.unattached ? `(${ofAPatientInCare} OR ${row.hasNoPatient})` : ofAPatientInCare;
+    const patients = ofAPatientInCare === undefined || !plan.unattached ? ofAPatientInCare : `(${ofAPatientInCare} OR ${row.hasNoPatient})`;
     const evidence = plan.evidence === undefined ? undefined : `${row.id} IN (${plan.evidence})`;
     const all = [patients, evidence].filter((c): c is string => c !== undefined);
     return all.length === 0 ? undefined : all.join(' AND ');
   }
 
-  /** The same filter for a domain table whose `column` holds the row's one patient (Sequelize, `id` its key). */
+  /** The same filter for a domain table in the compartment whose `column` holds the row's one patient (Sequelize, `id` its key). */
   whereOptions(column: string): WhereOptions | undefined {
     const { plan } = this;
-    if (plan.open) return undefined;
     const care = plan.care;
-    const inCare: WhereOptions | undefined = care.kind === 'all' ? (plan.unattached ? undefined : { [column]: { [Op.ne]: null } })
+    const inCare: WhereOptions | undefined = care.kind === 'all' ? undefined
       : care.kind === 'none' ? { [column]: { [Op.in]: [] } }
       : care.kind === 'one' ? { [column]: care.patientId }
       : { [column]: { [Op.in]: literal(`(${care.sql})`) } };
-    const patients: WhereOptions | undefined = inCare && care.kind !== 'all' && plan.unattached ? { [Op.or]: [inCare, { [column]: null }] } : inCare;
+    const patients: WhereOptions | undefined = inCare && plan.unattached ? { [Op.or]: [inCare, { [column]: null }] } : inCare;
     const evidence: WhereOptions | undefined = plan.evidence === undefined ? undefined : { id: { [Op.in]: literal(`(${plan.evidence})`) } };
     if (!evidence) return patients;
     return patients ? { [Op.and]: [patients, evidence] } : evidence;

@@ -47,9 +47,8 @@ export function patientsInCare(db: Database, caller: Caller): PatientsInCare {
   }
 }
 
-/** The row check: is this patient in the caller's care? */
-export async function isInCare(db: Database, caller: Caller, patientId: string): Promise<boolean> {
-  const care = patientsInCare(db, caller);
+/** The row check: is this patient among the patients in care (the caller's patientsInCare, computed once by its access rule)? */
+export async function isInCare(db: Database, care: PatientsInCare, patientId: string): Promise<boolean> {
   switch (care.kind) {
     case 'all': return true;
     case 'none': return false;

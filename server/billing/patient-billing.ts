@@ -1,40 +1,29 @@
-import type { ChargeItem, Claim, Coverage, ExplanationOfBenefit, Money } from '@medplum/fhirtypes';
+import type { ChargeItem, Claim, Coverage, ExplanationOfBenefit } from '@medplum/fhirtypes';
 import type { Database } from '../../db/connection.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess, patientNotFound } from '../auth/patient-access.js';
 import type { Config } from '../config.js';
 import { fhirContextOf, searchAll } from './billing-records.js';
 import { adjudicationAmount, BILLING_DECISION, chargeIdsOf, serviceDateOf, sumOf } from './claim-documents.js';
-
-/**
- * What a patient sees of her billing (docs/billing.md "Claims and payment"): her coverages, and per visit what it
- * cost and what the insurer paid. Read through FHIR search as the caller, so the access rule and the audit are
- * the repository's.
- */
-export interface CoverageView { id: string; payer: string; memberId: string; status: string; start?: string; end?: string }
-export interface ChargeView { id: string; code: string; display?: string; status: string; reasons: string[]; price?: Money }
-export type VisitBillingStatus = 'not-billable' | 'not-claimed' | 'claimed' | 'paid' | 'denied';
-export interface VisitBilling {
-  /** The visit (Encounter id), or the patient and period for period codes. */
-  visit: string;
-  date: string;
-  charges: ChargeView[];
-  cost?: Money;
-  insurerPaid?: Money;
-  status: VisitBillingStatus;
-}
-export interface PatientBilling { coverages: CoverageView[]; visits: VisitBilling[] }
+import type { ChargeView, NotBilledReason, PatientBilling, VisitBilling, VisitBillingStatus } from './contract.js';
 
 const idOf = (reference: string | undefined) => reference?.split('/')[1] ?? '';
 
-export const reasonsOf = (charge: ChargeItem): string[] => (charge.extension?.find((e) => e.url === BILLING_DECISION)?.extension ?? [])
-  .filter((e) => e.url === 'reason').map((e) => e.valueCoding?.display ?? e.valueCoding?.code ?? '').filter(Boolean);
+const reasonCodingsOf = (charge: ChargeItem) => (charge.extension?.find((e) => e.url === BILLING_DECISION)?.extension ?? [])
+  .filter((e) => e.url === 'reason').map((e) => e.valueCoding ?? {});
+
+/** Every rule's reason in the rules' own (English) sentences: for the insurer's CSV. */
+export const reasonsOf = (charge: ChargeItem): string[] => reasonCodingsOf(charge).map((c) => c.display ?? c.code ?? '').filter(Boolean);
+
+/** The reasons a charge is not billed, as the rules' codes: the patient's page words them in her language. */
+const notBilledReasonsOf = (charge: ChargeItem): NotBilledReason[] =>
+  reasonCodingsOf(charge).map((c) => c.code).filter((code): code is NotBilledReason => !!code && code !== 'qualifies');
 
 export const chargeView = (charge: ChargeItem & { id: string }): ChargeView => {
   const coding = charge.code.coding?.[0];
   return {
     id: charge.id, code: coding?.code ?? '', ...(coding?.display ? { display: coding.display } : {}), status: charge.status,
-    reasons: reasonsOf(charge), ...(charge.priceOverride ? { price: charge.priceOverride } : {}),
+    reasons: notBilledReasonsOf(charge), ...(charge.priceOverride ? { price: charge.priceOverride } : {}),
   };
 };
 
@@ -44,6 +33,11 @@ function visitStatus(billable: ChargeItem[], claimed: boolean, explanation: Expl
   return claimed ? 'claimed' : 'not-claimed';
 }
 
+/**
+ * What a patient sees of her billing (docs/billing.md "Claims and payment"): her coverages, and per visit what it
+ * cost and what the insurer paid. Read through FHIR search as the caller, so the access rule and the audit are
+ * the repository's.
+ */
 export async function readPatientBilling(db: Database, config: Config, caller: Caller, patientId: string): Promise<PatientBilling> {
   await assertPatientAccess(db, caller, patientId, 'ExplanationOfBenefit', 'read');
   if (!(await db.models.Patient.findByPk(patientId, { attributes: ['id'] }))) throw patientNotFound(patientId);

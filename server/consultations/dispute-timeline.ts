@@ -2,18 +2,10 @@ import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Encounter } from '../../db/models/clinical.js';
 import type { Appointment } from '../../db/models/scheduling.js';
+import type { TimelineEntry } from './timeline-contract.js';
 import { NOTE_RESOURCE, noteVersions } from './visit-note.js';
 
-/** One piece of evidence about a visit, at the time it happened. */
-export interface TimelineEntry {
-  at: string;
-  /** The registered source that produced it: appointment, visit, messages, note, outcome, audit, … */
-  source: string;
-  kind: string;
-  summary: string;
-  resource?: { type: string; id: string; versionId?: number };
-  data?: Record<string, unknown>;
-}
+export type { TimelineEntry } from './timeline-contract.js';
 
 export interface TimelineContext {
   db: Database;
@@ -58,7 +50,7 @@ async function auditTrail(db: Database, resourceIds: string[]): Promise<Timeline
   const events = await db.models.AuditEvent.findAll({ where: { resourceId: { [Op.in]: resourceIds } }, order: [['recordedAt', 'ASC'], ['id', 'ASC']] });
   return events.map((e) => ({
     at: e.recordedAt.toISOString(), source: 'audit', kind: `audit-${e.activity}`,
-    summary: `${e.actorRole ?? 'system'} ${e.activity} ${e.resourceType ?? ''}${e.outcome === '0' ? '' : ' (refused)'}`.trim(),
+    said: { what: 'audit', actorRole: e.actorRole, action: e.action, resourceType: e.resourceType, refused: e.outcome !== '0' },
     resource: { type: 'AuditEvent', id: String(e.id) }, data: { actorUserId: e.actorUserId, requestId: e.requestId },
   }));
 }
@@ -75,12 +67,12 @@ registerTimelineSource({
     if (!appointment) return [];
     const booked: TimelineEntry = {
       at: appointment.createdAt.toISOString(), source: 'appointment', kind: 'appointment-booked',
-      summary: `Appointment booked for ${appointment.start.toISOString()}–${appointment.end.toISOString()} (${appointment.visitType})`,
+      said: { what: 'appointment-booked', start: appointment.start.toISOString(), end: appointment.end.toISOString(), visitType: appointment.visitType },
       resource: { type: 'Appointment', id: appointment.id },
     };
     const changes = (await versionsOf(db, 'Appointment', appointment.id)).map((v): TimelineEntry => ({
       at: v.recordedAt.toISOString(), source: 'appointment', kind: `appointment-${String(v.row.status)}`,
-      summary: `Appointment became ${String(v.row.status)}`, resource: { type: 'Appointment', id: appointment.id, versionId: v.versionId },
+      said: { what: 'appointment-status', status: String(v.row.status) }, resource: { type: 'Appointment', id: appointment.id, versionId: v.versionId },
     }));
     return [booked, ...changes];
   },
@@ -91,7 +83,7 @@ registerTimelineSource({
   async entries({ db, visit }) {
     return (await versionsOf(db, 'Encounter', visit.id)).map((v) => ({
       at: v.recordedAt.toISOString(), source: 'visit', kind: `visit-${String(v.row.status)}`,
-      summary: `Visit became ${String(v.row.status)}`, resource: { type: 'Encounter', id: visit.id, versionId: v.versionId },
+      said: { what: 'visit-status', status: String(v.row.status) }, resource: { type: 'Encounter', id: visit.id, versionId: v.versionId },
     }));
   },
 });
@@ -100,9 +92,11 @@ registerTimelineSource({
   name: 'messages',
   async entries({ db, visit }) {
     const messages = await db.models.VisitMessage.findAll({ where: { encounterId: visit.id }, order: [['sentAt', 'ASC']] });
-    return messages.map((m) => ({
+    return messages.map((m): TimelineEntry => ({
       at: m.sentAt.toISOString(), source: 'messages', kind: m.fileId ? 'attachment' : 'message',
-      summary: m.fileId ? `${m.senderRole} sent ${m.fileName} (${m.contentType}, ${m.size} bytes)` : `${m.senderRole}: ${m.text}`,
+      said: m.fileId
+        ? { what: 'attachment', senderRole: m.senderRole, fileName: m.fileName ?? '', contentType: m.contentType ?? '', size: m.size ?? 0 }
+        : { what: 'message', senderRole: m.senderRole, text: m.text },
       resource: { type: 'Communication', id: m.id }, data: { senderUserId: m.senderUserId, text: m.text },
     }));
   },
@@ -113,11 +107,11 @@ registerTimelineSource({
   async entries({ db, visit }) {
     const note = await db.models.VisitNote.findOne({ where: { encounterId: visit.id } });
     if (!note) return [];
-    return (await noteVersions(db, note.id)).map((v) => {
+    return (await noteVersions(db, note.id)).map((v): TimelineEntry => {
       const { status, subjective, assessment, plan, signedAt, amendmentReason } = v;
       const kind = status === 'final' ? 'note-signed' : status === 'amended' ? 'note-amended' : 'note-draft';
       return {
-        at: v.recordedAt, source: 'note', kind, summary: `Note ${String(status)}${amendmentReason ? `: ${amendmentReason}` : ''}`,
+        at: v.recordedAt, source: 'note', kind, said: { what: 'note', status: String(status), amendmentReason: amendmentReason ?? null },
         resource: { type: NOTE_RESOURCE, id: note.id, versionId: v.versionId }, data: { subjective, assessment, plan, signedAt },
       };
     });
@@ -129,7 +123,7 @@ registerTimelineSource({
   async entries({ db, visit }) {
     const outcome = await db.models.VisitOutcome.findByPk(visit.id);
     return outcome ? [{
-      at: outcome.decidedAt.toISOString(), source: 'outcome', kind: outcome.outcome, summary: `Visit ended: ${outcome.outcome} — ${outcome.reason}`,
+      at: outcome.decidedAt.toISOString(), source: 'outcome', kind: outcome.outcome, said: { what: 'outcome', outcome: outcome.outcome, reason: outcome.reason },
       resource: { type: 'Encounter', id: visit.id },
     }] : [];
   },

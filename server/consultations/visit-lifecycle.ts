@@ -78,7 +78,8 @@ export async function moveVisit(db: Database, caller: Caller, encounterId: strin
     const now = new Date();
     const times = to === 'in-progress' ? { periodStart: now } : to === 'finished' || to === 'cancelled' ? { periodEnd: now } : {};
     const ctx = { db, caller, tx };
-    await records.change(ctx, 'Encounter', encounterId, { action: 'U', activity: `visit-${to}` }, async () => {
+    const act = { action: 'U' as const, activity: `visit-${to}` };
+    await records.change(ctx, 'Encounter', encounterId, act, async () => {
       const [moved] = await Encounter.update(
         { status: to, ...times, versionId: nextVersion(db) },
         { where: { id: encounterId, status: { [Op.in]: allowedFrom } }, transaction: tx },
@@ -89,8 +90,9 @@ export async function moveVisit(db: Database, caller: Caller, encounterId: strin
     });
     const visit = await Encounter.findByPk(encounterId, { transaction: tx, rejectOnEmpty: true });
     const appointmentStatus = APPOINTMENT_STATUS_FOR[to];
+    // The booking follows the visit (arrived, fulfilled, cancelled): the same act, audited on the Appointment too.
     if (visit.appointmentId && appointmentStatus) {
-      await records.change(ctx, 'Appointment', visit.appointmentId, undefined, () =>
+      await records.change(ctx, 'Appointment', visit.appointmentId, act, () =>
         Appointment.update({ status: appointmentStatus, versionId: nextVersion(db) }, { where: { id: visit.appointmentId! }, transaction: tx }));
     }
     return visit;

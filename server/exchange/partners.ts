@@ -64,6 +64,24 @@ export async function findPartner(db: Database, partnerId: string): Promise<Part
   return partner;
 }
 
+/**
+ * The registered names of the partner hospitals records came from, by the `source` each record carries (the
+ * partner's FHIR base URL, as registered or with a trailing slash), in one query: every list that shows a record's
+ * origin (readings, conditions, medicines) names the partner this one way. A partner later deactivated is still
+ * where the record came from, so it is named too; a source no partner is registered under is left out.
+ */
+export async function partnerNamesOf(db: Database, sources: Iterable<string | null | undefined>): Promise<Map<string, string>> {
+  const given = [...new Set([...sources].filter((s): s is string => Boolean(s)))];
+  if (given.length === 0) return new Map();
+  const urls = [...new Set(given.map(trimSlash))];
+  const partners = await db.models.Partner.findAll({ where: { fhirBaseUrl: urls }, attributes: ['name', 'fhirBaseUrl'] });
+  const byUrl = new Map(partners.map((p) => [p.fhirBaseUrl, p.name]));
+  return new Map(given.flatMap((source) => {
+    const name = byUrl.get(trimSlash(source));
+    return name === undefined ? [] : [[source, name] as const];
+  }));
+}
+
 /** The active partner registered under this FHIR base URL (the URL is how a partner node names itself). */
 export function activePartnerAt(db: Database, fhirBaseUrl: string): Promise<Partner | null> {
   return db.models.Partner.findOne({ where: { fhirBaseUrl: trimSlash(fhirBaseUrl), active: true } });

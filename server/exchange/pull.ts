@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type {
-  Bundle, Condition as FhirCondition, DiagnosticReport as FhirDiagnosticReport, Encounter as FhirEncounter, Observation as FhirObservation, Resource,
+  Bundle, Condition as FhirCondition, DiagnosticReport as FhirDiagnosticReport, Encounter as FhirEncounter, MedicationRequest, Observation as FhirObservation,
+  Resource,
 } from '@medplum/fhirtypes';
 import type { Client } from 'fhir-kit-client';
 import { Op } from 'sequelize';
@@ -9,11 +10,13 @@ import type { Partner } from '../../db/models/consultations.js';
 import { fromConditionResource } from '../../fhir-mappings/condition.js';
 import { fromDiagnosticReportResource, resultIdsOf } from '../../fhir-mappings/diagnostic-report.js';
 import { fromEncounterResource } from '../../fhir-mappings/encounter.js';
+import { importedMedicationRequest } from '../../fhir-mappings/medication-request.js';
 import { fromObservationResource } from '../../fhir-mappings/observation.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
 import { linkReportResults } from '../consultations/report-results.js';
+import { storeDerived, type DerivedContext } from '../fhir/repository/derived-records.js';
 import * as domainRecords from '../fhir/repository/records.js';
 import { Forbidden } from '../http/errors.js';
 import { withPartner, type PartnerCallDeps } from './partner-client.js';
@@ -23,7 +26,8 @@ export type PullDeps = PartnerCallDeps;
 
 export interface PullResult {
   imported: {
-    partnerId: string; fhirBaseUrl: string; encounters: number; conditions: number; observations: number; diagnosticReports: number;
+    partnerId: string; fhirBaseUrl: string;
+    encounters: number; conditions: number; observations: number; diagnosticReports: number; medicationRequests: number;
   }[];
   unavailable: { partnerId: string; fhirBaseUrl: string; reason: string }[];
 }
@@ -59,17 +63,17 @@ async function searchAll<T extends Resource>(client: Client, signal: AbortSignal
 async function fetchRecords(deps: PullDeps, partner: Partner, partnerPatientId: string) {
   return withPartner(deps, partner, 'system/*.read', async (client, signal) => {
     const search = <T extends Resource>(resourceType: string) => searchAll<T>(client, signal, partner, resourceType, { patient: partnerPatientId });
-    const [encounters, conditions, observations, diagnosticReports] = await Promise.all([
+    const [encounters, conditions, observations, diagnosticReports, medicationRequests] = await Promise.all([
       search<FhirEncounter>('Encounter'), search<FhirCondition>('Condition'), search<FhirObservation>('Observation'),
-      search<FhirDiagnosticReport>('DiagnosticReport'),
+      search<FhirDiagnosticReport>('DiagnosticReport'), search<MedicationRequest>('MedicationRequest'),
     ]);
-    return { encounters, conditions, observations, diagnosticReports };
+    return { encounters, conditions, observations, diagnosticReports, medicationRequests };
   });
 }
 
 /**
- * Pulls the patient's Encounters, Conditions, Observations and DiagnosticReports from every active partner the patient consented
- * to (and named their id there), importing them with `source` = the partner's FHIR base URL. A partner that
+ * Pulls the patient's Encounters, Conditions, Observations, DiagnosticReports and MedicationRequests from every active partner
+ * the patient consented to (and named their id there), importing them with `source` = the partner's FHIR base URL. A partner that
  * fails or is slow is listed under `unavailable`; the others still import. Each pull is audited.
  */
 export async function pullPartnerRecords(deps: PullDeps, caller: Caller, patientId: string): Promise<PullResult> {
@@ -108,6 +112,27 @@ export async function pullPartnerRecords(deps: PullDeps, caller: Caller, patient
   return result;
 }
 
+/** The partner's own record, not one it imported from another hospital (perhaps this one): that hospital's to give. */
+const writtenBy = (resource: Resource, partnerBase: string) =>
+  !resource.meta?.source || trimSlash(resource.meta.source) === trimSlash(partnerBase);
+
+/** The id at the partner of the visit a record belongs to (`Encounter/123`), when it names one there. */
+const encounterIdOf = (resource: MedicationRequest) => /^Encounter\/([^/]+)$/.exec(resource.encounter?.reference ?? '')?.[1] ?? null;
+
+/**
+ * The partner's medicines are stored whole in the FHIR repository (MedicationRequest has no table here: this
+ * hospital's own are its prescriptions); a re-pull stores a new version only of one the partner changed (stopped,
+ * completed). Returns how many were new here.
+ */
+async function storeMedicationRequests(ctx: DerivedContext, requests: Array<MedicationRequest & { id: string }>): Promise<number> {
+  if (requests.length === 0) return 0;
+  const known = await ctx.db.models.FhirResource.count({
+    where: { resourceType: 'MedicationRequest', id: requests.map((r) => r.id) }, transaction: ctx.tx,
+  });
+  await storeDerived(ctx, requests, { action: 'C', activity: 'partner-medicine-imported' });
+  return requests.length - known;
+}
+
 async function importRecords(
   db: Database, caller: Caller, patientId: string, partner: Partner, records: Awaited<ReturnType<typeof fetchRecords>>,
 ) {
@@ -142,8 +167,11 @@ async function importRecords(
       resultIds: resultIds.length ? JSON.stringify(resultIds) : null, source, sourceId: r.id!,
     };
   });
+  const medicationRequests = records.medicationRequests.filter((r) => r.id && writtenBy(r, source)).map((r) => importedMedicationRequest(r, {
+    source, id: importedId(source, 'MedicationRequest', r.id!), patientId, encounterId: localId('Encounter', encounterIdOf(r)),
+  }));
   return db.transaction(async (tx) => {
-    const counts = { encounters: 0, conditions: 0, observations: 0, diagnosticReports: 0 };
+    const counts = { encounters: 0, conditions: 0, observations: 0, diagnosticReports: 0, medicationRequests: 0 };
     const steps = [
       ['Encounter', db.models.Encounter, encounters, 'encounters'],
       ['Condition', db.models.Condition, conditions, 'conditions'],
@@ -161,15 +189,17 @@ async function importRecords(
       await m.bulkCreate(fresh, { ignoreDuplicates: true, transaction: tx });
       for (const row of await m.findAll({ where: { id: { [Op.in]: fresh.map((r) => r.id) } }, transaction: tx })) {
         if (type === 'DiagnosticReport') await linkReportResults(db, row, tx);
-        // Stored as mapped (the partner's references point at its own ids); the pull is audited once, below.
-        await domainRecords.created({ db, caller, tx }, type, row);
+        // Stored as mapped (the partner's references point at its own ids), each audited as imported from the
+        // partner, and the pull as a whole once, below.
+        await domainRecords.created({ db, caller, tx }, type, row, { action: 'C', activity: 'partner-record-imported', detail: source });
       }
       counts[key] = fresh.length;
     }
+    counts.medicationRequests = await storeMedicationRequests({ db, caller, tx }, medicationRequests);
     await recordAudit(db, caller, {
       action: 'E', activity: 'partner-pull', resourceType: 'Organization', resourceId: partner.id, patientId,
       detail: `imported ${counts.encounters} Encounter, ${counts.conditions} Condition, ${counts.observations} Observation, `
-        + `${counts.diagnosticReports} DiagnosticReport from ${source}`,
+        + `${counts.diagnosticReports} DiagnosticReport, ${counts.medicationRequests} MedicationRequest from ${source}`,
     }, tx);
     return counts;
   });

@@ -1,11 +1,20 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { registeredTypes, type ResourceDefinition } from './registry.js';
+import { lookupParametersOf } from './repository/domain-lookups.js';
 import { REFUSED_TYPES } from './repository/generic-types.js';
 import { includesOf, searchParamsOf } from './search.js';
 
 /** SMART App Launch 1.0 oauth-uris extension (hl7.org/fhir/smart-app-launch/1.0.0/conformance). */
 export const SMART_OAUTH_URIS = 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris';
 export const SOFTWARE_VERSION = '0.1.0';
+
+/** The R4 parameters a domain type answers from its lookup rows beyond those it declares (repository/domain-lookups.ts). */
+function lookupSearchParams(definition: ResourceDefinition): NonNullable<CapabilityStatementRestResource['searchParam']> {
+  const declared = new Set(searchParamsOf(definition).map((p) => p.name));
+  return lookupParametersOf(definition).filter((p) => !declared.has(p.code)).map((p) => ({
+    name: p.code, type: p.kind, documentation: p.description.split('\n')[0].slice(0, 200), definition: p.url,
+  }));
+}
 
 function resourceCapability(definition: ResourceDefinition): CapabilityStatementRestResource {
   const { include, revinclude } = includesOf(definition);
@@ -24,12 +33,12 @@ function resourceCapability(definition: ResourceDefinition): CapabilityStatement
     ...(searches && include.length ? { searchInclude: include } : {}),
     ...(searches && revinclude.length ? { searchRevInclude: revinclude } : {}),
     ...(searches ? {
-      searchParam: searchParamsOf(definition).map((p) => ({
+      searchParam: [...searchParamsOf(definition).map((p) => ({
         name: p.name, type: p.type, documentation: p.documentation,
         ...(p.name === '_id' ? { definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' } : {}),
         ...(p.name === '_lastUpdated' ? { definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' } : {}),
         ...(p.definition ? { definition: p.definition } : {}),
-      })),
+      })), ...lookupSearchParams(definition)],
     } : {}),
     ...operationsOf(definition.operations),
   };

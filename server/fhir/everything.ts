@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import { Op, QueryTypes, type WhereOptions } from 'sequelize';
+import { Op, type WhereOptions } from 'sequelize';
 import { recordAudit } from '../audit/audit-log.js';
 import { Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { scopeAllows } from '../auth/scopes.js';
@@ -7,8 +7,8 @@ import { roleReachesType } from '../auth/care-relationship.js';
 import { AccessRefused, assertRowAccess, resourceNotFound } from './access.js';
 import { parameterList } from './parameters.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition } from './registry.js';
+import { compartmentResources } from './repository/compartment.js';
 import { isInPatientCompartment } from './repository/r4-search-parameters.js';
-import { boundValue } from './repository/search.js';
 import { entriesOf, plainRow } from './search.js';
 
 /** http://hl7.org/fhir/OperationDefinition/Patient-everything */
@@ -47,22 +47,12 @@ function readable(ctx: FhirContext, definition: ResourceDefinition): boolean {
 
 /**
  * The repository's resources of the patient (its Patient-compartment types, deleted ones left out), by one query
- * on the compartment index (fhir_compartments.patientId): every type the repository stores whole is included as
- * soon as it is registered, imported records (a Synthea history) with the rest.
+ * on the compartment index: every type the repository stores whole is included as soon as it is registered,
+ * imported records (a Synthea history) with the rest.
  */
 async function repositoryResources(ctx: FhirContext, patientId: string, types: ResourceDefinition[], since: Date | undefined): Promise<BundleEntry[]> {
-  if (!types.length) return [];
-  const names = types.map((d) => d.type);
-  const rows = await ctx.db.sequelize.query<{ content: string }>(
-    `SELECT r.content FROM fhir_compartments c JOIN fhir_resources r ON r.resourceType = c.resourceType AND r.id = c.resourceId
-     WHERE c.patientId = ? AND c.resourceType IN (${names.map(() => '?').join(', ')}) AND r.deleted = 0${since ? ' AND r.lastUpdated >= ?' : ''}
-     ORDER BY r.resourceType, r.id`,
-    { replacements: [patientId, ...names, ...(since ? [boundValue(ctx.db.dialect, since)] : [])], type: QueryTypes.SELECT, transaction: ctx.tx },
-  );
-  return rows.map(({ content }) => {
-    const resource = JSON.parse(content) as Resource;
-    return { fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } };
-  });
+  const resources = await compartmentResources(ctx.db, patientId, types.map((d) => d.type), { since, tx: ctx.tx });
+  return resources.map((resource) => ({ fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } }));
 }
 
 /**

@@ -68,7 +68,7 @@ async function storedResourceOf(ctx: FhirContext, definition: ResourceDefinition
   return (await resourcesOfRows(ctx.db, definition, [row], ctx.tx))[0];
 }
 
-/** Every stored version of a domain record, newest first (resources, version 1 included: migration 0310 made them so). */
+/** Every stored version of a domain record, newest first (resources, version 1 included: migration 0320 made them so). */
 async function versionsOfRecord(ctx: FhirContext, definition: ResourceDefinition, current: Row): Promise<Resource[]> {
   const byVersion = new Map<number, Resource>();
   for (const version of await versionsOf(ctx.db, definition.type, String(current.id), ctx.tx)) {
@@ -79,14 +79,20 @@ async function versionsOfRecord(ctx: FhirContext, definition: ResourceDefinition
   return [...byVersion.entries()].sort(([a], [b]) => b - a).map(([, resource]) => resource);
 }
 
+/** One version of a domain record, as versionsOfRecord would list it: the current one, else the stored version asked for. */
+async function versionOfRecord(ctx: FhirContext, definition: ResourceDefinition, current: Row, versionId: number): Promise<Resource | undefined> {
+  const latest = await storedResourceOf(ctx, definition, current);
+  if (Number(latest.meta?.versionId ?? current.versionId ?? 1) === versionId) return latest;
+  const [found] = await versionsOf(ctx.db, definition.type, String(current.id), ctx.tx, versionId);
+  return found && found.content !== '' ? (JSON.parse(found.content) as Resource) : undefined;
+}
+
 export async function vread(ctx: FhirContext, definition: ResourceDefinition, id: string, version: string): Promise<Stored> {
   if (definition.store) return definition.store.vread(ctx, id, version);
   assertTypeAccess(ctx, definition, 'read');
   const current = await loadRow(ctx, definition, id);
   await assertRowAccess(ctx, definition, patientOf(definition, current), 'read', id);
-  const found = /^\d{1,9}$/.test(version)
-    ? (await versionsOfRecord(ctx, definition, current)).find((resource) => resource.meta?.versionId === String(Number(version)))
-    : undefined;
+  const found = /^\d{1,9}$/.test(version) ? await versionOfRecord(ctx, definition, current, Number(version)) : undefined;
   if (!found) throw new NotFound('version-not-found', `${definition.type}/${id} has no version ${version}.`);
   await audit(ctx, definition, 'R', 'vread', id, patientOf(definition, current));
   return storedOf(found);
@@ -203,19 +209,22 @@ export async function update(ctx: WriteContext, definition: ResourceDefinition, 
   if (patientId !== patientOf(definition, existing)) await assertRowAccess(ctx, definition, patientId, 'write');
   assertFitsColumns(definition.type, definition.model(ctx.db), fields);
   await assertReferencesExist(ctx, definition, fields);
-  return writeVersion(ctx, definition, id, fields, expected, 'U', 'update', resource);
+  return writeVersion(ctx, definition, existing, fields, expected, 'U', 'update', resource);
 }
 
 /**
  * The one place a new version of an existing record is written: the row's projection conditional on the version
  * the writer saw, and the stored resource through the records (repository/records.ts): the resource sent by an
- * update, or the stored one with the projection's changes (a delete's entered-in-error status).
+ * update, or the stored one with the projection's changes (a delete's entered-in-error status). `existing` is the
+ * row as the interaction read it in this transaction; the records read it once more, changed.
  */
 async function writeVersion(
-  ctx: WriteContext, definition: ResourceDefinition, id: string, fields: Record<string, unknown>, expectedVersion: string | undefined,
+  ctx: WriteContext, definition: ResourceDefinition, existing: Row, fields: Record<string, unknown>, expectedVersion: string | undefined,
   action: 'U' | 'D', activity: string, given?: Resource,
 ): Promise<Stored> {
   const Model = definition.model(ctx.db);
+  const id = String(existing.id);
+  const afterChange = action === 'U' && definition.afterWrite ? (row: Row) => definition.afterWrite!(ctx, row) : undefined;
   const { stored } = await changeRecord(ctx, definition.type, id, { action, activity }, async () => {
     const [count] = await Model.update({ ...fields, versionId: nextVersion(ctx.db) }, {
       where: { id, ...(expectedVersion ? { versionId: Number(expectedVersion) } : {}) }, transaction: ctx.tx,
@@ -225,8 +234,7 @@ async function writeVersion(
         ? new PreconditionFailed('version-conflict', `${definition.type}/${id} has changed since version ${expectedVersion}; read it again.`)
         : resourceNotFound(definition.type, id);
     }
-    if (action === 'U') await definition.afterWrite?.(ctx, plainRow(await Model.findByPk(id, { transaction: ctx.tx, rejectOnEmpty: true })));
-  }, given);
+  }, { given, before: existing, afterChange });
   return storedOf(stored!);
 }
 
@@ -239,5 +247,5 @@ export async function remove(ctx: WriteContext, definition: ResourceDefinition, 
   const patientId = patientOf(definition, existing);
   await assertRowAccess(ctx, definition, patientId, 'write', id);
   const expected = ifMatch === undefined ? undefined : /(\d+)/.exec(ifMatch)?.[1];
-  return writeVersion(ctx, definition, id, definition.enteredInError, expected, 'D', 'delete');
+  return writeVersion(ctx, definition, existing, definition.enteredInError, expected, 'D', 'delete');
 }

@@ -5,6 +5,7 @@ import { Invalid } from '../http/errors.js';
 import { FHIR_ID, isWellFormedText } from '../http/input-rules.js';
 import { assertTypeAccess, compartmentWhere } from './access.js';
 import { definitionOf, registeredTypes, type FhirContext, type ResourceDefinition, type Row, type SearchParamDefinition } from './registry.js';
+import { columnShare, lookupParametersOf, lookupWhere } from './repository/domain-lookups.js';
 import { resourcesOfRows } from './repository/records.js';
 import { repositoryIncludesOf } from './repository/search-include.js';
 import { conditionFor } from './search-params.js';
@@ -127,14 +128,28 @@ function decodeCursor(value: string | undefined, sort: Sort, definition: Resourc
   return { [Op.or]: [{ [sort.column]: { [beyond]: v } }, { [sort.column]: v, id: { [beyond]: cursor.id } }] };
 }
 
-/** Filters from the search parameters; unknown ones become warnings (or a 400 when strict). */
-function filtersOf(definition: ResourceDefinition, query: SearchQuery, strict: boolean, warnings: string[]): WhereOptions[] {
+/**
+ * Filters from the search parameters: the declared ones on the domain columns, the other R4 ones on the stored
+ * resources' lookup rows (repository/domain-lookups.ts); unknown ones become warnings (or a 400 when strict).
+ */
+function filtersOf(ctx: FhirContext, definition: ResourceDefinition, query: SearchQuery, strict: boolean, warnings: string[]): WhereOptions[] {
   const params = searchParamsOf(definition);
+  const lookups = lookupParametersOf(definition);
   const where: WhereOptions[] = [];
   for (const [key, raw] of Object.entries(query)) {
     if (CONTROL.has(key)) continue;
     const [name, modifier] = key.split(':');
     const param = params.find((p) => p.name === name);
+    const lookup = lookups.find((p) => p.code === name);
+    if (lookup) {
+      for (const value of asList(raw)) {
+        const share = param ? columnShare(param, value) : 'lookups';
+        const byLookups = () => lookupWhere(ctx.db, definition.type, lookup, modifier, value, ctx.baseUrl);
+        if (share === 'column') where.push(conditionFor(param!, modifier, value));
+        else where.push(share === 'lookups' ? byLookups() : { [Op.or]: [conditionFor(param!, modifier, value), byLookups()] });
+      }
+      continue;
+    }
     if (!param) {
       const message = `Unknown search parameter ${key} for ${definition.type}: ignored.`;
       if (strict) throw new Invalid('unknown-search-parameter', message.replace(': ignored', ''), [{ expression: key, message }]);
@@ -224,7 +239,7 @@ export async function findMatches(ctx: FhirContext, definition: ResourceDefiniti
   const warnings: string[] = [];
   const sort = parseSort(definition, asList(query._sort)[0], warnings);
   const count = options.limit ?? parseCount(asList(query._count)[0]);
-  const where = filtersOf(definition, query, options.strict, warnings);
+  const where = filtersOf(ctx, definition, query, options.strict, warnings);
   const compartment = compartmentWhere(ctx, definition);
   if (compartment) where.push(compartment);
   const after = decodeCursor(asList(query._cursor)[0], sort, definition);

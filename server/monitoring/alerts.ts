@@ -1,22 +1,26 @@
 import crypto from 'node:crypto';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import type { AlertKind, AlertSeverity, MonitoringAlert } from '../../db/models/consultations.js';
+import type { AlertSeverity, MonitoringAlert } from '../../db/models/consultations.js';
 import type { Observation } from '../../db/models/observation.js';
+import { toAlertFlagResource } from '../../fhir-mappings/consultation-records.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller, Origin } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
 import { doctorNames } from '../auth/staff-accounts.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { queueNotice } from '../appointments/notifications.js';
+import { storeDerived, type DerivedContext } from '../fhir/repository/derived-records.js';
 import { everyInterval, type BackgroundWorker } from '../operations/background-loop.js';
 import type { MonitoringTargets } from './care-plan.js';
+import type { AlertFinding, AlertView, EscalatedAlertView, GlucoseUnit, PatientAlertView } from './contract.js';
 import { GLUCOSE_MG_DL_PER_MMOL_L } from './reading-codes.js';
 import { distinctMeasurements } from './same-measurement.js';
 
 interface RaisedAlert {
-  kind: AlertKind;
   severity: AlertSeverity;
+  finding: AlertFinding;
+  /** The finding in English, kept in the table for whoever reads it there; the pages word `finding`. */
   message: string;
 }
 
@@ -37,7 +41,11 @@ async function bloodPressureAlerts(db: Database, reading: Observation, t: Monito
   const now = pressureOf(reading);
   if (!now) return [];
   if (now.systolic > t.crisisSystolic || now.diastolic > t.crisisDiastolic) {
-    return [{ kind: 'bp-crisis', severity: 'critical', message: `Blood pressure ${now.systolic}/${now.diastolic} mm[Hg] is above the crisis threshold (>${t.crisisSystolic} or >${t.crisisDiastolic}).` }];
+    return [{
+      severity: 'critical',
+      finding: { kind: 'bp-crisis', values: { ...now, crisisSystolic: t.crisisSystolic, crisisDiastolic: t.crisisDiastolic } },
+      message: `Blood pressure ${now.systolic}/${now.diastolic} mm[Hg] is above the crisis threshold (>${t.crisisSystolic} or >${t.crisisDiastolic}).`,
+    }];
   }
   const since = new Date(reading.effectiveAt.getTime() - t.averagingDays * DAY);
   const recent = await db.models.Observation.findAll({
@@ -53,21 +61,28 @@ async function bloodPressureAlerts(db: Database, reading: Observation, t: Monito
   const diastolic = Math.round(pressures.reduce((s, p) => s + p.diastolic, 0) / pressures.length);
   if (systolic < t.stage2Systolic && diastolic < t.stage2Diastolic) return [];
   return [{
-    kind: 'bp-stage-2', severity: 'high',
+    severity: 'high',
+    finding: {
+      kind: 'bp-stage-2',
+      values: { systolic, diastolic, readings: pressures.length, days, stage2Systolic: t.stage2Systolic, stage2Diastolic: t.stage2Diastolic },
+    },
     message: `Average blood pressure ${systolic}/${diastolic} mm[Hg] over ${pressures.length} readings on ${days} days is at stage 2 (≥${t.stage2Systolic}/≥${t.stage2Diastolic}).`,
   }];
 }
 
+type GlucoseKind = Extract<AlertFinding, { values: { thresholdMgDl: number } }>['kind'];
+
 function glucoseAlerts(reading: Observation, t: MonitoringTargets['glucose']): RaisedAlert[] {
   if (reading.valueNumber === null) return [];
-  const mgDl = reading.valueUnit === 'mmol/L' ? reading.valueNumber * GLUCOSE_MG_DL_PER_MMOL_L : reading.valueNumber;
-  const shown = `${reading.valueNumber} ${reading.valueUnit}`;
-  if (mgDl < t.veryLowMgDl) return [{ kind: 'glucose-very-low', severity: 'critical', message: `Glucose ${shown} is very low (<${t.veryLowMgDl} mg/dL).` }];
-  if (mgDl < t.lowMgDl) return [{ kind: 'glucose-low', severity: 'high', message: `Glucose ${shown} is low (<${t.lowMgDl} mg/dL).` }];
-  if (mgDl >= t.veryHighMgDl) {
-    return [{ kind: 'glucose-very-high', severity: 'critical', message: `Glucose ${shown} is severely high (≥${t.veryHighMgDl} mg/dL).` }];
-  }
-  if (t.highMgDl !== null && mgDl > t.highMgDl) return [{ kind: 'glucose-high', severity: 'moderate', message: `Glucose ${shown} is above the target (>${t.highMgDl} mg/dL).` }];
+  const value = reading.valueNumber;
+  const unit: GlucoseUnit = reading.valueUnit === 'mmol/L' ? 'mmol/L' : 'mg/dL';
+  const mgDl = unit === 'mmol/L' ? value * GLUCOSE_MG_DL_PER_MMOL_L : value;
+  const raised = (kind: GlucoseKind, severity: AlertSeverity, thresholdMgDl: number, said: string): RaisedAlert[] =>
+    [{ severity, finding: { kind, values: { value, unit, thresholdMgDl } }, message: `Glucose ${value} ${unit} is ${said}${thresholdMgDl} mg/dL).` }];
+  if (mgDl < t.veryLowMgDl) return raised('glucose-very-low', 'critical', t.veryLowMgDl, 'very low (<');
+  if (mgDl < t.lowMgDl) return raised('glucose-low', 'high', t.lowMgDl, 'low (<');
+  if (mgDl >= t.veryHighMgDl) return raised('glucose-very-high', 'critical', t.veryHighMgDl, 'severely high (≥');
+  if (t.highMgDl !== null && mgDl > t.highMgDl) return raised('glucose-high', 'moderate', t.highMgDl, 'above the target (>');
   return [];
 }
 
@@ -80,32 +95,38 @@ async function treatingDoctor(db: Database, patientId: string, planDoctor: strin
   return latest?.practitionerId ?? null;
 }
 
+/** An alert as the Flag the repository stores (docs/fhir.md "Records of the domain acts"), audited with the act. */
+const storeFlag = (ctx: DerivedContext, alert: MonitoringAlert, activity: string) =>
+  storeDerived(ctx, [toAlertFlagResource(alert.get({ plain: true }))], { action: activity === 'alert-raised' ? 'C' : 'U', activity });
+
 /**
  * Raises the alerts a new reading calls for, in the reading's transaction. At most one open alert of a kind per
  * patient (the unique `openKey` decides, even for concurrent readings); critical alerts get an escalation time.
  */
-export async function raiseAlertsFor(db: Database, reading: Observation, plan: { targets: MonitoringTargets; practitionerId: string | null },
-  escalationMinutes: number, tx: Transaction): Promise<MonitoringAlert[]> {
+export async function raiseAlertsFor(ctx: DerivedContext, reading: Observation, plan: { targets: MonitoringTargets; practitionerId: string | null },
+  escalationMinutes: number): Promise<MonitoringAlert[]> {
+  const { db, tx } = ctx;
   const found = reading.code === BP_PANEL ? await bloodPressureAlerts(db, reading, plan.targets.bloodPressure, tx)
     : reading.code === '2339-0' || reading.code === '15074-8' ? glucoseAlerts(reading, plan.targets.glucose) : [];
   if (found.length === 0) return [];
   const practitionerId = await treatingDoctor(db, reading.patientId, plan.practitionerId, tx);
   const raised: MonitoringAlert[] = [];
-  for (const alert of found) {
+  for (const { severity, finding, message } of found) {
     const raisedAt = new Date();
-    const openKey = `${reading.patientId}:${alert.kind}`;
+    const openKey = `${reading.patientId}:${finding.kind}`;
     if (await db.models.MonitoringAlert.count({ where: { openKey }, transaction: tx })) continue;
     try {
       const created = await db.models.MonitoringAlert.create({
-        id: crypto.randomUUID(), patientId: reading.patientId, practitionerId, observationId: reading.id, ...alert, status: 'open', openKey,
-        raisedAt, acknowledgedAt: null, acknowledgedBy: null, escalatedAt: null,
-        escalateAt: alert.severity === 'critical' ? new Date(raisedAt.getTime() + escalationMinutes * 60_000) : null,
+        id: crypto.randomUUID(), patientId: reading.patientId, practitionerId, observationId: reading.id, kind: finding.kind, severity,
+        message, finding: JSON.stringify(finding), status: 'open', openKey, raisedAt, acknowledgedAt: null, acknowledgedBy: null, escalatedAt: null,
+        escalateAt: severity === 'critical' ? new Date(raisedAt.getTime() + escalationMinutes * 60_000) : null,
       }, { transaction: tx });
+      await storeFlag(ctx, created, 'alert-raised');
       raised.push(created);
       // A crisis is the doctor's to act on now: e-mailed, committed with the alert or not at all.
-      if (alert.severity === 'critical' && practitionerId) {
+      if (severity === 'critical' && practitionerId) {
         await queueNotice(db, tx, {
-          kind: 'crisis-alert', subjectId: created.id, to: { practitionerId }, payload: { alertId: created.id, alertKind: alert.kind },
+          kind: 'crisis-alert', subjectId: created.id, to: { practitionerId }, payload: { alertId: created.id, alertKind: finding.kind },
         });
       }
     } catch (error) {
@@ -125,14 +146,14 @@ export async function nextFollowUpSlots(db: Database, practitionerId: string | n
   return slots.map((s) => ({ slotId: s.id, start: s.start.toISOString(), end: s.end.toISOString() }));
 }
 
-export const alertView = (a: MonitoringAlert) => ({
+export const alertView = (a: MonitoringAlert): AlertView => ({
   id: a.id, patientId: a.patientId, practitionerId: a.practitionerId, observationId: a.observationId, kind: a.kind, severity: a.severity,
-  message: a.message, status: a.status, raisedAt: a.raisedAt.toISOString(), acknowledgedAt: a.acknowledgedAt?.toISOString() ?? null,
+  finding: a.finding ? JSON.parse(a.finding) as AlertFinding : null, status: a.status, raisedAt: a.raisedAt.toISOString(), acknowledgedAt: a.acknowledgedAt?.toISOString() ?? null,
   escalateAt: a.escalateAt?.toISOString() ?? null, escalated: a.escalatedAt !== null, escalatedAt: a.escalatedAt?.toISOString() ?? null,
 });
 
 /** Open alerts offer their doctor's next slots: looked up once per doctor, not once per alert. */
-async function withSlots(db: Database, alerts: MonitoringAlert[]) {
+async function withSlots(db: Database, alerts: MonitoringAlert[]): Promise<PatientAlertView[]> {
   const doctors = [...new Set(alerts.filter((a) => a.status === 'open').map((a) => a.practitionerId))];
   const slotsOf = new Map(await Promise.all(doctors.map(async (id) => [id, await nextFollowUpSlots(db, id)] as const)));
   return alerts.map((a) => ({ ...alertView(a), followUpSlots: a.status === 'open' ? slotsOf.get(a.practitionerId) ?? [] : [] }));
@@ -152,7 +173,7 @@ export async function listAlerts(db: Database, caller: Caller, status: 'open' | 
     await recordAudit(db, caller, { action: 'R', activity: 'escalated-alerts-read', resourceType: 'Flag', detail: `${alerts.length} alerts` });
     // An escalation is for the admin to chase the treating doctor: name them (read once per doctor).
     const names = await doctorNames(db, alerts.map((a) => a.practitionerId));
-    return alerts.map((a) => ({ ...alertView(a), doctorName: (a.practitionerId && names.get(a.practitionerId)) || null }));
+    return alerts.map((a): EscalatedAlertView => ({ ...alertView(a), doctorName: (a.practitionerId && names.get(a.practitionerId)) || null }));
   }
   throw new Forbidden('wrong-role', 'The alert list is for doctors (their patients) and admins (escalations); patients see theirs under their record.');
 }
@@ -180,8 +201,9 @@ export async function acknowledgeAlert(db: Database, caller: Caller, alertId: st
       { where: { id: alertId, status: 'open' }, transaction: tx },
     );
     if (acknowledged !== 1) throw new Conflict('alert-already-acknowledged', 'This alert has already been acknowledged.');
-    await recordAudit(db, caller, { action: 'U', activity: 'alert-acknowledged', resourceType: 'Flag', resourceId: alertId, patientId: alert.patientId }, tx);
-    return alertView(await db.models.MonitoringAlert.findByPk(alertId, { transaction: tx, rejectOnEmpty: true }));
+    const current = await db.models.MonitoringAlert.findByPk(alertId, { transaction: tx, rejectOnEmpty: true });
+    await storeFlag({ db, caller, tx }, current, 'alert-acknowledged');
+    return alertView(current);
   });
 }
 

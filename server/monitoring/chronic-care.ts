@@ -5,9 +5,9 @@ import { localDate } from '../appointments/time-zone.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess, patientNotFound } from '../auth/patient-access.js';
+import { partnerNamesOf } from '../exchange/partners.js';
 import { Forbidden } from '../http/errors.js';
-import { prescriptionLimits } from '../prescriptions/limits.js';
-import { summariesOf } from '../prescriptions/read-prescriptions.js';
+import { currentMedicines } from '../prescriptions/current-medicines.js';
 import { READINGS } from './reading-codes.js';
 import { distinctMeasurements } from './same-measurement.js';
 
@@ -24,21 +24,13 @@ export type RecordOrigin =
   | { kind: 'partner'; partnerName: string | null; fhirBaseUrl: string }
   | { kind: 'uploaded-document'; documentId: string; title: string };
 
-/** The registered names of partner hospitals, by FHIR base URL (one query). */
-async function partnerNames(db: Database, sources: Array<string | null>): Promise<Map<string, string>> {
-  const urls = [...new Set(sources.filter((s): s is string => s !== null))];
-  if (urls.length === 0) return new Map();
-  const partners = await db.models.Partner.findAll({ where: { fhirBaseUrl: urls }, attributes: ['name', 'fhirBaseUrl'] });
-  return new Map(partners.map((p) => [p.fhirBaseUrl, p.name]));
-}
-
 /** The patient's conditions, each with where it was diagnosed: an accepted upload names its document. */
 async function conditionsWithOrigin(db: Database, patientId: string) {
   const conditions = await db.models.Condition.findAll({ where: { patientId }, order: [['recordedAt', 'DESC']] });
   const documents = conditions.length === 0 ? [] : await db.models.DiagnosisDocument.findAll({
     where: { patientId, reviewStatus: 'accepted', conditionId: conditions.map((c) => c.id) }, attributes: ['id', 'title', 'conditionId'],
   });
-  const names = await partnerNames(db, conditions.map((c) => c.source));
+  const names = await partnerNamesOf(db, conditions.map((c) => c.source));
   const originOf = (c: Condition): RecordOrigin => {
     const document = documents.find((d) => d.conditionId === c.id);
     if (document) return { kind: 'uploaded-document', documentId: document.id, title: document.title };
@@ -48,25 +40,6 @@ async function conditionsWithOrigin(db: Database, patientId: string) {
     id: c.id, code: c.code, system: c.codeSystem, display: c.display, clinicalStatus: c.clinicalStatus, verificationStatus: c.verificationStatus,
     onsetDate: c.onsetDate, recordedAt: c.recordedAt.toISOString(), origin: originOf(c),
   }));
-}
-
-/**
- * The medicines the patient is taking by this hospital's prescriptions: a prescription that was not cancelled or
- * rejected and whose supply is still running (issued + the longest line's supply days), newest first.
- */
-async function activeMedications(db: Database, patientId: string, now: Date) {
-  // No prescription supplies longer than a chronic-disease one: older ones have all run out.
-  const longestSupply = prescriptionLimits.maxChronicSupplyDays;
-  const rows = await db.models.Prescription.findAll({
-    where: { patientId, status: { [Op.notIn]: ['cancelled', 'rejected'] }, issuedAt: { [Op.gte]: new Date(now.getTime() - longestSupply * DAY) } },
-    order: [['issuedAt', 'DESC']], limit: 100,
-  });
-  const running = (issuedAt: string, supplyDays: number) => Date.parse(issuedAt) + supplyDays * DAY > now.getTime();
-  return (await summariesOf(db, rows)).flatMap((p) => p.lines.filter((l) => running(p.issuedAt, l.supplyDays)).map((l) => ({
-    prescriptionId: p.id, number: p.number, status: p.status, issuedAt: p.issuedAt, prescriberId: p.prescriberId,
-    drugCode: l.drugCode, drugName: l.drugName, dose: l.dose, frequency: l.frequency, supplyDays: l.supplyDays,
-    supplyEnds: new Date(Date.parse(p.issuedAt) + l.supplyDays * DAY).toISOString(), origin: { kind: 'this-hospital' } as RecordOrigin,
-  })));
 }
 
 /** On how many of the last 30 days (the patient's days) at least one home measurement was taken, each counted once. */
@@ -87,7 +60,8 @@ async function readingAdherence(db: Database, patientId: string, zone: string, n
 
 /**
  * The doctor's view of a patient's chronic care (a patient may read their own): conditions with their origin,
- * the medicines being taken, and how regularly home readings come in. Each clinical type read is audited.
+ * the medicines being taken (the pharmacist's review lists the same: current-medicines.ts, here and from partners),
+ * and how regularly home readings come in. Each clinical type read is audited.
  */
 export async function readChronicCare(db: Database, caller: Caller, patientId: string, now = new Date()) {
   if (caller.role !== 'doctor' && caller.role !== 'patient') throw new Forbidden('wrong-role', 'The chronic-care view is for the patient\'s doctors and the patient.');
@@ -95,10 +69,10 @@ export async function readChronicCare(db: Database, caller: Caller, patientId: s
   const patient = await db.models.Patient.findByPk(patientId, { attributes: ['id', 'timeZone'] });
   if (!patient) throw patientNotFound(patientId);
   const [conditions, medications, adherence] = await Promise.all([
-    conditionsWithOrigin(db, patientId), activeMedications(db, patientId, now), readingAdherence(db, patientId, patient.timeZone, now),
+    conditionsWithOrigin(db, patientId), currentMedicines(db, patientId, now), readingAdherence(db, patientId, patient.timeZone, now),
   ]);
   await db.transaction(async (tx) => {
-    for (const [resourceType, detail] of [['Condition', `${conditions.length} conditions`], ['MedicationRequest', `${medications.length} active lines`],
+    for (const [resourceType, detail] of [['Condition', `${conditions.length} conditions`], ['MedicationRequest', `${medications.length} current medicines`],
       ['Observation', `adherence over ${ADHERENCE_DAYS} days`]] as const) {
       await recordAudit(db, caller, { action: 'R', activity: 'chronic-care-read', resourceType, patientId, detail }, tx);
     }

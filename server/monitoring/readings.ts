@@ -5,6 +5,7 @@ import type { Observation } from '../../db/models/observation.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
+import { partnerNamesOf } from '../exchange/partners.js';
 import * as records from '../fhir/repository/records.js';
 import { Forbidden, Unprocessable, type ErrorDetail } from '../http/errors.js';
 import { alertView, raiseAlertsFor } from './alerts.js';
@@ -42,14 +43,6 @@ export const readingView = (o: Observation, partnerNames: ReadonlyMap<string, st
   entryMethod: o.entryMethod, deviceName: o.deviceName, status: o.status, source: o.source,
   origin: originOf(o.source, partnerNames), alsoFrom: copies.map((c) => originOf(c.source, partnerNames)),
 });
-
-/** The registered names of the partners the readings came from, by FHIR base URL (one query). */
-async function partnerNamesOf(db: Database, readings: Observation[]): Promise<Map<string, string>> {
-  const sources = [...new Set(readings.map((r) => r.source).filter((s): s is string => s !== null))];
-  if (sources.length === 0) return new Map();
-  const partners = await db.models.Partner.findAll({ where: { fhirBaseUrl: sources }, attributes: ['name', 'fhirBaseUrl'] });
-  return new Map(partners.map((p) => [p.fhirBaseUrl, p.name]));
-}
 
 /** Every problem of a reading at once (unknown code, wrong UCUM unit, implausible value), or none. */
 function readingProblems(definition: ReadingDefinition, input: ReadingInput): ErrorDetail[] {
@@ -102,7 +95,7 @@ export async function submitReading(db: Database, caller: Caller, patientId: str
       diagnosticReportId: null, source: null,
     }, { transaction: tx });
     await records.created({ db, caller, tx }, 'Observation', reading, { action: 'C', activity: 'reading-recorded' });
-    const alerts = await raiseAlertsFor(db, reading, await effectiveCarePlan(db, patientId, tx), escalationMinutes, tx);
+    const alerts = await raiseAlertsFor({ db, caller, tx }, reading, await effectiveCarePlan(db, patientId, tx), escalationMinutes);
     return { reading: readingView(reading), alerts: alerts.map(alertView) };
   });
 }
@@ -128,6 +121,6 @@ export async function searchReadings(db: Database, caller: Caller, patientId: st
     order: [['effectiveAt', 'DESC']], limit: search.limit * 2,
   });
   await recordAudit(db, caller, { action: 'R', activity: 'readings-searched', resourceType: 'Observation', patientId });
-  const partnerNames = await partnerNamesOf(db, readings);
+  const partnerNames = await partnerNamesOf(db, readings.map((r) => r.source));
   return distinctMeasurements(readings).slice(0, search.limit).map((m) => readingView(m.reading, partnerNames, m.copies));
 }

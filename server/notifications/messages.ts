@@ -1,3 +1,5 @@
+import { en as enWords } from '../../client/i18n/en.js';
+import { zhCN } from '../../client/i18n/zh-CN.js';
 import type { NotificationKind } from '../../db/models/notification-outbox.js';
 
 /** The languages a notification is written in (docs/appointments.md "Notifications"). */
@@ -43,10 +45,8 @@ const OUTCOME = {
   'zh-CN': { upheld: '投诉成立', 'partially-upheld': '投诉部分成立', rejected: '投诉未获支持' } as Record<string, string>,
   en: { upheld: 'upheld', 'partially-upheld': 'partly upheld', rejected: 'not upheld' } as Record<string, string>,
 };
-const ALERT = {
-  'zh-CN': { 'bp-crisis': '血压危象', 'glucose-very-low': '严重低血糖' } as Record<string, string>,
-  en: { 'bp-crisis': 'blood pressure crisis', 'glucose-very-low': 'very low glucose' } as Record<string, string>,
-};
+/** The kinds of alert in the pages' words (one catalogue, client/i18n): every critical kind, not a copy of two. */
+const ALERT = { 'zh-CN': zhCN.alertKind, en: enWords.alertKind };
 
 function zh(f: MessageFacts): Message {
   const visit = VISIT['zh-CN'][f.visitType ?? 'in-person'];

@@ -1,15 +1,17 @@
-import type { MedicationRequest, Resource } from '@medplum/fhirtypes';
-import { Op, QueryTypes } from 'sequelize';
+import type { MedicationRequest } from '@medplum/fhirtypes';
+import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { PrescriptionStatus } from '../../db/models/prescription.js';
-import { trimSlash } from '../exchange/partners.js';
+import { partnerNamesOf } from '../exchange/partners.js';
+import { compartmentResources } from '../fhir/repository/compartment.js';
 import { ATC } from './drug-catalogue.js';
+import { prescriptionLimits } from './limits.js';
 
 const DAY = 86_400_000;
 
 /** Where the patient's medicine comes from: a prescription of this hospital, a partner hospital, or another record. */
 export type MedicineOrigin =
-  | { kind: 'prescription'; prescriptionNumber: string; status: PrescriptionStatus }
+  | { kind: 'prescription'; prescriptionId: string; prescriptionNumber: string; status: PrescriptionStatus; validUntil: string }
   | { kind: 'partner'; hospital: string; fhirBaseUrl: string }
   | { kind: 'other-record'; source: string | null };
 
@@ -20,6 +22,11 @@ export interface CurrentMedicine {
   instructions: string | null;
   /** When it was prescribed. */
   since: string | null;
+  /**
+   * When the supply handed over runs out (a dispensed line: handed over + its supply days); null before the
+   * handover, or when the record does not say.
+   */
+  supplyEnds: string | null;
   origin: MedicineOrigin;
 }
 
@@ -27,62 +34,71 @@ export interface CurrentMedicine {
 const OPEN: PrescriptionStatus[] = ['pending-review', 'ready', 'in-progress'];
 
 /**
- * What the patient takes now (docs/prescriptions.md "The pharmacist's review"):
- * - this hospital's prescriptions still open (waiting for review, ready or held by a pharmacy, not expired), and the
- *   lines of dispensed ones whose supply has not run out (handed over less than `supplyDays` ago);
+ * What the patient takes now: the one rule behind the doctor's chronic-care view and the pharmacist's review
+ * (docs/prescriptions.md "Current medicines"):
+ * - this hospital's prescriptions still open (waiting for review, ready or held by a pharmacy) and not expired: an
+ *   expired one can no longer be dispensed, so nothing of it is taken (DESIGN.md: validity ends by default 1 day
+ *   after issue); and the lines of dispensed ones whose supply has not run out (handed over less than `supplyDays`
+ *   ago). Cancelled and rejected ones never count;
  * - active MedicationRequests stored in the FHIR repository that are not this hospital's own prescriptions: those a
- *   partner hospital sent (`meta.source` = its registered FHIR base URL) or another system recorded.
- * `except` leaves out the prescription under review.
+ *   partner hospital sent (`meta.source` = its registered FHIR base URL, named as registered; the partner pull
+ *   imports them) or another system recorded.
+ * This hospital's come first, oldest issued first; then the others in the order they were recorded.
  */
-export async function currentMedicines(db: Database, patientId: string, except?: string, now = new Date()): Promise<CurrentMedicine[]> {
-  return [...await prescribedHere(db, patientId, except, now), ...await recordedElsewhere(db, patientId)];
+export async function currentMedicines(db: Database, patientId: string, now = new Date()): Promise<CurrentMedicine[]> {
+  const [here, elsewhere] = await Promise.all([prescribedHere(db, patientId, now), recordedElsewhere(db, patientId)]);
+  return [...here, ...elsewhere];
 }
 
-async function prescribedHere(db: Database, patientId: string, except: string | undefined, now: Date): Promise<CurrentMedicine[]> {
+async function prescribedHere(db: Database, patientId: string, now: Date): Promise<CurrentMedicine[]> {
+  // No line supplies longer than a chronic-disease one: prescriptions handed over before that have all run out.
+  const longestSupplyAgo = new Date(now.getTime() - prescriptionLimits.maxChronicSupplyDays * DAY);
   const rows = await db.models.Prescription.findAll({
     where: {
-      patientId, ...(except ? { id: { [Op.ne]: except } } : {}),
-      [Op.or]: [{ status: OPEN, validUntil: { [Op.gt]: now } }, { status: 'completed' }],
+      patientId,
+      [Op.or]: [{ status: OPEN, validUntil: { [Op.gt]: now } }, { status: 'completed', completedAt: { [Op.gt]: longestSupplyAgo } }],
     },
     order: [['issuedAt', 'ASC']],
   });
   if (!rows.length) return [];
   const lines = await db.models.PrescriptionLine.findAll({ where: { prescriptionId: rows.map((r) => r.id) }, order: [['lineNo', 'ASC']] });
-  return rows.flatMap((row) => lines.filter((line) => line.prescriptionId === row.id)
-    .filter((line) => row.status !== 'completed' || (row.completedAt && row.completedAt.getTime() + line.supplyDays * DAY > now.getTime()))
-    .map((line): CurrentMedicine => ({
+  return rows.flatMap((row) => lines.filter((line) => line.prescriptionId === row.id).flatMap((line): CurrentMedicine[] => {
+    const supplyEnds = row.status === 'completed' && row.completedAt ? new Date(row.completedAt.getTime() + line.supplyDays * DAY) : null;
+    if (row.status === 'completed' && !(supplyEnds && supplyEnds > now)) return [];
+    return [{
       drugCode: line.drugCode, drugName: line.drugName, instructions: `${line.dose}, ${line.frequency}`, since: row.issuedAt.toISOString(),
-      origin: { kind: 'prescription', prescriptionNumber: row.number, status: row.status },
-    })));
+      supplyEnds: supplyEnds?.toISOString() ?? null,
+      origin: {
+        kind: 'prescription', prescriptionId: row.id, prescriptionNumber: row.number, status: row.status, validUntil: row.validUntil.toISOString(),
+      },
+    }];
+  }));
 }
 
-/** A type's current resources in the patient's compartment, read on the repository's compartment index. */
-export async function patientResourcesOf<T extends Resource>(db: Database, patientId: string, type: T['resourceType']): Promise<T[]> {
-  const rows = await db.sequelize.query<{ content: string }>(
-    `SELECT r.content FROM fhir_compartments c JOIN fhir_resources r ON r.resourceType = c.resourceType AND r.id = c.resourceId
-     WHERE c.patientId = ? AND c.resourceType = ? AND r.deleted = 0 ORDER BY r.lastUpdated, r.id`,
-    { replacements: [patientId, type], type: QueryTypes.SELECT },
-  );
-  return rows.map(({ content }) => JSON.parse(content) as T);
-}
+/** Recorded order: when the repository stored each (its meta.lastUpdated), then id. */
+const byRecorded = (a: MedicationRequest, b: MedicationRequest) =>
+  (a.meta?.lastUpdated ?? '').localeCompare(b.meta?.lastUpdated ?? '') || a.id!.localeCompare(b.id!);
 
 async function recordedElsewhere(db: Database, patientId: string): Promise<CurrentMedicine[]> {
-  const active = (await patientResourcesOf<MedicationRequest>(db, patientId, 'MedicationRequest')).filter((r) => r.status === 'active');
+  const stored = await compartmentResources<MedicationRequest>(db, patientId, ['MedicationRequest']);
+  const active = stored.filter((r) => r.status === 'active').sort(byRecorded);
   if (!active.length) return [];
   // This hospital's prescriptions are stored as MedicationRequests too (one per line, same id): counted above.
   const ours = new Set((await db.models.PrescriptionLine.findAll({ where: { id: active.map((r) => r.id!) }, attributes: ['id'] })).map((l) => l.id));
-  const partners = await db.models.Partner.findAll({ where: { active: true } });
-  return active.filter((r) => !ours.has(r.id!)).map((r): CurrentMedicine => {
+  const others = active.filter((r) => !ours.has(r.id!));
+  const partners = await partnerNamesOf(db, others.map((r) => r.meta?.source));
+  return others.map((r): CurrentMedicine => {
     const concept = r.medicationCodeableConcept;
     const atc = concept?.coding?.find((c) => c.system === ATC)?.code;
     const source = r.meta?.source ?? null;
-    const partner = source ? partners.find((p) => trimSlash(p.fhirBaseUrl) === trimSlash(source)) : undefined;
+    const hospital = source ? partners.get(source) : undefined;
     return {
       drugCode: atc ?? null,
       drugName: concept?.text ?? concept?.coding?.find((c) => c.display)?.display ?? r.medicationReference?.display ?? atc ?? '?',
       instructions: r.dosageInstruction?.map((d) => d.text).filter(Boolean).join('; ') || null,
       since: r.authoredOn ?? null,
-      origin: partner ? { kind: 'partner', hospital: partner.name, fhirBaseUrl: partner.fhirBaseUrl } : { kind: 'other-record', source },
+      supplyEnds: null,
+      origin: source && hospital !== undefined ? { kind: 'partner', hospital, fhirBaseUrl: source } : { kind: 'other-record', source },
     };
   });
 }

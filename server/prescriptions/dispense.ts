@@ -8,7 +8,7 @@ import type { Caller } from '../auth/caller.js';
 import type { KeyRing } from '../auth/keys.js';
 import { Conflict, Forbidden, Gone, Invalid } from '../http/errors.js';
 import { hashSecret, matchesHash, newSecret } from './access-code.js';
-import { storePrescriptionRecords } from './prescription-records.js';
+import { storePrescriptionRecords, type PrescriptionRecords } from './prescription-records.js';
 import { findPrescription, prescriptionNotFound } from './review.js';
 import { signDetached, type SignedDocument } from './signing.js';
 
@@ -44,9 +44,14 @@ export function refuseStatus(row: DispensingState, now: Date): never {
 const expired = (row: DispensingState) => new Forbidden('prescription-expired',
   `The prescription expired on ${row.validUntil.toISOString()}; ask the doctor for a new one.`, [], { validUntil: row.validUntil.toISOString() });
 
-export interface AcceptedPrescription {
-  secret: string;
+/** A prescription an act moved, and the records the act stored for it. */
+export interface MovedPrescription {
   prescription: Prescription;
+  records: PrescriptionRecords;
+}
+
+export interface AcceptedPrescription extends MovedPrescription {
+  secret: string;
   signed: SignedDocument;
 }
 
@@ -96,13 +101,13 @@ export async function acceptPrescription(db: Database, who: Caller, id: string, 
     );
     const row = await findPrescription(db, id, tx);
     if (moved !== 1) refuseStatus(row, now);
-    await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-accepted' });
-    return { secret, prescription: row, signed: { content: row.signedContent, jws: row.signature, kid: row.kid } };
+    const records = await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-accepted' });
+    return { secret, prescription: row, records, signed: { content: row.signedContent, jws: row.signature, kid: row.kid } };
   });
 }
 
 /** $reject: the holding pharmacy gives the prescription back (in-progress → ready). */
-export async function giveBackPrescription(db: Database, who: Caller, id: string, input: { secret: string }) {
+export async function giveBackPrescription(db: Database, who: Caller, id: string, input: { secret: string }): Promise<MovedPrescription> {
   const before = await findPrescription(db, id);
   if (before.status === 'in-progress' && !matchesHash(input.secret, before.secretHash)) throw wrongSecret();
   return db.transaction(async (tx) => {
@@ -115,8 +120,8 @@ export async function giveBackPrescription(db: Database, who: Caller, id: string
       if (row.status === 'in-progress') throw wrongSecret();
       refuseStatus(row, new Date());
     }
-    await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-given-back' });
-    return row;
+    const records = await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-given-back' });
+    return { prescription: row, records };
   });
 }
 
@@ -177,8 +182,8 @@ export async function closePrescription(db: Database, keys: KeyRing, who: Caller
       }, { transaction: tx });
       rows.push(dispense);
     }
-    await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-dispensed' }, rows);
-    return { prescription: row, dispenses: rows, receipt };
+    const records = await storePrescriptionRecords(db, who, tx, row, { action: 'U', activity: 'prescription-dispensed' }, rows);
+    return { prescription: row, dispenses: rows, records, receipt };
   });
 }
 
@@ -186,31 +191,32 @@ const CANCELLABLE: PrescriptionStatus[] = ['pending-review', 'rejected', 'ready'
 
 /**
  * The one cancel (abort, or a replacement's cancel of the old one): a conditional UPDATE from a status no
- * pharmacy holds, narrowed by `where`, and the new version when it applied. Answers whether it moved.
+ * pharmacy holds, narrowed by `where`, and the new version when it applied. Answers the records it stored, or
+ * undefined when it did not move.
  */
 export async function cancelWhileNotHeld(
   db: Database, who: Caller, id: string, where: WhereOptions<Prescription>, tx: Transaction, detail?: string,
-): Promise<boolean> {
+): Promise<PrescriptionRecords | undefined> {
   const [moved] = await db.models.Prescription.update(
     { status: 'cancelled', cancelledAt: new Date(), versionId: nextVersion(db) },
     { where: { ...where, id, status: { [Op.in]: CANCELLABLE } }, transaction: tx },
   );
-  if (moved === 1) await storePrescriptionRecords(db, who, tx, await findPrescription(db, id, tx), { action: 'U', activity: 'prescription-cancelled', detail });
-  return moved === 1;
+  if (moved !== 1) return undefined;
+  return storePrescriptionRecords(db, who, tx, await findPrescription(db, id, tx), { action: 'U', activity: 'prescription-cancelled', detail });
 }
 
 /** $abort (and cancel in /api): the prescriber withdraws the prescription while no pharmacy holds it. */
-export async function abortPrescription(db: Database, caller: Caller, id: string) {
+export async function abortPrescription(db: Database, caller: Caller, id: string): Promise<MovedPrescription> {
   const before = await findPrescription(db, id);
   // Another doctor is not told that the prescription exists (routes let only doctors through).
   if (caller.practitionerId === null || caller.practitionerId !== before.prescriberId) throw prescriptionNotFound(id);
   return db.transaction(async (tx) => {
-    const moved = await cancelWhileNotHeld(db, caller, id, {}, tx);
+    const records = await cancelWhileNotHeld(db, caller, id, {}, tx);
     const row = await findPrescription(db, id, tx);
-    if (!moved) {
+    if (!records) {
       if (row.status === 'in-progress') throw new Conflict('prescription-held-by-pharmacy', 'A pharmacy holds the prescription: it cannot be cancelled until it is given back.');
       refuseStatus(row, new Date());
     }
-    return row;
+    return { prescription: row, records };
   });
 }

@@ -93,7 +93,7 @@ const OPERATIONS: TaskOperation[] = [{
     const params = parametersOf(parameters);
     const pharmacy = await pharmacyOf(db, caller, stringParam(params, 'pharmacy', false));
     const accepted = await acceptPrescription(db, caller, id!, { accessCode: stringParam(params, 'accessCode')!, pharmacy });
-    const [task, provenance] = await storedRecords(db, [taskOf(id!), provenanceOf(id!)]);
+    const { task, provenance } = accepted.records;
     return answer([
       { name: 'secret', valueString: accepted.secret }, ...signedParameters(accepted.signed),
       { name: 'task', resource: task }, { name: 'provenance', resource: provenance },
@@ -103,9 +103,8 @@ const OPERATIONS: TaskOperation[] = [{
   name: 'reject', callers: DISPENSERS,
   documentation: 'secret → back to ready (the holding pharmacy gives it back).',
   async handler({ db, caller }, { id, parameters }) {
-    await giveBackPrescription(db, caller, id!, { secret: stringParam(parametersOf(parameters), 'secret')! });
-    const [task] = await storedRecords(db, [taskOf(id!)]);
-    return { status: 200, resource: task };
+    const { records } = await giveBackPrescription(db, caller, id!, { secret: stringParam(parametersOf(parameters), 'secret')! });
+    return { status: 200, resource: records.task };
   },
 }, {
   name: 'close', callers: DISPENSERS, idempotent: true,
@@ -114,10 +113,9 @@ const OPERATIONS: TaskOperation[] = [{
     if (!keys) throw new Error('Task $close signs its receipt: the FHIR context carries no signing keys');
     const params = parametersOf(parameters);
     const closed = await closePrescription(db, keys, caller, id!, { secret: stringParam(params, 'secret')!, dispenses: dispensesOf(params) });
-    const [task, ...dispenses] = await storedRecords(db, [taskOf(id!), ...closed.dispenses.map((d) => ({ type: 'MedicationDispense', id: d.id }))]);
     return answer([
-      { name: 'task', resource: task },
-      ...dispenses.map((resource) => ({ name: 'dispense', resource })),
+      { name: 'task', resource: closed.records.task },
+      ...closed.records.dispenses.map((resource) => ({ name: 'dispense', resource })),
       { name: 'receipt', valueBase64Binary: Buffer.from(closed.receipt.content, 'utf8').toString('base64') },
       { name: 'receiptSignature', valueString: closed.receipt.jws },
     ]);
@@ -126,9 +124,8 @@ const OPERATIONS: TaskOperation[] = [{
   name: 'abort', callers: { roles: ['doctor'], refusal: 'This is only for doctor accounts.' },
   documentation: 'The prescriber withdraws it while no pharmacy holds it → cancelled.',
   async handler({ db, caller }, { id }) {
-    await abortPrescription(db, caller, id!);
-    const [task] = await storedRecords(db, [taskOf(id!)]);
-    return { status: 200, resource: task };
+    const { records } = await abortPrescription(db, caller, id!);
+    return { status: 200, resource: records.task };
   },
 }];
 

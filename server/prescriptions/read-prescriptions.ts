@@ -70,14 +70,12 @@ interface TaskVersion { status: string; owner?: { display?: string }; statusReas
 
 const STATUS_OF_TASK = Object.fromEntries(Object.entries(TASK_STATUS).map(([ours, task]) => [task, ours])) as Record<string, Prescription['status']>;
 
-const HAPPENED: Record<Prescription['status'], (task: TaskVersion) => string> = {
-  'pending-review': () => 'issued and signed; waiting for a pharmacist\'s review',
-  rejected: (task) => `rejected by the pharmacist (${String(task.statusReason?.coding?.[0]?.code)})`,
-  ready: () => 'ready to dispense',
-  'in-progress': (task) => `held by the pharmacy ${String(task.owner?.display)}`,
-  completed: () => 'dispensed',
-  cancelled: () => 'cancelled',
-};
+/** What a status adds to the fact: the rejection's reason, the pharmacy that holds it. */
+function statusDetail(status: Prescription['status'], task: TaskVersion) {
+  if (status === 'rejected') return { rejectionReason: String(task.statusReason?.coding?.[0]?.code) };
+  if (status === 'in-progress') return { pharmacy: String(task.owner?.display) };
+  return {};
+}
 
 // A dispute often turns on what was prescribed and whether it was dispensed: every Task version, and with the
 // version that completed it (same transaction) the lines handed over.
@@ -88,14 +86,14 @@ registerTimelineSource({
     const dispensed = rows.length ? await db.models.MedicationDispense.findAll({ where: { prescriptionId: rows.map((r) => r.id) }, order: [['lineNo', 'ASC']] }) : [];
     const entries: TimelineEntry[] = [];
     for (const summary of await summariesOf(db, rows)) {
-      const drugs = summary.lines.map((l) => `${l.drugName} × ${l.quantity}`).join(', ');
+      const lines = summary.lines.map((l) => ({ drug: l.drugName, quantity: l.quantity }));
       for (const [i, v] of (await versionsOf(db, 'Task', summary.id)).entries()) {
         const task = v.row as unknown as TaskVersion;
         const status = STATUS_OF_TASK[task.status];
         const at = v.recordedAt.toISOString();
         entries.push({
           at, source: 'prescriptions', kind: `prescription-${status}`,
-          summary: `Prescription ${summary.number} (${drugs}) ${HAPPENED[status](task)}`,
+          said: { what: 'prescription', number: summary.number, status, lines, ...statusDetail(status, task) },
           resource: { type: 'Task', id: summary.id, versionId: v.versionId },
           ...(i === 0 ? { data: { lines: summary.lines, validUntil: summary.validUntil, replaces: summary.replaces } } : {}),
         });
@@ -103,7 +101,7 @@ registerTimelineSource({
         for (const d of dispensed.filter((x) => x.prescriptionId === summary.id)) {
           entries.push({
             at, source: 'prescriptions', kind: 'medication-dispensed',
-            summary: `${d.quantity} × ${summary.lines.find((l) => l.lineNo === d.lineNo)?.drugName ?? d.drugCode} handed over by ${d.pharmacy}`,
+            said: { what: 'medication-dispensed', drug: summary.lines.find((l) => l.lineNo === d.lineNo)?.drugName ?? d.drugCode, quantity: d.quantity, pharmacy: d.pharmacy },
             resource: { type: 'MedicationDispense', id: d.id }, data: { dispensedAt: d.dispensedAt.toISOString(), lineNo: d.lineNo, quantity: d.quantity },
           });
         }

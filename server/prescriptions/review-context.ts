@@ -6,7 +6,8 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
 import { chronicConditionOf } from '../consultations/chronic-conditions.js';
 import { followUpEligibility, type EligibilityPolicy } from '../consultations/eligibility.js';
-import { currentMedicines, patientResourcesOf, type CurrentMedicine } from './current-medicines.js';
+import { compartmentResources } from '../fhir/repository/compartment.js';
+import { currentMedicines, type CurrentMedicine } from './current-medicines.js';
 import { duplicateClasses, type DuplicateClass } from './drug-class.js';
 import { summariesOf } from './read-prescriptions.js';
 
@@ -37,7 +38,7 @@ const wordsOf = (concept: CodeableConcept | undefined) => concept?.text ?? conce
 
 /** Allergies that hold: not resolved or inactive, not refuted or entered in error. */
 async function allergiesOf(db: Database, patientId: string): Promise<ReviewContext['allergies']> {
-  const stored = await patientResourcesOf<AllergyIntolerance>(db, patientId, 'AllergyIntolerance');
+  const stored = await compartmentResources<AllergyIntolerance>(db, patientId, ['AllergyIntolerance']);
   return stored.filter((a) => !['inactive', 'resolved'].includes(a.clinicalStatus?.coding?.[0]?.code ?? '')
     && !['refuted', 'entered-in-error'].includes(a.verificationStatus?.coding?.[0]?.code ?? ''))
     .map((a) => ({
@@ -65,18 +66,39 @@ async function diagnosisOf(db: Database, row: Prescription, policy: EligibilityP
   return code ? { code, display: chronicConditionOf(code, policy.chronicConditions)?.display ?? code, diagnosedAt: null, where: 'here', source: null } : null;
 }
 
+/**
+ * What the review reads of a patient, once however many of their prescriptions wait in the queue: who they are,
+ * what they take, their allergies, and the diagnosis by the condition a prescription names (each asked once).
+ */
+interface PatientFacts {
+  gender: Gender;
+  medicines: CurrentMedicine[];
+  allergies: ReviewContext['allergies'];
+  diagnoses: Map<string, Promise<ReviewContext['diagnosis']>>;
+}
+
+async function patientFacts(db: Database, patientId: string, now: Date): Promise<PatientFacts> {
+  const [patient, medicines, allergies] = await Promise.all([
+    db.models.Patient.findByPk(patientId, { attributes: ['gender'] }), currentMedicines(db, patientId, now), allergiesOf(db, patientId),
+  ]);
+  return { gender: patient?.gender ?? 'unknown', medicines, allergies, diagnoses: new Map() };
+}
+
 /** The review context of one prescription waiting for review, audited as a read of the patient's record. */
-export async function reviewContextOf(
-  db: Database, caller: Caller, row: Prescription, lines: { lineNo: number; drugCode: string; drugName: string }[], policy: EligibilityPolicy, now = new Date(),
+async function reviewContextOf(
+  db: Database, caller: Caller, row: Prescription, lines: { lineNo: number; drugCode: string; drugName: string }[], policy: EligibilityPolicy,
+  facts: PatientFacts, now: Date,
 ): Promise<ReviewContext> {
   const signed = JSON.parse(row.signedContent) as { patient: { name: string; birthDate: string | null } };
-  const patient = await db.models.Patient.findByPk(row.patientId, { attributes: ['gender'] });
-  const medicines = await currentMedicines(db, row.patientId, row.id, now);
+  const condition = row.chronicConditionCode ?? '';
+  if (!facts.diagnoses.has(condition)) facts.diagnoses.set(condition, diagnosisOf(db, row, policy, now));
+  // The prescription under review is not taken yet: it is what the others are checked against.
+  const medicines = facts.medicines.filter((m) => m.origin.kind !== 'prescription' || m.origin.prescriptionId !== row.id);
   const context: ReviewContext = {
-    patient: { name: signed.patient.name, birthDate: signed.patient.birthDate, age: ageOn(signed.patient.birthDate, now), gender: patient?.gender ?? 'unknown' },
-    diagnosis: await diagnosisOf(db, row, policy, now),
+    patient: { name: signed.patient.name, birthDate: signed.patient.birthDate, age: ageOn(signed.patient.birthDate, now), gender: facts.gender },
+    diagnosis: await facts.diagnoses.get(condition)!,
     currentMedicines: medicines,
-    allergies: await allergiesOf(db, row.patientId),
+    allergies: facts.allergies,
     duplicateClasses: duplicateClasses(lines, medicines),
   };
   await recordAudit(db, caller, {
@@ -86,10 +108,15 @@ export async function reviewContextOf(
   return context;
 }
 
-/** The review queue as the pharmacist sees it: each prescription's summary with its review context. */
-export async function reviewQueueItems(db: Database, caller: Caller, rows: Prescription[], policy: EligibilityPolicy) {
+/** The review queue as the pharmacist sees it: each prescription's summary with its review context, each patient read once. */
+export async function reviewQueueItems(db: Database, caller: Caller, rows: Prescription[], policy: EligibilityPolicy, now = new Date()) {
   const summaries = await summariesOf(db, rows);
+  const patients = new Map<string, PatientFacts>();
   const items = [];
-  for (const [i, summary] of summaries.entries()) items.push({ ...summary, context: await reviewContextOf(db, caller, rows[i], summary.lines, policy) });
+  for (const [i, summary] of summaries.entries()) {
+    const row = rows[i];
+    if (!patients.has(row.patientId)) patients.set(row.patientId, await patientFacts(db, row.patientId, now));
+    items.push({ ...summary, context: await reviewContextOf(db, caller, row, summary.lines, policy, patients.get(row.patientId)!, now) });
+  }
   return items;
 }

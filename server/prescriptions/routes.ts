@@ -75,7 +75,7 @@ export function prescriptionRoutes(node: HospitalNode): Router {
     res.json(prescriptionSummary(row, await linesOf(db, row.id)));
   }).all(methodNotAllowed);
   router.route('/api/prescriptions/:id/cancel').post(signedIn, requireRole('doctor'), async (req, res) => {
-    const row = await abortPrescription(db, callerOf(req), req.params.id);
+    const { prescription: row } = await abortPrescription(db, callerOf(req), req.params.id);
     res.json(prescriptionSummary(row, await linesOf(db, row.id)));
   }).all(methodNotAllowed);
   router.route('/api/prescriptions/:id/code').get(signedIn, requireRole('patient'), async (req, res) => {

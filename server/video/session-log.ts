@@ -3,7 +3,7 @@ import type { Database } from '../../db/connection.js';
 import type { VideoSessionEventType, VideoSide } from '../../db/models/video-session.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Caller } from '../auth/caller.js';
-import { registerTimelineSource } from '../consultations/dispute-timeline.js';
+import { registerTimelineSource, type TimelineEntry } from '../consultations/dispute-timeline.js';
 import { appointmentNotFound } from '../appointments/appointment-access.js';
 import { bothConnectedMs, wholeMinutes } from './connected-time.js';
 
@@ -74,10 +74,6 @@ export async function readVideoSession(db: Database, caller: Caller, appointment
   };
 }
 
-const SAID: Record<VideoSessionEventType, string> = {
-  join: 'joined the video room', connect: 'connected', reconnect: 'connected again', disconnect: 'lost the connection', leave: 'left the video room',
-};
-
 // A dispute about a video visit turns on who was there and for how long: the session log and the connected time.
 registerTimelineSource({
   name: 'video-session',
@@ -86,14 +82,14 @@ registerTimelineSource({
     const log = await sessionLog(db, appointment.id);
     if (log.length === 0) return [];
     const ms = bothConnectedMs(log, untilOf(visit, new Date()));
-    const lines = log.map((line) => ({
+    const lines = log.map((line): TimelineEntry => ({
       at: line.at.toISOString(), source: 'video-session', kind: `video-${line.side}-${line.event}`,
-      summary: `The ${line.side} ${SAID[line.event]}`, data: { connectionId: line.connectionId },
+      said: { what: 'video-event', side: line.side, event: line.event }, data: { connectionId: line.connectionId },
     }));
     const last = visit.periodEnd && visit.periodEnd > log[log.length - 1].at ? visit.periodEnd : log[log.length - 1].at;
     return [...lines, {
       at: last.toISOString(), source: 'video-session', kind: 'video-connected-time',
-      summary: `Both sides were connected for ${wholeMinutes(ms)} min ${Math.floor(ms / 1000) % 60} s`,
+      said: { what: 'video-connected', seconds: Math.floor(ms / 1000) },
       data: { connectedSeconds: Math.floor(ms / 1000), connectedMinutes: wholeMinutes(ms) },
     }];
   },

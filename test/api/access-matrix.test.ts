@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
-import type { Express } from 'express';
 import request from 'supertest';
 import type { Role } from '../../db/models/access.js';
 import { readsOnlyAsClaimEvidence, roleReachesType } from '../../server/auth/care-relationship.js';
@@ -9,6 +8,7 @@ import { isInPatientCompartment } from '../../server/fhir/repository/r4-search-p
 import { adminToken, PDF_BYTES } from '../support/consultations.js';
 import { recorded } from '../support/factories.js';
 import { issuePrescription, openFollowUpVisit, PHARMACIST } from '../support/prescriptions.js';
+import { routesOf } from '../support/route-table.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
 /**
@@ -164,27 +164,6 @@ function fhirRule(type: string, patientColumn: string | undefined, inRepository 
       ...PATIENT_SIDE, ...(INSURER_READS.includes(type) ? { insurer: 'related' } : asEvidence(type)), ...(ADMIN_READS.includes(type) ? { admin: 'any' } : {}),
     },
   };
-}
-
-interface Layer { route?: { path: string | string[]; methods: Record<string, boolean> }; handle: { stack?: Layer[] } }
-
-/** Every METHOD path of the app's routers, walking nested routers. */
-function routesOf(app: Express): string[] {
-  const found: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
-          for (const path of paths) found.push(`${method.toUpperCase()} ${path.replace(/\\\$/g, '$')}`);
-        }
-      } else if (layer.handle.stack) {
-        walk(layer.handle.stack);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return [...new Set(found)];
 }
 
 /** The instance operations of the registry's types (Task $accept, Patient $everything), each a route of the table. */

@@ -67,7 +67,9 @@ describeOnEachDatabase('visit disputes', (hospital) => {
       'video-patient-join', 'video-doctor-join', 'video-patient-connect', 'video-doctor-connect',
       'video-patient-disconnect', 'video-patient-leave', 'video-doctor-disconnect', 'video-connected-time']);
     const connected = timeline.find((e: { kind: string }) => e.kind === 'video-connected-time');
-    expect(connected.summary).to.equal('Both sides were connected for 3 min 11 s');
+    // Facts, not sentences: the admin's page words them in its language.
+    expect(connected.said).to.deep.equal({ what: 'video-connected', seconds: 191 });
+    expect(connected).not.to.have.property('summary');
     expect(connected.data).to.deep.equal({ connectedSeconds: 191, connectedMinutes: 3 });
 
     expect(kinds.filter((k) => k.startsWith('prescription-') || k === 'medication-dispensed')).to.deep.equal([
@@ -75,7 +77,8 @@ describeOnEachDatabase('visit disputes', (hospital) => {
     const issued = timeline.find((e: { kind: string }) => e.kind === 'prescription-pending-review');
     expect(issued.data.lines).to.have.length(1);
     expect(issued.data.lines[0]).to.include({ drugCode: 'C09AA05', quantity: 7 });
-    expect(timeline.find((e: { kind: string }) => e.kind === 'medication-dispensed').summary).to.match(/^7 × .+ handed over by /);
+    expect(timeline.find((e: { kind: string }) => e.kind === 'medication-dispensed').said).to.deep.include({ what: 'medication-dispensed', quantity: 7 });
+    expect(timeline.find((e: { kind: string }) => e.kind === 'video-patient-join').said).to.deep.equal({ what: 'video-event', side: 'patient', event: 'join' });
     // The audit trail covers the prescription too: who issued, approved, accepted and closed it.
     for (const kind of ['audit-prescription-issued', 'audit-prescription-approved', 'audit-prescription-accepted', 'audit-prescription-dispensed']) {
       expect(kinds, kind).to.include(kind);
@@ -89,7 +92,7 @@ describeOnEachDatabase('visit disputes', (hospital) => {
     const unregister = registerTimelineSource({
       name: 'test-video-session',
       async entries({ visit: encounter }) {
-        return [{ at: encounter.periodStart!.toISOString(), source: 'test-video-session', kind: 'video-joined', summary: 'both joined' }];
+        return [{ at: encounter.periodStart!.toISOString(), source: 'test-video-session', kind: 'video-joined', said: { what: 'video-connected', seconds: 0 } }];
       },
     });
     try {

@@ -9,6 +9,7 @@ import { describeOnEachDatabase } from '../support/test-node.js';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const SYSTEM = 'urn:test:location-code';
+const NPI = 'http://hl7.org/fhir/sid/us-npi';
 const location = (code: string, name = `Clinic ${code}`) => ({ resourceType: 'Location', name, identifier: [{ system: SYSTEM, value: code }] });
 const service = (locationReference: string, name = 'Blood pressure clinic') => ({ resourceType: 'HealthcareService', name, location: [{ reference: locationReference }] });
 const issueCode = (outcome: Json) => outcome.issue?.[0]?.details?.coding?.[0]?.code as string | undefined;
@@ -68,6 +69,33 @@ describeOnEachDatabase('FHIR conditional interactions and conditional references
       expect(issueCode(answer.body)).to.equal('conditional-reference-ambiguous');
       expect(answer.body.issue[0].diagnostics).to.include(reference);
       expect(await storedRowCounts(hospital().db)).to.deep.equal(before);
+    });
+
+    it('when Practitioner?identifier=… (a domain type, searched on its lookup rows) matches one, it resolves; none is 404 and two is 412, nothing stored', async () => {
+      const admin = await hospital().tokenFor('admin@demo.test');
+      const npi = `99${Date.now()}`.slice(0, 10);
+      const giveNpi = async (practitionerId: string) => request(hospital().app).put(`/fhir/Practitioner/${practitionerId}`).auth(admin, { type: 'bearer' })
+        .set('content-type', 'application/fhir+json')
+        .send({ resourceType: 'Practitioner', id: practitionerId, identifier: [{ system: NPI, value: npi }], name: [{ family: 'Npi', given: ['Greg'] }] })
+        .expect(200);
+      const first = await newDoctor(hospital(), 'Npi');
+      await giveNpi(first.practitionerId);
+      const careTeam = (reference: string) => [
+        { resource: location(unique()), request: { method: 'POST', url: 'Location' } },
+        { resource: { resourceType: 'CareTeam', name: 'Imported team', participant: [{ member: { reference } }] }, request: { method: 'POST', url: 'CareTeam' } },
+      ];
+      const answer = await transaction(careTeam(`Practitioner?identifier=${NPI}|${npi}`)).expect(200);
+      expect(answer.body.entry[1].resource.participant[0].member.reference).to.equal(`Practitioner/${first.practitionerId}`);
+
+      const before = await storedRowCounts(hospital().db);
+      const none = await transaction(careTeam(`Practitioner?identifier=${NPI}|${npi}0`)).expect(404);
+      expect(issueCode(none.body)).to.equal('conditional-reference-unresolved');
+      await giveNpi((await newDoctor(hospital(), 'Npi')).practitionerId);
+      const afterSecond = await storedRowCounts(hospital().db);
+      const two = await transaction(careTeam(`Practitioner?identifier=${NPI}|${npi}`)).expect(412);
+      expect(issueCode(two.body)).to.equal('conditional-reference-ambiguous');
+      expect(await storedRowCounts(hospital().db)).to.deep.equal(afterSecond);
+      expect(afterSecond).to.not.deep.equal(before);
     });
 
     it('when a conditional reference uses a parameter the type does not search, then it is a 400, never a match on everything', async () => {

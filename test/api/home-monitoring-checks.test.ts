@@ -82,14 +82,16 @@ describeOnEachDatabase('home readings: plausible ranges and crisis thresholds', 
       const mmol = await newVisit(hospital(), 'Mmol');
       const inMmol = await send(mmol.patient.token, mmol.patient.patientId, single('15074-8', 16.7, 'mmol/L')).expect(201);
       expect(inMmol.body.alerts[0]).to.include({ kind: 'glucose-very-high', severity: 'critical' });
+      // The value is given in the unit it was measured in; the threshold in mg/dL, the unit of the care plan.
+      expect(inMmol.body.alerts[0].finding.values).to.deep.equal({ value: 16.7, unit: 'mmol/L', thresholdMgDl: 300 });
 
       const visit = await newVisit(hospital(), 'Hyper');
       const res = await send(visit.patient.token, visit.patient.patientId, single('2339-0', 300, 'mg/dL')).expect(201);
       const [alert] = res.body.alerts;
       expect(alert).to.include({
         kind: 'glucose-very-high', severity: 'critical', status: 'open', practitionerId: visit.doctor.practitionerId,
-        message: 'Glucose 300 mg/dL is severely high (≥300 mg/dL).',
       });
+      expect(alert.finding).to.deep.equal({ kind: 'glucose-very-high', values: { value: 300, unit: 'mg/dL', thresholdMgDl: 300 } });
       const list = await request(hospital().app).get('/api/alerts').query({ status: 'open' }).auth(visit.doctor.token, { type: 'bearer' }).expect(200);
       expect(list.body.map((a: { id: string }) => a.id)).to.include(alert.id);
       expect(await escalateOverdueAlerts(hospital().db, new Date(Date.parse(alert.escalateAt) + 1000))).to.include(alert.id);

@@ -71,7 +71,7 @@ for (const dialect of DIALECTS) {
       await pull(atA);
       const next = await send(pair.a, atA, bp(136, 86, new Date(Date.now() - DAY / 2)));
       expect(next.body.alerts.map((a: { kind: string }) => a.kind)).to.deep.equal(['bp-stage-2']);
-      expect(next.body.alerts[0].message).to.match(/^Average blood pressure 142\/89 mm\[Hg\] over 5 readings on/);
+      expect(next.body.alerts[0].finding.values).to.include({ systolic: 142, diastolic: 89, readings: 5 });
     });
   });
 }

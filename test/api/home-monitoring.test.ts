@@ -76,7 +76,11 @@ describeOnEachDatabase('home monitoring readings and alerts', (hospital) => {
     const third = await send(visit.patient.token, visit.patient.patientId, bp(142, 92, new Date(Date.now() - DAY))).expect(201);
     expect(third.body.alerts).to.have.length(1);
     expect(third.body.alerts[0]).to.include({ kind: 'bp-stage-2', severity: 'high' });
-    expect(third.body.alerts[0].message).to.match(/Average blood pressure 144\/92 mm\[Hg\] over 3 readings on 3 days/);
+    // The finding is numbers, for the pages to word in their language: the averages, how many readings on how many days, the threshold.
+    expect(third.body.alerts[0].finding).to.deep.equal({
+      kind: 'bp-stage-2', values: { systolic: 144, diastolic: 92, readings: 3, days: 3, stage2Systolic: 140, stage2Diastolic: 90 },
+    });
+    expect(third.body.alerts[0]).not.to.have.property('message');
   });
 
   it("when the doctor sets the patient's own targets, then they override the defaults", async () => {

@@ -18,6 +18,14 @@ describe('notification messages (templates and calendar files)', () => {
     expect(text).to.include('陈伟医生');
   });
 
+  it('when any critical alert is e-mailed, then its kind is named in the pages\' words of the doctor\'s language, never as its code', () => {
+    const crisis = { kind: 'crisis-alert' as const, audience: 'practitioner' as const, timeZone: 'Asia/Shanghai', link: 'https://h.test/#alerts' };
+    for (const [alertKind, zh, en] of [['bp-crisis', '高血压危象', 'Blood pressure crisis'], ['glucose-very-high', '血糖严重偏高', 'Severely high glucose']]) {
+      expect(composeMessage({ ...crisis, language: 'zh-CN', alertKind }).text, alertKind).to.include(`（${zh}）`).and.not.include(alertKind!);
+      expect(composeMessage({ ...crisis, language: 'en', alertKind }).subject, alertKind).to.equal(`Urgent: ${en} in one of your patients`);
+    }
+  });
+
   it('when a summary has commas, semicolons or newlines and is long, then the .ics escapes and folds it without splitting a character', () => {
     const ics = visitCalendar({
       appointmentId: 'a1', host: 'h.test', start, end: new Date(start.getTime() + 1_800_000), summary: `复诊, 血压; 第二行\n${'长'.repeat(40)}`,

@@ -96,6 +96,24 @@ describeOnEachDatabase('e-prescriptions: what the pharmacist sees to review (iss
     expect(again.context.duplicateClasses.map((d) => d.duplicates.drugName)).to.deep.equal(['Ramipril']);
   });
 
+  it('when three of a patient\'s prescriptions wait, then the queue reads the patient\'s stored medicines and allergies once, not once a prescription', async () => {
+    const setup = await openFollowUpVisit(hospital());
+    for (const line of [RAMIPRIL, AMLODIPINE, ENALAPRIL]) expect((await issuePrescription(hospital(), setup, { lines: [line] })).status).to.equal(201);
+    const compartmentReads: string[] = [];
+    const sequelize = hospital().db.sequelize;
+    sequelize.addHook('afterQuery', 'count-compartment-reads', (_options, query) => {
+      const { sql } = query as unknown as { sql?: string };
+      if (sql?.includes('fhir_compartments') && sql.includes(setup.patient.patientId)) compartmentReads.push(sql);
+    });
+    try {
+      const res = await request(hospital().app).get('/api/prescriptions/review-queue').auth(await hospital().tokenFor(PHARMACIST), { type: 'bearer' }).expect(200);
+      expect((res.body as QueueItem[]).filter((i) => i.context.patient.name === 'Rx Test').length).to.be.at.least(3);
+    } finally {
+      sequelize.removeHook('afterQuery', 'count-compartment-reads');
+    }
+    expect(compartmentReads.map((sql) => /resourceType IN \('(\w+)'\)/.exec(sql)?.[1]).sort()).to.deep.equal(['AllergyIntolerance', 'MedicationRequest']);
+  });
+
   it('when a doctor or a patient asks for the review queue, then 403 and no context is read', async () => {
     const setup = await openFollowUpVisit(hospital());
     for (const token of [setup.doctor.token, setup.patient.token]) {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import type { Database } from '../../db/connection.js';
-import { domainRecords } from '../../db/migrations/0310-domain-records.js';
+import { domainRecords } from '../../db/migrations/0320-domain-records.js';
 import { seedDemoStory } from '../../db/seeds/demo-story.js';
 import { generateSigningKey, keyRing } from '../../server/auth/keys.js';
 import { createEmptyDatabase, DIALECTS, mysqlUnavailableReason } from '../support/databases.js';
@@ -159,9 +159,9 @@ for (const dialect of DIALECTS) {
       expect(history.body.total).to.equal(Number(moved.versionId));
       const oldest = history.body.entry[history.body.entry.length - 1];
       expect([oldest.resource.meta.versionId, oldest.resource.status, oldest.request.method]).to.deep.equal(['1', 'booked', 'POST']);
-      // The patient's identifier finds her record among the lookup rows (what the repository's searches read).
-      const [byEmail] = await select(db, "SELECT resourceId FROM fhir_tokens WHERE resourceType = 'Patient' AND code = 'email' AND value = 'alice@demo.test'");
-      expect(byEmail?.resourceId).to.equal(alice.id);
+      // A parameter no column holds (Patient.telecom) is searched on the lookup rows the upgrade wrote.
+      const byTelecom = await request(app).get('/fhir/Patient?telecom=alice@demo.test').set('Authorization', `Bearer ${token}`).expect(200);
+      expect((byTelecom.body.entry as Array<{ resource: Row }>).map((e) => e.resource)).to.deep.equal([upgraded.get(`Patient/${String(alice.id)}`)]);
 
       const once = await everythingWritten(db);
       await domainRecords.up({ context: db.sequelize.getQueryInterface() });

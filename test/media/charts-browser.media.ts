@@ -8,7 +8,7 @@ import { PDF_BYTES } from '../support/consultations.js';
 import { ACCOUNT_PASSWORD, newPatient } from '../support/factories.js';
 import { checkPage, VIEWPORTS, type ViewportName } from '../support/page-checks.js';
 import { importedBloodPressure, importedCondition, registeredPartner } from '../support/partner-records.js';
-import { issuePrescription, openFollowUpVisit, RAMIPRIL } from '../support/prescriptions.js';
+import { issuePrescription, medicineFrom, openFollowUpVisit, RAMIPRIL, recordThroughFhir } from '../support/prescriptions.js';
 import type { TestNode } from '../support/test-node.js';
 
 const DAY = 86_400_000;
@@ -89,6 +89,7 @@ describe('readings charts and the doctor\'s chronic-care view in the browser (he
         await request(hospital.app).post(`/api/diagnosis-documents/${upload.body.id}/review`).auth(doctor.token, { type: 'bearer' })
           .send({ decision: 'accept', code: 'E11.9', display: 'Type 2 diabetes mellitus' }).expect(200);
         expect((await issuePrescription(hospital, setup)).status).to.equal(201);
+        await recordThroughFhir(hospital, doctor.token, { ...medicineFrom(patient.patientId, 'C08CA01', 'Amlodipine', partner.source), authoredOn: '2026-09-01' });
         for (const days of [1, 3, 6]) await sendReading(patient, bp(150, 95, new Date(Date.now() - days * DAY)));
 
         const page = await suite.signIn(doctor.email, ACCOUNT_PASSWORD, { locale, viewport: VIEWPORTS[viewport] });
@@ -97,8 +98,11 @@ describe('readings charts and the doctor\'s chronic-care view in the browser (he
         await drawn(page, '#care-chart-readings', 3);
         expect(await care.locator('#care-adherence [data-days="3"]').textContent()).to.contain(words.charts.care.adherence(3, 30));
         const medicine = care.locator(`#care-medicines li[data-drug="${RAMIPRIL.drugCode}"]`);
-        expect(await medicine.textContent()).to.contain(words.charts.care.medicine('Ramipril', RAMIPRIL.dose, RAMIPRIL.frequency))
-          .and.to.contain(words.charts.care.prescribedHere);
+        expect(await medicine.textContent()).to.contain(words.charts.care.medicine('Ramipril', `${RAMIPRIL.dose}, ${RAMIPRIL.frequency}`))
+          .and.to.contain(words.charts.care.notDispensedUntil.trim()).and.to.contain(words.charts.care.prescribedHere);
+        const partnerMedicine = care.locator('#care-medicines li[data-origin="partner"]');
+        expect(await partnerMedicine.getAttribute('data-drug')).to.equal('C08CA01');
+        expect(await partnerMedicine.locator('.origin').textContent()).to.equal(words.charts.care.prescribedAt('Hospital B'));
         const origin = (code: string) => care.locator(`#care-conditions li[data-condition="${code}"] .origin`).textContent();
         expect(await origin('I10')).to.equal(words.charts.care.diagnosedHere);
         expect(await origin('J44.9')).to.equal(words.charts.care.diagnosedAt('Hospital B'));

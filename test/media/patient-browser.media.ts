@@ -101,7 +101,7 @@ describe('the patient books follow-ups and sends home readings in the browser (h
 
     const alert = readings.locator('#my-alerts [data-kind="bp-crisis"]');
     await alert.filter({ hasText: 'Your blood pressure is very high' }).waitFor();
-    expect(await alert.textContent()).to.contain('Your doctor has been told.').and.to.contain('Blood pressure 190/125 mmHg is above the crisis threshold');
+    expect(await alert.textContent()).to.contain('Your doctor has been told.').and.to.contain('Blood pressure 190/125 mmHg, above the crisis threshold (systolic over 180 mmHg or diastolic over 120 mmHg).');
     const next = await hospital.db.models.Slot.findAll({
       where: { practitionerId: doctor.practitionerId, status: 'free', start: { [Op.gt]: new Date() } }, order: [['start', 'ASC']], limit: 3,
     });

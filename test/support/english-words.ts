@@ -10,7 +10,8 @@ import type { Page } from 'playwright-core';
 /** Written in Latin letters in Chinese text as well: units, file types, brands, the language switch's "English". */
 export const LATIN_IN_CHINESE = new Set([
   'mmHg', 'mg', 'dL', 'mmol', 'kg', 'lb', 'KB', 'MB', 'PDF', 'PNG', 'JPEG', 'QR', 'English', 'ICD', 'Omron',
-  'CSV',
+  // UTC offsets ("UTC+8") are written so in Chinese too.
+  'CSV', 'UTC',
 ]);
 
 export interface EnglishWordsOptions {

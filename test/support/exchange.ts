@@ -104,6 +104,16 @@ export async function startPartnerPair(suite: Mocha.Context, dialect: TestDialec
   return { a, b, partnerBatA: await registerPartner(a.hospital, b, 'Hospital B'), partnerAatB: await registerPartner(b.hospital, a, 'Hospital A') };
 }
 
+/** A partner pair for the enclosing `describe`: started before its tests, closed after them; read it inside a test. */
+export function partnerPairOfSuite(dialect: TestDialect): () => PartnerPair {
+  let pair: PartnerPair | undefined;
+  before(async function () {
+    pair = await startPartnerPair(this, dialect);
+  });
+  after(() => closePartnerPair(pair ?? {}));
+  return () => pair!;
+}
+
 export async function closePartnerPair(pair: Partial<Pick<PartnerPair, 'a' | 'b'>>): Promise<void> {
   if (pair.a) await closeServer(pair.a.server);
   if (pair.b) await closeServer(pair.b.server);

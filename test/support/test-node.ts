@@ -62,10 +62,10 @@ const shared = new Map<TestDialect, Promise<TestNode>>();
 
 /**
  * Declares a suite once per database. Suites share one seeded node per dialect (each test adds its own
- * rows, so they do not collide). When MariaDB is unreachable the MySQL suite is a failure under CI=true and
- * a loudly reported pending suite elsewhere.
+ * rows, so they do not collide); a suite that needs another configuration (`overrides`) gets a node of its own.
+ * When MariaDB is unreachable the MySQL suite is a failure under CI=true and a loudly reported pending suite elsewhere.
  */
-export function describeOnEachDatabase(title: string, body: (hospital: () => TestNode) => void): void {
+export function describeOnEachDatabase(title: string, body: (hospital: () => TestNode) => void, overrides?: Partial<Config>): void {
   for (const dialect of DIALECTS) {
     describe(`${title} [${dialect}]`, function () {
       let testNode: TestNode | undefined;
@@ -78,8 +78,11 @@ export function describeOnEachDatabase(title: string, body: (hospital: () => Tes
             this.skip();
           }
         }
-        if (!shared.has(dialect)) shared.set(dialect, startTestNode(dialect));
-        testNode = await shared.get(dialect)!;
+        if (overrides) testNode = await startTestNode(dialect, overrides);
+        else {
+          if (!shared.has(dialect)) shared.set(dialect, startTestNode(dialect));
+          testNode = await shared.get(dialect)!;
+        }
       });
       body(() => {
         if (!testNode) throw new Error('the test node is not started yet');

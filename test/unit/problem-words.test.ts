@@ -16,12 +16,6 @@ const ERROR_CLASSES = new Set(['Invalid', 'Unprocessable', 'Unauthorized', 'Forb
   'PreconditionFailed', 'PayloadTooLarge', 'UnsupportedMediaType', 'Unavailable', 'DomainError']);
 const FIXED_CODES = ['too-many-requests', 'internal-error', 'method-not-allowed'];
 
-/**
- * Codes the server declares that the pages do not word yet: they show the server's English `title`. The list may
- * only shrink: a code worded (or gone) must leave it, and a new code must come with its words in both languages.
- */
-const NOT_YET_WORDED_FILE = join(import.meta.dirname, 'problem-codes-not-yet-worded.txt');
-
 function serverModules(folder = SERVER): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
     const path = join(folder, entry.name);
@@ -52,7 +46,6 @@ function declaredCodes(): Set<string> {
   return codes;
 }
 
-const notYetWorded = () => new Set(readFileSync(NOT_YET_WORDED_FILE, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#')));
 const worded = (words: Partial<Record<string, string>>) => Object.keys(words).filter((code) => words[code]?.trim());
 
 describe('every refusal the pages can show has words in both languages', () => {
@@ -71,14 +64,8 @@ describe('every refusal the pages can show has words in both languages', () => {
     expect(worded(PROBLEMS_EN).filter((code) => !declared.has(code))).to.deep.equal([]);
   });
 
-  it('when the server declares a code, then the catalogue words it, or it is on the list of codes not yet worded', () => {
-    const pending = notYetWorded();
-    const wordless = [...declared].filter((code) => !PROBLEMS_EN[code] && !pending.has(code)).sort();
-    expect(wordless, 'new problem codes without words: add them to client/i18n/problem-words.ts in both languages').to.deep.equal([]);
-  });
-
-  it('when a code on the list of codes not yet worded gets its words or is gone, then it leaves the list', () => {
-    const stale = [...notYetWorded()].filter((code) => PROBLEMS_EN[code] || !declared.has(code)).sort();
-    expect(stale, `take these off ${NOT_YET_WORDED_FILE}`).to.deep.equal([]);
+  it('when the server declares a code, then the catalogue words it (a new code comes with its words in both languages)', () => {
+    const wordless = [...declared].filter((code) => !PROBLEMS_EN[code]).sort();
+    expect(wordless, 'problem codes without words: add them to client/i18n/problem-words.ts in both languages').to.deep.equal([]);
   });
 });

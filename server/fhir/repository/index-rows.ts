@@ -1,8 +1,10 @@
-import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core';
+import { EmptySetAtom, evalFhirPathTyped, FhirPathAtom, toTypedValue, UnionAtom, type TypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { LookupModelName } from '../../../db/models/fhir-repository.js';
 import { dateRange } from '../search-params.js';
-import { compartmentParamsOf, indexedParametersOf, type Component, type ComponentKind, type IndexedParameter } from './r4-search-parameters.js';
+import {
+  compartmentParamsOf, indexedParametersOf, type Component, type ComponentKind, type ElementPath, type IndexedParameter,
+} from './r4-search-parameters.js';
 
 /**
  * The lookup rows of a resource (search.html): what each of its type's official search parameters selects,
@@ -116,9 +118,9 @@ function secondColumns(kind: ComponentKind, values: unknown[]): CompositeColumns
 }
 
 /** A composite parameter: for each item its expression selects, every pair of its two components' values. */
-function compositeRows(param: IndexedParameter, resource: Resource, rows: LookupRows, key: Json): void {
+function compositeRows(param: IndexedParameter, expression: FhirPathAtom, focus: TypedValue, rows: LookupRows, key: Json): void {
   const [first, second] = param.components!;
-  for (const item of evalFhirPathTyped(param.expression, [toTypedValue(resource)])) {
+  for (const item of evalFhirPathTyped(expression, [focus])) {
     const of = (component: Component) => evalFhirPathTyped(component.expression, [item]).map((typed: TypedValue) => typed.value as unknown);
     const codes = of(first).flatMap(tokens).filter((t) => t.value !== null);
     const seconds = secondColumns(second.kind, of(second));
@@ -160,10 +162,107 @@ function rowsOf(param: IndexedParameter, values: unknown[], rows: LookupRows, ke
   }
 }
 
-/** What one parameter selects in a resource (plain JSON values, as stored). */
-export function valuesOf(param: IndexedParameter, resource: Resource): unknown[] {
-  return evalFhirPathTyped(param.expression, [toTypedValue(resource)]).map((typed: TypedValue) => typed.value as unknown);
+/** What an expression selects in a resource (plain JSON values, as stored), the resource wrapped once by the caller. */
+function valuesOf(expression: FhirPathAtom, focus: TypedValue): unknown[] {
+  return evalFhirPathTyped(expression, [focus]).map((typed: TypedValue) => typed.value as unknown);
 }
+
+/**
+ * The rows one parameter adds for what it selects in `focus` (the resource, wrapped by `toTypedValue`): by its
+ * expression, or by the parts of it the resource holds (`expressionFor`).
+ */
+export function addParameterRows(param: IndexedParameter, focus: TypedValue, rows: LookupRows, key: Json, expression = param.expression): void {
+  if (param.components) compositeRows(param, expression, focus, rows, key);
+  else rowsOf(param, valuesOf(expression, focus), rows, key);
+}
+
+export const emptyLookupRows = (): LookupRows => ({
+  FhirToken: [], FhirString: [], FhirDate: [], FhirReference: [], FhirQuantity: [], FhirUri: [], FhirComposite: [], FhirCompartment: [],
+});
+
+/**
+ * The names an element may be found by: `valueQuantity` and `_valueQuantity` (a primitive's extension) answer to
+ * `valueQuantity` and to the choice `value` alike. @medplum/core finds `value` in `valueString` and, once the type
+ * schemas are loaded, `valueQuantity` in `valueString` too (both are `value[x]`): an element and a path's step
+ * match when any of their names do.
+ */
+function namesOf(element: string): string[] {
+  const name = element.startsWith('_') ? element.slice(1) : element;
+  const names = [name];
+  for (let i = 1; i < name.length; i++) if (name[i] >= 'A' && name[i] <= 'Z') names.push(name.slice(0, i));
+  return names;
+}
+
+const stepNames = new Map<string, string[]>();
+const namesOfStep = (step: string): string[] => {
+  let names = stepNames.get(step);
+  if (!names) stepNames.set(step, names = namesOf(step));
+  return names;
+};
+
+/**
+ * Whether an element of this name may be the path's step: a name of each is the same and, where the step is cast
+ * (`value as Quantity`), the element is of that type (`valueQuantity`) or named as the step itself.
+ */
+function mayBe(element: string, step: string, cast: string | undefined): boolean {
+  const names = namesOf(element);
+  if (!names.some((name) => namesOfStep(step).includes(name))) return false;
+  return !cast || names[0] === step || names[0].endsWith(cast[0].toUpperCase() + cast.slice(1));
+}
+
+/** Whether `value` (an element, or a list of them) holds the elements of `path` from `at` on, any of them at each step. */
+function holds(value: unknown, path: ElementPath, at: number): boolean {
+  if (at === path.elements.length) return true;
+  if (Array.isArray(value)) return value.some((item) => holds(item, path, at));
+  if (!isObject(value)) return false;
+  const cast = at === path.elements.length - 1 ? path.cast : undefined;
+  return Object.keys(value).some((key) => mayBe(key, path.elements[at], cast) && holds(value[key], path, at + 1));
+}
+
+const holdsAny = (resource: Resource, paths: ElementPath[]): boolean => paths.some((path) => holds(resource, path, 0));
+
+/** A union of some of a parameter's parts, by which of them (`'101'`), built once. */
+const unionsOfParts = new WeakMap<IndexedParameter, Map<string, FhirPathAtom>>();
+
+/**
+ * The union of the parts a resource holds. A union drops duplicates even of one operand, so a single part stays
+ * a union (with the empty set), and the values come in the order the whole expression gives them.
+ */
+function unionOfParts(param: IndexedParameter, held: boolean[]): FhirPathAtom {
+  const key = held.map((h) => (h ? '1' : '0')).join('');
+  let unions = unionsOfParts.get(param);
+  if (!unions) unionsOfParts.set(param, unions = new Map());
+  let union = unions.get(key);
+  if (!union) {
+    const atoms = param.parts!.filter((_, i) => held[i]).map((part) => part.atom);
+    const child = atoms.length === 1 ? new UnionAtom(atoms[0], new EmptySetAtom()) : atoms.reduce((left, right) => new UnionAtom(left, right));
+    unions.set(key, union = new FhirPathAtom(param.expression.original, child));
+  }
+  return union;
+}
+
+/**
+ * What to evaluate for a parameter on this resource: its expression; the union of the parts of it the resource
+ * holds; or nothing when it holds none of the element paths the expression starts from (the parameter would
+ * select nothing). Expressions whose paths are unknown are always evaluated.
+ */
+function expressionFor(param: IndexedParameter, resource: Resource): FhirPathAtom | undefined {
+  if (!param.parts) return !param.paths || holdsAny(resource, param.paths) ? param.expression : undefined;
+  const held = param.parts.map((part) => holdsAny(resource, part.paths));
+  if (held.every(Boolean)) return param.expression;
+  return held.some(Boolean) ? unionOfParts(param, held) : undefined;
+}
+
+/** The parameters that may select something in the resource, each with what to evaluate. */
+function parametersToEvaluate(resource: Resource): Array<[IndexedParameter, FhirPathAtom]> {
+  return indexedParametersOf(resource.resourceType).flatMap((param): Array<[IndexedParameter, FhirPathAtom]> => {
+    const expression = expressionFor(param, resource);
+    return expression ? [[param, expression]] : [];
+  });
+}
+
+const patientIdsOf = (references: Array<{ targetType: string | null; targetId: string } | undefined>): string[] =>
+  [...new Set(references.filter((ref) => ref?.targetType === 'Patient').map((ref) => ref!.targetId))];
 
 /**
  * The patients a resource belongs to: the Patient references of its compartment parameters
@@ -171,21 +270,24 @@ export function valuesOf(param: IndexedParameter, resource: Resource): unknown[]
  */
 export function patientsOf(resource: Resource): string[] {
   const params = new Set(compartmentParamsOf(resource.resourceType));
-  const ids = indexedParametersOf(resource.resourceType).filter((p) => params.has(p.code))
-    .flatMap((p) => valuesOf(p, resource).map(referenceOf))
-    .filter((ref) => ref?.targetType === 'Patient').map((ref) => ref!.targetId);
-  return [...new Set(ids)];
+  const focus = toTypedValue(resource);
+  return patientIdsOf(parametersToEvaluate(resource).filter(([param]) => params.has(param.code))
+    .flatMap(([, expression]) => valuesOf(expression, focus).map(referenceOf)));
 }
 
+/**
+ * Each parameter's expression is parsed once per type (r4-search-parameters.ts), the resource wrapped once, a
+ * parameter none of whose element paths the resource holds is not evaluated, and of a union only the parts it
+ * holds: FHIRPath evaluation is what a write spent its time on (docs/performance.md "Lookup rows"). The compartment is read from the reference rows, since every
+ * compartment parameter of R4 is a reference parameter (test/unit/lookup-rows.test.ts holds that).
+ */
 export function lookupRowsOf(resource: Resource & { id: string }): LookupRows {
   const key = { resourceType: resource.resourceType, resourceId: resource.id };
-  const rows: LookupRows = {
-    FhirToken: [], FhirString: [], FhirDate: [], FhirReference: [], FhirQuantity: [], FhirUri: [], FhirComposite: [], FhirCompartment: [],
-  };
-  for (const param of indexedParametersOf(resource.resourceType)) {
-    if (param.components) compositeRows(param, resource, rows, key);
-    else rowsOf(param, valuesOf(param, resource), rows, key);
-  }
-  rows.FhirCompartment = patientsOf(resource).map((patientId) => ({ ...key, patientId }));
+  const rows = emptyLookupRows();
+  const focus = toTypedValue(resource);
+  for (const [param, expression] of parametersToEvaluate(resource)) addParameterRows(param, focus, rows, key, expression);
+  const compartment = new Set(compartmentParamsOf(resource.resourceType));
+  const references = rows.FhirReference.filter((row) => compartment.has(row.code as string)) as Array<{ targetType: string | null; targetId: string }>;
+  rows.FhirCompartment = patientIdsOf(references).map((patientId) => ({ ...key, patientId }));
   return rows;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parseFhirPath, type FhirPathAtom } from '@medplum/core';
+import { AsAtom, DotAtom, FhirPathAtom, FunctionAtom, IndexerAtom, parseFhirPath, SymbolAtom, UnionAtom, type Atom } from '@medplum/core';
 import type { Bundle, CompartmentDefinition, SearchParameter } from '@medplum/fhirtypes';
 import { HOSPITAL_SEARCH_PARAMETERS } from './hospital-search-parameters.js';
 
@@ -33,7 +33,20 @@ export interface IndexedParameter {
   expression: FhirPathAtom;
   /** composite (search.html#composite): its two components, evaluated on each item the expression selects. */
   components?: [Component, Component];
+  /**
+   * The element paths the expression starts from (`Observation.meta.source` → meta.source, `Observation.value as
+   * Quantity` → value cast to Quantity): a resource that holds none of them gives this parameter nothing.
+   * Undefined where that cannot be told from the expression.
+   */
+  paths?: ElementPath[];
+  /**
+   * A union's parts (`Observation.code | Observation.component.code`), each with its paths, when every part's are
+   * known: only the parts a resource holds need evaluating.
+   */
+  parts?: ExpressionPart[];
 }
+
+export interface ExpressionPart { atom: Atom; paths: ElementPath[] }
 
 export interface Component { kind: ComponentKind; expression: FhirPathAtom }
 
@@ -63,6 +76,80 @@ function partsFor(expression: string, type: string): string[] {
     if (/^(Resource|DomainResource)\./.test(bare)) return [part.replace(/(Resource|DomainResource)\./, `${type}.`)];
     return [];
   });
+}
+
+/** Functions that give nothing when given nothing, so a path through them selects nothing without its start. */
+const EMPTY_STAYS_EMPTY = new Set(['where', 'as', 'ofType', 'resolve', 'first', 'last', 'extension', 'select']);
+
+/**
+ * A path of elements an expression reads, and the type its last one is cast to (`Observation.value as Quantity`:
+ * only a `valueQuantity` passes, as @medplum/core's `as` keeps the values of exactly that type).
+ */
+export interface ElementPath { elements: string[]; cast?: string }
+/** `open` while the path may go on: a function or a cast ends what can be told from the expression. */
+interface Path extends ElementPath { open: boolean }
+/** Where a path starts from a symbol: the resource (`Observation`), or for a composite's component an element. */
+type Start = (symbol: string) => Path | undefined;
+const ELEMENT = /^[a-z][A-Za-z0-9]*$/;
+const fromResource = (type: string): Start => (symbol) => (symbol === type ? { elements: [], open: true } : undefined);
+const fromItem: Start = (symbol) => (ELEMENT.test(symbol) ? { elements: [symbol], open: true } : undefined);
+
+/**
+ * The element paths an expression starts from: `T.a.b.where(…)` → a.b; `(T.a as X).c` → a as X; `T.a | T.b.c`
+ * → a and b.c; `T` alone → the resource itself. Undefined for anything else (`T.a.exists() and …` gives `false` on
+ * a resource without `a`), which is then always evaluated.
+ */
+function pathsOf(atom: Atom, start: Start): Path[] | undefined {
+  if (atom instanceof FhirPathAtom) return pathsOf(atom.child, start);
+  if (atom instanceof SymbolAtom) {
+    const path = start(atom.name);
+    return path && [path];
+  }
+  if (atom instanceof UnionAtom) {
+    const [left, right] = [pathsOf(atom.left, start), pathsOf(atom.right, start)];
+    return left && right ? [...left, ...right] : undefined;
+  }
+  if (atom instanceof AsAtom && atom.right instanceof SymbolAtom) {
+    const cast = atom.right.name;
+    return pathsOf(atom.left, start)?.map((path) => (path.open ? { ...path, open: false, cast } : path));
+  }
+  if (atom instanceof AsAtom || atom instanceof IndexerAtom) return pathsOf(atom.left, start)?.map((path) => ({ ...path, open: false }));
+  if (!(atom instanceof DotAtom)) return undefined;
+  const element = atom.right instanceof SymbolAtom && ELEMENT.test(atom.right.name) ? atom.right.name : undefined;
+  if (!element && !(atom.right instanceof FunctionAtom && EMPTY_STAYS_EMPTY.has(atom.right.name))) return undefined;
+  return pathsOf(atom.left, start)?.map((path) => (element && path.open ? { elements: [...path.elements, element], open: true } : { ...path, open: false }));
+}
+
+/**
+ * A composite gives rows only for an item with a value of its second component (`value-quantity` of
+ * `code-value-quantity`): its paths are the item's followed by that component's.
+ */
+function compositePaths(items: Path[] | undefined, second: Component): Path[] | undefined {
+  const within = pathsOf(second.expression, fromItem);
+  if (!items || !within) return items;
+  return items.flatMap((item) => (item.open ? within.map((path) => ({ ...path, elements: [...item.elements, ...path.elements] })) : [item]));
+}
+
+/** The operands of a top-level union, left to right (`a | b | c` parses as `(a | b) | c`). */
+function unionOperands(atom: Atom): Atom[] {
+  const inner = atom instanceof FhirPathAtom ? atom.child : atom;
+  return inner instanceof UnionAtom ? [...unionOperands(inner.left), ...unionOperands(inner.right)] : [inner];
+}
+
+const asElementPaths = (paths: Path[]): ElementPath[] => paths.map(({ elements, cast }) => (cast ? { elements, cast } : { elements }));
+
+/** The paths of an expression, or of a composite's items followed by its second component's. */
+function pathsWithin(atom: Atom, type: string, components: [Component, Component] | undefined): ElementPath[] | undefined {
+  const items = pathsOf(atom, fromResource(type));
+  const paths = components ? compositePaths(items, components[1]) : items;
+  return paths && asElementPaths(paths);
+}
+
+/** A union's parts with their paths; undefined for a single expression or when a part's paths are unknown. */
+function unionPartsOf(expression: FhirPathAtom, type: string, components: [Component, Component] | undefined): ExpressionPart[] | undefined {
+  const operands = unionOperands(expression);
+  const parts = operands.map((atom) => ({ atom, paths: pathsWithin(atom, type, components) }));
+  return operands.length > 1 && parts.every((part) => part.paths) ? (parts as ExpressionPart[]) : undefined;
 }
 
 const compartment = loadJson<CompartmentDefinition>('compartmentdefinition-patient.json');
@@ -100,13 +187,17 @@ export function indexedParametersOf(type: string): IndexedParameter[] {
   for (const sp of searchParameters) {
     if (!INDEXED.has(sp.type ?? '') || NOT_INDEXED.has(sp.code ?? '') || !sp.expression) continue;
     if (!(sp.base as string[] | undefined)?.some((base) => base === type || base === 'Resource' || base === 'DomainResource')) continue;
-    const parts = partsFor(sp.expression, type);
-    if (!parts.length) continue;
+    const texts = partsFor(sp.expression, type);
+    if (!texts.length) continue;
     const components = sp.type === 'composite' ? componentsOf(sp) : undefined;
     if (sp.type === 'composite' && !components) continue;
+    const expression = parseFhirPath(texts.join(' | '));
+    const paths = pathsWithin(expression, type, components);
+    const parts = unionPartsOf(expression, type, components);
     found.push({
       code: sp.code as string, kind: sp.type as IndexedKind, url: sp.url ?? '', description: sp.description ?? '',
-      targets: sp.target ?? [], expression: parseFhirPath(parts.join(' | ')), ...(components ? { components } : {}),
+      targets: sp.target ?? [], expression, ...(components ? { components } : {}), ...(paths ? { paths } : {}),
+      ...(parts ? { parts } : {}),
     });
   }
   byType.set(type, found);

@@ -4,13 +4,11 @@ import type { Model, Transaction } from 'sequelize';
 import type { Database } from '../../../db/connection.js';
 import type { AuditAction } from '../../../db/models/audit-event.js';
 import { recordAudit } from '../../audit/audit-log.js';
-import type { Caller, Origin } from '../../auth/caller.js';
-import { Conflict } from '../../http/errors.js';
+import type { Origin } from '../../auth/caller.js';
 import { definitionOf, type ResourceDefinition, type Row } from '../registry.js';
 import { appendRows } from '../../../db/insert.js';
 import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
-import { stamped } from './repository.js';
-import { appendVersion, insertRow, loadRow, replaceLookups, replaceRow } from './store.js';
+import { currentVersion, stamped, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
 
 /**
  * The records of the domain types (Patient, Practitioner, Observation, Appointment …): the one writer use cases
@@ -22,11 +20,7 @@ import { appendVersion, insertRow, loadRow, replaceLookups, replaceRow } from '.
  * row before and after it, and replaces in the stored resource only the elements whose mapping changed, so an
  * element the mapping does not know (a second given name, a note) survives every use case.
  */
-export interface RecordContext {
-  db: Database;
-  caller: Caller | Origin;
-  tx: Transaction;
-}
+export type RecordContext = WriterContext;
 
 /** The audit event of a write. None for the hospital's calendar (Slot, Schedule), which no one audits. */
 export interface RecordAct {
@@ -64,8 +58,6 @@ function patientOf(definition: ResourceDefinition, row: Row): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-const withoutMeta = (resource: Resource) => ({ ...resource, meta: undefined });
-
 /** When the projection changed: the row's own timestamp, so `_lastUpdated` (a column) and meta.lastUpdated agree. */
 const changedAt = (row: Row) => (row.updatedAt instanceof Date ? row.updatedAt : new Date());
 
@@ -77,31 +69,13 @@ interface WriteOptions {
   force?: boolean;
 }
 
-/**
- * Writes `next` as the next version of its stored resource (version 1 when none is stored): the resource row, its
- * lookup rows, the version row and the audit event. Returns the stored resource and its version number.
- */
-async function writeRecord(ctx: RecordContext, next: Json, options: WriteOptions): Promise<Json> {
-  const { resourceType: type, id } = next;
-  const row = await loadRow(ctx.db, type, id, ctx.tx, true);
-  const current = row && !row.deleted ? (JSON.parse(row.content) as Json) : undefined;
-  if (!options.force && current && isDeepStrictEqual(withoutMeta(current), withoutMeta(next))) return current;
-  const versionId = row ? row.versionId + 1 : 1;
-  const stored = stamped(next, id, versionId, options.at);
-  const content = JSON.stringify(stored);
-  if (!row) await insertRow(ctx.db, ctx.tx, type, id, options.at, content);
-  else if (!(await replaceRow(ctx.db, ctx.tx, type, id, { versionId, lastUpdated: options.at, deleted: false, content }))) {
-    throw new Conflict('concurrent-update', `${type}/${id} was changed by another request at the same moment; try again.`);
-  }
-  await replaceLookups(ctx.db, ctx.tx, type, id, lookupRowsOf(stored), !row);
-  await appendVersion(ctx.db, ctx.tx, type, id, versionId, options.at, content);
-  if (options.act) {
-    await recordAudit(ctx.db, ctx.caller, {
-      action: row && options.act.action === 'C' ? 'U' : options.act.action, activity: options.act.activity, detail: options.act.detail, userId: options.act.userId,
-      resourceType: type, resourceId: id, patientId: options.patientId ?? patientsOf(stored)[0] ?? null,
-    }, ctx.tx);
-  }
-  return stored;
+/** Writes `next` as the next version of its stored resource (version 1 when none is stored), through the repository's one writer. */
+function writeRecord(ctx: RecordContext, next: Json, current: CurrentVersion | null | 'load', options: WriteOptions): Promise<Json> {
+  const { act } = options;
+  return writeResourceVersion(ctx, {
+    type: next.resourceType, id: next.id, next, current, at: options.at, skipUnchanged: !options.force,
+    audit: act && { ...act, patientId: options.patientId },
+  });
 }
 
 /** The row's versionId follows the stored resource's, so an ETag read from either names the same version. */
@@ -115,7 +89,7 @@ async function alignRowVersion(ctx: RecordContext, definition: ResourceDefinitio
 async function recordCompanions(ctx: RecordContext, type: string, row: Row, at: Date, force: boolean): Promise<void> {
   for (const companion of COMPANIONS[type] ?? []) {
     const definition = await domainDefinition(companion);
-    await writeRecord(ctx, definition.toResource(row) as Json, { patientId: null, at, force });
+    await writeRecord(ctx, definition.toResource(row) as Json, 'load', { patientId: null, at, force });
   }
 }
 
@@ -133,7 +107,7 @@ export async function created(
   const projected = definition.toResource(row) as Json;
   const resource = given ? (Object.assign(actAdds ? { ...projected } : {}, given, { id: projected.id, meta: given.meta }) as Json) : projected;
   const at = changedAt(row);
-  const stored = await writeRecord(ctx, resource, { act, patientId: patientOf(definition, row), at, force: true });
+  const stored = await writeRecord(ctx, resource, 'load', { act, patientId: patientOf(definition, row), at, force: true });
   await alignRowVersion(ctx, definition, row, stored);
   await recordCompanions(ctx, type, row, at, true);
   return stored;
@@ -169,17 +143,24 @@ export async function createdAll(ctx: RecordContext, type: string, instances: Ro
   }
 }
 
+type StoredVersion = CurrentVersion & { resource: Json };
+
 /**
  * A row written behind the records (straight into its table) has no stored resource: a broken invariant, not a
- * state to serve. Rows of an older release are given theirs by migration 0310 (docs/fhir.md).
+ * state to serve. Rows of an older release are given theirs by migration 0320 (docs/fhir.md).
  */
 const notRecorded = (type: string, id: unknown) => new Error(`${type}/${String(id)} has no stored resource: its row was written behind the records`);
 
-/** The stored resource of a row. */
-async function storedResource(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<Json> {
-  const found = await loadRow(ctx.db, definition.type, String(row.id), ctx.tx, true);
-  if (!found || found.deleted) throw notRecorded(definition.type, row.id);
-  return JSON.parse(found.content) as Json;
+/** The stored version of a row's resource, read once FOR UPDATE: the change that follows writes over exactly this version. */
+async function storedVersion(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<StoredVersion> {
+  const found = await currentVersion(ctx.db, ctx.tx, definition.type, String(row.id));
+  if (!found?.resource) throw notRecorded(definition.type, row.id);
+  return found as StoredVersion;
+}
+
+async function rowOf(Rows: ReturnType<ResourceDefinition['model']>, id: string, tx: Transaction): Promise<Row | undefined> {
+  const found = await Rows.findByPk(id, { transaction: tx });
+  return found ? plainOf(found) : undefined;
 }
 
 /** `current` with every element whose mapping changed from `before` to `after` replaced by the new mapping. */
@@ -205,18 +186,28 @@ export async function change<T>(ctx: RecordContext, type: string, id: string, ac
   return (await changeRecord(ctx, type, id, act, changeRow)).result;
 }
 
+/** What a FHIR update adds to a use case's change. */
+export interface RecordChange {
+  /** The whole resource the client sent, stored as sent. */
+  given?: Resource;
+  /** The row as the caller already read it in this transaction, before the change (not read again). */
+  before?: Row;
+  /** Runs on the changed row before its record is written (a DiagnosticReport links its results). */
+  afterChange?: (row: Row) => Promise<void>;
+}
+
 /** `change`, answering the stored resource too (undefined when nothing changed). */
 export async function changeRecord<T>(
-  ctx: RecordContext, type: string, id: string, act: RecordAct | undefined, changeRow: () => Promise<T>, given?: Resource,
+  ctx: RecordContext, type: string, id: string, act: RecordAct | undefined, changeRow: () => Promise<T>, options: RecordChange = {},
 ): Promise<{ result: T; stored?: Json }> {
+  const { given } = options;
   const definition = await domainDefinition(type);
   const Rows = definition.model(ctx.db);
-  const beforeRow = await Rows.findByPk(id, { transaction: ctx.tx });
+  const before = options.before ?? await rowOf(Rows, id, ctx.tx);
   const result = await changeRow();
-  const afterRow = beforeRow && await Rows.findByPk(id, { transaction: ctx.tx });
-  if (!beforeRow || !afterRow) return { result };
-  const before = plainOf(beforeRow);
-  const after = plainOf(afterRow);
+  const after = before && await rowOf(Rows, id, ctx.tx);
+  if (!before || !after) return { result };
+  await options.afterChange?.(after);
   const versioned = Number(before.versionId) !== Number(after.versionId);
   if (!versioned && !given && isDeepStrictEqual(before, after)) return { result };
   return { result, stored: await recordProjection(ctx, definition, before, after, { act, given, force: versioned || !!given }) };
@@ -225,17 +216,17 @@ export async function changeRecord<T>(
 async function recordProjection(
   ctx: RecordContext, definition: ResourceDefinition, before: Row, after: Row, options: { act?: RecordAct; given?: Resource; force: boolean },
 ): Promise<Json> {
-  const current = await storedResource(ctx, definition, before);
+  const current = await storedVersion(ctx, definition, before);
   const next = options.given
-    ? ({ ...options.given, id: current.id } as Json)
-    : merged(current, definition.toResource(before), definition.toResource(after));
+    ? ({ ...options.given, id: current.resource.id } as Json)
+    : merged(current.resource, definition.toResource(before), definition.toResource(after));
   const at = changedAt(after);
-  const stored = await writeRecord(ctx, next, { act: options.act, patientId: patientOf(definition, after), at, force: options.force });
+  const stored = await writeRecord(ctx, next, current, { act: options.act, patientId: patientOf(definition, after), at, force: options.force });
   await alignRowVersion(ctx, definition, after, stored);
   for (const companion of COMPANIONS[definition.type] ?? []) {
     const other = await domainDefinition(companion);
-    const mine = await storedResource(ctx, other, before);
-    await writeRecord(ctx, merged(mine, other.toResource(before), other.toResource(after)), { patientId: null, at, force: options.force });
+    const mine = await storedVersion(ctx, other, before);
+    await writeRecord(ctx, merged(mine.resource, other.toResource(before), other.toResource(after)), mine, { patientId: null, at, force: options.force });
   }
   return stored;
 }
@@ -243,7 +234,7 @@ async function recordProjection(
 /**
  * The stored resources of domain rows (one query), in their order. A type whose rows the records never store
  * answers its mapping: AuditEvent (written by the audit log, never versioned) and a read-only type plugged in with a
- * mapping alone; every row of a type the records write has its stored resource (migration 0310 for older rows).
+ * mapping alone; every row of a type the records write has its stored resource (migration 0320 for older rows).
  */
 export async function resourcesOfRows(db: Database, definition: ResourceDefinition, rows: Row[], tx?: Transaction): Promise<Resource[]> {
   if (rows.length === 0) return [];

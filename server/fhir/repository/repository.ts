@@ -1,15 +1,18 @@
 import crypto from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
+import type { Database } from '../../../db/connection.js';
 import { recordAudit } from '../../audit/audit-log.js';
 import type { AuditAction } from '../../../db/models/audit-event.js';
+import type { Caller, Origin } from '../../auth/caller.js';
 import { Conflict, Gone, Invalid, NotFound, PreconditionFailed } from '../../http/errors.js';
 import { resourceNotFound } from '../access.js';
 import type { Stored } from '../interactions.js';
 import type { FhirContext } from '../registry.js';
 import { validateIncoming } from '../validate.js';
 import { assertResourceAccess, assertTypeReach } from './access-rule.js';
-import { lookupRowsOf, patientsOf } from './index-rows.js';
+import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
 import { findMatches } from './search.js';
 import { appendVersion, insertRow, loadRow, replaceLookups, replaceRow, versionsOf, type StoredRow } from './store.js';
 
@@ -43,6 +46,90 @@ export function stamped(resource: Resource, id: string, versionId: number, lastU
   return { ...resource, id, meta: { ...resource.meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() } } as Json;
 }
 
+/** Who writes, in which transaction: a FHIR request, or a use case (records.ts, derived-records.ts) in its own. */
+export interface WriterContext {
+  db: Database;
+  caller: Caller | Origin;
+  tx: Transaction;
+}
+
+/** The version a write replaces, as its transaction read it (FOR UPDATE): its number and, unless it is a deletion, its resource. */
+export interface CurrentVersion {
+  versionId: number;
+  resource?: Json;
+}
+
+/** The access AuditEvent of a write. */
+export interface WriteAudit {
+  action: AuditAction;
+  activity: string;
+  detail?: string;
+  /** Before authentication (a registration), the account concerned. */
+  userId?: string;
+  /** The patient the event is about when the writer knows it better than the resource's compartment (a domain row's). */
+  patientId?: string | null;
+}
+
+export interface ResourceWrite {
+  type: string;
+  id: string;
+  /** The next state of the resource, our meta not yet stamped on it; undefined: its deletion. */
+  next?: Resource;
+  /** The version it replaces, read FOR UPDATE in this transaction (null: none is stored, this is version 1), or 'load' it here. */
+  current: CurrentVersion | null | 'load';
+  at: Date;
+  /** The lookup rows of `next`, computed before the writer was taken (they do not depend on our meta). */
+  lookups?: LookupRows;
+  /** `next` equal to the stored resource (meta aside) writes nothing: a use case's act that changed nothing it shows. */
+  skipUnchanged?: boolean;
+  /** None for the hospital's calendar and for the companions of a record, which no one audits. */
+  audit?: WriteAudit;
+}
+
+/** The stored version of a resource, read FOR UPDATE (a lock on MySQL; SQLite has one writer), or null. */
+export async function currentVersion(db: Database, tx: Transaction, type: string, id: string): Promise<CurrentVersion | null> {
+  const row = await loadRow(db, type, id, tx, true);
+  return row ? { versionId: row.versionId, resource: row.deleted ? undefined : (JSON.parse(row.content) as Json) } : null;
+}
+
+const withoutMeta = (resource: Resource) => ({ ...resource, meta: undefined });
+
+/**
+ * The one writer of a resource's versions (docs/fhir.md "The repository"): the resource row, conditional on the
+ * version it replaces, its lookup rows, the version row and the audit event, all in the caller's transaction.
+ * Every route to a stored resource comes here: the FHIR interactions below, a domain record (records.ts), the
+ * record of a domain act (derived-records.ts). Answers the resource as stored (undefined for a deletion).
+ */
+export async function writeResourceVersion(ctx: WriterContext, write: ResourceWrite & { next: Resource }): Promise<Json>;
+export async function writeResourceVersion(ctx: WriterContext, write: ResourceWrite): Promise<Json | undefined>;
+export async function writeResourceVersion(ctx: WriterContext, write: ResourceWrite): Promise<Json | undefined> {
+  const { type, id, next, at } = write;
+  const current = write.current === 'load' ? await currentVersion(ctx.db, ctx.tx, type, id) : write.current;
+  if (write.skipUnchanged && next && current?.resource && isDeepStrictEqual(withoutMeta(current.resource), withoutMeta(next))) return current.resource;
+  const versionId = current ? current.versionId + 1 : 1;
+  const stored = next && stamped(next, id, versionId, at);
+  const content = stored ? JSON.stringify(stored) : '';
+  if (!current) await insertRow(ctx.db, ctx.tx, type, id, at, content);
+  else if (!(await replaceRow(ctx.db, ctx.tx, type, id, { versionId, lastUpdated: at, deleted: !stored, content: stored && content }))) {
+    throw new Conflict('concurrent-update', `${type}/${id} was changed by another request at the same moment; read it again.`);
+  }
+  const lookups = stored && (write.lookups ?? lookupRowsOf(stored));
+  await replaceLookups(ctx.db, ctx.tx, type, id, lookups, !current);
+  await appendVersion(ctx.db, ctx.tx, type, id, versionId, at, content);
+  if (write.audit) await auditWrite(ctx, write, current, lookups);
+  return stored;
+}
+
+/** A first version is a create whatever the act; a create over a stored version is its update. */
+function auditWrite(ctx: WriterContext, write: ResourceWrite, current: CurrentVersion | null, lookups: LookupRows | undefined) {
+  const { action, activity, detail, userId, patientId } = write.audit!;
+  const compartment = lookups?.FhirCompartment[0]?.patientId;
+  return recordAudit(ctx.db, ctx.caller, {
+    action: !current ? 'C' : action === 'C' ? 'U' : action, activity, detail, userId, resourceType: write.type, resourceId: write.id,
+    patientId: patientId ?? (compartment === undefined ? null : String(compartment)),
+  }, ctx.tx);
+}
+
 /** The stored row of a resource the caller may `mode`; one they may not see answers as one that does not exist. */
 async function accessibleRow(ctx: FhirContext, type: string, id: string, mode: 'read' | 'write'): Promise<{ row: StoredRow; current: Json }> {
   assertTypeReach(ctx, type, mode);
@@ -52,6 +139,8 @@ async function accessibleRow(ctx: FhirContext, type: string, id: string, mode: '
   await assertResourceAccess(ctx, current, mode, id);
   return { row, current };
 }
+
+const versionOfRow = (row: StoredRow, resource: Json): CurrentVersion => ({ versionId: row.versionId, resource: row.deleted ? undefined : resource });
 
 const gone = (type: string, id: string) => new Gone('resource-deleted', `${type}/${id} has been deleted.`);
 
@@ -112,18 +201,13 @@ export async function create(ctx: FhirContext, type: string, body: unknown, id: 
   assertTypeReach(ctx, type, 'write');
   const resource = await validateIncoming(body, type, ctx.config.fhirLimits);
   await assertResourceAccess(ctx, resource, 'write');
-  const now = new Date();
-  const stored = stamped(resource, id, 1, now);
-  const content = JSON.stringify(stored);
+  const at = new Date();
   // The FHIRPath of every search parameter (about a millisecond a resource) runs before the writer is taken: on
   // SQLite every other write waits while a transaction is open.
-  const lookups = lookupRowsOf(stored);
+  const lookups = lookupRowsOf({ ...resource, id } as Json);
   return inTransaction(ctx, async (c) => {
     if (await loadRow(c.db, type, id, c.tx)) throw new Conflict('duplicate-id', `${type}/${id} already exists.`);
-    await insertRow(c.db, c.tx, type, id, now, content);
-    await replaceLookups(c.db, c.tx, type, id, lookups, true);
-    await appendVersion(c.db, c.tx, type, id, 1, now, content);
-    await audit(c, 'C', 'create', stored);
+    const stored = await writeResourceVersion(c, { type, id, next: resource, current: null, at, lookups, audit: { action: 'C', activity: 'create' } });
     return storedOf(stored, 201);
   });
 }
@@ -136,17 +220,6 @@ function expectedVersion(ifMatch: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-/** The one place a new version of a stored resource is written: conditional on the version it replaces. */
-async function writeVersion(ctx: WriteContext, type: string, id: string, row: StoredRow, next: Json | undefined, now: Date): Promise<void> {
-  const versionId = row.versionId + 1;
-  const content = next ? JSON.stringify(next) : undefined;
-  if (!(await replaceRow(ctx.db, ctx.tx, type, id, { versionId, lastUpdated: now, deleted: !next, content }))) {
-    throw new Conflict('concurrent-update', `${type}/${id} was changed by another request at the same moment; read it again.`);
-  }
-  await replaceLookups(ctx.db, ctx.tx, type, id, next && lookupRowsOf(next), false);
-  await appendVersion(ctx.db, ctx.tx, type, id, versionId, now, content ?? '');
-}
-
 function assertVersion(type: string, id: string, row: StoredRow, expected: number | undefined): void {
   if (expected !== undefined && expected !== row.versionId) {
     throw new PreconditionFailed('version-conflict', `${type}/${id} is at version ${row.versionId}, not ${expected}; read it again.`);
@@ -157,17 +230,16 @@ function assertVersion(type: string, id: string, row: StoredRow, expected: numbe
 export async function update(ctx: FhirContext, type: string, id: string, body: unknown, ifMatch?: string): Promise<Stored> {
   const expected = expectedVersion(ifMatch);
   return inTransaction(ctx, async (c) => {
-    const { row } = await accessibleRow(c, type, id, 'write');
+    const { row, current } = await accessibleRow(c, type, id, 'write');
     const resource = await validateIncoming(body, type, c.config.fhirLimits);
     if (resource.id !== id) {
       throw new Invalid('id-mismatch', `The body's id must be ${id}, the id in the URL.`, [{ expression: `${type}.id`, message: `must be ${id}` }]);
     }
     await assertResourceAccess(c, resource, 'write');
     assertVersion(type, id, row, expected);
-    const now = new Date();
-    const stored = stamped(resource, id, row.versionId + 1, now);
-    await writeVersion(c, type, id, row, stored, now);
-    await audit(c, 'U', 'update', stored);
+    const stored = await writeResourceVersion(c, {
+      type, id, next: resource, current: versionOfRow(row, current), at: new Date(), audit: { action: 'U', activity: 'update' },
+    });
     return storedOf(stored);
   });
 }
@@ -179,10 +251,11 @@ export async function remove(ctx: FhirContext, type: string, id: string, ifMatch
     const { row, current } = await accessibleRow(c, type, id, 'write');
     if (row.deleted) return storedOf(current);
     assertVersion(type, id, row, expected);
-    const now = new Date();
-    await writeVersion(c, type, id, row, undefined, now);
-    await audit(c, 'D', 'delete', current);
-    return storedOf(stamped(current, id, row.versionId + 1, now));
+    const at = new Date();
+    await writeResourceVersion(c, {
+      type, id, current: versionOfRow(row, current), at, audit: { action: 'D', activity: 'delete', patientId: patientsOf(current)[0] ?? null },
+    });
+    return storedOf(stamped(current, id, row.versionId + 1, at));
   });
 }
 

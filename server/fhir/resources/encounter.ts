@@ -18,7 +18,7 @@ registerResource({
     { name: 'practitioner', type: 'reference', columns: ['practitionerId'], target: ['Practitioner'], documentation: 'The doctor' },
     { name: 'service-provider', type: 'reference', columns: ['organizationId'], target: ['Organization'], documentation: 'The hospital' },
     { name: 'status', type: 'token', columns: ['status'], system: 'http://hl7.org/fhir/encounter-status', documentation: 'planned | in-progress | finished …' },
-    { name: 'class', type: 'token', columns: ['encounterClass'], system: ACT_CODE, documentation: 'AMB (in person) | VR (video)' },
+    { name: 'class', type: 'token', columns: ['encounterClass'], system: ACT_CODE, documentation: 'AMB (in person) | VR (video) | the class of an imported visit (EMER …)' },
     { name: 'date', type: 'date', columns: ['periodStart'], documentation: 'When the visit started' },
   ],
 });

@@ -189,7 +189,7 @@ async function upgradeType(upgrade: Omit<Upgrade, 'tx'>): Promise<void> {
 }
 
 export const domainRecords: Migration = {
-  name: '0310-domain-records',
+  name: '0320-domain-records',
   async up({ context: q }) {
     // The models of this release over the migration's connection, so rows are read typed as the records read them.
     const models = defineModels(q.sequelize);
