@@ -17,10 +17,12 @@ import express from 'express';
 import { DataTypes } from 'sequelize';
 import { openDatabase, type Database } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
+import { seedRecords } from '../db/seeds/seed-records.js';
 import { buildApp } from '../server/app.js';
 import { generateSigningKey, keyRing } from '../server/auth/keys.js';
 import { grantScopes } from '../server/auth/scopes.js';
 import { loadConfig } from '../server/config.js';
+import * as records from '../server/fhir/repository/records.js';
 
 const num = (key: string, fallback: number) => Number(process.env[key] ?? fallback);
 const CLIENTS = num('CLIENTS', 32);
@@ -70,19 +72,35 @@ async function post(url: string, body: unknown, token?: string): Promise<number>
 
 async function setUp(db: Database, slotCount: number, patientCount: number) {
   const m = db.models;
-  const org = await m.Organization.create({ id: crypto.randomUUID(), name: 'Bench Hospital', kind: 'hospital', identifier: `bench-${Date.now()}` });
-  const doctor = await m.Practitioner.create({ id: crypto.randomUUID(), givenName: 'Bench', familyName: 'Doctor', organizationId: org.id, specialtyCode: null, specialtyDisplay: null });
-  const schedule = await m.Schedule.create({ id: crypto.randomUUID(), practitionerId: doctor.id, timeZone: 'UTC', slotMinutes: 10, bufferMinutes: 0, horizonDays: 14 });
+  // Each row with its stored resource, as the records give a row they create (a booking changes the slot's).
+  const { doctor, schedule } = await db.transaction(async (tx) => {
+    const ctx = seedRecords(db, tx);
+    const org = await m.Organization.create({ id: crypto.randomUUID(), name: 'Bench Hospital', kind: 'hospital', identifier: `bench-${Date.now()}` }, { transaction: tx });
+    await records.created(ctx, 'Organization', org);
+    const doctor = await m.Practitioner.create({
+      id: crypto.randomUUID(), givenName: 'Bench', familyName: 'Doctor', organizationId: org.id, specialtyCode: null, specialtyDisplay: null,
+    }, { transaction: tx });
+    await records.created(ctx, 'Practitioner', doctor);
+    const schedule = await m.Schedule.create({
+      id: crypto.randomUUID(), practitionerId: doctor.id, timeZone: 'UTC', slotMinutes: 10, bufferMinutes: 0, horizonDays: 14,
+    }, { transaction: tx });
+    await records.created(ctx, 'Schedule', schedule);
+    return { doctor, schedule };
+  });
   const base = Date.now() + 86_400_000;
   const slots = Array.from({ length: slotCount }, (_, i) => ({
     id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: doctor.id, start: new Date(base + i * 600_000),
     end: new Date(base + (i + 1) * 600_000), visitTypes: 'in-person', status: 'free' as const,
   }));
-  for (let i = 0; i < slots.length; i += 500) await m.Slot.bulkCreate(slots.slice(i, i + 500));
+  for (let i = 0; i < slots.length; i += 500) {
+    const chunk = await m.Slot.bulkCreate(slots.slice(i, i + 500));
+    await db.transaction((tx) => records.createdAll(seedRecords(db, tx), 'Slot', chunk));
+  }
   const patients = Array.from({ length: patientCount }, () => ({ patientId: crypto.randomUUID(), userId: crypto.randomUUID() }));
   for (let i = 0; i < patients.length; i += 500) {
     const chunk = patients.slice(i, i + 500);
-    await m.Patient.bulkCreate(chunk.map((p) => ({ id: p.patientId, givenName: 'Bench', familyName: 'Patient', birthDate: null, gender: 'unknown' as const, phone: null, email: null, timeZone: 'UTC' })));
+    const rows = await m.Patient.bulkCreate(chunk.map((p) => ({ id: p.patientId, givenName: 'Bench', familyName: 'Patient', birthDate: null, gender: 'unknown' as const, phone: null, email: null, timeZone: 'UTC' })));
+    await db.transaction((tx) => records.createdAll(seedRecords(db, tx), 'Patient', rows));
     await m.User.bulkCreate(chunk.map((p) => ({ id: p.userId, email: `${p.userId}@bench.test`, passwordHash: 'x', role: 'patient' as const, displayName: 'Bench', patientId: p.patientId, practitionerId: null, organizationId: null })));
   }
   return { slots, patients };

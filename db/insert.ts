@@ -7,7 +7,7 @@ interface InsertQueryBuilder {
   bulkInsertQuery(table: string, rows: object[], options: object, attributes: object): string;
 }
 
-const builderOf = (db: Database) => (db.sequelize.getQueryInterface() as unknown as { queryGenerator: InsertQueryBuilder }).queryGenerator;
+const builderOf = (db: Pick<Database, 'sequelize'>) => (db.sequelize.getQueryInterface() as unknown as { queryGenerator: InsertQueryBuilder }).queryGenerator;
 
 /**
  * Appends one row the way `Model.create` would write it (the same INSERT, values typed by the model's
@@ -16,13 +16,13 @@ const builderOf = (db: Database) => (db.sequelize.getQueryInterface() as unknown
  * timestamps; the caller gives every value, defaults are not filled in). On SQLite `create`
  * costs about 0.7 ms against 0.45 ms for this (docs/fhir.md "Benchmarks").
  */
-export async function appendRow<M extends Model>(db: Database, model: ModelStatic<M>, values: Record<string, unknown>, tx?: Transaction): Promise<void> {
+export async function appendRow<M extends Model>(db: Pick<Database, 'sequelize'>, model: ModelStatic<M>, values: Record<string, unknown>, tx?: Transaction): Promise<void> {
   const { query, bind } = builderOf(db).insertQuery(model.getTableName() as string, values, model.getAttributes(), {});
   await db.sequelize.query(query, { bind, type: QueryTypes.INSERT, transaction: tx });
 }
 
 /** Appends several rows of one model in one INSERT, as `appendRow` does one (every row gives every column). */
-export async function appendRows<M extends Model>(db: Database, model: ModelStatic<M>, rows: Record<string, unknown>[], tx?: Transaction): Promise<void> {
+export async function appendRows<M extends Model>(db: Pick<Database, 'sequelize'>, model: ModelStatic<M>, rows: Record<string, unknown>[], tx?: Transaction): Promise<void> {
   if (rows.length === 0) return;
   const query = builderOf(db).bulkInsertQuery(model.getTableName() as string, rows, {}, model.getAttributes());
   await db.sequelize.query(query, { type: QueryTypes.INSERT, transaction: tx });

@@ -24,6 +24,7 @@ import { bookingLocks } from './0240-booking-locks.js';
 import { datedOpenings } from './0290-dated-openings.js';
 import { alertMinutes } from './0300-alert-minutes.js';
 import { alertFindings } from './0310-alert-findings.js';
+import { domainRecords } from './0320-domain-records.js';
 
 export interface Migration {
   name: string;
@@ -47,4 +48,5 @@ export const migrations: Migration[] = [
   datedOpenings,
   alertMinutes,
   alertFindings,
+  domainRecords,
 ];

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Claim, ClaimResponse } from '@medplum/fhirtypes';
 import { markNoShow } from '../../server/appointments/mark-attendance.js';
 import type { Caller } from '../../server/auth/caller.js';
@@ -11,6 +10,7 @@ import type { Config } from '../../server/config.js';
 import * as repository from '../../server/fhir/repository/repository.js';
 import { submitReading } from '../../server/monitoring/readings.js';
 import type { Database } from '../connection.js';
+import { seedBookedVideoVisit } from './seed-records.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -53,15 +53,9 @@ export async function seedDemoBillingBeforeVisit(db: Database, config: Config, p
   // The missed visit, three hours ago: its slot is history, so it is written directly, then marked as the doctor does.
   const start = new Date(now.getTime() - 180 * MINUTE);
   const end = new Date(start.getTime() + 20 * MINUTE);
-  const appointment = await db.transaction(async (tx) => {
-    const slot = await db.models.Slot.create({
-      id: crypto.randomUUID(), scheduleId, practitionerId: people.chen.practitionerId!, start, end, visitTypes: 'video-follow-up', status: 'busy',
-    }, { transaction: tx });
-    return db.models.Appointment.create({
-      id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId: people.alice.patientId!, practitionerId: people.chen.practitionerId!,
-      visitType: 'video-follow-up', status: 'booked', start, end, reasonConditionId: null, cancellationReason: null, cancelledAt: null,
-    }, { transaction: tx });
-  });
+  const appointment = await db.transaction((tx) => seedBookedVideoVisit(db, tx, {
+    scheduleId, practitionerId: people.chen.practitionerId!, patientId: people.alice.patientId!, start, end,
+  }));
   await markNoShow(db, people.chen, appointment.id, now, { config });
 }
 

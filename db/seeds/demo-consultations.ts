@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import { toCarePlanResource } from '../../fhir-mappings/consultation-records.js';
 import { storeDerived } from '../../server/fhir/repository/derived-records.js';
+import * as records from '../../server/fhir/repository/records.js';
 import type { Database } from '../connection.js';
+import { seedRecords } from './seed-records.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -19,11 +21,11 @@ export async function seedConsultationsDemo(
     id: crypto.randomUUID(), patientId: ids.aliceId, practitionerId: ids.chenId,
     targets: JSON.stringify({ bloodPressure: { stage2Systolic: 135 } }),
   }, { transaction });
-  await storeDerived({ db, caller: { ip: null, requestId: 'demo-seed' }, tx: transaction }, [toCarePlanResource(plan.get({ plain: true }))], {
+  await storeDerived(seedRecords(db, transaction), [toCarePlanResource(plan.get({ plain: true }))], {
     action: 'C', activity: 'care-plan-set',
   });
   const week = [[132, 84], [128, 82], [136, 86], [131, 83], [129, 81], [134, 85], [130, 82]];
-  await m.Observation.bulkCreate(week.map(([systolic, diastolic], i) => ({
+  await records.createdAll(seedRecords(db, transaction), 'Observation', await m.Observation.bulkCreate(week.map(([systolic, diastolic], i) => ({
     id: crypto.randomUUID(), patientId: ids.aliceId, encounterId: null, status: 'final' as const, category: 'vital-signs',
     codeSystem: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel with all children optional',
     effectiveAt: new Date(now.getTime() - (7 - i) * DAY), valueNumber: null, valueUnit: null,
@@ -32,7 +34,7 @@ export async function seedConsultationsDemo(
       { code: '8462-4', display: 'Diastolic blood pressure', value: diastolic, unit: 'mm[Hg]' },
     ]),
     entryMethod: 'device' as const, deviceName: 'Omron M7 Intelli IT', diagnosticReportId: null, source: null,
-  })), { transaction });
+  })), { transaction }));
   await seedLipidPanel(db, ids.aliceId, ids.firstVisitId, new Date(now.getTime() - 90 * DAY), transaction);
 }
 
@@ -50,11 +52,12 @@ async function seedLipidPanel(db: Database, patientId: string, encounterId: stri
     codeSystem: 'http://loinc.org', code, display, effectiveAt: takenAt, valueNumber: value, valueUnit: 'mg/dL',
     components: null, entryMethod: null, deviceName: null, diagnosticReportId: reportId, source: null,
   }));
-  await db.models.Observation.bulkCreate(observations, { transaction });
-  await db.models.DiagnosticReport.create({
+  const ctx = seedRecords(db, transaction);
+  await records.createdAll(ctx, 'Observation', await db.models.Observation.bulkCreate(observations, { transaction }));
+  await records.created(ctx, 'DiagnosticReport', await db.models.DiagnosticReport.create({
     id: reportId, patientId, encounterId, status: 'final', category: 'LAB', codeSystem: 'http://loinc.org', code: '24331-1',
     display: 'Lipid 1996 panel - Serum or Plasma', effectiveAt: takenAt, issuedAt: new Date(takenAt.getTime() + DAY),
     performerDisplay: 'Demo Hospital laboratory', resultIds: JSON.stringify(observations.map((o) => o.id)),
     conclusion: 'LDL above target for a hypertensive patient; lifestyle advice, recheck in 3 months.',
-  }, { transaction });
+  }, { transaction }));
 }

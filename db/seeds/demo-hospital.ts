@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import type { Database } from '../connection.js';
 import { hashPassword } from '../../server/auth/passwords.js';
+import * as records from '../../server/fhir/repository/records.js';
 import { seedDemoSchedule } from './demo-schedule.js';
 import { seedConsultationsDemo } from './demo-consultations.js';
 import { seedDrugCatalogue } from './drug-catalogue.js';
+import { seedRecords } from './seed-records.js';
 // The seed stores its records through the FHIR repository, which needs the domain types declared.
 import '../../server/fhir/resources/index.js';
 
@@ -28,6 +30,7 @@ export async function seedDemoHospital(db: Database, password: string, now = new
     const m = db.models;
     if ((await m.User.count({ transaction })) > 0) return false;
     const id = () => crypto.randomUUID();
+    const ctx = seedRecords(db, transaction);
     const hospital = await m.Organization.create({ id: id(), name: 'Demo Hospital', kind: 'hospital', identifier: 'demo-hospital' }, { transaction });
     const payer = await m.Organization.create({ id: id(), name: 'Demo Health Insurance', kind: 'payer', identifier: 'demo-payer', internetCareAgreement: true }, { transaction });
     const chen = await m.Practitioner.create({
@@ -38,6 +41,8 @@ export async function seedDemoHospital(db: Database, password: string, now = new
       id: id(), givenName: 'Na', familyName: 'Li', organizationId: hospital.id,
       specialtyCode: '394600006', specialtyDisplay: 'Clinical pharmacy',
     }, { transaction });
+    for (const organization of [hospital, payer]) await records.created(ctx, 'Organization', organization);
+    for (const practitioner of [chen, li]) await records.created(ctx, 'Practitioner', practitioner);
     const alice = await m.Patient.create({
       id: id(), givenName: 'Alice', familyName: 'Wang', birthDate: '1961-04-12', gender: 'female',
       email: 'alice@demo.test', phone: null, timeZone: 'Asia/Shanghai',
@@ -47,10 +52,11 @@ export async function seedDemoHospital(db: Database, password: string, now = new
       email: 'bob@demo.test', phone: null, timeZone: 'Europe/London',
     }, { transaction });
     for (const patient of [alice, bob]) {
-      await m.Coverage.create({
+      await records.created(ctx, 'Patient', patient);
+      await records.created(ctx, 'Coverage', await m.Coverage.create({
         id: id(), patientId: patient.id, payorId: payer.id, memberId: `DHI-${patient.givenName.toUpperCase()}-0001`,
         status: 'active', periodStart: `${now.getUTCFullYear()}-01-01`, periodEnd: `${now.getUTCFullYear()}-12-31`,
-      }, { transaction });
+      }, { transaction }));
     }
     // Alice's first visit was in person, 90 days ago: that diagnosis makes her eligible for online follow-up.
     const firstVisitStart = new Date(now.getTime() - 90 * DAY);
@@ -59,12 +65,13 @@ export async function seedDemoHospital(db: Database, password: string, now = new
       status: 'finished', periodStart: firstVisitStart, periodEnd: new Date(firstVisitStart.getTime() + 30 * 60_000),
       source: null,
     }, { transaction });
-    await m.Condition.create({
+    await records.created(ctx, 'Encounter', firstVisit);
+    await records.created(ctx, 'Condition', await m.Condition.create({
       id: id(), patientId: alice.id, encounterId: firstVisit.id, recorderId: chen.id,
       codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
       clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: firstVisitStart.toISOString().slice(0, 10),
       recordedAt: firstVisitStart, source: null,
-    }, { transaction });
+    }, { transaction }));
 
     const account = (email: string, role: 'admin' | 'doctor' | 'pharmacist' | 'insurer' | 'patient', displayName: string,
       links: { patientId?: string; practitionerId?: string; organizationId?: string }) =>

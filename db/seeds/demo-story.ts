@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Op } from 'sequelize';
 import { bookAppointment, appointmentSettings } from '../../server/appointments/book-appointment.js';
 import type { Caller } from '../../server/auth/caller.js';
@@ -14,6 +13,7 @@ import { recordSessionEvent } from '../../server/video/session-log.js';
 import { reviewPrescription } from '../../server/prescriptions/review.js';
 import type { Database } from '../connection.js';
 import { seedDemoBillingAfterVisit, seedDemoBillingBeforeVisit } from './demo-billing.js';
+import { seedBookedVideoVisit } from './seed-records.js';
 
 const MINUTE = 60_000;
 const DEMO_SESSION_LOG: Array<['patient' | 'doctor', 'join' | 'connect' | 'leave', number]> = [
@@ -40,7 +40,7 @@ export async function seedDemoStory(db: Database, keys: KeyRing, config: Config,
     callerFor(db, 'alice@demo.test'), callerFor(db, 'dr.chen@demo.test'), callerFor(db, 'pharm.li@demo.test'),
     callerFor(db, 'admin@demo.test'), callerFor(db, 'insurer@demo.test'),
   ]);
-  const { Schedule, Slot, Appointment } = db.models;
+  const { Schedule, Slot } = db.models;
   const schedule = await Schedule.findOne({ where: { practitionerId: chen.practitionerId! }, rejectOnEmpty: true });
   const billing = { alice, chen, admin, insurer };
   await seedDemoBillingBeforeVisit(db, config, billing, schedule.id, now);
@@ -48,16 +48,9 @@ export async function seedDemoStory(db: Database, keys: KeyRing, config: Config,
   // Today's visit, an hour ago: its slot is history, so it is written directly, then goes through the visit's life.
   const start = new Date(now.getTime() - 60 * MINUTE);
   const end = new Date(start.getTime() + 20 * MINUTE);
-  const appointment = await db.transaction(async (tx) => {
-    const slot = await Slot.create({
-      id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: chen.practitionerId!, start, end,
-      visitTypes: 'video-follow-up', status: 'busy',
-    }, { transaction: tx });
-    return Appointment.create({
-      id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId: alice.patientId!, practitionerId: chen.practitionerId!,
-      visitType: 'video-follow-up', status: 'booked', start, end, reasonConditionId: null, cancellationReason: null, cancelledAt: null,
-    }, { transaction: tx });
-  });
+  const appointment = await db.transaction((tx) => seedBookedVideoVisit(db, tx, {
+    scheduleId: schedule.id, practitionerId: chen.practitionerId!, patientId: alice.patientId!, start, end,
+  }));
   const visit = await visitForAppointment(db, appointment.id);
   await moveVisit(db, alice, visit.id, 'arrived');
   await moveVisit(db, chen, visit.id, 'in-progress');

@@ -1,8 +1,8 @@
-import crypto from 'node:crypto';
 import { Op } from 'sequelize';
 import { holdSlot } from '../../server/appointments/slot-hold.js';
 import { ROOM_OPENS_MINUTES_BEFORE } from '../../server/video/video-room-window.js';
 import type { Database } from '../connection.js';
+import { seedBookedVideoVisit } from './seed-records.js';
 
 const MINUTE = 60_000;
 /** How far ahead the demo visit starts: its room opens ROOM_OPENS_MINUTES_BEFORE earlier, so it is open at once. */
@@ -43,15 +43,7 @@ export async function ensureDemoVideoVisit(db: Database, now = new Date()): Prom
       where: { practitionerId: chen.practitionerId!, status: 'free', start: { [Op.lt]: end }, end: { [Op.gt]: start } }, transaction: tx,
     });
     for (const slot of overlapping) await holdSlot(db, slot, tx, now);
-    const slot = await Slot.create({
-      id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: chen.practitionerId!, start, end,
-      visitTypes: 'video-follow-up', status: 'busy',
-    }, { transaction: tx });
-    return Appointment.create({
-      id: crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId: alice.patientId!,
-      practitionerId: chen.practitionerId!, visitType: 'video-follow-up', status: 'booked', start, end,
-      reasonConditionId: null, cancellationReason: null, cancelledAt: null,
-    }, { transaction: tx });
+    return seedBookedVideoVisit(db, tx, { scheduleId: schedule.id, practitionerId: chen.practitionerId!, patientId: alice.patientId!, start, end });
   });
   return { appointmentId: appointment.id, start: appointment.start, added: true };
 }

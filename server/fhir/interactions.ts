@@ -8,7 +8,7 @@ import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess, resourceNo
 import { assertFitsColumns } from './column-fit.js';
 import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
-import { changeRecord, created, resourceOfVersion, resourcesOfRows } from './repository/records.js';
+import { changeRecord, created, resourcesOfRows } from './repository/records.js';
 import { versionsOf } from './repository/store.js';
 import { fieldsOf, validateIncoming } from './validate.js';
 
@@ -63,23 +63,16 @@ export async function read(ctx: FhirContext, definition: ResourceDefinition, id:
   return storedOf(await storedResourceOf(ctx, definition, row));
 }
 
-/** The stored resource of a domain row (repository/records.ts), its mapping while it has none. */
+/** The stored resource of a domain row (repository/records.ts). */
 async function storedResourceOf(ctx: FhirContext, definition: ResourceDefinition, row: Row): Promise<Resource> {
   return (await resourcesOfRows(ctx.db, definition, [row], ctx.tx))[0];
 }
 
-/**
- * Every stored version of a domain record, newest first: its own, and those its type shares with another
- * (PractitionerRole's, stored before the records were whole, are the Practitioner row's). A row with no version
- * stored (seeded before versions were) has its current state as its one version.
- */
+/** Every stored version of a domain record, newest first (resources, version 1 included: migration 0320 made them so). */
 async function versionsOfRecord(ctx: FhirContext, definition: ResourceDefinition, current: Row): Promise<Resource[]> {
-  const id = String(current.id);
-  const found = [...await versionsOf(ctx.db, definition.type, id, ctx.tx),
-    ...(definition.versionsOf ? await versionsOf(ctx.db, definition.versionsOf, id, ctx.tx) : [])];
   const byVersion = new Map<number, Resource>();
-  for (const version of found) {
-    if (version.content !== '' && !byVersion.has(Number(version.versionId))) byVersion.set(Number(version.versionId), resourceOfVersion(definition, version.content));
+  for (const version of await versionsOf(ctx.db, definition.type, String(current.id), ctx.tx)) {
+    if (version.content !== '') byVersion.set(Number(version.versionId), JSON.parse(version.content) as Resource);
   }
   const latest = await storedResourceOf(ctx, definition, current);
   byVersion.set(Number(latest.meta?.versionId ?? current.versionId ?? 1), latest);
@@ -90,11 +83,8 @@ async function versionsOfRecord(ctx: FhirContext, definition: ResourceDefinition
 async function versionOfRecord(ctx: FhirContext, definition: ResourceDefinition, current: Row, versionId: number): Promise<Resource | undefined> {
   const latest = await storedResourceOf(ctx, definition, current);
   if (Number(latest.meta?.versionId ?? current.versionId ?? 1) === versionId) return latest;
-  for (const type of [definition.type, definition.versionsOf]) {
-    const [found] = type ? await versionsOf(ctx.db, type, String(current.id), ctx.tx, versionId) : [];
-    if (found && found.content !== '') return resourceOfVersion(definition, found.content);
-  }
-  return undefined;
+  const [found] = await versionsOf(ctx.db, definition.type, String(current.id), ctx.tx, versionId);
+  return found && found.content !== '' ? (JSON.parse(found.content) as Resource) : undefined;
 }
 
 export async function vread(ctx: FhirContext, definition: ResourceDefinition, id: string, version: string): Promise<Stored> {

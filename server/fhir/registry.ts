@@ -137,8 +137,6 @@ export interface ResourceDefinition {
   enteredInError?: Record<string, unknown>;
   /** Attribute for meta.lastUpdated and `_lastUpdated` (default `updatedAt`). */
   lastUpdatedColumn?: string;
-  /** The type whose resource_versions rows hold this type's history (PractitionerRole → Practitioner). */
-  versionsOf?: string;
   /** false for types with no versions (AuditEvent): every row is version 1 forever. */
   versioned?: boolean;
   /** A create with its own use case (Appointment: booking rules); it must store the row under the `id` it is given. */

@@ -6,6 +6,7 @@ import { readsOnlyAsClaimEvidence, roleReachesType } from '../../server/auth/car
 import { registeredTypes } from '../../server/fhir/registry.js';
 import { isInPatientCompartment } from '../../server/fhir/repository/r4-search-parameters.js';
 import { adminToken, PDF_BYTES } from '../support/consultations.js';
+import { recorded } from '../support/factories.js';
 import { issuePrescription, openFollowUpVisit, PHARMACIST } from '../support/prescriptions.js';
 import { routesOf } from '../support/route-table.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
@@ -179,9 +180,9 @@ async function buildWorld(hospital: TestNode): Promise<World> {
   const alice = await openFollowUpVisit(hospital);
   const other = await openFollowUpVisit(hospital);
   const insurer = await db.models.User.findOne({ where: { email: 'insurer@demo.test' }, rejectOnEmpty: true });
-  await db.models.Coverage.create({
+  await recorded(hospital, 'Coverage', await db.models.Coverage.create({
     id: crypto.randomUUID(), patientId: alice.patient.patientId, payorId: insurer.organizationId!, memberId: 'M-1', status: 'active',
-  } as never);
+  } as never));
   const records = async (setup: typeof alice) => {
     const prescription = await issuePrescription(hospital, setup);
     await request(app).post(`/api/prescriptions/${prescription.body.id as string}/review`).auth(await hospital.tokenFor(PHARMACIST), { type: 'bearer' })

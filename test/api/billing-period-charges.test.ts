@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { chargePeriods } from '../../server/billing/period-charges.js';
 import { adminToken, sessionLogWriter, startVisit } from '../support/consultations.js';
-import { bookedAppointment, diagnoseHypertensionInPerson, newDoctor, newPatient } from '../support/factories.js';
+import { bookedAppointment, diagnoseHypertensionInPerson, newDoctor, newPatient, recorded } from '../support/factories.js';
 import { cover } from '../support/billing.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
@@ -101,10 +101,10 @@ describeOnEachDatabase('period charges of remote monitoring, computed by the hou
     const now = new Date();
     const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 10, 9));
     const appointment = await bookedAppointment(hospital(), { patientId: patient.patientId, practitionerId: doctor.practitionerId, start: lastMonth, minutes: 90 });
-    const visit = await hospital().db.models.Encounter.create({
+    const visit = await recorded(hospital(), 'Encounter', await hospital().db.models.Encounter.create({
       id: crypto.randomUUID(), patientId: patient.patientId, practitionerId: doctor.practitionerId, organizationId: null, encounterClass: 'VR',
       status: 'finished', periodStart: lastMonth, periodEnd: new Date(lastMonth.getTime() + 90 * 60_000), source: null, appointmentId: appointment.id,
-    });
+    }));
     const line = sessionLogWriter(hospital(), { appointmentId: appointment.id, encounterId: visit.id, patientUserId: patient.userId, doctorUserId: doctor.userId }, lastMonth.getTime());
     await line('patient', 'connect', 0);
     await line('doctor', 'connect', 0);
@@ -138,7 +138,9 @@ describeOnEachDatabase('period charges of remote monitoring, computed by the hou
 
   it('when 99457 is not billable for the month, then its add-on 99458 is not billable either: add-on without its primary', async () => {
     const charges = await managedLastMonth(45);
-    const payer = await hospital().db.models.Organization.create({ id: crypto.randomUUID(), name: 'No Agreement Mutual', kind: 'payer', identifier: `payer-${crypto.randomBytes(4).toString('hex')}` });
+    const payer = await recorded(hospital(), 'Organization', await hospital().db.models.Organization.create({
+      id: crypto.randomUUID(), name: 'No Agreement Mutual', kind: 'payer', identifier: `payer-${crypto.randomBytes(4).toString('hex')}`,
+    }));
     const patientId = charges[0].identifier.split(':')[0];
     await cover(hospital(), patientId, payer.id);
     await chargePeriods(hospital().node);
@@ -161,10 +163,10 @@ describeOnEachDatabase('period charges of remote monitoring, computed by the hou
     const { patient, doctor } = await monitoredPatient();
     const monthStart = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1, 0, 1));
     const appointment = await bookedAppointment(node, { patientId: patient.patientId, practitionerId: doctor.practitionerId, start: monthStart, minutes: 90 });
-    const visit = await node.db.models.Encounter.create({
+    const visit = await recorded(node, 'Encounter', await node.db.models.Encounter.create({
       id: crypto.randomUUID(), patientId: patient.patientId, practitionerId: doctor.practitionerId, organizationId: null, encounterClass: 'VR',
       status: 'finished', periodStart: monthStart, periodEnd: new Date(monthStart.getTime() + 90 * 60_000), source: null, appointmentId: appointment.id,
-    });
+    }));
     const line = sessionLogWriter(node, { appointmentId: appointment.id, encounterId: visit.id, patientUserId: patient.userId, doctorUserId: doctor.userId }, monthStart.getTime());
     await line('patient', 'connect', 0);
     await line('doctor', 'connect', 0);

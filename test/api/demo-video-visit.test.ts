@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { ensureDemoVideoVisit } from '../../db/seeds/demo-video-visit.js';
+import { recorded } from '../support/factories.js';
 import { describeOnEachDatabase, startTestNode, type TestNode } from '../support/test-node.js';
 
 const MINUTE = 60_000;
@@ -48,10 +49,10 @@ describeOnEachDatabase('the demo\'s video visit on every start', (shared) => {
     const chen = await hospital.db.models.User.findOne({ where: { email: 'dr.chen@demo.test' }, rejectOnEmpty: true });
     const schedule = await hospital.db.models.Schedule.findOne({ where: { practitionerId: chen.practitionerId! }, rejectOnEmpty: true });
     const start = new Date(Math.ceil((at.getTime() + 10 * MINUTE) / MINUTE) * MINUTE + 5 * MINUTE);
-    const free = await hospital.db.models.Slot.create({
+    const free = await recorded(hospital, 'Slot', await hospital.db.models.Slot.create({
       id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: chen.practitionerId!, start,
       end: new Date(start.getTime() + 20 * MINUTE), visitTypes: 'video-follow-up', status: 'free',
-    });
+    }));
     expect((await ensureDemoVideoVisit(hospital.db, at))?.added).to.equal(true);
     await free.reload();
     expect(free.status).to.equal('busy');

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { followUpEligibility, ICD10 } from '../../server/consultations/eligibility.js';
 import { HTML_BYTES, PDF_BYTES, PNG_BYTES } from '../support/consultations.js';
-import { bookedAppointment, newDoctor, newPatient } from '../support/factories.js';
+import { bookedAppointment, newDoctor, newPatient, recorded } from '../support/factories.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
 describeOnEachDatabase('follow-up eligibility evidence', (hospital) => {
@@ -27,14 +27,14 @@ describeOnEachDatabase('follow-up eligibility evidence', (hospital) => {
     const source = 'https://partner.example.test/fhir';
     const at = new Date(Date.now() - 60 * 86_400_000);
     const { Encounter, Condition } = hospital().db.models;
-    const encounter = await Encounter.create({
+    const encounter = await recorded(hospital(), 'Encounter', await Encounter.create({
       id: crypto.randomUUID(), patientId: patient.patientId, practitionerId: null, organizationId: null, encounterClass: 'AMB',
       status: 'finished', periodStart: at, periodEnd: at, source,
-    });
-    await Condition.create({
+    }));
+    await recorded(hospital(), 'Condition', await Condition.create({
       id: crypto.randomUUID(), patientId: patient.patientId, encounterId: encounter.id, recorderId: null, codeSystem: ICD10, code: 'J44.9',
       display: 'COPD', clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: at, source,
-    });
+    }));
     const res = await eligibility(patient.token, patient.patientId, 'J44').expect(200);
     expect(res.body.evidence).to.include({ kind: 'partner-record', source, code: 'J44.9', encounterId: encounter.id });
   });

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import { followUpEligibility, ICD10 } from '../../server/consultations/eligibility.js';
-import { newPatient } from '../support/factories.js';
+import { newPatient, recorded } from '../support/factories.js';
 import { describeOnEachDatabase } from '../support/test-node.js';
 
 describeOnEachDatabase('follow-up eligibility from local records', (hospital) => {
@@ -25,14 +25,14 @@ describeOnEachDatabase('follow-up eligibility from local records', (hospital) =>
     const { Encounter, Condition } = hospital().db.models;
     const diagnose = async (encounterClass: 'AMB' | 'VR', daysAgo: number, code: string) => {
       const at = new Date(Date.now() - daysAgo * 86_400_000);
-      const encounter = await Encounter.create({
+      const encounter = await recorded(hospital(), 'Encounter', await Encounter.create({
         id: crypto.randomUUID(), patientId: patient.patientId, practitionerId: null, organizationId: null, encounterClass,
         status: 'finished', periodStart: at, periodEnd: at, source: null,
-      });
-      await Condition.create({
+      }));
+      await recorded(hospital(), 'Condition', await Condition.create({
         id: crypto.randomUUID(), patientId: patient.patientId, encounterId: encounter.id, recorderId: null, codeSystem: ICD10,
         code, display: code, clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: null, recordedAt: at, source: null,
-      });
+      }));
     };
     await diagnose('VR', 10, 'E11');
     await diagnose('AMB', 1000, 'I10');

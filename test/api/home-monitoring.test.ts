@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { escalateOverdueAlerts } from '../../server/monitoring/alerts.js';
 import { adminToken, newVisit } from '../support/consultations.js';
-import { newPatient } from '../support/factories.js';
+import { newPatient, recorded } from '../support/factories.js';
 import { describeOnEachDatabase, type TestNode } from '../support/test-node.js';
 
 const DAY = 86_400_000;
@@ -14,12 +14,14 @@ const bp = (systolic: number, diastolic: number, at = new Date()) => ({
 
 /** A free video follow-up slot of the doctor, `hours` from now. */
 async function freeSlot(hospital: TestNode, practitionerId: string, hours: number) {
-  const schedule = await hospital.db.models.Schedule.create({ id: crypto.randomUUID(), practitionerId, timeZone: 'UTC', slotMinutes: 20, bufferMinutes: 0, horizonDays: 14 });
+  const schedule = await recorded(hospital, 'Schedule', await hospital.db.models.Schedule.create({
+    id: crypto.randomUUID(), practitionerId, timeZone: 'UTC', slotMinutes: 20, bufferMinutes: 0, horizonDays: 14,
+  }));
   const start = new Date(Date.now() + hours * 3_600_000);
-  return hospital.db.models.Slot.create({
+  return recorded(hospital, 'Slot', await hospital.db.models.Slot.create({
     id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId, start, end: new Date(start.getTime() + 20 * 60_000),
     visitTypes: 'video-follow-up,in-person', status: 'free',
-  });
+  }));
 }
 
 describeOnEachDatabase('home monitoring readings and alerts', (hospital) => {

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { followUpEligibility } from '../../server/consultations/eligibility.js';
 import { DIALECTS } from '../support/databases.js';
 import { closePartnerPair, closeServer, fakeIssuer, registerPartner, sharedPatient as sharedPatientAtBoth, startPartnerPair, type ListeningNode } from '../support/exchange.js';
-import { newPatient } from '../support/factories.js';
+import { newPatient, recorded } from '../support/factories.js';
 
 for (const dialect of DIALECTS) {
   describe(`pulling a patient's records from a partner node, two nodes over HTTP [${dialect}]`, function () {
@@ -57,12 +57,12 @@ for (const dialect of DIALECTS) {
     it('when the patient has more readings at B than one page holds, then the pull follows the pages and imports every one', async () => {
       const { atA, atB } = await sharedPatient();
       const taken = Date.now() - 30 * 86_400_000;
-      await b.hospital.db.models.Observation.bulkCreate(Array.from({ length: 230 }, (_, i) => ({
+      await recorded(b.hospital, 'Observation', await b.hospital.db.models.Observation.bulkCreate(Array.from({ length: 230 }, (_, i) => ({
         id: crypto.randomUUID(), patientId: atB.patientId, encounterId: null, status: 'final' as const, category: 'vital-signs',
         codeSystem: 'http://loinc.org', code: '8867-4', display: 'Heart rate', effectiveAt: new Date(taken + i * 3_600_000),
         valueNumber: 60 + (i % 40), valueUnit: '/min', components: null, entryMethod: 'device' as const, deviceName: null,
         diagnosticReportId: null, source: null, versionId: 1,
-      })));
+      }))));
       const res = await pull(atA).expect(200);
       expect(res.body.unavailable).to.deep.equal([]);
       expect(res.body.imported[0]).to.include({ observations: 230 });

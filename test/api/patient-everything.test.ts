@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
-import { newDoctor, newPatient, recordInPersonVisit } from '../support/factories.js';
+import { newDoctor, newPatient, recordInPersonVisit, recorded } from '../support/factories.js';
 import { registerResource, unregisterResource, type Row } from '../../server/fhir/registry.js';
 import { heartRate } from '../support/fhir.js';
 import { expectValidR4 } from '../support/fhir-validator.js';
@@ -16,11 +16,11 @@ async function patientWithRecords(hospital: TestNode, name: string) {
   const visit = await recordInPersonVisit(hospital, patient.patientId, doctor.practitionerId);
   const observation = await request(hospital.app).post('/fhir/Observation').auth(patient.token, { type: 'bearer' })
     .set('Content-Type', 'application/fhir+json').send(JSON.stringify(heartRate(patient.patientId, 72))).expect(201);
-  const condition = (source: string | null) => hospital.db.models.Condition.create({
+  const condition = async (source: string | null) => recorded(hospital, 'Condition', await hospital.db.models.Condition.create({
     id: crypto.randomUUID(), patientId: patient.patientId, encounterId: source ? null : visit.id, recorderId: null,
     codeSystem: 'http://hl7.org/fhir/sid/icd-10', code: 'I10', display: 'Essential (primary) hypertension',
     clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: '2024-01-10', recordedAt: new Date(), source,
-  });
+  }));
   const local = await condition(null);
   const imported = await condition(PARTNER);
   return {

@@ -146,14 +146,16 @@ export async function createdAll(ctx: RecordContext, type: string, instances: Ro
 type StoredVersion = CurrentVersion & { resource: Json };
 
 /**
- * The stored version of a row's resource, read once FOR UPDATE; the row's mapping stored as its version 1 first
- * when it has none (a row older than its record). The change that follows writes over exactly this version.
+ * A row written behind the records (straight into its table) has no stored resource: a broken invariant, not a
+ * state to serve. Rows of an older release are given theirs by migration 0320 (docs/fhir.md).
  */
-async function storedOrAdopted(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<StoredVersion> {
+const notRecorded = (type: string, id: unknown) => new Error(`${type}/${String(id)} has no stored resource: its row was written behind the records`);
+
+/** The stored version of a row's resource, read once FOR UPDATE: the change that follows writes over exactly this version. */
+async function storedVersion(ctx: RecordContext, definition: ResourceDefinition, row: Row): Promise<StoredVersion> {
   const found = await currentVersion(ctx.db, ctx.tx, definition.type, String(row.id));
-  if (found?.resource) return found as StoredVersion;
-  const adopted = await writeRecord(ctx, definition.toResource(row) as Json, found, { patientId: patientOf(definition, row), at: changedAt(row), force: true });
-  return { versionId: Number(adopted.meta!.versionId), resource: adopted };
+  if (!found?.resource) throw notRecorded(definition.type, row.id);
+  return found as StoredVersion;
 }
 
 async function rowOf(Rows: ReturnType<ResourceDefinition['model']>, id: string, tx: Transaction): Promise<Row | undefined> {
@@ -214,7 +216,7 @@ export async function changeRecord<T>(
 async function recordProjection(
   ctx: RecordContext, definition: ResourceDefinition, before: Row, after: Row, options: { act?: RecordAct; given?: Resource; force: boolean },
 ): Promise<Json> {
-  const current = await storedOrAdopted(ctx, definition, before);
+  const current = await storedVersion(ctx, definition, before);
   const next = options.given
     ? ({ ...options.given, id: current.resource.id } as Json)
     : merged(current.resource, definition.toResource(before), definition.toResource(after));
@@ -223,13 +225,17 @@ async function recordProjection(
   await alignRowVersion(ctx, definition, after, stored);
   for (const companion of COMPANIONS[definition.type] ?? []) {
     const other = await domainDefinition(companion);
-    const mine = await storedOrAdopted(ctx, other, before);
+    const mine = await storedVersion(ctx, other, before);
     await writeRecord(ctx, merged(mine.resource, other.toResource(before), other.toResource(after)), mine, { patientId: null, at, force: options.force });
   }
   return stored;
 }
 
-/** The stored resources of domain rows (one query), in their order; a row without one yet answers its mapping. */
+/**
+ * The stored resources of domain rows (one query), in their order. A type whose rows the records never store
+ * answers its mapping: AuditEvent (written by the audit log, never versioned) and a read-only type plugged in with a
+ * mapping alone; every row of a type the records write has its stored resource (migration 0320 for older rows).
+ */
 export async function resourcesOfRows(db: Database, definition: ResourceDefinition, rows: Row[], tx?: Transaction): Promise<Resource[]> {
   if (rows.length === 0) return [];
   const found = await db.models.FhirResource.findAll({
@@ -241,13 +247,4 @@ export async function resourcesOfRows(db: Database, definition: ResourceDefiniti
     const content = contents.get(String(row.id));
     return content ? (JSON.parse(content) as Resource) : definition.toResource(row);
   });
-}
-
-/**
- * A version of a domain record as resource_versions holds it: the resource, or, written before the records were
- * stored whole (an upgrade not yet migrated), the row, which the mapping turns into its resource.
- */
-export function resourceOfVersion(definition: ResourceDefinition, content: string): Resource {
-  const parsed = JSON.parse(content) as Record<string, unknown>;
-  return typeof parsed.resourceType === 'string' ? (parsed as unknown as Resource) : definition.toResource(parsed as Row);
 }

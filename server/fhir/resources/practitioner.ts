@@ -25,7 +25,6 @@ registerResource({
   model: (db) => db.models.Practitioner,
   toResource: (row) => toPractitionerRoleResource(row as unknown as PractitionerRow),
   interactions: ['read', 'vread', 'search-type', 'history-instance'],
-  versionsOf: 'Practitioner',
   searchParams: [
     { name: 'practitioner', type: 'reference', columns: ['id'], target: ['Practitioner'], documentation: 'The practitioner in this role' },
     { name: 'organization', type: 'reference', columns: ['organizationId'], target: ['Organization'], documentation: 'Where the role is held' },

@@ -12,8 +12,9 @@ import { registerResource, type Row } from '../registry.js';
 registerResource({
   type: 'Schedule',
   model: (db) => db.models.Schedule,
-  // The visit types a schedule offers live in its weekly rules; its slots carry them (Slot.serviceType).
-  toResource: (row) => scheduleToFhir(row as unknown as Schedule, { visitTypes: [] }),
+  // The visit types a schedule offers live in its weekly rules; its slots carry them (Slot.serviceType). Its
+  // planning horizon runs from when the schedule was last set, so a row maps to one resource whenever it is mapped.
+  toResource: (row) => scheduleToFhir(row as unknown as Schedule, { visitTypes: [], now: row.updatedAt instanceof Date ? row.updatedAt : undefined }),
   interactions: ['read', 'search-type'],
   searchParams: [
     { name: 'actor', type: 'reference', columns: ['practitionerId'], target: ['Practitioner'], documentation: 'The doctor whose calendar it is' },
