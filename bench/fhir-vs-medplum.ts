@@ -14,6 +14,7 @@ import {
   createDirectory, directoryEntriesOf, directoryResource, SYNTHEA_DIR as PROJECT_SYNTHEA_DIR, syntheaRecords, type AdminCall,
 } from '../test/support/synthea.js';
 import { startChildServer, type ChildServer } from './support/child-server.js';
+import { requireStored } from './support/fhir-bench.js';
 import { namePaths, patientOf, relatedPersonOf, type WorkloadType } from './support/fhir-workload.js';
 import { load, recordFigure, recordRatio, type Figure, type LoadRequest } from './support/results.js';
 
@@ -54,9 +55,16 @@ const creating = (server: ChildServer, type: WorkloadType) => {
 };
 
 const figures: Record<string, Figure> = {};
+/** Figures with an answer other than 2xx: they do not count, and the run fails at its end (after the other figures). */
+const failed: string[] = [];
 async function measured(key: string, kase: string, name: string, server: ChildServer, next: () => LoadRequest) {
   tokens = await ours.call<{ admin: string; doctor: string }>('tokens');
   figures[key] = await load(kase, name, server.url, next, CONNECTIONS, SECONDS);
+  const { non2xx, errors } = figures[key];
+  if (non2xx || errors) {
+    failed.push(`${kase} (${name}): ${non2xx} non-2xx, ${errors} errors`);
+    console.log(`  NOT EVERY ANSWER WAS A 2xx: ${failed.at(-1)}`);
+  }
   return figures[key];
 }
 
@@ -73,6 +81,8 @@ const types: WorkloadType[] = ['Patient', 'RelatedPerson'];
 for (const type of types) {
   console.log(`\n${type}`);
   await seedTo(type, 1_000, true);
+  // The first one seeded is workload item 0, the only one with its given name (Ana0).
+  await requireStored(ours.url, headersOf(ours, type), `/fhir/${type}/${seeded[type].ours[0]}`, `/fhir/${type}?name=${patientOf(0).name![0].given![0]}`);
   const readCase = `read by id, ${type}, 1,000`;
   await measured(`read ${type} medplum`, readCase, 'medplum', medplum, rotate(seeded[type].medplum.map((id) => `/fhir/${type}/${id}`), medplum, type));
   await measured(`read ${type} ours`, readCase, 'ours', ours, rotate(seeded[type].ours.map((id) => `/fhir/${type}/${id}`), ours, type));
@@ -152,7 +162,10 @@ for (const type of types) {
 ratios.push(recordRatio('Synthea import: ours / Medplum', syntheaOurs.value! / syntheaMedplum.value!, '≥ 0.5', (v) => v >= 0.5));
 ratios.push(recordRatio('RSS after the run: ours / Medplum', memory.ours.rssMiB / memory.medplum.rssMiB, '≤ 1', (v) => v <= 1));
 for (const r of ratios) console.log(`  ${r.name.padEnd(48)} ${String(r.value).padStart(8)}  target ${r.target.padEnd(6)} ${r.meets ? 'met' : 'MISSED'}`);
+const syntheaFailed = [syntheaMedplum, syntheaOurs].filter((figure) => figure.non2xx).map((figure) => `${figure.case} (${figure.server}): ${figure.non2xx} non-2xx`);
+failed.push(...syntheaFailed);
 
 await bare.stop();
 await medplum.stop();
 await ours.stop();
+if (failed.length > 0) throw new Error(`Figures with answers other than 2xx do not count:\n  ${failed.join('\n  ')}`);

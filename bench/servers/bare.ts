@@ -10,21 +10,17 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { openDatabase } from '../../db/connection.js';
 import { serveParent } from '../support/child-server.js';
-import { bareDriver } from '../support/fhir-bench.js';
+import { bareAudit, bareDriver } from '../support/fhir-bench.js';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL!;
 const practitionerId = process.env.BENCH_PRACTITIONER_ID!;
 const db = await openDatabase(databaseUrl);
 const driver = await bareDriver(databaseUrl);
 
-const audit = (req: express.Request, activity: string, resourceType: string, resourceId: string | null) => db.appendCommitted(db.models.AuditEvent, {
-  recordedAt: new Date(), action: activity === 'read' ? 'R' : 'E', activity, outcome: '0', actorUserId: 'bench', actorRole: 'doctor',
-  resourceType, resourceId, patientId: null, sourceIp: req.ip, requestId: 'bench', detail: null,
-});
+const audit = (req: express.Request, activity: 'read' | 'search', type: string, id: string | null) => bareAudit(db, req, { activity, role: 'doctor', type, id, patientId: null });
 const TOP = '\u{10FFFF}';
 // The statements our node issues for these requests (logged from Sequelize), with the same care-relationship filter.
 const SQL = {
-  readPatient: 'SELECT id, familyName, givenName, birthDate, gender, phone, email, timeZone, versionId FROM patients WHERE id = ?',
   readRepository: 'SELECT content FROM fhir_resources WHERE resourceType = ? AND id = ?',
   searchPatient: 'SELECT id, familyName, givenName, birthDate, gender, phone, email, timeZone, versionId FROM patients'
     + ' WHERE (familyName LIKE ? OR givenName LIKE ?) ORDER BY id ASC LIMIT 21',
@@ -38,12 +34,7 @@ const SQL = {
 
 const app = express();
 app.disable('x-powered-by');
-app.get('/fhir/Patient/:id', async (req, res) => {
-  const [row] = await driver.query(SQL.readPatient, [req.params.id]);
-  if (!row) { res.status(404).end(); return; }
-  await audit(req, 'read', 'Patient', req.params.id);
-  res.type('application/fhir+json').send(JSON.stringify({ resourceType: 'Patient', ...row }));
-});
+// A read answers the stored resource, a Patient's (a domain type) as a RelatedPerson's: one indexed SELECT.
 app.get('/fhir/:type/:id', async (req, res) => {
   const [row] = await driver.query(SQL.readRepository, [req.params.type, req.params.id]);
   if (!row) { res.status(404).end(); return; }

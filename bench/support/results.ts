@@ -41,6 +41,11 @@ export function recordRatio(name: string, value: number, target: string, meets: 
   return ratio;
 }
 
+/** How many answers of each status autocannon saw, so a failing run says what failed (429: a rate limit; 404: an unknown id). */
+export function statusesOf(result: autocannon.Result): Record<string, number> {
+  return Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, stats]) => [status, stats.count ?? 0]));
+}
+
 export interface LoadRequest { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> }
 
 /** autocannon at `connections` for `seconds`, `next()` giving each request; the figure is printed and recorded. */
@@ -57,7 +62,8 @@ export async function load(
   };
   console.log(`  ${kase.padEnd(44)} ${server.padEnd(8)} ${String(figure.requestsPerSecond).padStart(6)} req/s`
     + `  p50 ${String(figure.p50).padStart(4)}  p97.5 ${String(figure.p97_5).padStart(4)}  p99 ${String(figure.p99).padStart(4)} ms`
-    + `  non-2xx ${figure.non2xx}  errors ${figure.errors}`);
+    + `  non-2xx ${figure.non2xx}  errors ${figure.errors}`
+    + (figure.non2xx ? `  statuses ${JSON.stringify(statusesOf(result))}` : ''));
   recordFigure(figure);
   return figure;
 }
