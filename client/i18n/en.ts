@@ -476,6 +476,35 @@ export const en = {
       'not-patient-initiated': 'the conversation was not started by you',
       'add-on-without-primary': 'the main service it adds to was not billed',
     } as Record<string, string>,
+    /**
+     * Why the rules decided a charge as they did, for insurer and hospital staff: third person, by the rules' reason
+     * code (server/billing/rules/rule-result.ts); the ChargeItem keeps the rules' own English for other systems.
+     */
+    staffReason: {
+      'minutes-below-minimum': 'Minimum time: the minutes or data days are below what the code needs',
+      cancelled: 'Cancelled: the visit was cancelled, no service was given',
+      'no-show': 'No-show: the patient did not attend',
+      'no-signed-note': 'Signed note: the visit note is missing or not signed',
+      'not-eligible': 'Eligibility: the patient does not meet the code\'s conditions',
+      duplicate: 'Duplicate: the code was already billed for this visit or period',
+      'consent-missing': 'Consent: the code needs the patient\'s consent and none is on file',
+      'mutually-exclusive': 'Mutually exclusive: a code that excludes this one is billed',
+      'claimed-minutes-above-connected': 'Claimed minutes: the note claims more minutes than were connected',
+      'payer-no-agreement': 'Payer agreement: the insurer has no internet-care agreement with the hospital',
+      'not-real-time': 'Real-time contact: the service was not given in a live call',
+      'not-patient-initiated': 'Patient-initiated: the patient did not start the conversation',
+      'add-on-without-primary': 'Add-on: the primary code it adds to is not billable',
+    } as Record<string, string>,
+    /** A rule the charge met, by the rule's name (the part before ': ' of the reason's stored display). */
+    ruleMet: (rule: string) => `${rule}: met`,
+    ruleName: {
+      'visit-status': 'Visit status', 'signed-note': 'Signed note', 'minutes-minimum': 'Minimum time', 'data-days': 'Data days',
+      'claimed-minutes': 'Claimed minutes', consent: 'Consent', 'established-patient': 'Established patient',
+      'follow-up-eligibility': 'Follow-up eligibility', 'payer-agreement': 'Payer agreement', 'real-time-contact': 'Real-time contact',
+      'add-on': 'Add-on', 'patient-initiated': 'Patient-initiated', 'mutually-exclusive': 'Mutually exclusive',
+      'e-visit-em-overlap': 'E-visit and E/M overlap', duplicate: 'Duplicate', 'doctor-chosen-level': 'Level chosen by the doctor',
+    } as Record<string, string>,
+    anyRule: 'A billing rule',
     visitStatus: {
       'not-billable': 'not billed', 'not-claimed': 'not yet sent to your insurer', claimed: 'sent to your insurer', paid: 'paid by your insurer',
       denied: 'refused by your insurer',
