@@ -54,6 +54,8 @@ export const en = {
     again: 'Sign in again',
     againWhy: 'Your session has ended. Sign in to carry on: what you were writing is kept, and what you sent last is sent then.',
   },
+  /** How to take a medicine: the dose and frequency as the doctor wrote them (client/prescriptions/types.ts). */
+  dosage: (dose: string, frequency: string) => `${dose} ${frequency}`,
   visitType: { 'video-follow-up': 'video follow-up', 'in-person': 'in person' } as Record<string, string>,
   visitTypeTitle: { 'video-follow-up': 'Video follow-up', 'in-person': 'In person' } as Record<string, string>,
   appointmentStatus: {
@@ -240,8 +242,7 @@ export const en = {
     codeTitle: (number: string) => `Code for prescription ${number}`,
     codeHelp: 'Show this QR code at the pharmacy, or give them the code below. Keep it private: it lets a pharmacy dispense your medicines.',
     codeLabel: 'Prescription code',
-    line: (drug: string, dose: string, frequency: string, quantity: number, days: number) =>
-      `${drug}: ${dose} ${frequency}, ${quantity} for ${days} days`,
+    line: (drug: string, dosage: string, quantity: number, days: number) => `${drug}: ${dosage}, ${quantity} for ${days} days`,
   },
   doctorVisits: {
     title: 'My upcoming visits',
@@ -562,7 +563,7 @@ export const en = {
     prescriber: 'Prescriber',
     validUntilTerm: 'Valid until',
     columns: ['Medicine', 'Instructions', 'Prescribed', 'Hand over'],
-    instructions: (dose: string, frequency: string, days: number) => `${dose} ${frequency}, ${days} days`,
+    instructions: (dosage: string, days: number) => `${dosage}, ${days} days`,
     quantityOf: (drug: string) => `Quantity of ${drug} to hand over`,
     checked: 'Checked: ready to hand over.',
     handOver: 'Hand over',

@@ -50,6 +50,7 @@ export const zhCN: Messages = {
     again: '重新登录',
     againWhy: '您的登录已结束。请重新登录以继续：正在填写的内容会保留，最后提交的内容将在登录后发送。',
   },
+  dosage: (dose, frequency) => `${dose}，${frequency}`,
   visitType: { 'video-follow-up': '视频复诊', 'in-person': '线下就诊' },
   visitTypeTitle: { 'video-follow-up': '视频复诊', 'in-person': '线下就诊' },
   appointmentStatus: {
@@ -221,7 +222,7 @@ export const zhCN: Messages = {
     codeTitle: (number) => `处方 ${number} 的取药码`,
     codeHelp: '请在药房出示此二维码，或告知下方取药码。请妥善保管：凭此码药房可为您发药。',
     codeLabel: '取药码',
-    line: (drug, dose, frequency, quantity, days) => `${drug}：${dose}，${frequency}，共 ${quantity}，${days} 天用量`,
+    line: (drug, dosage, quantity, days) => `${drug}：${dosage}，共 ${quantity}，${days} 天用量`,
   },
   doctorVisits: {
     title: '我的待诊',
@@ -526,7 +527,7 @@ export const zhCN: Messages = {
     prescriber: '开方医生',
     validUntilTerm: '有效期至',
     columns: ['药品', '用法', '处方数量', '发药数量'],
-    instructions: (dose, frequency, days) => `${dose}，${frequency}，${days} 天`,
+    instructions: (dosage, days) => `${dosage}，${days} 天`,
     quantityOf: (drug) => `${drug} 的发药数量`,
     checked: '已核验：可以发药。',
     handOver: '发药',
