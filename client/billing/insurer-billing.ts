@@ -1,12 +1,14 @@
 /**
  * The insurer's "Billable visits of our members": the charges of its members (GET /fhir/ChargeItem, filtered by
- * date range, code, status and doctor), each with its explanation (the reasons of its billing decision) and links
+ * date range, code, status and doctor), each with its explanation (the reasons of its billing decision, in staff
+ * words from the catalogue by the rules' reason codes) and links
  * to its evidence; the risk flags per doctor (GET /api/billing/risk-flags); and the CSV export of the same search
  * (GET /api/billing/charges.csv). docs/billing.md "What insurers see".
  */
 import { api, apiFile, messageOf } from '../api.js';
 import { alertLine, el, whileBusy } from '../dom.js';
 import { t, wordOf } from '../i18n/index.js';
+import { ruleReasonWords } from './rule-reasons.js';
 import { serviceCodeWords } from './service-codes.js';
 
 interface Coding { system?: string; code?: string; display?: string }
@@ -62,7 +64,8 @@ export function insurerBilling(): HTMLElement {
 
   function explanation(charge: Charge): HTMLElement {
     const parts = charge.extension?.find((e) => e.url === DECISION)?.extension ?? [];
-    const reasons = parts.filter((p) => p.url === 'reason').map((p) => el('li', { 'data-reason': p.valueCoding?.code ?? '' }, p.valueCoding?.display ?? p.valueCoding?.code ?? ''));
+    const reasons = parts.filter((p) => p.url === 'reason')
+      .map((p) => el('li', { 'data-reason': p.valueCoding?.code ?? '' }, ruleReasonWords(t.billing, p.valueCoding ?? {})));
     const minutes = parts.find((p) => p.url === 'minutes')?.valueInteger;
     const evidence = (charge.supportingInformation ?? []).map((s) => el('li', {}, el('a', { href: `/fhir/${s.reference ?? ''}`, target: '_blank', rel: 'noopener' }, s.reference ?? '')));
     return el('details', { class: 'charge-explanation' }, el('summary', {}, words.why),

@@ -54,6 +54,8 @@ export const en = {
     again: 'Sign in again',
     againWhy: 'Your session has ended. Sign in to carry on: what you were writing is kept, and what you sent last is sent then.',
   },
+  /** How to take a medicine: the dose and frequency as the doctor wrote them (client/prescriptions/types.ts). */
+  dosage: (dose: string, frequency: string) => `${dose} ${frequency}`,
   visitType: { 'video-follow-up': 'video follow-up', 'in-person': 'in person' } as Record<string, string>,
   visitTypeTitle: { 'video-follow-up': 'Video follow-up', 'in-person': 'In person' } as Record<string, string>,
   appointmentStatus: {
@@ -240,8 +242,7 @@ export const en = {
     codeTitle: (number: string) => `Code for prescription ${number}`,
     codeHelp: 'Show this QR code at the pharmacy, or give them the code below. Keep it private: it lets a pharmacy dispense your medicines.',
     codeLabel: 'Prescription code',
-    line: (drug: string, dose: string, frequency: string, quantity: number, days: number) =>
-      `${drug}: ${dose} ${frequency}, ${quantity} for ${days} days`,
+    line: (drug: string, dosage: string, quantity: number, days: number) => `${drug}: ${dosage}, ${quantity} for ${days} days`,
   },
   doctorVisits: {
     title: 'My upcoming visits',
@@ -476,6 +477,35 @@ export const en = {
       'not-patient-initiated': 'the conversation was not started by you',
       'add-on-without-primary': 'the main service it adds to was not billed',
     } as Record<string, string>,
+    /**
+     * Why the rules decided a charge as they did, for insurer and hospital staff: third person, by the rules' reason
+     * code (server/billing/rules/rule-result.ts); the ChargeItem keeps the rules' own English for other systems.
+     */
+    staffReason: {
+      'minutes-below-minimum': 'Minimum time: the minutes or data days are below what the code needs',
+      cancelled: 'Cancelled: the visit was cancelled, no service was given',
+      'no-show': 'No-show: the patient did not attend',
+      'no-signed-note': 'Signed note: the visit note is missing or not signed',
+      'not-eligible': 'Eligibility: the patient does not meet the code\'s conditions',
+      duplicate: 'Duplicate: the code was already billed for this visit or period',
+      'consent-missing': 'Consent: the code needs the patient\'s consent and none is on file',
+      'mutually-exclusive': 'Mutually exclusive: a code that excludes this one is billed',
+      'claimed-minutes-above-connected': 'Claimed minutes: the note claims more minutes than were connected',
+      'payer-no-agreement': 'Payer agreement: the insurer has no internet-care agreement with the hospital',
+      'not-real-time': 'Real-time contact: the service was not given in a live call',
+      'not-patient-initiated': 'Patient-initiated: the patient did not start the conversation',
+      'add-on-without-primary': 'Add-on: the primary code it adds to is not billable',
+    } as Record<string, string>,
+    /** A rule the charge met, by the rule's name (the part before ': ' of the reason's stored display). */
+    ruleMet: (rule: string) => `${rule}: met`,
+    ruleName: {
+      'visit-status': 'Visit status', 'signed-note': 'Signed note', 'minutes-minimum': 'Minimum time', 'data-days': 'Data days',
+      'claimed-minutes': 'Claimed minutes', consent: 'Consent', 'established-patient': 'Established patient',
+      'follow-up-eligibility': 'Follow-up eligibility', 'payer-agreement': 'Payer agreement', 'real-time-contact': 'Real-time contact',
+      'add-on': 'Add-on', 'patient-initiated': 'Patient-initiated', 'mutually-exclusive': 'Mutually exclusive',
+      'e-visit-em-overlap': 'E-visit and E/M overlap', duplicate: 'Duplicate', 'doctor-chosen-level': 'Level chosen by the doctor',
+    } as Record<string, string>,
+    anyRule: 'A billing rule',
     visitStatus: {
       'not-billable': 'not billed', 'not-claimed': 'not yet sent to your insurer', claimed: 'sent to your insurer', paid: 'paid by your insurer',
       denied: 'refused by your insurer',
@@ -533,7 +563,7 @@ export const en = {
     prescriber: 'Prescriber',
     validUntilTerm: 'Valid until',
     columns: ['Medicine', 'Instructions', 'Prescribed', 'Hand over'],
-    instructions: (dose: string, frequency: string, days: number) => `${dose} ${frequency}, ${days} days`,
+    instructions: (dosage: string, days: number) => `${dosage}, ${days} days`,
     quantityOf: (drug: string) => `Quantity of ${drug} to hand over`,
     checked: 'Checked: ready to hand over.',
     handOver: 'Hand over',

@@ -8,7 +8,7 @@ import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import { dateWords } from '../i18n/format.js';
 import { t } from '../i18n/index.js';
 import { scanQrCode } from './qr-scanner.js';
-import type { Dispensation } from './types.js';
+import { dosageWords, type Dispensation } from './types.js';
 
 export function pharmacyDesk(): HTMLElement {
   const codeInput = el('input', { id: 'desk-code', name: 'code', required: true, autocomplete: 'off', spellcheck: 'false' });
@@ -112,7 +112,7 @@ function dispensationView(dispensation: Dispensation, problem: HTMLElement, chan
     quantities.set(line.lineNo, quantity);
     return el('tr', { 'data-line': line.lineNo },
       el('td', {}, line.drugName, el('br'), el('small', {}, line.drugCode)),
-      el('td', {}, t.pharmacy.instructions(line.dose, line.frequency, line.supplyDays)),
+      el('td', {}, t.pharmacy.instructions(dosageWords(line), line.supplyDays)),
       el('td', {}, String(line.quantity)),
       el('td', {}, el('label', { for: id, class: 'visually-hidden' }, t.pharmacy.quantityOf(line.drugName)), quantity));
   });

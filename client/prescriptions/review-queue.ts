@@ -8,7 +8,7 @@ import { api, messageOf } from '../api.js';
 import { alertLine, el, timeOf, whileBusy } from '../dom.js';
 import { dateWords } from '../i18n/format.js';
 import { t, wordOf } from '../i18n/index.js';
-import { lineWords, REJECTION_REASONS, type PrescriptionSummary } from './types.js';
+import { instructionWords, lineWords, REJECTION_REASONS, type PrescriptionSummary } from './types.js';
 
 type QueueItem = PrescriptionSummary & { context: ReviewContext };
 
@@ -93,7 +93,7 @@ function contextView({ context, lines }: QueueItem): HTMLElement {
       el('dt', {}, t.pharmacy.currentMedicines), el('dd', { class: 'current-medicines' }, listOr(context.currentMedicines.map((m) => {
         const origin = m.origin.kind === 'prescription' ? t.pharmacy.fromPrescription(m.origin.prescriptionNumber, wordOf(t.prescriptionStatus, m.origin.status))
           : m.origin.kind === 'partner' ? t.pharmacy.fromPartner(m.origin.hospital) : t.pharmacy.fromOtherRecord;
-        return `${m.drugName}${m.instructions ? `: ${m.instructions}` : ''} — ${origin}`;
+        return `${t.charts.care.medicine(m.drugName, instructionWords(m.instructions))} — ${origin}`;
       }), 'medicines')),
       el('dt', {}, t.pharmacy.allergies), el('dd', { class: 'allergies' }, listOr(context.allergies.map((a) =>
         [a.substance, a.criticality ? wordOf(t.pharmacy.criticality, a.criticality) : '', a.reactions.join(', ')].filter(Boolean).join(' — ')), 'allergy-list'))));

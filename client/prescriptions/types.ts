@@ -1,4 +1,5 @@
 /** The shapes the prescription endpoints answer with (docs/prescriptions.md), as far as the pages use them. */
+import type { MedicineInstructions } from '../../server/prescriptions/current-medicines.js';
 import { t } from '../i18n/index.js';
 
 export interface PrescriptionLine { lineNo: number; drugCode: string; drugName: string; dose: string; frequency: string; quantity: number; supplyDays: number }
@@ -40,9 +41,20 @@ export const REJECTION_REASONS: Array<[code: string, words: string]> = (
   ['drug-interaction', 'dose-out-of-range', 'contraindication', 'duplicate-therapy', 'incomplete-instructions', 'other']
 ).map((code) => [code, t.pages.rejectionReason[code] ?? code]);
 
+/**
+ * How to take a medicine, in the page's language: the one wording of instructions for every page that shows them
+ * (the patient's prescriptions, the pharmacy desk and review, the doctor's chronic-care panel). The server answers
+ * the dose and frequency as the doctor wrote them; another system's record keeps its own text.
+ */
+export const instructionWords = (instructions: MedicineInstructions | null): string | null =>
+  (!instructions ? null : 'text' in instructions ? instructions.text : dosageWords(instructions));
+
+/** A line's dose and frequency as the doctor wrote them, joined in the page's language. */
+export const dosageWords = (line: { dose: string; frequency: string }) => t.dosage(line.dose, line.frequency);
+
 /** "Ramipril 5 mg: 1 tablet once daily, 7 for 7 days" */
 export const lineWords = (line: PrescriptionLine) =>
-  t.prescriptions.line(line.drugName, line.dose, line.frequency, line.quantity, line.supplyDays);
+  t.prescriptions.line(line.drugName, dosageWords(line), line.quantity, line.supplyDays);
 
 /** A prescription's status in the patient's words. */
 export const PRESCRIPTION_STATUS_WORDS: Record<string, string> = t.prescriptionStatus;

@@ -11,6 +11,7 @@ import { dateWords } from '../i18n/format.js';
 import { t, wordOf } from '../i18n/index.js';
 import { readingsChart } from '../monitoring/readings-chart.js';
 import { readingName } from '../monitoring/reading-kinds.js';
+import { instructionWords } from '../prescriptions/types.js';
 
 type ChronicCare = Awaited<ReturnType<typeof readChronicCare>>;
 
@@ -51,7 +52,7 @@ function medicines(care: ChronicCare) {
     care.medications.length ? el('ul', {}, ...care.medications.map((m) => el('li', {
       'data-origin': m.origin.kind, 'data-drug': m.drugCode ?? undefined,
       'data-prescription': m.origin.kind === 'prescription' ? m.origin.prescriptionId : undefined,
-    }, el('strong', {}, words.medicine(m.drugName, m.instructions)), el('br'), ...medicineSource(m, care.timeZone))))
+    }, el('strong', {}, words.medicine(m.drugName, instructionWords(m.instructions))), el('br'), ...medicineSource(m, care.timeZone))))
       : el('p', {}, words.noMedicines));
 }
 

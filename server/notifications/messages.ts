@@ -40,16 +40,18 @@ export function when(date: Date, f: Pick<MessageFacts, 'language' | 'timeZone'>)
   }).format(date) + ` (${f.timeZone})`;
 }
 
-const VISIT = { 'zh-CN': { 'video-follow-up': '视频复诊', 'in-person': '门诊' }, en: { 'video-follow-up': 'video follow-up', 'in-person': 'in-person visit' } };
-const OUTCOME = {
-  'zh-CN': { upheld: '投诉成立', 'partially-upheld': '投诉部分成立', rejected: '投诉未获支持' } as Record<string, string>,
-  en: { upheld: 'upheld', 'partially-upheld': 'partly upheld', rejected: 'not upheld' } as Record<string, string>,
-};
-/** The kinds of alert in the pages' words (one catalogue, client/i18n): every critical kind, not a copy of two. */
-const ALERT = { 'zh-CN': zhCN.alertKind, en: enWords.alertKind };
+/**
+ * The visit types, dispute outcomes and alert kinds in the pages' words (one catalogue, client/i18n): the e-mail
+ * says what the notification list and the pages say. English names a visit as "<type> visit", as the list does.
+ */
+const WORDS = { 'zh-CN': zhCN, en: enWords };
+const visitWords = (f: MessageFacts) => WORDS[f.language].visitType[f.visitType ?? 'in-person'];
+const outcomeWords = (f: MessageFacts) =>
+  WORDS[f.language].notifications.disputeAnswered(WORDS[f.language].pages.disputes.outcome[f.outcome ?? ''] ?? f.outcome ?? '');
+const alertWords = (f: MessageFacts) => WORDS[f.language].alertKind[f.alertKind ?? ''];
 
 function zh(f: MessageFacts): Message {
-  const visit = VISIT['zh-CN'][f.visitType ?? 'in-person'];
+  const visit = visitWords(f);
   const at = f.start ? when(f.start, f) : '';
   const c = f.counterpart;
   const withWhom = c ? (f.audience === 'patient' ? `${c.family}${c.given}医生` : `患者${c.family}${c.given}`) : '';
@@ -75,17 +77,17 @@ function zh(f: MessageFacts): Message {
     case 'prescription-ready':
       return { subject: '您的处方已审核通过，可以取药', text: `药师已审核通过您的处方，现在可以取药。\n取药码请登录后查看：${f.link}${sign}` };
     case 'dispute-answered':
-      return { subject: '您的投诉已有答复', text: `您的投诉已处理：${OUTCOME['zh-CN'][f.outcome ?? ''] ?? f.outcome}。\n请登录查看答复：${f.link}${sign}` };
+      return { subject: '您的投诉已有答复', text: `${outcomeWords(f)}\n请登录查看答复：${f.link}${sign}` };
     case 'crisis-alert':
       return {
-        subject: `紧急：您的一位患者出现${ALERT['zh-CN'][f.alertKind ?? ''] ?? '危急读数'}`,
-        text: `您负责的一位患者刚上传了危急的居家监测读数（${ALERT['zh-CN'][f.alertKind ?? ''] ?? f.alertKind}）。\n请尽快查看并确认：${f.link}${sign}`,
+        subject: `紧急：您的一位患者出现${alertWords(f) ?? '危急读数'}`,
+        text: `您负责的一位患者刚上传了危急的居家监测读数（${alertWords(f) ?? f.alertKind}）。\n请尽快查看并确认：${f.link}${sign}`,
       };
   }
 }
 
 function en(f: MessageFacts): Message {
-  const visit = VISIT.en[f.visitType ?? 'in-person'];
+  const visit = `${visitWords(f)} visit`;
   const at = f.start ? when(f.start, f) : '';
   const c = f.counterpart;
   const withWhom = c ? (f.audience === 'patient' ? ` with Dr ${c.family}` : ` with ${c.given} ${c.family}`) : '';
@@ -116,12 +118,12 @@ function en(f: MessageFacts): Message {
     case 'dispute-answered':
       return {
         subject: 'Your complaint has been answered',
-        text: `Your complaint has been answered: ${OUTCOME.en[f.outcome ?? ''] ?? f.outcome}.\nSign in to read the answer: ${f.link}${sign}`,
+        text: `${outcomeWords(f)}\nSign in to read the answer: ${f.link}${sign}`,
       };
     case 'crisis-alert':
       return {
-        subject: `Urgent: ${ALERT.en[f.alertKind ?? ''] ?? 'critical reading'} in one of your patients`,
-        text: `A patient in your care has just sent a critical home reading (${ALERT.en[f.alertKind ?? ''] ?? f.alertKind}).\n`
+        subject: `Urgent: ${alertWords(f) ?? 'critical reading'} in one of your patients`,
+        text: `A patient in your care has just sent a critical home reading (${alertWords(f) ?? f.alertKind}).\n`
           + `Please review and acknowledge it: ${f.link}${sign}`,
       };
   }

@@ -15,11 +15,17 @@ export type MedicineOrigin =
   | { kind: 'partner'; hospital: string; fhirBaseUrl: string }
   | { kind: 'other-record'; source: string | null };
 
+/**
+ * How to take a medicine: this hospital's lines as the doctor wrote their dose and frequency (the page joins them in
+ * its language), another system's record as its own text.
+ */
+export type MedicineInstructions = { dose: string; frequency: string } | { text: string };
+
 export interface CurrentMedicine {
   /** The ATC code when the record carries one (every prescription here does). */
   drugCode: string | null;
   drugName: string;
-  instructions: string | null;
+  instructions: MedicineInstructions | null;
   /** When it was prescribed. */
   since: string | null;
   /**
@@ -66,7 +72,7 @@ async function prescribedHere(db: Database, patientId: string, now: Date): Promi
     const supplyEnds = row.status === 'completed' && row.completedAt ? new Date(row.completedAt.getTime() + line.supplyDays * DAY) : null;
     if (row.status === 'completed' && !(supplyEnds && supplyEnds > now)) return [];
     return [{
-      drugCode: line.drugCode, drugName: line.drugName, instructions: `${line.dose}, ${line.frequency}`, since: row.issuedAt.toISOString(),
+      drugCode: line.drugCode, drugName: line.drugName, instructions: { dose: line.dose, frequency: line.frequency }, since: row.issuedAt.toISOString(),
       supplyEnds: supplyEnds?.toISOString() ?? null,
       origin: {
         kind: 'prescription', prescriptionId: row.id, prescriptionNumber: row.number, status: row.status, validUntil: row.validUntil.toISOString(),
@@ -74,6 +80,8 @@ async function prescribedHere(db: Database, patientId: string, now: Date): Promi
     }];
   }));
 }
+
+const textOf = (text: string | undefined): MedicineInstructions | null => (text ? { text } : null);
 
 /** Recorded order: when the repository stored each (its meta.lastUpdated), then id. */
 const byRecorded = (a: MedicationRequest, b: MedicationRequest) =>
@@ -95,7 +103,7 @@ async function recordedElsewhere(db: Database, patientId: string): Promise<Curre
     return {
       drugCode: atc ?? null,
       drugName: concept?.text ?? concept?.coding?.find((c) => c.display)?.display ?? r.medicationReference?.display ?? atc ?? '?',
-      instructions: r.dosageInstruction?.map((d) => d.text).filter(Boolean).join('; ') || null,
+      instructions: textOf(r.dosageInstruction?.map((d) => d.text).filter(Boolean).join('; ')),
       since: r.authoredOn ?? null,
       supplyEnds: null,
       origin: source && hospital !== undefined ? { kind: 'partner', hospital, fhirBaseUrl: source } : { kind: 'other-record', source },

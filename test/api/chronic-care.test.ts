@@ -62,10 +62,11 @@ describeOnEachDatabase('the doctor\'s chronic-care view: conditions with origin,
     await hospital().db.models.Prescription.update({ status: 'completed', completedAt: new Date(Date.now() - 8 * DAY) }, { where: { id: ranOut.id } });
 
     const { body } = await read(doctor.token, patient.patientId).expect(200);
-    type Listed = { drugCode: string; instructions: string; supplyEnds: string | null; origin: { prescriptionId: string; status: string } };
+    type Listed = { drugCode: string; supplyEnds: string | null; origin: { prescriptionId: string; status: string } };
     expect(body.medications.map((m: Listed) => [m.origin.prescriptionId, m.drugCode, m.origin.status, m.supplyEnds === null]))
       .to.deep.equal([[waiting.id, RAMIPRIL.drugCode, 'pending-review', true], [taking.id, 'C09AA02', 'completed', false]]);
-    expect(body.medications[0]).to.include({ instructions: `${RAMIPRIL.dose}, ${RAMIPRIL.frequency}` });
+    // The dose and frequency as the doctor wrote them: the page joins them in its language.
+    expect(body.medications[0].instructions).to.deep.equal({ dose: RAMIPRIL.dose, frequency: RAMIPRIL.frequency });
     expect(body.medications[0].origin).to.include({ kind: 'prescription', prescriptionNumber: waiting.number });
     expect(Date.parse(body.medications[1].supplyEnds)).to.be.within(Date.now() + 4 * DAY - 60_000, Date.now() + 4 * DAY + 60_000);
   });
@@ -141,7 +142,7 @@ for (const dialect of DIALECTS) {
       await bookedAppointment(a.hospital, { patientId: atA.patientId, practitionerId: doctorA.practitionerId });
       const { body } = await request(a.hospital.app).get(`/api/patients/${atA.patientId}/chronic-care`).auth(doctorA.token, { type: 'bearer' }).expect(200);
       expect(body.medications).to.deep.equal([{
-        drugCode: 'C08CA01', drugName: 'Amlodipine', instructions: '5 mg once daily', since: '2026-09-01', supplyEnds: null,
+        drugCode: 'C08CA01', drugName: 'Amlodipine', instructions: { text: '5 mg once daily' }, since: '2026-09-01', supplyEnds: null,
         origin: { kind: 'partner', hospital: 'Hospital B', fhirBaseUrl: `${b.url}/fhir` },
       }]);
       const stored = await a.hospital.db.models.FhirResource.findAll({ where: { resourceType: 'MedicationRequest' } });

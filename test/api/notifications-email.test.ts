@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { zhCN } from '../../client/i18n/zh-CN.js';
 import { deliverDueNotifications } from '../../server/appointments/outbox-worker.js';
 import { emailTransport } from '../../server/notifications/email-transport.js';
 import { book, doctorWithSlots, eligiblePatient, freeSlotsOf, quickPatient, slotAt } from '../support/appointments.js';
@@ -42,7 +43,7 @@ describeOnEachDatabase('notifications by e-mail (a real SMTP server in the test)
     const [mail, ...more] = mailTo(patient.email).filter((m) => m.subject.startsWith('预约成功'));
     expect(more, 'one confirmation').to.have.length(0);
     const local = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', dateStyle: 'full', timeStyle: 'short' }).format(slot.start);
-    expect(mail.subject).to.include(local);
+    expect(mail.subject).to.include(local).and.include(`：${zhCN.visitType['in-person']} `);
     expect(mail.headers).to.match(/^Content-Language: zh-CN/m);
     expect(textOf(mail)).to.include(`${local} (Asia/Shanghai)`).and.include('Sched');
     const ics = calendarOf(mail)!;

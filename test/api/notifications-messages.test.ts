@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { visitCalendar } from '../../server/notifications/icalendar.js';
+import { en as enWords } from '../../client/i18n/en.js';
+import { zhCN } from '../../client/i18n/zh-CN.js';
 import { composeMessage } from '../../server/notifications/messages.js';
 
 describe('notification messages (templates and calendar files)', () => {
@@ -8,7 +10,7 @@ describe('notification messages (templates and calendar files)', () => {
 
   it('when the recipient reads English in New York, then the date is written in English in her zone, named', () => {
     const { subject, text } = composeMessage({ ...base, language: 'en', timeZone: 'America/New_York', counterpart: { family: 'Chen', given: 'Wei' } });
-    expect(subject).to.equal('Booked: video follow-up, Saturday, March 7, 2026 at 8:30 PM (America/New_York)');
+    expect(subject).to.equal('Booked: video follow-up visit, Saturday, March 7, 2026 at 8:30 PM (America/New_York)');
     expect(text).to.include('with Dr Chen').and.include('https://h.test/visit/a1');
   });
 
@@ -23,6 +25,19 @@ describe('notification messages (templates and calendar files)', () => {
     for (const [alertKind, zh, en] of [['bp-crisis', '高血压危象', 'Blood pressure crisis'], ['glucose-very-high', '血糖严重偏高', 'Severely high glucose']]) {
       expect(composeMessage({ ...crisis, language: 'zh-CN', alertKind }).text, alertKind).to.include(`（${zh}）`).and.not.include(alertKind!);
       expect(composeMessage({ ...crisis, language: 'en', alertKind }).subject, alertKind).to.equal(`Urgent: ${en} in one of your patients`);
+    }
+  });
+
+  it('when a visit is booked or a complaint answered, then the e-mail names the visit type and the outcome in the pages\' words', () => {
+    const inPerson = { ...base, visitType: 'in-person' as const, timeZone: 'Asia/Shanghai' };
+    expect(composeMessage({ ...inPerson, language: 'zh-CN' }).subject).to.include(`：${zhCN.visitType['in-person']} `);
+    expect(composeMessage({ ...inPerson, language: 'en' }).text).to.include(`Your ${enWords.visitType['in-person']} visit`);
+    const answered = { kind: 'dispute-answered' as const, audience: 'patient' as const, timeZone: 'Asia/Shanghai', link: 'https://h.test/#disputes' };
+    for (const outcome of ['upheld', 'partially-upheld', 'rejected']) {
+      expect(composeMessage({ ...answered, language: 'zh-CN', outcome }).text, outcome)
+        .to.include(zhCN.notifications.disputeAnswered(zhCN.pages.disputes.outcome[outcome]!)).and.not.include(outcome);
+      expect(composeMessage({ ...answered, language: 'en', outcome }).text, outcome)
+        .to.include(enWords.notifications.disputeAnswered(enWords.pages.disputes.outcome[outcome]!));
     }
   });
 

@@ -39,7 +39,10 @@ describe('the insurer\'s billing page in the browser: filter, explanation, CSV e
     await section.getByLabel('Code').fill('');
     await section.getByLabel('Status').selectOption('not-billable');
     await section.getByRole('button', { name: 'Show charges' }).click();
-    await section.locator('[data-reason="minutes-below-minimum"]').first().waitFor({ state: 'attached' });
+    const shortVisit = section.locator('[data-reason="minutes-below-minimum"]').first();
+    await shortVisit.waitFor({ state: 'attached' });
+    // The page words the rule's reason code for staff; the CSV below keeps the rules' stored English.
+    expect(await shortVisit.textContent()).to.equal(en.billing.staffReason['minutes-below-minimum']);
 
     const download = page.waitForEvent('download');
     await section.getByRole('button', { name: 'Export CSV' }).click();

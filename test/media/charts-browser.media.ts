@@ -98,7 +98,7 @@ describe('readings charts and the doctor\'s chronic-care view in the browser (he
         await drawn(page, '#care-chart-readings', 3);
         expect(await care.locator('#care-adherence [data-days="3"]').textContent()).to.contain(words.charts.care.adherence(3, 30));
         const medicine = care.locator(`#care-medicines li[data-drug="${RAMIPRIL.drugCode}"]`);
-        expect(await medicine.textContent()).to.contain(words.charts.care.medicine('Ramipril', `${RAMIPRIL.dose}, ${RAMIPRIL.frequency}`))
+        expect(await medicine.textContent()).to.contain(words.charts.care.medicine('Ramipril', words.dosage(RAMIPRIL.dose, RAMIPRIL.frequency)))
           .and.to.contain(words.charts.care.notDispensedUntil.trim()).and.to.contain(words.charts.care.prescribedHere);
         const partnerMedicine = care.locator('#care-medicines li[data-origin="partner"]');
         expect(await partnerMedicine.getAttribute('data-drug')).to.equal('C08CA01');

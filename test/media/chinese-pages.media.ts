@@ -4,8 +4,8 @@ import request from 'supertest';
 import { FAKE_MEDIA_ARGS, homePageSuite } from '../support/browser.js';
 import { adminToken, newVisit, PDF_BYTES, startVisit } from '../support/consultations.js';
 import { englishWordsOn, type EnglishWordsOptions } from '../support/english-words.js';
-import { DEMO_INSURER } from '../support/billing.js';
-import { ACCOUNT_PASSWORD, diagnoseHypertensionInPerson } from '../support/factories.js';
+import { chargeItem, coveredPatient, DEMO_INSURER, demoPayerId } from '../support/billing.js';
+import { ACCOUNT_PASSWORD, diagnoseHypertensionInPerson, recordInPersonVisit } from '../support/factories.js';
 import { checkPage, VIEWPORTS } from '../support/page-checks.js';
 import { PHARMACIST, RAMIPRIL } from '../support/prescriptions.js';
 import { DEMO_PASSWORD, type TestNode } from '../support/test-node.js';
@@ -144,10 +144,22 @@ describe('every page in Simplified Chinese shows no English word but names, bran
     await pharmacist.context().close();
   });
 
-  it('when the insurer opens the billable visits of its members, then the filters, the charges and the risk flags are Chinese', async () => {
+  it('when the insurer opens the billable visits of its members and a charge\'s reasons, then the filters, the charges, the rules\' reasons and the risk flags are Chinese', async () => {
+    const member = await coveredPatient(hospital, await demoPayerId(hospital), 'Missed');
+    const held = await recordInPersonVisit(hospital, member.patient.patientId, member.doctor.practitionerId);
+    const missed = await chargeItem(hospital, { patientId: member.patient.patientId, practitionerId: member.doctor.practitionerId,
+      encounterId: held.id, code: '99213', date: new Date().toISOString().slice(0, 10), status: 'not-billable',
+      reasons: [{ code: 'qualifies', display: 'signed-note: The doctor signed the visit note.' },
+        { code: 'no-show', display: 'visit-status: The patient did not show up for the visit.' }] });
     const insurer = await signIn(DEMO_INSURER, DEMO_PASSWORD);
     await insurer.locator('#billing-risks ul').waitFor({ state: 'attached' });
-    await inChinese(insurer, 'insurer-billing');
+    const charge = insurer.locator(`#insurer-billing [data-charge="${missed.id}"]`);
+    await charge.locator('summary').click();
+    // The rules' reasons in staff words by their codes, not the ChargeItem's stored English.
+    expect(await charge.locator('[data-reason="no-show"]').textContent()).to.equal('未就诊：患者未按时就诊');
+    expect(await charge.locator('[data-reason="qualifies"]').textContent()).to.equal('病历签署：符合');
+    // The charge's doctor and its evidence link name the records themselves (ids, FHIR references): data, not words.
+    await inChinese(insurer, 'insurer-billing', { data: [`Encounter/${held.id}`, member.doctor.practitionerId] });
     await insurer.context().close();
   });
 });
