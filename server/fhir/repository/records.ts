@@ -7,8 +7,8 @@ import { recordAudit } from '../../audit/audit-log.js';
 import type { Origin } from '../../auth/caller.js';
 import { definitionOf, type ResourceDefinition, type Row } from '../registry.js';
 import { appendRows } from '../../../db/insert.js';
-import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
-import { currentVersion, stamped, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
+import { lookupRowsOf, type LookupRows } from './index-rows.js';
+import { compartmentPatientOf, currentVersion, stamped, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
 
 /**
  * The records of the domain types (Patient, Practitioner, Observation, Appointment …): the one writer use cases
@@ -137,7 +137,7 @@ export async function createdAll(ctx: RecordContext, type: string, instances: Ro
     await alignRowVersion(ctx, definition, row, stored[i]);
     if (act) {
       await recordAudit(ctx.db, ctx.caller, {
-        ...act, resourceType: type, resourceId: String(row.id), patientId: patientOf(definition, row) ?? patientsOf(stored[i])[0] ?? null,
+        ...act, resourceType: type, resourceId: String(row.id), patientId: patientOf(definition, row) ?? compartmentPatientOf(lookups[i]),
       }, ctx.tx);
     }
   }

@@ -120,13 +120,18 @@ export async function writeResourceVersion(ctx: WriterContext, write: ResourceWr
   return stored;
 }
 
+/** The first patient whose compartment the resource is in, as its lookup rows already say (no second FHIRPath evaluation). */
+export function compartmentPatientOf(lookups: LookupRows | undefined): string | null {
+  const compartment = lookups?.FhirCompartment[0]?.patientId;
+  return compartment === undefined || compartment === null ? null : String(compartment);
+}
+
 /** A first version is a create whatever the act; a create over a stored version is its update. */
 function auditWrite(ctx: WriterContext, write: ResourceWrite, current: CurrentVersion | null, lookups: LookupRows | undefined) {
   const { action, activity, detail, userId, patientId } = write.audit!;
-  const compartment = lookups?.FhirCompartment[0]?.patientId;
   return recordAudit(ctx.db, ctx.caller, {
     action: !current ? 'C' : action === 'C' ? 'U' : action, activity, detail, userId, resourceType: write.type, resourceId: write.id,
-    patientId: patientId ?? (compartment === undefined ? null : String(compartment)),
+    patientId: patientId ?? compartmentPatientOf(lookups),
   }, ctx.tx);
 }
 
