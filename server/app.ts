@@ -23,7 +23,6 @@ import { nodeMetrics } from './operations/metrics.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { operationsRoutes } from './operations/routes.js';
 import { patientRoutes } from './patients/routes.js';
-import './prescriptions/fhir-task.js'; // Task and its dispensing operations, in the FHIR registry
 import { prescriptionRoutes } from './prescriptions/routes.js';
 import { videoRoutes } from './video/routes.js';
 import { billingRoutes } from './billing/routes.js';

@@ -180,6 +180,7 @@ export const en = {
     title: 'Alerts from home monitoring',
     none: 'No open alerts.',
     acknowledge: 'Acknowledge',
+    minutesSpent: 'Minutes spent on this alert (optional)',
     heading: (kind: string, severity: string) => `${kind} (${severity})`,
     raised: 'Raised ',
     escalated: ', escalated to the hospital',

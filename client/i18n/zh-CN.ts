@@ -162,6 +162,7 @@ export const zhCN: Messages = {
     title: '居家监测提醒',
     none: '暂无未处理的提醒。',
     acknowledge: '确认',
+    minutesSpent: '处理此提醒所用分钟数（选填）',
     heading: (kind, severity) => `${kind}（${severity}）`,
     raised: '发出于 ',
     escalated: '，已上报医院',

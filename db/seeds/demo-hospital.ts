@@ -6,8 +6,6 @@ import { seedDemoSchedule } from './demo-schedule.js';
 import { seedConsultationsDemo } from './demo-consultations.js';
 import { seedDrugCatalogue } from './drug-catalogue.js';
 import { seedRecords } from './seed-records.js';
-// The seed stores its records through the FHIR repository, which needs the domain types declared.
-import '../../server/fhir/resources/index.js';
 
 export const DEMO_ACCOUNTS = [
   { email: 'admin@demo.test', role: 'admin', who: 'hospital admin' },

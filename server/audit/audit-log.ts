@@ -1,6 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
-import { appendRow } from '../../db/insert.js';
+import { appendRow, appendRows } from '../../db/insert.js';
 import type { AuditAction, AuditOutcome } from '../../db/models/audit-event.js';
 import type { Caller, Origin } from '../auth/caller.js';
 
@@ -30,7 +30,20 @@ function isCaller(who: Origin | Caller): who is Caller {
  *   for the very transaction that is running.
  */
 export async function recordAudit(db: Database, who: Origin | Caller, entry: AuditEntry, tx?: Transaction) {
-  const row = {
+  const row = auditRowOf(who, entry);
+  if (tx) return appendRow(db, db.models.AuditEvent, row, tx);
+  const committed = db.appendCommitted(db.models.AuditEvent, row);
+  if (!db.inTransaction()) return committed;
+  committed.catch((error: unknown) => console.error('an audit event could not be written', error));
+}
+
+/** The events of many writes in one transaction (a schedule's slots opening), in one INSERT that commits with them. */
+export async function recordAudits(db: Database, who: Origin | Caller, entries: AuditEntry[], tx: Transaction) {
+  await appendRows(db, db.models.AuditEvent, entries.map((entry) => auditRowOf(who, entry)), tx);
+}
+
+function auditRowOf(who: Origin | Caller, entry: AuditEntry) {
+  return {
     recordedAt: new Date(),
     action: entry.action,
     activity: entry.activity,
@@ -44,8 +57,4 @@ export async function recordAudit(db: Database, who: Origin | Caller, entry: Aud
     requestId: who.requestId,
     detail: entry.detail?.slice(0, 500) ?? null,
   };
-  if (tx) return appendRow(db, db.models.AuditEvent, row, tx);
-  const committed = db.appendCommitted(db.models.AuditEvent, row);
-  if (!db.inTransaction()) return committed;
-  committed.catch((error: unknown) => console.error('an audit event could not be written', error));
 }

@@ -4,7 +4,7 @@ import type { Caller } from '../auth/caller.js';
 import type { Config } from '../config.js';
 import { baseUrlOf } from '../fhir/http.js';
 import { definitionOf, type FhirContext } from '../fhir/registry.js';
-import { registerRepositoryTypes } from '../fhir/repository/generic-types.js';
+import { registerRepositoryTypes } from '../fhir/repository/repository-types.js';
 import { search, type SearchQuery } from '../fhir/search.js';
 
 /**

@@ -14,8 +14,7 @@ import {
   baseUrlOf, contextOf, definitionFor, fhirFormat, preferredReturn, reading, sendResource, sendStored, strictHandling, writing,
 } from './http.js';
 import * as interactions from './interactions.js';
-import './resources/index.js';
-import { registerRepositoryTypes } from './repository/generic-types.js';
+import { registerRepositoryTypes } from './repository/repository-types.js';
 import type { OperationDefinition } from './registry.js';
 import { search, searchQueryOf, type SearchQuery } from './search.js';
 

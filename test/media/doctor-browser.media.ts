@@ -25,7 +25,7 @@ describe('the doctor\'s home in the browser: visits, alerts, the visit workspace
     return sent.body.alerts[0].id as string;
   }
 
-  it('when a doctor signs in, then their upcoming video visit names the patient and links to its room, and an open alert is acknowledged off the list', async () => {
+  it('when a doctor signs in, then their upcoming video visit names the patient and links to its room, and an open alert is acknowledged off the list with the minutes she spent on it', async () => {
     const { patient, doctor, visit } = await openFollowUpVisit(hospital);
     const alertId = await crisisReading(patient);
     const page = await signIn(doctor.email);
@@ -39,6 +39,14 @@ describe('the doctor\'s home in the browser: visits, alerts, the visit workspace
     const alert = page.locator(`#my-alerts [data-alert="${alertId}"]`);
     await alert.waitFor();
     expect(await alert.textContent()).to.contain('Blood pressure crisis').and.to.contain('Rx Test').and.to.contain('190/125');
+    const minutes = alert.getByLabel('Minutes spent on this alert (optional)');
+    await minutes.fill('61');
+    await alert.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.locator('#my-alerts [role="alert"]').filter({ hasText: 'Some values are missing or not valid.' }).waitFor();
+    expect((await hospital.db.models.MonitoringAlert.findByPk(alertId, { rejectOnEmpty: true })).status, 'a refused acknowledgement changes nothing').to.equal('open');
+    expect((await minutes.boundingBox())!.height, 'a target a finger can hit').to.be.at.least(44);
+    await checkPage(page, 'doctor-alert-minutes-refused');
+    await minutes.fill('25');
     await alert.getByRole('button', { name: 'Acknowledge' }).click();
     await alert.waitFor({ state: 'detached' });
     await page.locator('#my-alerts [role="status"]').filter({ hasText: 'Acknowledged: Blood pressure crisis for Rx Test.' }).waitFor();
@@ -46,6 +54,7 @@ describe('the doctor\'s home in the browser: visits, alerts, the visit workspace
     const stored = await hospital.db.models.MonitoringAlert.findByPk(alertId, { rejectOnEmpty: true });
     expect(stored.status).to.equal('acknowledged');
     expect(stored.acknowledgedBy).to.equal(doctor.userId);
+    expect(stored.acknowledgedMinutes, 'the minutes count toward remote monitoring time (99457)').to.equal(25);
     await checkPage(page, 'doctor-alert-acknowledged');
   });
 

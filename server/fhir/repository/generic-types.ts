@@ -1,12 +1,13 @@
-import { definitionOf, registerResource, type ResourceStore, type SearchParamDefinition } from '../registry.js';
-import { indexedParametersOf, R4_RESOURCE_TYPES } from './r4-search-parameters.js';
+import type { ResourceStore, SearchParamDefinition } from '../registry.js';
+import { indexedParametersOf } from './r4-search-parameters.js';
 import * as repository from './repository.js';
 import { search } from './search.js';
 
 /**
  * Every R4 resource type without a domain definition in the registry is served by the repository: stored
- * whole, versioned, audited, and searched by the official parameters. Registered when the FHIR router is built,
- * after every domain type (resources/, and Task with its dispensing operations) has declared itself.
+ * whole, versioned, audited, and searched by the official parameters (registered by repository-types.ts, once
+ * every domain type has declared itself). These are the pieces of such a type, which a declaration that wraps
+ * one interaction of it uses too (ClaimResponse, Task).
  */
 export const REFUSED_TYPES: Readonly<Record<string, string>> = {
   Parameters: 'the input or output of an operation, never a record: the specification says it is not persisted',
@@ -37,23 +38,4 @@ export function searchParamsOf(type: string): SearchParamDefinition[] {
     name: p.code, type: p.kind, columns: [], definition: p.url, target: p.targets,
     documentation: p.description.split('\n')[0].slice(0, 200),
   }));
-}
-
-let registered = false;
-
-export function registerRepositoryTypes(): void {
-  if (registered) return;
-  registered = true;
-  for (const type of R4_RESOURCE_TYPES) {
-    if (definitionOf(type) || REFUSED_TYPES[type]) continue;
-    registerResource({
-      type,
-      store: storeOf(type),
-      model: (db) => db.models.FhirResource,
-      toResource: (row) => JSON.parse(String(row.content)) as never,
-      interactions: [...ALL_INTERACTIONS],
-      searchParams: searchParamsOf(type),
-      lastUpdatedColumn: 'lastUpdated',
-    });
-  }
 }

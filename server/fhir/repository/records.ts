@@ -3,12 +3,9 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Model, Transaction } from 'sequelize';
 import type { Database } from '../../../db/connection.js';
 import type { AuditAction } from '../../../db/models/audit-event.js';
-import { recordAudit } from '../../audit/audit-log.js';
 import type { Origin } from '../../auth/caller.js';
 import { definitionOf, type ResourceDefinition, type Row } from '../registry.js';
-import { appendRows } from '../../../db/insert.js';
-import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
-import { currentVersion, stamped, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
+import { currentVersion, writeFirstVersions, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
 
 /**
  * The records of the domain types (Patient, Practitioner, Observation, Appointment …): the one writer use cases
@@ -121,26 +118,10 @@ export async function createdAll(ctx: RecordContext, type: string, instances: Ro
   if (instances.length === 0) return;
   const definition = await domainDefinition(type);
   const rows = instances.map(plainOf);
-  const stored = rows.map((row) => stamped(definition.toResource(row), String(row.id), 1, changedAt(row)));
-  const lookups = stored.map(lookupRowsOf);
-  const { models } = ctx.db;
-  await appendRows(ctx.db, models.FhirResource, stored.map((resource) => ({
-    resourceType: type, id: resource.id, versionId: 1, lastUpdated: new Date(resource.meta!.lastUpdated!), deleted: false, content: JSON.stringify(resource),
-  })), ctx.tx);
-  for (const name of Object.keys(lookups[0]) as Array<keyof LookupRows>) {
-    await appendRows(ctx.db, models[name], lookups.flatMap((rowsOf) => rowsOf[name]), ctx.tx);
-  }
-  await appendRows(ctx.db, models.ResourceVersion, stored.map((resource) => ({
-    resourceType: type, resourceId: resource.id, versionId: 1, recordedAt: new Date(resource.meta!.lastUpdated!), content: JSON.stringify(resource),
-  })), ctx.tx);
-  for (const [i, row] of rows.entries()) {
-    await alignRowVersion(ctx, definition, row, stored[i]);
-    if (act) {
-      await recordAudit(ctx.db, ctx.caller, {
-        ...act, resourceType: type, resourceId: String(row.id), patientId: patientOf(definition, row) ?? patientsOf(stored[i])[0] ?? null,
-      }, ctx.tx);
-    }
-  }
+  const stored = await writeFirstVersions(ctx, type, rows.map((row) => ({
+    id: String(row.id), next: definition.toResource(row), at: changedAt(row), audit: act && { ...act, patientId: patientOf(definition, row) ?? undefined },
+  })));
+  for (const [i, row] of rows.entries()) await alignRowVersion(ctx, definition, row, stored[i]);
 }
 
 type StoredVersion = CurrentVersion & { resource: Json };

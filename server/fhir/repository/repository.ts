@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../../db/connection.js';
-import { recordAudit } from '../../audit/audit-log.js';
+import { recordAudit, recordAudits } from '../../audit/audit-log.js';
 import type { AuditAction } from '../../../db/models/audit-event.js';
 import type { Caller, Origin } from '../../auth/caller.js';
 import { Conflict, Gone, Invalid, NotFound, PreconditionFailed } from '../../http/errors.js';
@@ -14,7 +14,7 @@ import { validateIncoming } from '../validate.js';
 import { assertResourceAccess, assertTypeReach } from './access-rule.js';
 import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
 import { findMatches } from './search.js';
-import { appendVersion, insertRow, loadRow, replaceLookups, replaceRow, versionsOf, type StoredRow } from './store.js';
+import { appendVersion, insertFirstRows, insertLookups, insertRow, loadRow, replaceLookups, replaceRow, versionsOf, type StoredRow } from './store.js';
 
 /**
  * The FHIR repository: the one writer of the resources it stores, of their versions (every one, version 1
@@ -120,15 +120,49 @@ export async function writeResourceVersion(ctx: WriterContext, write: ResourceWr
   return stored;
 }
 
+/** Version 1 of a resource new to the store, one of many written together. */
+export interface FirstVersion {
+  id: string;
+  next: Resource;
+  at: Date;
+  audit?: WriteAudit;
+}
+
+/**
+ * The one writer's bulk form, for first versions only (a schedule's slots, hundreds at once): what
+ * writeResourceVersion writes for each, the resource rows, lookup rows, versions and audit events, in one INSERT
+ * per table. None of the resources may be stored yet (a duplicate id fails the INSERT, and the transaction with it).
+ */
+export async function writeFirstVersions(ctx: WriterContext, type: string, writes: FirstVersion[]): Promise<Json[]> {
+  const stored = writes.map((write) => stamped(write.next, write.id, 1, write.at));
+  const lookups = stored.map(lookupRowsOf);
+  await insertFirstRows(ctx.db, ctx.tx, type, stored.map((resource, i) => ({ id: resource.id, lastUpdated: writes[i].at, content: JSON.stringify(resource) })));
+  await insertLookups(ctx.db, ctx.tx, lookups);
+  const audited = writes.flatMap((write, i) => write.audit ? [{ write, lookups: lookups[i] }] : []);
+  if (audited.length > 0) {
+    await recordAudits(ctx.db, ctx.caller, audited.map(({ write, lookups: rows }) => ({
+      ...createAuditOf(write.audit!), resourceType: type, resourceId: write.id, patientId: write.audit!.patientId ?? compartmentPatientOf(rows),
+    })), ctx.tx);
+  }
+  return stored;
+}
+
+/** The first patient whose compartment the resource is in, as its lookup rows already say (no second FHIRPath evaluation). */
+export function compartmentPatientOf(lookups: LookupRows | undefined): string | null {
+  const compartment = lookups?.FhirCompartment[0]?.patientId;
+  return compartment === undefined || compartment === null ? null : String(compartment);
+}
+
 /** A first version is a create whatever the act; a create over a stored version is its update. */
 function auditWrite(ctx: WriterContext, write: ResourceWrite, current: CurrentVersion | null, lookups: LookupRows | undefined) {
   const { action, activity, detail, userId, patientId } = write.audit!;
-  const compartment = lookups?.FhirCompartment[0]?.patientId;
   return recordAudit(ctx.db, ctx.caller, {
     action: !current ? 'C' : action === 'C' ? 'U' : action, activity, detail, userId, resourceType: write.type, resourceId: write.id,
-    patientId: patientId ?? (compartment === undefined ? null : String(compartment)),
+    patientId: patientId ?? compartmentPatientOf(lookups),
   }, ctx.tx);
 }
+
+const createAuditOf = ({ activity, detail, userId }: WriteAudit) => ({ action: 'C' as const, activity, detail, userId });
 
 /** The stored row of a resource the caller may `mode`; one they may not see answers as one that does not exist. */
 async function accessibleRow(ctx: FhirContext, type: string, id: string, mode: 'read' | 'write'): Promise<{ row: StoredRow; current: Json }> {

@@ -28,6 +28,26 @@ export async function insertRow(db: Database, tx: Transaction, type: string, id:
   await appendRow(db, db.models.FhirResource, { resourceType: type, id, versionId: 1, lastUpdated, deleted: false, content }, tx);
 }
 
+const SEARCH_LOOKUPS: LookupModelName[] = ['FhirToken', 'FhirString', 'FhirDate', 'FhirReference', 'FhirQuantity', 'FhirUri', 'FhirComposite'];
+
+/** A resource's first row: version 1 of a resource new to the store. */
+export interface FirstRow {
+  id: string;
+  lastUpdated: Date;
+  content: string;
+}
+
+/** The first rows of many new resources of one type, in one INSERT per table: the resource rows and their versions. */
+export async function insertFirstRows(db: Database, tx: Transaction, type: string, rows: FirstRow[]): Promise<void> {
+  await appendRows(db, db.models.FhirResource, rows.map(({ id, lastUpdated, content }) => ({ resourceType: type, id, versionId: 1, lastUpdated, deleted: false, content })), tx);
+  await appendRows(db, db.models.ResourceVersion, rows.map(({ id, lastUpdated, content }) => ({ resourceType: type, resourceId: id, versionId: 1, recordedAt: lastUpdated, content })), tx);
+}
+
+/** The lookup rows of many new resources, in one INSERT per lookup table. */
+export async function insertLookups(db: Database, tx: Transaction, rows: LookupRows[]): Promise<void> {
+  for (const name of [...SEARCH_LOOKUPS, 'FhirCompartment' as const]) await appendRows(db, db.models[name], rows.flatMap((of) => of[name]), tx);
+}
+
 /** Writes version `versionId` over version `versionId - 1`; false when another writer got there first. */
 export async function replaceRow(
   db: Database, tx: Transaction, type: string, id: string, row: { versionId: number; lastUpdated: Date; deleted: boolean; content?: string },
@@ -38,8 +58,6 @@ export async function replaceRow(
   );
   return count === 1;
 }
-
-const SEARCH_LOOKUPS: LookupModelName[] = ['FhirToken', 'FhirString', 'FhirDate', 'FhirReference', 'FhirQuantity', 'FhirUri', 'FhirComposite'];
 
 /**
  * Replaces the lookup rows of a resource (`fresh`: it has none yet). `rows` undefined (a delete) removes its search

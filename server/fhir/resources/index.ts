@@ -10,3 +10,5 @@ import './organization.js';
 import './patient.js';
 import './practitioner.js';
 import './scheduling.js';
+// Task, with its dispensing operations, is declared beside them.
+import '../../prescriptions/fhir-task.js';
