@@ -51,7 +51,7 @@ describe('prescriptions in the browser: the patient\'s code and the pharmacy des
     // The same code again is refused in the server's words, and nothing is dispensed twice.
     await desk.getByLabel('Patient\'s prescription code').fill(shownCode);
     await desk.getByRole('button', { name: 'Check code' }).click();
-    await desk.locator('#pharmacy-desk [role="alert"]').filter({ hasText: /already dispensed/ }).waitFor();
+    await desk.locator('#pharmacy-desk [role="alert"]').filter({ hasText: /already been dispensed/ }).waitFor();
     expect(await desk.locator('#dispensation article').count()).to.equal(0);
     expect(await hospital.db.models.MedicationDispense.count({ where: { prescriptionId: rx.id } })).to.equal(1);
   });
