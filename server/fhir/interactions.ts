@@ -37,7 +37,7 @@ function patientOf(definition: ResourceDefinition, row: Row): string | null {
  * A row by its FHIR id, or null. An id that a numeric key cannot hold is no row: MySQL would compare
  * `'7fcd…'` with an integer key as 7 and answer AuditEvent/7.
  */
-function findById(ctx: FhirContext, definition: ResourceDefinition, id: string, options: { attributes?: string[] } = {}) {
+function findById(ctx: FhirContext, definition: ResourceDefinition, id: string, options: { attributes?: string[]; raw?: boolean } = {}) {
   const Model = definition.model(ctx.db);
   const keyType = Model.getAttributes()[Model.primaryKeyAttribute]?.type as { key?: string } | undefined;
   if ((keyType?.key === 'INTEGER' || keyType?.key === 'BIGINT') && !/^\d{1,18}$/.test(id)) return Promise.resolve(null);
@@ -54,13 +54,30 @@ function audit(ctx: FhirContext, definition: ResourceDefinition, action: 'C' | '
   return recordAudit(ctx.db, ctx.caller, { action, activity, resourceType: definition.type, resourceId: id, patientId }, ctx.tx);
 }
 
+/**
+ * A read by id serves the stored JSON as stored: the domain row is read raw and only for what access needs (does
+ * it exist, whose is it), so no ORM instance is built. A type whose rows are never stored whole (AuditEvent, a
+ * read-only plug-in) is served from its mapping of the full row.
+ */
 export async function read(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Stored> {
   if (definition.store) return definition.store.read(ctx, id);
   assertTypeAccess(ctx, definition, 'read'); // a type the caller may never read is refused before any lookup
-  const row = await loadRow(ctx, definition, id);
-  await assertRowAccess(ctx, definition, patientOf(definition, row), 'read', id);
-  await audit(ctx, definition, 'R', 'read', id, patientOf(definition, row));
-  return storedOf(await storedResourceOf(ctx, definition, row));
+  const Model = definition.model(ctx.db);
+  const attributes = [Model.primaryKeyAttribute, ...(definition.patientColumn ? [definition.patientColumn] : [])];
+  const key = await findById(ctx, definition, id, { attributes, raw: true }) as Row | null;
+  if (!key) throw resourceNotFound(definition.type, id);
+  await assertRowAccess(ctx, definition, patientOf(definition, key), 'read', id);
+  await audit(ctx, definition, 'R', 'read', id, patientOf(definition, key));
+  const stored = await storedContentOf(ctx, definition.type, id);
+  return storedOf(stored ?? await storedResourceOf(ctx, definition, await loadRow(ctx, definition, id)));
+}
+
+/** The stored resource of a record, parsed from its row of fhir_resources as it is (null when none is stored). */
+async function storedContentOf(ctx: FhirContext, type: string, id: string): Promise<Resource | null> {
+  const found = await ctx.db.models.FhirResource.findOne({
+    where: { resourceType: type, id, deleted: false }, attributes: ['content'], raw: true, transaction: ctx.tx,
+  }) as unknown as { content: string } | null;
+  return found ? (JSON.parse(found.content) as Resource) : null;
 }
 
 /** The stored resource of a domain row (repository/records.ts). */
