@@ -9,7 +9,7 @@ import { assertFitsColumns } from './column-fit.js';
 import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
 import { changeRecord, created, resourcesOfRows } from './repository/records.js';
-import { versionsOf } from './repository/store.js';
+import { loadRow as loadStoredRow, versionsOf } from './repository/store.js';
 import { fieldsOf, validateIncoming } from './validate.js';
 
 /** A resource as stored: the resource itself plus what the HTTP layer turns into ETag, Location, Last-Modified. */
@@ -68,17 +68,11 @@ export async function read(ctx: FhirContext, definition: ResourceDefinition, id:
   if (!key) throw resourceNotFound(definition.type, id);
   await assertRowAccess(ctx, definition, patientOf(definition, key), 'read', id);
   await audit(ctx, definition, 'R', 'read', id, patientOf(definition, key));
-  const stored = await storedContentOf(ctx, definition.type, id);
-  return storedOf(stored ?? await storedResourceOf(ctx, definition, await loadRow(ctx, definition, id)));
+  const stored = await loadStoredRow(ctx.db, definition.type, id, ctx.tx);
+  if (stored && !stored.deleted) return storedOf(JSON.parse(stored.content) as Resource);
+  return storedOf(await storedResourceOf(ctx, definition, await loadRow(ctx, definition, id)));
 }
 
-/** The stored resource of a record, parsed from its row of fhir_resources as it is (null when none is stored). */
-async function storedContentOf(ctx: FhirContext, type: string, id: string): Promise<Resource | null> {
-  const found = await ctx.db.models.FhirResource.findOne({
-    where: { resourceType: type, id, deleted: false }, attributes: ['content'], raw: true, transaction: ctx.tx,
-  }) as unknown as { content: string } | null;
-  return found ? (JSON.parse(found.content) as Resource) : null;
-}
 
 /** The stored resource of a domain row (repository/records.ts). */
 async function storedResourceOf(ctx: FhirContext, definition: ResourceDefinition, row: Row): Promise<Resource> {
