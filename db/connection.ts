@@ -2,8 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import sqlite3 from 'sqlite3';
-import { QueryTypes, Sequelize, Transaction, type Model, type ModelStatic, type QueryOptions } from 'sequelize';
+import { DatabaseError, QueryTypes, Sequelize, Transaction, type Model, type ModelStatic, type QueryOptions } from 'sequelize';
 import { GroupCommit } from './group-commit.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import { defineModels, type Models } from './models/index.js';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -25,6 +26,17 @@ export interface Database {
    * same moment (group commit); resolves once the row is committed.
    */
   appendCommitted(model: ModelStatic<Model>, values: Record<string, unknown>): Promise<void>;
+  /**
+   * The rows of one read-only statement (`?` placeholders), handed to the driver as written: no query building
+   * and no model instances, for the reads every request makes (a resource by its id). It joins `tx`, or else the
+   * unit of work it runs in.
+   */
+  select<T extends object>(sql: string, params: unknown[], tx?: Transaction): Promise<T[]>;
+  /**
+   * One row-changing statement (`?` placeholders), handed to the driver as written, in `tx` or the unit of work it
+   * runs in; outside any, in a transaction of its own (on SQLite: its turn of the writer).
+   */
+  execute(sql: string, params: unknown[], tx?: Transaction): Promise<void>;
   /** What the database layer is doing now and has done since it opened (read by /metrics, server/operations/metrics.ts). */
   activity(): DatabaseActivity;
   close(): Promise<void>;
@@ -77,6 +89,51 @@ function sqliteDriver(): typeof sqlite3 {
     return db;
   }
   return { ...sqlite3, Database } as unknown as typeof sqlite3;
+}
+
+interface SqliteConnection { uuid?: string; close(callback?: (err: Error | null) => void): void }
+interface SqliteConnections {
+  connections: Record<string, SqliteConnection>;
+  getConnection(options?: { uuid?: string }): Promise<SqliteConnection>;
+  releaseConnection(connection: SqliteConnection, force?: boolean): void;
+  destroyConnection(connection: SqliteConnection): Promise<void>;
+}
+
+const WRITER = 'writer';
+/** Units of work that share one SQLite transaction at most (group commit, openDatabase). */
+const MAX_UNITS_PER_COMMIT = 32;
+
+interface WaitingUnit {
+  work: (tx: Transaction) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Sequelize opens a new SQLite connection for every transaction and closes it at the end (a file open, its
+ * pragmas and a parse of the whole schema on its first statement, paid by every write). This process's
+ * transactions already take turns (the writer queue in openDatabase), so they share one connection, opened once:
+ * a SqliteWriter, which runs their statements without a trip to the thread pool. Statements outside a
+ * transaction keep Sequelize's own connection.
+ */
+function shareOneWriterConnection(sequelize: Sequelize, file: string): void {
+  const manager = sequelize.connectionManager as unknown as SqliteConnections;
+  const open = manager.getConnection.bind(manager);
+  const release = manager.releaseConnection.bind(manager);
+  manager.getConnection = async (options) => {
+    if (!options?.uuid || options.uuid === 'default') return open(options);
+    return manager.connections[WRITER] ??= new SqliteWriter(file, SQLITE_BUSY_TIMEOUT_MS);
+  };
+  const isWriter = (connection: SqliteConnection) => manager.connections[WRITER] === connection;
+  manager.releaseConnection = (connection, force) => {
+    if (!isWriter(connection)) release(connection, force);
+  };
+  // A transaction whose rollback failed is in an unknown state: its connection is closed, the next one opens anew.
+  manager.destroyConnection = async (connection) => {
+    if (isWriter(connection)) delete manager.connections[WRITER];
+    await new Promise<void>((resolve) => connection.close(() => resolve()));
+  };
 }
 
 function sqliteStorage(url: string): string {
@@ -141,8 +198,9 @@ function poolOf(sequelize: Sequelize): DatabaseActivity['pool'] {
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
   const dialect: Dialect = url.startsWith('sqlite:') ? 'sqlite' : 'mysql';
   const timeoutMs = options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+  const storage = dialect === 'sqlite' ? sqliteStorage(url) : undefined;
   const sequelize = dialect === 'sqlite'
-    ? new Sequelize({ dialect: 'sqlite', storage: sqliteStorage(url), dialectModule: sqliteDriver(), logging: false })
+    ? new Sequelize({ dialect: 'sqlite', storage, dialectModule: sqliteDriver(), logging: false })
     : new Sequelize(url.replace(/^mariadb:/, 'mysql:'), {
       dialect: 'mysql',
       logging: false,
@@ -157,6 +215,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
         }),
       },
     });
+  // An in-memory database is one connection already (a second would be another database).
+  if (storage && storage !== ':memory:') shareOneWriterConnection(sequelize, storage);
   await sequelize.authenticate();
   const models = defineModels(sequelize);
 
@@ -168,8 +228,15 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     return tx && !(tx as unknown as { finished?: string }).finished ? tx : undefined;
   };
 
-  // SQLite has a single writer: queue this process's transactions instead of letting them fight over the lock.
-  let sqliteQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * SQLite has a single writer: this process's units of work wait their turn here instead of fighting over the
+   * lock. The units waiting when the writer comes free share one transaction, each in a savepoint of its own
+   * (group commit): a unit that fails rolls back to its savepoint alone, every unit of the batch is answered once
+   * the one COMMIT is durable, and N concurrent writes pay for one BEGIN and one COMMIT, whose WAL frames were
+   * most of a small write's cost (docs/performance.md).
+   */
+  const waitingUnits: WaitingUnit[] = [];
+  let writerBusy = false;
   const counts = { writerQueueDepth: 0, transactionRetries: 0, writerTimeouts: 0 };
   const timedOut = new WeakSet<Transaction>();
 
@@ -187,10 +254,11 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     const outer = current();
     if (outer) return sequelize.transaction({ transaction: outer }, (savepoint) => ambient.run(savepoint, () => work(savepoint)));
     if (dialect === 'sqlite') {
-      counts.writerQueueDepth++;
-      const next = sqliteQueue.then(() => run(work)).finally(() => { counts.writerQueueDepth--; });
-      sqliteQueue = next.catch(() => undefined);
-      return next;
+      return new Promise<T>((resolve, reject) => {
+        counts.writerQueueDepth++;
+        waitingUnits.push({ work, resolve: resolve as (value: unknown) => void, reject });
+        if (!writerBusy) void writeInTurn();
+      });
     }
     for (let attempt = 1; ; attempt++) {
       try {
@@ -201,6 +269,105 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
         await retryPause(attempt);
       }
     }
+  }
+
+  /** Runs the waiting units, a batch at a time, until none waits. */
+  async function writeInTurn(): Promise<void> {
+    writerBusy = true;
+    while (waitingUnits.length) {
+      // Let the requests of this turn of the event loop join the batch (an idle writer waits microseconds for it).
+      await new Promise((resolve) => setImmediate(resolve));
+      const batch = waitingUnits.splice(0, MAX_UNITS_PER_COMMIT);
+      const outcomes = batch.length === 1 ? await alone(batch[0]) : await together(batch);
+      batch.forEach((unit, i) => {
+        counts.writerQueueDepth--;
+        const outcome = outcomes[i];
+        if (outcome.ok) unit.resolve(outcome.value);
+        else unit.reject(outcome.error);
+      });
+    }
+    writerBusy = false;
+  }
+
+  async function alone(unit: WaitingUnit): Promise<Outcome[]> {
+    try {
+      return [{ ok: true, value: await run(unit.work) }];
+    } catch (error) {
+      return [{ ok: false, error }];
+    }
+  }
+
+  /** One transaction, a savepoint per unit, each unit with its own deadline; if the COMMIT fails, every unit fails. */
+  async function together(batch: WaitingUnit[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    try {
+      await sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, async (tx) => {
+        for (const unit of batch) {
+          try {
+            const value = await sequelize.transaction({ transaction: tx }, (savepoint) => {
+              deadlines.set(savepoint, Date.now() + timeoutMs);
+              return ambient.run(savepoint, () => unit.work(savepoint));
+            });
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+      return outcomes;
+    } catch (error) {
+      return batch.map(() => ({ ok: false, error }));
+    }
+  }
+
+  /**
+   * A WriterTimeout when the unit of work `tx` belongs to (the nearest transaction or savepoint given a deadline)
+   * has outlived it; the unit is then rolled back.
+   */
+  function pastDeadline(tx: Transaction): WriterTimeout | undefined {
+    let unit: Transaction | undefined = tx;
+    while (unit && !deadlines.has(unit)) unit = (unit as unknown as { parent?: Transaction }).parent;
+    if (!unit || Date.now() <= deadlines.get(unit)!) return undefined;
+    if (!timedOut.has(unit)) counts.writerTimeouts++;
+    timedOut.add(unit);
+    return new WriterTimeout(timeoutMs);
+  }
+
+  type DriverCallback = (err: Error | null, rows: unknown) => void;
+  interface DriverConnection { all?(sql: string, params: unknown[], cb: DriverCallback): void; query?(sql: string, params: unknown[], cb: DriverCallback): void }
+  const connections = sequelize.connectionManager as unknown as {
+    getConnection(options: { uuid?: string; type?: string }): Promise<DriverConnection>;
+    releaseConnection(connection: DriverConnection): void;
+  };
+  function onDriver<T>(connection: DriverConnection, sql: string, params: unknown[]): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      const done: DriverCallback = (err, rows) => (err ? reject(new DatabaseError(Object.assign(err, { sql }) as Error & { sql: string })) : resolve(rows as T[]));
+      if (connection.all) connection.all(sql, params, done);
+      else connection.query!(sql, params, done);
+    });
+  }
+  async function select<T extends object>(sql: string, params: unknown[], given?: Transaction): Promise<T[]> {
+    const tx = given ?? current();
+    if (tx) {
+      const late = pastDeadline(tx);
+      if (late) throw late;
+      return onDriver<T>((tx as unknown as { connection: DriverConnection }).connection, sql, params);
+    }
+    if (dialect === 'sqlite') return onDriver<T>(await connections.getConnection({ uuid: 'default' }), sql, params);
+    const connection = await connections.getConnection({ type: 'SELECT' });
+    try {
+      return await onDriver<T>(connection, sql, params);
+    } finally {
+      connections.releaseConnection(connection);
+    }
+  }
+
+  async function execute(sql: string, params: unknown[], given?: Transaction): Promise<void> {
+    const tx = given ?? current();
+    if (!tx) return transaction((own) => execute(sql, params, own));
+    const late = pastDeadline(tx);
+    if (late) throw late;
+    await onDriver((tx as unknown as { connection: DriverConnection }).connection, sql, params);
   }
 
   /**
@@ -220,20 +387,15 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     }
     const tx = opts?.transaction;
     if (tx && !(opts as { completesTransaction?: boolean }).completesTransaction) {
-      const root = (tx as unknown as { parent?: Transaction }).parent ?? tx;
-      const deadline = deadlines.get(root);
-      if (deadline !== undefined && Date.now() > deadline) {
-        if (!timedOut.has(root)) counts.writerTimeouts++;
-        timedOut.add(root);
-        return Promise.reject(new WriterTimeout(timeoutMs));
-      }
+      const late = pastDeadline(tx);
+      if (late) return Promise.reject(late);
     }
     return query(sql, opts);
   }) as Query;
 
   const groups = new Map<ModelStatic<Model>, GroupCommit>();
   const db: Database = {
-    sequelize, dialect, models, transaction,
+    sequelize, dialect, models, transaction, select, execute,
     inTransaction: () => current() !== undefined,
     activity: () => ({ ...counts, pool: poolOf(sequelize) }),
     appendCommitted(model, values) {

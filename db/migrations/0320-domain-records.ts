@@ -1,12 +1,11 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { isDeepStrictEqual } from 'node:util';
-import { QueryTypes, type Model, type ModelStatic, type QueryInterface, type Transaction } from 'sequelize';
+import { QueryTypes, type Model, type ModelStatic, type QueryInterface, type Sequelize, type Transaction } from 'sequelize';
 import { lookupRowsOf, type LookupRows } from '../../server/fhir/repository/index-rows.js';
 import { stamped } from '../../server/fhir/repository/repository.js';
 import { definitionOf, type ResourceDefinition, type Row } from '../../server/fhir/registry.js';
 // The registry's declarations: their mappings are what records.ts stores for a row.
 import '../../server/fhir/resources/index.js';
-import { appendRows } from '../insert.js';
 import { defineModels, type Models } from '../models/index.js';
 import type { Migration } from './index.js';
 
@@ -143,25 +142,35 @@ async function versionsOfPage(up: Upgrade, rows: Row[]): Promise<Map<string, Ver
   return byRow;
 }
 
+/**
+ * Rows of one model in one INSERT built by Sequelize, as this migration shipped: a migration keeps its own
+ * statements, whatever later releases do to db/insert.ts.
+ */
+async function appendRows(sequelize: Sequelize, model: ModelStatic<Model>, rows: Record<string, unknown>[], tx: Transaction): Promise<void> {
+  if (rows.length === 0) return;
+  const builder = (sequelize.getQueryInterface() as unknown as { queryGenerator: { bulkInsertQuery(table: string, rows: object[], options: object, attributes: object): string } }).queryGenerator;
+  await sequelize.query(builder.bulkInsertQuery(model.getTableName() as string, rows, {}, model.getAttributes()), { type: QueryTypes.INSERT, transaction: tx });
+}
+
 async function write(up: Upgrade, writes: PageWrites): Promise<void> {
   const { q, models, definition, versionsKeptUnder, tx } = up;
-  const db = { sequelize: q.sequelize };
+  const db = q.sequelize;
   if (writes.rewritten.length) {
     await q.sequelize.query(
       `UPDATE resource_versions SET content = CASE id ${writes.rewritten.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE id IN (${writes.rewritten.map(() => '?').join(', ')})`,
       { replacements: [...writes.rewritten.flatMap((v) => [v.id, v.content]), ...writes.rewritten.map((v) => v.id)], transaction: tx },
     );
   }
-  await appendRows(db, models.ResourceVersion, writes.added.map((resource) => ({
+  await appendRows(db, models.ResourceVersion as unknown as ModelStatic<Model>, writes.added.map((resource) => ({
     resourceType: definition.type, resourceId: resource.id, versionId: versionOf(resource), recordedAt: new Date(resource.meta.lastUpdated), content: JSON.stringify(resource),
   })), tx);
-  await appendRows(db, models.FhirResource, writes.stored.map((resource) => ({
+  await appendRows(db, models.FhirResource as unknown as ModelStatic<Model>, writes.stored.map((resource) => ({
     resourceType: definition.type, id: resource.id, versionId: versionOf(resource), lastUpdated: new Date(resource.meta.lastUpdated), deleted: false,
     content: JSON.stringify(resource),
   })), tx);
   const lookups = writes.stored.map(lookupRowsOf);
   for (const name of Object.keys(lookups[0]) as Array<keyof LookupRows>) {
-    await appendRows(db, models[name], lookups.flatMap((rows) => rows[name]), tx);
+    await appendRows(db, models[name] as unknown as ModelStatic<Model>, lookups.flatMap((rows) => rows[name]), tx);
   }
   // Not for PractitionerRole: the Practitioner's own upgrade (after it) aligns the row they share.
   if (versionsKeptUnder) return;

@@ -109,19 +109,57 @@ for (const dialect of DIALECTS) {
           recordedAt: new Date(), action: 'R', activity: 'read', outcome: '0', actorUserId: null, actorRole: null, resourceType: 'Patient',
           resourceId: `group-${n}`, patientId: null, sourceIp: '127.0.0.1', requestId: `group-commit-${n}`, detail: null,
         });
-        const query = db.sequelize.query;
+        const execute = db.execute;
         let inserts = 0;
-        db.sequelize.query = ((...args: Parameters<typeof query>) => {
-          if (/^\s*INSERT/i.test(String(args[0]))) inserts++;
-          return query.apply(db.sequelize, args);
-        }) as typeof query;
+        db.execute = (sql, params, tx) => {
+          if (/^\s*INSERT/i.test(sql)) inserts++;
+          return execute(sql, params, tx);
+        };
         try {
           await Promise.all(Array.from({ length: 200 }, (_, n) => db.appendCommitted(AuditEvent, row(n))));
         } finally {
-          db.sequelize.query = query;
+          db.execute = execute;
         }
         expect(await AuditEvent.count({ where: { activity: 'read', resourceType: 'Patient' } })).to.equal(200);
-        expect(inserts, 'INSERT statements for 200 rows').to.be.at.most(2);
+        expect(inserts, 'INSERT statements for 200 rows').to.be.within(1, 2);
+      });
+
+      it('when 20 units of work arrive at once and one fails, then the other 19 are stored (sharing commits on SQLite) and the failed one left nothing', async () => {
+        const { sequelize } = db;
+        const begin = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
+        let transactions = 0;
+        (sequelize as unknown as { transaction: unknown }).transaction = (...args: unknown[]) => {
+          if (!(args[0] as { transaction?: unknown } | undefined)?.transaction) transactions++; // not a savepoint
+          return begin(...args);
+        };
+        let outcomes: PromiseSettledResult<unknown>[];
+        try {
+          outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, n) => db.transaction(async (tx) => {
+            await db.models.Organization.create(org(`batched-${n}`), { transaction: tx });
+            if (n === 7) throw new Error('unit 7 fails after its write');
+          })));
+        } finally {
+          (sequelize as unknown as { transaction: unknown }).transaction = begin;
+        }
+        expect(outcomes.map((o) => o.status)).to.deep.equal(Array.from({ length: 20 }, (_, n) => (n === 7 ? 'rejected' : 'fulfilled')));
+        const stored = await Promise.all(Array.from({ length: 20 }, (_, n) => exists(`batched-${n}`)));
+        expect(stored).to.deep.equal(Array.from({ length: 20 }, (_, n) => n !== 7));
+        if (dialect === 'sqlite') expect(transactions, 'SQLite transactions for 20 units').to.be.below(20);
+      });
+
+      it('when a unit of work outlives its time limit beside others queued with it, then it alone fails and theirs are stored', async () => {
+        const outcomes = await Promise.allSettled([
+          db.transaction(async (tx) => {
+            await db.models.Organization.create(org('slow-among-others'), { transaction: tx });
+            await new Promise((r) => setTimeout(r, 400));
+            await db.models.Organization.create(org('slow-among-others-2'), { transaction: tx });
+          }),
+          ...['quick-1', 'quick-2'].map((id) => db.transaction((tx) => db.models.Organization.create(org(id), { transaction: tx }))),
+        ]);
+        expect(outcomes[0].status).to.equal('rejected');
+        expect((outcomes[0] as PromiseRejectedResult).reason).to.be.instanceOf(WriterTimeout);
+        expect(outcomes.slice(1).map((o) => o.status)).to.deep.equal(['fulfilled', 'fulfilled']);
+        expect(await Promise.all(['slow-among-others', 'quick-1', 'quick-2'].map(exists))).to.deep.equal([false, true, true]);
       });
     });
   });
