@@ -54,8 +54,7 @@ export async function isInCare(db: Database, care: PatientsInCare, patientId: st
     case 'none': return false;
     case 'one': return care.patientId === patientId;
     case 'subquery': {
-      const hits = await db.sequelize.query(`SELECT 1 AS hit FROM (${care.sql}) care WHERE care.patientId = :patientId LIMIT 1`,
-        { replacements: { patientId }, type: QueryTypes.SELECT });
+      const hits = await db.select(`SELECT 1 AS hit FROM (${care.sql}) care WHERE care.patientId = ? LIMIT 1`, [patientId]);
       return hits.length > 0;
     }
   }

@@ -210,8 +210,12 @@ export async function processBundle(ctx: FhirContext, body: unknown, includeReso
     }
     const pending = resolveUuidReferences(parsed);
     const answers = new Array<BundleEntry>(parsed.length);
-    // Access and validation of every entry before the writer is taken.
-    for (const item of parsed) await atEntry(item, () => checkBeforeWriting({ ...ctx, pendingReferences: pending }, item));
+    // Access and validation of every entry before the writer is taken, all entries at once: the validation thread
+    // works through their queue while this thread checks access (one entry at a time, the thread idled while this
+    // one waited on it and the other way round). The answer is the first refusal in entry order.
+    const checks = await Promise.allSettled(parsed.map((item) => atEntry(item, () => checkBeforeWriting({ ...ctx, pendingReferences: pending }, item))));
+    const refused = checks.find((check) => check.status === 'rejected');
+    if (refused) throw refused.reason;
     await ctx.db.transaction(async (tx) => {
       await confirmResolved({ ...ctx, tx }, resolved);
       for (const item of [...parsed].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index)) {

@@ -9,7 +9,7 @@ import { assertFitsColumns } from './column-fit.js';
 import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
 import { changeRecord, created, resourcesOfRows } from './repository/records.js';
-import { loadRow as loadStoredRow, versionsOf } from './repository/store.js';
+import { loadDomainRow, versionsOf, type DomainTable } from './repository/store.js';
 import { fieldsOf, validateIncoming } from './validate.js';
 
 /** A resource as stored: the resource itself plus what the HTTP layer turns into ETag, Location, Last-Modified. */
@@ -33,15 +33,36 @@ function patientOf(definition: ResourceDefinition, row: Row): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-/**
- * A row by its FHIR id, or null. An id that a numeric key cannot hold is no row: MySQL would compare
- * `'7fcd…'` with an integer key as 7 and answer AuditEvent/7.
- */
-function findById(ctx: FhirContext, definition: ResourceDefinition, id: string, options: { attributes?: string[]; raw?: boolean } = {}) {
+/** Whether `id` can name a row of the type: an id that a numeric key cannot hold is no row. */
+function mayNameRow(definition: ResourceDefinition, ctx: FhirContext, id: string): boolean {
   const Model = definition.model(ctx.db);
   const keyType = Model.getAttributes()[Model.primaryKeyAttribute]?.type as { key?: string } | undefined;
-  if ((keyType?.key === 'INTEGER' || keyType?.key === 'BIGINT') && !/^\d{1,18}$/.test(id)) return Promise.resolve(null);
-  return Model.findByPk(id, { transaction: ctx.tx, ...options });
+  // MySQL would compare '7fcd…' with an integer key as 7 and answer AuditEvent/7.
+  return !((keyType?.key === 'INTEGER' || keyType?.key === 'BIGINT') && !/^\d{1,18}$/.test(id));
+}
+
+/** A row by its FHIR id, or null. */
+function findById(ctx: FhirContext, definition: ResourceDefinition, id: string) {
+  if (!mayNameRow(definition, ctx, id)) return Promise.resolve(null);
+  return definition.model(ctx.db).findByPk(id, { transaction: ctx.tx });
+}
+
+/** The table, key and patient columns of a domain type's rows (their database names). */
+function domainTableOf(ctx: FhirContext, definition: ResourceDefinition): DomainTable {
+  const Model = definition.model(ctx.db);
+  const attributes = Model.getAttributes();
+  const columnOf = (attribute: string) => attributes[attribute].field ?? attribute;
+  return {
+    table: Model.tableName, key: columnOf(Model.primaryKeyAttribute),
+    ...(definition.patientColumn ? { patient: columnOf(definition.patientColumn) } : {}),
+  };
+}
+
+/** Whether the type has a row with this id (one plain SELECT: a reference's check on every write). */
+async function rowExists(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<boolean> {
+  if (!mayNameRow(definition, ctx, id)) return false;
+  const { table, key } = domainTableOf(ctx, definition);
+  return (await ctx.db.select(`SELECT 1 AS found FROM \`${table}\` WHERE \`${key}\` = ?`, [id], ctx.tx)).length > 0;
 }
 
 async function loadRow(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Row> {
@@ -55,24 +76,20 @@ function audit(ctx: FhirContext, definition: ResourceDefinition, action: 'C' | '
 }
 
 /**
- * A read by id serves the stored JSON as stored: the domain row is read raw and only for what access needs (does
- * it exist, whose is it), so no ORM instance is built. A type whose rows are never stored whole (AuditEvent, a
+ * A read by id serves the stored JSON as stored: one plain SELECT reads what access needs of the domain row (does
+ * it exist, whose is it) with the stored resource beside it, so no ORM instance is built. A type whose rows are never stored whole (AuditEvent, a
  * read-only plug-in) is served from its mapping of the full row.
  */
 export async function read(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Stored> {
   if (definition.store) return definition.store.read(ctx, id);
   assertTypeAccess(ctx, definition, 'read'); // a type the caller may never read is refused before any lookup
-  const Model = definition.model(ctx.db);
-  const attributes = [Model.primaryKeyAttribute, ...(definition.patientColumn ? [definition.patientColumn] : [])];
-  const key = await findById(ctx, definition, id, { attributes, raw: true }) as Row | null;
-  if (!key) throw resourceNotFound(definition.type, id);
-  await assertRowAccess(ctx, definition, patientOf(definition, key), 'read', id);
-  await audit(ctx, definition, 'R', 'read', id, patientOf(definition, key));
-  const stored = await loadStoredRow(ctx.db, definition.type, id, ctx.tx);
-  if (stored && !stored.deleted) return storedOf(JSON.parse(stored.content) as Resource);
+  const found = mayNameRow(definition, ctx, id) ? await loadDomainRow(ctx.db, definition.type, domainTableOf(ctx, definition), id, ctx.tx) : undefined;
+  if (!found) throw resourceNotFound(definition.type, id);
+  await assertRowAccess(ctx, definition, found.patientId, 'read', id);
+  await audit(ctx, definition, 'R', 'read', id, found.patientId);
+  if (found.stored && !found.stored.deleted) return storedOf(JSON.parse(found.stored.content) as Resource);
   return storedOf(await storedResourceOf(ctx, definition, await loadRow(ctx, definition, id)));
 }
-
 
 /** The stored resource of a domain row (repository/records.ts). */
 async function storedResourceOf(ctx: FhirContext, definition: ResourceDefinition, row: Row): Promise<Resource> {
@@ -141,7 +158,7 @@ async function assertReferencesExist(ctx: FhirContext, definition: ResourceDefin
     const target = param.type === 'reference' && param.target?.length === 1 ? definitionOf(param.target[0]) : undefined;
     if (!target || target.store || checked.has(column) || typeof value !== 'string' || ctx.pendingReferences?.has(`${target.type}/${value}`)) continue;
     checked.add(column);
-    if (!(await findById(ctx, target, value, { attributes: ['id'] }))) {
+    if (!(await rowExists(ctx, target, value))) {
       throw new Unprocessable('unknown-reference', `${target.type}/${value} does not exist on this server.`, [
         { expression: `${definition.type}.${param.name}`, message: `${target.type}/${value} does not exist` },
       ]);

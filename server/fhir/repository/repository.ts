@@ -14,7 +14,7 @@ import { validateIncoming } from '../validate.js';
 import { assertResourceAccess, assertTypeReach } from './access-rule.js';
 import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
 import { findMatches } from './search.js';
-import { appendVersion, insertFirstRows, insertLookups, insertRow, loadRow, replaceLookups, replaceRow, versionsOf, type StoredRow } from './store.js';
+import { appendVersion, insertFirstRows, insertLookups, insertRow, loadRow, loadRowWithPatients, replaceLookups, replaceRow, versionsOf, type StoredRow } from './store.js';
 
 /**
  * The FHIR repository: the one writer of the resources it stores, of their versions (every one, version 1
@@ -31,9 +31,10 @@ function inTransaction<T>(ctx: FhirContext, work: (ctx: WriteContext) => Promise
   return ctx.tx ? work(ctx as WriteContext) : ctx.db.transaction((tx) => work({ ...ctx, tx }));
 }
 
-function audit(ctx: FhirContext, action: AuditAction, activity: string, resource: Json) {
+/** The audit event of an access to `resource`; `patients`, when the stored compartment rows gave them already. */
+function audit(ctx: FhirContext, action: AuditAction, activity: string, resource: Json, patients = patientsOf(resource)) {
   return recordAudit(ctx.db, ctx.caller, {
-    action, activity, resourceType: resource.resourceType, resourceId: resource.id, patientId: patientsOf(resource)[0] ?? null,
+    action, activity, resourceType: resource.resourceType, resourceId: resource.id, patientId: patients[0] ?? null,
   }, ctx.tx);
 }
 
@@ -165,12 +166,14 @@ function auditWrite(ctx: WriterContext, write: ResourceWrite, current: CurrentVe
 const createAuditOf = ({ activity, detail, userId }: WriteAudit) => ({ action: 'C' as const, activity, detail, userId });
 
 /** The stored row of a resource the caller may `mode`; one they may not see answers as one that does not exist. */
-async function accessibleRow(ctx: FhirContext, type: string, id: string, mode: 'read' | 'write'): Promise<{ row: StoredRow; current: Json }> {
+async function accessibleRow(ctx: FhirContext, type: string, id: string, mode: 'read' | 'write'): Promise<{ row: StoredRow & { patients?: string[] }; current: Json }> {
   assertTypeReach(ctx, type, mode);
-  const row = await loadRow(ctx.db, type, id, ctx.tx, mode === 'write');
+  // A write locks the row and decides on the resource it replaces; a read decides on the stored compartment rows.
+  const row: (StoredRow & { patients?: string[] }) | undefined = mode === 'write'
+    ? await loadRow(ctx.db, type, id, ctx.tx, true) : await loadRowWithPatients(ctx.db, type, id, ctx.tx);
   if (!row) throw resourceNotFound(type, id);
   const current = JSON.parse(row.content) as Json;
-  await assertResourceAccess(ctx, current, mode, id);
+  await assertResourceAccess(ctx, current, mode, id, row.patients ? { patients: row.patients } : undefined);
   return { row, current };
 }
 
@@ -181,24 +184,24 @@ const gone = (type: string, id: string) => new Gone('resource-deleted', `${type}
 export async function read(ctx: FhirContext, type: string, id: string): Promise<Stored> {
   const { row, current } = await accessibleRow(ctx, type, id, 'read');
   if (row.deleted) throw gone(type, id);
-  await audit(ctx, 'R', 'read', current);
+  await audit(ctx, 'R', 'read', current, row.patients);
   return storedOf(current);
 }
 
 export async function vread(ctx: FhirContext, type: string, id: string, version: string): Promise<Stored> {
-  const { current } = await accessibleRow(ctx, type, id, 'read');
+  const { row, current } = await accessibleRow(ctx, type, id, 'read');
   const [found] = /^\d{1,9}$/.test(version) ? await versionsOf(ctx.db, type, id, ctx.tx, Number(version)) : [];
   if (!found) throw new NotFound('version-not-found', `${type}/${id} has no version ${version}.`);
   if (found.content === '') throw new Gone('resource-deleted', `Version ${version} of ${type}/${id} is its deletion.`);
-  await audit(ctx, 'R', 'vread', current);
+  await audit(ctx, 'R', 'vread', current, row.patients);
   return storedOf(JSON.parse(found.content) as Json);
 }
 
 /** Instance history, newest first (http.html#history); a deletion is an entry with no resource. */
 export async function history(ctx: FhirContext, type: string, id: string): Promise<Bundle> {
-  const { current } = await accessibleRow(ctx, type, id, 'read');
+  const { row, current } = await accessibleRow(ctx, type, id, 'read');
   const versions = await versionsOf(ctx.db, type, id, ctx.tx);
-  await audit(ctx, 'R', 'history', current);
+  await audit(ctx, 'R', 'history', current, row.patients);
   const entry = versions.map((version): BundleEntry => {
     const fullUrl = `${ctx.baseUrl}/${type}/${id}`;
     const recordedAt = new Date(version.recordedAt).toISOString();

@@ -1,4 +1,4 @@
-import { QueryTypes, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import type { Database } from '../../../db/connection.js';
 import { appendRow, appendRows } from '../../../db/insert.js';
 import type { LookupModelName } from '../../../db/models/fhir-repository.js';
@@ -17,11 +17,46 @@ export interface StoredRow {
 /** The row of a resource, read without building a model instance; `forUpdate` locks it on MySQL (SQLite has one writer). */
 export async function loadRow(db: Database, type: string, id: string, tx?: Transaction, forUpdate = false): Promise<StoredRow | undefined> {
   const lock = forUpdate && tx && db.dialect === 'mysql' ? ' FOR UPDATE' : '';
-  const [row] = await db.sequelize.query<{ versionId: number; deleted: number | boolean; content: string }>(
-    `SELECT versionId, deleted, content FROM fhir_resources WHERE resourceType = ? AND id = ?${lock}`,
-    { replacements: [type, id], type: QueryTypes.SELECT, transaction: tx },
+  const [row] = await db.select<{ versionId: number; deleted: number | boolean; content: string }>(
+    `SELECT versionId, deleted, content FROM fhir_resources WHERE resourceType = ? AND id = ?${lock}`, [type, id], tx,
   );
   return row && { versionId: Number(row.versionId), deleted: Boolean(Number(row.deleted)), content: row.content };
+}
+
+/**
+ * The row of a resource with the patients its stored compartment rows name (fhir_compartments, written with it):
+ * what access decides a read on, in one SELECT, and the same rows a search's access filter reads.
+ */
+export async function loadRowWithPatients(db: Database, type: string, id: string, tx?: Transaction): Promise<(StoredRow & { patients: string[] }) | undefined> {
+  const [row] = await db.select<{ versionId: number; deleted: number | boolean; content: string; patients: string | null }>(
+    `SELECT versionId, deleted, content, (SELECT GROUP_CONCAT(c.patientId) FROM fhir_compartments c WHERE c.resourceId = r.id AND c.resourceType = r.resourceType) AS patients
+     FROM fhir_resources r WHERE r.resourceType = ? AND r.id = ?`, [type, id], tx,
+  );
+  return row && {
+    versionId: Number(row.versionId), deleted: Boolean(Number(row.deleted)), content: row.content,
+    patients: row.patients ? [...new Set(row.patients.split(','))] : [], // patient ids hold no comma (FHIR id: [A-Za-z0-9-.])
+  };
+}
+
+/** Where a domain type keeps its rows: the table, its key column and, if it has one, its patient column. */
+export interface DomainTable { table: string; key: string; patient?: string }
+
+/**
+ * A domain row's key and patient (what access decides on) and the row's stored resource, in one SELECT: the read
+ * by id of a domain type: undefined when there is no such row; `stored` is missing when it has no stored resource.
+ */
+export async function loadDomainRow(
+  db: Database, type: string, domain: DomainTable, id: string, tx?: Transaction,
+): Promise<{ patientId: string | null; stored?: StoredRow } | undefined> {
+  const patient = domain.patient ? `d.\`${domain.patient}\`` : 'NULL';
+  const [row] = await db.select<{ k: string | number; p: string | null; versionId: number | null; deleted: number | boolean | null; content: string | null }>(
+    `SELECT d.\`${domain.key}\` AS k, ${patient} AS p, r.versionId, r.deleted, r.content FROM \`${domain.table}\` d
+     LEFT JOIN fhir_resources r ON r.resourceType = ? AND r.id = d.\`${domain.key}\` WHERE d.\`${domain.key}\` = ?`,
+    [type, id], tx,
+  );
+  if (!row) return undefined;
+  const stored = row.content === null ? undefined : { versionId: Number(row.versionId), deleted: Boolean(Number(row.deleted)), content: row.content };
+  return { patientId: row.p === null ? null : String(row.p), stored };
 }
 
 export async function insertRow(db: Database, tx: Transaction, type: string, id: string, lastUpdated: Date, content: string): Promise<void> {
