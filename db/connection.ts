@@ -91,13 +91,22 @@ function sqliteDriver(): typeof sqlite3 {
   return { ...sqlite3, Database } as unknown as typeof sqlite3;
 }
 
-interface SqliteConnection { uuid?: string; close(callback?: (err: Error | null) => void): void }
-interface SqliteConnections {
-  connections: Record<string, SqliteConnection>;
-  getConnection(options?: { uuid?: string }): Promise<SqliteConnection>;
-  releaseConnection(connection: SqliteConnection, force?: boolean): void;
-  destroyConnection(connection: SqliteConnection): Promise<void>;
+type DriverCallback = (err: Error | null, rows: unknown) => void;
+/** A connection as Sequelize holds it: node-sqlite3's Database or a SqliteWriter (`all`), or mysql2's (`query`). */
+interface DriverConnection {
+  uuid?: string;
+  all?(sql: string, params: unknown[], callback: DriverCallback): void;
+  query?(sql: string, params: unknown[], callback: DriverCallback): void;
+  close(callback?: (err: Error | null) => void): void;
 }
+/** Sequelize's connection manager, which it does not type (`connections`: SQLite's, by uuid). */
+interface ConnectionManager {
+  connections: Record<string, DriverConnection>;
+  getConnection(options?: { uuid?: string; type?: string }): Promise<DriverConnection>;
+  releaseConnection(connection: DriverConnection, force?: boolean): void;
+  destroyConnection(connection: DriverConnection): Promise<void>;
+}
+const connectionsOf = (sequelize: Sequelize) => sequelize.connectionManager as unknown as ConnectionManager;
 
 const WRITER = 'writer';
 /** Units of work that share one SQLite transaction at most (group commit, openDatabase). */
@@ -118,14 +127,14 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * transaction keep Sequelize's own connection.
  */
 function shareOneWriterConnection(sequelize: Sequelize, file: string): void {
-  const manager = sequelize.connectionManager as unknown as SqliteConnections;
+  const manager = connectionsOf(sequelize);
   const open = manager.getConnection.bind(manager);
   const release = manager.releaseConnection.bind(manager);
   manager.getConnection = async (options) => {
     if (!options?.uuid || options.uuid === 'default') return open(options);
     return manager.connections[WRITER] ??= new SqliteWriter(file, SQLITE_BUSY_TIMEOUT_MS);
   };
-  const isWriter = (connection: SqliteConnection) => manager.connections[WRITER] === connection;
+  const isWriter = (connection: DriverConnection) => manager.connections[WRITER] === connection;
   manager.releaseConnection = (connection, force) => {
     if (!isWriter(connection)) release(connection, force);
   };
@@ -333,12 +342,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     return new WriterTimeout(timeoutMs);
   }
 
-  type DriverCallback = (err: Error | null, rows: unknown) => void;
-  interface DriverConnection { all?(sql: string, params: unknown[], cb: DriverCallback): void; query?(sql: string, params: unknown[], cb: DriverCallback): void }
-  const connections = sequelize.connectionManager as unknown as {
-    getConnection(options: { uuid?: string; type?: string }): Promise<DriverConnection>;
-    releaseConnection(connection: DriverConnection): void;
-  };
+  const connections = connectionsOf(sequelize);
   function onDriver<T>(connection: DriverConnection, sql: string, params: unknown[]): Promise<T[]> {
     return new Promise((resolve, reject) => {
       const done: DriverCallback = (err, rows) => (err ? reject(new DatabaseError(Object.assign(err, { sql }) as Error & { sql: string })) : resolve(rows as T[]));
