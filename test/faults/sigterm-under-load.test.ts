@@ -101,10 +101,13 @@ for (const dialect of DIALECTS) {
         });
 
         while (sent.filter((s) => s.status !== undefined).length < 12) await sleep(50);
-        // Requests sent before this moment and still unanswered when the signal lands are in flight: the node has them.
-        const before = Date.now();
-        await sleep(300);
-        const inFlight = sent.filter((s) => s.started < before && s.status === undefined && s.error === undefined);
+        // A request sent over HAS_IT_MS ago and still unanswered when the signal lands is in flight: the node has it.
+        // The signal waits for one (a fixed pause missed them all once the node answered within it).
+        const HAS_IT_MS = 100;
+        const unansweredSince = (at: number) => sent.filter((s) => s.started < at && s.status === undefined && s.error === undefined);
+        while (unansweredSince(Date.now() - HAS_IT_MS).length === 0) await sleep(5);
+        const before = Date.now() - HAS_IT_MS;
+        const inFlight = unansweredSince(before);
         child.kill('SIGTERM');
         const exitCode = await exited;
         stopping = true;
