@@ -350,13 +350,14 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       else connection.query!(sql, params, done);
     });
   }
+  /** A statement on the connection of `tx`'s unit of work, unless that unit has outlived its deadline. */
+  function inUnit<T>(tx: Transaction, sql: string, params: unknown[]): Promise<T[]> {
+    const late = pastDeadline(tx);
+    return late ? Promise.reject(late) : onDriver<T>((tx as unknown as { connection: DriverConnection }).connection, sql, params);
+  }
   async function select<T extends object>(sql: string, params: unknown[], given?: Transaction): Promise<T[]> {
     const tx = given ?? current();
-    if (tx) {
-      const late = pastDeadline(tx);
-      if (late) throw late;
-      return onDriver<T>((tx as unknown as { connection: DriverConnection }).connection, sql, params);
-    }
+    if (tx) return inUnit<T>(tx, sql, params);
     if (dialect === 'sqlite') return onDriver<T>(await connections.getConnection({ uuid: 'default' }), sql, params);
     const connection = await connections.getConnection({ type: 'SELECT' });
     try {
@@ -369,9 +370,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   async function execute(sql: string, params: unknown[], given?: Transaction): Promise<void> {
     const tx = given ?? current();
     if (!tx) return transaction((own) => execute(sql, params, own));
-    const late = pastDeadline(tx);
-    if (late) throw late;
-    await onDriver((tx as unknown as { connection: DriverConnection }).connection, sql, params);
+    await inUnit(tx, sql, params);
   }
 
   /**

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 
 /**
  * The connection that runs this process's SQLite transactions, through better-sqlite3, behind the part of
- * node-sqlite3's API that Sequelize's SQLite dialect uses (`serialize`, `all`, `run`, `exec`, `close`).
+ * node-sqlite3's API that Sequelize's SQLite dialect uses (`serialize`, `all`, `run`, `close`).
  *
  * Why: a write transaction holds SQLite's single writer for all of its statements, and every other write waits
  * behind it. Through node-sqlite3 each statement is a round trip to libuv's thread pool, and a create's dozen
@@ -50,11 +50,6 @@ export class SqliteWriter {
     return this;
   }
 
-  exec(sql: string, callback?: (err: Error | null) => void): this {
-    this.attempt(() => { this.db.exec(sql); return { rows: [], result: new Statement(0, 0) }; }, (err) => callback?.(err), Date.now());
-    return this;
-  }
-
   close(callback?: (err: Error | null) => void): void {
     try {
       if (this.db.open) this.db.close();
@@ -73,7 +68,7 @@ export class SqliteWriter {
         statement = this.prepared(sql, bound !== undefined);
       } catch (error) {
         // Several statements in one string (a migration's script) cannot be prepared; they run as a script.
-        if ((error as Error).message.includes('more than one statement') && isEmpty(bound)) {
+        if ((error as Error).message.includes('more than one statement') && bound === undefined) {
           this.db.exec(sql);
           return { rows: [], result: new Statement(0, 0) };
         }
@@ -129,10 +124,6 @@ interface Outcome { rows: unknown[]; result: Statement }
 /** What node-sqlite3 passes as `this` to a statement's callback (Sequelize reads lastID and changes, and the class name). */
 class Statement {
   constructor(readonly lastID: number, readonly changes: number) {}
-}
-
-function isEmpty(params: unknown): boolean {
-  return params === undefined || (Array.isArray(params) && params.length === 0);
 }
 
 /** node-sqlite3's binding rules in better-sqlite3's terms: booleans as 0/1, dates as milliseconds, undefined as NULL. */

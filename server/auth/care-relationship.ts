@@ -1,4 +1,3 @@
-import { QueryTypes } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Role } from '../../db/models/access.js';
 import type { Caller } from './caller.js';
@@ -126,7 +125,6 @@ export function claimEvidenceSql(db: Database, caller: Caller, resourceType: str
 
 /** The row check of claimEvidenceSql. */
 export async function isClaimEvidence(db: Database, caller: Caller, resourceType: string, id: string): Promise<boolean> {
-  const hits = await db.sequelize.query(`SELECT 1 AS hit FROM (${claimEvidenceSql(db, caller, resourceType)}) evidence WHERE evidence.id = :id LIMIT 1`,
-    { replacements: { id }, type: QueryTypes.SELECT });
+  const hits = await db.select(`SELECT 1 AS hit FROM (${claimEvidenceSql(db, caller, resourceType)}) evidence WHERE evidence.id = ? LIMIT 1`, [id]);
   return hits.length > 0;
 }

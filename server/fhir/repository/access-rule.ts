@@ -55,14 +55,14 @@ const ruleOf = (ctx: FhirContext, type: string, mode: AccessMode) => accessRule(
 /**
  * Role, scope, and the patients the resource belongs to. `id` names a stored resource: a refusal then answers
  * as if it did not exist. Without it (a new resource), a refusal is a 403. A stored resource's patients come
- * from its compartment rows (`stored`), the ones a search filters on; a new resource's from its references.
+ * from its compartment rows (`storedPatients`), the ones a search filters on; otherwise from its references.
  */
 export async function assertResourceAccess(
-  ctx: FhirContext, resource: Resource, mode: AccessMode, id?: string, stored?: { patients: string[] },
+  ctx: FhirContext, resource: Resource, mode: AccessMode, id?: string, storedPatients?: string[],
 ): Promise<void> {
   const type = resource.resourceType;
   assertTypeReach(ctx, type, mode);
-  const patients = stored?.patients ?? patientsOf(resource);
+  const patients = storedPatients ?? patientsOf(resource);
   const decision = await ruleOf(ctx, type, mode).allows({ patients, id: resource.id });
   if (decision.allowed) return;
   const error = id !== undefined ? resourceNotFound(type, id) : patients.length === 0

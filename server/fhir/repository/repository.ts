@@ -173,7 +173,7 @@ async function accessibleRow(ctx: FhirContext, type: string, id: string, mode: '
     ? await loadRow(ctx.db, type, id, ctx.tx, true) : await loadRowWithPatients(ctx.db, type, id, ctx.tx);
   if (!row) throw resourceNotFound(type, id);
   const current = JSON.parse(row.content) as Json;
-  await assertResourceAccess(ctx, current, mode, id, row.patients ? { patients: row.patients } : undefined);
+  await assertResourceAccess(ctx, current, mode, id, row.patients);
   return { row, current };
 }
 

@@ -14,13 +14,16 @@ export interface StoredRow {
   content: string;
 }
 
+/** fhir_resources' columns as the driver answers them (numbers or strings, 0/1 or booleans, by dialect). */
+interface RawRow { versionId: number | string; deleted: number | boolean; content: string }
+
+const storedRowOf = (row: RawRow): StoredRow => ({ versionId: Number(row.versionId), deleted: Boolean(Number(row.deleted)), content: row.content });
+
 /** The row of a resource, read without building a model instance; `forUpdate` locks it on MySQL (SQLite has one writer). */
 export async function loadRow(db: Database, type: string, id: string, tx?: Transaction, forUpdate = false): Promise<StoredRow | undefined> {
   const lock = forUpdate && tx && db.dialect === 'mysql' ? ' FOR UPDATE' : '';
-  const [row] = await db.select<{ versionId: number; deleted: number | boolean; content: string }>(
-    `SELECT versionId, deleted, content FROM fhir_resources WHERE resourceType = ? AND id = ?${lock}`, [type, id], tx,
-  );
-  return row && { versionId: Number(row.versionId), deleted: Boolean(Number(row.deleted)), content: row.content };
+  const [row] = await db.select<RawRow>(`SELECT versionId, deleted, content FROM fhir_resources WHERE resourceType = ? AND id = ?${lock}`, [type, id], tx);
+  return row && storedRowOf(row);
 }
 
 /**
@@ -28,14 +31,12 @@ export async function loadRow(db: Database, type: string, id: string, tx?: Trans
  * what access decides a read on, in one SELECT, and the same rows a search's access filter reads.
  */
 export async function loadRowWithPatients(db: Database, type: string, id: string, tx?: Transaction): Promise<(StoredRow & { patients: string[] }) | undefined> {
-  const [row] = await db.select<{ versionId: number; deleted: number | boolean; content: string; patients: string | null }>(
+  const [row] = await db.select<RawRow & { patients: string | null }>(
     `SELECT versionId, deleted, content, (SELECT GROUP_CONCAT(c.patientId) FROM fhir_compartments c WHERE c.resourceId = r.id AND c.resourceType = r.resourceType) AS patients
      FROM fhir_resources r WHERE r.resourceType = ? AND r.id = ?`, [type, id], tx,
   );
-  return row && {
-    versionId: Number(row.versionId), deleted: Boolean(Number(row.deleted)), content: row.content,
-    patients: row.patients ? [...new Set(row.patients.split(','))] : [], // patient ids hold no comma (FHIR id: [A-Za-z0-9-.])
-  };
+  // Patient ids hold no comma (a FHIR id is [A-Za-z0-9-.]).
+  return row && { ...storedRowOf(row), patients: row.patients ? [...new Set(row.patients.split(','))] : [] };
 }
 
 /** Where a domain type keeps its rows: the table, its key column and, if it has one, its patient column. */
@@ -49,14 +50,13 @@ export async function loadDomainRow(
   db: Database, type: string, domain: DomainTable, id: string, tx?: Transaction,
 ): Promise<{ patientId: string | null; stored?: StoredRow } | undefined> {
   const patient = domain.patient ? `d.\`${domain.patient}\`` : 'NULL';
-  const [row] = await db.select<{ k: string | number; p: string | null; versionId: number | null; deleted: number | boolean | null; content: string | null }>(
-    `SELECT d.\`${domain.key}\` AS k, ${patient} AS p, r.versionId, r.deleted, r.content FROM \`${domain.table}\` d
+  const [row] = await db.select<Partial<RawRow> & { p: string | number | null; content: string | null }>(
+    `SELECT ${patient} AS p, r.versionId, r.deleted, r.content FROM \`${domain.table}\` d
      LEFT JOIN fhir_resources r ON r.resourceType = ? AND r.id = d.\`${domain.key}\` WHERE d.\`${domain.key}\` = ?`,
     [type, id], tx,
   );
   if (!row) return undefined;
-  const stored = row.content === null ? undefined : { versionId: Number(row.versionId), deleted: Boolean(Number(row.deleted)), content: row.content };
-  return { patientId: row.p === null ? null : String(row.p), stored };
+  return { patientId: row.p === null ? null : String(row.p), stored: row.content === null ? undefined : storedRowOf(row as RawRow) };
 }
 
 export async function insertRow(db: Database, tx: Transaction, type: string, id: string, lastUpdated: Date, content: string): Promise<void> {
