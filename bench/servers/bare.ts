@@ -22,8 +22,10 @@ const TOP = '\u{10FFFF}';
 // The statements our node issues for these requests (logged from Sequelize), with the same care-relationship filter.
 const SQL = {
   readRepository: 'SELECT content FROM fhir_resources WHERE resourceType = ? AND id = ?',
-  searchPatient: 'SELECT id, familyName, givenName, birthDate, gender, phone, email, timeZone, versionId FROM patients'
-    + ' WHERE (familyName LIKE ? OR givenName LIKE ?) ORDER BY id ASC LIMIT 21',
+  searchPatient: 'SELECT id FROM patients'
+    + ' WHERE (id IN (SELECT l.resourceId FROM fhir_strings l WHERE l.resourceType = ? AND l.code = \'name\' AND l.value >= ? AND l.value < ?))'
+    + ' ORDER BY id ASC LIMIT 21',
+  contents: (count: number) => `SELECT id, content FROM fhir_resources WHERE resourceType = ? AND deleted = 0 AND id IN (${Array(count).fill('?').join(', ')})`,
   searchRepository: 'SELECT r.id, r.content FROM fhir_resources r WHERE r.resourceType = ? AND r.deleted = 0'
     + ' AND r.id IN (SELECT l.resourceId FROM fhir_strings l WHERE l.resourceType = ? AND l.code = \'name\' AND l.value >= ? AND l.value < ?)'
     + ' AND (r.id IN (SELECT c.resourceId FROM fhir_compartments c WHERE c.resourceType = ? AND c.patientId IN'
@@ -41,11 +43,13 @@ app.get('/fhir/:type/:id', async (req, res) => {
   await audit(req, 'read', req.params.type, req.params.id);
   res.type('application/fhir+json').send(String(row.content));
 });
+// A domain type's page of ids, then their stored resources.
 app.get('/fhir/Patient', async (req, res) => {
-  const name = String(req.query.name);
-  const rows = await driver.query(SQL.searchPatient, [`${name}%`, `${name}%`]);
+  const name = String(req.query.name).toLowerCase();
+  const ids = (await driver.query(SQL.searchPatient, ['Patient', name, `${name}${TOP}`])).slice(0, 20).map((row) => String(row.id));
+  const rows = ids.length ? await driver.query(SQL.contents(ids.length), ['Patient', ...ids]) : [];
   await audit(req, 'search', 'Patient', null);
-  res.type('application/fhir+json').send(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: rows.slice(0, 20).map((resource) => ({ resource })) }));
+  res.type('application/fhir+json').send(`{"resourceType":"Bundle","type":"searchset","entry":[${rows.map((row) => `{"resource":${String(row.content)}}`).join(',')}]}`);
 });
 app.get('/fhir/:type', async (req, res) => {
   const { type } = req.params;

@@ -25,6 +25,7 @@ import { datedOpenings } from './0290-dated-openings.js';
 import { alertMinutes } from './0300-alert-minutes.js';
 import { alertFindings } from './0310-alert-findings.js';
 import { domainRecords } from './0320-domain-records.js';
+import { coveringLookups } from './0330-covering-lookups.js';
 
 export interface Migration {
   name: string;
@@ -49,4 +50,5 @@ export const migrations: Migration[] = [
   alertMinutes,
   alertFindings,
   domainRecords,
+  coveringLookups,
 ];

@@ -1,5 +1,6 @@
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome } from '@medplum/fhirtypes';
-import { Op, type Model, type WhereOptions } from 'sequelize';
+import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
+import { boundLiterals } from '../../db/bound-literals.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { Invalid } from '../http/errors.js';
 import { FHIR_ID, isWellFormedText } from '../http/input-rules.js';
@@ -234,8 +235,14 @@ async function rowsWhere(ctx: FhirContext, definition: ResourceDefinition, where
   return found.map(plainRow);
 }
 
-/** The rows a search matches (one page), shared by search, conditional create and Bundle GET entries. */
-export async function findMatches(ctx: FhirContext, definition: ResourceDefinition, query: SearchQuery, options: { strict: boolean; limit?: number }) {
+/**
+ * The rows a search matches (one page), shared by search, conditional create and Bundle GET entries. With `columns`,
+ * each row holds only those, the id and the sort key, read as plain values without a model instance (a date sort
+ * key as a Date): what a search needs of rows whose entries are their stored resources.
+ */
+export async function findMatches(
+  ctx: FhirContext, definition: ResourceDefinition, query: SearchQuery, options: { strict: boolean; limit?: number; columns?: string[] },
+) {
   const warnings: string[] = [];
   const sort = parseSort(definition, asList(query._sort)[0], warnings);
   const count = options.limit ?? parseCount(asList(query._count)[0]);
@@ -245,21 +252,53 @@ export async function findMatches(ctx: FhirContext, definition: ResourceDefiniti
   const after = decodeCursor(asList(query._cursor)[0], sort, definition);
   if (after) where.push(after);
   const direction = sort.descending ? 'DESC' : 'ASC';
-  const rows = await definition.model(ctx.db).findAll({
+  const model = definition.model(ctx.db);
+  const page = {
     where: { [Op.and]: where },
-    order: sort.column === 'id' ? [['id', direction]] : [[sort.column, direction], ['id', direction]],
+    order: (sort.column === 'id' ? [['id', direction]] : [[sort.column, direction], ['id', direction]]) as Array<[string, string]>,
     limit: count + 1,
-    transaction: ctx.tx,
-  }).then((found) => found.map(plainRow));
+  };
+  const rows = options.columns
+    ? (await pageOfPlainRows(ctx, model, { ...page, attributes: [...new Set(['id', sort.column, ...options.columns])] })).map(typedSortKey(model, sort.column))
+    : (await model.findAll({ ...page, transaction: ctx.tx })).map(plainRow);
   const more = rows.length > count;
   return { rows: rows.slice(0, count), more, sort, warnings };
+}
+
+/**
+ * A page's rows as plain values: the SELECT that `findAll` would run, written by Sequelize's query generator and
+ * handed to the driver (db.select) with no model instances built. On SQLite its values are bound
+ * (db/bound-literals.ts), so every search of the same shape runs on one prepared statement.
+ */
+async function pageOfPlainRows(
+  ctx: FhirContext, model: ModelStatic<Model>, page: { attributes: string[]; where: WhereOptions; order: Array<[string, string]>; limit: number },
+): Promise<Row[]> {
+  const generator = (ctx.db.sequelize.getQueryInterface() as unknown as { queryGenerator: { selectQuery(table: unknown, options: object, model: unknown): string } }).queryGenerator;
+  const written = generator.selectQuery(model.getTableName(), page, model);
+  const { sql, params } = ctx.db.dialect === 'sqlite' ? boundLiterals(written) : { sql: written, params: [] };
+  return ctx.db.select<Row>(sql, params, ctx.tx);
+}
+
+/** A plain row's sort key as a model instance holds it: SQLite answers a DATE column as its text. */
+function typedSortKey(model: ModelStatic<Model>, column: string): (row: Row) => Row {
+  const isDate = (model.getAttributes()[column]?.type as { key?: string } | undefined)?.key === 'DATE';
+  return (row) => {
+    const value = row[column];
+    return isDate && value !== null && value !== undefined && !(value instanceof Date) ? { ...row, [column]: new Date(String(value)) } : row;
+  };
+}
+
+/** The columns a search reads of a page of rows whose entries are their stored resources: those `_include` follows. */
+function pageColumnsOf(definition: ResourceDefinition, query: SearchQuery): string[] | undefined {
+  if (definition.versioned === false) return undefined; // its entries are mappings of whole rows (AuditEvent)
+  return asList(query._include).map((spec) => referenceParam(spec, definition.type)?.param.columns[0]).filter((column): column is string => !!column);
 }
 
 /** A search: one page of matches, its includes, self/next links, warnings, and one audit event. */
 export async function search(ctx: FhirContext, definition: ResourceDefinition, query: SearchQuery, options: SearchOptions): Promise<Bundle> {
   if (definition.store) return definition.store.search(ctx, query, options);
   assertTypeAccess(ctx, definition, 'read');
-  const { rows, more, sort, warnings } = await findMatches(ctx, definition, query, { strict: options.strict });
+  const { rows, more, sort, warnings } = await findMatches(ctx, definition, query, { strict: options.strict, columns: pageColumnsOf(definition, query) });
   const includes = await included(ctx, definition, rows, query, warnings);
   const link: BundleLink[] = [{ relation: 'self', url: options.selfUrl }];
   if (more) {

@@ -81,6 +81,31 @@ describeOnEachDatabase('FHIR domain records: Patient and Observation are stored 
     await roundTrip(await hospital().tokenFor('admin@demo.test'), 'Patient', richPatient(), 'family=wang&given=xiuy');
   });
 
+  it('when patients are searched by name, then every name of the stored record counts, any case, accent or apostrophe, page after page', async () => {
+    const token = await hospital().tokenFor('admin@demo.test');
+    const as = <T extends request.Test>(call: T) => call.auth(token, { type: 'bearer' });
+    const family = `Dúbhghaill${Date.now()}`;
+    const post = async (body: Json) => (await as(request(hospital().app).post('/fhir/Patient')).set('Content-Type', fhir).send(JSON.stringify(body)).expect(201)).body.id as string;
+    const siobhan = await post({ resourceType: 'Patient', name: [{ family, given: ['Siobhán'] }, { use: 'maiden', family: `O'Brien${family}` }] });
+    const ids = [
+      siobhan,
+      await post({ resourceType: 'Patient', name: [{ family, given: ['Aoife'] }] }),
+      await post({ resourceType: 'Patient', name: [{ family, given: ['Niamh'] }] }),
+    ].sort();
+    const idsOf = (bundle: { entry?: Array<{ resource: Json }> }) => (bundle.entry ?? []).map((e) => e.resource.id);
+    const search = async (query: string) => (await as(request(hospital().app).get(`/fhir/Patient?${query}`)).expect(200)).body;
+    // Without the accent, in capitals: the name as an elderly patient's relative would type it.
+    expect(idsOf(await search(`name=${encodeURIComponent(family.replace('ú', 'U').toUpperCase())}`))).to.deep.equal(ids);
+    // The maiden name, with its apostrophe, finds the patient it belongs to and no other.
+    expect(idsOf(await search(`name=${encodeURIComponent(`o'brien${family}`)}`))).to.deep.equal([siobhan]);
+    expect(idsOf(await search(`given=${encodeURIComponent('siobhan')}&family=${encodeURIComponent(family)}`))).to.deep.equal([siobhan]);
+    // Two a page: the next link brings the third, and nothing twice.
+    const first = await search(`name=${encodeURIComponent(family)}&_count=2`);
+    const next = new URL(first.link.find((l: { relation: string }) => l.relation === 'next').url);
+    const second = await search(next.searchParams.toString());
+    expect([...idsOf(first), ...idsOf(second)]).to.deep.equal(ids);
+  });
+
   it('when a rich Observation is posted, then interpretation, note and each component\'s own display survive every read', async () => {
     const patient = await newPatient(hospital(), 'Xiuying');
     await roundTrip(patient.token, 'Observation', richObservation(patient.patientId), 'code=http://loinc.org|85354-9');

@@ -212,18 +212,26 @@ async function recordProjection(
   return stored;
 }
 
+/** Ids bound in one statement: well inside SQLite's 32,766 bound values, and MySQL's packet. */
+const IDS_A_STATEMENT = 500;
+
 /**
- * The stored resources of domain rows (one query), in their order. A type whose rows the records never store
- * answers its mapping: AuditEvent (written by the audit log, never versioned) and a read-only type plugged in with a
- * mapping alone; every row of a type the records write has its stored resource (migration 0320 for older rows).
+ * The stored resources of domain rows (one SELECT for up to IDS_A_STATEMENT of them), in their order. A type whose
+ * rows the records never store answers its mapping: AuditEvent (written by the audit log, never versioned) and a
+ * read-only type plugged in with a mapping alone; every row of a type the records write has its stored resource
+ * (migration 0320 for older rows).
  */
 export async function resourcesOfRows(db: Database, definition: ResourceDefinition, rows: Row[], tx?: Transaction): Promise<Resource[]> {
-  if (rows.length === 0) return [];
-  const found = await db.models.FhirResource.findAll({
-    where: { resourceType: definition.type, id: rows.map((row) => String(row.id)), deleted: false },
-    attributes: ['id', 'content'], raw: true, transaction: tx,
-  }) as unknown as Array<{ id: string; content: string }>;
-  const contents = new Map(found.map((stored) => [stored.id, stored.content]));
+  const ids = rows.map((row) => String(row.id));
+  const contents = new Map<string, string>();
+  for (let at = 0; at < ids.length; at += IDS_A_STATEMENT) {
+    const some = ids.slice(at, at + IDS_A_STATEMENT);
+    const found = await db.select<{ id: string; content: string }>(
+      `SELECT id, content FROM fhir_resources WHERE resourceType = ? AND deleted = 0 AND id IN (${some.map(() => '?').join(', ')})`,
+      [definition.type, ...some], tx,
+    );
+    for (const stored of found) contents.set(stored.id, stored.content);
+  }
   return rows.map((row) => {
     const content = contents.get(String(row.id));
     return content ? (JSON.parse(content) as Resource) : definition.toResource(row);

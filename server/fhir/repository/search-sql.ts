@@ -31,12 +31,12 @@ function refuse(code: string, param: string, message: string): never {
   throw new Invalid(code, `Search parameter ${param}: ${message}`, [{ expression: param, message }]);
 }
 
-const lookupIn = (table: string, type: string, code: string, where: Sql): Sql => ({
-  sql: `r.id IN (SELECT l.resourceId FROM ${table} l WHERE l.resourceType = ? AND l.code = ?${where.sql ? ` AND ${where.sql}` : ''})`,
+const lookupIn = (table: string, type: string, code: string, where: Sql, subject: string): Sql => ({
+  sql: `${subject} IN (SELECT l.resourceId FROM ${table} l WHERE l.resourceType = ? AND l.code = ?${where.sql ? ` AND ${where.sql}` : ''})`,
   binds: [type, code, ...where.binds],
 });
 
-const lookup = (type: string, param: IndexedParameter, where: Sql): Sql => lookupIn(TABLES[param.kind], type, param.code, where);
+const lookup = (type: string, param: IndexedParameter, where: Sql, subject: string): Sql => lookupIn(TABLES[param.kind], type, param.code, where, subject);
 
 const startsWith = (column: string, prefix: string): Sql => ({ sql: `${column} >= ? AND ${column} < ?`, binds: [prefix, `${prefix}${TOP}`] });
 
@@ -177,17 +177,20 @@ function composite(param: IndexedParameter, value: string): Sql {
   return { sql: `${first.sql} AND ${secondSql}`, binds: [...first.binds, ...second.binds] };
 }
 
-/** One value of one parameter (no commas left): the condition on r. */
-export function conditionOf(type: string, param: IndexedParameter, modifier: string | undefined, value: string, baseUrl: string): Sql {
+/**
+ * One value of one parameter (no commas left): the condition on `subject`, the id column of the rows searched
+ * (`r.id` of `fhir_resources r`; a domain table's `id`, repository/domain-lookups.ts). Nothing else of the row is read.
+ */
+export function conditionOf(type: string, param: IndexedParameter, modifier: string | undefined, value: string, baseUrl: string, subject = 'r.id'): Sql {
   if (modifier !== undefined && !MODIFIERS[param.kind].includes(modifier) && !(param.kind === 'reference' && /^[A-Z]/.test(modifier))) {
     refuse('unsupported-modifier', param.code, `the :${modifier} modifier is not supported for ${param.kind} parameters here (docs/fhir.md).`);
   }
   if (modifier === 'missing') {
     if (value !== 'true' && value !== 'false') refuse('invalid-search', param.code, ':missing takes true or false.');
-    const any = lookup(type, param, { sql: '', binds: [] });
+    const any = lookup(type, param, { sql: '', binds: [] }, subject);
     return value === 'true' ? { sql: `NOT (${any.sql})`, binds: any.binds } : any;
   }
-  if (modifier === 'identifier') return lookupIn('fhir_tokens', type, identifierCode(param.code), token(param.code, value, undefined));
+  if (modifier === 'identifier') return lookupIn('fhir_tokens', type, identifierCode(param.code), token(param.code, value, undefined), subject);
   let where: Sql & { negate?: boolean };
   switch (param.kind) {
     case 'composite': where = composite(param, value); break;
@@ -198,7 +201,7 @@ export function conditionOf(type: string, param: IndexedParameter, modifier: str
     case 'reference': where = reference(param, value, modifier, baseUrl); break;
     case 'uri': where = uri(value, modifier); break;
   }
-  const condition = lookup(type, param, where);
+  const condition = lookup(type, param, where, subject);
   return where.negate ? { sql: `NOT (${condition.sql})`, binds: condition.binds } : condition;
 }
 
