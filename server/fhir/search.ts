@@ -259,22 +259,24 @@ export async function findMatches(
     limit: count + 1,
   };
   const rows = options.columns
-    ? (await pageOfPlainRows(ctx, model, { ...page, attributes: [...new Set(['id', sort.column, ...options.columns])] })).map(typedSortKey(model, sort.column))
+    ? (await plainPage(ctx, model, { ...page, attributes: [...new Set(['id', sort.column, ...options.columns])] })).map(typedSortKey(model, sort.column))
     : (await model.findAll({ ...page, transaction: ctx.tx })).map(plainRow);
   const more = rows.length > count;
   return { rows: rows.slice(0, count), more, sort, warnings };
 }
+
+interface PageQuery { attributes: string[]; where: WhereOptions; order: Array<[string, string]>; limit: number }
+/** The part of Sequelize's (untyped) query generator a page uses: the SELECT `findAll` runs, as text. */
+interface QueryGenerator { selectQuery(table: unknown, options: PageQuery, model: ModelStatic<Model>): string }
 
 /**
  * A page's rows as plain values: the SELECT that `findAll` would run, written by Sequelize's query generator and
  * handed to the driver (db.select) with no model instances built. On SQLite its values are bound
  * (db/bound-literals.ts), so every search of the same shape runs on one prepared statement.
  */
-async function pageOfPlainRows(
-  ctx: FhirContext, model: ModelStatic<Model>, page: { attributes: string[]; where: WhereOptions; order: Array<[string, string]>; limit: number },
-): Promise<Row[]> {
-  const generator = (ctx.db.sequelize.getQueryInterface() as unknown as { queryGenerator: { selectQuery(table: unknown, options: object, model: unknown): string } }).queryGenerator;
-  const written = generator.selectQuery(model.getTableName(), page, model);
+async function plainPage(ctx: FhirContext, model: ModelStatic<Model>, page: PageQuery): Promise<Row[]> {
+  const { queryGenerator } = ctx.db.sequelize.getQueryInterface() as unknown as { queryGenerator: QueryGenerator };
+  const written = queryGenerator.selectQuery(model.getTableName(), page, model);
   const { sql, params } = ctx.db.dialect === 'sqlite' ? boundLiterals(written) : { sql: written, params: [] };
   return ctx.db.select<Row>(sql, params, ctx.tx);
 }
@@ -284,14 +286,16 @@ function typedSortKey(model: ModelStatic<Model>, column: string): (row: Row) => 
   const isDate = (model.getAttributes()[column]?.type as { key?: string } | undefined)?.key === 'DATE';
   return (row) => {
     const value = row[column];
-    return isDate && value !== null && value !== undefined && !(value instanceof Date) ? { ...row, [column]: new Date(String(value)) } : row;
+    const asText = isDate && value !== null && value !== undefined && !(value instanceof Date);
+    return asText ? { ...row, [column]: new Date(String(value)) } : row;
   };
 }
 
 /** The columns a search reads of a page of rows whose entries are their stored resources: those `_include` follows. */
 function pageColumnsOf(definition: ResourceDefinition, query: SearchQuery): string[] | undefined {
   if (definition.versioned === false) return undefined; // its entries are mappings of whole rows (AuditEvent)
-  return asList(query._include).map((spec) => referenceParam(spec, definition.type)?.param.columns[0]).filter((column): column is string => !!column);
+  return asList(query._include).map((spec) => referenceParam(spec, definition.type)?.param.columns[0])
+    .filter((column): column is string => !!column);
 }
 
 /** A search: one page of matches, its includes, self/next links, warnings, and one audit event. */
