@@ -6,6 +6,7 @@ import type { AuditAction } from '../../../db/models/audit-event.js';
 import type { Origin } from '../../auth/caller.js';
 import { definitionOf, type ResourceDefinition, type Row } from '../registry.js';
 import { currentVersion, writeFirstVersions, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
+import { contentsOf } from './store.js';
 
 /**
  * The records of the domain types (Patient, Practitioner, Observation, Appointment …): the one writer use cases
@@ -212,26 +213,13 @@ async function recordProjection(
   return stored;
 }
 
-/** Ids bound in one statement: well inside SQLite's 32,766 bound values, and MySQL's packet. */
-const IDS_A_STATEMENT = 500;
-
 /**
- * The stored resources of domain rows (one SELECT for up to IDS_A_STATEMENT of them), in their order. A type whose
- * rows the records never store answers its mapping: AuditEvent (written by the audit log, never versioned) and a
- * read-only type plugged in with a mapping alone; every row of a type the records write has its stored resource
- * (migration 0320 for older rows).
+ * The stored resources of domain rows (store.ts contentsOf), in their order. A type whose rows the records never
+ * store answers its mapping: AuditEvent (written by the audit log, never versioned) and a read-only type plugged in
+ * with a mapping alone; every row of a type the records write has its stored resource (migration 0320 for older rows).
  */
 export async function resourcesOfRows(db: Database, definition: ResourceDefinition, rows: Row[], tx?: Transaction): Promise<Resource[]> {
-  const ids = rows.map((row) => String(row.id));
-  const contents = new Map<string, string>();
-  for (let at = 0; at < ids.length; at += IDS_A_STATEMENT) {
-    const some = ids.slice(at, at + IDS_A_STATEMENT);
-    const found = await db.select<{ id: string; content: string }>(
-      `SELECT id, content FROM fhir_resources WHERE resourceType = ? AND deleted = 0 AND id IN (${some.map(() => '?').join(', ')})`,
-      [definition.type, ...some], tx,
-    );
-    for (const stored of found) contents.set(stored.id, stored.content);
-  }
+  const contents = await contentsOf(db, definition.type, rows.map((row) => String(row.id)), tx);
   return rows.map((row) => {
     const content = contents.get(String(row.id));
     return content ? (JSON.parse(content) as Resource) : definition.toResource(row);
