@@ -26,6 +26,7 @@ import { alertMinutes } from './0300-alert-minutes.js';
 import { alertFindings } from './0310-alert-findings.js';
 import { domainRecords } from './0320-domain-records.js';
 import { coveringLookups } from './0330-covering-lookups.js';
+import { compartmentRowsByPatient } from './0340-compartment-rows-by-patient.js';
 
 export interface Migration {
   name: string;
@@ -51,4 +52,5 @@ export const migrations: Migration[] = [
   alertFindings,
   domainRecords,
   coveringLookups,
+  compartmentRowsByPatient,
 ];

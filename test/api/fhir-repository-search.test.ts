@@ -11,9 +11,10 @@ interface SearchBundle { entry?: Array<{ resource: Json; search?: { mode: string
 describeOnEachDatabase('FHIR repository: the spec\'s search, indexed', (hospital) => {
   let doctor: { token: string; practitionerId: string };
   let patientId: string;
+  let patientToken: string;
   before(async () => {
     doctor = await newDoctor(hospital(), 'Searcher');
-    ({ patientId } = await newPatient(hospital(), 'Searched'));
+    ({ patientId, token: patientToken } = await newPatient(hospital(), 'Searched'));
     await recordInPersonVisit(hospital(), patientId, doctor.practitionerId);
   });
 
@@ -170,6 +171,15 @@ describeOnEachDatabase('FHIR repository: the spec\'s search, indexed', (hospital
 
     it('when a date search runs, then the database answers it from a fhir_dates index', async () => {
       expect(await plan(hospital(), 'MedicationRequest?authoredon=2021-03')).to.match(/fhir_dates_code_(start|end)/);
+    });
+
+    it('when a search is filtered to the caller\'s patients, then each candidate\'s compartment rows are looked up by its key, not every record of theirs listed first', async () => {
+      const steps = JSON.parse(await searchPlan(hospital(), patientToken, 'MedicationRequest?authoredon=2021-03')) as Array<Record<string, string>>;
+      // SQLite: `SEARCH c EXISTS USING … INDEX … (… resourceId=?)`; MariaDB: a DEPENDENT SUBQUERY on c whose key is looked up with r.id.
+      const compartment = steps.find((step) => step.detail?.startsWith('SEARCH c ') || step.table === 'c');
+      expect(compartment, JSON.stringify(steps)).to.satisfy((step: Record<string, string>) => (step.detail
+        ? /EXISTS .*resourceId=\?/.test(step.detail)
+        : step.select_type === 'DEPENDENT SUBQUERY' && /\.r\.id\b/.test(step.ref)));
     });
   });
 });

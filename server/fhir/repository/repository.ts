@@ -11,7 +11,7 @@ import { resourceNotFound } from '../access.js';
 import type { Stored } from '../interactions.js';
 import type { FhirContext } from '../registry.js';
 import { validateIncoming } from '../validate.js';
-import { assertResourceAccess, assertTypeReach } from './access-rule.js';
+import { assertResourceAccess, assertTypeReach, searchAccessSql } from './access-rule.js';
 import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
 import { findMatches } from './search.js';
 import { appendVersion, insertFirstRows, insertLookups, insertRow, loadRow, loadRowWithPatients, replaceLookups, replaceRow, versionsOf, type StoredRow } from './store.js';
@@ -165,15 +165,20 @@ function auditWrite(ctx: WriterContext, write: ResourceWrite, current: CurrentVe
 
 const createAuditOf = ({ activity, detail, userId }: WriteAudit) => ({ action: 'C' as const, activity, detail, userId });
 
-/** The stored row of a resource the caller may `mode`; one they may not see answers as one that does not exist. */
+/**
+ * The stored row of a resource the caller may `mode`; one they may not see answers as one that does not exist.
+ * A read asks the row's SELECT whether the search filter of the same access rule lets it through: when it does,
+ * the rule has allowed it (the filter never lets through what the row check refuses); otherwise the row check
+ * decides, and audits a refusal.
+ */
 async function accessibleRow(ctx: FhirContext, type: string, id: string, mode: 'read' | 'write'): Promise<{ row: StoredRow & { patients?: string[] }; current: Json }> {
   assertTypeReach(ctx, type, mode);
   // A write locks the row and decides on the resource it replaces; a read decides on the stored compartment rows.
-  const row: (StoredRow & { patients?: string[] }) | undefined = mode === 'write'
-    ? await loadRow(ctx.db, type, id, ctx.tx, true) : await loadRowWithPatients(ctx.db, type, id, ctx.tx);
+  const row: (StoredRow & { patients?: string[]; readable?: boolean }) | undefined = mode === 'write'
+    ? await loadRow(ctx.db, type, id, ctx.tx, true) : await loadRowWithPatients(ctx.db, type, id, ctx.tx, searchAccessSql(ctx, type));
   if (!row) throw resourceNotFound(type, id);
   const current = JSON.parse(row.content) as Json;
-  await assertResourceAccess(ctx, current, mode, id, row.patients);
+  if (!row.readable) await assertResourceAccess(ctx, current, mode, id, row.patients);
   return { row, current };
 }
 

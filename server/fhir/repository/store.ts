@@ -28,15 +28,18 @@ export async function loadRow(db: Database, type: string, id: string, tx?: Trans
 
 /**
  * The row of a resource with the patients its stored compartment rows name (fhir_compartments, written with it):
- * what access decides a read on, in one SELECT, and the same rows a search's access filter reads.
+ * what access decides a read on, in one SELECT, and the same rows a search's access filter reads. Given that
+ * filter (`readableSql`, on `r`), the same SELECT also says whether the row passes it (`readable`), so a read in
+ * the caller's care costs no second statement.
  */
-export async function loadRowWithPatients(db: Database, type: string, id: string, tx?: Transaction): Promise<(StoredRow & { patients: string[] }) | undefined> {
-  const [row] = await db.select<RawRow & { patients: string | null }>(
-    `SELECT versionId, deleted, content, (SELECT GROUP_CONCAT(c.patientId) FROM fhir_compartments c WHERE c.resourceId = r.id AND c.resourceType = r.resourceType) AS patients
+export async function loadRowWithPatients(db: Database, type: string, id: string, tx?: Transaction, readableSql?: string): Promise<(StoredRow & { patients: string[]; readable: boolean }) | undefined> {
+  const readable = readableSql === undefined ? '' : `, CASE WHEN ${readableSql} THEN 1 ELSE 0 END AS readable`;
+  const [row] = await db.select<RawRow & { patients: string | null; readable?: number | string }>(
+    `SELECT versionId, deleted, content, (SELECT GROUP_CONCAT(c.patientId) FROM fhir_compartments c WHERE c.resourceId = r.id AND c.resourceType = r.resourceType) AS patients${readable}
      FROM fhir_resources r WHERE r.resourceType = ? AND r.id = ?`, [type, id], tx,
   );
   // Patient ids hold no comma (a FHIR id is [A-Za-z0-9-.]).
-  return row && { ...storedRowOf(row), patients: row.patients ? [...new Set(row.patients.split(','))] : [] };
+  return row && { ...storedRowOf(row), patients: row.patients ? [...new Set(row.patients.split(','))] : [], readable: Number(row.readable) === 1 };
 }
 
 /** Ids bound in one statement: well inside SQLite's 32,766 bound values, and MySQL's packet. */
