@@ -6,6 +6,7 @@ import { roleRefusal, scopeRefusal } from '../auth/patient-access.js';
 import type { AccessMode } from '../auth/scopes.js';
 import { DomainError, Forbidden, NotFound } from '../http/errors.js';
 import type { FhirContext, ResourceDefinition } from './registry.js';
+import type { DomainTable } from './repository/store.js';
 
 /** What a read of a record that does not exist answers; a record the caller may not see answers the same. */
 export const resourceNotFound = (type: string, id: string) => new NotFound('resource-not-found', `There is no ${type} with id ${id}.`);
@@ -47,6 +48,19 @@ export function assertTypeAccess(ctx: FhirContext, definition: ResourceDefinitio
 const ruleOf = (ctx: FhirContext, definition: ResourceDefinition, mode: AccessMode) => accessRule(ctx.db, ctx.caller, definition.type, mode, {
   compartment: definition.patientColumn !== undefined, unattached: ctx.caller.role === 'admin', pending: ctx.pendingReferences,
 });
+
+/**
+ * The same rule as SQL on one domain row `d` (its key and patient column): what a read by id asks of its row in its
+ * SELECT, as the repository's read does (repository/access-rule.ts searchAccessSql). Undefined when the caller reads
+ * every row of the type. A row it does not pass goes to assertRowAccess, which decides and audits the refusal.
+ */
+export function domainRowAccessSql(ctx: FhirContext, definition: ResourceDefinition, domain: DomainTable): string | undefined {
+  if (!domain.patient) return undefined;
+  const patient = `d.\`${domain.patient}\``;
+  return ruleOf(ctx, definition, 'read').whereSql({
+    id: `d.\`${domain.key}\``, hasPatientWhere: (inCare) => inCare(patient), hasNoPatient: `${patient} IS NULL`,
+  });
+}
 
 /**
  * Type checks plus, for a row in the Patient compartment, the care relationship (DESIGN.md "Identity and access").

@@ -4,7 +4,7 @@ import type { Transaction } from 'sequelize';
 import { nextVersion } from '../../db/versions.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { Invalid, MethodNotAllowed, NotFound, PreconditionFailed, Unprocessable } from '../http/errors.js';
-import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess, resourceNotFound } from './access.js';
+import { assertNamedPatientAccess, assertRowAccess, assertTypeAccess, domainRowAccessSql, resourceNotFound } from './access.js';
 import { assertFitsColumns } from './column-fit.js';
 import { definitionOf, type FhirContext, type ResourceDefinition, type Row } from './registry.js';
 import { findMatches, plainRow, type SearchQuery } from './search.js';
@@ -77,15 +77,17 @@ function audit(ctx: FhirContext, definition: ResourceDefinition, action: 'C' | '
 
 /**
  * A read by id serves the stored JSON as stored: one plain SELECT reads what access needs of the domain row (does
- * it exist, whose is it) with the stored resource beside it, so no ORM instance is built. A type whose rows are never stored whole (AuditEvent, a
- * read-only plug-in) is served from its mapping of the full row.
+ * it exist, whose is it, does the access rule let it through) with the stored resource beside it, so no ORM
+ * instance is built and a row in the caller's care costs no second statement. A type whose rows are never stored
+ * whole (AuditEvent, a read-only plug-in) is served from its mapping of the full row.
  */
 export async function read(ctx: FhirContext, definition: ResourceDefinition, id: string): Promise<Stored> {
   if (definition.store) return definition.store.read(ctx, id);
   assertTypeAccess(ctx, definition, 'read'); // a type the caller may never read is refused before any lookup
-  const found = mayNameRow(definition, ctx, id) ? await loadDomainRow(ctx.db, definition.type, domainTableOf(ctx, definition), id, ctx.tx) : undefined;
+  const domain = domainTableOf(ctx, definition);
+  const found = mayNameRow(definition, ctx, id) ? await loadDomainRow(ctx.db, definition.type, domain, id, ctx.tx, domainRowAccessSql(ctx, definition, domain)) : undefined;
   if (!found) throw resourceNotFound(definition.type, id);
-  await assertRowAccess(ctx, definition, found.patientId, 'read', id);
+  if (!found.readable) await assertRowAccess(ctx, definition, found.patientId, 'read', id);
   await audit(ctx, definition, 'R', 'read', id, found.patientId);
   if (found.stored && !found.stored.deleted) return storedOf(JSON.parse(found.stored.content) as Resource);
   return storedOf(await storedResourceOf(ctx, definition, await loadRow(ctx, definition, id)));

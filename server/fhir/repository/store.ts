@@ -26,6 +26,9 @@ export async function loadRow(db: Database, type: string, id: string, tx?: Trans
   return row && storedRowOf(row);
 }
 
+/** A read's column `readable`: whether its row passes the access rule's SQL (1 or 0); nothing without one. */
+const readableColumn = (readableSql: string | undefined) => (readableSql === undefined ? '' : `, CASE WHEN ${readableSql} THEN 1 ELSE 0 END AS readable`);
+
 /**
  * The row of a resource with the patients its stored compartment rows name (fhir_compartments, written with it):
  * what access decides a read on, in one SELECT, and the same rows a search's access filter reads. Given that
@@ -33,9 +36,8 @@ export async function loadRow(db: Database, type: string, id: string, tx?: Trans
  * the caller's care costs no second statement.
  */
 export async function loadRowWithPatients(db: Database, type: string, id: string, tx?: Transaction, readableSql?: string): Promise<(StoredRow & { patients: string[]; readable: boolean }) | undefined> {
-  const readable = readableSql === undefined ? '' : `, CASE WHEN ${readableSql} THEN 1 ELSE 0 END AS readable`;
   const [row] = await db.select<RawRow & { patients: string | null; readable?: number | string }>(
-    `SELECT versionId, deleted, content, (SELECT GROUP_CONCAT(c.patientId) FROM fhir_compartments c WHERE c.resourceId = r.id AND c.resourceType = r.resourceType) AS patients${readable}
+    `SELECT versionId, deleted, content, (SELECT GROUP_CONCAT(c.patientId) FROM fhir_compartments c WHERE c.resourceId = r.id AND c.resourceType = r.resourceType) AS patients${readableColumn(readableSql)}
      FROM fhir_resources r WHERE r.resourceType = ? AND r.id = ?`, [type, id], tx,
   );
   // Patient ids hold no comma (a FHIR id is [A-Za-z0-9-.]).
@@ -65,18 +67,22 @@ export interface DomainTable { table: string; key: string; patient?: string }
 /**
  * A domain row's key and patient (what access decides on) and the row's stored resource, in one SELECT: the read
  * by id of a domain type: undefined when there is no such row; `stored` is missing when it has no stored resource.
+ * Given the access rule's SQL on `d` (`readableSql`), the same SELECT says whether the row passes it (`readable`).
  */
 export async function loadDomainRow(
-  db: Database, type: string, domain: DomainTable, id: string, tx?: Transaction,
-): Promise<{ patientId: string | null; stored?: StoredRow } | undefined> {
+  db: Database, type: string, domain: DomainTable, id: string, tx?: Transaction, readableSql?: string,
+): Promise<{ patientId: string | null; stored?: StoredRow; readable: boolean } | undefined> {
   const patient = domain.patient ? `d.\`${domain.patient}\`` : 'NULL';
-  const [row] = await db.select<Partial<RawRow> & { p: string | number | null; content: string | null }>(
-    `SELECT ${patient} AS p, r.versionId, r.deleted, r.content FROM \`${domain.table}\` d
+  const [row] = await db.select<Partial<RawRow> & { p: string | number | null; content: string | null; readable?: number | string }>(
+    `SELECT ${patient} AS p, r.versionId, r.deleted, r.content${readableColumn(readableSql)} FROM \`${domain.table}\` d
      LEFT JOIN fhir_resources r ON r.resourceType = ? AND r.id = d.\`${domain.key}\` WHERE d.\`${domain.key}\` = ?`,
     [type, id], tx,
   );
   if (!row) return undefined;
-  return { patientId: row.p === null ? null : String(row.p), stored: row.content === null ? undefined : storedRowOf(row as RawRow) };
+  return {
+    patientId: row.p === null ? null : String(row.p), stored: row.content === null ? undefined : storedRowOf(row as RawRow),
+    readable: Number(row.readable) === 1,
+  };
 }
 
 export async function insertRow(db: Database, tx: Transaction, type: string, id: string, lastUpdated: Date, content: string): Promise<void> {
