@@ -425,7 +425,13 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     const late = pastDeadline(tx);
     return late ? Promise.reject(late) : onDriver<T>((tx as unknown as { connection: DriverConnection }).connection, sql, params);
   }
+  /** db.select's statements go to Sequelize's `logging`, as its own do, with their bound values (`bind`). */
+  const logged = (sql: string, params: unknown[]) => {
+    const { logging } = (sequelize as unknown as { options: { logging?: unknown } }).options;
+    if (typeof logging === 'function') logging(`Executing (select): ${sql}`, { bind: params });
+  };
   async function select<T extends object>(sql: string, params: unknown[], given?: Transaction): Promise<T[]> {
+    logged(sql, params);
     const tx = given ?? current();
     if (tx) return inUnit<T>(tx, sql, params);
     if (dialect === 'sqlite') return onDriver<T>(await connections.getConnection({ uuid: 'default' }), sql, params);

@@ -1,5 +1,4 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { QueryTypes } from 'sequelize';
 import { recordAudit } from '../../audit/audit-log.js';
 import { DomainError } from '../../http/errors.js';
 import { AccessRefused } from '../access.js';
@@ -62,9 +61,9 @@ function referenceCodes(type: string, code: string): string[] {
 async function readable(ctx: FhirContext, type: string, idsSql: { sql: string; binds: unknown[] }, limit: number): Promise<Stored[]> {
   if (!mayRead(ctx, type)) return [];
   const access = searchAccessSql(ctx, type);
-  const rows = await ctx.db.sequelize.query<{ content: string }>(
+  const rows = await ctx.db.select<{ content: string }>(
     `SELECT r.content FROM fhir_resources r WHERE r.resourceType = ? AND r.deleted = 0 AND r.id IN (${idsSql.sql})${access ? ` AND ${access}` : ''} LIMIT ?`,
-    { replacements: [type, ...idsSql.binds, limit], type: QueryTypes.SELECT, transaction: ctx.tx },
+    [type, ...idsSql.binds, limit], ctx.tx,
   );
   return rows.map((row) => JSON.parse(row.content) as Stored);
 }
@@ -92,10 +91,10 @@ async function forward(ctx: FhirContext, spec: IncludeSpec, type: string, from: 
   const codes = referenceCodes(type, spec.code);
   if (!codes.length) return [];
   const ids = from.map((r) => r.id);
-  const targets = await ctx.db.sequelize.query<{ targetType: string; targetId: string }>(
+  const targets = await ctx.db.select<{ targetType: string; targetId: string }>(
     `SELECT DISTINCT ref.targetType, ref.targetId FROM fhir_references ref WHERE ref.resourceType = ? AND ref.resourceId IN (${placeholders(ids)}) `
       + `AND ref.code IN (${placeholders(codes)}) AND ref.targetType IS NOT NULL${spec.target ? ' AND ref.targetType = ?' : ''}`,
-    { replacements: [type, ...ids, ...codes, ...(spec.target ? [spec.target] : [])], type: QueryTypes.SELECT, transaction: ctx.tx },
+    [type, ...ids, ...codes, ...(spec.target ? [spec.target] : [])], ctx.tx,
   );
   const byType = new Map<string, string[]>();
   for (const { targetType, targetId } of targets) byType.set(targetType, [...(byType.get(targetType) ?? []), targetId]);

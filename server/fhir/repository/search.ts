@@ -1,5 +1,4 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
-import { QueryTypes } from 'sequelize';
 import { recordAudit } from '../../audit/audit-log.js';
 import { Invalid } from '../../http/errors.js';
 import { isWellFormedText } from '../../http/input-rules.js';
@@ -174,8 +173,9 @@ function whereOf(ctx: FhirContext, type: string, query: SearchQuery, strict: boo
   };
 }
 
-async function select<T extends object>(ctx: FhirContext, sql: string, binds: unknown[]): Promise<T[]> {
-  return ctx.db.sequelize.query<T>(sql, { replacements: binds.map((value) => boundValue(ctx.db.dialect, value)), type: QueryTypes.SELECT, transaction: ctx.tx });
+/** A search statement with its values bound: on SQLite a prepared statement, kept for the next search of its shape. */
+function select<T extends object>(ctx: FhirContext, sql: string, binds: unknown[]): Promise<T[]> {
+  return ctx.db.select<T>(sql, binds.map((value) => boundValue(ctx.db.dialect, value)), ctx.tx);
 }
 
 /** `_total=accurate` (or `estimate`, answered the same way): how many resources the search matches in all. */
