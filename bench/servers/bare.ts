@@ -26,12 +26,12 @@ const SQL = {
     + ' WHERE (id IN (SELECT l.resourceId FROM fhir_strings l WHERE l.resourceType = ? AND l.code = \'name\' AND l.value >= ? AND l.value < ?))'
     + ' ORDER BY id ASC LIMIT 21',
   contents: (count: number) => `SELECT id, content FROM fhir_resources WHERE resourceType = ? AND deleted = 0 AND id IN (${Array(count).fill('?').join(', ')})`,
-  searchRepository: 'SELECT r.id, r.content FROM fhir_resources r WHERE r.resourceType = ? AND r.deleted = 0'
-    + ' AND r.id IN (SELECT l.resourceId FROM fhir_strings l WHERE l.resourceType = ? AND l.code = \'name\' AND l.value >= ? AND l.value < ?)'
+  searchRepository: 'SELECT s.* FROM (SELECT r.id, r.content, r.id AS k0 FROM fhir_resources r WHERE r.resourceType = ? AND r.deleted = 0'
+    + ' AND (r.id IN (SELECT l.resourceId FROM fhir_strings l WHERE l.resourceType = ? AND l.code = ? AND l.value >= ? AND l.value < ?))'
     + ' AND (EXISTS (SELECT 1 FROM fhir_compartments c WHERE c.resourceType = r.resourceType AND c.resourceId = r.id AND c.patientId IN'
     + ' (SELECT patientId FROM encounters WHERE practitionerId = ? UNION SELECT patientId FROM appointments WHERE practitionerId = ?))'
-    + ' OR NOT EXISTS (SELECT 1 FROM fhir_compartments n WHERE n.resourceType = r.resourceType AND n.resourceId = r.id))'
-    + ' ORDER BY r.id ASC LIMIT 21',
+    + ' OR NOT EXISTS (SELECT 1 FROM fhir_compartments n WHERE n.resourceType = r.resourceType AND n.resourceId = r.id))) s'
+    + ' ORDER BY s.k0 ASC, s.id ASC LIMIT ?',
 };
 
 const app = express();
@@ -54,7 +54,7 @@ app.get('/fhir/Patient', async (req, res) => {
 app.get('/fhir/:type', async (req, res) => {
   const { type } = req.params;
   const name = String(req.query.name).toLowerCase();
-  const rows = await driver.query(SQL.searchRepository, [type, type, name, `${name}${TOP}`, practitionerId, practitionerId]);
+  const rows = await driver.query(SQL.searchRepository, [type, type, 'name', name, `${name}${TOP}`, practitionerId, practitionerId, 21]);
   await audit(req, 'search', type, null);
   res.type('application/fhir+json').send(`{"resourceType":"Bundle","type":"searchset","entry":[${rows.slice(0, 20).map((row) => `{"resource":${String(row.content)}}`).join(',')}]}`);
 });
