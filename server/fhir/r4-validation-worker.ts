@@ -8,7 +8,7 @@ import { loadR4Definitions, validateR4 } from './r4-validator.js';
 /**
  * Loading the definitions parses about 60 MB of JSON and keeps 30 MB of it indexed; the rest is garbage that an
  * idle thread never collects (V8 collects when it allocates, and a thread that waits for messages does not), so
- * the process held about 70 MB more than it uses for as long as it ran. One full collection after the load
+ * the process held about 50 MB more than it used for as long as it ran. One full collection after the load
  * returns it. `gc` is exposed to a fresh context only, as Jest does to measure heaps.
  */
 function collectLoadGarbage(): void {
