@@ -20,9 +20,9 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { Op } from 'sequelize';
-import sqlite3 from 'sqlite3';
 import { openDatabase, type Database } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
+import { SqliteReaders } from '../db/sqlite-readers.js';
 import type { Caller } from '../server/auth/caller.js';
 import { submitReading } from '../server/monitoring/readings.js';
 
@@ -79,10 +79,10 @@ interface Bare {
 }
 
 async function bareSqlite(file: string): Promise<Bare> {
-  const db = await new Promise<sqlite3.Database>((resolve, reject) => { const d = new sqlite3.Database(file, (e) => (e ? reject(e) : resolve(d))); });
+  // A reading thread as the app's (WAL, synchronous NORMAL): the process's one SQLite library (db/sqlite-statements.ts).
+  const db = new SqliteReaders(file, 15_000);
+  await db.ready();
   const run = (sql: string, params: unknown[] = []) => new Promise<void>((resolve, reject) => db.run(sql, params, (e) => (e ? reject(e) : resolve())));
-  await run('PRAGMA journal_mode = WAL');
-  await run('PRAGMA synchronous = NORMAL');
   await run('PRAGMA cache_size = -262144');
   return {
     async insert(rows) {

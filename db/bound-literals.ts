@@ -1,7 +1,7 @@
 /**
  * A SELECT that Sequelize's query generator wrote with its values in the text, turned into one with `?` for each
  * string literal and the literals as bound values: the same statement for every value searched, so SQLite prepares
- * it once (db/connection.ts keepPreparedStatements). A bound text compares exactly as the literal it replaces (both
+ * it once (db/sqlite-statements.ts keeps the prepared statements). A bound text compares exactly as the literal it replaces (both
  * have no affinity). Quoted identifiers (`name`, "name") and blob literals (X'00') stay as written; numbers stay in
  * the text. Only for SQLite's quoting, where a quote inside a literal is doubled ('O''Brien').
  */

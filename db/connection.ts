@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
-import sqlite3 from 'sqlite3';
 import { DatabaseError, QueryTypes, Sequelize, Transaction, type Model, type ModelStatic, type QueryOptions } from 'sequelize';
 import { GroupCommit } from './group-commit.js';
+import { SqliteReaders } from './sqlite-readers.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { defineModels, type Models } from './models/index.js';
 
@@ -75,94 +75,25 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * SQLite allows one writer at a time, and WAL lets readers go on while it writes. This process never makes
- * SQLite wait for a lock (its writes are queued in JavaScript, below): a wait inside SQLite's busy handler
- * holds one of libuv's four threads, and four of them froze the node (issue 11). The busy timeout remains for
- * another process on the same file (`npm run migrate`).
+ * SQLite wait for a lock on the event loop: its writes are queued in JavaScript (below) and run on the writer
+ * (db/sqlite-writer.ts), whose busy timeout is 0; Sequelize's own connection, for reads outside a transaction
+ * and DDL, runs on a thread of its own (db/sqlite-readers.ts), where the busy timeout remains for another
+ * process on the same file (`npm run migrate`). Both are better-sqlite3: one SQLite library in the process
+ * (db/sqlite-statements.ts says why that matters).
  */
-function sqliteDriver(): typeof sqlite3 {
-  function Database(file: string, mode: number, callback: (err: Error | null) => void): sqlite3.Database {
-    const db: sqlite3.Database = new sqlite3.Database(file, mode, (err) => {
-      if (err) return callback(err);
-      db.configure('busyTimeout', SQLITE_BUSY_TIMEOUT_MS);
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', (pragmaErr) => callback(pragmaErr));
-    });
-    return keepPreparedStatements(db);
+function sqliteDriver() {
+  function Database(file: string, _mode: number, callback: (err: Error | null) => void): SqliteReaders {
+    const readers = new SqliteReaders(file, SQLITE_BUSY_TIMEOUT_MS);
+    readers.ready().then(() => callback(null), callback);
+    return readers;
   }
-  return { ...sqlite3, Database } as unknown as typeof sqlite3;
-}
-
-/** Prepared statements a read connection keeps idle, over all its statements. */
-const READS_KEPT = 200;
-
-/** db.select's reads on a node-sqlite3 connection (keepPreparedStatements). */
-export interface PreparedReads {
-  allPrepared(sql: string, params: unknown[], callback: DriverCallback): void;
-}
-
-/**
- * node-sqlite3 runs `all(sql, params)` as three trips through libuv's thread pool (prepare, step, finalize), each
- * back through the event loop, where a busy node makes every trip wait its turn. db.select's statements with bound
- * values (the reads every request makes, by id) run here (`allPrepared`) on a statement prepared before, in one
- * trip; Sequelize's own, with their values written in, keep `all`. A node-sqlite3 statement runs one call at a
- * time, so each SQL text has a list of idle statements: a read takes one, or prepares one when all are in use,
- * and gives it back when done. A statement run to its end holds no read snapshot, so a kept one sees every
- * commit; one that failed is finalized. All are finalized before the connection closes, which SQLite requires.
- */
-export function keepPreparedStatements(db: sqlite3.Database): sqlite3.Database & PreparedReads {
-  const idle = new Map<string, sqlite3.Statement[]>();
-  let idleCount = 0;
-  let closing = false;
-  const close = db.close.bind(db);
-  const finalize = (statement: sqlite3.Statement) => new Promise<void>((resolve) => statement.finalize(() => resolve()));
-  /** Keeps `statement` idle, its SQL now the most recently used; past READS_KEPT the least recently used goes. */
-  const giveBack = (sql: string, statement: sqlite3.Statement) => {
-    if (closing) return void finalize(statement);
-    const list = idle.get(sql) ?? [];
-    idle.delete(sql);
-    idle.set(sql, list);
-    list.push(statement);
-    if (++idleCount <= READS_KEPT) return;
-    const [oldestSql, oldest] = idle.entries().next().value!;
-    void finalize(oldest.shift()!);
-    idleCount--;
-    if (!oldest.length) idle.delete(oldestSql);
-  };
-  const run = (sql: string, statement: sqlite3.Statement, params: unknown[], callback: DriverCallback) => {
-    statement.all(params, (err: Error | null, rows: unknown[]) => {
-      if (err) void finalize(statement);
-      else giveBack(sql, statement);
-      callback(err, rows);
-    });
-  };
-  const prepared: PreparedReads = {
-    allPrepared(sql, params, callback) {
-      const list = idle.get(sql);
-      const statement = list?.pop();
-      if (statement) {
-        if (!list!.length) idle.delete(sql);
-        idleCount--;
-        return run(sql, statement, params, callback);
-      }
-      const fresh: sqlite3.Statement = db.prepare(sql, (err) => {
-        if (!err) return run(sql, fresh, params, callback);
-        void finalize(fresh);
-        callback(err, []);
-      });
-    },
-  };
-  return Object.assign(db, prepared, {
-    close(callback?: (err: Error | null) => void) {
-      closing = true;
-      const statements = [...idle.values()].flat();
-      idle.clear();
-      void Promise.all(statements.map(finalize)).then(() => close(callback));
-    },
-  });
+  // The open flags Sequelize's connection manager passes (node-sqlite3's values); a reader opens read-write.
+  return { Database, OPEN_READWRITE: 0x02, OPEN_CREATE: 0x04 };
 }
 
 type DriverCallback = (err: Error | null, rows: unknown) => void;
-/** A connection as Sequelize holds it: node-sqlite3's Database or a SqliteWriter (`all`), or mysql2's (`query`). */
-interface DriverConnection extends Partial<PreparedReads> {
+/** A connection as Sequelize holds it: a SqliteReaders or a SqliteWriter (`all`), or mysql2's (`query`). */
+interface DriverConnection {
   uuid?: string;
   all?(sql: string, params: unknown[], callback: DriverCallback): void;
   query?(sql: string, params: unknown[], callback: DriverCallback): void;
@@ -415,8 +346,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
   function onDriver<T>(connection: DriverConnection, sql: string, params: unknown[]): Promise<T[]> {
     return new Promise((resolve, reject) => {
       const done: DriverCallback = (err, rows) => (err ? reject(new DatabaseError(Object.assign(err, { sql }) as Error & { sql: string })) : resolve(rows as T[]));
-      if (connection.allPrepared && params.length) connection.allPrepared(sql, params, done);
-      else if (connection.all) connection.all(sql, params, done);
+      if (connection.all) connection.all(sql, params, done);
       else connection.query!(sql, params, done);
     });
   }

@@ -1,6 +1,6 @@
 /**
  * The bare baseline of the FHIR comparison, in its own process on the same database as our node: Express 5, the
- * same driver (sqlite3 or mysql2, without Sequelize) running the statement our node runs, and the same audit row
+ * same driver (a SQLite reading thread or mysql2, without Sequelize) running the statement our node runs, and the same audit row
  * group-committed through db.appendCommitted before the answer is sent. No authentication, no access rule
  * beyond the SQL, no mapping: what a read or search costs on this machine before any of our code.
  */

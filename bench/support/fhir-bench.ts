@@ -14,8 +14,8 @@ import autocannon from 'autocannon';
 import express, { type Express, type Request } from 'express';
 import mysql from 'mysql2/promise';
 import type { Model } from 'sequelize';
-import sqlite3 from 'sqlite3';
-import { keepPreparedStatements, openDatabase, type Database } from '../../db/connection.js';
+import { openDatabase, type Database } from '../../db/connection.js';
+import { SqliteReaders } from '../../db/sqlite-readers.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDemoHospital } from '../../db/seeds/demo-hospital.js';
 import { seedRecords } from '../../db/seeds/seed-records.js';
@@ -124,13 +124,12 @@ export interface BareDriver {
 export async function bareDriver(databaseUrl: string): Promise<BareDriver> {
   if (databaseUrl.startsWith('sqlite:')) {
     const file = path.resolve(databaseUrl.slice('sqlite:'.length));
-    // Its statements prepared once and run again, as db.select runs ours (db/connection.ts keepPreparedStatements).
-    const db = keepPreparedStatements(new sqlite3.Database(file));
-    await new Promise<void>((resolve, reject) => db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;', (e) => (e ? reject(e) : resolve())));
-    db.configure('busyTimeout', 15_000);
+    // A reading thread as ours (db/sqlite-readers.ts): its statements prepared once and run again, as db.select's.
+    const db = new SqliteReaders(file, 15_000);
+    await db.ready();
     return {
       query: (sql, params) => new Promise((resolve, reject) => {
-        db.allPrepared(sql, params, (e, rows) => (e ? reject(e) : resolve(rows as Array<Record<string, unknown>>)));
+        db.all(sql, params, (e, rows) => (e ? reject(e) : resolve(rows as Array<Record<string, unknown>>)));
       }),
       date: (value) => value.toISOString().replace('T', ' ').replace('Z', ' +00:00'),
       close: () => new Promise((resolve) => db.close(() => resolve())),

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../db/worker-thread.js';
 import type { R4Result } from './r4-validator.js';
 
 /**
@@ -12,13 +13,6 @@ import type { R4Result } from './r4-validator.js';
 const here = fileURLToPath(import.meta.url);
 const workerFile = path.join(path.dirname(here), `r4-validation-worker${path.extname(here)}`);
 
-/** Node runs the build (.js) directly; the sources (.ts, under tsx in tests and benches) need tsx's loader in the worker. */
-function startWorker(): Worker {
-  if (!workerFile.endsWith('.ts')) return new Worker(workerFile);
-  const url = JSON.stringify(pathToFileURL(workerFile).href);
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api')); // resolved here: eval'd code resolves from the cwd
-  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${url}); });`, { eval: true });
-}
 
 interface Pending {
   resolve(result: R4Result): void;
@@ -37,7 +31,7 @@ function failAll(error: Error): void {
 
 function validationWorker(): Worker {
   if (worker) return worker;
-  const started = startWorker();
+  const started = startModuleWorker(workerFile);
   started.on('message', ({ id, result }: { id: number; result: R4Result }) => {
     pending.get(id)?.resolve(result);
     pending.delete(id);

@@ -124,6 +124,48 @@ for (const dialect of DIALECTS) {
         expect(inserts, 'INSERT statements for 200 rows').to.be.within(1, 2);
       });
 
+      it('when transactions move amounts between rows while reads sum them, then every read sees one whole snapshot', async function () {
+        this.timeout(120_000);
+        // 20,000 rows of about 200 bytes: SQLite's pages, which each commit dirties about 40 of, so the WAL passes
+        // its checkpoint size every few dozen commits while the reads go on.
+        const ROWS = 20_000;
+        await db.sequelize.query('CREATE TABLE ledger_lines (id INTEGER NOT NULL PRIMARY KEY, amount INTEGER NOT NULL, pad VARCHAR(255) NOT NULL)');
+        try {
+          for (let from = 0; from < ROWS; from += 500) {
+            const ids = Array.from({ length: 500 }, (_, i) => from + i);
+            await db.execute(`INSERT INTO ledger_lines (id, amount, pad) VALUES ${ids.map(() => '(?, 0, ?)').join(', ')}`, ids.flatMap((id) => [id, 'x'.repeat(200)]));
+          }
+          const until = Date.now() + 3_000;
+          let commits = 0;
+          const sums: Array<{ total: number; lines: number }> = [];
+          const randomLine = () => Math.floor(Math.random() * ROWS);
+          const moving = (async () => {
+            while (Date.now() < until) {
+              await db.transaction(async (tx) => {
+                for (let i = 0; i < 20; i++) {
+                  const amount = 1 + Math.floor(Math.random() * 100);
+                  await db.execute('UPDATE ledger_lines SET amount = amount + ? WHERE id = ?', [amount, randomLine()], tx);
+                  await db.execute('UPDATE ledger_lines SET amount = amount - ? WHERE id = ?', [amount, randomLine()], tx);
+                }
+              });
+              commits++;
+            }
+          })();
+          const summing = Array.from({ length: 3 }, async () => {
+            while (Date.now() < until) {
+              const [row] = await db.select<{ total: number | string; count: number | string }>('SELECT SUM(amount) AS total, COUNT(*) AS count FROM ledger_lines', []);
+              sums.push({ total: Number(row.total), lines: Number(row.count) });
+            }
+          });
+          await Promise.all([moving, ...summing]);
+          expect(commits, 'commits during the reads').to.be.above(20);
+          expect(sums.length, 'sums read beside the commits').to.be.above(20);
+          expect(sums.filter((sum) => sum.total !== 0 || sum.lines !== ROWS), 'sums that mixed two states').to.deep.equal([]);
+        } finally {
+          await db.sequelize.query('DROP TABLE ledger_lines');
+        }
+      });
+
       it('when 20 units of work arrive at once and one fails, then the other 19 are stored (sharing commits on SQLite) and the failed one left nothing', async () => {
         const { sequelize } = db;
         const begin = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
