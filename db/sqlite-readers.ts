@@ -18,7 +18,6 @@ type Answer = { id: number; outcome: StatementOutcome; blobs: boolean } | { id: 
  * waits up to `busyTimeoutMs` inside SQLite for another connection's lock: it holds no one else's work.
  */
 export class SqliteReaders extends NodeSqliteShape {
-  private thread?: Worker;
   private starting?: Promise<Worker>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -33,16 +32,18 @@ export class SqliteReaders extends NodeSqliteShape {
   }
 
   close(callback?: (err: Error | null) => void): void {
-    const thread = this.thread;
-    this.thread = undefined;
+    const starting = this.starting;
     this.starting = undefined;
-    if (!thread) {
+    if (!starting) {
       if (callback) process.nextTick(callback, null);
       return;
     }
-    thread.ref();
-    thread.once('exit', () => callback?.(null));
-    thread.postMessage('close');
+    // Statements already sent are answered first: the thread takes its messages in order.
+    starting.then((thread) => {
+      thread.ref();
+      thread.once('exit', () => callback?.(null));
+      thread.postMessage('close');
+    }, () => callback?.(null));
   }
 
   protected execute(sql: string, params: unknown, callback: DriverCallback | undefined, wantsRows: boolean): void {
@@ -60,14 +61,14 @@ export class SqliteReaders extends NodeSqliteShape {
     const starting = new Promise<Worker>((resolve, reject) => {
       const thread = startModuleWorker(workerFile, { file: this.filename, busyTimeoutMs: this.busyTimeoutMs });
       const stopped = (error: Error) => {
-        if (this.starting === starting) { this.thread = undefined; this.starting = undefined; }
         reject(error);
+        if (this.starting !== undefined && this.starting !== starting) return; // a newer thread has the statements now
+        this.starting = undefined;
         for (const id of [...this.pending.keys()]) this.settle({ id, error: { message: error.message } });
       };
       thread.on('message', (message: Answer | { ready: boolean; error?: { message: string; code?: string } }) => {
         if ('ready' in message) {
           if (!message.ready) return stopped(errorOf(message.error!));
-          this.thread = thread;
           thread.unref();
           resolve(thread);
           return;
