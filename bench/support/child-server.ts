@@ -2,12 +2,28 @@
  * A server under test in its own process, so its memory (RSS, peak RSS) is its own and the load generator
  * (autocannon, in the parent) does not share its event loop. The child is a bench/servers/*.ts file: it listens on
  * port 0, sends `{ url }` once listening, then answers `{ id, call, args }` messages with `{ id, result | error }`.
+ *
+ * Every server runs as `npm start` runs the node: compiled to JavaScript (bench/tsconfig.servers.json, into dist/, once
+ * per benchmark process) and started by plain `node`. Under tsx each process, and each of its worker threads,
+ * carried the loader, its hooks thread and the transformed sources: about 85 MiB more RSS for our node
+ * (docs/performance.md "Beside Medplum").
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const serversDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'servers');
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const compiledServersDir = path.join(root, 'dist', 'bench', 'servers');
+
+let compiled: Promise<void> | undefined;
+function compileServers(): Promise<void> {
+  return compiled ??= new Promise((resolve, reject) => {
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    spawn(process.execPath, [tsc, '-p', path.join(root, 'bench', 'tsconfig.servers.json')], { cwd: root, stdio: 'inherit' })
+      .once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`compiling the bench servers: tsc exited with ${code}`))));
+  });
+}
 
 export interface Memory { rssMiB: number; peakRssMiB: number }
 
@@ -19,8 +35,9 @@ export interface ChildServer {
 }
 
 export async function startChildServer(file: string, env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
-  const child: ChildProcess = fork(path.join(serversDir, file), [], {
-    execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  await compileServers();
+  const child: ChildProcess = fork(path.join(compiledServersDir, file.replace(/\.ts$/, '.js')), [], {
+    execArgv: [], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
