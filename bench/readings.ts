@@ -22,7 +22,7 @@ import mysql from 'mysql2/promise';
 import { Op } from 'sequelize';
 import { openDatabase, type Database } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
-import { SqliteReaders } from '../db/sqlite-readers.js';
+import { SqliteReader } from '../db/sqlite-reader.js';
 import type { Caller } from '../server/auth/caller.js';
 import { submitReading } from '../server/monitoring/readings.js';
 
@@ -80,7 +80,7 @@ interface Bare {
 
 async function bareSqlite(file: string): Promise<Bare> {
   // A reading thread as the app's (WAL, synchronous NORMAL): the process's one SQLite library (db/sqlite-statements.ts).
-  const db = new SqliteReaders(file, 15_000);
+  const db = new SqliteReader(file, 15_000);
   await db.ready();
   const run = (sql: string, params: unknown[] = []) => new Promise<void>((resolve, reject) => db.run(sql, params, (e) => (e ? reject(e) : resolve())));
   await run('PRAGMA cache_size = -262144');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseError, QueryTypes, Sequelize, Transaction, type Model, type ModelStatic, type QueryOptions } from 'sequelize';
 import { GroupCommit } from './group-commit.js';
-import { SqliteReaders } from './sqlite-readers.js';
+import { SqliteReader } from './sqlite-reader.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { defineModels, type Models } from './models/index.js';
 
@@ -77,22 +77,22 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
  * SQLite allows one writer at a time, and WAL lets readers go on while it writes. This process never makes
  * SQLite wait for a lock on the event loop: its writes are queued in JavaScript (below) and run on the writer
  * (db/sqlite-writer.ts), whose busy timeout is 0; Sequelize's own connection, for reads outside a transaction
- * and DDL, runs on a thread of its own (db/sqlite-readers.ts), where the busy timeout remains for another
+ * and DDL, runs on a thread of its own (db/sqlite-reader.ts), where the busy timeout remains for another
  * process on the same file (`npm run migrate`). Both are better-sqlite3: one SQLite library in the process
  * (db/sqlite-statements.ts says why that matters).
  */
 function sqliteDriver() {
-  function Database(file: string, _mode: number, callback: (err: Error | null) => void): SqliteReaders {
-    const readers = new SqliteReaders(file, SQLITE_BUSY_TIMEOUT_MS);
-    readers.ready().then(() => callback(null), callback);
-    return readers;
+  function Database(file: string, _mode: number, callback: (err: Error | null) => void): SqliteReader {
+    const reader = new SqliteReader(file, SQLITE_BUSY_TIMEOUT_MS);
+    reader.ready().then(() => callback(null), callback);
+    return reader;
   }
   // The open flags Sequelize's connection manager passes (node-sqlite3's values); a reader opens read-write.
   return { Database, OPEN_READWRITE: 0x02, OPEN_CREATE: 0x04 };
 }
 
 type DriverCallback = (err: Error | null, rows: unknown) => void;
-/** A connection as Sequelize holds it: a SqliteReaders or a SqliteWriter (`all`), or mysql2's (`query`). */
+/** A connection as Sequelize holds it: a SqliteReader or a SqliteWriter (`all`), or mysql2's (`query`). */
 interface DriverConnection {
   uuid?: string;
   all?(sql: string, params: unknown[], callback: DriverCallback): void;

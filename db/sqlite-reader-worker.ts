@@ -1,4 +1,4 @@
-// The SQLite reading thread (see sqlite-readers.ts): one connection, statements answered one at a time, in order.
+// The SQLite reading thread (see sqlite-reader.ts): one connection, statements answered one at a time, in order.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStatements } from './sqlite-statements.js';
 

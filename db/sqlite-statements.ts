@@ -2,8 +2,8 @@ import BetterSqlite3 from 'better-sqlite3';
 
 /**
  * One SQLite connection through better-sqlite3, running statements as node-sqlite3 would answer them (the part of
- * its API Sequelize's SQLite dialect reads): the writer (db/sqlite-writer.ts, on the main thread) and the readers
- * (db/sqlite-readers.ts, each on a thread of its own) are built on it.
+ * its API Sequelize's SQLite dialect reads): the writer (db/sqlite-writer.ts, on the main thread) and the reader
+ * (db/sqlite-reader.ts, on a thread of its own) are built on it.
  *
  * Every SQLite connection of this process is a better-sqlite3 one, so the process holds one copy of the SQLite
  * library. Two copies (node-sqlite3 for reads beside better-sqlite3 for writes, as before) do not see each other's

@@ -15,7 +15,7 @@ import express, { type Express, type Request } from 'express';
 import mysql from 'mysql2/promise';
 import type { Model } from 'sequelize';
 import { openDatabase, type Database } from '../../db/connection.js';
-import { SqliteReaders } from '../../db/sqlite-readers.js';
+import { SqliteReader } from '../../db/sqlite-reader.js';
 import { migrate } from '../../db/migrate.js';
 import { seedDemoHospital } from '../../db/seeds/demo-hospital.js';
 import { seedRecords } from '../../db/seeds/seed-records.js';
@@ -124,8 +124,8 @@ export interface BareDriver {
 export async function bareDriver(databaseUrl: string): Promise<BareDriver> {
   if (databaseUrl.startsWith('sqlite:')) {
     const file = path.resolve(databaseUrl.slice('sqlite:'.length));
-    // A reading thread as ours (db/sqlite-readers.ts): its statements prepared once and run again, as db.select's.
-    const db = new SqliteReaders(file, 15_000);
+    // A reading thread as ours (db/sqlite-reader.ts): its statements prepared once and run again, as db.select's.
+    const db = new SqliteReader(file, 15_000);
     await db.ready();
     return {
       query: (sql, params) => new Promise((resolve, reject) => {

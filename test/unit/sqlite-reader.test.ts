@@ -2,24 +2,24 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SqliteReaders } from '../../db/sqlite-readers.js';
+import { SqliteReader } from '../../db/sqlite-reader.js';
 
-/** Sequelize's own SQLite connection (db/sqlite-readers.ts) answers as node-sqlite3 did, from its thread. */
+/** Sequelize's own SQLite connection (db/sqlite-reader.ts) answers as node-sqlite3 did, from its thread. */
 describe('the SQLite reading thread', () => {
   let dir: string;
-  let readers: SqliteReaders;
+  let reader: SqliteReader;
   const all = (sql: string, params: unknown[] = []) => new Promise<unknown[]>((resolve, reject) => {
-    readers.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows)));
+    reader.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows)));
   });
   const run = (sql: string, params: unknown[] = []) => new Promise<{ lastID: number; changes: number }>((resolve, reject) => {
-    readers.run(sql, params, function (err) { return err ? reject(err) : resolve({ lastID: this.lastID, changes: this.changes }); });
+    reader.run(sql, params, function (err) { return err ? reject(err) : resolve({ lastID: this.lastID, changes: this.changes }); });
   });
-  const closed = () => new Promise<void>((resolve) => readers.close(() => resolve()));
+  const closed = () => new Promise<void>((resolve) => reader.close(() => resolve()));
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-readers-'));
-    readers = new SqliteReaders(path.join(dir, 'readers.db'), 1_000);
-    await readers.ready();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-reader-'));
+    reader = new SqliteReader(path.join(dir, 'reader.db'), 1_000);
+    await reader.ready();
     await run('CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, body BLOB, at INTEGER)');
   });
   afterEach(async () => {

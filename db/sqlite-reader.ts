@@ -17,7 +17,7 @@ type Answer = { id: number; outcome: StatementOutcome; blobs: boolean } | { id: 
  * Statements run one at a time, in the order given, as on node-sqlite3's single connection before. The thread
  * waits up to `busyTimeoutMs` inside SQLite for another connection's lock: it holds no one else's work.
  */
-export class SqliteReaders extends NodeSqliteShape {
+export class SqliteReader extends NodeSqliteShape {
   private starting?: Promise<Worker>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
