@@ -8,7 +8,7 @@ import { answer, NodeSqliteShape, SqliteStatements, type DriverCallback, type St
  * behind it. Through a thread pool each statement is a round trip, and a create's dozen statements kept the
  * writer about 14 ms, which capped creates near 70 a second whatever the CPU did. Here a statement runs in the
  * calling thread in microseconds (a row insert by key), so the writer is held for the JavaScript between
- * statements and little else. Reads outside a transaction go to the reading threads (db/sqlite-reader.ts), off
+ * statements and little else. Reads outside a transaction go to the reading thread (db/sqlite-reader.ts), off
  * the event loop, where a long search belongs (WAL lets them read beside the writer).
  *
  * Never waiting inside SQLite: the connection's busy timeout is 0, and a statement refused with SQLITE_BUSY
