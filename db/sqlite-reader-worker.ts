@@ -11,7 +11,7 @@ try {
   connection = new SqliteStatements(file, { busyTimeoutMs });
   parentPort!.postMessage({ ready: true });
 } catch (error) {
-  parentPort!.postMessage({ ready: false, error: { message: (error as Error).message, code: (error as { code?: string }).code } });
+  parentPort!.postMessage({ ready: false, error: problemOf(error) });
   process.exit(1);
 }
 
@@ -25,9 +25,14 @@ parentPort!.on('message', (request: Request | 'close') => {
     const outcome = connection.execute(request.sql, request.params, request.wantsRows);
     parentPort!.postMessage({ id: request.id, outcome, blobs: outcome.rows.some(hasBlob) });
   } catch (error) {
-    parentPort!.postMessage({ id: request.id, error: { message: (error as Error).message, code: (error as { code?: string }).code } });
+    parentPort!.postMessage({ id: request.id, error: problemOf(error) });
   }
 });
+
+/** An error as it crosses to the main thread: its message and SQLite code (a copied Error keeps no `code`). */
+function problemOf(error: unknown): { message: string; code?: string } {
+  return { message: (error as Error).message, code: (error as { code?: string }).code };
+}
 
 /** A BLOB column arrives as a Uint8Array after the copy to the main thread; the flag tells it to make Buffers again. */
 function hasBlob(row: unknown): boolean {

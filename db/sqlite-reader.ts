@@ -7,7 +7,6 @@ import { startModuleWorker } from './worker-thread.js';
 const here = fileURLToPath(import.meta.url);
 const workerFile = path.join(path.dirname(here), `sqlite-reader-worker${path.extname(here)}`);
 
-interface Pending { callback?: DriverCallback }
 type Answer = { id: number; outcome: StatementOutcome; blobs: boolean } | { id: number; error: { message: string; code?: string } };
 
 /**
@@ -19,7 +18,7 @@ type Answer = { id: number; outcome: StatementOutcome; blobs: boolean } | { id: 
  */
 export class SqliteReader extends NodeSqliteShape {
   private starting?: Promise<Worker>;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, DriverCallback | undefined>();
   private nextId = 0;
 
   constructor(file: string, private readonly busyTimeoutMs: number) {
@@ -48,11 +47,11 @@ export class SqliteReader extends NodeSqliteShape {
 
   protected execute(sql: string, params: unknown, callback: DriverCallback | undefined, wantsRows: boolean): void {
     const id = this.nextId++;
-    this.pending.set(id, { callback });
+    this.pending.set(id, callback);
     this.started().then((thread) => {
       thread.ref(); // an idle thread does not keep the process alive; one with a statement to answer does
       thread.postMessage({ id, sql, params, wantsRows });
-    }, (error: Error) => this.settle({ id, error: { message: error.message, code: (error as { code?: string }).code } }));
+    }, (error: Error) => this.settle(id, error));
   }
 
   /** The thread, started on first use and again after it stopped. */
@@ -64,7 +63,7 @@ export class SqliteReader extends NodeSqliteShape {
         reject(error);
         if (this.starting !== undefined && this.starting !== starting) return; // a newer thread has the statements now
         this.starting = undefined;
-        for (const id of [...this.pending.keys()]) this.settle({ id, error: { message: error.message } });
+        for (const id of [...this.pending.keys()]) this.settle(id, error);
       };
       thread.on('message', (message: Answer | { ready: boolean; error?: { message: string; code?: string } }) => {
         if ('ready' in message) {
@@ -73,7 +72,8 @@ export class SqliteReader extends NodeSqliteShape {
           resolve(thread);
           return;
         }
-        this.settle(message);
+        if ('error' in message) this.settle(message.id, errorOf(message.error));
+        else this.settle(message.id, null, message.blobs ? { ...message.outcome, rows: message.outcome.rows.map(withBuffers) } : message.outcome);
         if (!this.pending.size) thread.unref();
       });
       thread.on('error', stopped);
@@ -83,14 +83,12 @@ export class SqliteReader extends NodeSqliteShape {
     return starting;
   }
 
-  private settle(message: Answer): void {
-    const waiting = this.pending.get(message.id);
-    if (!waiting) return;
-    this.pending.delete(message.id);
-    if ('error' in message) return answer(waiting.callback, errorOf(message.error));
-    const { outcome } = message;
-    if (message.blobs) outcome.rows = outcome.rows.map(withBuffers);
-    answer(waiting.callback, null, outcome);
+  /** Answers statement `id`'s callback, once. */
+  private settle(id: number, err: Error | null, outcome?: StatementOutcome): void {
+    if (!this.pending.has(id)) return;
+    const callback = this.pending.get(id);
+    this.pending.delete(id);
+    answer(callback, err, outcome);
   }
 }
 

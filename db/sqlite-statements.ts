@@ -28,10 +28,6 @@ export class SqliteStatements {
     this.db.pragma(setting);
   }
 
-  get open(): boolean {
-    return this.db.open;
-  }
-
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -118,7 +114,6 @@ export function asNodeSqliteError(error: unknown): Error & { code?: string } {
   const original = error as Error & { code?: string };
   if (typeof original?.code !== 'string' || !original.code.startsWith('SQLITE_')) return original;
   const code = /^SQLITE_[A-Z]+/.exec(original.code)![0];
-  if (code === original.code && original.message.startsWith(`${code}: `)) return original;
   const failure = new Error(`${code}: ${original.message}`) as Error & { code?: string };
   failure.code = code;
   return failure;
