@@ -69,7 +69,11 @@ export async function writing<T>(ctx: FhirContext, work: (ctx: FhirContext & { t
 }
 
 export function sendResource(res: Response, status: number, resource: unknown): void {
-  res.status(status).type(FHIR_JSON).send(JSON.stringify(resource));
+  sendJson(res, status, JSON.stringify(resource));
+}
+
+function sendJson(res: Response, status: number, json: string): void {
+  res.status(status).type(FHIR_JSON).send(json);
 }
 
 /** http.html#return: `Prefer: return=minimal | representation | OperationOutcome`. */
@@ -97,6 +101,8 @@ export function sendStored(req: Request, res: Response, base: string, stored: St
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'information', code: 'informational', diagnostics: `${resource.resourceType}/${resource.id} version ${versionId} stored.` }],
     });
+  } else if (stored.content !== undefined) {
+    sendJson(res, stored.status, stored.content);
   } else {
     sendResource(res, stored.status, resource as Resource);
   }

@@ -19,6 +19,11 @@ export interface Stored {
   lastUpdated: string;
   /** 201 for a create, 200 otherwise. */
   status: number;
+  /**
+   * The resource's JSON exactly as stored, when the interaction read it from the store: answered as it is,
+   * without serialising `resource` again (http.ts `sendStored`).
+   */
+  content?: string;
 }
 
 type WriteContext = FhirContext & { tx: Transaction };
@@ -89,7 +94,7 @@ export async function read(ctx: FhirContext, definition: ResourceDefinition, id:
   if (!found) throw resourceNotFound(definition.type, id);
   if (!found.readable) await assertRowAccess(ctx, definition, found.patientId, 'read', id);
   await audit(ctx, definition, 'R', 'read', id, found.patientId);
-  if (found.stored && !found.stored.deleted) return storedOf(JSON.parse(found.stored.content) as Resource);
+  if (found.stored && !found.stored.deleted) return { ...storedOf(JSON.parse(found.stored.content) as Resource), content: found.stored.content };
   return storedOf(await storedResourceOf(ctx, definition, await loadRow(ctx, definition, id)));
 }
 

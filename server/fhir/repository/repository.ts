@@ -190,7 +190,7 @@ export async function read(ctx: FhirContext, type: string, id: string): Promise<
   const { row, current } = await accessibleRow(ctx, type, id, 'read');
   if (row.deleted) throw gone(type, id);
   await audit(ctx, 'R', 'read', current, row.patients);
-  return storedOf(current);
+  return { ...storedOf(current), content: row.content };
 }
 
 export async function vread(ctx: FhirContext, type: string, id: string, version: string): Promise<Stored> {
@@ -199,7 +199,7 @@ export async function vread(ctx: FhirContext, type: string, id: string, version:
   if (!found) throw new NotFound('version-not-found', `${type}/${id} has no version ${version}.`);
   if (found.content === '') throw new Gone('resource-deleted', `Version ${version} of ${type}/${id} is its deletion.`);
   await audit(ctx, 'R', 'vread', current, row.patients);
-  return storedOf(JSON.parse(found.content) as Json);
+  return { ...storedOf(JSON.parse(found.content) as Json), content: found.content };
 }
 
 /** Instance history, newest first (http.html#history); a deletion is an entry with no resource. */
