@@ -15,6 +15,7 @@ type Answer = { id: number; outcome: StatementOutcome; blobs: boolean } | { id: 
  * library of this process, db/sqlite-statements.ts), so a long search never holds the event loop (issue 11).
  * Statements run one at a time, in the order given, as on node-sqlite3's single connection before. The thread
  * waits up to `busyTimeoutMs` inside SQLite for another connection's lock: it holds no one else's work.
+ * The writer's WAL checkpoints run on one more connection of this kind (db/sqlite-checkpoints.ts).
  */
 export class SqliteReader extends NodeSqliteShape {
   private starting?: Promise<Worker>;

@@ -1,3 +1,4 @@
+import { WalCheckpoints } from './sqlite-checkpoints.js';
 import { answer, NodeSqliteShape, SqliteStatements, type DriverCallback, type StatementOutcome } from './sqlite-statements.js';
 
 /**
@@ -14,22 +15,30 @@ import { answer, NodeSqliteShape, SqliteStatements, type DriverCallback, type St
  * Never waiting inside SQLite: the connection's busy timeout is 0, and a statement refused with SQLITE_BUSY
  * (another process holds the write lock, e.g. `npm run migrate`) is tried again from a timer, for at most
  * `busyTimeoutMs`, so the event loop never blocks on a lock (issue 11).
+ *
+ * Never waiting on the disk for a checkpoint either: after each COMMIT the WAL is copied back on a thread of its
+ * own (db/sqlite-checkpoints.ts); SQLite's own checkpoint stays behind it as the backstop that lets the WAL start over.
  */
 export class SqliteWriter extends NodeSqliteShape {
   private readonly connection: SqliteStatements;
+  private readonly checkpoints: WalCheckpoints;
 
   constructor(file: string, private readonly busyTimeoutMs: number) {
     super(file);
     this.connection = new SqliteStatements(file, { busyTimeoutMs: 0 });
     this.connection.pragma('foreign_keys = ON');
-    // SQLite's own checkpoint after a commit that leaves the WAL past 1,000 pages (4 MB), as before; a WAL that a
-    // large transaction (a seed, an import) grew is cut back to 64 MB when it starts over.
+    // SQLite's own checkpoint, after a commit that leaves the WAL past WRITER_CHECKPOINT_PAGES, finds most frames
+    // copied back by the checkpoint thread already; a WAL that a large transaction (a seed, an import) grew is cut
+    // back to 64 MB when it starts over.
+    this.connection.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     this.connection.pragma('journal_size_limit = 67108864');
     this.connection.pragma('temp_store = MEMORY');
+    this.checkpoints = new WalCheckpoints(file);
   }
 
   close(callback?: (err: Error | null) => void): void {
     try {
+      this.checkpoints.close();
       this.connection.close();
       if (callback) process.nextTick(callback, null);
     } catch (error) {
@@ -38,7 +47,10 @@ export class SqliteWriter extends NodeSqliteShape {
   }
 
   protected execute(sql: string, params: unknown, callback: DriverCallback | undefined, wantsRows: boolean): void {
-    this.attempt(() => this.connection.execute(sql, params, wantsRows), (err, outcome) => answer(callback, err, outcome), Date.now());
+    this.attempt(() => this.connection.execute(sql, params, wantsRows), (err, outcome) => {
+      if (!err && COMMIT.test(sql)) this.checkpoints.committed();
+      answer(callback, err, outcome);
+    }, Date.now());
   }
 
   /** Runs `work` now; SQLITE_BUSY tries it again from a timer until `busyTimeoutMs` has passed since `started`. */
@@ -58,3 +70,8 @@ export class SqliteWriter extends NodeSqliteShape {
     process.nextTick(done, null, outcome);
   }
 }
+
+const COMMIT = /^\s*COMMIT\b/i;
+
+/** The WAL's size (pages) past which a commit checkpoints in the writer itself: SQLite's default. */
+const WRITER_CHECKPOINT_PAGES = 1000;

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { openDatabase } from '../../db/connection.js';
 import { appendRows } from '../../db/insert.js';
@@ -103,10 +104,21 @@ async function seed(type: WorkloadType, from: number, to: number): Promise<strin
   return ids;
 }
 
+/** How long the event loop waited to run what was ready (ms), since the last call: a stall holds every request. */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+function eventLoopDelay(): { p50: number; p99: number; max: number } {
+  const ms = (ns: number) => Number((ns / 1e6).toFixed(1));
+  const delay = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+  loopDelay.reset();
+  return delay;
+}
+
 const server = app.listen(0, '127.0.0.1');
 await once(server, 'listening');
 await serveParent(async () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
   seed,
+  eventLoopDelay,
   databaseUrl: () => databaseUrl,
   dialect: () => db.dialect,
   patientId: () => alice.patientId,
