@@ -17,8 +17,10 @@ export interface Database {
    * Runs `work` in one transaction and retries it when the database reports a deadlock.
    * Every multi-row write in the services goes through here: nothing is ever half-written. Called inside
    * another unit of work, it becomes a savepoint of that transaction instead of waiting for it.
+   * `appendOnly`: the unit only appends rows that requests wait for (db/group-commit.ts); on SQLite it goes before
+   * the writes waiting for the writer, in a commit of its own.
    */
-  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Transaction) => Promise<T>, options?: { appendOnly?: boolean }): Promise<T>;
   /** Whether the caller runs inside a unit of work (`transaction`), whose transaction its queries then join. */
   inTransaction(): boolean;
   /**
@@ -114,6 +116,7 @@ const MAX_UNITS_PER_COMMIT = 32;
 
 interface WaitingUnit {
   work: (tx: Transaction) => Promise<unknown>;
+  appendOnly: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -259,13 +262,13 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     });
   }
 
-  async function transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  async function transaction<T>(work: (tx: Transaction) => Promise<T>, options: { appendOnly?: boolean } = {}): Promise<T> {
     const outer = current();
     if (outer) return sequelize.transaction({ transaction: outer }, (savepoint) => ambient.run(savepoint, () => work(savepoint)));
     if (dialect === 'sqlite') {
       return new Promise<T>((resolve, reject) => {
         counts.writerQueueDepth++;
-        waitingUnits.push({ work, resolve: resolve as (value: unknown) => void, reject });
+        waitingUnits.push({ work, appendOnly: options.appendOnly === true, resolve: resolve as (value: unknown) => void, reject });
         if (!writerBusy) void writeInTurn();
       });
     }
@@ -286,7 +289,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     while (waitingUnits.length) {
       // Let the requests of this turn of the event loop join the batch (an idle writer waits microseconds for it).
       await new Promise((resolve) => setImmediate(resolve));
-      const batch = waitingUnits.splice(0, MAX_UNITS_PER_COMMIT);
+      const batch = nextBatch();
       const outcomes = batch.length === 1 ? await alone(batch[0]) : await together(batch);
       batch.forEach((unit, i) => {
         counts.writerQueueDepth--;
@@ -296,6 +299,20 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       });
     }
     writerBusy = false;
+  }
+
+  /**
+   * The units the writer runs next, in one transaction: the append-only ones first, on their own, so that the
+   * requests waiting for those rows (a read's audit event) wait for the batch under way and not for the writes
+   * queued behind it too (a seed's, an import's: hundreds of rows a unit). They cannot hold the writes back: a
+   * group commit queues one unit at a time, which takes every row waiting when it runs.
+   */
+  function nextBatch(): WaitingUnit[] {
+    const appendOnly = waitingUnits.filter((unit) => unit.appendOnly);
+    if (!appendOnly.length || appendOnly.length === waitingUnits.length) return waitingUnits.splice(0, MAX_UNITS_PER_COMMIT);
+    const rest = waitingUnits.filter((unit) => !unit.appendOnly);
+    waitingUnits.splice(0, waitingUnits.length, ...rest);
+    return appendOnly;
   }
 
   async function alone(unit: WaitingUnit): Promise<Outcome[]> {

@@ -103,12 +103,12 @@ for (const dialect of DIALECTS) {
         expect(await exists('after-the-slow-one'), 'the writer is free again').to.equal(true);
       });
 
-      it('when 200 rows are appended at once outside any transaction, then they share commits and every one is stored', async () => {
-        const { AuditEvent } = db.models;
-        const row = (n: number) => ({
-          recordedAt: new Date(), action: 'R', activity: 'read', outcome: '0', actorUserId: null, actorRole: null, resourceType: 'Patient',
-          resourceId: `group-${n}`, patientId: null, sourceIp: '127.0.0.1', requestId: `group-commit-${n}`, detail: null,
-        });
+      const auditRow = (n: number | string) => ({
+        recordedAt: new Date(), action: 'R', activity: 'read', outcome: '0', actorUserId: null, actorRole: null, resourceType: 'Patient',
+        resourceId: `group-${n}`, patientId: null, sourceIp: '127.0.0.1', requestId: `group-commit-${n}`, detail: null,
+      });
+      /** Counts the INSERT statements db.execute is given while `work` runs. */
+      async function countingInserts(work: () => Promise<unknown>): Promise<number> {
         const execute = db.execute;
         let inserts = 0;
         db.execute = (sql, params, tx) => {
@@ -116,12 +116,64 @@ for (const dialect of DIALECTS) {
           return execute(sql, params, tx);
         };
         try {
-          await Promise.all(Array.from({ length: 200 }, (_, n) => db.appendCommitted(AuditEvent, row(n))));
+          await work();
         } finally {
           db.execute = execute;
         }
+        return inserts;
+      }
+
+      it('when 200 rows are appended at once outside any transaction, then they share commits and every one is stored', async () => {
+        const { AuditEvent } = db.models;
+        const row = auditRow;
+        const inserts = await countingInserts(() => Promise.all(Array.from({ length: 200 }, (_, n) => db.appendCommitted(AuditEvent, row(n)))));
         expect(await AuditEvent.count({ where: { activity: 'read', resourceType: 'Patient' } })).to.equal(200);
         expect(inserts, 'INSERT statements for 200 rows').to.be.within(1, 2);
+      });
+
+      it('when rows are appended while other writes hold the writer, then a row appended after the first commits with it, not one turn later', async () => {
+        const { AuditEvent } = db.models;
+        const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        const inserts = await countingInserts(async () => {
+          // A write holds the writer (SQLite) for 300 ms; meanwhile a read's audit row, another write, a second audit row.
+          const busy = db.transaction(async (tx) => {
+            await db.models.Organization.create(org('holds-the-writer'), { transaction: tx });
+            await pause(300);
+          });
+          await pause(30);
+          const first = db.appendCommitted(AuditEvent, auditRow('while-busy-1'));
+          await pause(30);
+          const queuedWrite = db.transaction((tx) => db.models.Organization.create(org('queued-behind'), { transaction: tx }));
+          await pause(30);
+          const second = db.appendCommitted(AuditEvent, auditRow('while-busy-2'));
+          await Promise.all([busy, first, queuedWrite, second]);
+        });
+        const stored = await AuditEvent.count({ where: { resourceId: ['group-while-busy-1', 'group-while-busy-2'] } });
+        expect(stored).to.equal(2);
+        expect(await Promise.all(['holds-the-writer', 'queued-behind'].map(exists))).to.deep.equal([true, true]);
+        // On SQLite both rows waited for the writer: the first row's unit took the second one too when its turn came.
+        // (MySQL has no writer queue: the first row commits at once, beside the held write, and the second after it.)
+        if (dialect === 'sqlite') expect(inserts, 'audit INSERTs for the two rows').to.equal(1);
+      });
+
+      it('when a read\'s audit row comes behind long writes already waiting, then it commits before them, not after', async () => {
+        const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        const settled: string[] = [];
+        // A write holds the writer (SQLite) for 200 ms; a long one (a chunk of an import) waits; then a read's audit row.
+        const busy = db.transaction(async (tx) => {
+          await db.models.Organization.create(org('first-in-line'), { transaction: tx });
+          await pause(200);
+        });
+        await pause(30);
+        const longWrite = db.transaction(async (tx) => {
+          await db.models.Organization.create(org('long-write'), { transaction: tx });
+          await pause(300);
+        }).then(() => settled.push('long write'));
+        await pause(30);
+        const audit = db.appendCommitted(db.models.AuditEvent, auditRow('behind-writes')).then(() => settled.push('audit row'));
+        await Promise.all([busy, longWrite, audit]);
+        expect(settled).to.deep.equal(['audit row', 'long write']);
+        expect(await db.models.AuditEvent.count({ where: { resourceId: 'group-behind-writes' } })).to.equal(1);
       });
 
       it('when transactions move amounts between rows while reads sum them, then every read sees one whole snapshot', async function () {
