@@ -29,6 +29,9 @@ describeOnEachDatabase('cancelled and no-show visits are charged not billable wh
   }
 
   /** An eligible patient's appointment with a new doctor, starting at `start`, without its visit opened. */
+  /** The risk flags' range from the appointment's day to today (UTC): within half an hour of midnight they differ. */
+  const daysSince = (start: Date) => `start=${start.toISOString().slice(0, 10)}&end=${new Date().toISOString().slice(0, 10)}`;
+
   async function appointmentAt(start: Date) {
     const patient = await newPatient(hospital(), 'Absent');
     const doctor = await newDoctor(hospital(), 'Waiting');
@@ -65,18 +68,19 @@ describeOnEachDatabase('cancelled and no-show visits are charged not billable wh
   });
 
   it('when the doctor marks a no-show, then the charge is not billable: no-show, and the doctor is not flagged for it', async () => {
-    const { patient, doctor, appointment } = await appointmentAt(new Date(Date.now() - 30 * 60_000));
+    const start = new Date(Date.now() - 30 * 60_000);
+    const { patient, doctor, appointment } = await appointmentAt(start);
     await post(`/api/appointments/${appointment.id}/no-show`, doctor.token).expect(200);
     const [charge] = await chargesOf(patient.patientId);
     expect([charge.code, charge.status, charge.reasons[0]]).to.deep.equal(['99212', 'not-billable', 'no-show']);
-    const today = new Date().toISOString().slice(0, 10);
-    const flags = await request(hospital().app).get(`/api/billing/risk-flags?start=${today}&end=${today}`).auth(await adminToken(hospital()), { type: 'bearer' }).expect(200);
+    const flags = await request(hospital().app).get(`/api/billing/risk-flags?${daysSince(start)}`).auth(await adminToken(hospital()), { type: 'bearer' }).expect(200);
     const mine = flags.body.doctors.find((d: { practitionerId: string }) => d.practitionerId === doctor.practitionerId);
     expect([mine.billedAfterNoShow, mine.flags]).to.deep.equal([0, []]);
   });
 
   it('when a visit marked a no-show is held and finished later, then it stays not billable: no-show, and insurers see the risk flag', async () => {
-    const { patient, doctor, appointment } = await appointmentAt(new Date(Date.now() - 30 * 60_000));
+    const start = new Date(Date.now() - 30 * 60_000);
+    const { patient, doctor, appointment } = await appointmentAt(start);
     await post(`/api/appointments/${appointment.id}/no-show`, doctor.token).expect(200);
     const [atNoShow] = await chargesOf(patient.patientId);
     const opened = await post(`/api/appointments/${appointment.id}/visit`, patient.token).expect(200);
@@ -94,8 +98,7 @@ describeOnEachDatabase('cancelled and no-show visits are charged not billable wh
     expect([em.status, em.reasons.filter((r: { code: string }) => r.code !== 'qualifies').map((r: { code: string }) => r.code)]).to.deep.equal(['not-billable', ['no-show']]);
     // The appointment's own charge gives way to the visit's, its version of the no-show kept.
     expect(await historyOf(atNoShow.id)).to.deep.equal(['entered-in-error', 'not-billable']);
-    const today = new Date().toISOString().slice(0, 10);
-    const flags = await request(hospital().app).get(`/api/billing/risk-flags?start=${today}&end=${today}`).auth(await adminToken(hospital()), { type: 'bearer' }).expect(200);
+    const flags = await request(hospital().app).get(`/api/billing/risk-flags?${daysSince(start)}`).auth(await adminToken(hospital()), { type: 'bearer' }).expect(200);
     const mine = flags.body.doctors.find((d: { practitionerId: string }) => d.practitionerId === doctor.practitionerId);
     expect([mine.billedAfterNoShow, mine.flags]).to.deep.equal([1, ['billed-after-no-show']]);
   });
