@@ -13,7 +13,7 @@ import './support/as-in-production.js';
 import {
   createDirectory, directoryEntriesOf, directoryResource, SYNTHEA_DIR as PROJECT_SYNTHEA_DIR, syntheaRecords, type AdminCall,
 } from '../test/support/synthea.js';
-import { startChildServer, type ChildServer } from './support/child-server.js';
+import { startChildServer, withEventLoopDelay, type ChildServer } from './support/child-server.js';
 import { requireStored } from './support/fhir-bench.js';
 import { namePaths, patientOf, relatedPersonOf, type WorkloadType } from './support/fhir-workload.js';
 import { load, recordFigure, recordRatio, type Figure, type LoadRequest } from './support/results.js';
@@ -95,12 +95,8 @@ for (const type of types) {
     await measured(`search ${type} ${count} bare`, kase, 'bare', bare, rotate(namePaths(type), bare, type));
     if (count === 1_000) {
       await measured(`create ${type} medplum`, `create, ${type}`, 'medplum', medplum, creating(medplum, type));
-      await ours.call('eventLoopDelay');
-      await measured(`create ${type} ours`, `create, ${type}`, 'ours', ours, creating(ours, type));
       // A create's COMMIT runs on the event loop; what it waits for there (WAL checkpoints, db/sqlite-checkpoints.ts) every request waits for.
-      const delay = await ours.call<{ p50: number; p99: number; max: number }>('eventLoopDelay');
-      console.log(`  ${'event loop delay during our creates'.padEnd(44)} ours     p50 ${delay.p50}  p99 ${delay.p99}  max ${delay.max} ms`);
-      recordFigure({ case: `event loop delay during creates, ${type} (ms)`, server: 'ours', p50: delay.p50, p99: delay.p99, value: delay.max, unit: 'ms (max)' });
+      await withEventLoopDelay(ours, `our creates, ${type}`, () => measured(`create ${type} ours`, `create, ${type}`, 'ours', ours, creating(ours, type)));
     }
   }
 }

@@ -10,7 +10,7 @@
  */
 import './support/as-in-production.js';
 import fs from 'node:fs';
-import { startChildServer } from './support/child-server.js';
+import { startChildServer, withEventLoopDelay } from './support/child-server.js';
 import { relatedPersonOf } from './support/fhir-workload.js';
 import { load, recordFigure, type Figure, type LoadRequest } from './support/results.js';
 
@@ -35,20 +35,10 @@ const create = (): LoadRequest => {
   return { method: 'POST', path: '/fhir/RelatedPerson', body: JSON.stringify(resource), headers: { ...headers, prefer: 'return=minimal' } };
 };
 
-/** The event loop delay of our node over `work`. */
-async function withLoopDelay<T>(label: string, work: () => Promise<T>): Promise<T> {
-  await ours.call('eventLoopDelay');
-  const result = await work();
-  const delay = await ours.call<{ p50: number; p99: number; max: number }>('eventLoopDelay');
-  console.log(`  ${`event loop delay, ${label}`.padEnd(44)} ours     p50 ${delay.p50}  p99 ${delay.p99}  max ${delay.max} ms`);
-  recordFigure({ case: `event loop delay, ${label} (ms)`, server: 'ours', p50: delay.p50, p99: delay.p99, value: delay.max, unit: 'ms (max)' });
-  return result;
-}
-
 await load('warm-up', 'ours', ours.url, read, CONNECTIONS, 3);
 const figures: Figure[] = [];
-figures.push(await withLoopDelay('reads alone', () => load('reads alone', 'ours', ours.url, read, CONNECTIONS, SECONDS)));
-await withLoopDelay('reads beside creates', () => Promise.all([
+figures.push(await withEventLoopDelay(ours, 'reads alone', () => load('reads alone', 'ours', ours.url, read, CONNECTIONS, SECONDS)));
+await withEventLoopDelay(ours, 'reads beside creates', () => Promise.all([
   load('reads beside creates', 'ours', ours.url, read, CONNECTIONS, SECONDS).then((figure) => figures.push(figure)),
   load('creates beside reads', 'ours', ours.url, create, CONNECTIONS, SECONDS),
 ]));
@@ -61,7 +51,7 @@ const watching = wal && setInterval(() => {
   if (fs.existsSync(wal)) largestWal = Math.max(largestWal, fs.statSync(wal).size);
 }, 100);
 const seedStarted = Date.now();
-await withLoopDelay('reads beside a seed', async () => {
+await withEventLoopDelay(ours, 'reads beside a seed', async () => {
   const reading = load(`reads beside a seed to ${SEED_TO.toLocaleString('en')}`, 'ours', ours.url, read, CONNECTIONS, SECONDS);
   await ours.call('seed', 'RelatedPerson', 1_000, SEED_TO);
   const seconds = (Date.now() - seedStarted) / 1000;

@@ -12,6 +12,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordFigure } from './results.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const compiledServersDir = path.join(root, 'dist', 'bench', 'servers');
@@ -92,4 +93,17 @@ export async function serveParent(
   // A parent that dies (a benchmark that threw) takes its servers with it.
   process.once('disconnect', () => { void close().finally(() => process.exit(0)); });
   process.send!({ url: await listen() });
+}
+
+/**
+ * Runs `work`, then prints and records the event loop delay of `server` over it (a server that answers
+ * `eventLoopDelay`: our node, bench/servers/hospital.ts).
+ */
+export async function withEventLoopDelay<T>(server: ChildServer, label: string, work: () => Promise<T>): Promise<T> {
+  await server.call('eventLoopDelay');
+  const result = await work();
+  const delay = await server.call<{ p50: number; p99: number; max: number }>('eventLoopDelay');
+  console.log(`  ${`event loop delay, ${label}`.padEnd(44)} ours     p50 ${delay.p50}  p99 ${delay.p99}  max ${delay.max} ms`);
+  recordFigure({ case: `event loop delay, ${label} (ms)`, server: 'ours', p50: delay.p50, p99: delay.p99, value: delay.max, unit: 'ms (max)' });
+  return result;
 }

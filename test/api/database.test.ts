@@ -125,8 +125,7 @@ for (const dialect of DIALECTS) {
 
       it('when 200 rows are appended at once outside any transaction, then they share commits and every one is stored', async () => {
         const { AuditEvent } = db.models;
-        const row = auditRow;
-        const inserts = await countingInserts(() => Promise.all(Array.from({ length: 200 }, (_, n) => db.appendCommitted(AuditEvent, row(n)))));
+        const inserts = await countingInserts(() => Promise.all(Array.from({ length: 200 }, (_, n) => db.appendCommitted(AuditEvent, auditRow(n)))));
         expect(await AuditEvent.count({ where: { activity: 'read', resourceType: 'Patient' } })).to.equal(200);
         expect(inserts, 'INSERT statements for 200 rows').to.be.within(1, 2);
       });
