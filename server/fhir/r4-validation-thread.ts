@@ -12,7 +12,12 @@ import type { R4Result } from './r4-validator.js';
  */
 const here = fileURLToPath(import.meta.url);
 const workerFile = path.join(path.dirname(here), `r4-validation-worker${path.extname(here)}`);
-
+/**
+ * A young generation of 2 MB at most: parsing the definitions grew the default one to its largest (32 MB), and the
+ * thread kept those pages for as long as it ran (about 24 MB of RSS). Validating the Synthea records took as long
+ * either way (docs/performance.md "Memory").
+ */
+const VALIDATION_THREAD_LIMITS = { maxYoungGenerationSizeMb: 2 };
 
 interface Pending {
   resolve(result: R4Result): void;
@@ -31,7 +36,7 @@ function failAll(error: Error): void {
 
 function validationWorker(): Worker {
   if (worker) return worker;
-  const started = startModuleWorker(workerFile);
+  const started = startModuleWorker(workerFile, undefined, VALIDATION_THREAD_LIMITS);
   started.on('message', ({ id, result }: { id: number; result: R4Result }) => {
     pending.get(id)?.resolve(result);
     pending.delete(id);
