@@ -4,7 +4,8 @@
  * port 0, sends `{ url }` once listening, then answers `{ id, call, args }` messages with `{ id, result | error }`.
  *
  * Every server runs as `npm start` runs the node: compiled to JavaScript (bench/tsconfig.servers.json, into dist/, once
- * per benchmark process) and started by plain `node`. Under tsx each process, and each of its worker threads,
+ * per benchmark process), started by plain `node` with at most two malloc arenas (`MALLOC_ARENA_MAX=2`, package.json;
+ * Medplum's and the bare baseline's processes too, so the RSS figures compare the same allocator). Under tsx each process, and each of its worker threads,
  * carried the loader, its hooks thread and the transformed sources: about 85 MiB more RSS for our node
  * (docs/performance.md "Beside Medplum").
  */
@@ -38,7 +39,7 @@ export interface ChildServer {
 export async function startChildServer(file: string, env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
   await compileServers();
   const child: ChildProcess = fork(path.join(compiledServersDir, file.replace(/\.ts$/, '.js')), [], {
-    execArgv: [], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [], env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
