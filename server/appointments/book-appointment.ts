@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Appointment as FhirAppointment } from '@medplum/fhirtypes';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
@@ -16,6 +15,7 @@ import { assertNoOverlappingAppointment } from './rules/no-overlapping-appointme
 import { followUpReason } from './rules/follow-up-eligible.js';
 import { assertSlotBookable, slotTaken } from './rules/slot-is-bookable.js';
 import { holdSlot } from './slot-hold.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export interface BookingInput {
   /** The new appointment's id when the caller has chosen it (a FHIR transaction's urn:uuid entry); else a new UUID. */
@@ -81,7 +81,7 @@ export async function bookAppointment(
     let appointment: Appointment;
     try {
       appointment = await db.models.Appointment.create({
-        id: input.id ?? crypto.randomUUID(), slotId: slot.id, heldSlotId: slot.id, patientId, practitionerId: slot.practitionerId,
+        id: input.id ?? newResourceId(), slotId: slot.id, heldSlotId: slot.id, patientId, practitionerId: slot.practitionerId,
         visitType: input.visitType, status: 'booked', start: slot.start, end: slot.end, reasonConditionId,
         cancellationReason: null, cancelledAt: null,
       }, { transaction: tx });

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Schedule, VisitType } from '../../db/models/scheduling.js';
@@ -6,6 +5,7 @@ import { nextVersion } from '../../db/versions.js';
 import * as records from '../fhir/repository/records.js';
 import type { SlotRegeneration } from './contract.js';
 import { planSlots, type SlotPlan } from './slot-generation.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export type Regeneration = SlotRegeneration;
 
@@ -86,7 +86,7 @@ export async function regenerateSlots(db: Database, schedule: Schedule, tx: Tran
   for (const slot of wanted) {
     if (taken.has(slot.start.getTime()) || unavailable.some((u) => overlaps(u, slot))) continue;
     opened.push(await Slot.create({
-      id: crypto.randomUUID(), scheduleId: schedule.id, practitionerId: schedule.practitionerId,
+      id: newResourceId(), scheduleId: schedule.id, practitionerId: schedule.practitionerId,
       start: slot.start, end: slot.end, visitTypes: slot.visitTypes.join(','), status: 'free',
     }, { transaction: tx }));
     result.created++;

@@ -12,6 +12,7 @@ import { regenerateSlots } from './regenerate-slots.js';
 import type { AvailabilityInput, AvailabilitySaved, AvailabilityView } from './contract.js';
 import { overlappingRules } from './slot-generation.js';
 import { isoWeekday } from './time-zone.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export type Availability = AvailabilityInput;
 
@@ -73,7 +74,7 @@ export async function writeAvailability(db: Database, practitionerId: string, in
     await records.change(ctx, 'Schedule', id, undefined, () => Schedules.update({ ...settings, versionId: nextVersion(db) }, { where: { id }, transaction: tx }));
     await schedule.reload({ transaction: tx });
   } else {
-    schedule = await Schedules.create({ id: crypto.randomUUID(), practitionerId, ...settings }, { transaction: tx });
+    schedule = await Schedules.create({ id: newResourceId(), practitionerId, ...settings }, { transaction: tx });
     await records.created(ctx, 'Schedule', schedule);
   }
   await AvailabilityRule.destroy({ where: { scheduleId: schedule.id }, transaction: tx });

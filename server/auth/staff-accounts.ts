@@ -7,6 +7,7 @@ import * as records from '../fhir/repository/records.js';
 import { Conflict, Invalid, Unauthorized } from '../http/errors.js';
 import type { Caller } from './caller.js';
 import { hashPassword } from './passwords.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export type StaffRole = Exclude<Role, 'patient'>;
 
@@ -34,7 +35,7 @@ export async function createStaffAccount(db: Database, caller: Caller, input: St
   const email = input.email.trim().toLowerCase();
   const passwordHash = await hashPassword(input.password);
   const userId = crypto.randomUUID();
-  const practitionerId = clinician ? crypto.randomUUID() : null;
+  const practitionerId = clinician ? newResourceId() : null;
   try {
     await db.transaction(async (tx) => {
       const act = { action: 'C' as const, activity: 'create-account', detail: `${input.role} account ${userId}` };

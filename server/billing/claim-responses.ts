@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Claim, ClaimResponse } from '@medplum/fhirtypes';
 import { UniqueConstraintError } from 'sequelize';
 import { AccessRefused, auditOf, resourceNotFound } from '../fhir/access.js';
@@ -7,6 +6,7 @@ import type { FhirContext } from '../fhir/registry.js';
 import * as repository from '../fhir/repository/repository.js';
 import { Conflict, Forbidden, Invalid } from '../http/errors.js';
 import { explanationOf, FINAL_OUTCOMES } from './claim-documents.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 /**
  * The payer's answer to a claim (POST /fhir/ClaimResponse, by an insurer user or the payer's claims system):
@@ -30,7 +30,7 @@ function claimIdOf(body: unknown): string {
   return match[1];
 }
 
-export async function recordClaimResponse(ctx: FhirContext, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
+export async function recordClaimResponse(ctx: FhirContext, body: unknown, id: string = newResourceId()): Promise<Stored> {
   if (ctx.caller.role !== 'insurer') {
     throw new AccessRefused(new Forbidden('wrong-role', 'A ClaimResponse is the payer\'s answer: the insurer the claim is made to posts it.'),
       auditOf('write', 'ClaimResponse', null, `role ${ctx.caller.role} does not answer claims`));

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Database } from '../../db/connection.js';
 import type { DiagnosisDocument } from '../../db/models/consultations.js';
 import { toDiagnosisDocumentResource } from '../../fhir-mappings/consultation-records.js';
@@ -11,6 +10,7 @@ import * as records from '../fhir/repository/records.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { ICD10 } from './eligibility.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export interface DocumentUpload {
   title: string;
@@ -40,7 +40,7 @@ export async function uploadDiagnosisDocument(db: Database, caller: Caller, pati
   await assertPatientAccess(db, caller, patientId, 'DocumentReference', 'write');
   return db.transaction(async (tx) => {
     const document = await db.models.DiagnosisDocument.create({
-      id: crypto.randomUUID(), patientId, title: upload.title, claimedCode: upload.claimedCode ?? null, diagnosedOn: upload.diagnosedOn,
+      id: newResourceId(), patientId, title: upload.title, claimedCode: upload.claimedCode ?? null, diagnosedOn: upload.diagnosedOn,
       contentType: upload.file.contentType, size: upload.file.size, fileId: await storeFile(db, patientId, upload.file, tx),
       reviewStatus: 'pending', reviewerId: null, reviewedAt: null, reviewNote: null, conditionId: null,
     }, { transaction: tx });
@@ -84,7 +84,7 @@ export async function reviewDiagnosisDocument(db: Database, caller: Caller, docu
   return db.transaction(async (tx) => {
     const { DiagnosisDocument, Condition } = db.models;
     const now = new Date();
-    const conditionId = review.decision === 'accept' ? crypto.randomUUID() : null;
+    const conditionId = review.decision === 'accept' ? newResourceId() : null;
     const [reviewed] = await DiagnosisDocument.update({
       reviewStatus: review.decision === 'accept' ? 'accepted' : 'rejected', reviewerId: caller.practitionerId, reviewedAt: now,
       reviewNote: review.note ?? null, conditionId, versionId: nextVersion(db),

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Database } from '../../db/connection.js';
 import type { Dispute } from '../../db/models/consultations.js';
 import { nextVersion } from '../../db/versions.js';
@@ -11,6 +10,7 @@ import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { queueNotice } from '../appointments/notifications.js';
 import { visitTimeline } from './dispute-timeline.js';
 import { visitOfParticipant } from './visit-participants.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export const DISPUTE_OUTCOMES = ['upheld', 'partially-upheld', 'rejected'] as const;
 export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
@@ -29,7 +29,7 @@ export async function openDispute(db: Database, caller: Caller, encounterId: str
   const { visit } = await visitOfParticipant(db, caller, encounterId, 'patient');
   return db.transaction(async (tx) => {
     const dispute = await db.models.Dispute.create({
-      id: crypto.randomUUID(), encounterId, patientId: visit.patientId, openedBy: caller.userId, reason, status: 'open',
+      id: newResourceId(), encounterId, patientId: visit.patientId, openedBy: caller.userId, reason, status: 'open',
       resolution: null, outcome: null, resolvedBy: null, resolvedAt: null,
     }, { transaction: tx });
     await storeDerived({ db, caller, tx }, [toDisputeResource(dispute.get({ plain: true }))], { action: 'C', activity: 'dispute-opened' });

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { EncounterStatus } from '../../db/models/clinical.js';
@@ -6,6 +5,7 @@ import { nextVersion } from '../../db/versions.js';
 import type { Caller } from '../auth/caller.js';
 import * as records from '../fhir/repository/records.js';
 import { Conflict, NotFound } from '../http/errors.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 /**
  * A follow-up visit is an Encounter of class VR, one per booked appointment:
@@ -38,7 +38,7 @@ export async function visitForAppointment(db: Database, appointmentId: string) {
   try {
     return await db.transaction(async (tx) => {
       const visit = await Encounter.create({
-        id: crypto.randomUUID(), patientId: appointment.patientId, practitionerId: appointment.practitionerId,
+        id: newResourceId(), patientId: appointment.patientId, practitionerId: appointment.practitionerId,
         organizationId: null, encounterClass: appointment.visitType === 'in-person' ? 'AMB' : 'VR', status: 'planned',
         periodStart: null, periodEnd: null, source: null, appointmentId,
       }, { transaction: tx });

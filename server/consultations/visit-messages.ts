@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Op, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { VisitMessage } from '../../db/models/consultations.js';
@@ -10,6 +9,7 @@ import { Conflict, NotFound } from '../http/errors.js';
 import { fileContent, storeFile, type CheckedFile } from './uploaded-file.js';
 import { visitOfParticipant } from './visit-participants.js';
 import { isClosedVisit } from './visit-lifecycle.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export const messageView = (m: VisitMessage) => ({
   id: m.id, encounterId: m.encounterId, sender: { userId: m.senderUserId, role: m.senderRole }, sentAt: m.sentAt.toISOString(),
@@ -31,7 +31,7 @@ export async function sendMessage(db: Database, caller: Caller, encounterId: str
   return db.transaction(async (tx) => {
     const fileId = content.file ? await storeFile(db, visit.patientId, content.file, tx) : null;
     const message = await db.models.VisitMessage.create({
-      id: crypto.randomUUID(), encounterId, patientId: visit.patientId, senderUserId: caller.userId, senderRole: caller.role,
+      id: newResourceId(), encounterId, patientId: visit.patientId, senderUserId: caller.userId, senderRole: caller.role,
       text: content.text ?? null, fileName: content.file ? content.fileName ?? 'attachment' : null,
       contentType: content.file?.contentType ?? null, size: content.file?.size ?? null, fileId, sentAt: new Date(),
     }, { transaction: tx });

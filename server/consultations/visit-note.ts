@@ -1,5 +1,4 @@
 import type { Composition } from '@medplum/fhirtypes';
-import crypto from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { NoteContactMode, VisitNote } from '../../db/models/consultations.js';
@@ -12,6 +11,7 @@ import { versionsOf } from '../fhir/repository/store.js';
 import { Conflict, NotFound } from '../http/errors.js';
 import { visitOfParticipant } from './visit-participants.js';
 import { isClosedVisit } from './visit-lifecycle.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 /** The note is exposed as a FHIR Composition; its versions live in resource_versions under that type. */
 export const NOTE_RESOURCE = 'Composition';
@@ -45,7 +45,7 @@ export async function writeNote(db: Database, caller: Caller, encounterId: strin
     if (note && edited === 0) throw new Conflict('note-signed', 'The note is signed and cannot be changed; add an amendment instead.');
     if (!note) {
       note = await VisitNote.create({
-        id: crypto.randomUUID(), encounterId, patientId: visit.patientId, authorPractitionerId: caller.practitionerId!, ...sections,
+        id: newResourceId(), encounterId, patientId: visit.patientId, authorPractitionerId: caller.practitionerId!, ...sections,
         status: 'preliminary', signedAt: null, signedBy: null, amendmentReason: null,
       }, { transaction: tx });
     }

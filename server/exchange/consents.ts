@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Consent } from '../../db/models/consultations.js';
@@ -10,6 +9,7 @@ import { assertPatientAccess } from '../auth/patient-access.js';
 import { storeDerived } from '../fhir/repository/derived-records.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import { findPartner } from './partners.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export interface ConsentView {
   id: string;
@@ -53,7 +53,7 @@ export async function grantConsent(
     let consent = await Consent.findOne({ where: { patientId, partnerId }, transaction: tx });
     if (!consent) {
       try {
-        consent = await Consent.create({ id: crypto.randomUUID(), patientId, partnerId, status: 'active', grantedAt: now, revokedAt: null, partnerPatientId }, { transaction: tx });
+        consent = await Consent.create({ id: newResourceId(), patientId, partnerId, status: 'active', grantedAt: now, revokedAt: null, partnerPatientId }, { transaction: tx });
       } catch (error) {
         if (!(error instanceof UniqueConstraintError)) throw error;
         consent = await Consent.findOne({ where: { patientId, partnerId }, transaction: tx, rejectOnEmpty: true });

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome } from '@medplum/fhirtypes';
 import { operationOutcome } from '../http/error-handler.js';
 import { DomainError, Invalid, PayloadTooLarge } from '../http/errors.js';
@@ -11,6 +10,7 @@ import * as interactions from './interactions.js';
 import { assertWithinLimits } from './resource-bounds.js';
 import { definitionOf, supports, type FhirContext, type Interaction, type ResourceDefinition } from './registry.js';
 import { search } from './search.js';
+import { newResourceId } from './repository/resource-id.js';
 
 /**
  * `batch` and `transaction` Bundles at POST /fhir (hl7.org/fhir/R4/http.html#transaction). A transaction runs
@@ -97,7 +97,7 @@ async function plan(ctx: FhirContext, parsed: ParsedEntry): Promise<void> {
     parsed.decision = await decide(ctx, definition, conditional.interaction, conditional.criteria);
     withDecidedId(definition, parsed.decision, entry.resource);
   } else if (method === 'POST') {
-    parsed.decision = { action: 'create', id: crypto.randomUUID() };
+    parsed.decision = { action: 'create', id: newResourceId() };
   } else if (parsed.id) {
     parsed.decision = method === 'PUT' ? { action: 'update', id: parsed.id } : { action: 'delete', id: parsed.id };
   } else {

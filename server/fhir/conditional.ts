@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
 import { Conflict, Invalid, MethodNotAllowed, NotFound, PreconditionFailed } from '../http/errors.js';
@@ -6,6 +5,7 @@ import * as interactions from './interactions.js';
 import type { Stored } from './interactions.js';
 import { definitionOf, supports, type FhirContext, type ResourceDefinition } from './registry.js';
 import { search, type SearchQuery } from './search.js';
+import { newResourceId } from './repository/resource-id.js';
 
 /**
  * Conditional interactions (http.html#ccreate, #cond-update, #cdelete) and conditional references in a
@@ -87,7 +87,7 @@ const LABEL: Record<ConditionalInteraction, string> = { create: 'If-None-Exist',
  * (a transaction Bundle chooses it before the write, to point `urn:uuid` references at it).
  */
 export async function decide(
-  ctx: FhirContext, definition: ResourceDefinition, interaction: ConditionalInteraction, criteria: string, newId: string = crypto.randomUUID(),
+  ctx: FhirContext, definition: ResourceDefinition, interaction: ConditionalInteraction, criteria: string, newId: string = newResourceId(),
 ): Promise<Decision> {
   const found = atMostOne(definition, await conditionalMatches(ctx, definition, criteria), LABEL[interaction]);
   if (interaction === 'create') return found ? { action: 'existing', id: found.id!, resource: found } : { action: 'create', id: newId };

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
 import { nextVersion } from '../../db/versions.js';
@@ -11,6 +10,7 @@ import { findMatches, plainRow, type SearchQuery } from './search.js';
 import { changeRecord, created, resourcesOfRows } from './repository/records.js';
 import { loadDomainRow, versionsOf, type DomainTable } from './repository/store.js';
 import { fieldsOf, validateIncoming } from './validate.js';
+import { newResourceId } from './repository/resource-id.js';
 
 /** A resource as stored: the resource itself plus what the HTTP layer turns into ETag, Location, Last-Modified. */
 export interface Stored {
@@ -188,7 +188,7 @@ export async function checkBeforeWriting(ctx: FhirContext, definition: ResourceD
 }
 
 /** Create (http.html#create); `id` is chosen by the caller only for transaction entries with urn:uuid fullUrls. */
-export async function create(ctx: WriteContext, definition: ResourceDefinition, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
+export async function create(ctx: WriteContext, definition: ResourceDefinition, body: unknown, id: string = newResourceId()): Promise<Stored> {
   if (definition.store) return definition.store.create(ctx, body, id);
   assertTypeAccess(ctx, definition, 'write');
   await assertNamedPatientAccess(ctx, definition, body);

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { AlertSeverity, MonitoringAlert } from '../../db/models/consultations.js';
@@ -16,6 +15,7 @@ import type { MonitoringTargets } from './care-plan.js';
 import type { AlertFinding, AlertView, EscalatedAlertView, GlucoseUnit, PatientAlertView } from './contract.js';
 import { GLUCOSE_MG_DL_PER_MMOL_L } from './reading-codes.js';
 import { distinctMeasurements } from './same-measurement.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 interface RaisedAlert {
   severity: AlertSeverity;
@@ -117,7 +117,7 @@ export async function raiseAlertsFor(ctx: DerivedContext, reading: Observation, 
     if (await db.models.MonitoringAlert.count({ where: { openKey }, transaction: tx })) continue;
     try {
       const created = await db.models.MonitoringAlert.create({
-        id: crypto.randomUUID(), patientId: reading.patientId, practitionerId, observationId: reading.id, kind: finding.kind, severity,
+        id: newResourceId(), patientId: reading.patientId, practitionerId, observationId: reading.id, kind: finding.kind, severity,
         message, finding: JSON.stringify(finding), status: 'open', openKey, raisedAt, acknowledgedAt: null, acknowledgedBy: null, escalatedAt: null,
         escalateAt: severity === 'critical' ? new Date(raisedAt.getTime() + escalationMinutes * 60_000) : null,
       }, { transaction: tx });

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { UniqueConstraintError, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import { nextVersion } from '../../db/versions.js';
@@ -8,6 +7,7 @@ import type { Caller } from '../auth/caller.js';
 import { assertPatientAccess } from '../auth/patient-access.js';
 import { storeDerived } from '../fhir/repository/derived-records.js';
 import { Conflict, Forbidden } from '../http/errors.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 /** Alert thresholds of home monitoring. Values are mm[Hg] and mg/dL. */
 export interface MonitoringTargets {
@@ -75,7 +75,7 @@ export async function setCarePlan(db: Database, caller: Caller, patientId: strin
     const targets = JSON.stringify(override);
     const [updated] = await CarePlan.update({ targets, practitionerId: caller.practitionerId, versionId: nextVersion(db) }, { where: { patientId }, transaction: tx });
     const plan = updated ? await CarePlan.findOne({ where: { patientId }, transaction: tx, rejectOnEmpty: true })
-      : await CarePlan.create({ id: crypto.randomUUID(), patientId, practitionerId: caller.practitionerId, targets }, { transaction: tx })
+      : await CarePlan.create({ id: newResourceId(), patientId, practitionerId: caller.practitionerId, targets }, { transaction: tx })
         .catch((error: unknown) => {
           if (error instanceof UniqueConstraintError) throw new Conflict('care-plan-changed', 'The care plan was created meanwhile; read it and try again.');
           throw error;

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Op } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Observation } from '../../db/models/observation.js';
@@ -13,6 +12,7 @@ import { effectiveCarePlan } from './care-plan.js';
 import { LOINC } from '../../fhir-mappings/observation.js';
 import { distinctMeasurements } from './same-measurement.js';
 import { READINGS, readingDefinition, valueProblems, type ReadingDefinition } from './reading-codes.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export interface ReadingInput {
   code: string;
@@ -89,7 +89,7 @@ export async function submitReading(db: Database, caller: Caller, patientId: str
       return { code: c.code, display: c.display, value: sent.value, unit: sent.unit };
     });
     const reading = await db.models.Observation.create({
-      id: crypto.randomUUID(), patientId, encounterId: null, status: 'final', category: definition.category, codeSystem: LOINC,
+      id: newResourceId(), patientId, encounterId: null, status: 'final', category: definition.category, codeSystem: LOINC,
       code: definition.code, display: definition.display, effectiveAt, valueNumber: input.value ?? null, valueUnit: input.unit ?? null,
       components: components ? JSON.stringify(components) : null, entryMethod: input.entryMethod, deviceName: input.deviceName ?? null,
       diagnosticReportId: null, source: null,

@@ -6,6 +6,7 @@ import type { Origin } from '../auth/caller.js';
 import { hashPassword } from '../auth/passwords.js';
 import * as records from '../fhir/repository/records.js';
 import { Conflict } from '../http/errors.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export interface PatientRegistration {
   email: string;
@@ -22,7 +23,7 @@ export interface PatientRegistration {
 export async function registerPatient(db: Database, input: PatientRegistration, origin: Origin) {
   const email = input.email.trim().toLowerCase();
   const passwordHash = await hashPassword(input.password);
-  const patientId = crypto.randomUUID();
+  const patientId = newResourceId();
   const userId = crypto.randomUUID();
   try {
     await db.transaction(async (tx) => {

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Dispensation } from '../../db/models/dispensation.js';
@@ -13,6 +12,7 @@ import { partnerMedicationDispense } from './fhir-views.js';
 import { ownIssuer, partnerIssuer, type ConnectionDeps, type IssuerConnection } from './issuer-connection.js';
 import { parsePrescriptionCode } from './patient-code.js';
 import { kidOf, verifyDetached, type Jwks } from './signing.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 /**
  * Recognition across hospitals (DESIGN.md "E-prescriptions"): a pharmacist enters the patient's code; this node
@@ -109,7 +109,7 @@ export async function takePrescription(deps: DispensationDeps, caller: Caller, c
     return refuse(error);
   }
 
-  const id = crypto.randomUUID();
+  const id = newResourceId();
   const accepted = await connection.accept(code.prescriptionId, code.accessCode, `${id}:accept`).catch(refuse);
   try {
     if (accepted.signed.content !== found.signed.content || accepted.signed.jws !== found.signed.jws) {

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Op, type Transaction, type WhereOptions } from 'sequelize';
 import type { Database } from '../../db/connection.js';
 import type { Prescription, PrescriptionStatus } from '../../db/models/prescription.js';
@@ -11,6 +10,7 @@ import { hashSecret, matchesHash, newSecret } from './access-code.js';
 import { storePrescriptionRecords, type PrescriptionRecords } from './prescription-records.js';
 import { findPrescription, prescriptionNotFound } from './review.js';
 import { signDetached, type SignedDocument } from './signing.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 /**
  * The dispensing state machine (a Task per prescription, as national e-prescription services do):
@@ -177,7 +177,7 @@ export async function closePrescription(db: Database, keys: KeyRing, who: Caller
     const rows = [];
     for (const d of dispensed) {
       const dispense = await db.models.MedicationDispense.create({
-        id: crypto.randomUUID(), prescriptionId: id, lineNo: d.line.lineNo, drugCode: d.line.drugCode, quantity: d.quantity,
+        id: newResourceId(), prescriptionId: id, lineNo: d.line.lineNo, drugCode: d.line.drugCode, quantity: d.quantity,
         pharmacy: before.ownerPharmacy ?? 'unknown', dispensedAt: now,
       }, { transaction: tx });
       rows.push(dispense);

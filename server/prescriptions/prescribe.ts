@@ -12,6 +12,7 @@ import { prescriptionLimits } from './limits.js';
 import { storePrescriptionRecords } from './prescription-records.js';
 import { signDetached } from './signing.js';
 import { isClosedForOnlinePrescribing } from '../consultations/visits.js';
+import { newResourceId } from '../fhir/repository/resource-id.js';
 
 export interface PrescriptionLineInput {
   drugCode: string;
@@ -127,12 +128,12 @@ export async function prescribe(
   const doctor = await Practitioner.findByPk(caller.practitionerId!, { rejectOnEmpty: true });
   const organization = doctor.organizationId ? await Organization.findByPk(doctor.organizationId) : null;
 
-  const id = crypto.randomUUID();
+  const id = newResourceId();
   const number = prescriptionNumber(now);
   const lines = input.lines.map((line, i) => {
     const drug = drugs.find((d) => d.code === line.drugCode)!;
     return {
-      id: crypto.randomUUID(), lineNo: i + 1, drug: { system: ATC, code: drug.code, name: drug.name, form: drug.form, strength: drug.strength, route: drug.route },
+      id: newResourceId(), lineNo: i + 1, drug: { system: ATC, code: drug.code, name: drug.name, form: drug.form, strength: drug.strength, route: drug.route },
       dose: line.dose, frequency: line.frequency, quantity: line.quantity, supplyDays: line.supplyDays,
     };
   });

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from 'sequelize';
@@ -15,6 +14,7 @@ import { assertResourceAccess, assertTypeReach, searchAccessSql } from './access
 import { lookupRowsOf, patientsOf, type LookupRows } from './index-rows.js';
 import { findMatches } from './search.js';
 import { appendVersion, insertFirstRows, insertLookups, insertRow, loadRow, loadRowWithPatients, replaceLookups, replaceRow, versionsOf, type StoredRow } from './store.js';
+import { newResourceId } from './resource-id.js';
 
 /**
  * The FHIR repository: the one writer of the resources it stores, of their versions (every one, version 1
@@ -239,7 +239,7 @@ export async function checkBeforeWriting(ctx: FhirContext, type: string, body: u
   await assertResourceAccess(ctx, resource, 'write');
 }
 
-export async function create(ctx: FhirContext, type: string, body: unknown, id: string = crypto.randomUUID()): Promise<Stored> {
+export async function create(ctx: FhirContext, type: string, body: unknown, id: string = newResourceId()): Promise<Stored> {
   assertTypeReach(ctx, type, 'write');
   const resource = await validateIncoming(body, type, ctx.config.fhirLimits);
   await assertResourceAccess(ctx, resource, 'write');
