@@ -1,9 +1,12 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Database } from '../../db/connection.js';
+import type { EncounterClass } from '../../db/models/clinical.js';
 import type { Config } from '../config.js';
 import { chronicConditionOf, DEFAULT_CHRONIC_CONDITIONS, type ChronicCondition } from './chronic-conditions.js';
 
 export const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
+/** The ActCode class of a video visit: the one encounter class that is not in person. */
+const VIRTUAL: EncounterClass = 'VR';
 
 /**
  * What made the patient eligible: (a) a diagnosis at an in-person encounter in this node's records,
@@ -51,7 +54,11 @@ const matches = (search: Search, code: string) => {
   return chronic && (!search.wanted || chronic === search.wanted) ? chronic : undefined;
 };
 
-/** (a) and (b): a confirmed diagnosis tied to a finished in-person (AMB) encounter. */
+/**
+ * (a) and (b): a confirmed diagnosis tied to a finished in-person encounter: an outpatient visit (AMB), an emergency
+ * (EMER), a stay on a ward (IMP, ACUTE, NONAC, OBSENC) or any other class of ActCode but a virtual one (VR): a
+ * patient sent home after a hypertensive crisis is followed up online as one diagnosed in the clinic is.
+ */
 async function fromEncounterRecords(search: Search): Promise<Eligibility | undefined> {
   const { db, patientId, since, transaction } = search;
   const conditions = await db.models.Condition.findAll({
@@ -63,7 +70,7 @@ async function fromEncounterRecords(search: Search): Promise<Eligibility | undef
     const chronic = matches(search, condition.code);
     if (!chronic) continue;
     const encounter = await db.models.Encounter.findOne({
-      where: { id: condition.encounterId!, patientId, encounterClass: 'AMB', status: 'finished' },
+      where: { id: condition.encounterId!, patientId, encounterClass: { [Op.ne]: VIRTUAL }, status: 'finished' },
       transaction,
     });
     const diagnosedAt = encounter?.periodStart ?? condition.recordedAt;
