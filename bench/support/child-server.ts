@@ -5,9 +5,9 @@
  *
  * Every server runs as `npm start` runs the node: compiled to JavaScript (bench/tsconfig.servers.json, into dist/, once
  * per benchmark process), started by plain `node` with at most two malloc arenas (`MALLOC_ARENA_MAX=2`, package.json;
- * Medplum's and the bare baseline's processes too, so the RSS figures compare the same allocator). Under tsx each process, and each of its worker threads,
- * carried the loader, its hooks thread and the transformed sources: about 85 MiB more RSS for our node
- * (docs/performance.md "Beside Medplum").
+ * Medplum's and the bare baseline's processes too, so the RSS figures compare the same allocator). Under tsx each
+ * process, and each of its worker threads, carried the loader, its hooks thread and the transformed sources: about
+ * 85 MiB more RSS for our node (docs/performance.md "Beside Medplum").
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
