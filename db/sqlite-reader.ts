@@ -59,7 +59,7 @@ export class SqliteReader extends NodeSqliteShape {
   private started(): Promise<Worker> {
     if (this.starting) return this.starting;
     const starting = new Promise<Worker>((resolve, reject) => {
-      const thread = startModuleWorker(workerFile, { file: this.filename, busyTimeoutMs: this.busyTimeoutMs });
+      const thread = startModuleWorker(workerFile, { workerData: { file: this.filename, busyTimeoutMs: this.busyTimeoutMs } });
       const stopped = (error: Error) => {
         reject(error);
         if (this.starting !== undefined && this.starting !== starting) return; // a newer thread has the statements now

@@ -1,17 +1,17 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
  * A worker thread running the module `file`. Node runs the build (.js) directly; the sources (.ts, under tsx in
  * tests and benches) need tsx's loader in the worker too.
  */
-export function startModuleWorker(file: string, workerData?: unknown, resourceLimits?: ResourceLimits): Worker {
-  if (!file.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
+export function startModuleWorker(file: string, options: Pick<WorkerOptions, 'workerData' | 'resourceLimits'> = {}): Worker {
+  if (!file.endsWith('.ts')) return new Worker(file, options);
   const url = JSON.stringify(pathToFileURL(file).href);
   const tsx = JSON.stringify(tsxEsmApi());
-  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${url}); });`, { eval: true, workerData, resourceLimits });
+  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${url}); });`, { ...options, eval: true });
 }
 
 /**

@@ -36,7 +36,7 @@ function failAll(error: Error): void {
 
 function validationWorker(): Worker {
   if (worker) return worker;
-  const started = startModuleWorker(workerFile, undefined, VALIDATION_THREAD_LIMITS);
+  const started = startModuleWorker(workerFile, { resourceLimits: VALIDATION_THREAD_LIMITS });
   started.on('message', ({ id, result }: { id: number; result: R4Result }) => {
     pending.get(id)?.resolve(result);
     pending.delete(id);

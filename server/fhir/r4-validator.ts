@@ -41,6 +41,10 @@ const loadJson = <T>(file: string): T =>
 let loaded = false;
 /** The codes of each value set a `code` element is bound to (required strength); null = cannot expand, not checked. */
 const vsCodes = new Map<string, Set<string> | null>();
+/** A value set's canonical URL without its `|version`, as vsCodes is keyed. */
+const unversioned = (url: string) => url.split('|')[0];
+/** The parsed value sets and code systems, by URL, while the expansions are made. */
+interface Terminology { valueSets: Map<string, ValueSet>; codeSystems: Map<string, CodeSystem> }
 
 /**
  * Loads and indexes the R4 definitions (done lazily on first validateR4 call; 1.5–3 s). The StructureDefinitions
@@ -67,16 +71,15 @@ export function loadR4Definitions(): void {
     }
     indexStructureDefinitionBundle(bundle);
   }
-  const valueSets = new Map<string, ValueSet>();
-  const codeSystems = new Map<string, CodeSystem>();
+  const terminology: Terminology = { valueSets: new Map(), codeSystems: new Map() };
   for (const file of ['valuesets.json', 'v3-codesystems.json']) {
     for (const entry of loadJson<Bundle>(file).entry ?? []) {
       const r = entry.resource as ValueSet | CodeSystem | undefined;
-      if (r?.resourceType === 'ValueSet' && r.url) valueSets.set(r.url, r);
-      if (r?.resourceType === 'CodeSystem' && r.url) codeSystems.set(r.url, r);
+      if (r?.resourceType === 'ValueSet' && r.url) terminology.valueSets.set(r.url, r);
+      if (r?.resourceType === 'CodeSystem' && r.url) terminology.codeSystems.set(r.url, r);
     }
   }
-  for (const url of requiredValueSets) expand(url, valueSets, codeSystems);
+  for (const url of requiredValueSets) expand(url, terminology);
   loaded = true;
 }
 
@@ -88,22 +91,22 @@ function allConcepts(concepts: CodeSystemConcept[] | undefined, out: Set<string>
 }
 
 /** Expands simple ValueSets (enumerated concepts / whole code systems / nested value sets). */
-function expand(url: string, valueSets: Map<string, ValueSet>, codeSystems: Map<string, CodeSystem>, depth = 0): Set<string> | null {
-  url = url.split('|')[0];
+function expand(canonical: string, terminology: Terminology, depth = 0): Set<string> | null {
+  const url = unversioned(canonical);
   if (vsCodes.has(url)) return vsCodes.get(url) ?? null;
-  const vs = valueSets.get(url);
+  const vs = terminology.valueSets.get(url);
   let codes: Set<string> | null = vs?.compose?.include?.length && depth < 5 ? new Set() : null;
   for (const inc of vs?.compose?.include ?? []) {
     if (!codes) break;
     if (inc.filter?.length) codes = null;
     else if (inc.concept) inc.concept.forEach((c) => codes!.add(c.code as string));
     else if (inc.system) {
-      const cs = codeSystems.get(inc.system);
+      const cs = terminology.codeSystems.get(inc.system);
       if (cs?.concept && cs.content !== 'not-present' && cs.content !== 'fragment') allConcepts(cs.concept, codes);
       else codes = null; // external system (SNOMED, UCUM, BCP-47, ...): cannot check
     }
     for (const sub of inc.valueSet ?? []) {
-      const s = codes && expand(sub, valueSets, codeSystems, depth + 1);
+      const s = codes && expand(sub, terminology, depth + 1);
       if (s) s.forEach((c) => codes!.add(c));
       else codes = null;
     }
@@ -130,7 +133,7 @@ function checkRequiredBindings(resource: Resource, issues: R4Issue[]): void {
         if (!vsUrl) return;
         for (const v of values.flat() as TypedValueWithPath[]) {
           if (v?.type !== 'code' || typeof v.value !== 'string') continue;
-          const codes = vsCodes.get(vsUrl.split('|')[0]);
+          const codes = vsCodes.get(unversioned(vsUrl));
           if (codes && !codes.has(v.value)) {
             issues.push({
               severity: 'error',

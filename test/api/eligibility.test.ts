@@ -37,12 +37,11 @@ describeOnEachDatabase('follow-up eligibility from local records', (hospital) =>
 
   it('when the diagnosis came from a video visit, is too old, or is for another condition, then it does not count', async () => {
     const patient = await newPatient(hospital(), 'Edge');
-    const diagnose = (encounterClass: EncounterClass, daysAgo: number, code: string) => diagnoseIn(patient.patientId, encounterClass, daysAgo, code);
-    await diagnose('VR', 10, 'E11');
-    await diagnose('AMB', 1000, 'I10');
-    await diagnose('AMB', 10, 'J45');
+    await diagnoseIn(patient.patientId, 'VR', 10, 'E11');
+    await diagnoseIn(patient.patientId, 'AMB', 1000, 'I10');
+    await diagnoseIn(patient.patientId, 'AMB', 10, 'J45');
     expect((await followUpEligibility(hospital().db, patient.patientId)).eligible).to.equal(false);
-    await diagnose('AMB', 10, 'E11.9');
+    await diagnoseIn(patient.patientId, 'AMB', 10, 'E11.9');
     expect((await followUpEligibility(hospital().db, patient.patientId, { conditionCode: 'E11' })).eligible).to.equal(true);
     expect((await followUpEligibility(hospital().db, patient.patientId, { conditionCode: 'I10' })).eligible).to.equal(false);
   });
