@@ -41,6 +41,7 @@ export interface Database {
   execute(sql: string, params: unknown[], tx?: Transaction): Promise<void>;
   /** What the database layer is doing now and has done since it opened (read by /metrics, server/operations/metrics.ts). */
   activity(): DatabaseActivity;
+  /** Closes once what was asked of it before is done: the rows appended and, on SQLite, the units queued for the writer. */
   close(): Promise<void>;
 }
 
@@ -249,6 +250,9 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
    */
   const waitingUnits: WaitingUnit[] = [];
   let writerBusy = false;
+  /** Who waits for the writer to have nothing left to do (close). */
+  const idleWaiters: Array<() => void> = [];
+  const writerIdle = () => (writerBusy ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : Promise.resolve());
   const counts = { writerQueueDepth: 0, transactionRetries: 0, writerTimeouts: 0 };
   const timedOut = new WeakSet<Transaction>();
 
@@ -299,6 +303,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       });
     }
     writerBusy = false;
+    for (const resolve of idleWaiters.splice(0)) resolve();
   }
 
   /**
@@ -430,7 +435,10 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       return group.append(values);
     },
     async close() {
+      // What was asked for before the close is done first: the rows appended, then the units queued for the
+      // writer (a request whose client left at shutdown still commits whole or not at all, never half-closed).
       await Promise.all([...groups.values()].map((group) => group.drain()));
+      await writerIdle();
       await sequelize.close();
     },
   };

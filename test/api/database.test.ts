@@ -59,6 +59,27 @@ for (const dialect of DIALECTS) {
       }
     });
   
+    it('when the database closes while units of work still wait for the writer, then each one is stored whole before it closes', async () => {
+      const url = await createEmptyDatabase(dialect);
+      const db = await openDatabase(url);
+      await migrate(db);
+      const units = Array.from({ length: 20 }, (_, n) => db.transaction(async (tx) => {
+        await db.models.Organization.create({ id: `closing-${n}`, name: `Closing ${n}`, kind: 'hospital', identifier: null }, { transaction: tx });
+        await db.models.Organization.update({ name: `Closing ${n}, renamed` }, { where: { id: `closing-${n}` }, transaction: tx });
+      }));
+      const closed = db.close();
+      const outcomes = await Promise.allSettled(units);
+      await closed;
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).to.deep.equal([]);
+      const reopened = await openDatabase(url);
+      try {
+        const names = (await reopened.models.Organization.findAll({ where: { kind: 'hospital' } })).map((o) => o.name).filter((name) => name.startsWith('Closing'));
+        expect(names.sort()).to.deep.equal(Array.from({ length: 20 }, (_, n) => `Closing ${n}, renamed`).sort());
+      } finally {
+        await reopened.close();
+      }
+    });
+
     describe('units of work', () => {
       let db: Database;
       before(async () => {
