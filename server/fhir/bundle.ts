@@ -10,6 +10,7 @@ import * as interactions from './interactions.js';
 import { assertWithinLimits } from './resource-bounds.js';
 import { definitionOf, supports, type FhirContext, type Interaction, type ResourceDefinition } from './registry.js';
 import { search } from './search.js';
+import { prepareLookups } from './repository/repository.js';
 import { newResourceId } from './repository/resource-id.js';
 
 /**
@@ -152,11 +153,16 @@ function resolveUuidReferences(entries: ParsedEntry[]): Set<string> {
   return pending;
 }
 
-/** A create's or update's checks that need no transaction (interactions.checkBeforeWriting); other entries have none. */
+/**
+ * A create's or update's checks that need no transaction (interactions.checkBeforeWriting); other entries have none.
+ * Once its checks pass, an entry's lookup rows are prepared too, outside the transaction: this thread would
+ * otherwise wait idle for the validation of the entries after it.
+ */
 async function checkBeforeWriting(ctx: FhirContext, parsed: ParsedEntry): Promise<void> {
   const { decision } = parsed;
   if (decision?.action === 'create' || decision?.action === 'update') {
     await interactions.checkBeforeWriting(ctx, parsed.definition, parsed.entry.resource, decision.action === 'update' ? decision.id : undefined);
+    prepareLookups(parsed.entry.resource!, decision.id);
   }
 }
 

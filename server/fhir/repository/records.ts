@@ -5,7 +5,8 @@ import type { Database } from '../../../db/connection.js';
 import type { AuditAction } from '../../../db/models/audit-event.js';
 import type { Origin } from '../../auth/caller.js';
 import { definitionOf, type ResourceDefinition, type Row } from '../registry.js';
-import { currentVersion, writeFirstVersions, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
+import type { LookupRows } from './index-rows.js';
+import { currentVersion, lookupsFor, writeFirstVersions, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
 import { contentsOf } from './store.js';
 
 /**
@@ -65,13 +66,15 @@ interface WriteOptions {
   at: Date;
   /** Write a version even when the resource is unchanged (the row was versioned, or a FHIR update asked for one). */
   force?: boolean;
+  /** `next`'s lookup rows, when they are known already. */
+  lookups?: LookupRows;
 }
 
 /** Writes `next` as the next version of its stored resource (version 1 when none is stored), through the repository's one writer. */
 function writeRecord(ctx: RecordContext, next: Json, current: CurrentVersion | null | 'load', options: WriteOptions): Promise<Json> {
   const { act } = options;
   return writeResourceVersion(ctx, {
-    type: next.resourceType, id: next.id, next, current, at: options.at, skipUnchanged: !options.force,
+    type: next.resourceType, id: next.id, next, current, at: options.at, skipUnchanged: !options.force, lookups: options.lookups,
     audit: act && { ...act, patientId: options.patientId },
   });
 }
@@ -105,7 +108,9 @@ export async function created(
   const projected = definition.toResource(row) as Json;
   const resource = given ? (Object.assign(actAdds ? { ...projected } : {}, given, { id: projected.id, meta: given.meta }) as Json) : projected;
   const at = changedAt(row);
-  const stored = await writeRecord(ctx, resource, 'load', { act, patientId: patientOf(definition, row), at, force: true });
+  // Stored as sent, the resource has the lookup rows `given` has under its id, which a Bundle may have prepared.
+  const lookups = given && !actAdds ? lookupsFor(given, String(resource.id)) : undefined;
+  const stored = await writeRecord(ctx, resource, 'load', { act, patientId: patientOf(definition, row), at, force: true, lookups });
   await alignRowVersion(ctx, definition, row, stored);
   await recordCompanions(ctx, type, row, at, true);
   return stored;

@@ -96,6 +96,26 @@ export async function currentVersion(db: Database, tx: Transaction, type: string
 const withoutMeta = (resource: Resource) => ({ ...resource, meta: undefined });
 
 /**
+ * Lookup rows computed ahead of a write, before the writer is taken, and found again by the write of the same
+ * resource object under the same id. A transaction Bundle prepares each entry's while the validation thread works
+ * through the other entries (bundle.ts); computed in its transaction instead, the FHIRPath held SQLite's writer
+ * for about a third of a Synthea import's transaction (docs/performance.md "Synthea import"). Keyed by the object,
+ * as validate.ts keys its validations: the rows never depend on the version and time the write stamps on.
+ */
+const preparedLookups = new WeakMap<object, { id: string; rows: LookupRows }>();
+
+/** Computes and keeps the lookup rows that `resource`, stored under `id`, will have. */
+export function prepareLookups(resource: Resource, id: string): void {
+  preparedLookups.set(resource, { id, rows: lookupRowsOf({ ...resource, id } as Json) });
+}
+
+/** The lookup rows `resource` will have under `id` (whatever version and time it is stamped with): prepared ahead, or computed now. */
+export function lookupsFor(resource: Resource, id: string): LookupRows {
+  const prepared = preparedLookups.get(resource);
+  return prepared?.id === id ? prepared.rows : lookupRowsOf({ ...resource, id } as Json);
+}
+
+/**
  * The one writer of a resource's versions (docs/fhir.md "The repository"): the resource row, conditional on the
  * version it replaces, its lookup rows, the version row and the audit event, all in the caller's transaction.
  * Every route to a stored resource comes here: the FHIR interactions below, a domain record (records.ts), the
@@ -114,7 +134,7 @@ export async function writeResourceVersion(ctx: WriterContext, write: ResourceWr
   else if (!(await replaceRow(ctx.db, ctx.tx, type, id, { versionId, lastUpdated: at, deleted: !stored, content: stored && content }))) {
     throw new Conflict('concurrent-update', `${type}/${id} was changed by another request at the same moment; read it again.`);
   }
-  const lookups = stored && (write.lookups ?? lookupRowsOf(stored));
+  const lookups = next && (write.lookups ?? lookupsFor(next, id));
   await replaceLookups(ctx.db, ctx.tx, type, id, lookups, !current);
   await appendVersion(ctx.db, ctx.tx, type, id, versionId, at, content);
   if (write.audit) await auditWrite(ctx, write, current, lookups);
@@ -246,7 +266,7 @@ export async function create(ctx: FhirContext, type: string, body: unknown, id: 
   const at = new Date();
   // The FHIRPath of every search parameter (about a millisecond a resource) runs before the writer is taken: on
   // SQLite every other write waits while a transaction is open.
-  const lookups = lookupRowsOf({ ...resource, id } as Json);
+  const lookups = lookupsFor(resource, id);
   return inTransaction(ctx, async (c) => {
     if (await loadRow(c.db, type, id, c.tx)) throw new Conflict('duplicate-id', `${type}/${id} already exists.`);
     const stored = await writeResourceVersion(c, { type, id, next: resource, current: null, at, lookups, audit: { action: 'C', activity: 'create' } });
