@@ -98,9 +98,10 @@ const withoutMeta = (resource: Resource) => ({ ...resource, meta: undefined });
 /**
  * Lookup rows computed ahead of a write, before the writer is taken, and found again by the write of the same
  * resource object under the same id. A transaction Bundle prepares each entry's while the validation thread works
- * through the other entries (bundle.ts); computed in its transaction instead, the FHIRPath held SQLite's writer
- * for about a third of a Synthea import's transaction (docs/performance.md "Synthea import"). Keyed by the object,
- * as validate.ts keys its validations: the rows never depend on the version and time the write stamps on.
+ * through the other entries (bundle.ts); computed in its transaction instead, the FHIRPath held SQLite's writer for
+ * about a quarter of a Synthea import's transaction (docs/performance.md "Synthea import: lookup rows prepared
+ * outside the transaction"). Keyed by the object, as validate.ts keys its validations: the rows never depend on
+ * the version and time the write stamps on.
  */
 const preparedLookups = new WeakMap<object, { id: string; rows: LookupRows }>();
 
