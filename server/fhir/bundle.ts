@@ -156,12 +156,15 @@ function resolveUuidReferences(entries: ParsedEntry[]): Set<string> {
 /**
  * A create's or update's checks that need no transaction (interactions.checkBeforeWriting); other entries have none.
  * Once its checks pass, an entry's lookup rows are prepared too, outside the transaction: this thread would
- * otherwise wait idle for the validation of the entries after it.
+ * otherwise wait idle for the validation of the entries after it. Each in a turn of the event loop of its own: the
+ * validation thread's answers arrive in bursts, and a burst's FHIRPath run back to back held the loop long enough
+ * that requests already sent were not read yet when a SIGTERM closed the idle connections (test/e2e/start.test.ts).
  */
 async function checkBeforeWriting(ctx: FhirContext, parsed: ParsedEntry): Promise<void> {
   const { decision } = parsed;
   if (decision?.action === 'create' || decision?.action === 'update') {
     await interactions.checkBeforeWriting(ctx, parsed.definition, parsed.entry.resource, decision.action === 'update' ? decision.id : undefined);
+    await new Promise((resolve) => setImmediate(resolve));
     prepareLookups(parsed.entry.resource!, decision.id);
   }
 }
