@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseError, QueryTypes, Sequelize, Transaction, type Model, type ModelStatic, type QueryOptions } from 'sequelize';
@@ -250,9 +251,8 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
    */
   const waitingUnits: WaitingUnit[] = [];
   let writerBusy = false;
-  /** Who waits for the writer to have nothing left to do (close). */
-  const idleWaiters: Array<() => void> = [];
-  const writerIdle = () => (writerBusy ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : Promise.resolve());
+  /** The writer's run through the queue under way (or the last one): it ends when no unit waits. */
+  let writing = Promise.resolve();
   const counts = { writerQueueDepth: 0, transactionRetries: 0, writerTimeouts: 0 };
   const timedOut = new WeakSet<Transaction>();
 
@@ -273,7 +273,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       return new Promise<T>((resolve, reject) => {
         counts.writerQueueDepth++;
         waitingUnits.push({ work, appendOnly: options.appendOnly === true, resolve: resolve as (value: unknown) => void, reject });
-        if (!writerBusy) void writeInTurn();
+        if (!writerBusy) writing = writeInTurn();
       });
     }
     for (let attempt = 1; ; attempt++) {
@@ -292,7 +292,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     writerBusy = true;
     while (waitingUnits.length) {
       // Let the requests of this turn of the event loop join the batch (an idle writer waits microseconds for it).
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       const batch = nextBatch();
       const outcomes = batch.length === 1 ? await alone(batch[0]) : await together(batch);
       batch.forEach((unit, i) => {
@@ -303,7 +303,6 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       });
     }
     writerBusy = false;
-    for (const resolve of idleWaiters.splice(0)) resolve();
   }
 
   /**
@@ -438,7 +437,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
       // What was asked for before the close is done first: the rows appended, then the units queued for the
       // writer (a request whose client left at shutdown still commits whole or not at all, never half-closed).
       await Promise.all([...groups.values()].map((group) => group.drain()));
-      await writerIdle();
+      await writing;
       await sequelize.close();
     },
   };

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Model, ModelStatic } from 'sequelize';
 import type { Database } from './connection.js';
 import { appendRows } from './insert.js';
@@ -54,7 +55,7 @@ export class GroupCommit {
   }
 
   private async flush(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve)); // let the requests of this turn join the batch
+    await nextTurn(); // let the requests of this turn join the batch
     // The same rows again if the transaction is retried (a deadlock on MySQL): taken once, on its first start.
     let batch: Waiting[] | undefined;
     try {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome } from '@medplum/fhirtypes';
 import { operationOutcome } from '../http/error-handler.js';
 import { DomainError, Invalid, PayloadTooLarge } from '../http/errors.js';
@@ -164,7 +165,7 @@ async function checkBeforeWriting(ctx: FhirContext, parsed: ParsedEntry): Promis
   const { decision } = parsed;
   if (decision?.action === 'create' || decision?.action === 'update') {
     await interactions.checkBeforeWriting(ctx, parsed.definition, parsed.entry.resource, decision.action === 'update' ? decision.id : undefined);
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     prepareLookups(parsed.entry.resource!, decision.id);
   }
 }

@@ -5,7 +5,6 @@ import type { Database } from '../../../db/connection.js';
 import type { AuditAction } from '../../../db/models/audit-event.js';
 import type { Origin } from '../../auth/caller.js';
 import { definitionOf, type ResourceDefinition, type Row } from '../registry.js';
-import type { LookupRows } from './index-rows.js';
 import { currentVersion, lookupsFor, writeFirstVersions, writeResourceVersion, type CurrentVersion, type WriterContext } from './repository.js';
 import { contentsOf } from './store.js';
 
@@ -66,15 +65,19 @@ interface WriteOptions {
   at: Date;
   /** Write a version even when the resource is unchanged (the row was versioned, or a FHIR update asked for one). */
   force?: boolean;
-  /** `next`'s lookup rows, when they are known already. */
-  lookups?: LookupRows;
+  /**
+   * The resource as its client sent it, when `next` is that resource stored as sent (its id and meta aside): `next`
+   * then has its lookup rows, which a transaction Bundle may have prepared already (repository.ts `lookupsFor`).
+   */
+  sent?: Resource;
 }
 
 /** Writes `next` as the next version of its stored resource (version 1 when none is stored), through the repository's one writer. */
 function writeRecord(ctx: RecordContext, next: Json, current: CurrentVersion | null | 'load', options: WriteOptions): Promise<Json> {
   const { act } = options;
   return writeResourceVersion(ctx, {
-    type: next.resourceType, id: next.id, next, current, at: options.at, skipUnchanged: !options.force, lookups: options.lookups,
+    type: next.resourceType, id: next.id, next, current, at: options.at, skipUnchanged: !options.force,
+    lookups: options.sent && lookupsFor(options.sent, String(next.id)),
     audit: act && { ...act, patientId: options.patientId },
   });
 }
@@ -108,9 +111,8 @@ export async function created(
   const projected = definition.toResource(row) as Json;
   const resource = given ? (Object.assign(actAdds ? { ...projected } : {}, given, { id: projected.id, meta: given.meta }) as Json) : projected;
   const at = changedAt(row);
-  // Stored as sent, the resource has the lookup rows `given` has under its id, which a Bundle may have prepared.
-  const lookups = given && !actAdds ? lookupsFor(given, String(resource.id)) : undefined;
-  const stored = await writeRecord(ctx, resource, 'load', { act, patientId: patientOf(definition, row), at, force: true, lookups });
+  const sent = actAdds ? undefined : given;
+  const stored = await writeRecord(ctx, resource, 'load', { act, patientId: patientOf(definition, row), at, force: true, sent });
   await alignRowVersion(ctx, definition, row, stored);
   await recordCompanions(ctx, type, row, at, true);
   return stored;
@@ -208,7 +210,7 @@ async function recordProjection(
     ? ({ ...options.given, id: current.resource.id } as Json)
     : merged(current.resource, definition.toResource(before), definition.toResource(after));
   const at = changedAt(after);
-  const stored = await writeRecord(ctx, next, current, { act: options.act, patientId: patientOf(definition, after), at, force: options.force });
+  const stored = await writeRecord(ctx, next, current, { act: options.act, patientId: patientOf(definition, after), at, force: options.force, sent: options.given });
   await alignRowVersion(ctx, definition, after, stored);
   for (const companion of COMPANIONS[definition.type] ?? []) {
     const other = await domainDefinition(companion);
