@@ -8,16 +8,24 @@ import { SqliteReader } from './sqlite-reader.js';
  * stream's COMMIT took 1.6 ms at the median but 20–35 ms whenever it checkpointed (docs/architecture.md "Data").
  *
  * After each commit the writer calls `committed()`; a PASSIVE checkpoint (it waits for no reader or writer, and
- * they go on beside it) then runs on this thread, and one more after it when commits came while it ran. The writer
- * keeps SQLite's own checkpoint as the backstop (db/sqlite-writer.ts `WRITER_CHECKPOINT_PAGES`): the WAL starts
- * over only when a write transaction begins with every frame copied back, so under a constant stream of writes
- * it is the writer's checkpoint, copying only the frames that came since this thread's last pass, that lets it
- * start over. Without that backstop (this thread alone, tried on 2026-12-01) the WAL of a long seed grew to 15 GB.
+ * they go on beside it) then runs on this thread, once COMMITS_PER_PASS commits have come since the last pass
+ * began or PASS_INTERVAL_MS after it began, whichever is sooner, and never two at once (after a quiet spell, a
+ * commit starts one at once). Each pass syncs
+ * the WAL and the database file: run after every commit, as before, the group commits of reads' audit rows (about
+ * 90 a second) made 180 fsyncs a second, and the kernel's work for them cost the reads about a tenth of their
+ * rate (docs/performance.md "Fewer checkpoint passes"). The writer keeps SQLite's own checkpoint as the backstop
+ * (db/sqlite-writer.ts `WRITER_CHECKPOINT_PAGES`): the WAL starts over only when a write transaction begins with
+ * every frame copied back, so under a constant stream of writes it is the writer's checkpoint, copying only the
+ * frames that came since this thread's last pass, that lets it start over. Without that backstop (this thread
+ * alone, tried on 2026-12-01) the WAL of a long seed grew to 15 GB.
  */
 export class WalCheckpoints {
   private readonly thread: SqliteReader;
   private running = false;
-  private again = false;
+  /** Commits not yet covered by a pass that has begun. */
+  private waiting = 0;
+  private startedAt = 0;
+  private timer?: NodeJS.Timeout;
   private closed = false;
 
   constructor(file: string) {
@@ -25,26 +33,46 @@ export class WalCheckpoints {
     this.thread = new SqliteReader(file, 0);
   }
 
-  /** A commit added frames to the WAL: copy them back, now or once the pass under way has finished. */
+  /** A commit added frames to the WAL: they are copied back by the next pass, which starts when one is due. */
   committed(): void {
     if (this.closed) return;
-    if (this.running) {
-      this.again = true;
+    this.waiting++;
+    this.passIfDue();
+  }
+
+  private passIfDue(): void {
+    if (this.running || this.waiting === 0) return;
+    const wait = this.startedAt + PASS_INTERVAL_MS - Date.now();
+    if (this.waiting < COMMITS_PER_PASS && wait > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.passIfDue();
+      }, wait).unref();
       return;
     }
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.running = true;
+    this.waiting = 0;
+    this.startedAt = Date.now();
     // A failed pass (the file gone, the thread stopped) loses nothing: the frames stay in the WAL for the next one.
     this.thread.all('PRAGMA wal_checkpoint(PASSIVE)', [], () => {
       this.running = false;
-      if (this.again) {
-        this.again = false;
-        this.committed();
-      }
+      this.passIfDue();
     });
   }
 
   close(callback?: (err: Error | null) => void): void {
     this.closed = true;
+    clearTimeout(this.timer);
     this.thread.close(callback);
   }
 }
+
+/**
+ * A pass at most every COMMITS_PER_PASS commits: eight commits of a stream of creates (about 100 pages each) stay
+ * below the writer's own checkpoint at 1,000 pages, which runs on the event loop.
+ */
+const COMMITS_PER_PASS = 8;
+/** Or once this long has passed since the last pass began: a commit in a quiet spell is copied back within it. */
+const PASS_INTERVAL_MS = 200;
