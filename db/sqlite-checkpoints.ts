@@ -8,14 +8,15 @@ import { SqliteReader } from './sqlite-reader.js';
  * stream's COMMIT took 1.6 ms at the median but 20–35 ms whenever it checkpointed (docs/architecture.md "Data").
  *
  * After each commit the writer calls `committed()`; a PASSIVE checkpoint (it waits for no reader or writer, and
- * they go on beside it) then runs on this thread, once COMMITS_PER_PASS commits have come since the last pass
- * began or PASS_INTERVAL_MS after it began, whichever is sooner, and never two at once (after a quiet spell, a
- * commit starts one at once). Each pass syncs
- * the WAL and the database file: run after every commit, as before, the group commits of reads' audit rows (about
- * 90 a second) made 180 fsyncs a second, and the kernel's work for them cost the reads about a tenth of their
- * rate (docs/performance.md "Fewer checkpoint passes"). The writer keeps SQLite's own checkpoint as the backstop
- * (db/sqlite-writer.ts `WRITER_CHECKPOINT_PAGES`): the WAL starts over only when a write transaction begins with
- * every frame copied back, so under a constant stream of writes it is the writer's checkpoint, copying only the
+ * they go on beside it) then runs on this thread, never two at once, once the commits since the last pass began
+ * have written about FRAMES_PER_PASS pages to the WAL (as the last passes measured them: a read's audit rows are
+ * a few pages a commit, a create about a hundred), or PASS_INTERVAL_MS after it began, whichever is sooner; after a
+ * quiet spell a commit starts one at once. Each pass syncs the WAL and the database file: run after every commit,
+ * as before, the group commits of reads' audit rows (about 90 a second) made 180 fsyncs a second, and the
+ * kernel's work for them cost the reads about a tenth of their rate (docs/performance.md "Fewer checkpoint
+ * passes"). Few enough pages a pass keep the writer's own checkpoint, which runs on the event loop, short when it
+ * comes. The writer keeps SQLite's own checkpoint as the backstop (db/sqlite-writer.ts `WRITER_CHECKPOINT_PAGES`):
+ * the WAL starts over only when a write transaction begins with every frame copied back, so under a constant stream of writes it is the writer's checkpoint, copying only the
  * frames that came since this thread's last pass, that lets it start over. Without that backstop (this thread
  * alone, tried on 2026-12-01) the WAL of a long seed grew to 15 GB.
  */
@@ -26,6 +27,9 @@ export class WalCheckpoints {
   private waiting = 0;
   private startedAt = 0;
   private timer?: NodeJS.Timeout;
+  /** WAL frames a commit has written lately (0: not measured yet), and the WAL's size at the last pass. */
+  private framesPerCommit = 0;
+  private lastWalFrames = 0;
   private closed = false;
 
   constructor(file: string) {
@@ -40,10 +44,16 @@ export class WalCheckpoints {
     this.passIfDue();
   }
 
+  /** Commits whose frames make a pass: one until a pass has measured them. */
+  private commitsPerPass(): number {
+    if (this.framesPerCommit === 0) return 1;
+    return Math.min(MAX_COMMITS_PER_PASS, Math.max(1, Math.round(FRAMES_PER_PASS / this.framesPerCommit)));
+  }
+
   private passIfDue(): void {
     if (this.running || this.waiting === 0) return;
     const wait = this.startedAt + PASS_INTERVAL_MS - Date.now();
-    if (this.waiting < COMMITS_PER_PASS && wait > 0) {
+    if (this.waiting < this.commitsPerPass() && wait > 0) {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.passIfDue();
@@ -53,11 +63,19 @@ export class WalCheckpoints {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.running = true;
+    const commits = this.waiting;
     this.waiting = 0;
     this.startedAt = Date.now();
     // A failed pass (the file gone, the thread stopped) loses nothing: the frames stay in the WAL for the next one.
-    this.thread.all('PRAGMA wal_checkpoint(PASSIVE)', [], () => {
+    this.thread.all('PRAGMA wal_checkpoint(PASSIVE)', [], (err, rows) => {
       this.running = false;
+      const walFrames = Number((rows as Array<{ log?: number }>)[0]?.log);
+      if (!err && walFrames >= 0) {
+        // A WAL smaller than at the last pass has started over since: its frames all came after that pass.
+        const added = walFrames >= this.lastWalFrames ? walFrames - this.lastWalFrames : walFrames;
+        this.framesPerCommit = added / commits;
+        this.lastWalFrames = walFrames;
+      }
       this.passIfDue();
     });
   }
@@ -70,9 +88,10 @@ export class WalCheckpoints {
 }
 
 /**
- * A pass at most every COMMITS_PER_PASS commits: eight commits of a stream of creates (about 100 pages each) stay
- * below the writer's own checkpoint at 1,000 pages, which runs on the event loop.
+ * The WAL frames (pages) a pass should find waiting: a pass syncs twice whatever it copies, and the writer's own
+ * checkpoint at 1,000 pages (db/sqlite-writer.ts), which copies what the passes have not, runs on the event loop.
  */
-const COMMITS_PER_PASS = 8;
+const FRAMES_PER_PASS = 200;
+const MAX_COMMITS_PER_PASS = 16;
 /** Or once this long has passed since the last pass began: a commit in a quiet spell is copied back within it. */
 const PASS_INTERVAL_MS = 200;
