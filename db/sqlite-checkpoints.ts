@@ -9,16 +9,18 @@ import { SqliteReader } from './sqlite-reader.js';
  *
  * After each commit the writer calls `committed()`; a PASSIVE checkpoint (it waits for no reader or writer, and
  * they go on beside it) then runs on this thread, never two at once, once the commits since the last pass began
- * have written about FRAMES_PER_PASS pages to the WAL (as the last passes measured them: a read's audit rows are
- * a few pages a commit, a create about a hundred), or PASS_INTERVAL_MS after it began, whichever is sooner; after a
- * quiet spell a commit starts one at once. Each pass syncs the WAL and the database file: run after every commit,
- * as before, the group commits of reads' audit rows (about 90 a second) made 180 fsyncs a second, and the
- * kernel's work for them cost the reads about a tenth of their rate (docs/performance.md "Fewer checkpoint
- * passes"). Few enough pages a pass keep the writer's own checkpoint, which runs on the event loop, short when it
- * comes. The writer keeps SQLite's own checkpoint as the backstop (db/sqlite-writer.ts `WRITER_CHECKPOINT_PAGES`):
- * the WAL starts over only when a write transaction begins with every frame copied back, so under a constant stream of writes it is the writer's checkpoint, copying only the
- * frames that came since this thread's last pass, that lets it start over. Without that backstop (this thread
- * alone, tried on 2026-12-01) the WAL of a long seed grew to 15 GB.
+ * have written about FRAMES_PER_PASS pages to the WAL, as the last pass measured a commit (a group commit of reads'
+ * audit rows is some 20 pages, one of a few creates about a hundred), or PASS_INTERVAL_MS after it began, whichever
+ * is sooner; after a quiet spell a commit starts one at once. Each pass syncs the WAL and the database file: run
+ * after every commit, as before, the audit rows of reads alone (about 90 commits a second) made 180 fsyncs a
+ * second, and the kernel's work for them cost the reads more than a tenth of their rate (docs/performance.md
+ * "Fewer checkpoint passes"). Few enough pages a pass keep the writer's own checkpoint, which runs on the event
+ * loop, short when it comes.
+ *
+ * The writer keeps SQLite's own checkpoint as the backstop (db/sqlite-writer.ts `WRITER_CHECKPOINT_PAGES`): the WAL
+ * starts over only when a write transaction begins with every frame copied back, so under a constant stream of
+ * writes it is the writer's checkpoint, copying only the frames that came since this thread's last pass, that lets
+ * it start over. Without that backstop (this thread alone, tried on 2026-12-01) the WAL of a long seed grew to 15 GB.
  */
 export class WalCheckpoints {
   private readonly thread: SqliteReader;
@@ -51,7 +53,8 @@ export class WalCheckpoints {
   }
 
   private passIfDue(): void {
-    if (this.running || this.waiting === 0) return;
+    // Closed while a pass ran: no thread is started again for the commits that came meanwhile.
+    if (this.closed || this.running || this.waiting === 0) return;
     const wait = this.startedAt + PASS_INTERVAL_MS - Date.now();
     if (this.waiting < this.commitsPerPass() && wait > 0) {
       this.timer ??= setTimeout(() => {
