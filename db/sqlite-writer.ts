@@ -36,14 +36,21 @@ export class SqliteWriter extends NodeSqliteShape {
     this.checkpoints = new WalCheckpoints(file);
   }
 
+  /**
+   * Closes the checkpoint thread first, then this connection: the last connection to close copies back what is
+   * left of the WAL and removes it, so that once `callback` runs no thread of this writer touches the files
+   * (closed the other way round, the thread was still finishing its pass and the WAL's removal while the caller
+   * went on: a test's `rm -r` of the folder failed with ENOTEMPTY).
+   */
   close(callback?: (err: Error | null) => void): void {
-    try {
-      this.checkpoints.close();
-      this.connection.close();
-      if (callback) process.nextTick(callback, null);
-    } catch (error) {
-      if (callback) process.nextTick(callback, error as Error);
-    }
+    this.checkpoints.close(() => {
+      try {
+        this.connection.close();
+        callback?.(null);
+      } catch (error) {
+        callback?.(error as Error);
+      }
+    });
   }
 
   protected execute(sql: string, params: unknown, callback: DriverCallback | undefined, wantsRows: boolean): void {
