@@ -10,7 +10,7 @@ import { SqliteReader } from './sqlite-reader.js';
  * After each commit the writer calls `committed()`; a PASSIVE checkpoint (it waits for no reader or writer, and
  * they go on beside it) then runs on this thread, never two at once, once the commits since the last pass began
  * have written about FRAMES_PER_PASS pages to the WAL, as the last pass measured a commit (a group commit of reads'
- * audit rows is some 20 pages, one of a few creates about a hundred), or PASS_INTERVAL_MS after it began, whichever
+ * audit rows is some 30 pages, one of a few creates some 140), or PASS_INTERVAL_MS after it began, whichever
  * is sooner; after a quiet spell a commit starts one at once. Each pass syncs the WAL and the database file: run
  * after every commit, as before, the audit rows of reads alone (about 90 commits a second) made 180 fsyncs a
  * second, and the kernel's work for them cost the reads more than a tenth of their rate (docs/performance.md
