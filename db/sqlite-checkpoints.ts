@@ -95,6 +95,7 @@ export class WalCheckpoints {
  * checkpoint at 1,000 pages (db/sqlite-writer.ts), which copies what the passes have not, runs on the event loop.
  */
 const FRAMES_PER_PASS = 200;
+/** However few pages the last pass measured a commit at (a WAL that started over between passes makes it too few). */
 const MAX_COMMITS_PER_PASS = 16;
 /** Or once this long has passed since the last pass began: a commit in a quiet spell is copied back within it. */
 const PASS_INTERVAL_MS = 200;

@@ -37,10 +37,10 @@ export class SqliteWriter extends NodeSqliteShape {
   }
 
   /**
-   * Closes the checkpoint thread first, then this connection: the last connection to close copies back what is
-   * left of the WAL and removes it, so that once `callback` runs no thread of this writer touches the files
-   * (closed the other way round, the thread was still finishing its pass and the WAL's removal while the caller
-   * went on: a test's `rm -r` of the folder failed with ENOTEMPTY).
+   * Closes the checkpoint thread first and answers once it has exited and this connection is closed too, so that
+   * no thread of this writer touches the files after `callback` (answered at once, as before 2026-12-02, the thread
+   * could still be closing its connection, and with it removing the WAL, while the caller went on: a test's `rm -r`
+   * of the folder failed with ENOTEMPTY).
    */
   close(callback?: (err: Error | null) => void): void {
     this.checkpoints.close(() => {
