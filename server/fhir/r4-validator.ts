@@ -5,16 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
-  crawlTypedValue,
   getDataType,
   indexStructureDefinitionBundle,
   isDataTypeLoaded,
   isResourceTypeSchema,
   OperationOutcomeError,
-  toTypedValue,
   validateResource,
 } from '@medplum/core';
-import type { TypedValueWithPath } from '@medplum/core';
 import type { Bundle, CodeSystem, CodeSystemConcept, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 
 export interface R4Issue {
@@ -116,37 +113,71 @@ function expand(canonical: string, terminology: Terminology, depth = 0): Set<str
   return codes;
 }
 
-function checkRequiredBindings(resource: Resource, issues: R4Issue[]): void {
-  crawlTypedValue(
-    toTypedValue(resource),
-    {
-      visitProperty(_parent, key, _path, values, schema) {
-        if (key === 'id' && isResourceTypeSchema(schema)) {
-          for (const v of values.flat() as TypedValueWithPath[]) {
-            if (v?.value !== undefined && !(typeof v.value === 'string' && ID_RE.test(v.value))) {
-              issues.push({ severity: 'error', code: 'value', expression: v.path, message: 'Invalid id format' });
-            }
-          }
-        }
-        const el = schema.elements[key];
-        const vsUrl = el?.binding?.strength === 'required' ? el.binding.valueSet : undefined;
-        if (!vsUrl) return;
-        for (const v of values.flat() as TypedValueWithPath[]) {
-          if (v?.type !== 'code' || typeof v.value !== 'string') continue;
-          const codes = vsCodes.get(unversioned(vsUrl));
-          if (codes && !codes.has(v.value)) {
-            issues.push({
-              severity: 'error',
-              code: 'code-invalid',
-              expression: v.path,
-              message: `Value "${v.value}" not in required value set ${vsUrl.split('|')[0]}`,
-            });
-          }
-        }
-      },
-    },
-    { skipMissingProperties: true }
-  );
+/**
+ * What the required-binding check does with one JSON key of an object: the type of its value and, for a `code`
+ * bound with required strength, the codes it may take (null: the value set cannot be expanded here, not checked).
+ */
+interface KeyPlan {
+  type: string;
+  codes?: Set<string> | null;
+  valueSet?: string;
+}
+/** Per type (resource, data type or backbone element), its JSON keys' plans: built once from the indexed StructureDefinitions. */
+const keyPlans = new Map<string, Map<string, KeyPlan> | undefined>();
+
+function keyPlansOf(type: string): Map<string, KeyPlan> | undefined {
+  if (keyPlans.has(type)) return keyPlans.get(type);
+  let plans: Map<string, KeyPlan> | undefined;
+  if (isDataTypeLoaded(type)) {
+    plans = new Map();
+    for (const [key, element] of Object.entries(getDataType(type).elements)) {
+      const valueSet = element.binding?.strength === 'required' ? element.binding.valueSet : undefined;
+      const planOf = (code: string): KeyPlan => (code === 'code' && valueSet ? { type: code, codes: vsCodes.get(unversioned(valueSet)) ?? null, valueSet } : { type: code });
+      if (key.endsWith('[x]')) {
+        for (const { code } of element.type) plans.set(`${key.slice(0, -3)}${code.charAt(0).toUpperCase()}${code.slice(1)}`, planOf(code));
+      } else if (element.type[0]) plans.set(key, planOf(element.type[0].code));
+    }
+  }
+  keyPlans.set(type, plans);
+  return plans;
+}
+
+const ELEMENT: KeyPlan = { type: 'Element' };
+
+/** A type whose JSON value is a primitive: FHIR's lower-case types and the System types (`Resource.id`, `Extension.url`). */
+const isPrimitive = (type: string) => type.charCodeAt(0) >= 97 || type.includes(':');
+
+/**
+ * Checks every `code` bound with required strength against its value set, and the format of every resource's
+ * `id` (nested resources too), in one walk over the JSON guided by the types' key plans. Before 2026-12-02 a crawl
+ * of medplum's typed values did it, in 12 times the time (50 ms against 4 for the two Synthea records' 396
+ * resources, about a fifth of their validation), and it skipped a code that carried extensions (`_gender`).
+ */
+function checkRequiredBindings(value: Record<string, unknown>, type: string, path: string, issues: R4Issue[], isResource: boolean): void {
+  const plans = keyPlansOf(type);
+  if (!plans) return;
+  if (isResource && value.id !== undefined && !(typeof value.id === 'string' && ID_RE.test(value.id))) {
+    issues.push({ severity: 'error', code: 'value', expression: `${path}.id`, message: 'Invalid id format' });
+  }
+  for (const key in value) {
+    // `_status` holds the id and extensions of the primitive `status`: an Element.
+    const plan = key.charCodeAt(0) === 95 ? (plans.has(key.slice(1)) ? ELEMENT : undefined) : plans.get(key);
+    if (!plan) continue;
+    const item = value[key];
+    if (Array.isArray(item)) item.forEach((each, i) => checkItem(each, plan, `${path}.${key}[${i}]`, issues));
+    else checkItem(item, plan, `${path}.${key}`, issues);
+  }
+}
+
+function checkItem(item: unknown, plan: KeyPlan, path: string, issues: R4Issue[]): void {
+  if (plan.codes) {
+    if (typeof item === 'string' && !plan.codes.has(item)) {
+      issues.push({ severity: 'error', code: 'code-invalid', expression: path, message: `Value "${item}" not in required value set ${unversioned(plan.valueSet!)}` });
+    }
+  } else if (item && typeof item === 'object' && !isPrimitive(plan.type)) {
+    const nested = plan.type === 'Resource' ? (item as { resourceType?: unknown }).resourceType : plan.type;
+    if (typeof nested === 'string') checkRequiredBindings(item as Record<string, unknown>, nested, path, issues, plan.type === 'Resource');
+  }
 }
 
 /** Validates a JSON resource against the base FHIR R4 definitions (Bundle entries / contained validated recursively). */
@@ -171,11 +202,7 @@ export function validateR4(resource: unknown): R4Result {
     if (err instanceof OperationOutcomeError) err.outcome.issue?.forEach((i) => issues.push(toIssue(i, resource)));
     else issues.push({ severity: 'error', code: 'structure', expression: rt, message: String((err as Error).message ?? err) });
   }
-  try {
-    checkRequiredBindings(resource as Resource, issues);
-  } catch {
-    // the crawler throws only on structures validateResource has already reported
-  }
+  checkRequiredBindings(resource as Record<string, unknown>, rt, rt, issues, true);
   return done();
 }
 
