@@ -5,9 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
+  capitalize,
   getDataType,
   indexStructureDefinitionBundle,
   isDataTypeLoaded,
+  isPrimitiveType,
   isResourceTypeSchema,
   OperationOutcomeError,
   validateResource,
@@ -115,12 +117,11 @@ function expand(canonical: string, terminology: Terminology, depth = 0): Set<str
 
 /**
  * What the required-binding check does with one JSON key of an object: the type of its value and, for a `code`
- * bound with required strength, the codes it may take (null: the value set cannot be expanded here, not checked).
+ * bound with required strength to a value set expanded here, that value set and its codes.
  */
 interface KeyPlan {
   type: string;
-  codes?: Set<string> | null;
-  valueSet?: string;
+  binding?: { valueSet: string; codes: Set<string> };
 }
 /** Per type (resource, data type or backbone element), its JSON keys' plans: built once from the indexed StructureDefinitions. */
 const keyPlans = new Map<string, Map<string, KeyPlan> | undefined>();
@@ -131,10 +132,12 @@ function keyPlansOf(type: string): Map<string, KeyPlan> | undefined {
   if (isDataTypeLoaded(type)) {
     plans = new Map();
     for (const [key, element] of Object.entries(getDataType(type).elements)) {
-      const valueSet = element.binding?.strength === 'required' ? element.binding.valueSet : undefined;
-      const planOf = (code: string): KeyPlan => (code === 'code' && valueSet ? { type: code, codes: vsCodes.get(unversioned(valueSet)) ?? null, valueSet } : { type: code });
+      const valueSet = element.binding?.strength === 'required' && element.binding.valueSet ? unversioned(element.binding.valueSet) : undefined;
+      const codes = valueSet ? vsCodes.get(valueSet) : undefined;
+      const binding = valueSet && codes ? { valueSet, codes } : undefined;
+      const planOf = (code: string): KeyPlan => (code === 'code' && binding ? { type: code, binding } : { type: code });
       if (key.endsWith('[x]')) {
-        for (const { code } of element.type) plans.set(`${key.slice(0, -3)}${code.charAt(0).toUpperCase()}${code.slice(1)}`, planOf(code));
+        for (const { code } of element.type) plans.set(`${key.slice(0, -3)}${capitalize(code)}`, planOf(code));
       } else if (element.type[0]) plans.set(key, planOf(element.type[0].code));
     }
   }
@@ -143,9 +146,6 @@ function keyPlansOf(type: string): Map<string, KeyPlan> | undefined {
 }
 
 const ELEMENT: KeyPlan = { type: 'Element' };
-
-/** A type whose JSON value is a primitive: FHIR's lower-case types and the System types (`Resource.id`, `Extension.url`). */
-const isPrimitive = (type: string) => type.charCodeAt(0) >= 97 || type.includes(':');
 
 /**
  * Checks every `code` bound with required strength against its value set, and the format of every resource's
@@ -161,7 +161,7 @@ function checkRequiredBindings(value: Record<string, unknown>, type: string, pat
   }
   for (const key in value) {
     // `_status` holds the id and extensions of the primitive `status`: an Element.
-    const plan = key.charCodeAt(0) === 95 ? (plans.has(key.slice(1)) ? ELEMENT : undefined) : plans.get(key);
+    const plan = key.startsWith('_') ? (plans.has(key.slice(1)) ? ELEMENT : undefined) : plans.get(key);
     if (!plan) continue;
     const item = value[key];
     if (Array.isArray(item)) item.forEach((each, i) => checkItem(each, plan, `${path}.${key}[${i}]`, issues));
@@ -170,11 +170,12 @@ function checkRequiredBindings(value: Record<string, unknown>, type: string, pat
 }
 
 function checkItem(item: unknown, plan: KeyPlan, path: string, issues: R4Issue[]): void {
-  if (plan.codes) {
-    if (typeof item === 'string' && !plan.codes.has(item)) {
-      issues.push({ severity: 'error', code: 'code-invalid', expression: path, message: `Value "${item}" not in required value set ${unversioned(plan.valueSet!)}` });
+  const { binding } = plan;
+  if (binding) {
+    if (typeof item === 'string' && !binding.codes.has(item)) {
+      issues.push({ severity: 'error', code: 'code-invalid', expression: path, message: `Value "${item}" not in required value set ${binding.valueSet}` });
     }
-  } else if (item && typeof item === 'object' && !isPrimitive(plan.type)) {
+  } else if (item && typeof item === 'object' && !isPrimitiveType(plan.type)) {
     const nested = plan.type === 'Resource' ? (item as { resourceType?: unknown }).resourceType : plan.type;
     if (typeof nested === 'string') checkRequiredBindings(item as Record<string, unknown>, nested, path, issues, plan.type === 'Resource');
   }
