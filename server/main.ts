@@ -26,10 +26,14 @@ function banner(config: Config, seeded: boolean): string {
   return lines.join('\n');
 }
 
+/** How long a stopping node still reads the requests sent before its signal (see shutdownOnSignal). */
+const DRAIN_MS = 1000;
+
 /**
- * On SIGTERM: stop taking connections, let in-flight requests finish, stop the background workers, close the
- * database, all within `graceMs`. Requests still running at 80 % of it have their connections closed; whatever
- * still holds the process at `graceMs` (a database that does not answer) is cut short by exiting with code 1.
+ * On SIGTERM: read what was sent before it (DRAIN_MS), stop taking connections, let in-flight requests finish,
+ * stop the background workers, close the database, all within `graceMs`. Requests still running at 80 % of it
+ * have their connections closed; whatever still holds the process at `graceMs` (a database that does not answer)
+ * is cut short by exiting with code 1.
  */
 function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: number, log: ReturnType<typeof createLogger>,
   closeSockets: () => Promise<void> = async () => undefined) {
@@ -45,12 +49,19 @@ function shutdownOnSignal(server: Server, close: () => Promise<void>, graceMs: n
     }, graceMs).unref();
     // Upgraded (WebSocket) connections would hold server.close() open: close them first.
     void closeSockets();
-    server.close(async () => {
-      await close();
-      log.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    // A connection whose request the node has not read yet (still in the kernel's queue, or read by a busy event
+    // loop later) counts as idle, and closing the idle ones at once failed that request (ECONNRESET) though it was
+    // sent before the signal. So for DRAIN_MS the node goes on accepting and reading, each answer asking its client
+    // to close the connection; then it stops listening and closes the connections left idle.
+    server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
+    setTimeout(() => {
+      server.close(async () => {
+        await close();
+        log.info('stopped');
+        process.exit(0);
+      });
+      server.closeIdleConnections();
+    }, Math.min(DRAIN_MS, Math.floor(graceMs * 0.2)));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
